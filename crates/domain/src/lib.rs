@@ -1,0 +1,17 @@
+//! Jardinier's domain: the types and rules every other crate shares.
+//!
+//! This crate never touches HTTP, SQL, the file system or the clock: everything here is a plain
+//! function of its inputs, so the rules (who may do what, what a valid e-mail or workspace name
+//! is) are tested without a server. Input types follow "parse, don't validate": a handler turns
+//! raw form or JSON input into these types once, and nothing invalid reaches the core.
+
+pub mod input;
+pub mod role;
+pub mod section;
+
+pub use input::{
+    DisplayName, Email, FieldError, InvitationRequest, NewAccount, Password, Slug, TokenName,
+    ValidationErrors, WorkspaceName,
+};
+pub use role::{Permission, Role};
+pub use section::Section;

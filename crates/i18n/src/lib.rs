@@ -1,0 +1,207 @@
+//! French and English text for everything a person reads: pages, errors, e-mails.
+//!
+//! Catalogues live in `locales/{fr,en}.toml`, are compiled into the binary and flattened to
+//! dotted keys (`nav.inbox`). Templates never hold literal text; they ask a [`Tr`] for a key.
+//! Both catalogues must hold exactly the same keys: a unit test fails otherwise, so a string
+//! added in one language and forgotten in the other never ships.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    Fr,
+    #[default]
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the best supported language from an `Accept-Language` header (RFC 9110 §12.5.4):
+    /// the highest quality wins, ties keep the header's order; `q=0` means "not this one".
+    pub fn negotiate(accept_language: &str) -> Option<Lang> {
+        let mut best: Option<(Lang, u32)> = None;
+        for entry in accept_language.split(',') {
+            let mut parts = entry.split(';');
+            let Some(lang) = parts.next().and_then(Lang::parse) else {
+                continue;
+            };
+            let quality = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .filter_map(|q| q.trim().parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            let quality = (quality.clamp(0.0, 1.0) * 1000.0) as u32;
+            if quality > 0 && best.is_none_or(|(_, q)| quality > q) {
+                best = Some((lang, quality));
+            }
+        }
+        best.map(|(lang, _)| lang)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+type Catalog = BTreeMap<String, String>;
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalog) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&full, inner, out),
+            toml::Value::String(text) => {
+                out.insert(full, text.clone());
+            }
+            other => panic!("catalogue key {full} must be text, found {other}"),
+        }
+    }
+}
+
+fn load(source: &str, name: &str) -> Catalog {
+    let table: toml::Table = source
+        .parse()
+        .unwrap_or_else(|e| panic!("catalogue {name} is not valid TOML: {e}"));
+    let mut catalog = Catalog::new();
+    flatten("", &table, &mut catalog);
+    catalog
+}
+
+static FR: LazyLock<Catalog> = LazyLock::new(|| load(include_str!("../locales/fr.toml"), "fr"));
+static EN: LazyLock<Catalog> = LazyLock::new(|| load(include_str!("../locales/en.toml"), "en"));
+
+fn catalog(lang: Lang) -> &'static Catalog {
+    match lang {
+        Lang::Fr => &FR,
+        Lang::En => &EN,
+    }
+}
+
+/// A translator for one language, cheap to copy into every template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// The text for `key`. A missing key shows itself (never an empty string), so a gap is
+    /// visible on the page and caught by the catalogue tests.
+    pub fn t<'a>(&self, key: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        catalog(self.lang)
+            .get(key)
+            .or_else(|| EN.get(key))
+            .map(String::as_str)
+            .unwrap_or(key)
+    }
+
+    /// The text for `key` with `{name}` placeholders replaced.
+    pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.t(key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        catalog(self.lang).contains_key(key)
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+}
+
+/// Every key of a catalogue, for tests elsewhere that check templates only use known keys.
+pub fn keys(lang: Lang) -> impl Iterator<Item = &'static str> {
+    catalog(lang).keys().map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let fr: Vec<_> = keys(Lang::Fr).collect();
+        let en: Vec<_> = keys(Lang::En).collect();
+        let only_fr: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !fr.contains(k)).collect();
+        assert!(
+            only_fr.is_empty() && only_en.is_empty(),
+            "only in fr: {only_fr:?}; only in en: {only_en:?}"
+        );
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        for key in keys(Lang::En) {
+            let holes = |text: &str| {
+                let mut names: Vec<String> = text
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+                    .collect();
+                names.sort();
+                names
+            };
+            assert_eq!(
+                holes(Tr::new(Lang::En).t(key)),
+                holes(Tr::new(Lang::Fr).t(key)),
+                "placeholders differ for {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(Lang::negotiate("fr-FR,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::negotiate("de-DE,en-GB;q=0.5,fr;q=0.4"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::negotiate("en;q=0.2, fr;q=0.9"), Some(Lang::Fr));
+        assert_eq!(Lang::negotiate("fr;q=0, en;q=0.1"), Some(Lang::En));
+        assert_eq!(Lang::negotiate("de, es"), None);
+        assert_eq!(Lang::negotiate(""), None);
+    }
+
+    #[test]
+    fn formatting_fills_placeholders() {
+        let tr = Tr::new(Lang::Fr);
+        assert!(tr.f("login.locked", &[("minutes", "15")]).contains("15"));
+        assert_eq!(tr.t("no.such.key"), "no.such.key");
+    }
+}

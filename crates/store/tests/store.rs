@@ -1,0 +1,588 @@
+//! One story of the store, told against SQLite and against PostgreSQL. Every behaviour the web
+//! layer relies on (uniqueness, atomic invitation acceptance, the last-owner rule, token scoping,
+//! the mail outbox) is asserted here on both backends.
+
+use jardinier_domain::Role;
+use jardinier_store::testing::TestDatabase;
+use jardinier_store::*;
+
+async fn open(db: &TestDatabase) -> SqlStore {
+    let store = connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    // Migrating twice is a no-op (start-up and `jardinier migrate` both run it).
+    store.migrate().await.expect("migrate again");
+    store
+}
+
+fn mail<'a>(key: &'a str, to: &'a str) -> NewMail<'a> {
+    NewMail {
+        idempotency_key: key,
+        to,
+        subject: "Sujet",
+        body_text: "Corps",
+        created_at: 1_000,
+    }
+}
+
+async fn story(store: &dyn Store) {
+    // Users: e-mail is unique.
+    let camille = store
+        .create_user(
+            &NewUser {
+                email: "camille@brulerie.example",
+                display_name: "Camille",
+                password_hash: "h1",
+                lang: Some("fr"),
+            },
+            1_000,
+        )
+        .await
+        .unwrap();
+    let dup = store
+        .create_user(
+            &NewUser {
+                email: "camille@brulerie.example",
+                display_name: "Other",
+                password_hash: "h",
+                lang: None,
+            },
+            1_000,
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict { what: "email" })),
+        "{dup:?}"
+    );
+    let sam = store
+        .create_user(
+            &NewUser {
+                email: "sam@agency.example",
+                display_name: "Sam",
+                password_hash: "h2",
+                lang: None,
+            },
+            1_000,
+        )
+        .await
+        .unwrap();
+    let (found, hash) = store
+        .user_credentials("camille@brulerie.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id, hash.as_str(), found.lang.as_deref()),
+        (camille.id, "h1", Some("fr"))
+    );
+    assert!(
+        store
+            .user_credentials("nobody@x.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Workspaces: the creator owns it; slugs are unique.
+    let brulerie = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "brulerie",
+                name: "Brûlerie du Canal",
+                timezone: "Europe/Paris",
+            },
+            camille.id,
+            1_000,
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "other",
+                name: "Other Brand",
+                timezone: "UTC",
+            },
+            sam.id,
+            1_000,
+        )
+        .await
+        .unwrap();
+    let clash = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "brulerie",
+                name: "X",
+                timezone: "UTC",
+            },
+            sam.id,
+            1_000,
+        )
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict { what: "slug" })));
+    assert_eq!(
+        store
+            .membership(camille.id, "brulerie")
+            .await
+            .unwrap()
+            .map(|(w, r)| (w.name, r)),
+        Some(("Brûlerie du Canal".into(), Role::Owner))
+    );
+    assert!(
+        store
+            .membership(camille.id, "other")
+            .await
+            .unwrap()
+            .is_none(),
+        "no membership leaks across workspaces"
+    );
+
+    // The last owner can be neither demoted nor removed.
+    let refused = store
+        .set_member_role(brulerie.id, camille.id, Role::Editor)
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        store.remove_member(brulerie.id, camille.id).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        store.remove_member(brulerie.id, sam.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Invitations: created with their mail in one transaction, accepted once.
+    let invitation = store
+        .create_invitation(
+            &NewInvitation {
+                token_hash: "inv-hash",
+                workspace_id: brulerie.id,
+                email: "sam@agency.example",
+                role: Role::Client,
+                invited_by: camille.id,
+                created_at: 1_000,
+                expires_at: 5_000,
+            },
+            &mail("invite-1", "sam@agency.example"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.pending_invitations(brulerie.id, 2_000).await.unwrap(),
+        vec![invitation.clone()]
+    );
+    assert!(
+        store
+            .pending_invitations(brulerie.id, 6_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "expired invitations are not pending"
+    );
+    assert!(
+        matches!(
+            store.accept_invitation("inv-hash", sam.id, 6_000).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "expired"
+    );
+    let joined = store
+        .accept_invitation("inv-hash", sam.id, 2_000)
+        .await
+        .unwrap();
+    assert_eq!(joined.id, brulerie.id);
+    assert!(
+        matches!(
+            store.accept_invitation("inv-hash", sam.id, 2_001).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "used once"
+    );
+    assert_eq!(
+        store
+            .membership(sam.id, "brulerie")
+            .await
+            .unwrap()
+            .unwrap()
+            .1,
+        Role::Client
+    );
+    let workspaces: Vec<(String, Role)> = store
+        .workspaces_of_user(sam.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(w, r)| (w.slug, r))
+        .collect();
+    assert_eq!(
+        workspaces,
+        vec![
+            ("brulerie".to_owned(), Role::Client),
+            ("other".to_owned(), Role::Owner)
+        ]
+    );
+
+    // Roles change; a second owner makes the first removable.
+    store
+        .set_member_role(brulerie.id, sam.id, Role::Owner)
+        .await
+        .unwrap();
+    store
+        .set_member_role(brulerie.id, camille.id, Role::Manager)
+        .await
+        .unwrap();
+    let refused = store
+        .set_member_role(brulerie.id, sam.id, Role::Analyst)
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "sam is now the only owner"
+    );
+    let members: Vec<(String, Role)> = store
+        .members(brulerie.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.user.display_name, m.role))
+        .collect();
+    assert_eq!(
+        members,
+        vec![
+            ("Camille".to_owned(), Role::Manager),
+            ("Sam".to_owned(), Role::Owner)
+        ]
+    );
+
+    // Revoking an invitation of another workspace is not found, whatever the id.
+    let second = store
+        .create_invitation(
+            &NewInvitation {
+                token_hash: "inv-2",
+                workspace_id: brulerie.id,
+                email: "lou@brulerie.example",
+                role: Role::Editor,
+                invited_by: camille.id,
+                created_at: 1_000,
+                expires_at: 5_000,
+            },
+            &mail("invite-2", "lou@brulerie.example"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.revoke_invitation(other.id, second.id, 1_500).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .revoke_invitation(brulerie.id, second.id, 1_500)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.accept_invitation("inv-2", sam.id, 1_600).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Sessions expire; a password change ends them all.
+    store
+        .create_session(&NewSession {
+            token_hash: "s1",
+            user_id: camille.id,
+            csrf_token: "c1",
+            created_at: 1_000,
+            expires_at: 3_000,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session("s1", 2_000).await.unwrap().unwrap().1.id,
+        camille.id
+    );
+    assert!(
+        store.session("s1", 3_000).await.unwrap().is_none(),
+        "expired"
+    );
+    store
+        .create_session(&NewSession {
+            token_hash: "s2",
+            user_id: camille.id,
+            csrf_token: "c2",
+            created_at: 1_000,
+            expires_at: 9_000,
+        })
+        .await
+        .unwrap();
+    store.set_password_hash(camille.id, "h1-new").await.unwrap();
+    assert!(
+        store.session("s2", 2_000).await.unwrap().is_none(),
+        "sessions end with a password change"
+    );
+    assert_eq!(
+        store
+            .user_credentials("camille@brulerie.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .1,
+        "h1-new"
+    );
+
+    // Password resets are single use and expire.
+    store
+        .create_password_reset(
+            &NewPasswordReset {
+                token_hash: "r1",
+                user_id: camille.id,
+                created_at: 1_000,
+                expires_at: 2_000,
+            },
+            &mail("reset-1", "camille@brulerie.example"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.password_reset_user("r1", 1_500).await.unwrap(),
+        Some(camille.id)
+    );
+    assert_eq!(
+        store.take_password_reset("r1", 2_500).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.take_password_reset("r1", 1_500).await.unwrap(),
+        Some(camille.id)
+    );
+    assert_eq!(
+        store.take_password_reset("r1", 1_501).await.unwrap(),
+        None,
+        "single use"
+    );
+
+    // Sign-in throttle round-trips.
+    assert!(
+        store
+            .login_throttle("email:camille")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let state = Throttle {
+        failures: 3,
+        window_start: 1_000,
+        locked_until: Some(1_900),
+    };
+    store
+        .put_login_throttle("email:camille", &state)
+        .await
+        .unwrap();
+    store
+        .put_login_throttle(
+            "email:camille",
+            &Throttle {
+                failures: 4,
+                ..state
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .login_throttle("email:camille")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
+        4
+    );
+    store.clear_login_throttle("email:camille").await.unwrap();
+    assert!(
+        store
+            .login_throttle("email:camille")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // API tokens act in their own workspace with the owner's current role, until revoked or
+    // until the owner leaves the workspace.
+    let token = store
+        .create_api_token(&NewApiToken {
+            workspace_id: brulerie.id,
+            user_id: camille.id,
+            name: "script",
+            token_hash: "t1",
+            prefix: "jdn_ab",
+            created_at: 1_000,
+        })
+        .await
+        .unwrap();
+    let principal = store
+        .authenticate_api_token("t1", 1_100)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            principal.user.id,
+            principal.workspace.slug.as_str(),
+            principal.role
+        ),
+        (camille.id, "brulerie", Role::Manager)
+    );
+    assert_eq!(
+        store.api_tokens(brulerie.id, camille.id).await.unwrap()[0].last_used_at,
+        Some(1_100)
+    );
+    assert!(
+        store
+            .api_tokens(other.id, camille.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        matches!(
+            store
+                .revoke_api_token(brulerie.id, sam.id, token.id, 1_200)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "only the owner revokes"
+    );
+    store.remove_member(brulerie.id, camille.id).await.unwrap();
+    assert!(
+        store
+            .authenticate_api_token("t1", 1_300)
+            .await
+            .unwrap()
+            .is_none(),
+        "left the workspace"
+    );
+    store
+        .add_member(brulerie.id, camille.id, Role::Editor, 1_400)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_member(brulerie.id, camille.id, Role::Editor, 1_400)
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let token = store
+        .create_api_token(&NewApiToken {
+            workspace_id: brulerie.id,
+            user_id: camille.id,
+            name: "again",
+            token_hash: "t2",
+            prefix: "jdn_cd",
+            created_at: 1_500,
+        })
+        .await
+        .unwrap();
+    store
+        .revoke_api_token(brulerie.id, camille.id, token.id, 1_600)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .authenticate_api_token("t2", 1_700)
+            .await
+            .unwrap()
+            .is_none(),
+        "revoked"
+    );
+
+    // Mail outbox: idempotent enqueue, due order, delivery and retries.
+    store
+        .enqueue_mail(&mail("invite-1", "someone@else.example"))
+        .await
+        .unwrap();
+    let due = store.due_mail(1_000, 10).await.unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|m| m.idempotency_key.as_str())
+            .collect::<Vec<_>>(),
+        vec!["invite-1", "invite-2", "reset-1"]
+    );
+    assert_eq!(
+        due[0].to, "sam@agency.example",
+        "the same key enqueued twice keeps the first message"
+    );
+    store
+        .mark_mail_delivered(due[0].id, MailStatus::Sent, 1_010)
+        .await
+        .unwrap();
+    store
+        .mark_mail_failed(due[1].id, "connection refused", Some(1_100))
+        .await
+        .unwrap();
+    store
+        .mark_mail_failed(due[2].id, "mailbox unavailable", None)
+        .await
+        .unwrap();
+    assert!(
+        store.due_mail(1_050, 10).await.unwrap().is_empty(),
+        "the retry waits for its time"
+    );
+    let retry = store.due_mail(1_100, 10).await.unwrap();
+    assert_eq!(
+        (
+            retry.len(),
+            retry[0].attempts,
+            retry[0].last_error.as_deref()
+        ),
+        (1, 1, Some("connection refused"))
+    );
+    let recent = store.recent_mail(10).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|m| m.status).collect::<Vec<_>>(),
+        vec![MailStatus::Failed, MailStatus::Pending, MailStatus::Sent]
+    );
+
+    // Audit log, per workspace.
+    store
+        .record_audit(&NewAudit {
+            workspace_id: Some(brulerie.id),
+            actor_id: Some(sam.id),
+            action: "member.role",
+            detail: "Camille → editor",
+            at: 1_500,
+        })
+        .await
+        .unwrap();
+    let log = store.audit_log(brulerie.id, 10).await.unwrap();
+    assert_eq!((log.len(), log[0].actor.as_deref()), (1, Some("Sam")));
+    assert!(store.audit_log(other.id, 10).await.unwrap().is_empty());
+
+    let counts = store.counts(2_000).await.unwrap();
+    assert_eq!(
+        (counts.users, counts.workspaces, counts.pending_mail),
+        (2, 2, 1)
+    );
+}
+
+#[tokio::test]
+async fn store_story_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    let store = open(&db).await;
+    assert_eq!(store.backend(), Backend::Sqlite);
+    story(&store).await;
+}
+
+#[tokio::test]
+async fn store_story_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let store = open(&db).await;
+    assert_eq!(store.backend(), Backend::Postgres);
+    story(&store).await;
+}
+
+#[tokio::test]
+async fn unknown_database_urls_are_refused_with_a_hint() {
+    let error = connect("mysql://localhost/x").await.err().unwrap();
+    assert!(error.to_string().contains("sqlite://"), "{error}");
+}
