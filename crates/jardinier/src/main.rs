@@ -1,1 +1,91 @@
-fn main() {}
+//! The `jardinier` command. Thin: it parses arguments and configuration, then calls the library
+//! crates. See `jardinier --help`.
+
+mod config;
+mod demo;
+mod server;
+mod users;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "jardinier",
+    version,
+    about = "Jardinier, the community manager's workbench"
+)]
+struct Cli {
+    /// Configuration file (default: ./jardinier.toml if it exists).
+    #[arg(long, global = true, env = "JARDINIER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve,
+    /// Run the server with a fresh demo workspace; prints the address and the demo logins.
+    Demo {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Database for the demo. Default: a fresh SQLite file, jardinier-data/demo.db,
+        /// recreated at every start.
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Bring the database schema up to date (also done at every start).
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account, optionally in a workspace.
+    Add(users::AddUser),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let explicit = cli.config.is_some();
+    let path = cli
+        .config
+        .unwrap_or_else(|| PathBuf::from("jardinier.toml"));
+    let config = match config::Config::load(&path, explicit, |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    server::init_logging(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("start the async runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => server::serve(config).await,
+            Command::Demo { bind, database } => demo::run(config, bind, database).await,
+            Command::Migrate => server::migrate(&config).await,
+            Command::User {
+                command: UserCommand::Add(args),
+            } => users::add(&config, args).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -47,6 +47,7 @@ pub trait Store: Send + Sync + 'static {
         owner: i64,
         now: i64,
     ) -> Result<Workspace>;
+    async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>>;
     async fn workspaces_of_user(&self, user_id: i64) -> Result<Vec<(Workspace, Role)>>;
     async fn membership(&self, user_id: i64, slug: &str) -> Result<Option<(Workspace, Role)>>;
     async fn members(&self, workspace_id: i64) -> Result<Vec<Member>>;

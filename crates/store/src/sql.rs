@@ -345,6 +345,19 @@ impl Store for SqlStore {
         })
     }
 
+    async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
+        let sql = concat!(
+            "SELECT ",
+            workspace_cols!(),
+            " FROM workspaces w WHERE w.slug = $1"
+        );
+        let row = sqlx::query(sql)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(workspace).transpose()
+    }
+
     async fn workspaces_of_user(&self, user_id: i64) -> Result<Vec<(Workspace, Role)>> {
         let sql = concat!(
             "SELECT ",

@@ -136,6 +136,16 @@ async fn story(store: &dyn Store) {
         "no membership leaks across workspaces"
     );
 
+    assert_eq!(
+        store
+            .workspace_by_slug("other")
+            .await
+            .unwrap()
+            .map(|w| w.id),
+        Some(other.id)
+    );
+    assert!(store.workspace_by_slug("nope").await.unwrap().is_none());
+
     // The last owner can be neither demoted nor removed.
     let refused = store
         .set_member_role(brulerie.id, camille.id, Role::Editor)

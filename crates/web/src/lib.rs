@@ -1,1 +1,151 @@
+//! The HTTP face of Jardinier: server-rendered pages in French and English, the JSON API under
+//! `/api/v1`, `/healthz` and `/metrics`.
+//!
+//! Handlers stay thin: they turn input into domain types (`jardinier_domain`), call the store or
+//! a function of [`auth`], and render a template. Cross-cutting work happens once, in
+//! [`context::layer`]: it resolves the session and the language, checks the CSRF token of every
+//! unsafe form request, and turns error markers into error pages in the reader's language.
 
+pub mod api;
+pub mod auth;
+pub mod context;
+pub mod error;
+mod metrics;
+mod pages;
+mod static_files;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use jardinier_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::WebError;
+
+/// What the web layer needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address people use to reach Jardinier, for links in e-mails (no trailing slash).
+    pub base_url: String,
+    /// Mark cookies `Secure` (HTTPS only). On by default when `base_url` is https.
+    pub secure_cookies: bool,
+    /// Show every outgoing e-mail at `/dev/mail` to anyone: only for the demo, where mail is
+    /// kept locally and never sent.
+    pub mail_log_page: bool,
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+    /// Failed sign-ins allowed per e-mail address inside `lockout_window`, then a lock.
+    pub max_failed_logins: i64,
+    pub lockout_window: Duration,
+}
+
+impl WebConfig {
+    pub fn new(base_url: &str) -> WebConfig {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        WebConfig {
+            secure_cookies: base_url.starts_with("https://"),
+            base_url,
+            mail_log_page: false,
+            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            max_failed_logins: 5,
+            lockout_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: WebConfig,
+    /// Notified when a request enqueues mail, so the mail worker delivers it at once.
+    pub mail_wake: Arc<Notify>,
+    pub metrics: metrics::Metrics,
+}
+
+pub type SharedState = Arc<AppState>;
+
+pub fn router(state: SharedState) -> Router {
+    let security_headers = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    let mut app = Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .merge(static_files::routes())
+        .merge(metrics::routes())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::layer,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024));
+    for (name, value) in security_headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    app.with_state(state)
+}
+
+/// A bound, not yet running server: tests bind port 0 and read the port back.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn bind(addr: &str, state: SharedState) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Application::from_listener(listener, state))
+    }
+
+    pub fn from_listener(listener: TcpListener, state: SharedState) -> Application {
+        Application {
+            listener,
+            router: router(state),
+        }
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

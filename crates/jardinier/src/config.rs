@@ -1,0 +1,253 @@
+//! Configuration: defaults, then `jardinier.toml`, then `JARDINIER_<SECTION>_<KEY>` environment
+//! variables (e.g. `JARDINIER_DATABASE_URL`, `JARDINIER_SERVER_BIND`). Unknown keys in the file
+//! are errors that name the key and its line, so a typo never silently falls back to a default.
+//! `jardinier.example.toml` at the repository root lists every key with its default; a test
+//! fails when the two disagree.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub mail: MailConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// The address people use to reach Jardinier (for links in e-mails). Empty: `http://` + bind.
+    pub base_url: String,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/file.db` (default, embedded) or `postgres://user:password@host/db`.
+    pub url: String,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: show the scheme and host only.
+        let redacted = match self.url.split_once('@') {
+            Some((_, host)) => format!(
+                "{}://<redacted>@{host}",
+                self.url.split("://").next().unwrap_or("")
+            ),
+            None => self.url.clone(),
+        };
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redacted)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `log` keeps e-mails in the database (shown at /dev/mail when `log_page` is on) and sends
+    /// nothing; or an SMTP URL: `smtp://user:password@host:587?tls=required`, `smtps://…:465`.
+    pub transport: String,
+    /// The sender of every e-mail.
+    pub from: String,
+    /// Show all outgoing e-mail at /dev/mail to anyone. For the demo only.
+    pub log_page: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter: `info`, `debug`, `jardinier_web=debug,info`… (`RUST_LOG` wins if set).
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            mail: MailConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            base_url: String::new(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://jardinier-data/jardinier.db".into(),
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            transport: "log".into(),
+            from: "Jardinier <jardinier@localhost>".into(),
+            log_page: false,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path` if it exists (an explicitly named file must exist), then the environment.
+    pub fn load(
+        path: &Path,
+        explicit: bool,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let mut config = if path.exists() {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| {
+                format!("{} is not a valid Jardinier configuration", path.display())
+            })?
+        } else if explicit {
+            bail!("the configuration file {} does not exist", path.display());
+        } else {
+            Config::default()
+        };
+        config.apply_env(env)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let text = |name: &str, target: &mut String| {
+            if let Some(value) = env(name) {
+                *target = value;
+            }
+        };
+        text("JARDINIER_SERVER_BIND", &mut self.server.bind);
+        text("JARDINIER_SERVER_BASE_URL", &mut self.server.base_url);
+        text("JARDINIER_DATABASE_URL", &mut self.database.url);
+        text("JARDINIER_MAIL_TRANSPORT", &mut self.mail.transport);
+        text("JARDINIER_MAIL_FROM", &mut self.mail.from);
+        text("JARDINIER_LOG_LEVEL", &mut self.log.level);
+        text("JARDINIER_LOG_FORMAT", &mut self.log.format);
+        if let Some(value) = env("JARDINIER_MAIL_LOG_PAGE") {
+            self.mail.log_page = match value.as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" | "" => false,
+                other => bail!("JARDINIER_MAIL_LOG_PAGE must be true or false, not {other:?}"),
+            };
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if jardinier_store::Backend::from_url(&self.database.url).is_none() {
+            bail!(
+                "database.url {:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB",
+                self.database.url
+            );
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!(
+                "log.format must be \"text\" or \"json\", not {:?}",
+                self.log.format
+            );
+        }
+        jardinier_mail::Transport::from_config(&self.mail.transport).context("mail.transport")?;
+        Ok(())
+    }
+
+    pub fn base_url(&self, bound: &std::net::SocketAddr) -> String {
+        if self.server.base_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.server.base_url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_lists_the_real_defaults() {
+        let example: Config =
+            toml::from_str(include_str!("../../../jardinier.example.toml")).unwrap();
+        assert_eq!(
+            example,
+            Config::default(),
+            "jardinier.example.toml is out of date"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = jardinier_store::testing::TempDir::new("config");
+        let path = dir.0.join("jardinier.toml");
+        std::fs::write(
+            &path,
+            "[server]\nbind = \"0.0.0.0:9000\"\n[database]\nurl = \"sqlite://x.db\"\n",
+        )
+        .unwrap();
+        let env =
+            |name: &str| (name == "JARDINIER_DATABASE_URL").then(|| "postgres://u@h/db".to_owned());
+        let config = Config::load(&path, true, env).unwrap();
+        assert_eq!(config.server.bind, "0.0.0.0:9000");
+        assert_eq!(config.database.url, "postgres://u@h/db");
+        assert!(
+            !format!(
+                "{:?}",
+                Config {
+                    database: DatabaseConfig {
+                        url: "postgres://u:secret@h/db".into()
+                    },
+                    ..config
+                }
+            )
+            .contains("secret")
+        );
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_named() {
+        let dir = jardinier_store::testing::TempDir::new("config");
+        let path = dir.0.join("jardinier.toml");
+        std::fs::write(&path, "[server]\nbnd = \"0.0.0.0:9000\"\n").unwrap();
+        let error = format!("{:#}", Config::load(&path, true, |_| None).unwrap_err());
+        assert!(error.contains("bnd") && error.contains("line 2"), "{error}");
+        let error = Config::load(&dir.0.join("missing.toml"), true, |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("does not exist"), "{error}");
+        let env = |name: &str| (name == "JARDINIER_DATABASE_URL").then(|| "mysql://x".to_owned());
+        let error = Config::load(&dir.0.join("none.toml"), false, env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("sqlite://"), "{error}");
+    }
+}

@@ -1,0 +1,119 @@
+//! Start-up and shutdown: open and migrate the database, bind, start the mail worker, serve
+//! until SIGINT or SIGTERM, then let requests in flight and the worker finish.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use jardinier_mail::{Mailer, Transport};
+use jardinier_store::Store;
+use jardinier_web::{AppState, Application, WebConfig};
+use tokio::sync::{Notify, watch};
+
+use crate::config::{Config, LogConfig};
+
+pub fn init_logging(log: &LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&log.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let store = jardinier_store::connect(url).await?;
+    store.migrate().await?;
+    Ok(Arc::new(store))
+}
+
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(&config.database.url).await?;
+    println!("The {} database is up to date.", store.backend().name());
+    Ok(())
+}
+
+/// Resolves on Ctrl+C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A bound listening socket and the address people reach it by.
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    pub base_url: String,
+}
+
+/// Binds first, so the base URL can name the real port when port 0 was asked for.
+pub async fn bind(config: &Config) -> anyhow::Result<Bound> {
+    let listener = tokio::net::TcpListener::bind(&config.server.bind)
+        .await
+        .with_context(|| format!("could not listen on {} (server.bind)", config.server.bind))?;
+    let base_url = config
+        .base_url(&listener.local_addr()?)
+        .trim_end_matches('/')
+        .to_owned();
+    Ok(Bound { listener, base_url })
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config.database.url).await?;
+    let bound = bind(&config).await?;
+    serve_bound(config, store, bound).await
+}
+
+pub async fn serve_bound(
+    config: Config,
+    store: Arc<dyn Store>,
+    bound: Bound,
+) -> anyhow::Result<()> {
+    let transport = Transport::from_config(&config.mail.transport)?;
+    let mail_wake = Arc::new(Notify::new());
+    let mut web_config = WebConfig::new(&bound.base_url);
+    // The mail log shows reset links: only where no mail is really sent.
+    web_config.mail_log_page = config.mail.log_page && transport.is_log();
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        config: web_config,
+        mail_wake: mail_wake.clone(),
+        metrics: Default::default(),
+    });
+    let app = Application::from_listener(bound.listener, state);
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let mailer = Mailer::new(store.clone(), transport, &config.mail.from)?;
+    let worker = tokio::spawn(mailer.run(Duration::from_secs(5), mail_wake, shutdown_rx));
+
+    tracing::info!(address = %bound.base_url, backend = store.backend().name(), "Jardinier is listening");
+    println!("Jardinier is listening on {}", bound.base_url);
+    app.serve(shutdown_signal())
+        .await
+        .context("the HTTP server stopped")?;
+    let _ = shutdown_tx.send(true);
+    let _ = worker.await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}

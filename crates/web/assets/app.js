@@ -1,0 +1,46 @@
+// Jardinier's only script: small enhancements; every page works without it.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  // Theme: follows the system unless the person chose one; the choice stays in this browser.
+  var saved = null;
+  try { saved = localStorage.getItem("jardinier-theme"); } catch (e) { /* private mode */ }
+  if (saved === "dark" || saved === "light") root.setAttribute("data-theme", saved);
+
+  function currentTheme() {
+    var explicit = root.getAttribute("data-theme");
+    if (explicit) return explicit;
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+      button.setAttribute("aria-pressed", currentTheme() === "dark" ? "true" : "false");
+      button.addEventListener("click", function () {
+        var next = currentTheme() === "dark" ? "light" : "dark";
+        root.setAttribute("data-theme", next);
+        try { localStorage.setItem("jardinier-theme", next); } catch (e) { /* ignore */ }
+        button.setAttribute("aria-pressed", next === "dark" ? "true" : "false");
+      });
+    });
+
+    // The workspace switcher submits on change; its button is only for browsers without JS.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+    document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
+
+    // Destructive forms ask first.
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+
+    // After a failed submit, focus the first field in error so keyboard and screen-reader
+    // users land where the problem is.
+    var invalid = document.querySelector("[aria-invalid='true']");
+    if (invalid) invalid.focus();
+  });
+})();

@@ -1,0 +1,218 @@
+//! Secrets and sign-in rules: password hashing (Argon2id), random tokens and their stored
+//! hashes, and the sign-in throttle. The store only ever sees hashes of tokens.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use jardinier_store::{Store, StoreError, Throttle};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+/// A hash in PHC format (`$argon2id$v=19$m=19456,t=2,p=1$…`), with argon2's recommended
+/// parameters. Run it off the async threads: it takes tens of milliseconds on purpose.
+pub fn hash_password(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("argon2 with default parameters hashes any password of bounded length")
+        .to_string()
+}
+
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    match PasswordHash::new(stored_hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+pub async fn hash_password_blocking(password: String) -> String {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .expect("password hashing task")
+}
+
+/// Verifies a password, spending the same time when the account does not exist, so response
+/// times do not reveal which e-mail addresses have accounts.
+pub async fn verify_password_blocking(password: String, stored_hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        static DUMMY: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| hash_password("not-a-real-password-dummy"));
+        match stored_hash {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                let _ = verify_password(&password, &DUMMY);
+                false
+            }
+        }
+    })
+    .await
+    .expect("password verification task")
+}
+
+/// 32 random bytes as hex: session ids, CSRF tokens, reset and invitation links.
+pub fn random_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What is stored for a token: its SHA-256. Tokens are long and random, so a plain fast hash
+/// is enough (no salt or stretching needed), and lookups stay indexed.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// Personal API tokens look like `jdn_<64 hex>`; the prefix makes them easy to spot in logs
+/// and secret scanners.
+pub const API_TOKEN_PREFIX: &str = "jdn_";
+
+pub fn new_api_token() -> String {
+    format!("{API_TOKEN_PREFIX}{}", random_token())
+}
+
+/// The sign-in throttle: `max_failures` failures for one key within `window` seconds lock the
+/// key for `window` seconds. Keys are per e-mail address and per client address.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    pub max_failures: i64,
+    pub window: i64,
+}
+
+pub enum ThrottleVerdict {
+    Open,
+    /// Locked: try again in this many seconds.
+    Locked(i64),
+}
+
+impl ThrottlePolicy {
+    pub fn verdict(&self, state: Option<&Throttle>, now: i64) -> ThrottleVerdict {
+        match state.and_then(|s| s.locked_until) {
+            Some(until) if until > now => ThrottleVerdict::Locked(until - now),
+            _ => ThrottleVerdict::Open,
+        }
+    }
+
+    /// The state after one more failure at `now`.
+    pub fn after_failure(&self, state: Option<&Throttle>, now: i64) -> Throttle {
+        let fresh = Throttle {
+            failures: 0,
+            window_start: now,
+            locked_until: None,
+        };
+        let current = match state {
+            Some(s)
+                if s.window_start + self.window > now && s.locked_until.is_none_or(|u| u > now) =>
+            {
+                *s
+            }
+            _ => fresh,
+        };
+        let failures = current.failures + 1;
+        Throttle {
+            failures,
+            window_start: current.window_start,
+            locked_until: (failures >= self.max_failures).then_some(now + self.window),
+        }
+    }
+}
+
+/// Checks every key; the longest lock wins.
+pub async fn throttle_check(
+    store: &dyn Store,
+    policy: &ThrottlePolicy,
+    keys: &[String],
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let mut locked = None;
+    for key in keys {
+        if let ThrottleVerdict::Locked(secs) =
+            policy.verdict(store.login_throttle(key).await?.as_ref(), now)
+        {
+            locked = Some(locked.map_or(secs, |l: i64| l.max(secs)));
+        }
+    }
+    Ok(locked)
+}
+
+pub async fn throttle_record_failure(
+    store: &dyn Store,
+    policy: &ThrottlePolicy,
+    keys: &[String],
+    now: i64,
+) -> Result<(), StoreError> {
+    for key in keys {
+        let next = policy.after_failure(store.login_throttle(key).await?.as_ref(), now);
+        store.put_login_throttle(key, &next).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterY", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = random_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token());
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn five_failures_lock_for_the_window_and_the_lock_expires() {
+        let policy = ThrottlePolicy {
+            max_failures: 5,
+            window: 900,
+        };
+        let mut state = None;
+        for i in 0..4 {
+            state = Some(policy.after_failure(state.as_ref(), 1_000 + i));
+            assert!(matches!(
+                policy.verdict(state.as_ref(), 1_000 + i),
+                ThrottleVerdict::Open
+            ));
+        }
+        state = Some(policy.after_failure(state.as_ref(), 1_010));
+        assert!(matches!(
+            policy.verdict(state.as_ref(), 1_011),
+            ThrottleVerdict::Locked(899)
+        ));
+        assert!(matches!(
+            policy.verdict(state.as_ref(), 1_910),
+            ThrottleVerdict::Open
+        ));
+        // After the lock, counting starts again.
+        let after = policy.after_failure(state.as_ref(), 1_920);
+        assert_eq!((after.failures, after.locked_until), (1, None));
+    }
+
+    #[test]
+    fn failures_outside_the_window_start_a_new_count() {
+        let policy = ThrottlePolicy {
+            max_failures: 3,
+            window: 60,
+        };
+        let s = policy.after_failure(None, 0);
+        let s = policy.after_failure(Some(&s), 10);
+        let s = policy.after_failure(Some(&s), 100);
+        assert_eq!((s.failures, s.locked_until), (1, None));
+    }
+}

@@ -1,0 +1,159 @@
+//! `/healthz` and `/metrics` (Prometheus text exposition format 0.0.4).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::{SharedState, unix_now};
+
+pub struct Metrics {
+    started: Instant,
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    duration_micros: AtomicU64,
+    duration_count: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            started: Instant::now(),
+            requests: Mutex::new(BTreeMap::new()),
+            duration_micros: AtomicU64::new(0),
+            duration_count: AtomicU64::new(0),
+        }
+    }
+}
+
+pub async fn layer(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    let start = Instant::now();
+    let response = next.run(req).await;
+    let m = &state.metrics;
+    m.duration_micros
+        .fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
+    m.duration_count.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut requests) = m.requests.lock() {
+        *requests
+            .entry((method, response.status().as_u16()))
+            .or_default() += 1;
+    }
+    response
+}
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz(State(state): State<SharedState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "error", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<SharedState>) -> Response {
+    let m = &state.metrics;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP jardinier_build_info Version of the running server."
+    );
+    let _ = writeln!(out, "# TYPE jardinier_build_info gauge");
+    let _ = writeln!(
+        out,
+        "jardinier_build_info{{version=\"{}\",backend=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        state.store.backend().name()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP jardinier_uptime_seconds Seconds since the server started."
+    );
+    let _ = writeln!(out, "# TYPE jardinier_uptime_seconds gauge");
+    let _ = writeln!(
+        out,
+        "jardinier_uptime_seconds {}",
+        m.started.elapsed().as_secs()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP jardinier_http_requests_total HTTP requests answered, by method and status."
+    );
+    let _ = writeln!(out, "# TYPE jardinier_http_requests_total counter");
+    if let Ok(requests) = m.requests.lock() {
+        for ((method, status), count) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "jardinier_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {count}"
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP jardinier_http_request_duration_seconds Time spent answering HTTP requests."
+    );
+    let _ = writeln!(
+        out,
+        "# TYPE jardinier_http_request_duration_seconds summary"
+    );
+    let _ = writeln!(
+        out,
+        "jardinier_http_request_duration_seconds_sum {}",
+        m.duration_micros.load(Ordering::Relaxed) as f64 / 1e6
+    );
+    let _ = writeln!(
+        out,
+        "jardinier_http_request_duration_seconds_count {}",
+        m.duration_count.load(Ordering::Relaxed)
+    );
+    match state.store.counts(unix_now()).await {
+        Ok(c) => {
+            for (name, help, value) in [
+                ("jardinier_users", "Accounts.", c.users),
+                ("jardinier_workspaces", "Workspaces.", c.workspaces),
+                (
+                    "jardinier_active_sessions",
+                    "Unexpired sign-in sessions.",
+                    c.active_sessions,
+                ),
+                (
+                    "jardinier_mail_outbox_pending",
+                    "E-mails waiting for delivery.",
+                    c.pending_mail,
+                ),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+                );
+            }
+        }
+        Err(error) => tracing::error!(%error, "metrics: could not count"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}

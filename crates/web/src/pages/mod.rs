@@ -1,0 +1,300 @@
+//! Server-rendered pages. Every template gets a [`Chrome`]: the translator, the CSRF token, the
+//! signed-in user, the workspace switcher and the navigation. Templates hold no literal text:
+//! every word comes from the catalogues through `c.t`.
+
+mod account;
+mod auth;
+mod settings;
+mod workspace;
+
+/// What the API shares with the pages: creating an invitation.
+pub mod settings_api {
+    pub use super::settings::{InviteError, create_invitation};
+}
+
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use jardinier_domain::{Role, Section, ValidationErrors};
+use jardinier_i18n::Tr;
+use jardinier_store::{User, Workspace};
+
+use crate::SharedState;
+use crate::context::{InWorkspace, RequestCtx};
+use crate::error::{ErrorKind, WebError};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/", get(workspace::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/lang", post(auth::set_lang))
+        .route(
+            "/password/forgot",
+            get(auth::forgot_form).post(auth::forgot),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(auth::reset_form).post(auth::reset),
+        )
+        .route(
+            "/invite/{token}",
+            get(auth::invitation_page).post(auth::accept_invitation),
+        )
+        .route("/dev/mail", get(settings::mail_log))
+        .route(
+            "/account",
+            get(account::account_page).post(account::update_profile),
+        )
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/workspaces",
+            get(workspace::workspaces_page).post(workspace::create_workspace),
+        )
+        .route("/switch", get(workspace::switch))
+        .route("/w/{slug}", get(workspace::overview))
+        .route(
+            "/w/{slug}/settings",
+            get(settings::settings_page).post(settings::update_workspace),
+        )
+        .route("/w/{slug}/settings/team", get(settings::team_page))
+        .route("/w/{slug}/settings/team/invite", post(settings::invite))
+        .route(
+            "/w/{slug}/settings/team/{user_id}/role",
+            post(settings::change_role),
+        )
+        .route(
+            "/w/{slug}/settings/team/{user_id}/remove",
+            post(settings::remove_member),
+        )
+        .route(
+            "/w/{slug}/settings/invitations/{id}/revoke",
+            post(settings::revoke_invitation),
+        )
+        .route(
+            "/w/{slug}/settings/tokens",
+            get(settings::tokens_page).post(settings::create_token),
+        )
+        .route(
+            "/w/{slug}/settings/tokens/{id}/revoke",
+            post(settings::revoke_token),
+        )
+        .route("/w/{slug}/settings/audit", get(settings::audit_page))
+        .route("/w/{slug}/{section}", get(workspace::section))
+}
+
+pub struct NavItem {
+    pub href: String,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+/// What the layout needs on every page.
+pub struct Chrome {
+    pub t: Tr,
+    pub csrf: String,
+    pub path: String,
+    pub user: Option<User>,
+    pub workspace: Option<Workspace>,
+    pub workspaces: Vec<Workspace>,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<String>,
+    pub mail_log: bool,
+    pub version: &'static str,
+}
+
+impl Chrome {
+    pub fn new(ctx: &RequestCtx) -> Chrome {
+        // `?done=key` after a redirect shows `flash.key`, if the catalogue knows it.
+        let flash = ctx
+            .path
+            .split_once('?')
+            .and_then(|(_, query)| {
+                form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "done")
+            })
+            .map(|(_, v)| format!("flash.{v}"))
+            .filter(|key| ctx.tr.has(key))
+            .map(|key| ctx.tr.t(&key).to_owned());
+        Chrome {
+            t: ctx.tr,
+            csrf: ctx.csrf.clone(),
+            path: ctx.path.clone(),
+            user: ctx.user.clone(),
+            workspace: None,
+            workspaces: Vec::new(),
+            nav: Vec::new(),
+            flash,
+            mail_log: ctx.mail_log,
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    /// The chrome inside a workspace: switcher and the sections this role may open.
+    pub fn workspace(w: &InWorkspace, active: &str) -> Chrome {
+        let mut chrome = Chrome::new(&w.ctx);
+        let base = format!("/w/{}", w.workspace.slug);
+        chrome.nav.push(NavItem {
+            href: base.clone(),
+            key: "nav.overview",
+            active: active == "overview",
+        });
+        for section in Section::ALL {
+            if w.role.can(section.permission()) {
+                chrome.nav.push(NavItem {
+                    href: format!("{base}/{}", section.slug()),
+                    key: section_key(section),
+                    active: active == section.slug(),
+                });
+            }
+        }
+        chrome.nav.push(NavItem {
+            href: format!("{base}/settings"),
+            key: "nav.settings",
+            active: active == "settings",
+        });
+        chrome.workspace = Some(w.workspace.clone());
+        chrome.workspaces = w.workspaces.iter().map(|(ws, _)| ws.clone()).collect();
+        chrome
+    }
+}
+
+pub fn section_key(section: Section) -> &'static str {
+    match section {
+        Section::Inbox => "nav.inbox",
+        Section::Listening => "nav.listening",
+        Section::Publishing => "nav.publishing",
+        Section::Community => "nav.community",
+        Section::Members => "nav.members",
+        Section::Animation => "nav.animation",
+        Section::Reports => "nav.reports",
+    }
+}
+
+pub fn role_key(role: &Role) -> &'static str {
+    match role {
+        Role::Owner => "role.owner",
+        Role::Manager => "role.manager",
+        Role::Editor => "role.editor",
+        Role::Moderator => "role.moderator",
+        Role::Analyst => "role.analyst",
+        Role::Client => "role.client",
+    }
+}
+
+/// Formats a UNIX time as a date and time in the given IANA time zone ("2026-11-21 20:40").
+pub fn format_time(unix: i64, timezone: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_second(unix) {
+        Ok(ts) => ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn render(template: impl Template) -> Result<Response, WebError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Renders a form again with its errors, with 422 so scripts and tests can tell.
+pub fn render_invalid(template: impl Template) -> Result<Response, WebError> {
+    Ok((
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Html(template.render()?),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    c: Chrome,
+    status: u16,
+    title: String,
+    text: String,
+}
+
+/// The error page for `kind`, in the reader's language.
+pub fn error_page(ctx: &RequestCtx, kind: ErrorKind) -> Response {
+    let c = Chrome::new(ctx);
+    let template = ErrorTemplate {
+        status: kind.status().as_u16(),
+        title: ctx
+            .tr
+            .t(&format!("error_page.{}.title", kind.key()))
+            .to_owned(),
+        text: ctx
+            .tr
+            .t(&format!("error_page.{}.text", kind.key()))
+            .to_owned(),
+        c,
+    };
+    match template.render() {
+        Ok(html) => (kind.status(), Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not render the error page");
+            kind.status().into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessageTemplate {
+    pub c: Chrome,
+    pub title: String,
+    pub text: String,
+    pub link: Option<(String, String)>,
+}
+
+/// A page that says one thing ("check your mailbox"), with an optional link onwards.
+pub fn message(
+    ctx: &RequestCtx,
+    title_key: &str,
+    text: String,
+    link: Option<(&str, &str)>,
+) -> Result<Response, WebError> {
+    render(MessageTemplate {
+        c: Chrome::new(ctx),
+        title: ctx.tr.t(title_key).to_owned(),
+        text,
+        link: link.map(|(href, key)| (href.to_owned(), ctx.tr.t(key).to_owned())),
+    })
+}
+
+/// Redirect target after a form: only paths on this site, never `//host` or a full URL.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+pub fn no_errors() -> ValidationErrors {
+    ValidationErrors::default()
+}
+
+/// Records who did what in a workspace. `action` names a catalogue entry `audit_action.*`.
+pub async fn audit(
+    state: &SharedState,
+    workspace_id: Option<i64>,
+    actor_id: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Result<(), WebError> {
+    state
+        .store
+        .record_audit(&jardinier_store::NewAudit {
+            workspace_id,
+            actor_id,
+            action,
+            detail,
+            at: crate::unix_now(),
+        })
+        .await?;
+    Ok(())
+}
+
+pub fn redirect(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
+}
