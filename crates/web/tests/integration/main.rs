@@ -1,1 +1,9 @@
+//! Integration tests: the real server on port 0, a fresh database per test, driven over HTTP.
+//! Every scenario runs twice, on SQLite and on PostgreSQL (see `both_backends!`).
 
+mod helpers;
+
+mod access;
+mod account;
+mod api;
+mod pages;

@@ -1,0 +1,226 @@
+use std::sync::{Arc, LazyLock};
+
+use jardinier_domain::Role;
+use jardinier_store::testing::TestDatabase;
+use jardinier_store::{NewUser, NewWorkspace, Store, User, Workspace};
+use jardinier_web::{AppState, Application, WebConfig};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines each listed async test scenario `fn name(backend)` twice: `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name($crate::helpers::Backend::Postgres).await } )*
+        }
+    };
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+static PASSWORD_HASH: LazyLock<String> =
+    LazyLock::new(|| jardinier_web::auth::hash_password(PASSWORD));
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    pub client: reqwest::Client,
+    _db: TestDatabase,
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let db = match backend {
+        Backend::Sqlite => TestDatabase::sqlite(),
+        Backend::Postgres => TestDatabase::postgres().await?,
+    };
+    let store = jardinier_store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = WebConfig::new(&base);
+    config.mail_log_page = true;
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        config,
+        mail_wake: Default::default(),
+        metrics: Default::default(),
+    });
+    let app = Application::from_listener(listener, state);
+    tokio::spawn(app.serve(std::future::pending()));
+    Some(TestApp {
+        base,
+        store,
+        client: new_client(),
+        _db: db,
+    })
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `name="_csrf"` field in a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// The CSRF token this client's forms must carry (its session's, or its cookie's).
+    pub async fn csrf(&self, client: &reqwest::Client) -> String {
+        let html = client
+            .get(self.url("/password/forgot"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        csrf_in(&html)
+    }
+
+    /// Posts a form with this client's CSRF token.
+    pub async fn post_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf(client).await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("_csrf", &token));
+        client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.post_with(&self.client, path, fields).await
+    }
+
+    pub async fn login_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_with(
+            client,
+            "/login",
+            &[("email", email), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str) -> reqwest::Response {
+        let response = self.login_with(&self.client, email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {email} failed"
+        );
+        response
+    }
+
+    pub async fn user(&self, email: &str, name: &str) -> User {
+        self.store
+            .create_user(
+                &NewUser {
+                    email,
+                    display_name: name,
+                    password_hash: &PASSWORD_HASH,
+                    lang: None,
+                },
+                jardinier_web::unix_now(),
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn workspace(&self, slug: &str, owner: &User) -> Workspace {
+        self.store
+            .create_workspace(
+                &NewWorkspace {
+                    slug,
+                    name: &format!("Brand {slug}"),
+                    timezone: "Europe/Paris",
+                },
+                owner.id,
+                jardinier_web::unix_now(),
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn member(&self, workspace: &Workspace, email: &str, role: Role) -> User {
+        let user = self.user(email, &format!("{role} person")).await;
+        self.store
+            .add_member(workspace.id, user.id, role, jardinier_web::unix_now())
+            .await
+            .unwrap();
+        user
+    }
+
+    /// Creates an API token through the UI, as the signed-in user of `client`.
+    pub async fn api_token(&self, client: &reqwest::Client, slug: &str) -> String {
+        let response = self
+            .post_with(
+                client,
+                &format!("/w/{slug}/settings/tokens"),
+                &[("name", "test script")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        let start = html
+            .find("data-testid=\"new-token\">")
+            .expect("token shown")
+            + "data-testid=\"new-token\">".len();
+        html[start..].split('<').next().unwrap().to_owned()
+    }
+}
