@@ -90,7 +90,9 @@ pub async fn add(config: &Config, args: AddUser) -> anyhow::Result<()> {
             Some(
                 workspace
                     .with_context(|| {
-                        format!("no workspace named {slug:?}; create one with --new-workspace NAME")
+                        format!(
+                            "no workspace named \"{slug}\"; create one with --new-workspace NAME"
+                        )
                     })?
                     .id,
             )

@@ -1,1 +1,293 @@
-fn main() {}
+//! The `jardinier` binary as an admin uses it: migrate, user add, configuration errors, and the
+//! demo server started, used over HTTP and stopped with SIGTERM.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+
+use jardinier_store::testing::{TempDir, TestDatabase};
+
+fn jardinier(dir: &TempDir) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jardinier"));
+    command
+        .current_dir(&dir.0)
+        .env_remove("JARDINIER_DATABASE_URL")
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn run(command: &mut Command, stdin: &str) -> (i32, String, String) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn migrate_brings_both_backends_up_to_date() {
+    let dir = TempDir::new("cli");
+    let sqlite = TestDatabase::sqlite();
+    let (code, out, err) = run(
+        jardinier(&dir)
+            .arg("migrate")
+            .env("JARDINIER_DATABASE_URL", &sqlite.url),
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("The sqlite database is up to date."), "{out}");
+    if let Some(pg) = TestDatabase::postgres().await {
+        let (code, out, err) = run(
+            jardinier(&dir)
+                .arg("migrate")
+                .env("JARDINIER_DATABASE_URL", &pg.url),
+            "",
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("The postgres database is up to date."),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn user_add_creates_accounts_and_explains_mistakes() {
+    let dir = TempDir::new("cli");
+    let add =
+        |args: &[&str], stdin: &str| run(jardinier(&dir).args(["user", "add"]).args(args), stdin);
+
+    let (code, out, err) = add(
+        &[
+            "--email",
+            "Margaux@Pollen.example",
+            "--name",
+            "Margaux",
+            "--password-stdin",
+            "--new-workspace",
+            "Brûlerie du Canal",
+        ],
+        "a long password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Created the account margaux@pollen.example"),
+        "{out}"
+    );
+    assert!(out.contains("(/w/brulerie-du-canal)"), "{out}");
+
+    let (code, out, _) = add(
+        &[
+            "--email",
+            "camille@pollen.example",
+            "--name",
+            "Camille",
+            "--workspace",
+            "brulerie-du-canal",
+            "--role",
+            "manager",
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Generated password (shown once): ") && out.contains("as manager"),
+        "{out}"
+    );
+
+    let (code, _, err) = add(
+        &[
+            "--email",
+            "margaux@pollen.example",
+            "--name",
+            "Again",
+            "--password-stdin",
+        ],
+        "another long password\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+
+    let (code, _, err) = add(
+        &["--email", "not-an-email", "--name", "", "--password-stdin"],
+        "short\n",
+    );
+    assert_eq!(code, 1);
+    for expected in [
+        "--email: This is not a valid e-mail address",
+        "--display-name: This field is required.",
+        "--password: The password needs at least 10 characters.",
+    ] {
+        assert!(err.contains(expected), "{err}");
+    }
+
+    // A wrong workspace is found before anything is created.
+    let (code, _, err) = add(
+        &[
+            "--email",
+            "lou@pollen.example",
+            "--name",
+            "Lou",
+            "--workspace",
+            "nope",
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no workspace named \"nope\""), "{err}");
+    let (code, _, err) = add(
+        &[
+            "--email",
+            "lou@pollen.example",
+            "--name",
+            "Lou",
+            "--workspace",
+            "brulerie-du-canal",
+            "--role",
+            "pilot",
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("--role \"pilot\" is not a role"), "{err}");
+    let (code, _, err) = add(
+        &[
+            "--email",
+            "lou@pollen.example",
+            "--name",
+            "Lou",
+            "--workspace",
+            "brulerie-du-canal",
+        ],
+        "",
+    );
+    assert_eq!(
+        code, 0,
+        "lou was not half-created by the failed attempts: {err}"
+    );
+}
+
+#[test]
+fn configuration_errors_stop_with_a_clear_message() {
+    let dir = TempDir::new("cli");
+    let (code, _, err) = run(
+        jardinier(&dir)
+            .arg("migrate")
+            .env("JARDINIER_DATABASE_URL", "mysql://localhost/x"),
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("database.url \"mysql://localhost/x\" is not supported"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.0.join("jardinier.toml"),
+        "[mail]\ntransport = \"pigeon://loft\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(jardinier(&dir).arg("migrate"), "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("mail.transport") && err.contains("SMTP URL"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        jardinier(&dir).args(["--config", "missing.toml", "migrate"]),
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.toml does not exist"), "{err}");
+}
+
+/// Starts `jardinier demo` on a free port; returns the child and the base URL it printed.
+pub fn start_demo(dir: &TempDir) -> (Child, String) {
+    let mut child = jardinier(dir)
+        .args(["demo", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("Jardinier is listening on ") {
+            return (child, url.trim().to_owned());
+        }
+    }
+    panic!("the demo did not start");
+}
+
+#[tokio::test]
+async fn the_demo_serves_signs_in_and_stops_cleanly_on_sigterm() {
+    let dir = TempDir::new("demo");
+    let (mut child, base) = start_demo(&dir);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = login.find(marker).unwrap() + marker.len();
+    let csrf = &login[start..start + 64];
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "camille@pollen-agence.example"),
+            ("password", "jardinier-demo"),
+            ("next", "/"),
+            ("_csrf", csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.url().path(), "/w/brulerie-du-canal");
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Brûlerie du Canal") && html.contains("Vélos Lumière"),
+        "both demo brands"
+    );
+    let mail_log = client
+        .get(format!("{base}/dev/mail"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        mail_log.contains("nadia@pollen-agence.example"),
+        "the demo invitation e-mail is in the log"
+    );
+    assert!(dir.0.join("jardinier-data/demo.db").exists());
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "SIGTERM is a clean stop: {exit:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("stopped cleanly"), "{stderr}");
+}

@@ -28,21 +28,25 @@ pub enum MailError {
     Store(#[from] jardinier_store::StoreError),
 }
 
-#[derive(Clone)]
+/// Where mail goes, as configured. Checking it needs no runtime; the SMTP client (with its
+/// connection pool, which spawns a task) is built by [`Mailer::new`], inside the runtime.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
     /// Keep mail in the local log; never send.
     Log,
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// A checked `smtp://` or `smtps://` URL.
+    Smtp(String),
 }
 
 impl Transport {
     /// `"log"` or an SMTP URL, as written in `jardinier.toml` (`mail.transport`).
     pub fn from_config(value: &str) -> Result<Transport, MailError> {
-        if value.trim() == "log" {
+        let value = value.trim();
+        if value == "log" {
             return Ok(Transport::Log);
         }
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(value.trim())
-            .map(|builder| Transport::Smtp(builder.timeout(Some(Duration::from_secs(20))).build()))
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(value)
+            .map(|_| Transport::Smtp(value.to_owned()))
             .map_err(|e| MailError::BadSmtpUrl(e.to_string()))
     }
 
@@ -53,7 +57,8 @@ impl Transport {
 
 pub struct Mailer {
     pub store: Arc<dyn Store>,
-    pub transport: Transport,
+    /// `None` for the log transport.
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     pub from: Mailbox,
 }
 
@@ -73,11 +78,16 @@ impl Mailer {
         let from = from
             .parse::<Mailbox>()
             .map_err(|_| MailError::BadSender(from.to_owned()))?;
-        Ok(Mailer {
-            store,
-            transport,
-            from,
-        })
+        let smtp = match transport {
+            Transport::Log => None,
+            Transport::Smtp(url) => Some(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|e| MailError::BadSmtpUrl(e.to_string()))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+        };
+        Ok(Mailer { store, smtp, from })
     }
 
     /// Delivers every message that is due; returns how many were delivered (sent or logged).
@@ -115,12 +125,12 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body_text.clone())
             .map_err(|e| (format!("could not build the message: {e}"), true))?;
-        match &self.transport {
-            Transport::Log => {
+        match &self.smtp {
+            None => {
                 tracing::info!(to = %mail.to, subject = %mail.subject, "mail kept in the local mail log (transport = log)");
                 Ok(MailStatus::Logged)
             }
-            Transport::Smtp(smtp) => match smtp.send(message).await {
+            Some(smtp) => match smtp.send(message).await {
                 Ok(_) => Ok(MailStatus::Sent),
                 Err(e) => Err((e.to_string(), e.is_permanent())),
             },
