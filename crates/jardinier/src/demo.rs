@@ -220,12 +220,11 @@ pub async fn run(
             // A fresh demo at every start: remove the previous demo database and its WAL files.
             for suffix in ["", "-wal", "-shm"] {
                 let path = format!("jardinier-data/demo.db{suffix}");
-                if let Err(error) = std::fs::remove_file(&path) {
-                    if error.kind() != std::io::ErrorKind::NotFound {
-                        return Err(error).with_context(|| {
-                            format!("removing the previous demo database {path}")
-                        });
-                    }
+                if let Err(error) = std::fs::remove_file(&path)
+                    && error.kind() != std::io::ErrorKind::NotFound
+                {
+                    return Err(error)
+                        .with_context(|| format!("removing the previous demo database {path}"));
                 }
             }
             "sqlite://jardinier-data/demo.db".to_owned()

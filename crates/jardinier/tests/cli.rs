@@ -1,19 +1,13 @@
 //! The `jardinier` binary as an admin uses it: migrate, user add, configuration errors, and the
 //! demo server started, used over HTTP and stopped with SIGTERM.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{jardinier, start_demo};
 use jardinier_store::testing::{TempDir, TestDatabase};
-
-fn jardinier(dir: &TempDir) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jardinier"));
-    command
-        .current_dir(&dir.0)
-        .env_remove("JARDINIER_DATABASE_URL")
-        .env("NO_COLOR", "1");
-    command
-}
 
 fn run(command: &mut Command, stdin: &str) -> (i32, String, String) {
     let mut child = command
@@ -210,24 +204,6 @@ fn configuration_errors_stop_with_a_clear_message() {
     );
     assert_eq!(code, 2);
     assert!(err.contains("missing.toml does not exist"), "{err}");
-}
-
-/// Starts `jardinier demo` on a free port; returns the child and the base URL it printed.
-pub fn start_demo(dir: &TempDir) -> (Child, String) {
-    let mut child = jardinier(dir)
-        .args(["demo", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    for line in stdout.lines() {
-        let line = line.unwrap();
-        if let Some(url) = line.strip_prefix("Jardinier is listening on ") {
-            return (child, url.trim().to_owned());
-        }
-    }
-    panic!("the demo did not start");
 }
 
 #[tokio::test]

@@ -103,7 +103,7 @@ async fn due_mail_is_delivered_over_smtp_once() {
         0,
         "delivered mail is not sent again"
     );
-    let received = inbox.lock().unwrap();
+    let received = std::mem::take(&mut *inbox.lock().unwrap());
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].rcpt, vec!["<nadia@brand.example>"]);
     let data = &received[0].data;

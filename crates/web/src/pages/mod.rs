@@ -182,6 +182,15 @@ pub fn role_key(role: &Role) -> &'static str {
     }
 }
 
+pub fn mail_status_key(status: &jardinier_store::MailStatus) -> &'static str {
+    match status {
+        jardinier_store::MailStatus::Pending => "mail_log.pending",
+        jardinier_store::MailStatus::Sent => "mail_log.sent",
+        jardinier_store::MailStatus::Logged => "mail_log.logged",
+        jardinier_store::MailStatus::Failed => "mail_log.failed",
+    }
+}
+
 /// Formats a UNIX time as a date and time in the given IANA time zone ("2026-11-21 20:40").
 pub fn format_time(unix: i64, timezone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -297,4 +306,77 @@ pub async fn audit(
 
 pub fn redirect(to: &str) -> Response {
     axum::response::Redirect::to(to).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use jardinier_i18n::{Lang, Tr};
+
+    /// Every literal key a template or handler asks for exists in the catalogues, so no page
+    /// ever shows a raw key. (Keys built at run time, like `section.{slug}.planned_{n}`, are
+    /// covered by the browser test and the section pages' tests.)
+    #[test]
+    fn every_literal_key_in_templates_and_code_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut sources = Vec::new();
+        for folder in ["templates", "src", "src/pages"] {
+            for entry in std::fs::read_dir(format!("{dir}{folder}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    sources.push((
+                        path.display().to_string(),
+                        std::fs::read_to_string(&path).unwrap(),
+                    ));
+                }
+            }
+        }
+        let tr = Tr::new(Lang::En);
+        let mut checked = 0;
+        for (file, text) in &sources {
+            for piece in text.split('"').skip(1).step_by(2) {
+                let looks_like_key = piece.contains('.')
+                    && piece.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'
+                    })
+                    && [
+                        "nav.",
+                        "role.",
+                        "field.",
+                        "error.",
+                        "login.",
+                        "forgot.",
+                        "reset.",
+                        "invite.",
+                        "mail.",
+                        "workspaces.",
+                        "overview.",
+                        "section.",
+                        "settings.",
+                        "common.",
+                        "team.",
+                        "tokens.",
+                        "audit.",
+                        "account.",
+                        "mail_log.",
+                        "shell.",
+                        "a11y.",
+                        "error_page.",
+                        "flash.",
+                    ]
+                    .iter()
+                    .any(|prefix| piece.starts_with(prefix));
+                if looks_like_key && !piece.ends_with('.') && !piece.ends_with(".html") {
+                    assert!(
+                        tr.has(piece),
+                        "{file} uses the unknown catalogue key {piece:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > 150,
+            "only {checked} keys found: is the scan still looking at the templates?"
+        );
+    }
 }

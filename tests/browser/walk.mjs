@@ -1,0 +1,106 @@
+// Walks the Jardinier demo in real headless Chromium (Debian's /usr/bin/chromium):
+// sign in, open every section in French, switch to English and open them again, check the
+// keyboard path and the dark theme, switch workspace, and save screenshots.
+// Usage: node walk.mjs BASE_URL SCREENSHOT_DIR
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error("usage: node walk.mjs BASE_URL SCREENSHOT_DIR");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: "fr-FR" });
+const problems = [];
+page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
+page.on("console", (msg) => { if (msg.type() === "error") problems.push(`console: ${msg.text()}`); });
+let step = 0;
+const shot = async (name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-${name}.png`, fullPage: true });
+
+try {
+  // Sign in (French: the browser asks for French).
+  await page.goto(base + "/");
+  assert.match(page.url(), /\/login\?next=/);
+  assert.equal(await page.getAttribute("html", "lang"), "fr");
+  await shot("login-fr");
+  await page.getByLabel("Adresse e-mail").fill("camille@pollen-agence.example");
+  await page.getByLabel("Mot de passe").fill("jardinier-demo");
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL("**/w/brulerie-du-canal");
+  assert.equal(await page.locator("h1").innerText(), "Brûlerie du Canal");
+  await shot("overview-fr");
+
+  // The keyboard path starts with the skip link.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
+
+  const walkSections = async (lang) => {
+    const links = await page.locator("nav.sidebar a").evaluateAll((as) => as.map((a) => [a.getAttribute("href"), a.textContent.trim()]));
+    assert.ok(links.length >= 9, `expected the overview, seven sections and settings, got ${links.length}`);
+    for (const [href, label] of links) {
+      await page.locator(`nav.sidebar a[href="${href}"]`).click();
+      await page.waitForURL("**" + href);
+      const title = await page.locator("h1").innerText();
+      assert.ok(title.length > 0, `${href} has a title`);
+      assert.equal(await page.locator(`nav.sidebar a[aria-current="page"]`).innerText(), label, `${href} is marked current`);
+      const status = await page.evaluate(() => document.querySelector(".status-code")?.textContent);
+      assert.equal(status, undefined, `${href} shows an error page`);
+      await shot(`${lang}${href.replaceAll("/", "-")}`);
+    }
+    return links.length;
+  };
+  const frCount = await walkSections("fr");
+
+  // Settings pages reachable from the settings index.
+  await page.goto(base + "/w/brulerie-du-canal/settings/team");
+  assert.ok((await page.locator("[data-testid=member-row]").count()) === 6, "six demo teammates");
+  await shot("team-fr");
+
+  // Switch to English with the header button.
+  await page.getByTestId("lang-switch").click();
+  await page.waitForLoadState("load");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.locator("h1").innerText(), "Team");
+  const enCount = await walkSections("en");
+  assert.equal(enCount, frCount);
+
+  // Dark theme, remembered by the page.
+  await page.goto(base + "/w/brulerie-du-canal");
+  await page.locator("[data-theme-toggle]").click();
+  const theme = await page.getAttribute("html", "data-theme");
+  assert.ok(theme === "dark" || theme === "light");
+  if (theme !== "dark") await page.locator("[data-theme-toggle]").click();
+  assert.equal(await page.getAttribute("html", "data-theme"), "dark");
+  await shot("overview-en-dark");
+  await page.reload();
+  assert.equal(await page.getAttribute("html", "data-theme"), "dark", "the theme choice survives a reload");
+
+  // The workspace switcher submits itself when JavaScript runs; its button is for browsers
+  // without JavaScript only.
+  assert.equal(await page.locator("form.switcher button").isVisible(), false, "the switcher's button is hidden");
+  await page.getByLabel("Switch workspace").selectOption("velos-lumiere");
+  await page.waitForURL("**/w/velos-lumiere");
+  assert.equal(await page.locator("h1").innerText(), "Vélos Lumière");
+
+  // A small screen keeps the navigation usable.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + "/w/brulerie-du-canal/inbox");
+  await shot("inbox-en-mobile");
+
+  assert.deepEqual(problems, [], "no script errors");
+  console.log(`browser walk passed: ${frCount} sections in French and English, ${step} screenshots in ${shots}`);
+} catch (error) {
+  await shot("failure").catch(() => {});
+  console.error("browser walk failed:", error);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
