@@ -11,7 +11,7 @@ use jardinier_store::{NewMail, NewPasswordReset, NewSession, NewUser, User};
 use serde::Deserialize;
 
 use super::{
-    Chrome, audit, message, no_errors, redirect, render, render_invalid, role_key, safe_next,
+    Chrome, audit, gone, message, no_errors, redirect, render, render_invalid, role_key, safe_next,
 };
 use crate::auth::{self, ThrottlePolicy};
 use crate::context::{LANG_COOKIE, RequestCtx, SESSION_COOKIE, cookie, set_cookie};
@@ -315,14 +315,7 @@ struct ResetTemplate {
 }
 
 fn reset_link_invalid(ctx: &RequestCtx) -> Result<Response, WebError> {
-    let mut response = message(
-        ctx,
-        "reset.invalid_title",
-        ctx.tr.t("reset.invalid").to_owned(),
-        Some(("/password/forgot", "reset.ask_again")),
-    )?;
-    *response.status_mut() = StatusCode::GONE;
-    Ok(response)
+    gone(ctx, "reset", ("/password/forgot", "reset.ask_again"))
 }
 
 pub async fn reset_form(
@@ -408,14 +401,7 @@ struct InviteTemplate {
 }
 
 fn invitation_invalid(ctx: &RequestCtx) -> Result<Response, WebError> {
-    let mut response = message(
-        ctx,
-        "invite.invalid_title",
-        ctx.tr.t("invite.invalid").to_owned(),
-        Some(("/", "error_page.home")),
-    )?;
-    *response.status_mut() = StatusCode::GONE;
-    Ok(response)
+    gone(ctx, "invite", ("/", "error_page.home"))
 }
 
 async fn invite_template(

@@ -304,6 +304,24 @@ pub async fn audit(
     Ok(())
 }
 
+/// Records an action of the signed-in member in their workspace.
+pub async fn audit_in(
+    state: &SharedState,
+    w: &InWorkspace,
+    action: &str,
+    detail: &str,
+) -> Result<(), WebError> {
+    audit(state, Some(w.workspace.id), Some(w.user.id), action, detail).await
+}
+
+/// A page for a link that worked once and no longer does (410 Gone), with a way onwards.
+pub fn gone(ctx: &RequestCtx, prefix: &str, link: (&str, &str)) -> Result<Response, WebError> {
+    let text = ctx.tr.t(&format!("{prefix}.invalid")).to_owned();
+    let mut response = message(ctx, &format!("{prefix}.invalid_title"), text, Some(link))?;
+    *response.status_mut() = axum::http::StatusCode::GONE;
+    Ok(response)
+}
+
 pub fn redirect(to: &str) -> Response {
     axum::response::Redirect::to(to).into_response()
 }

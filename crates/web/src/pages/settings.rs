@@ -11,7 +11,9 @@ use jardinier_i18n::Tr;
 use jardinier_store::{NewApiToken, NewInvitation, NewMail, OutgoingMail, StoreError};
 use serde::Deserialize;
 
-use super::{Chrome, audit, format_time, no_errors, redirect, render, render_invalid, role_key};
+use super::{
+    Chrome, audit, audit_in, format_time, no_errors, redirect, render, render_invalid, role_key,
+};
 use crate::context::{InWorkspace, RequestCtx};
 use crate::error::WebError;
 use crate::{SharedState, auth, unix_now};
@@ -74,10 +76,9 @@ pub async fn update_workspace(
         .store
         .rename_workspace(w.workspace.id, name.as_str(), timezone)
         .await?;
-    audit(
+    audit_in(
         &state,
-        Some(w.workspace.id),
-        Some(w.user.id),
+        &w,
         "workspace_updated",
         &format!("{name} ({timezone})"),
     )
@@ -370,10 +371,9 @@ pub async fn change_role(
         Err(StoreError::Refused(_)) => return refused(&state, &w, "error.last_owner").await,
         Err(other) => return Err(other.into()),
     }
-    audit(
+    audit_in(
         &state,
-        Some(w.workspace.id),
-        Some(w.user.id),
+        &w,
         "member_role",
         &format!("{} → {role}", member.user.email),
     )
@@ -395,14 +395,7 @@ pub async fn remove_member(
         Err(StoreError::Refused(_)) => return refused(&state, &w, "error.last_owner").await,
         Err(other) => return Err(other.into()),
     }
-    audit(
-        &state,
-        Some(w.workspace.id),
-        Some(w.user.id),
-        "member_removed",
-        &member.user.email,
-    )
-    .await?;
+    audit_in(&state, &w, "member_removed", &member.user.email).await?;
     let target = if user_id == w.user.id {
         "/".to_owned()
     } else {
@@ -421,14 +414,7 @@ pub async fn revoke_invitation(
         .store
         .revoke_invitation(w.workspace.id, id, unix_now())
         .await?;
-    audit(
-        &state,
-        Some(w.workspace.id),
-        Some(w.user.id),
-        "invitation_revoked",
-        &id.to_string(),
-    )
-    .await?;
+    audit_in(&state, &w, "invitation_revoked", &id.to_string()).await?;
     Ok(redirect(&format!(
         "/w/{}/settings/team?done=invitation_revoked",
         w.workspace.slug
@@ -529,14 +515,7 @@ pub async fn create_token(
             created_at: unix_now(),
         })
         .await?;
-    audit(
-        &state,
-        Some(w.workspace.id),
-        Some(w.user.id),
-        "token_created",
-        name.as_str(),
-    )
-    .await?;
+    audit_in(&state, &w, "token_created", name.as_str()).await?;
     // The secret is shown once, on this response, and never again.
     let mut template = tokens_template(&state, &w, no_errors()).await?;
     template.new_token = Some(secret);
@@ -553,14 +532,7 @@ pub async fn revoke_token(
         .store
         .revoke_api_token(w.workspace.id, w.user.id, id, unix_now())
         .await?;
-    audit(
-        &state,
-        Some(w.workspace.id),
-        Some(w.user.id),
-        "token_revoked",
-        &id.to_string(),
-    )
-    .await?;
+    audit_in(&state, &w, "token_revoked", &id.to_string()).await?;
     Ok(redirect(&format!(
         "/w/{}/settings/tokens?done=token_revoked",
         w.workspace.slug
