@@ -93,7 +93,16 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             metrics::layer,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024));
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // One log line per request: method, path (without query, secret tokens redacted),
+        // status and latency.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
+                })
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        );
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -141,6 +150,17 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
     }
+}
+
+/// Paths that carry a secret token (`/password/reset/{token}`, `/invite/{token}`) are logged
+/// without it.
+fn redact_path(path: &str) -> String {
+    for prefix in ["/password/reset/", "/invite/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}<token>");
+        }
+    }
+    path.to_owned()
 }
 
 pub fn unix_now() -> i64 {
