@@ -1,6 +1,7 @@
 //! The `jardinier` command. Thin: it parses arguments and configuration, then calls the library
 //! crates. See `jardinier --help`.
 
+mod bench;
 mod config;
 mod demo;
 mod server;
@@ -40,10 +41,26 @@ enum Command {
     },
     /// Bring the database schema up to date (also done at every start).
     Migrate,
+    /// Measure parts of the pipeline on generated data; prints one JSON line.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Query matching only: parse Q queries, build the matcher, match N generated items.
+    Match {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
     },
 }
 
@@ -79,6 +96,9 @@ fn main() -> std::process::ExitCode {
             Command::User {
                 command: UserCommand::Add(args),
             } => users::add(&config, args).await,
+            Command::Bench {
+                command: BenchCommand::Match { items, queries },
+            } => bench::bench_match(items, queries),
         }
     });
     match result {
