@@ -1,0 +1,1 @@
+//! Placeholder until the analysis crate lands: intentionally empty, exports nothing.
