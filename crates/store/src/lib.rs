@@ -12,11 +12,14 @@
 //! run in one transaction.
 
 mod error;
+mod listening;
 mod records;
 mod sql;
+mod sql_listening;
 pub mod testing;
 
 pub use error::StoreError;
+pub use listening::*;
 pub use records::*;
 pub use sql::{Backend, SqlStore, connect};
 
@@ -26,7 +29,7 @@ use jardinier_domain::Role;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ListeningStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;

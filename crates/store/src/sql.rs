@@ -46,7 +46,7 @@ impl Backend {
 }
 
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
@@ -100,7 +100,7 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     Ok(SqlStore { pool, backend })
 }
 
-fn corrupt(what: String) -> StoreError {
+pub(crate) fn corrupt(what: String) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(what.into()))
 }
 

@@ -596,3 +596,403 @@ async fn unknown_database_urls_are_refused_with_a_hint() {
     let error = connect("mysql://localhost/x").await.err().unwrap();
     assert!(error.to_string().contains("sqlite://"), "{error}");
 }
+
+fn item(
+    ws: i64,
+    source: i64,
+    external_id: &str,
+    url: Option<&str>,
+    body: &str,
+    simhash: Option<u64>,
+) -> NewItem {
+    NewItem {
+        workspace_id: ws,
+        source_id: source,
+        source_kind: "webhook".into(),
+        external_id: external_id.into(),
+        url: url.map(str::to_owned),
+        site: Some("forum.example".into()),
+        author_name: Some("Léa".into()),
+        author_handle: Some("@lea".into()),
+        author_reach: Some(1200),
+        title: None,
+        body: body.into(),
+        lang: Some("fr".into()),
+        sentiment: Some("negative".into()),
+        sentiment_score: Some(-0.6),
+        published_at: 1_000,
+        received_at: 1_001,
+        parent_external_id: None,
+        content_hash: format!("hash-{body}"),
+        simhash,
+        enrichment_error: None,
+    }
+}
+
+async fn listening_story(store: &dyn Store) {
+    let owner = store
+        .create_user(
+            &NewUser {
+                email: "owner@brand.example",
+                display_name: "Owner",
+                password_hash: "h",
+                lang: None,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "brand",
+                name: "Brand",
+                timezone: "UTC",
+            },
+            owner.id,
+            1,
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "other",
+                name: "Other",
+                timezone: "UTC",
+            },
+            owner.id,
+            1,
+        )
+        .await
+        .unwrap();
+
+    let query = store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Brand",
+            query_text: "brulerie",
+            kind: "brand",
+            created_by: Some(owner.id),
+            now: 10,
+        })
+        .await
+        .unwrap();
+    store
+        .update_listening_query(
+            ws.id,
+            query.id,
+            "La marque",
+            "brulerie OR #brulerie",
+            "brand",
+            11,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .update_listening_query(other.id, query.id, "x", "y", "brand", 12)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        store.listening_queries(ws.id).await.unwrap()[0].query_text,
+        "brulerie OR #brulerie"
+    );
+    assert_eq!(
+        store.all_active_queries().await.unwrap(),
+        vec![(ws.id, query.id, "brulerie OR #brulerie".to_owned())]
+    );
+
+    let source = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "Zapier",
+            config: "{}",
+            secret: Some("s3cret"),
+            interval_secs: 0,
+            now: 10,
+        })
+        .await
+        .unwrap();
+    let feed = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "feed",
+            name: "Blog",
+            config: "{\"url\":\"http://x\"}",
+            secret: None,
+            interval_secs: 300,
+            now: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            source.status.as_str(),
+            source.enabled,
+            source.secret.as_deref()
+        ),
+        ("new", true, Some("s3cret"))
+    );
+    assert_eq!(
+        store
+            .due_sources(10, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        vec![feed.id],
+        "webhooks are not polled"
+    );
+    store
+        .record_fetch(
+            feed.id,
+            &FetchOutcome {
+                now: 20,
+                next_fetch_at: 320,
+                result: Err("HTTP 503 from the server"),
+                etag: None,
+                last_modified: None,
+            },
+        )
+        .await
+        .unwrap();
+    let failed = store.source_by_id(feed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            failed.status.as_str(),
+            failed.failures,
+            failed.last_error.as_deref()
+        ),
+        ("error", 1, Some("HTTP 503 from the server"))
+    );
+    store
+        .record_fetch(
+            feed.id,
+            &FetchOutcome {
+                now: 400,
+                next_fetch_at: 700,
+                result: Ok(3),
+                etag: Some("\"v2\""),
+                last_modified: None,
+            },
+        )
+        .await
+        .unwrap();
+    let ok = store.source_by_id(feed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            ok.status.as_str(),
+            ok.failures,
+            ok.etag.as_deref(),
+            ok.last_error
+        ),
+        ("ok", 0, Some("\"v2\""), None)
+    );
+    assert!(store.due_sources(699, 10).await.unwrap().is_empty());
+
+    let long = "La Brûlerie du Canal a encore raté ma commande, trois semaines sans nouvelles du service client";
+    let first = store
+        .insert_item(
+            &item(
+                ws.id,
+                source.id,
+                "a1",
+                Some("https://forum.example/t/1"),
+                long,
+                Some(0b1011_0000),
+            ),
+            &[query.id],
+        )
+        .await
+        .unwrap();
+    let InsertOutcome::Inserted {
+        id: first_id,
+        near_duplicate_of: None,
+    } = first
+    else {
+        panic!("{first:?}")
+    };
+    // The same sender id again: nothing changes.
+    assert_eq!(
+        store
+            .insert_item(&item(ws.id, source.id, "a1", None, "other", None), &[])
+            .await
+            .unwrap(),
+        InsertOutcome::AlreadyReceived { id: first_id }
+    );
+    // Another id with the same URL: an exact duplicate, counted on the original.
+    assert_eq!(
+        store
+            .insert_item(
+                &item(
+                    ws.id,
+                    source.id,
+                    "a2",
+                    Some("https://forum.example/t/1"),
+                    "x",
+                    None
+                ),
+                &[]
+            )
+            .await
+            .unwrap(),
+        InsertOutcome::ExactDuplicate { of: first_id }
+    );
+    // A repost with two differing bits: stored, linked to the original.
+    let repost = store
+        .insert_item(
+            &item(
+                ws.id,
+                source.id,
+                "a3",
+                None,
+                "RT: la brulerie du canal a encore rate",
+                Some(0b1011_0011),
+            ),
+            &[query.id],
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(repost, InsertOutcome::Inserted { near_duplicate_of: Some(of), .. } if of == first_id),
+        "{repost:?}"
+    );
+    // Far enough: a new item.
+    let other_item = store
+        .insert_item(
+            &item(
+                ws.id,
+                source.id,
+                "a4",
+                None,
+                "Super café ce matin",
+                Some(0xffff_0000_ffff_0000),
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        other_item,
+        InsertOutcome::Inserted {
+            near_duplicate_of: None,
+            ..
+        }
+    ));
+
+    let all = |ws_id| ItemFilter {
+        workspace_id: ws_id,
+        limit: 10,
+        ..Default::default()
+    };
+    let listed = store.items(&all(ws.id)).await.unwrap();
+    assert_eq!(listed.len(), 2, "near-duplicates are hidden by default");
+    assert_eq!(listed[1].seen_count, 2);
+    assert_eq!(listed[1].query_ids, vec![query.id]);
+    assert_eq!(
+        store
+            .items(&ItemFilter {
+                include_duplicates: true,
+                ..all(ws.id)
+            })
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .items(&ItemFilter {
+                query_id: Some(query.id),
+                include_duplicates: true,
+                ..all(ws.id)
+            })
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .items(&ItemFilter {
+                lang: Some("en".into()),
+                ..all(ws.id)
+            })
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let page2 = store
+        .items(&ItemFilter {
+            before_id: Some(listed[0].id),
+            ..all(ws.id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        page2.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![first_id],
+        "keyset pagination"
+    );
+    assert!(
+        store.items(&all(other.id)).await.unwrap().is_empty(),
+        "items stay in their workspace"
+    );
+
+    store
+        .correct_sentiment(ws.id, first_id, "neutral")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .correct_sentiment(other.id, first_id, "positive")
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let corrected = store
+        .items(&ItemFilter {
+            sentiment: Some("neutral".into()),
+            ..all(ws.id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (corrected.len(), corrected[0].sentiment_corrected),
+        (1, true)
+    );
+    assert_eq!(store.sentiment_corrections(ws.id).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .source_by_id(source.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .item_count,
+        3
+    );
+
+    store
+        .archive_listening_query(ws.id, query.id, 20)
+        .await
+        .unwrap();
+    assert!(store.all_active_queries().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn listening_story_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    listening_story(&open(&db).await).await;
+}
+
+#[tokio::test]
+async fn listening_story_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    listening_story(&open(&db).await).await;
+}

@@ -1,0 +1,198 @@
+//! Storage for listening: saved queries, sources, items and matches. A trait of its own so the
+//! core `Store` stays readable; `SqlStore` implements both and `Store` requires this one.
+
+use async_trait::async_trait;
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListeningQuery {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub query_text: String,
+    /// brand, competitor, product, person or topic.
+    pub kind: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewListeningQuery<'a> {
+    pub workspace_id: i64,
+    pub name: &'a str,
+    pub query_text: &'a str,
+    pub kind: &'a str,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: i64,
+    pub workspace_id: i64,
+    /// feed, mastodon, bluesky, reddit, hackernews, imap, webhook, import, demo.
+    pub kind: String,
+    pub name: String,
+    /// Connector settings as JSON (feed URL, search terms, mailbox…).
+    pub config: String,
+    /// The webhook's HMAC key.
+    pub secret: Option<String>,
+    pub interval_secs: i64,
+    pub enabled: bool,
+    /// new, ok, error.
+    pub status: String,
+    pub last_fetch_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub failures: i64,
+    pub next_fetch_at: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub item_count: i64,
+    pub created_at: i64,
+}
+
+pub struct NewSource<'a> {
+    pub workspace_id: i64,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub config: &'a str,
+    pub secret: Option<&'a str>,
+    pub interval_secs: i64,
+    pub now: i64,
+}
+
+/// The outcome of a fetch, for the source's status line.
+pub struct FetchOutcome<'a> {
+    pub now: i64,
+    pub next_fetch_at: i64,
+    /// `Ok(new items)` or `Err(message for people)`.
+    pub result: std::result::Result<i64, &'a str>,
+    /// Validators for the next conditional GET (kept when `None`).
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItem {
+    pub workspace_id: i64,
+    pub source_id: i64,
+    pub source_kind: String,
+    /// The sender's id (feed entry id, post id, Message-ID): idempotency per source.
+    pub external_id: String,
+    pub url: Option<String>,
+    pub site: Option<String>,
+    pub author_name: Option<String>,
+    pub author_handle: Option<String>,
+    pub author_reach: Option<i64>,
+    pub title: Option<String>,
+    pub body: String,
+    pub lang: Option<String>,
+    pub sentiment: Option<String>,
+    pub sentiment_score: Option<f64>,
+    pub published_at: i64,
+    pub received_at: i64,
+    pub parent_external_id: Option<String>,
+    /// Hash of the folded text and the author: the same person saying the same thing twice.
+    pub content_hash: String,
+    /// SimHash of the text's words, for near-duplicates; `None` for texts too short to compare.
+    pub simhash: Option<u64>,
+    /// Why an enrichment step failed, if one did: the item is kept all the same.
+    pub enrichment_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted {
+        id: i64,
+        near_duplicate_of: Option<i64>,
+    },
+    /// This source already delivered this id: nothing changed.
+    AlreadyReceived { id: i64 },
+    /// Same canonical URL or same text as a stored item: counted on it, not stored again.
+    ExactDuplicate { of: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredItem {
+    pub id: i64,
+    pub source_id: i64,
+    pub source_kind: String,
+    pub external_id: String,
+    pub url: Option<String>,
+    pub site: Option<String>,
+    pub author_name: Option<String>,
+    pub author_handle: Option<String>,
+    pub author_reach: Option<i64>,
+    pub title: Option<String>,
+    pub body: String,
+    pub lang: Option<String>,
+    /// The label shown: a person's correction if any, else the computed one.
+    pub sentiment: Option<String>,
+    pub sentiment_score: Option<f64>,
+    pub sentiment_corrected: bool,
+    pub published_at: i64,
+    pub received_at: i64,
+    pub duplicate_of: Option<i64>,
+    pub seen_count: i64,
+    pub enrichment_error: Option<String>,
+    pub query_ids: Vec<i64>,
+}
+
+/// Which items to list: newest first, `before_id` for the next page (keyset pagination stays
+/// fast however deep the page).
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub workspace_id: i64,
+    pub query_id: Option<i64>,
+    pub source_id: Option<i64>,
+    pub lang: Option<String>,
+    pub sentiment: Option<String>,
+    pub include_duplicates: bool,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// The bits of a 64-bit SimHash as four 16-bit bands: two hashes within 3 bits of each other
+/// share at least one band (pigeonhole), so bands find near-duplicate candidates by index.
+pub fn simhash_bands(simhash: u64) -> [i64; 4] {
+    [0, 1, 2, 3].map(|i| ((simhash >> (i * 16)) & 0xffff) as i64)
+}
+
+#[async_trait]
+pub trait ListeningStore: Send + Sync {
+    async fn create_listening_query(&self, new: &NewListeningQuery<'_>) -> Result<ListeningQuery>;
+    async fn listening_queries(&self, workspace_id: i64) -> Result<Vec<ListeningQuery>>;
+    async fn update_listening_query(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        name: &str,
+        query_text: &str,
+        kind: &str,
+        now: i64,
+    ) -> Result<()>;
+    async fn archive_listening_query(&self, workspace_id: i64, id: i64, now: i64) -> Result<()>;
+    /// Every active query of every workspace: (workspace id, query id, text), for the matcher.
+    async fn all_active_queries(&self) -> Result<Vec<(i64, i64, String)>>;
+
+    async fn create_source(&self, new: &NewSource<'_>) -> Result<Source>;
+    async fn sources(&self, workspace_id: i64) -> Result<Vec<Source>>;
+    /// By id alone: for webhooks, which authenticate with the source's own key.
+    async fn source_by_id(&self, id: i64) -> Result<Option<Source>>;
+    async fn due_sources(&self, now: i64, limit: i64) -> Result<Vec<Source>>;
+    async fn record_fetch(&self, source_id: i64, outcome: &FetchOutcome<'_>) -> Result<()>;
+    async fn set_source_enabled(
+        &self,
+        workspace_id: i64,
+        source_id: i64,
+        enabled: bool,
+    ) -> Result<()>;
+
+    /// Stores an item and the queries it matched, unless it is a repeat or an exact duplicate.
+    async fn insert_item(&self, item: &NewItem, query_ids: &[i64]) -> Result<InsertOutcome>;
+    async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
+    async fn correct_sentiment(&self, workspace_id: i64, item_id: i64, label: &str) -> Result<()>;
+    /// Items whose sentiment people corrected, in this workspace.
+    async fn sentiment_corrections(&self, workspace_id: i64) -> Result<i64>;
+}

@@ -1,0 +1,471 @@
+//! [`ListeningStore`] for [`SqlStore`], in the same portable SQL as `sql.rs`.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::listening::*;
+use crate::sql::SqlStore;
+
+macro_rules! source_cols {
+    () => {
+        "id, workspace_id, kind, name, config, secret, interval_secs, enabled, status, last_fetch_at, \
+         last_success_at, last_error, failures, next_fetch_at, etag, last_modified, item_count, created_at"
+    };
+}
+
+macro_rules! item_cols {
+    () => {
+        "i.id, i.source_id, i.source_kind, i.external_id, i.url, i.site, i.author_name, i.author_handle, \
+         i.author_reach, i.title, i.body, i.lang, i.sentiment, i.sentiment_score, i.sentiment_corrected, \
+         i.published_at, i.received_at, i.duplicate_of, i.seen_count, i.enrichment_error"
+    };
+}
+
+fn query_row(row: &AnyRow) -> Result<ListeningQuery> {
+    Ok(ListeningQuery {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        name: row.try_get("name")?,
+        query_text: row.try_get("query_text")?,
+        kind: row.try_get("kind")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn source_row(row: &AnyRow) -> Result<Source> {
+    Ok(Source {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        config: row.try_get("config")?,
+        secret: row.try_get("secret")?,
+        interval_secs: row.try_get("interval_secs")?,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        status: row.try_get("status")?,
+        last_fetch_at: row.try_get("last_fetch_at")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_error: row.try_get("last_error")?,
+        failures: row.try_get("failures")?,
+        next_fetch_at: row.try_get("next_fetch_at")?,
+        etag: row.try_get("etag")?,
+        last_modified: row.try_get("last_modified")?,
+        item_count: row.try_get("item_count")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn item_row(row: &AnyRow) -> Result<StoredItem> {
+    let corrected: Option<String> = row.try_get("sentiment_corrected")?;
+    let computed: Option<String> = row.try_get("sentiment")?;
+    Ok(StoredItem {
+        id: row.try_get("id")?,
+        source_id: row.try_get("source_id")?,
+        source_kind: row.try_get("source_kind")?,
+        external_id: row.try_get("external_id")?,
+        url: row.try_get("url")?,
+        site: row.try_get("site")?,
+        author_name: row.try_get("author_name")?,
+        author_handle: row.try_get("author_handle")?,
+        author_reach: row.try_get("author_reach")?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        lang: row.try_get("lang")?,
+        sentiment_corrected: corrected.is_some(),
+        sentiment: corrected.or(computed),
+        sentiment_score: row.try_get("sentiment_score")?,
+        published_at: row.try_get("published_at")?,
+        received_at: row.try_get("received_at")?,
+        duplicate_of: row.try_get("duplicate_of")?,
+        seen_count: row.try_get("seen_count")?,
+        enrichment_error: row.try_get("enrichment_error")?,
+        query_ids: Vec::new(),
+    })
+}
+
+/// Near-duplicates: at most this many differing bits out of 64.
+const NEAR_DUPLICATE_BITS: u32 = 3;
+
+#[async_trait]
+impl ListeningStore for SqlStore {
+    async fn create_listening_query(&self, new: &NewListeningQuery<'_>) -> Result<ListeningQuery> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO listening_queries (workspace_id, name, query_text, kind, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(new.workspace_id)
+        .bind(new.name)
+        .bind(new.query_text)
+        .bind(new.kind)
+        .bind(new.created_by)
+        .bind(new.now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ListeningQuery {
+            id,
+            workspace_id: new.workspace_id,
+            name: new.name.to_owned(),
+            query_text: new.query_text.to_owned(),
+            kind: new.kind.to_owned(),
+            created_at: new.now,
+            updated_at: new.now,
+        })
+    }
+
+    async fn listening_queries(&self, workspace_id: i64) -> Result<Vec<ListeningQuery>> {
+        let rows = sqlx::query(
+            "SELECT id, workspace_id, name, query_text, kind, created_at, updated_at FROM listening_queries \
+             WHERE workspace_id = $1 AND archived_at IS NULL ORDER BY name, id",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(query_row).collect()
+    }
+
+    async fn update_listening_query(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        name: &str,
+        query_text: &str,
+        kind: &str,
+        now: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE listening_queries SET name = $3, query_text = $4, kind = $5, updated_at = $6 \
+             WHERE workspace_id = $1 AND id = $2 AND archived_at IS NULL",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .bind(name)
+        .bind(query_text)
+        .bind(kind)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "query" });
+        }
+        Ok(())
+    }
+
+    async fn archive_listening_query(&self, workspace_id: i64, id: i64, now: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE listening_queries SET archived_at = $3 WHERE workspace_id = $1 AND id = $2 AND archived_at IS NULL")
+            .bind(workspace_id)
+            .bind(id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "query" });
+        }
+        Ok(())
+    }
+
+    async fn all_active_queries(&self) -> Result<Vec<(i64, i64, String)>> {
+        let rows = sqlx::query("SELECT workspace_id, id, query_text FROM listening_queries WHERE archived_at IS NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("workspace_id")?,
+                    r.try_get("id")?,
+                    r.try_get("query_text")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn create_source(&self, new: &NewSource<'_>) -> Result<Source> {
+        let row = sqlx::query(concat!(
+            "INSERT INTO sources (workspace_id, kind, name, config, secret, interval_secs, enabled, status, failures, \
+             next_fetch_at, item_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, 1, 'new', 0, $7, 0, $7) RETURNING ",
+            source_cols!()
+        ))
+        .bind(new.workspace_id)
+        .bind(new.kind)
+        .bind(new.name)
+        .bind(new.config)
+        .bind(new.secret)
+        .bind(new.interval_secs)
+        .bind(new.now)
+        .fetch_one(&self.pool)
+        .await?;
+        source_row(&row)
+    }
+
+    async fn sources(&self, workspace_id: i64) -> Result<Vec<Source>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            source_cols!(),
+            " FROM sources WHERE workspace_id = $1 ORDER BY name, id"
+        ))
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    async fn source_by_id(&self, id: i64) -> Result<Option<Source>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            source_cols!(),
+            " FROM sources WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(source_row).transpose()
+    }
+
+    async fn due_sources(&self, now: i64, limit: i64) -> Result<Vec<Source>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ", source_cols!(),
+            " FROM sources WHERE enabled = 1 AND kind <> 'webhook' AND kind <> 'import' AND next_fetch_at <= $1 ORDER BY next_fetch_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    async fn record_fetch(&self, source_id: i64, o: &FetchOutcome<'_>) -> Result<()> {
+        match o.result {
+            Ok(_) => {
+                sqlx::query(
+                    "UPDATE sources SET status = 'ok', last_fetch_at = $2, last_success_at = $2, last_error = NULL, failures = 0, \
+                     next_fetch_at = $3, etag = COALESCE($4, etag), last_modified = COALESCE($5, last_modified) WHERE id = $1",
+                )
+                .bind(source_id)
+                .bind(o.now)
+                .bind(o.next_fetch_at)
+                .bind(o.etag)
+                .bind(o.last_modified)
+                .execute(&self.pool)
+                .await?;
+            }
+            Err(message) => {
+                sqlx::query(
+                    "UPDATE sources SET status = 'error', last_fetch_at = $2, last_error = $4, failures = failures + 1, \
+                     next_fetch_at = $3 WHERE id = $1",
+                )
+                .bind(source_id)
+                .bind(o.now)
+                .bind(o.next_fetch_at)
+                .bind(message)
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_source_enabled(
+        &self,
+        workspace_id: i64,
+        source_id: i64,
+        enabled: bool,
+    ) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE sources SET enabled = $3 WHERE workspace_id = $1 AND id = $2")
+                .bind(workspace_id)
+                .bind(source_id)
+                .bind(i64::from(enabled))
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "source" });
+        }
+        Ok(())
+    }
+
+    async fn insert_item(&self, item: &NewItem, query_ids: &[i64]) -> Result<InsertOutcome> {
+        // Reads first, outside the transaction: SQLite then takes its write lock only for the
+        // writes below, and the unique key on (source_id, external_id) settles any race.
+        let repeat: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM items WHERE source_id = $1 AND external_id = $2")
+                .bind(item.source_id)
+                .bind(&item.external_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(id) = repeat {
+            return Ok(InsertOutcome::AlreadyReceived { id });
+        }
+        let original: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL \
+             AND (($2 IS NOT NULL AND url = $2) OR content_hash = $3) ORDER BY id LIMIT 1",
+        )
+        .bind(item.workspace_id)
+        .bind(&item.url)
+        .bind(&item.content_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(of) = original {
+            sqlx::query("UPDATE items SET seen_count = seen_count + 1 WHERE id = $1")
+                .bind(of)
+                .execute(&self.pool)
+                .await?;
+            return Ok(InsertOutcome::ExactDuplicate { of });
+        }
+        let mut near_duplicate_of = None;
+        if let Some(hash) = item.simhash {
+            let bands = simhash_bands(hash);
+            let candidates = sqlx::query(
+                "SELECT id, simhash FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND simhash <> 0 \
+                 AND (band0 = $2 OR band1 = $3 OR band2 = $4 OR band3 = $5) ORDER BY id DESC LIMIT 64",
+            )
+            .bind(item.workspace_id)
+            .bind(bands[0])
+            .bind(bands[1])
+            .bind(bands[2])
+            .bind(bands[3])
+            .fetch_all(&self.pool)
+            .await?;
+            for row in candidates {
+                let other: i64 = row.try_get("simhash")?;
+                if ((other as u64) ^ hash).count_ones() <= NEAR_DUPLICATE_BITS {
+                    near_duplicate_of = Some(row.try_get("id")?);
+                    break;
+                }
+            }
+        }
+        let simhash = item.simhash.unwrap_or(0);
+        let bands = simhash_bands(simhash);
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO items (workspace_id, source_id, source_kind, external_id, url, site, author_name, author_handle, \
+             author_reach, title, body, lang, sentiment, sentiment_score, published_at, received_at, parent_external_id, \
+             content_hash, simhash, band0, band1, band2, band3, duplicate_of, seen_count, enrichment_error) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1, $25) \
+             ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id",
+        )
+        .bind(item.workspace_id)
+        .bind(item.source_id)
+        .bind(&item.source_kind)
+        .bind(&item.external_id)
+        .bind(&item.url)
+        .bind(&item.site)
+        .bind(&item.author_name)
+        .bind(&item.author_handle)
+        .bind(item.author_reach)
+        .bind(&item.title)
+        .bind(&item.body)
+        .bind(&item.lang)
+        .bind(&item.sentiment)
+        .bind(item.sentiment_score)
+        .bind(item.published_at)
+        .bind(item.received_at)
+        .bind(&item.parent_external_id)
+        .bind(&item.content_hash)
+        .bind(simhash as i64)
+        .bind(bands[0])
+        .bind(bands[1])
+        .bind(bands[2])
+        .bind(bands[3])
+        .bind(near_duplicate_of)
+        .bind(&item.enrichment_error)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            tx.rollback().await?;
+            let id = sqlx::query_scalar(
+                "SELECT id FROM items WHERE source_id = $1 AND external_id = $2",
+            )
+            .bind(item.source_id)
+            .bind(&item.external_id)
+            .fetch_one(&self.pool)
+            .await?;
+            return Ok(InsertOutcome::AlreadyReceived { id });
+        };
+        for query_id in query_ids {
+            sqlx::query("INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)")
+                .bind(query_id)
+                .bind(id)
+                .bind(item.workspace_id)
+                .bind(item.published_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE sources SET item_count = item_count + 1 WHERE id = $1")
+            .bind(item.source_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(InsertOutcome::Inserted {
+            id,
+            near_duplicate_of,
+        })
+    }
+
+    async fn items(&self, f: &ItemFilter) -> Result<Vec<StoredItem>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ", item_cols!(), " FROM items i WHERE i.workspace_id = $1 \
+             AND ($2 IS NULL OR i.source_id = $2) \
+             AND ($3 IS NULL OR i.lang = $3) \
+             AND ($4 IS NULL OR COALESCE(i.sentiment_corrected, i.sentiment) = $4) \
+             AND ($5 IS NULL OR i.id IN (SELECT m.item_id FROM item_matches m WHERE m.query_id = $5)) \
+             AND ($6 = 1 OR i.duplicate_of IS NULL) \
+             AND ($7 IS NULL OR i.id < $7) \
+             ORDER BY i.id DESC LIMIT $8"
+        ))
+        .bind(f.workspace_id)
+        .bind(f.source_id)
+        .bind(&f.lang)
+        .bind(&f.sentiment)
+        .bind(f.query_id)
+        .bind(i64::from(f.include_duplicates))
+        .bind(f.before_id)
+        .bind(f.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items: Vec<StoredItem> = rows.iter().map(item_row).collect::<Result<_>>()?;
+        if let (Some(first), Some(last)) = (items.first().map(|i| i.id), items.last().map(|i| i.id))
+        {
+            let matches = sqlx::query(
+                "SELECT item_id, query_id FROM item_matches WHERE workspace_id = $1 AND item_id >= $2 AND item_id <= $3",
+            )
+            .bind(f.workspace_id)
+            .bind(last)
+            .bind(first)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in matches {
+                let item_id: i64 = row.try_get("item_id")?;
+                let query_id: i64 = row.try_get("query_id")?;
+                if let Some(item) = items.iter_mut().find(|i| i.id == item_id) {
+                    item.query_ids.push(query_id);
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    async fn correct_sentiment(&self, workspace_id: i64, item_id: i64, label: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE items SET sentiment_corrected = $3 WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(item_id)
+        .bind(label)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "item" });
+        }
+        Ok(())
+    }
+
+    async fn sentiment_corrections(&self, workspace_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE workspace_id = $1 AND sentiment_corrected IS NOT NULL")
+            .bind(workspace_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
