@@ -1,0 +1,17 @@
+//! Listening: what is said about the brand, from every source to the archive.
+//!
+//! Connectors (feeds, webhooks, imports, …) turn what they receive into [`IncomingItem`]s.
+//! [`Ingestor::ingest`] gives each one the single item shape: canonical URL and site, language
+//! and sentiment (through an [`Analyzer`]), a content hash and a SimHash for duplicates, the
+//! saved queries it matches; then the store keeps it once. An item whose enrichment fails is
+//! stored all the same, with the failure recorded on it.
+//!
+//! Connectors never write to the database themselves: they hand items to the `Ingestor`.
+
+mod incoming;
+mod normalize;
+mod pipeline;
+
+pub use incoming::{IncomingItem, ItemError, WebhookError, parse_webhook, verify_signature};
+pub use normalize::{canonical_url, content_hash, simhash};
+pub use pipeline::{Analyzer, Enrichment, IngestReport, Ingestor};

@@ -1,0 +1,190 @@
+//! The ingest pipeline: enrich, deduplicate, match, store.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, RwLock};
+
+use jardinier_query::{Document, Prepared, QuerySet, parse};
+use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError};
+
+use crate::incoming::IncomingItem;
+use crate::normalize::{canonical_url, content_hash, simhash};
+
+/// What language and sentiment analysis found for a text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Enrichment {
+    /// "fr", "en" or "unknown".
+    pub lang: Option<String>,
+    /// ("positive" | "neutral" | "negative", score in [-1, 1]).
+    pub sentiment: Option<(String, f64)>,
+}
+
+/// Language and sentiment analysis, injected so the pipeline is tested with known answers and
+/// the binary wires in the real analysis crate.
+pub type Analyzer = fn(&str) -> Enrichment;
+
+/// What one call to [`Ingestor::ingest`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub inserted: usize,
+    /// Already received from this source (same sender id): nothing changed.
+    pub repeats: usize,
+    /// Same URL or same author and text as a stored item: counted on it.
+    pub duplicates: usize,
+    /// Stored, linked to the item they repeat (reposts, syndication).
+    pub near_duplicates: usize,
+    /// Stored items that matched at least one saved query.
+    pub matched: usize,
+    pub inserted_ids: Vec<i64>,
+}
+
+pub struct Ingestor {
+    store: Arc<dyn Store>,
+    analyzer: Analyzer,
+    /// One matcher per workspace, rebuilt when its queries change.
+    matchers: RwLock<HashMap<i64, Arc<QuerySet<i64>>>>,
+}
+
+impl Ingestor {
+    pub fn new(store: Arc<dyn Store>, analyzer: Analyzer) -> Ingestor {
+        Ingestor {
+            store,
+            analyzer,
+            matchers: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Rebuilds every workspace's matcher from the saved queries. Queries stored before a
+    /// change of the language that no longer parse are skipped with a warning.
+    pub async fn reload_queries(&self) -> Result<(), StoreError> {
+        let mut by_workspace: HashMap<i64, Vec<(i64, jardinier_query::Query)>> = HashMap::new();
+        for (workspace_id, query_id, text) in self.store.all_active_queries().await? {
+            match parse(&text) {
+                Ok(query) => by_workspace
+                    .entry(workspace_id)
+                    .or_default()
+                    .push((query_id, query)),
+                Err(error) => {
+                    tracing::warn!(query_id, %error, "saved query no longer parses; skipped")
+                }
+            }
+        }
+        let built = by_workspace
+            .into_iter()
+            .map(|(ws, queries)| (ws, Arc::new(QuerySet::new(queries))))
+            .collect();
+        *self.matchers.write().expect("matcher lock") = built;
+        Ok(())
+    }
+
+    fn matcher(&self, workspace_id: i64) -> Option<Arc<QuerySet<i64>>> {
+        self.matchers
+            .read()
+            .expect("matcher lock")
+            .get(&workspace_id)
+            .cloned()
+    }
+
+    /// Prepares one item: the single item shape, with enrichment failures recorded on it.
+    pub fn prepare(
+        &self,
+        source: &Source,
+        incoming: IncomingItem,
+        now: i64,
+    ) -> (NewItem, Vec<i64>) {
+        let mut problems = Vec::new();
+        let (url, site) = match incoming.url.as_deref().map(|u| (u, canonical_url(u))) {
+            Some((_, Some((url, site)))) => (Some(url), Some(site)),
+            Some((raw, None)) => {
+                problems.push(format!(
+                    "the URL {raw:?} is not an absolute http(s) address; kept without it"
+                ));
+                (None, None)
+            }
+            None => (None, None),
+        };
+        let analyzer = self.analyzer;
+        let analysed_text = match &incoming.title {
+            Some(title) => format!("{title}. {}", incoming.text),
+            None => incoming.text.clone(),
+        };
+        let enrichment =
+            match std::panic::catch_unwind(AssertUnwindSafe(|| analyzer(&analysed_text))) {
+                Ok(enrichment) => enrichment,
+                Err(_) => {
+                    problems.push("language and sentiment analysis failed on this text".to_owned());
+                    Enrichment::default()
+                }
+            };
+        let author = [
+            incoming.author_name.as_deref(),
+            incoming.author_handle.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let query_ids = match self.matcher(source.workspace_id) {
+            Some(matcher) => matcher.matches(&Prepared::new(&Document {
+                title: incoming.title.as_deref().unwrap_or(""),
+                text: &incoming.text,
+                author: &author,
+                site: site.as_deref().unwrap_or(""),
+                lang: enrichment.lang.as_deref().unwrap_or("unknown"),
+                source: &source.kind,
+            })),
+            None => Vec::new(),
+        };
+        let item = NewItem {
+            workspace_id: source.workspace_id,
+            source_id: source.id,
+            source_kind: source.kind.clone(),
+            content_hash: content_hash(&author, &analysed_text),
+            simhash: simhash(&incoming.text),
+            external_id: incoming.external_id,
+            url,
+            site,
+            author_name: incoming.author_name,
+            author_handle: incoming.author_handle,
+            author_reach: incoming.author_reach,
+            title: incoming.title,
+            body: incoming.text,
+            lang: enrichment.lang,
+            sentiment_score: enrichment.sentiment.as_ref().map(|(_, score)| *score),
+            sentiment: enrichment.sentiment.map(|(label, _)| label),
+            published_at: incoming.published_at.unwrap_or(now),
+            received_at: now,
+            parent_external_id: incoming.parent_external_id,
+            enrichment_error: (!problems.is_empty()).then(|| problems.join("; ")),
+        };
+        (item, query_ids)
+    }
+
+    /// Enriches, matches and stores items of one source. Returns once every item is committed:
+    /// a caller may acknowledge the delivery (answer 2xx, advance a cursor) only after this.
+    pub async fn ingest(
+        &self,
+        source: &Source,
+        items: Vec<IncomingItem>,
+        now: i64,
+    ) -> Result<IngestReport, StoreError> {
+        let mut report = IngestReport::default();
+        for incoming in items {
+            let (item, query_ids) = self.prepare(source, incoming, now);
+            match self.store.insert_item(&item, &query_ids).await? {
+                InsertOutcome::Inserted {
+                    id,
+                    near_duplicate_of,
+                } => {
+                    report.inserted += 1;
+                    report.inserted_ids.push(id);
+                    report.near_duplicates += usize::from(near_duplicate_of.is_some());
+                    report.matched += usize::from(!query_ids.is_empty());
+                }
+                InsertOutcome::AlreadyReceived { .. } => report.repeats += 1,
+                InsertOutcome::ExactDuplicate { .. } => report.duplicates += 1,
+            }
+        }
+        Ok(report)
+    }
+}

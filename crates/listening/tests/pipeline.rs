@@ -1,0 +1,200 @@
+//! The ingest pipeline against a real database, on both backends.
+
+use std::sync::Arc;
+
+use jardinier_listening::{Enrichment, IncomingItem, Ingestor};
+use jardinier_store::testing::TestDatabase;
+use jardinier_store::*;
+
+/// A stand-in analyzer with known answers: "déçu" is negative French, anything with "boom"
+/// makes the analysis crash.
+fn known(text: &str) -> Enrichment {
+    if text.contains("boom") {
+        panic!("analyzer crashed");
+    }
+    let negative = text.contains("déçu");
+    Enrichment {
+        lang: Some("fr".into()),
+        sentiment: Some((
+            if negative { "negative" } else { "positive" }.into(),
+            if negative { -0.7 } else { 0.6 },
+        )),
+    }
+}
+
+fn incoming(id: &str, text: &str, url: Option<&str>) -> IncomingItem {
+    IncomingItem {
+        external_id: id.into(),
+        text: text.into(),
+        url: url.map(str::to_owned),
+        author_name: Some("Léa".into()),
+        ..Default::default()
+    }
+}
+
+async fn story(store: Arc<dyn Store>) {
+    let owner = store
+        .create_user(
+            &NewUser {
+                email: "o@b.example",
+                display_name: "O",
+                password_hash: "h",
+                lang: None,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "b",
+                name: "B",
+                timezone: "UTC",
+            },
+            owner.id,
+            1,
+        )
+        .await
+        .unwrap();
+    let brand = store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Brand",
+            query_text: "brulerie OR #brulerie",
+            kind: "brand",
+            created_by: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let unhappy = store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Unhappy",
+            query_text: "brulerie NEAR/4 (déçu OR rate*)",
+            kind: "topic",
+            created_by: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let source = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "Hook",
+            config: "{}",
+            secret: Some("k"),
+            interval_secs: 0,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let ingestor = Ingestor::new(store.clone(), known);
+    ingestor.reload_queries().await.unwrap();
+
+    let report = ingestor
+        .ingest(
+            &source,
+            vec![
+                incoming(
+                    "1",
+                    "Vraiment déçu par la Brûlerie ce matin",
+                    Some("https://x.example/p/1?utm_source=tw"),
+                ),
+                incoming("2", "Un café au #Brulerie, parfait", None),
+                incoming("3", "Rien à voir avec la marque", None),
+                incoming("1", "Vraiment déçu par la Brûlerie ce matin", None),
+                incoming("4", "copie", Some("https://x.example/p/1")),
+                incoming("5", "boom", Some("not a url")),
+            ],
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report.inserted,
+            report.repeats,
+            report.duplicates,
+            report.matched
+        ),
+        (4, 1, 1, 2),
+        "{report:?}"
+    );
+
+    let items = store
+        .items(&ItemFilter {
+            workspace_id: ws.id,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let by_id = |ext: &str| items.iter().find(|i| i.external_id == ext).unwrap();
+    let first = by_id("1");
+    assert_eq!(
+        first.url.as_deref(),
+        Some("https://x.example/p/1"),
+        "tracking parameters dropped"
+    );
+    assert_eq!(first.site.as_deref(), Some("x.example"));
+    assert_eq!(
+        (first.lang.as_deref(), first.sentiment.as_deref()),
+        (Some("fr"), Some("negative"))
+    );
+    let mut queries = first.query_ids.clone();
+    queries.sort();
+    assert_eq!(queries, vec![brand.id, unhappy.id]);
+    assert_eq!(
+        by_id("2").query_ids,
+        vec![brand.id],
+        "the hashtag matches, accents aside"
+    );
+    assert!(by_id("3").query_ids.is_empty());
+    let crashed = by_id("5");
+    assert_eq!(crashed.sentiment, None);
+    let problem = crashed.enrichment_error.as_deref().unwrap();
+    assert!(
+        problem.contains("analysis failed") && problem.contains("not an absolute http(s) address"),
+        "{problem}"
+    );
+
+    // A new query applies to what arrives after the matcher is reloaded.
+    store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Coffee",
+            query_text: "cafe",
+            kind: "topic",
+            created_by: None,
+            now: 2,
+        })
+        .await
+        .unwrap();
+    ingestor.reload_queries().await.unwrap();
+    let report = ingestor
+        .ingest(&source, vec![incoming("6", "Quel café !", None)], 200)
+        .await
+        .unwrap();
+    assert_eq!(report.matched, 1);
+}
+
+#[tokio::test]
+async fn ingest_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    story(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn ingest_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    story(Arc::new(store)).await;
+}
