@@ -35,6 +35,8 @@ pub enum Permission {
     ManageWorkspace,
     /// Create personal API tokens acting in this workspace.
     UseApi,
+    /// Write saved searches, add and pause sources, correct an item's sentiment.
+    ManageListening,
 }
 
 impl Role {
@@ -75,6 +77,7 @@ impl Role {
             ViewReports => true,
             ManageWorkspace => matches!(self, Owner | Manager),
             UseApi => !matches!(self, Client),
+            ManageListening => matches!(self, Owner | Manager | Editor),
         }
     }
 
@@ -127,6 +130,7 @@ mod tests {
             Permission::ViewReports,
             Permission::ManageWorkspace,
             Permission::UseApi,
+            Permission::ManageListening,
         ]
         .into_iter()
         .filter(|p| Role::Client.can(*p))

@@ -173,6 +173,10 @@ mod tests {
                     .split('{')
                     .skip(1)
                     .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+                    // Placeholders are {lower_case_names}; other braces are literal text.
+                    .filter(|name| {
+                        !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    })
                     .collect();
                 names.sort();
                 names

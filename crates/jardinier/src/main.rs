@@ -1,6 +1,7 @@
 //! The `jardinier` command. Thin: it parses arguments and configuration, then calls the library
 //! crates. See `jardinier --help`.
 
+mod analysis;
 mod bench;
 mod config;
 mod demo;

@@ -95,11 +95,17 @@ pub async fn serve_bound(
     let mut web_config = WebConfig::new(&bound.base_url);
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
+    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+        store.clone(),
+        crate::analysis::enrich,
+    ));
+    ingestor.reload_queries().await?;
     let state = Arc::new(AppState {
         store: store.clone(),
         config: web_config,
         mail_wake: mail_wake.clone(),
         metrics: Default::default(),
+        ingestor,
     });
     let app = Application::from_listener(bound.listener, state);
 

@@ -12,6 +12,8 @@ mod incoming;
 mod normalize;
 mod pipeline;
 
-pub use incoming::{IncomingItem, ItemError, WebhookError, parse_webhook, verify_signature};
+pub use incoming::{
+    IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,
+};
 pub use normalize::{canonical_url, content_hash, simhash};
 pub use pipeline::{Analyzer, Enrichment, IngestReport, Ingestor};

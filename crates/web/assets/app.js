@@ -38,6 +38,38 @@
       });
     });
 
+    // Saved searches are checked as they are typed, against recent mentions.
+    document.querySelectorAll("textarea[data-query-check]").forEach(function (area) {
+      var status = document.getElementById("query-status");
+      var preview = document.getElementById("query-preview");
+      var timer = null;
+      var sequence = 0;
+      function check() {
+        var mine = ++sequence;
+        if (!area.value.trim()) return;
+        fetch(area.getAttribute("data-query-check") + "?q=" + encodeURIComponent(area.value), { credentials: "same-origin" })
+          .then(function (response) { return response.json(); })
+          .then(function (result) {
+            if (mine !== sequence) return; // a newer check is on its way
+            status.textContent = result.message;
+            status.className = result.valid ? "hint valid" : "field-error";
+            area.setAttribute("aria-invalid", result.valid ? "false" : "true");
+            preview.textContent = "";
+            (result.preview || []).forEach(function (item) {
+              var li = document.createElement("li");
+              li.textContent = (item.author ? item.author + " — " : "") + item.text;
+              preview.appendChild(li);
+            });
+          })
+          .catch(function () { /* offline: the server checks again on save */ });
+      }
+      area.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(check, 250);
+      });
+      if (area.value.trim()) check();
+    });
+
     // After a failed submit, focus the first field in error so keyboard and screen-reader
     // users land where the problem is.
     var invalid = document.querySelector("[aria-invalid='true']");

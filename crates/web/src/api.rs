@@ -268,6 +268,7 @@ fn permissions_of(role: Role) -> Vec<&'static str> {
         (ViewReports, "view_reports"),
         (ManageWorkspace, "manage_workspace"),
         (UseApi, "use_api"),
+        (ManageListening, "manage_listening"),
     ]
     .into_iter()
     .filter(|(p, _)| role.can(*p))

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod context;
 pub mod error;
+mod hooks;
 mod metrics;
 mod pages;
 mod static_files;
@@ -26,6 +27,7 @@ use tokio::sync::Notify;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::WebError;
+pub use hooks::SIGNATURE_HEADER;
 
 /// What the web layer needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ pub struct AppState {
     /// Notified when a request enqueues mail, so the mail worker delivers it at once.
     pub mail_wake: Arc<Notify>,
     pub metrics: metrics::Metrics,
+    /// Listening's ingest pipeline (webhooks and the pages that change saved queries use it).
+    pub ingestor: Arc<jardinier_listening::Ingestor>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -84,6 +88,7 @@ pub fn router(state: SharedState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(static_files::routes())
         .merge(metrics::routes())
+        .merge(hooks::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod listening;
 mod settings;
 mod workspace;
 
@@ -81,6 +82,28 @@ pub fn routes() -> Router<SharedState> {
             post(settings::revoke_token),
         )
         .route("/w/{slug}/settings/audit", get(settings::audit_page))
+        .route("/w/{slug}/listening", get(listening::stream))
+        .route(
+            "/w/{slug}/listening/items/{id}/sentiment",
+            post(listening::correct_sentiment),
+        )
+        .route(
+            "/w/{slug}/listening/queries",
+            get(listening::queries_page).post(listening::save_query),
+        )
+        .route(
+            "/w/{slug}/listening/queries/{id}/archive",
+            post(listening::archive_query),
+        )
+        .route("/w/{slug}/listening/check", get(listening::check_query))
+        .route(
+            "/w/{slug}/listening/sources",
+            get(listening::sources_page).post(listening::create_webhook_source),
+        )
+        .route(
+            "/w/{slug}/listening/sources/{id}/enabled",
+            post(listening::set_source_enabled),
+        )
         .route("/w/{slug}/{section}", get(workspace::section))
 }
 
@@ -179,6 +202,24 @@ pub fn role_key(role: &Role) -> &'static str {
         Role::Moderator => "role.moderator",
         Role::Analyst => "role.analyst",
         Role::Client => "role.client",
+    }
+}
+
+pub fn listening_sentiment_key(sentiment: &str) -> &'static str {
+    match sentiment {
+        "positive" => "listening.positive",
+        "negative" => "listening.negative",
+        _ => "listening.neutral",
+    }
+}
+
+pub fn listening_kind_key(kind: &str) -> &'static str {
+    match kind {
+        "competitor" => "listening.kind_competitor",
+        "product" => "listening.kind_product",
+        "person" => "listening.kind_person",
+        "topic" => "listening.kind_topic",
+        _ => "listening.kind_brand",
     }
 }
 

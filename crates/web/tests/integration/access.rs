@@ -26,7 +26,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/w/ws/settings/team", "OMEDAC"),
     ("GET", "/w/ws/settings/tokens", "OMEDA"),
     ("GET", "/w/ws/settings/audit", "OM"),
+    ("GET", "/w/ws/listening/queries", "OMEA"),
+    ("GET", "/w/ws/listening/sources", "OMEA"),
+    ("GET", "/w/ws/listening/check?q=cafe", "OMEA"),
     ("POST", "/w/ws/settings", "OM"),
+    ("POST", "/w/ws/listening/queries", "OME"),
+    ("POST", "/w/ws/listening/sources", "OME"),
     ("POST", "/w/ws/settings/team/invite", "OM"),
     ("POST", "/w/ws/settings/tokens", "OMEDA"),
 ];
@@ -69,6 +74,10 @@ async fn every_role_opens_exactly_its_routes(backend: Backend) {
                             ("email", &format!("new{i}@brand.example")),
                             ("role", "analyst"),
                         ],
+                        "/w/ws/listening/queries" => {
+                            &[("name", "Brand"), ("kind", "brand"), ("query", "brulerie")]
+                        }
+                        "/w/ws/listening/sources" => &[("name", "Hook")],
                         _ => &[("name", "script")],
                     };
                     app.post_with(&client, path, fields).await.status()
@@ -124,6 +133,34 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         .unwrap()
         .remove(0);
     let b_token = app.store.api_tokens(b.id, bob.id).await.unwrap().remove(0);
+    app.post_with(
+        &bob_client,
+        "/w/b/listening/queries",
+        &[("name", "Bob brand"), ("kind", "brand"), ("query", "bob")],
+    )
+    .await;
+    app.post_with(
+        &bob_client,
+        "/w/b/listening/sources",
+        &[("name", "Bob hook")],
+    )
+    .await;
+    let b_query = app.store.listening_queries(b.id).await.unwrap().remove(0);
+    let b_source = app.store.sources(b.id).await.unwrap().remove(0);
+    let b_item = jardinier_listening::Ingestor::new(app.store.clone(), |_| Default::default())
+        .ingest(
+            &b_source,
+            vec![jardinier_listening::IncomingItem {
+                external_id: "x".into(),
+                text: "bob".into(),
+                ..Default::default()
+            }],
+            1,
+        )
+        .await
+        .unwrap()
+        .inserted_ids[0];
+    let b_query_id = b_query.id.to_string();
 
     app.login("alice@a.example").await;
     for path in [
@@ -139,6 +176,10 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         "/w/b/settings/team",
         "/w/b/settings/tokens",
         "/w/b/settings/audit",
+        "/w/b/listening",
+        "/w/b/listening/queries",
+        "/w/b/listening/sources",
+        "/w/b/listening/check?q=x",
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
@@ -182,6 +223,27 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         (
             format!("/w/a/settings/tokens/{}/revoke", b_token.id),
             vec![],
+        ),
+        (
+            format!("/w/a/listening/items/{b_item}/sentiment"),
+            vec![("sentiment", "positive"), ("next", "/")],
+        ),
+        (
+            format!("/w/a/listening/queries/{}/archive", b_query.id),
+            vec![],
+        ),
+        (
+            format!("/w/a/listening/sources/{}/enabled", b_source.id),
+            vec![("enabled", "false")],
+        ),
+        (
+            "/w/a/listening/queries".into(),
+            vec![
+                ("id", b_query_id.as_str()),
+                ("name", "Pwned"),
+                ("kind", "brand"),
+                ("query", "x"),
+            ],
         ),
     ];
     for (path, fields) in &attempts {
@@ -242,8 +304,14 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         None
     );
     assert_eq!(
+        app.store.listening_queries(b.id).await.unwrap(),
+        vec![b_query]
+    );
+    assert!(app.store.sources(b.id).await.unwrap()[0].enabled);
+    assert_eq!(app.store.sentiment_corrections(b.id).await.unwrap(), 0);
+    assert_eq!(
         app.store.audit_log(b.id, 50).await.unwrap().len(),
-        2,
-        "only Bob's own two actions"
+        4,
+        "only Bob's own four actions"
     );
 }

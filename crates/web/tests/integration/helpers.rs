@@ -27,6 +27,19 @@ macro_rules! both_backends {
     };
 }
 
+/// Answers the web tests can rely on: the analysis crate has its own tests.
+fn known_analysis(text: &str) -> jardinier_listening::Enrichment {
+    let negative = ["déçu", "nul", "arnaque"].iter().any(|w| text.contains(w));
+    jardinier_listening::Enrichment {
+        lang: Some("fr".into()),
+        sentiment: Some(if negative {
+            ("negative".into(), -0.6)
+        } else {
+            ("positive".into(), 0.5)
+        }),
+    }
+}
+
 pub const PASSWORD: &str = "correct horse battery";
 
 static PASSWORD_HASH: LazyLock<String> =
@@ -51,11 +64,17 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut config = WebConfig::new(&base);
     config.mail_log_page = true;
+    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+        store.clone(),
+        known_analysis,
+    ));
+    ingestor.reload_queries().await.unwrap();
     let state = Arc::new(AppState {
         store: store.clone(),
         config,
         mail_wake: Default::default(),
         metrics: Default::default(),
+        ingestor,
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

@@ -6,4 +6,5 @@ mod helpers;
 mod access;
 mod account;
 mod api;
+mod listening;
 mod pages;

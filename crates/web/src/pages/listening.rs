@@ -1,0 +1,595 @@
+//! The Listening section: the mentions stream, saved searches (checked as you type), sources.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use jardinier_domain::{FieldError, Permission, ValidationErrors};
+use jardinier_i18n::Tr;
+use jardinier_query::{Document, ErrorKind, ParseError, Prepared, parse};
+use jardinier_store::{
+    ItemFilter, ListeningQuery, NewListeningQuery, NewSource, Source, StoreError, StoredItem,
+};
+use serde::Deserialize;
+
+use super::{
+    Chrome, audit_in, format_time, no_errors, redirect, render, render_invalid, safe_next,
+};
+use crate::context::InWorkspace;
+use crate::error::WebError;
+use crate::{SharedState, auth, unix_now};
+
+pub const KINDS: &[&str] = &["brand", "competitor", "product", "person", "topic"];
+const SENTIMENTS: &[&str] = &["positive", "neutral", "negative"];
+const PAGE: i64 = 50;
+
+/// A parse error in the reader's language, with its column.
+pub fn query_error_message(tr: Tr, error: &ParseError) -> String {
+    let column = (error.position + 1).to_string();
+    let text = match &error.kind {
+        ErrorKind::Empty => tr.t("query_error.empty").to_owned(),
+        ErrorKind::ExpectedOperand { after: Some(op) } => {
+            tr.f("query_error.expected_after", &[("op", op)])
+        }
+        ErrorKind::ExpectedOperand { after: None } => tr.t("query_error.expected_here").to_owned(),
+        ErrorKind::UnclosedParenthesis { opened_at } => tr.f(
+            "query_error.unclosed_parenthesis",
+            &[("opened", &(opened_at + 1).to_string())],
+        ),
+        ErrorKind::UnexpectedCloseParenthesis => tr.t("query_error.unexpected_close").to_owned(),
+        ErrorKind::UnclosedQuote => tr.t("query_error.unclosed_quote").to_owned(),
+        ErrorKind::UnclosedBrace => tr.t("query_error.unclosed_brace").to_owned(),
+        ErrorKind::UnexpectedCloseBrace => tr.t("query_error.unexpected_brace").to_owned(),
+        ErrorKind::EmptyPhrase => tr.t("query_error.empty_phrase").to_owned(),
+        ErrorKind::NoWord => tr.t("query_error.no_word").to_owned(),
+        ErrorKind::BadWildcard => tr.t("query_error.bad_wildcard").to_owned(),
+        ErrorKind::NearDistance => tr.t("query_error.near_distance").to_owned(),
+        ErrorKind::NearOperand => tr.t("query_error.near_operand").to_owned(),
+        ErrorKind::UnknownField(name) => tr.f("query_error.unknown_field", &[("field", name)]),
+        ErrorKind::BadFieldValue { field, .. } => {
+            tr.t(&format!("query_error.field_{field}")).to_owned()
+        }
+        ErrorKind::OnlyExclusions => tr.t("query_error.only_exclusions").to_owned(),
+        ErrorKind::LowercaseOperator(word) => tr.f(
+            "query_error.lowercase_operator",
+            &[("word", word), ("upper", &word.to_uppercase())],
+        ),
+    };
+    tr.f(
+        "query_error.at_column",
+        &[("column", &column), ("message", &text)],
+    )
+}
+
+pub struct MentionView {
+    pub id: i64,
+    pub author: String,
+    pub reach: Option<i64>,
+    pub site: String,
+    pub url: Option<String>,
+    pub when: String,
+    pub lang: String,
+    pub sentiment: String,
+    pub score: String,
+    pub corrected: bool,
+    pub title: Option<String>,
+    pub body: String,
+    pub queries: Vec<String>,
+    pub seen: i64,
+    pub problem: Option<String>,
+}
+
+fn mention_view(item: StoredItem, queries: &[ListeningQuery], tz: &str) -> MentionView {
+    let author = match (&item.author_name, &item.author_handle) {
+        (Some(name), Some(handle)) => format!("{name} ({handle})"),
+        (Some(name), None) => name.clone(),
+        (None, Some(handle)) => handle.clone(),
+        (None, None) => String::new(),
+    };
+    let body: String = item.body.chars().take(600).collect();
+    let truncated = item.body.chars().count() > 600;
+    MentionView {
+        id: item.id,
+        author,
+        reach: item.author_reach,
+        site: item
+            .site
+            .clone()
+            .unwrap_or_else(|| item.source_kind.clone()),
+        url: item.url,
+        when: format_time(item.published_at, tz),
+        lang: item.lang.unwrap_or_else(|| "unknown".into()),
+        score: item
+            .sentiment_score
+            .map(|s| format!("{s:+.2}"))
+            .unwrap_or_default(),
+        sentiment: item.sentiment.unwrap_or_default(),
+        corrected: item.sentiment_corrected,
+        title: item.title,
+        body: if truncated {
+            format!("{body}…")
+        } else {
+            body
+        },
+        queries: item
+            .query_ids
+            .iter()
+            .filter_map(|id| queries.iter().find(|q| q.id == *id))
+            .map(|q| q.name.clone())
+            .collect(),
+        seen: item.seen_count,
+        problem: item.enrichment_error,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "listening.html")]
+struct StreamTemplate {
+    c: Chrome,
+    ws_slug: String,
+    queries: Vec<ListeningQuery>,
+    mentions: Vec<MentionView>,
+    filter_query: Option<i64>,
+    filter_sentiment: String,
+    filter_lang: String,
+    older: Option<String>,
+    can_manage: bool,
+    corrections: i64,
+    sentiments: &'static [&'static str],
+}
+
+#[derive(Deserialize, Default)]
+pub struct StreamQuery {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    sentiment: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+pub async fn stream(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(q): Query<StreamQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    let queries = state.store.listening_queries(w.workspace.id).await?;
+    let filter_query = q
+        .query
+        .parse::<i64>()
+        .ok()
+        .filter(|id| queries.iter().any(|x| x.id == *id));
+    let sentiment = Some(q.sentiment.clone()).filter(|s| SENTIMENTS.contains(&s.as_str()));
+    let lang = Some(q.lang.clone()).filter(|l| matches!(l.as_str(), "fr" | "en" | "unknown"));
+    let items = state
+        .store
+        .items(&ItemFilter {
+            workspace_id: w.workspace.id,
+            query_id: filter_query,
+            lang: lang.clone(),
+            sentiment: sentiment.clone(),
+            before_id: q.before,
+            limit: PAGE,
+            ..Default::default()
+        })
+        .await?;
+    let older = (items.len() as i64 == PAGE).then(|| {
+        let last = items.last().map(|i| i.id).unwrap_or_default();
+        let params: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair(
+                "query",
+                &filter_query.map(|id| id.to_string()).unwrap_or_default(),
+            )
+            .append_pair("sentiment", sentiment.as_deref().unwrap_or(""))
+            .append_pair("lang", lang.as_deref().unwrap_or(""))
+            .append_pair("before", &last.to_string())
+            .finish();
+        format!("/w/{}/listening?{params}", w.workspace.slug)
+    });
+    let mentions = items
+        .into_iter()
+        .map(|i| mention_view(i, &queries, &w.workspace.timezone))
+        .collect();
+    render(StreamTemplate {
+        c: Chrome::workspace(&w, "listening"),
+        ws_slug: w.workspace.slug.clone(),
+        corrections: state.store.sentiment_corrections(w.workspace.id).await?,
+        queries,
+        mentions,
+        filter_query,
+        filter_sentiment: sentiment.unwrap_or_default(),
+        filter_lang: lang.unwrap_or_default(),
+        older,
+        can_manage: w.can(Permission::ManageListening),
+        sentiments: SENTIMENTS,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CorrectionForm {
+    #[serde(default)]
+    sentiment: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn correct_sentiment(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+    Form(form): Form<CorrectionForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageListening)?;
+    if !SENTIMENTS.contains(&form.sentiment.as_str()) {
+        return Err(WebError::NotFound);
+    }
+    state
+        .store
+        .correct_sentiment(w.workspace.id, id, &form.sentiment)
+        .await?;
+    audit_in(
+        &state,
+        &w,
+        "sentiment_corrected",
+        &format!("#{id} → {}", form.sentiment),
+    )
+    .await?;
+    Ok(redirect(safe_next(&form.next)))
+}
+
+#[derive(Template)]
+#[template(path = "listening_queries.html")]
+struct QueriesTemplate {
+    c: Chrome,
+    ws_slug: String,
+    queries: Vec<ListeningQuery>,
+    can_manage: bool,
+    kinds: &'static [&'static str],
+    errors: ValidationErrors,
+    /// The query's own error, translated, with its column.
+    query_message: Option<String>,
+    editing: Option<i64>,
+    name: String,
+    kind: String,
+    text: String,
+}
+
+async fn queries_template(
+    state: &SharedState,
+    w: &InWorkspace,
+) -> Result<QueriesTemplate, WebError> {
+    Ok(QueriesTemplate {
+        c: Chrome::workspace(w, "listening"),
+        ws_slug: w.workspace.slug.clone(),
+        queries: state.store.listening_queries(w.workspace.id).await?,
+        can_manage: w.can(Permission::ManageListening),
+        kinds: KINDS,
+        errors: no_errors(),
+        query_message: None,
+        editing: None,
+        name: String::new(),
+        kind: "brand".into(),
+        text: String::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditQuery {
+    edit: Option<i64>,
+}
+
+pub async fn queries_page(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(q): Query<EditQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    let mut template = queries_template(&state, &w).await?;
+    if let Some(existing) = q
+        .edit
+        .and_then(|id| template.queries.iter().find(|x| x.id == id).cloned())
+    {
+        template.editing = Some(existing.id);
+        template.name = existing.name;
+        template.kind = existing.kind;
+        template.text = existing.query_text;
+    }
+    render(template)
+}
+
+#[derive(Deserialize)]
+pub struct QueryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    id: Option<i64>,
+}
+
+pub async fn save_query(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<QueryForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageListening)?;
+    let mut errors = ValidationErrors::default();
+    let name = errors.check(jardinier_domain::DisplayName::parse("name", &form.name));
+    if !KINDS.contains(&form.kind.as_str()) {
+        errors.push(FieldError::new("kind", "error.kind_invalid"));
+    }
+    let parsed = parse(&form.query);
+    if parsed.is_err() {
+        errors.push(FieldError::new("query", "error.query_invalid"));
+    }
+    let (Some(name), true) = (name, errors.is_empty()) else {
+        let mut template = queries_template(&state, &w).await?;
+        template.query_message = parsed.err().map(|e| query_error_message(w.ctx.tr, &e));
+        template.errors = errors;
+        template.editing = form.id;
+        template.name = form.name;
+        template.kind = form.kind;
+        template.text = form.query;
+        return render_invalid(template);
+    };
+    let now = unix_now();
+    let text = form.query.trim();
+    match form.id {
+        Some(id) => {
+            state
+                .store
+                .update_listening_query(w.workspace.id, id, name.as_str(), text, &form.kind, now)
+                .await?;
+            audit_in(&state, &w, "query_updated", &format!("{name}: {text}")).await?;
+        }
+        None => {
+            state
+                .store
+                .create_listening_query(&NewListeningQuery {
+                    workspace_id: w.workspace.id,
+                    name: name.as_str(),
+                    query_text: text,
+                    kind: &form.kind,
+                    created_by: Some(w.user.id),
+                    now,
+                })
+                .await?;
+            audit_in(&state, &w, "query_created", &format!("{name}: {text}")).await?;
+        }
+    }
+    state.ingestor.reload_queries().await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/queries?done=query_saved",
+        w.workspace.slug
+    )))
+}
+
+pub async fn archive_query(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageListening)?;
+    state
+        .store
+        .archive_listening_query(w.workspace.id, id, unix_now())
+        .await?;
+    state.ingestor.reload_queries().await?;
+    audit_in(&state, &w, "query_archived", &id.to_string()).await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/queries?done=query_archived",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// How many recent mentions the query check previews against.
+const PREVIEW_WINDOW: i64 = 500;
+
+/// Checks a query as it is typed: its error (translated, with the column) or how many recent
+/// mentions it matches, with a few of them.
+pub async fn check_query(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(q): Query<CheckQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    let tr = w.ctx.tr;
+    let query = match parse(&q.q) {
+        Ok(query) => query,
+        Err(error) => {
+            return Ok(Json(serde_json::json!({"valid": false, "position": error.position, "message": query_error_message(tr, &error)})).into_response());
+        }
+    };
+    let recent = state
+        .store
+        .items(&ItemFilter {
+            workspace_id: w.workspace.id,
+            limit: PREVIEW_WINDOW,
+            ..Default::default()
+        })
+        .await?;
+    let scanned = recent.len();
+    let matching: Vec<&StoredItem> = recent
+        .iter()
+        .filter(|item| {
+            let author = [item.author_name.as_deref(), item.author_handle.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            query.matches(&Prepared::new(&Document {
+                title: item.title.as_deref().unwrap_or(""),
+                text: &item.body,
+                author: &author,
+                site: item.site.as_deref().unwrap_or(""),
+                lang: item.lang.as_deref().unwrap_or("unknown"),
+                source: &item.source_kind,
+            }))
+        })
+        .collect();
+    let preview: Vec<serde_json::Value> = matching
+        .iter()
+        .take(5)
+        .map(|item| serde_json::json!({"author": item.author_name, "site": item.site, "text": item.body.chars().take(200).collect::<String>()}))
+        .collect();
+    let summary = tr.f(
+        "listening.check_matches",
+        &[
+            ("count", &matching.len().to_string()),
+            ("scanned", &scanned.to_string()),
+        ],
+    );
+    Ok(Json(serde_json::json!({"valid": true, "message": summary, "matches": matching.len(), "scanned": scanned, "preview": preview})).into_response())
+}
+
+pub struct SourceView {
+    pub source: Source,
+    pub last_fetch: String,
+    pub hook_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "listening_sources.html")]
+struct SourcesTemplate {
+    c: Chrome,
+    ws_slug: String,
+    sources: Vec<SourceView>,
+    can_manage: bool,
+    errors: ValidationErrors,
+    name: String,
+}
+
+async fn sources_template(
+    state: &SharedState,
+    w: &InWorkspace,
+) -> Result<SourcesTemplate, WebError> {
+    let never = w.ctx.tr.t("tokens.never").to_owned();
+    let sources = state
+        .store
+        .sources(w.workspace.id)
+        .await?
+        .into_iter()
+        .map(|source| SourceView {
+            last_fetch: source
+                .last_fetch_at
+                .map(|t| format_time(t, &w.workspace.timezone))
+                .unwrap_or_else(|| never.clone()),
+            hook_url: format!("{}/hooks/{}", state.config.base_url, source.id),
+            source,
+        })
+        .collect();
+    Ok(SourcesTemplate {
+        c: Chrome::workspace(w, "listening"),
+        ws_slug: w.workspace.slug.clone(),
+        sources,
+        can_manage: w.can(Permission::ManageListening),
+        errors: no_errors(),
+        name: String::new(),
+    })
+}
+
+pub async fn sources_page(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    render(sources_template(&state, &w).await?)
+}
+
+#[derive(Deserialize)]
+pub struct SourceForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn create_webhook_source(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<SourceForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageListening)?;
+    let name = match jardinier_domain::DisplayName::parse("name", &form.name) {
+        Ok(name) => name,
+        Err(error) => {
+            let mut template = sources_template(&state, &w).await?;
+            template.errors = error.into();
+            template.name = form.name;
+            return render_invalid(template);
+        }
+    };
+    let secret = auth::random_token();
+    let source = state
+        .store
+        .create_source(&NewSource {
+            workspace_id: w.workspace.id,
+            kind: "webhook",
+            name: name.as_str(),
+            config: "{}",
+            secret: Some(&secret),
+            interval_secs: 0,
+            now: unix_now(),
+        })
+        .await?;
+    audit_in(
+        &state,
+        &w,
+        "source_created",
+        &format!("{} (webhook #{})", source.name, source.id),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/sources?done=source_created",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct EnableForm {
+    #[serde(default)]
+    enabled: String,
+}
+
+pub async fn set_source_enabled(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+    Form(form): Form<EnableForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageListening)?;
+    let enabled = form.enabled == "true";
+    match state
+        .store
+        .set_source_enabled(w.workspace.id, id, enabled)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
+    }
+    audit_in(
+        &state,
+        &w,
+        if enabled {
+            "source_resumed"
+        } else {
+            "source_paused"
+        },
+        &id.to_string(),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/sources?done=saved",
+        w.workspace.slug
+    )))
+}

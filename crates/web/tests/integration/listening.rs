@@ -1,0 +1,329 @@
+//! Listening from the web: the signed webhook, saved searches, the mentions stream.
+
+use jardinier_domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(
+    webhook_deliveries_are_signed_idempotent_and_explained,
+    saved_searches_are_checked_and_match_new_mentions
+);
+
+fn signed(secret: &str, body: &str) -> String {
+    jardinier_listening::sign(secret, body.as_bytes())
+}
+
+async fn deliver(
+    app: &TestApp,
+    source_id: i64,
+    body: &str,
+    signature: Option<String>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/hooks/{source_id}")))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(signature) = signature {
+        request = request.header("x-jardinier-signature", signature);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn webhook_source(app: &TestApp, slug: &str) -> (i64, String) {
+    let response = app
+        .post(
+            &format!("/w/{slug}/listening/sources"),
+            &[("name", "Zapier")],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        format!("/w/{slug}/listening/sources?done=source_created")
+    );
+    let ws = app.store.workspace_by_slug(slug).await.unwrap().unwrap();
+    let source = app.store.sources(ws.id).await.unwrap().remove(0);
+    (source.id, source.secret.unwrap())
+}
+
+async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    let (source, secret) = webhook_source(&app, "brand").await;
+    let page = app.text("/w/brand/listening/sources").await.1;
+    assert!(
+        page.contains(&format!("/hooks/{source}")) && page.contains(&secret),
+        "the page shows how to connect"
+    );
+
+    let body = json!({"items": [
+        {"id": "m1", "text": "Vraiment déçu par la Brûlerie", "author": {"name": "Léa", "handle": "@lea", "reach": 1200}, "url": "https://forum.example/t/9?utm_medium=social"},
+        {"id": "m2", "text": "Un café parfait ce matin à la Brûlerie", "published_at": "2026-11-21T09:30:00Z"},
+        {"id": "m3"},
+    ]})
+    .to_string();
+    let (status, answer) = deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(
+        (
+            answer["accepted"].as_i64(),
+            answer["rejected"][0]["path"].as_str()
+        ),
+        (Some(2), Some("items[2].text"))
+    );
+    let (status, answer) = deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    assert_eq!(
+        (
+            status,
+            answer["accepted"].as_i64(),
+            answer["repeats"].as_i64()
+        ),
+        (StatusCode::ACCEPTED, Some(0), Some(2)),
+        "idempotent on ids"
+    );
+
+    let (status, answer) = deliver(&app, source, &body, Some(signed("wrong secret", &body))).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_signature"))
+    );
+    let (status, answer) = deliver(&app, source, &body, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("X-Jardinier-Signature")
+    );
+    let broken = "{\"items\": [";
+    let (status, answer) = deliver(&app, source, broken, Some(signed(&secret, broken))).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_body"))
+    );
+    let empty = "{\"items\": [{\"id\": \"x\"}]}";
+    let (status, answer) = deliver(&app, source, empty, Some(signed(&secret, empty))).await;
+    assert_eq!(
+        (status, answer["rejected"][0]["message"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("missing or empty"))
+    );
+    let (status, _) = deliver(&app, 9_999, &body, Some(signed(&secret, &body))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    app.post(
+        &format!("/w/brand/listening/sources/{source}/enabled"),
+        &[("enabled", "false")],
+    )
+    .await;
+    let (status, answer) = deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("source_paused"))
+    );
+    assert!(
+        app.text("/w/brand/listening/sources")
+            .await
+            .1
+            .contains("paused")
+    );
+
+    // The stream shows what arrived, with its analysis; filters narrow it.
+    let stream = app.text("/w/brand/listening").await.1;
+    assert_eq!(stream.matches("data-testid=\"mention\"").count(), 2);
+    assert!(
+        stream.contains("Léa (@lea)")
+            && stream.contains("1200 followers")
+            && stream.contains("forum.example")
+    );
+    let negative = app.text("/w/brand/listening?sentiment=negative").await.1;
+    assert_eq!(negative.matches("data-testid=\"mention\"").count(), 1);
+    assert!(negative.contains("Vraiment déçu"));
+
+    // Correcting a sentiment is kept and counted.
+    let item = app
+        .store
+        .items(&jardinier_store::ItemFilter {
+            workspace_id: ws.id,
+            sentiment: Some("negative".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let response = app
+        .post(
+            &format!("/w/brand/listening/items/{}/sentiment", item.id),
+            &[("sentiment", "neutral"), ("next", "/w/brand/listening")],
+        )
+        .await;
+    assert_eq!(location(&response), "/w/brand/listening");
+    assert!(
+        app.text("/w/brand/listening?sentiment=negative")
+            .await
+            .1
+            .contains("No mentions yet")
+    );
+    assert!(
+        app.text("/w/brand/listening")
+            .await
+            .1
+            .contains("1 sentiment corrections")
+    );
+    assert_eq!(app.store.sentiment_corrections(ws.id).await.unwrap(), 1);
+}
+
+async fn saved_searches_are_checked_and_match_new_mentions(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.member(&ws, "tom@brand.example", Role::Analyst).await;
+    app.login("camille@brand.example").await;
+    app.post("/lang", &[("lang", "fr"), ("next", "/")]).await;
+    let (source, secret) = webhook_source(&app, "brand").await;
+    let body = json!({"items": [{"id": "old-1", "text": "La Brûlerie du Canal, déçu"}, {"id": "old-2", "text": "Rien à voir"}]}).to_string();
+    deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+
+    // The live check: a translated error with its column, or the matches among recent mentions.
+    let check: Value = app
+        .get("/w/brand/listening/check?q=brulerie%20AND")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["valid"], false);
+    assert_eq!(
+        check["message"],
+        "Colonne 13 : un mot, une \"phrase\" ou un ( groupe ) est attendu après AND"
+    );
+    let check: Value = app
+        .get("/w/brand/listening/check?q=brulerie")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            check["valid"].as_bool(),
+            check["matches"].as_i64(),
+            check["scanned"].as_i64()
+        ),
+        (Some(true), Some(1), Some(2))
+    );
+    assert!(
+        check["preview"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Brûlerie")
+    );
+
+    // Saving an invalid query keeps what was typed and explains, in French, where.
+    let response = app
+        .post(
+            "/w/brand/listening/queries",
+            &[
+                ("name", "Marque"),
+                ("kind", "brand"),
+                ("query", "(brulerie OR canal"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Colonne 1 : la parenthèse ouverte colonne 1 n&#39;est jamais fermée"),
+        "{html}"
+    );
+    assert!(html.contains("(brulerie OR canal</textarea>"));
+    assert!(app.store.listening_queries(ws.id).await.unwrap().is_empty());
+
+    let response = app
+        .post(
+            "/w/brand/listening/queries",
+            &[
+                ("name", "Marque"),
+                ("kind", "brand"),
+                ("query", "brulerie OR #brulerie"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/listening/queries?done=query_saved"
+    );
+    let query = app.store.listening_queries(ws.id).await.unwrap().remove(0);
+    // Mentions that arrive afterwards are matched at once: the matcher was reloaded.
+    let body = json!({"id": "new-1", "text": "Encore un #Brulerie ce matin"}).to_string();
+    let (_, answer) = deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    assert_eq!(answer["matched"].as_i64(), Some(1));
+    let filtered = app
+        .text(&format!("/w/brand/listening?query={}", query.id))
+        .await
+        .1;
+    assert_eq!(filtered.matches("data-testid=\"mention\"").count(), 1);
+    assert!(
+        filtered.contains("Encore un #Brulerie")
+            && filtered.contains("<span class=\"chip\">Marque</span>")
+    );
+
+    // Editing and archiving.
+    let response = app
+        .post(
+            "/w/brand/listening/queries",
+            &[
+                ("id", &query.id.to_string()),
+                ("name", "Marque FR"),
+                ("kind", "brand"),
+                ("query", "brulerie lang:fr"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.listening_queries(ws.id).await.unwrap()[0].query_text,
+        "brulerie lang:fr"
+    );
+    app.post(
+        &format!("/w/brand/listening/queries/{}/archive", query.id),
+        &[],
+    )
+    .await;
+    assert!(app.store.listening_queries(ws.id).await.unwrap().is_empty());
+
+    // An analyst reads listening but does not change it.
+    let tom = new_client();
+    app.login_with(&tom, "tom@brand.example", PASSWORD).await;
+    assert_eq!(
+        app.get_with(&tom, "/w/brand/listening/queries")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let response = app
+        .post_with(
+            &tom,
+            "/w/brand/listening/queries",
+            &[("name", "x"), ("kind", "brand"), ("query", "x")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = app
+        .post_with(
+            &tom,
+            &format!("/w/brand/listening/sources/{source}/enabled"),
+            &[("enabled", "false")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
