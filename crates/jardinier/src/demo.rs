@@ -12,7 +12,7 @@ use jardinier_domain::Role;
 use jardinier_store::{NewInvitation, NewMail, NewUser, NewWorkspace, Store};
 
 use crate::config::Config;
-use crate::server::{bind, open_store, serve_bound};
+use crate::server::{bind, new_ingestor, open_store, serve_bound};
 
 pub const DEMO_PASSWORD: &str = "jardinier-demo";
 
@@ -205,6 +205,10 @@ pub fn print_logins(base_url: &str) {
     }
     println!();
     println!("  E-mail is not sent in the demo; read it at {base_url}/dev/mail");
+    println!(
+        "  Listening receives a simulated stream of mentions; a bad buzz starts after {} s.",
+        crate::demo_stream::BURST_START.as_secs()
+    );
     println!("  Press Ctrl+C to stop.");
     println!();
 }
@@ -236,11 +240,42 @@ pub async fn run(
     config.mail.log_page = true;
     let store: Arc<dyn Store> = open_store(&config.database.url).await?;
     let bound = bind(&config).await?;
-    if seed(store.as_ref(), &bound.base_url).await? {
+    let ingestor = new_ingestor(&store).await?;
+    let stream_source = if seed(store.as_ref(), &bound.base_url).await? {
+        let brulerie = store
+            .workspace_by_slug("brulerie-du-canal")
+            .await?
+            .context("the demo workspace")?;
+        let camille = store
+            .user_credentials(PEOPLE[0].email)
+            .await?
+            .context("the demo community manager")?
+            .0;
+        let source = crate::demo_stream::seed(
+            store.as_ref(),
+            &ingestor,
+            brulerie.id,
+            camille.id,
+            jardinier_web::unix_now(),
+        )
+        .await?;
         tracing::info!("demo data seeded");
+        Some(source)
     } else {
         tracing::info!("demo data already present: not seeded again");
+        let brulerie = store
+            .workspace_by_slug("brulerie-du-canal")
+            .await?
+            .context("the demo workspace")?;
+        store
+            .sources(brulerie.id)
+            .await?
+            .into_iter()
+            .find(|s| s.kind == "demo")
+    };
+    if let Some(source) = stream_source {
+        tokio::spawn(crate::demo_stream::run(ingestor.clone(), source));
     }
     print_logins(&bound.base_url);
-    serve_bound(config, store, bound).await
+    serve_bound(config, store, ingestor, bound).await
 }

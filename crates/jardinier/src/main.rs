@@ -5,6 +5,7 @@ mod analysis;
 mod bench;
 mod config;
 mod demo;
+mod demo_stream;
 mod server;
 mod users;
 

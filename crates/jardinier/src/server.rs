@@ -82,12 +82,26 @@ pub async fn bind(config: &Config) -> anyhow::Result<Bound> {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config.database.url).await?;
     let bound = bind(&config).await?;
-    serve_bound(config, store, bound).await
+    let ingestor = new_ingestor(&store).await?;
+    serve_bound(config, store, ingestor, bound).await
+}
+
+/// The listening pipeline with the real analysis, its matchers loaded.
+pub async fn new_ingestor(
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<Arc<jardinier_listening::Ingestor>> {
+    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+        store.clone(),
+        crate::analysis::enrich,
+    ));
+    ingestor.reload_queries().await?;
+    Ok(ingestor)
 }
 
 pub async fn serve_bound(
     config: Config,
     store: Arc<dyn Store>,
+    ingestor: Arc<jardinier_listening::Ingestor>,
     bound: Bound,
 ) -> anyhow::Result<()> {
     let transport = Transport::from_config(&config.mail.transport)?;
@@ -95,11 +109,6 @@ pub async fn serve_bound(
     let mut web_config = WebConfig::new(&bound.base_url);
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
-    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
-        store.clone(),
-        crate::analysis::enrich,
-    ));
-    ingestor.reload_queries().await?;
     let state = Arc::new(AppState {
         store: store.clone(),
         config: web_config,

@@ -1,0 +1,253 @@
+//! The demo's simulated stream of mentions: realistic, bilingual, about the demo brand
+//! (Brûlerie du Canal) and its competitors, fed through the real listening pipeline, with a
+//! bad-buzz burst two minutes after start and every twenty minutes after that. Everything it
+//! produces comes from a source named as simulated, of kind `demo`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jardinier_listening::{IncomingItem, Ingestor};
+use jardinier_store::{NewListeningQuery, NewSource, Source, Store};
+
+use crate::bench::Lcg;
+
+/// Saved searches a community manager of the roaster would write.
+pub const QUERIES: &[(&str, &str, &str)] = &[
+    (
+        "Brûlerie du Canal",
+        "brand",
+        "\"brulerie du canal\" OR #brulerieducanal OR @brulerieducanal OR (brulerie NEAR/3 canal)",
+    ),
+    ("Café Lomi (concurrent)", "competitor", "lomi OR #cafelomi"),
+    (
+        "Coutume (concurrent)",
+        "competitor",
+        "{Coutume} OR #coutumecafe",
+    ),
+    (
+        "Éthiopie Yirgacheffe",
+        "product",
+        "yirgacheffe OR \"moka sidamo\"",
+    ),
+    (
+        "Livraison et commandes",
+        "topic",
+        "(brulerie OR lomi OR coutume) NEAR/10 (livraison OR delivery OR colis OR commande OR order*)",
+    ),
+];
+
+const AUTHORS: &[(&str, &str, i64)] = &[
+    ("Léa Moreau", "@lea_moreau", 840),
+    ("Parisian Foodie", "@parisfoodie", 121_000),
+    ("Caféine Mag", "@cafeine_mag", 85_300),
+    ("Julien R.", "@julien_r", 312),
+    ("Sarah K.", "@sarahk", 2_150),
+    ("Hugo B.", "@hugob", 95),
+    ("Emma W.", "@emmaw_paris", 4_700),
+    ("Nico", "@nico_velo", 1_020),
+    ("Amélie T.", "@amelie_t", 230),
+    ("Baristas de France", "@baristasfr", 18_900),
+    ("Tom H.", "@tomh", 640),
+    ("Inès", "@ines_lit", 77),
+    ("Coffee Nerd EU", "@coffeenerd_eu", 33_400),
+    ("Marc D.", "@marcd", 150),
+    ("Chloé", "@chloe_m", 1_880),
+];
+
+const SITES: &[&str] = &[
+    "mastodon.social",
+    "bsky.app",
+    "reddit.com",
+    "forum.cafe-passion.fr",
+    "blog.gourmand-paris.fr",
+];
+
+const EVERYDAY: &[&str] = &[
+    "Meilleur flat white de Paris à la Brûlerie du Canal ☕😍",
+    "La Brûlerie du Canal torréfie un Yirgacheffe incroyable, notes de jasmin et de bergamote. Je recommande !",
+    "Accueil adorable ce matin à la #BrulerieDuCanal, merci à l'équipe",
+    "Commande passée il y a trois semaines à la Brûlerie du Canal, toujours pas de colis. Service client aux abonnés absents.",
+    "Le café de la Brûlerie du Canal était tiède et amer aujourd'hui, un peu déçu",
+    "La Brûlerie du Canal ouvre une deuxième boutique rue de Charonne en janvier",
+    "Brûlerie du Canal in Paris does the best pour-over I've had in Europe",
+    "Ordered beans from Brulerie du Canal, the delivery took forever and support never replied",
+    "Is Brûlerie du Canal open on Sundays?",
+    "Café Lomi a sorti un nouveau blend d'hiver, plutôt réussi",
+    "L'espresso de Lomi est beaucoup trop acide pour moi",
+    "Coutume is always packed on Sunday mornings, worth the wait though",
+    "Nouveau moka Sidamo chez Coutume, quelqu'un a goûté ?",
+    "Atelier dégustation à la Brûlerie du Canal samedi : super moment, on a appris plein de choses",
+    "Prix en hausse à la Brûlerie du Canal, 5 € le cappuccino ça commence à faire cher",
+    "Les sachets de la Brûlerie du Canal sont enfin compostables, bravo 👏",
+];
+
+const BAD_BUZZ: &[&str] = &[
+    "Des clients malades après le cold brew de la Brûlerie du Canal ?! Ça fait peur #BrulerieDuCanal",
+    "Intoxication alimentaire après un cold brew de la Brûlerie du Canal, on attend des explications",
+    "Food poisoning after a Brûlerie du Canal cold brew?? Three of us sick since yesterday",
+    "Je boycotte la Brûlerie du Canal tant qu'ils n'ont pas répondu sur les intoxications. Scandaleux.",
+    "Brûlerie du Canal silent while people are getting sick from their cold brew. Disgusting.",
+    "Quelqu'un d'autre malade après la Brûlerie du Canal ? Le service client ne répond pas #scandale",
+];
+
+/// The burst starts this long after the stream does, lasts a minute, and comes back every 20 min.
+pub const BURST_START: Duration = Duration::from_secs(120);
+const BURST_LENGTH: u64 = 60;
+const BURST_EVERY: u64 = 20 * 60;
+
+/// People rarely write the same sentence twice: openings and endings vary.
+const OPENINGS: &[&str] = &[
+    "",
+    "",
+    "Franchement, ",
+    "Honnêtement : ",
+    "Bon. ",
+    "Petit retour : ",
+    "So, ",
+    "PSA: ",
+];
+const ENDINGS: &[&str] = &["", "", " !", " 👀", " #café", " #coffee", " (encore)", " …"];
+
+fn mention(rng: &mut Lcg, counter: u64, published_at: i64, burst: bool) -> IncomingItem {
+    let (name, handle, reach) = AUTHORS[if rng.below(4) == 0 {
+        rng.skewed(AUTHORS.len())
+    } else {
+        rng.below(AUTHORS.len())
+    }];
+    let site = SITES[rng.below(SITES.len())];
+    let base = if burst {
+        BAD_BUZZ[rng.below(BAD_BUZZ.len())]
+    } else {
+        EVERYDAY[rng.below(EVERYDAY.len())]
+    };
+    let mut text = format!(
+        "{}{base}{}",
+        OPENINGS[rng.below(OPENINGS.len())],
+        ENDINGS[rng.below(ENDINGS.len())]
+    );
+    // During a burst many people repeat each other: reposts are near-duplicates of an original.
+    if burst && rng.below(3) == 0 {
+        let (_, original, _) = AUTHORS[rng.below(AUTHORS.len())];
+        text = format!("RT {original}: {text}");
+    }
+    IncomingItem {
+        external_id: format!("demo-{counter}-{published_at}"),
+        url: Some(format!("https://{site}/demo/{counter}")),
+        author_name: Some(name.to_owned()),
+        author_handle: Some(handle.to_owned()),
+        author_reach: Some(reach),
+        title: None,
+        text,
+        published_at: Some(published_at),
+        parent_external_id: None,
+    }
+}
+
+/// Creates the demo's saved searches, its simulated source and two days of past mentions.
+pub async fn seed(
+    store: &dyn Store,
+    ingestor: &Ingestor,
+    workspace_id: i64,
+    author: i64,
+    now: i64,
+) -> anyhow::Result<Source> {
+    for (name, kind, text) in QUERIES {
+        jardinier_query::parse(text).map_err(|e| anyhow::anyhow!("demo query {name}: {e}"))?;
+        store
+            .create_listening_query(&NewListeningQuery {
+                workspace_id,
+                name,
+                query_text: text,
+                kind,
+                created_by: Some(author),
+                now,
+            })
+            .await?;
+    }
+    let source = store
+        .create_source(&NewSource {
+            workspace_id,
+            kind: "demo",
+            name: "Flux social simulé (démo) / Simulated social stream (demo)",
+            config: "{}",
+            secret: None,
+            interval_secs: 0,
+            now,
+        })
+        .await?;
+    ingestor.reload_queries().await?;
+    let mut rng = Lcg(2026);
+    let history: Vec<IncomingItem> = (0..120)
+        .map(|i| mention(&mut rng, i, now - 48 * 3600 + i as i64 * 1_440, false))
+        .collect();
+    ingestor.ingest(&source, history, now).await?;
+    Ok(source)
+}
+
+/// Feeds the stream until the process stops.
+pub async fn run(ingestor: Arc<Ingestor>, source: Source) {
+    let started = std::time::Instant::now();
+    let mut rng = Lcg(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(7));
+    let mut counter = 10_000_u64;
+    loop {
+        let elapsed = started.elapsed().as_secs();
+        let burst = elapsed >= BURST_START.as_secs()
+            && (elapsed - BURST_START.as_secs()) % BURST_EVERY < BURST_LENGTH;
+        let pause = if burst {
+            Duration::from_millis(250)
+        } else {
+            Duration::from_millis(1_500 + rng.below(3_000) as u64)
+        };
+        tokio::time::sleep(pause).await;
+        counter += 1;
+        let item = mention(&mut rng, counter, jardinier_web::unix_now(), burst);
+        if let Err(error) = ingestor
+            .ingest(&source, vec![item], jardinier_web::unix_now())
+            .await
+        {
+            tracing::warn!(%error, "demo stream: could not store a mention");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_queries_parse_and_find_the_mentions_they_are_for() {
+        let set = jardinier_query::QuerySet::new(
+            QUERIES
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, q))| (i, jardinier_query::parse(q).unwrap())),
+        );
+        let matches = |text: &str| {
+            set.matches(&jardinier_query::Prepared::new(
+                &jardinier_query::Document {
+                    text,
+                    ..Default::default()
+                },
+            ))
+        };
+        assert_eq!(matches(EVERYDAY[0]), vec![0]);
+        assert_eq!(
+            matches(EVERYDAY[3]),
+            vec![0, 4],
+            "a delivery complaint is about the brand and deliveries"
+        );
+        assert_eq!(matches(EVERYDAY[10]), vec![1]);
+        assert_eq!(matches(EVERYDAY[11]), vec![2]);
+        assert_eq!(
+            matches("Ce coutume ancestral"),
+            Vec::<usize>::new(),
+            "{{Coutume}} needs the capital"
+        );
+        for text in BAD_BUZZ {
+            assert!(matches(text).contains(&0), "{text}");
+        }
+    }
+}
