@@ -8,6 +8,7 @@
 //!
 //! Connectors never write to the database themselves: they hand items to the `Ingestor`.
 
+pub mod alerts;
 mod incoming;
 mod normalize;
 mod pipeline;

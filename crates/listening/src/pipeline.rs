@@ -41,6 +41,8 @@ pub struct IngestReport {
 pub struct Ingestor {
     store: Arc<dyn Store>,
     analyzer: Analyzer,
+    /// Evaluates alert rules on what was stored; none in tests that do not need it.
+    pub alerts: Option<Arc<crate::alerts::AlertEngine>>,
     /// One matcher per workspace, rebuilt when its queries change.
     matchers: RwLock<HashMap<i64, Arc<QuerySet<i64>>>>,
 }
@@ -50,6 +52,7 @@ impl Ingestor {
         Ingestor {
             store,
             analyzer,
+            alerts: None,
             matchers: RwLock::new(HashMap::new()),
         }
     }
@@ -169,6 +172,7 @@ impl Ingestor {
         now: i64,
     ) -> Result<IngestReport, StoreError> {
         let mut report = IngestReport::default();
+        let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
         for incoming in items {
             let (item, query_ids) = self.prepare(source, incoming, now);
             match self.store.insert_item(&item, &query_ids).await? {
@@ -180,9 +184,27 @@ impl Ingestor {
                     report.inserted_ids.push(id);
                     report.near_duplicates += usize::from(near_duplicate_of.is_some());
                     report.matched += usize::from(!query_ids.is_empty());
+                    if !query_ids.is_empty() {
+                        stored.push((id, item, query_ids));
+                    }
                 }
                 InsertOutcome::AlreadyReceived { .. } => report.repeats += 1,
                 InsertOutcome::ExactDuplicate { .. } => report.duplicates += 1,
+            }
+        }
+        // Alerts look at what is committed. Failing to evaluate them does not undo the
+        // acknowledgement of stored items: it is logged, and the next batch evaluates again.
+        if let (Some(engine), false) = (&self.alerts, stored.is_empty()) {
+            let arrived: Vec<crate::alerts::Arrived> = stored
+                .iter()
+                .map(|(id, item, q)| crate::alerts::Arrived {
+                    id: *id,
+                    item,
+                    query_ids: q,
+                })
+                .collect();
+            if let Err(error) = engine.evaluate(&arrived, now).await {
+                tracing::error!(%error, "alert evaluation failed");
             }
         }
         Ok(report)

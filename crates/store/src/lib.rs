@@ -11,13 +11,16 @@
 //! be all-or-nothing (an invitation and its e-mail, accepting an invitation) is one method here,
 //! run in one transaction.
 
+mod alerts;
 mod error;
 mod listening;
 mod records;
 mod sql;
+mod sql_alerts;
 mod sql_listening;
 pub mod testing;
 
+pub use alerts::*;
 pub use error::StoreError;
 pub use listening::*;
 pub use records::*;
@@ -29,7 +32,7 @@ use jardinier_domain::Role;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: ListeningStore + Send + Sync + 'static {
+pub trait Store: ListeningStore + AlertStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;

@@ -202,7 +202,7 @@ const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
      (idempotency_key, to_addr, subject, body_text, created_at, status, attempts, next_attempt_at) \
      VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5) ON CONFLICT (idempotency_key) DO NOTHING";
 
-fn insert_mail<'q>(
+pub(crate) fn insert_mail<'q>(
     m: &'q NewMail<'q>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(INSERT_MAIL)

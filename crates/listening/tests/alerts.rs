@@ -1,0 +1,286 @@
+//! Alert rules end to end: history, burst, one grouped alert, deliveries to a local webhook
+//! receiver and the mail outbox, acknowledgement. On both backends.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use jardinier_listening::alerts::{AlertEngine, AlertSender};
+use jardinier_listening::{Enrichment, IncomingItem, Ingestor};
+use jardinier_store::testing::TestDatabase;
+use jardinier_store::*;
+
+type Inbox = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+
+/// A local receiver standing in for Slack/ntfy: records requests, answers with `status`.
+async fn receiver(status: StatusCode) -> (String, Inbox) {
+    let inbox: Inbox = Arc::new(Mutex::new(Vec::new()));
+    let recorded = inbox.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let recorded = recorded.clone();
+            async move {
+                recorded.lock().unwrap().push((headers, body));
+                status
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, inbox)
+}
+
+fn analysis(text: &str) -> Enrichment {
+    let negative = text.contains("malade");
+    Enrichment {
+        lang: Some("fr".into()),
+        sentiment: Some((
+            if negative { "negative" } else { "positive" }.into(),
+            if negative { -0.8 } else { 0.5 },
+        )),
+    }
+}
+
+fn mention(id: &str, text: &str, at: i64, reach: i64) -> IncomingItem {
+    IncomingItem {
+        external_id: id.into(),
+        text: text.into(),
+        published_at: Some(at),
+        author_name: Some(format!("Author {id}")),
+        author_reach: Some(reach),
+        ..Default::default()
+    }
+}
+
+async fn story(store: Arc<dyn Store>) {
+    let (ok_url, inbox) = receiver(StatusCode::OK).await;
+    let (broken_url, _) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
+    let (refusing_url, _) = receiver(StatusCode::NOT_FOUND).await;
+    let owner = store
+        .create_user(
+            &NewUser {
+                email: "o@b.example",
+                display_name: "O",
+                password_hash: "h",
+                lang: None,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "b",
+                name: "B",
+                timezone: "UTC",
+            },
+            owner.id,
+            1,
+        )
+        .await
+        .unwrap();
+    let query = store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Brûlerie",
+            query_text: "brulerie",
+            kind: "brand",
+            created_by: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let source = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "H",
+            config: "{}",
+            secret: Some("k"),
+            interval_secs: 0,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let channels = format!(
+        r#"[{{"kind": "slack", "target": "{ok_url}"}}, {{"kind": "email", "target": "oncall@b.example"}}, {{"kind": "discord", "target": "{broken_url}"}}, {{"kind": "mattermost", "target": "{refusing_url}"}}]"#
+    );
+    let spike = store
+        .create_alert_rule(&NewAlertRule { workspace_id: ws.id, query_id: query.id, kind: "volume_spike", params: r#"{"window_minutes": 10, "history_windows": 6, "min_volume": 8, "lang": "en"}"#, channels: &channels, now: 1 })
+        .await
+        .unwrap();
+    store
+        .create_alert_rule(&NewAlertRule {
+            workspace_id: ws.id,
+            query_id: query.id,
+            kind: "high_reach",
+            params: r#"{"min_reach": 50000}"#,
+            channels: "[]",
+            now: 1,
+        })
+        .await
+        .unwrap();
+
+    let engine = Arc::new(AlertEngine::new(store.clone(), "http://jardinier.test"));
+    engine.reload().await.unwrap();
+    let mut ingestor = Ingestor::new(store.clone(), analysis);
+    ingestor.alerts = Some(engine.clone());
+    ingestor.reload_queries().await.unwrap();
+
+    let now = 100_000;
+    // An hour of calm: two mentions per ten minutes.
+    let calm: Vec<IncomingItem> = (0..12)
+        .map(|i| {
+            mention(
+                &format!("calm{i}"),
+                &format!("La brulerie, épisode {i}"),
+                now - 3_600 + i * 300,
+                100,
+            )
+        })
+        .collect();
+    ingestor.ingest(&source, calm, now - 600).await.unwrap();
+    assert!(
+        store.alerts(ws.id, 10).await.unwrap().is_empty(),
+        "calm raises nothing"
+    );
+
+    // The burst: twelve mentions within minutes.
+    for i in 0..12 {
+        let item = mention(
+            &format!("burst{i}"),
+            &format!("Des clients malades après la brulerie ? #{i}"),
+            now - 60 + i,
+            200,
+        );
+        ingestor.ingest(&source, vec![item], now).await.unwrap();
+    }
+    let alerts = store.alerts(ws.id, 10).await.unwrap();
+    assert_eq!(alerts.len(), 1, "one burst, one alert: {alerts:?}");
+    let alert = &alerts[0];
+    assert_eq!(alert.rule_id, spike.id);
+    assert!(
+        alert.summary.starts_with("Volume spike on «Brûlerie»: "),
+        "{}",
+        alert.summary
+    );
+    // The current window also holds the last calm mention (5 minutes ago): the minimum of 8 is
+    // reached at the 7th burst mention, which raises the alert; the other 5 join it.
+    assert_eq!(alert.item_count, 1 + 5);
+
+    // Deliveries: the Slack-format receiver gets one message; the broken one is retried later;
+    // the refusing one is given up.
+    let sender = AlertSender::new(store.clone());
+    assert_eq!(sender.send_due(now).await.unwrap(), 1);
+    let received = inbox.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&received[0].1).unwrap();
+    assert!(
+        body["text"].as_str().unwrap().contains("Volume spike")
+            && body["text"].as_str().unwrap().contains("/alerts/ack/")
+    );
+    let deliveries = store.deliveries_of(alert.id).await.unwrap();
+    let states: Vec<(&str, &str)> = deliveries
+        .iter()
+        .map(|d| (d.channel.as_str(), d.status.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("slack", "delivered"),
+            ("discord", "pending"),
+            ("mattermost", "failed")
+        ]
+    );
+    assert!(deliveries[1].last_error.as_deref().unwrap().contains("500"));
+    assert_eq!(
+        sender.send_due(now + 1).await.unwrap(),
+        0,
+        "the retry waits"
+    );
+
+    // E-mail went through the mail outbox, with the acknowledge link.
+    let mail = store
+        .recent_mail(5)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to == "oncall@b.example")
+        .expect("alert e-mail");
+    assert!(mail.subject.starts_with("[Jardinier alert] Volume spike"));
+    let ack_link = mail
+        .body_text
+        .lines()
+        .find(|l| l.contains("/alerts/ack/"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let token = ack_link.rsplit('/').next().unwrap();
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()));
+    let acknowledged = store
+        .acknowledge_alert(&hash, "Camille", now + 30)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            acknowledged.acknowledged_by.as_deref(),
+            acknowledged.acknowledged_at
+        ),
+        (Some("Camille"), Some(now + 30))
+    );
+
+    // After acknowledgement, a further spike raises a new alert; an influencer raises its own.
+    for i in 0..10 {
+        ingestor
+            .ingest(
+                &source,
+                vec![mention(
+                    &format!("again{i}"),
+                    &format!("brulerie encore {i}"),
+                    now + 60 + i,
+                    300,
+                )],
+                now + 70,
+            )
+            .await
+            .unwrap();
+    }
+    ingestor
+        .ingest(
+            &source,
+            vec![mention("star", "J'adore la brulerie", now + 80, 120_000)],
+            now + 80,
+        )
+        .await
+        .unwrap();
+    let alerts = store.alerts(ws.id, 10).await.unwrap();
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    assert!(
+        alerts[0].summary.contains("120000"),
+        "{}",
+        alerts[0].summary
+    );
+}
+
+#[tokio::test]
+async fn alerts_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    story(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn alerts_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    story(Arc::new(store)).await;
+}
