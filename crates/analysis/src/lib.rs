@@ -1,1 +1,174 @@
-//! Placeholder until the analysis crate lands: intentionally empty, exports nothing.
+//! Local language detection and French/English sentiment for listening items (social posts,
+//! forum messages, blog comments, consumer reviews). Everything runs in-process: lexicons are
+//! embedded in the binary and nothing touches the disk or the network at run time.
+//!
+//! ```
+//! use jardinier_analysis::{analyze, Label, Lang};
+//! let a = analyze("Livraison rapide, produit conforme. Je recommande !");
+//! assert_eq!(a.lang, Lang::Fr);
+//! assert_eq!(a.sentiment.label, Label::Positive);
+//! ```
+//!
+//! # How it works
+//! - **Language**: function words of seven languages, the sentiment lexicons and French slang,
+//!   accented letters, French typography and suffixes vote. Anything that is not clearly French
+//!   or English (German, Spanish, Italian, an emoji alone, a URL, "ok") is `Unknown`.
+//! - **Sentiment**: VADER (Hutto & Gilbert 2014) re-implemented: word valences, boosters and
+//!   dampeners, negation, "but"-shift, capitals, exclamation marks, emojis and emoticons, then
+//!   `x / sqrt(x² + 15)`. French gets its own lexicon (curated review and social vocabulary over
+//!   textblob-fr's adjectives) and rules: "ne … pas/plus/jamais/rien" around the verb, bare
+//!   "pas" after a verb, "sans", "aucun", "peu"/"moins" as weak negations, "mais"/"par contre",
+//!   "trop X", "malgré"/"même si", "une belle arnaque", ratings such as "2/5". Matching ignores
+//!   case and accents and undoes elongations ("suuuper", "nuuul").
+//! - **Labels**: compound ≥ 0.05 is positive, ≤ -0.05 negative, neutral in between (VADER's
+//!   thresholds; tuning them did not help on the dev half).
+//! - **Unknown language**: both rule sets run; the one that recognises more tokens wins.
+//!
+//! # Measured accuracy
+//! `cargo test -p jardinier-analysis --release --test accuracy -- --nocapture` prints these
+//! and fails below floors set a little under them. Binary accuracy counts a neutral prediction
+//! as an error.
+//!
+//! | set | items | binary | 3-class |
+//! |---|---|---|---|
+//! | `fr_reviews.tsv` dev half (tuned on) | 246 | 0.983 | 0.972 |
+//! | `fr_reviews.tsv` test half (held out) | 245 | 0.948 | 0.922 |
+//! | `fr_social.tsv` dev half | 51 | 1.000 | 1.000 |
+//! | `fr_social.tsv` test half (held out) | 51 | 1.000 | 0.961 |
+//! | real Trustpilot reviews, tuning half (not shipped) | 85 | 0.908 | 0.824 |
+//! | real Trustpilot reviews, held-out half (not shipped) | 85 | 0.911 | 0.871 |
+//! | VADER tweets (rating ≥ 0.5 / ≤ -0.5) | 3432 | 0.965 | |
+//! | VADER Amazon snippets | 2985 | 0.636 | |
+//! | VADER movie snippets | 10072 | 0.569 | |
+//! | VADER NYT editorial snippets | 2970 | 0.604 | |
+//!
+//! The French review and social sets were written and labelled for this crate before any
+//! tuning; the test halves (odd lines) were evaluated once, at the end. Because the same author
+//! wrote the lexicon and the sets, the real reviews are the more honest French estimate: 170
+//! public French Trustpilot reviews (4–5 stars positive, 1–2 negative, 3 neutral) kept out of
+//! the repository; run any such file with `ANALYSIS_EXTRA=path.tsv`. On the English sets the
+//! reference Python VADER 3.3.2 scores 0.960 / 0.617 / 0.566 / 0.589 under the same rule; most
+//! remaining English errors are snippets with no lexicon word, scored neutral.
+//! Language detection: all French reviews but one are detected as French; ≥ 95 % of the English
+//! snippets as English; the 71-case table in `tests/language.rs` passes.
+//!
+//! # Throughput
+//! `cargo run --release -p jardinier-analysis --example throughput`: about 7–10 µs per
+//! `analyze()` on a 187-character review and about 200,000 mixed texts per second on one core
+//! of the 2-core build machine, so the 20,000 items/s pipeline budget leaves a wide margin.
+//! Lexicons are parsed once per process, on first use.
+
+mod lang;
+mod lexicon;
+mod sentiment;
+mod text;
+
+use sentiment::{Raw, Rules};
+
+/// The language of a text, as far as this crate cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Fr,
+    En,
+    /// Another language, or too little text to tell.
+    Unknown,
+}
+
+impl Lang {
+    /// Stable code for storage and display: "fr", "en" or "unknown".
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+            Lang::Unknown => "unknown",
+        }
+    }
+}
+
+/// Polarity class of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    Positive,
+    Neutral,
+    Negative,
+}
+
+impl Label {
+    /// Stable name for storage and display: "positive", "neutral" or "negative".
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Label::Positive => "positive",
+            Label::Neutral => "neutral",
+            Label::Negative => "negative",
+        }
+    }
+}
+
+/// A polarity label with its compound score in [-1, 1] (below 0 negative, above 0 positive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sentiment {
+    pub label: Label,
+    pub score: f32,
+}
+
+/// Language and sentiment of one text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analysis {
+    pub lang: Lang,
+    pub sentiment: Sentiment,
+}
+
+/// Compound scores at or beyond these are positive / negative (VADER's convention).
+const POSITIVE_THRESHOLD: f32 = 0.05;
+const NEGATIVE_THRESHOLD: f32 = -0.05;
+
+fn tokens(text: &str) -> Vec<text::Token<'_>> {
+    text::tokenize(text, &lexicon::is_emoticon)
+}
+
+/// Detects whether `text` is French, English, or neither / too short to tell.
+pub fn detect_language(text: &str) -> Lang {
+    lang::detect(text, &tokens(text))
+}
+
+/// Scores `text` with the rules of `lang`. For `Unknown`, both rule sets run and the one that
+/// recognises more sentiment-bearing tokens wins, so emojis and a stray "top" still count.
+pub fn sentiment(text: &str, lang: Lang) -> Sentiment {
+    score_tokens(&tokens(text), lang)
+}
+
+/// Detects the language, then scores the sentiment with that language's rules.
+pub fn analyze(text: &str) -> Analysis {
+    let toks = tokens(text);
+    let lang = lang::detect(text, &toks);
+    Analysis {
+        lang,
+        sentiment: score_tokens(&toks, lang),
+    }
+}
+
+fn score_tokens(toks: &[text::Token], lang: Lang) -> Sentiment {
+    let raw = match lang {
+        Lang::Fr => sentiment::score(toks, Rules::Fr),
+        Lang::En => sentiment::score(toks, Rules::En),
+        Lang::Unknown => {
+            let fr = sentiment::score(toks, Rules::Fr);
+            let en = sentiment::score(toks, Rules::En);
+            let strength = |r: &Raw| (r.hits, r.sum.abs());
+            if strength(&en) > strength(&fr) {
+                en
+            } else {
+                fr
+            }
+        }
+    };
+    let score = sentiment::normalize(raw.sum);
+    let label = if score >= POSITIVE_THRESHOLD {
+        Label::Positive
+    } else if score <= NEGATIVE_THRESHOLD {
+        Label::Negative
+    } else {
+        Label::Neutral
+    };
+    Sentiment { label, score }
+}

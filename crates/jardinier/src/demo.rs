@@ -207,7 +207,10 @@ pub fn print_logins(base_url: &str) {
     println!("  E-mail is not sent in the demo; read it at {base_url}/dev/mail");
     println!(
         "  Listening receives a simulated stream of mentions; a bad buzz starts after {} s.",
-        crate::demo_stream::BURST_START.as_secs()
+        crate::demo_stream::burst_start().as_secs()
+    );
+    println!(
+        "  Listening alerts arrive in the mail log and at the local webhook inbox: {base_url}/dev/hooks"
     );
     println!("  Press Ctrl+C to stop.");
     println!();
@@ -240,7 +243,7 @@ pub async fn run(
     config.mail.log_page = true;
     let store: Arc<dyn Store> = open_store(&config.database.url).await?;
     let bound = bind(&config).await?;
-    let ingestor = new_ingestor(&store).await?;
+    let ingestor = new_ingestor(&store, &bound.base_url).await?;
     let stream_source = if seed(store.as_ref(), &bound.base_url).await? {
         let brulerie = store
             .workspace_by_slug("brulerie-du-canal")
@@ -256,6 +259,8 @@ pub async fn run(
             &ingestor,
             brulerie.id,
             camille.id,
+            &camille.email,
+            &bound.base_url,
             jardinier_web::unix_now(),
         )
         .await?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jardinier_listening::{IncomingItem, Ingestor};
-use jardinier_store::{NewListeningQuery, NewSource, Source, Store};
+use jardinier_store::{NewAlertRule, NewListeningQuery, NewSource, Source, Store};
 
 use crate::bench::Lcg;
 
@@ -90,8 +90,15 @@ const BAD_BUZZ: &[&str] = &[
     "Quelqu'un d'autre malade après la Brûlerie du Canal ? Le service client ne répond pas #scandale",
 ];
 
-/// The burst starts this long after the stream does, lasts a minute, and comes back every 20 min.
-pub const BURST_START: Duration = Duration::from_secs(120);
+/// The burst starts this long after the stream does (`JARDINIER_DEMO_BURST_AFTER` seconds, to
+/// see it sooner), lasts a minute, and comes back every 20 minutes.
+pub fn burst_start() -> Duration {
+    let secs = std::env::var("JARDINIER_DEMO_BURST_AFTER")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(120);
+    Duration::from_secs(secs)
+}
 const BURST_LENGTH: u64 = 60;
 const BURST_EVERY: u64 = 20 * 60;
 
@@ -143,12 +150,16 @@ fn mention(rng: &mut Lcg, counter: u64, published_at: i64, burst: bool) -> Incom
     }
 }
 
-/// Creates the demo's saved searches, its simulated source and two days of past mentions.
+/// Creates the demo's saved searches, its alert rules, its simulated source and past mentions:
+/// two sparse days, then the last hour at the live rate, so that alerts compare the burst with
+/// an ordinary hour rather than with silence.
 pub async fn seed(
     store: &dyn Store,
     ingestor: &Ingestor,
     workspace_id: i64,
     author: i64,
+    author_email: &str,
+    base_url: &str,
     now: i64,
 ) -> anyhow::Result<Source> {
     for (name, kind, text) in QUERIES {
@@ -175,10 +186,52 @@ pub async fn seed(
             now,
         })
         .await?;
+    let brand = store
+        .listening_queries(workspace_id)
+        .await?
+        .into_iter()
+        .find(|q| q.kind == "brand")
+        .expect("the brand query was just created");
+    let slack = format!(r#"{{"kind": "slack", "target": "{base_url}/dev/hooks/slack"}}"#);
+    let email = format!(r#"{{"kind": "email", "target": "{author_email}"}}"#);
+    for (kind, params, channels) in [
+        (
+            "volume_spike",
+            r#"{"window_minutes": 5, "history_windows": 12, "k": 3, "min_volume": 20, "lang": "fr"}"#,
+            format!("[{slack}, {email}]"),
+        ),
+        (
+            "negative_spike",
+            r#"{"window_minutes": 5, "history_windows": 12, "min_volume": 10, "lang": "fr"}"#,
+            format!("[{slack}]"),
+        ),
+        (
+            "keyword",
+            r#"{"query": "intox* OR malade* OR poisoning OR sick", "lang": "fr"}"#,
+            format!("[{slack}, {email}]"),
+        ),
+    ] {
+        store
+            .create_alert_rule(&NewAlertRule {
+                workspace_id,
+                query_id: brand.id,
+                kind,
+                params,
+                channels: &channels,
+                now,
+            })
+            .await?;
+    }
+    if let Some(engine) = &ingestor.alerts {
+        engine.reload().await?;
+    }
     ingestor.reload_queries().await?;
     let mut rng = Lcg(2026);
-    let history: Vec<IncomingItem> = (0..120)
-        .map(|i| mention(&mut rng, i, now - 48 * 3600 + i as i64 * 1_440, false))
+    let sparse = (0..120).map(|i| (i, now - 48 * 3600 + i as i64 * 1_300));
+    let dense = (0..560).map(|i| (1_000 + i, now - 3_900 + i as i64 * 7));
+    let history: Vec<IncomingItem> = sparse
+        .chain(dense)
+        .map(|(i, at)| mention(&mut rng, i as u64, at, false))
         .collect();
     ingestor.ingest(&source, history, now).await?;
     Ok(source)
@@ -187,6 +240,7 @@ pub async fn seed(
 /// Feeds the stream until the process stops.
 pub async fn run(ingestor: Arc<Ingestor>, source: Source) {
     let started = std::time::Instant::now();
+    let burst_at = burst_start().as_secs();
     let mut rng = Lcg(std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -194,12 +248,12 @@ pub async fn run(ingestor: Arc<Ingestor>, source: Source) {
     let mut counter = 10_000_u64;
     loop {
         let elapsed = started.elapsed().as_secs();
-        let burst = elapsed >= BURST_START.as_secs()
-            && (elapsed - BURST_START.as_secs()) % BURST_EVERY < BURST_LENGTH;
+        let burst = elapsed >= burst_at && (elapsed - burst_at) % BURST_EVERY < BURST_LENGTH;
+        // About one mention every 7 s, as in the seeded last hour; four a second in a burst.
         let pause = if burst {
             Duration::from_millis(250)
         } else {
-            Duration::from_millis(1_500 + rng.below(3_000) as u64)
+            Duration::from_millis(3_500 + rng.below(7_000) as u64)
         };
         tokio::time::sleep(pause).await;
         counter += 1;

@@ -43,6 +43,9 @@ enum Command {
     },
     /// Bring the database schema up to date (also done at every start).
     Migrate,
+    /// Language and sentiment of each line of standard input, one JSON object per line
+    /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1}).
+    Analyze,
     /// Measure parts of the pipeline on generated data; prints one JSON line.
     Bench {
         #[command(subcommand)]
@@ -95,6 +98,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve => server::serve(config).await,
             Command::Demo { bind, database } => demo::run(config, bind, database).await,
             Command::Migrate => server::migrate(&config).await,
+            Command::Analyze => analysis::analyze_stdin(),
             Command::User {
                 command: UserCommand::Add(args),
             } => users::add(&config, args).await,

@@ -82,20 +82,24 @@ pub async fn bind(config: &Config) -> anyhow::Result<Bound> {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config.database.url).await?;
     let bound = bind(&config).await?;
-    let ingestor = new_ingestor(&store).await?;
+    let ingestor = new_ingestor(&store, &bound.base_url).await?;
     serve_bound(config, store, ingestor, bound).await
 }
 
-/// The listening pipeline with the real analysis, its matchers loaded.
+/// The listening pipeline with the real analysis and the alert engine, matchers and rules loaded.
 pub async fn new_ingestor(
     store: &Arc<dyn Store>,
+    base_url: &str,
 ) -> anyhow::Result<Arc<jardinier_listening::Ingestor>> {
-    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+    let engine = Arc::new(jardinier_listening::alerts::AlertEngine::new(
         store.clone(),
-        crate::analysis::enrich,
+        base_url,
     ));
+    engine.reload().await?;
+    let mut ingestor = jardinier_listening::Ingestor::new(store.clone(), crate::analysis::enrich);
+    ingestor.alerts = Some(engine);
     ingestor.reload_queries().await?;
-    Ok(ingestor)
+    Ok(Arc::new(ingestor))
 }
 
 pub async fn serve_bound(
@@ -105,7 +109,12 @@ pub async fn serve_bound(
     bound: Bound,
 ) -> anyhow::Result<()> {
     let transport = Transport::from_config(&config.mail.transport)?;
-    let mail_wake = Arc::new(Notify::new());
+    // One wake-up for the mail worker, shared by requests and by alerts that write e-mail.
+    let mail_wake = ingestor
+        .alerts
+        .as_ref()
+        .map(|engine| engine.mail_wake.clone())
+        .unwrap_or_else(|| Arc::new(Notify::new()));
     let mut web_config = WebConfig::new(&bound.base_url);
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
@@ -114,13 +123,18 @@ pub async fn serve_bound(
         config: web_config,
         mail_wake: mail_wake.clone(),
         metrics: Default::default(),
-        ingestor,
+        ingestor: ingestor.clone(),
+        dev_inbox: Default::default(),
     });
     let app = Application::from_listener(bound.listener, state);
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mailer = Mailer::new(store.clone(), transport, &config.mail.from)?;
-    let worker = tokio::spawn(mailer.run(Duration::from_secs(5), mail_wake, shutdown_rx));
+    let worker = tokio::spawn(mailer.run(Duration::from_secs(5), mail_wake, shutdown_rx.clone()));
+    let alert_worker = ingestor.alerts.as_ref().map(|engine| {
+        let sender = jardinier_listening::alerts::AlertSender::new(store.clone());
+        tokio::spawn(sender.run(Duration::from_secs(5), engine.wake.clone(), shutdown_rx))
+    });
 
     tracing::info!(address = %bound.base_url, backend = store.backend().name(), "Jardinier is listening");
     println!("Jardinier is listening on {}", bound.base_url);
@@ -129,6 +143,9 @@ pub async fn serve_bound(
         .context("the HTTP server stopped")?;
     let _ = shutdown_tx.send(true);
     let _ = worker.await;
+    if let Some(alert_worker) = alert_worker {
+        let _ = alert_worker.await;
+    }
     tracing::info!("stopped cleanly");
     Ok(())
 }

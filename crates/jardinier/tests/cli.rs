@@ -267,3 +267,33 @@ async fn the_demo_serves_signs_in_and_stops_cleanly_on_sigterm() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("stopped cleanly"), "{stderr}");
 }
+
+#[test]
+fn analyze_scores_each_line_as_json() {
+    let dir = TempDir::new("cli");
+    let input = "Franchement déçu, le colis est arrivé cassé et le SAV ne répond pas.\nBest coffee in Paris, the staff is lovely 😍\nLa boutique ouvre à 9h.\n";
+    let (code, out, err) = run(jardinier(&dir).arg("analyze"), input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(&str, &str, bool)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["lang"].as_str().unwrap(),
+                v["sentiment"].as_str().unwrap(),
+                v["score"].as_f64().unwrap() < 0.0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("fr", "negative", true),
+            ("en", "positive", false),
+            ("fr", "neutral", false)
+        ]
+    );
+}

@@ -104,6 +104,7 @@ pub trait AlertStore: Send + Sync {
         mails: &[NewMail<'_>],
     ) -> Result<AlertEvent>;
     async fn add_to_alert(&self, event_id: i64, items: i64, now: i64) -> Result<()>;
+    async fn alert_by_token(&self, ack_token_hash: &str) -> Result<Option<AlertEvent>>;
     async fn acknowledge_alert(
         &self,
         ack_token_hash: &str,

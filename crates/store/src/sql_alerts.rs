@@ -223,6 +223,18 @@ impl AlertStore for SqlStore {
         Ok(())
     }
 
+    async fn alert_by_token(&self, ack_token_hash: &str) -> Result<Option<AlertEvent>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            event_cols!(),
+            " FROM alert_events WHERE ack_token_hash = $1"
+        ))
+        .bind(ack_token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(event).transpose()
+    }
+
     async fn acknowledge_alert(
         &self,
         ack_token_hash: &str,

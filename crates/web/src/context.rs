@@ -45,7 +45,7 @@ impl RequestCtx {
 /// Requests from programs, not browsers: bearer tokens or signatures instead of sessions and
 /// CSRF tokens, JSON errors instead of pages.
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/hooks/")
+    path.starts_with("/api/") || path.starts_with("/hooks/") || path.starts_with("/dev/hooks/")
 }
 
 /// The language to read in: the user's saved choice, then the language cookie (a choice made

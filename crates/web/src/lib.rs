@@ -68,7 +68,13 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Listening's ingest pipeline (webhooks and the pages that change saved queries use it).
     pub ingestor: Arc<jardinier_listening::Ingestor>,
+    /// The demo's local stand-in for chat webhooks (only used with `mail_log_page`).
+    pub dev_inbox: DevInbox,
 }
+
+/// What alerts posted to the demo's local webhook stand-in: (time, channel name, body).
+#[derive(Default)]
+pub struct DevInbox(pub std::sync::Mutex<std::collections::VecDeque<(i64, String, String)>>);
 
 pub type SharedState = Arc<AppState>;
 

@@ -3,6 +3,7 @@
 //! every word comes from the catalogues through `c.t`.
 
 mod account;
+mod alerts;
 mod auth;
 mod listening;
 mod settings;
@@ -104,6 +105,25 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/listening/sources/{id}/enabled",
             post(listening::set_source_enabled),
         )
+        .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
+        .route(
+            "/w/{slug}/listening/alerts/rules",
+            post(alerts::create_rule),
+        )
+        .route(
+            "/w/{slug}/listening/alerts/rules/{id}/delete",
+            post(alerts::delete_rule),
+        )
+        .route(
+            "/w/{slug}/listening/alerts/{id}/ack",
+            post(alerts::acknowledge),
+        )
+        .route(
+            "/alerts/ack/{token}",
+            get(alerts::ack_page).post(alerts::ack),
+        )
+        .route("/dev/hooks", get(alerts::dev_hooks_page))
+        .route("/dev/hooks/{name}", post(alerts::dev_hook))
         .route("/w/{slug}/{section}", get(workspace::section))
 }
 
@@ -220,6 +240,15 @@ pub fn listening_kind_key(kind: &str) -> &'static str {
         "person" => "listening.kind_person",
         "topic" => "listening.kind_topic",
         _ => "listening.kind_brand",
+    }
+}
+
+pub fn rule_kind_key(kind: &str) -> &'static str {
+    match kind {
+        "negative_spike" => "alerts.kind_negative_spike",
+        "keyword" => "alerts.kind_keyword",
+        "high_reach" => "alerts.kind_high_reach",
+        _ => "alerts.kind_volume_spike",
     }
 }
 

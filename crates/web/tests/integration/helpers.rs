@@ -64,17 +64,35 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut config = WebConfig::new(&base);
     config.mail_log_page = true;
-    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+    // As the server does: the pipeline with its alert engine and the alert sender.
+    let engine = Arc::new(jardinier_listening::alerts::AlertEngine::new(
         store.clone(),
-        known_analysis,
+        &base,
     ));
+    engine.reload().await.unwrap();
+    let mut ingestor = jardinier_listening::Ingestor::new(store.clone(), known_analysis);
+    ingestor.alerts = Some(engine.clone());
     ingestor.reload_queries().await.unwrap();
+    let ingestor = Arc::new(ingestor);
+    let sender = jardinier_listening::alerts::AlertSender::new(store.clone());
+    let (keep_running, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _keep_running = keep_running;
+        sender
+            .run(
+                std::time::Duration::from_millis(200),
+                engine.wake.clone(),
+                stop,
+            )
+            .await
+    });
     let state = Arc::new(AppState {
         store: store.clone(),
         config,
         mail_wake: Default::default(),
         metrics: Default::default(),
         ingestor,
+        dev_inbox: Default::default(),
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

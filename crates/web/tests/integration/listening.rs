@@ -9,7 +9,8 @@ use crate::helpers::*;
 
 both_backends!(
     webhook_deliveries_are_signed_idempotent_and_explained,
-    saved_searches_are_checked_and_match_new_mentions
+    saved_searches_are_checked_and_match_new_mentions,
+    alerts_are_set_up_shown_and_acknowledged,
 );
 
 fn signed(secret: &str, body: &str) -> String {
@@ -326,4 +327,161 @@ async fn saved_searches_are_checked_and_match_new_mentions(backend: Backend) {
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/listening/queries",
+        &[("name", "Marque"), ("kind", "brand"), ("query", "brulerie")],
+    )
+    .await;
+    let query = app.store.listening_queries(ws.id).await.unwrap().remove(0);
+    let (source, secret) = webhook_source(&app, "brand").await;
+
+    // Bad rule input is explained next to each field, nothing is stored.
+    let q = query.id.to_string();
+    let response = app
+        .post(
+            "/w/brand/listening/alerts/rules",
+            &[
+                ("query_id", &q),
+                ("kind", "volume_spike"),
+                ("window_minutes", "0"),
+                ("k", "3"),
+                ("min_volume", "2"),
+                ("channels", "pager 123"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("id=\"f-window_minutes-error\">Enter a number in the allowed range.")
+            && html.contains("One channel per line"),
+        "{html}"
+    );
+    assert!(app.store.alert_rules(ws.id).await.unwrap().is_empty());
+    let response = app
+        .post(
+            "/w/brand/listening/alerts/rules",
+            &[
+                ("query_id", &q),
+                ("kind", "keyword"),
+                ("keywords", "(intox"),
+                ("channels", "email oncall@brand.example"),
+            ],
+        )
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Column 1: the parenthesis opened at column 1 is never closed")
+    );
+
+    // A keyword rule with e-mail and a webhook to the local stand-in.
+    let hook = app.url("/dev/hooks/slack");
+    let channels = format!("email oncall@brand.example\nslack {hook}");
+    let response = app
+        .post(
+            "/w/brand/listening/alerts/rules",
+            &[
+                ("query_id", &q),
+                ("kind", "keyword"),
+                ("keywords", "intox* OR malade*"),
+                ("channels", &channels),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/listening/alerts?done=alert_rule_created"
+    );
+    assert!(
+        app.text("/w/brand/listening/alerts")
+            .await
+            .1
+            .contains("data-testid=\"no-open-alert\"")
+    );
+
+    let body = json!({"items": [{"id": "a", "text": "Clients malades après la brulerie ?!", "author": "Léa"}, {"id": "b", "text": "Encore des malades, brulerie", "author": "Sam"}]}).to_string();
+    deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    let page = app.text("/w/brand/listening/alerts").await.1;
+    assert_eq!(
+        page.matches("data-testid=\"open-alert\"").count(),
+        1,
+        "two mentions of one burst, one alert"
+    );
+    assert!(
+        page.contains("Watched words in «Marque»: Léa") && page.contains("2 mentions"),
+        "{page}"
+    );
+
+    // The alert sender posts it to the local webhook stand-in, in Slack's format.
+    let mut received = String::new();
+    for _ in 0..50 {
+        received = app.text("/dev/hooks").await.1;
+        if received.contains("Watched words") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        received.contains("/dev/hooks/slack")
+            && received.contains("{&#34;text&#34;:&#34;🚨 Watched words in «Marque»"),
+        "{received}"
+    );
+
+    // The e-mail is in the mail outbox; its link shows the alert but only the button takes it.
+    let mail = app
+        .store
+        .recent_mail(5)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to == "oncall@brand.example")
+        .unwrap();
+    let link = mail
+        .body_text
+        .lines()
+        .find(|l| l.contains("/alerts/ack/"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let path = link.strip_prefix(&app.base).unwrap().to_owned();
+    let stranger = new_client();
+    let shown = app.get_with(&stranger, &path).await.text().await.unwrap();
+    assert!(shown.contains("Watched words in «Marque»"));
+    assert_eq!(
+        app.store.alerts(ws.id, 5).await.unwrap()[0].acknowledged_at,
+        None,
+        "opening the link acknowledges nothing"
+    );
+    let done = app
+        .post_with(&stranger, &path, &[("name", "Inès (on call)")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Thank you, Inès (on call)"), "{done}");
+    let again = app.get_with(&stranger, &path).await.text().await.unwrap();
+    assert!(again.contains("Inès (on call) already took charge"));
+    let page = app.text("/w/brand/listening/alerts").await.1;
+    assert!(
+        page.contains("Handled by Inès (on call)")
+            && page.contains("data-testid=\"no-open-alert\"")
+    );
+    assert_eq!(
+        app.get("/alerts/ack/not-a-token").await.status(),
+        StatusCode::GONE
+    );
 }
