@@ -131,6 +131,9 @@ pub async fn serve_bound(
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mailer = Mailer::new(store.clone(), transport, &config.mail.from)?;
     let worker = tokio::spawn(mailer.run(Duration::from_secs(5), mail_wake, shutdown_rx.clone()));
+    let poller =
+        jardinier_connectors::Poller::new(store.clone(), ingestor.clone(), Default::default());
+    let poller_task = tokio::spawn(poller.run(shutdown_rx.clone()));
     let alert_worker = ingestor.alerts.as_ref().map(|engine| {
         let sender = jardinier_listening::alerts::AlertSender::new(store.clone());
         tokio::spawn(sender.run(Duration::from_secs(5), engine.wake.clone(), shutdown_rx))
@@ -143,6 +146,7 @@ pub async fn serve_bound(
         .context("the HTTP server stopped")?;
     let _ = shutdown_tx.send(true);
     let _ = worker.await;
+    let _ = poller_task.await;
     if let Some(alert_worker) = alert_worker {
         let _ = alert_worker.await;
     }

@@ -468,6 +468,10 @@ struct SourcesTemplate {
     can_manage: bool,
     errors: ValidationErrors,
     name: String,
+    feed_errors: ValidationErrors,
+    feed_name: String,
+    feed_url: String,
+    feed_minutes: String,
 }
 
 async fn sources_template(
@@ -496,6 +500,10 @@ async fn sources_template(
         can_manage: w.can(Permission::ManageListening),
         errors: no_errors(),
         name: String::new(),
+        feed_errors: no_errors(),
+        feed_name: String::new(),
+        feed_url: String::new(),
+        feed_minutes: "15".into(),
     })
 }
 
@@ -550,6 +558,73 @@ pub async fn create_webhook_source(
     .await?;
     Ok(redirect(&format!(
         "/w/{}/listening/sources?done=source_created",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct FeedForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    minutes: String,
+}
+
+/// Adds an RSS, Atom or JSON Feed source, polled every `minutes` (5 to 1,440).
+pub async fn create_feed_source(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<FeedForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageListening)?;
+    let mut errors = ValidationErrors::default();
+    let name = errors.check(jardinier_domain::DisplayName::parse(
+        "feed_name",
+        &form.name,
+    ));
+    let url = form.url.trim();
+    let config = serde_json::json!({ "url": url }).to_string();
+    if jardinier_connectors::feed::FeedConfig::parse(&config).is_err() {
+        errors.push(FieldError::new("feed_url", "error.url_invalid"));
+    }
+    let minutes = match form.minutes.trim().parse::<i64>() {
+        Ok(m) if (5..=1440).contains(&m) => Some(m),
+        _ => {
+            errors.push(FieldError::new("feed_minutes", "error.number_out_of_range"));
+            None
+        }
+    };
+    let (Some(name), Some(minutes), true) = (name, minutes, errors.is_empty()) else {
+        let mut template = sources_template(&state, &w).await?;
+        template.feed_errors = errors;
+        template.feed_name = form.name;
+        template.feed_url = form.url;
+        template.feed_minutes = form.minutes;
+        return render_invalid(template);
+    };
+    let source = state
+        .store
+        .create_source(&NewSource {
+            workspace_id: w.workspace.id,
+            kind: "feed",
+            name: name.as_str(),
+            config: &config,
+            secret: None,
+            interval_secs: minutes * 60,
+            now: unix_now(),
+        })
+        .await?;
+    audit_in(
+        &state,
+        &w,
+        "source_created",
+        &format!("{} (feed #{}: {url})", source.name, source.id),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/sources?done=feed_created",
         w.workspace.slug
     )))
 }

@@ -105,6 +105,10 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/listening/sources/{id}/enabled",
             post(listening::set_source_enabled),
         )
+        .route(
+            "/w/{slug}/listening/sources/feeds",
+            post(listening::create_feed_source),
+        )
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
         .route(
             "/w/{slug}/listening/alerts/rules",

@@ -137,6 +137,51 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
             .contains("paused")
     );
 
+    // Feeds are added with their address and rhythm, checked first.
+    let response = app
+        .post(
+            "/w/brand/listening/sources/feeds",
+            &[
+                ("name", "Blog"),
+                ("url", "blog.example.com/feed"),
+                ("minutes", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("id=\"f-feed_url-error\">Enter a full http(s) address")
+            && html.contains("id=\"f-feed_minutes-error\">Enter a number"),
+        "{html}"
+    );
+    let response = app
+        .post(
+            "/w/brand/listening/sources/feeds",
+            &[
+                ("name", "Blog"),
+                ("url", "https://blog.example.com/feed"),
+                ("minutes", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/listening/sources?done=feed_created"
+    );
+    let feed = app
+        .store
+        .sources(ws.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.kind == "feed")
+        .unwrap();
+    assert_eq!(
+        (feed.interval_secs, feed.config.as_str()),
+        (1_800, "{\"url\":\"https://blog.example.com/feed\"}")
+    );
+
     // The stream shows what arrived, with its analysis; filters narrow it.
     let stream = app.text("/w/brand/listening").await.1;
     assert_eq!(stream.matches("data-testid=\"mention\"").count(), 2);

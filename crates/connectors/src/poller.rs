@@ -1,0 +1,226 @@
+//! Runs due sources on their schedules.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jardinier_listening::Ingestor;
+use jardinier_store::{FetchOutcome, Source, Store};
+use tokio::sync::Semaphore;
+
+use crate::FetchError;
+use crate::feed::{self, FeedConfig, FeedFetch};
+
+#[derive(Debug, Clone)]
+pub struct PollerConfig {
+    /// How often due sources are looked for.
+    pub tick: Duration,
+    /// Fetches at once, across all hosts.
+    pub concurrency: usize,
+    /// Per fetch.
+    pub timeout: Duration,
+    /// Minimum time between two requests to one host.
+    pub politeness: Duration,
+}
+
+impl Default for PollerConfig {
+    fn default() -> Self {
+        PollerConfig {
+            tick: Duration::from_secs(5),
+            concurrency: 8,
+            timeout: Duration::from_secs(20),
+            politeness: Duration::from_secs(2),
+        }
+    }
+}
+
+/// After `failures` failures in a row: the interval doubled each time, at most six hours.
+pub fn next_fetch_after_failure(now: i64, interval_secs: i64, failures: i64) -> i64 {
+    let backoff = interval_secs
+        .max(60)
+        .saturating_mul(1 << failures.clamp(0, 10))
+        .min(6 * 3600);
+    now + backoff
+}
+
+pub struct Poller {
+    store: Arc<dyn Store>,
+    ingestor: Arc<Ingestor>,
+    client: reqwest::Client,
+    config: PollerConfig,
+    /// When each host was last asked, and whether a fetch to it is running.
+    hosts: Arc<Mutex<HashMap<String, (Instant, bool)>>>,
+    slots: Arc<Semaphore>,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Poller {
+    pub fn new(store: Arc<dyn Store>, ingestor: Arc<Ingestor>, config: PollerConfig) -> Poller {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!(
+                "Jardinier/",
+                env!("CARGO_PKG_VERSION"),
+                " (listening; self-hosted)"
+            ))
+            .build()
+            .expect("an HTTP client");
+        let slots = Arc::new(Semaphore::new(config.concurrency));
+        Poller {
+            store,
+            ingestor,
+            client,
+            config,
+            hosts: Arc::default(),
+            slots,
+        }
+    }
+
+    /// Starts the fetches of every due source whose host may be asked now. Returns the tasks, so
+    /// tests can wait for them; the loop in [`Poller::run`] does not.
+    pub async fn poll_once(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let now = unix_now();
+        let due = match self.store.due_sources(now, 100).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "poller: could not read due sources");
+                return Vec::new();
+            }
+        };
+        let mut started = Vec::new();
+        for source in due.into_iter().filter(|s| s.kind == "feed") {
+            let host = FeedConfig::parse(&source.config)
+                .map(|c| c.host())
+                .unwrap_or_default();
+            {
+                let mut hosts = self.hosts.lock().expect("hosts lock");
+                let entry = hosts
+                    .entry(host.clone())
+                    .or_insert((Instant::now() - self.config.politeness, false));
+                if entry.1 || entry.0.elapsed() < self.config.politeness {
+                    continue; // this host is busy or was asked too recently: next tick
+                }
+                *entry = (Instant::now(), true);
+            }
+            let (store, ingestor, client, hosts, slots) = (
+                self.store.clone(),
+                self.ingestor.clone(),
+                self.client.clone(),
+                self.hosts.clone(),
+                self.slots.clone(),
+            );
+            started.push(tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await;
+                fetch_source(store.as_ref(), &ingestor, &client, &source).await;
+                if let Some(entry) = hosts.lock().expect("hosts lock").get_mut(&host) {
+                    *entry = (Instant::now(), false);
+                }
+            }));
+        }
+        started
+    }
+
+    /// Fetches one source now, whatever its schedule ("fetch now" in the UI, and tests).
+    pub async fn fetch_now(&self, source: &Source) {
+        fetch_source(self.store.as_ref(), &self.ingestor, &self.client, source).await;
+    }
+
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            drop(self.poll_once().await);
+            tokio::select! {
+                _ = tokio::time::sleep(self.config.tick) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+}
+
+/// One fetch of one source: ingest what it gives, then record how it went. The cursor (the
+/// validators and the next fetch time) only moves after the items are committed.
+async fn fetch_source(
+    store: &dyn Store,
+    ingestor: &Ingestor,
+    client: &reqwest::Client,
+    source: &Source,
+) {
+    let result: Result<(i64, Option<String>, Option<String>), FetchError> = async {
+        let config = FeedConfig::parse(&source.config)?;
+        match feed::fetch(
+            client,
+            &config,
+            source.etag.as_deref(),
+            source.last_modified.as_deref(),
+        )
+        .await?
+        {
+            FeedFetch::NotModified => Ok((0, None, None)),
+            FeedFetch::Fetched {
+                items,
+                etag,
+                last_modified,
+            } => {
+                let report = ingestor
+                    .ingest(source, items, unix_now())
+                    .await
+                    .map_err(|e| FetchError::Config(format!("could not store the items: {e}")))?;
+                Ok((report.inserted as i64, etag, last_modified))
+            }
+        }
+    }
+    .await;
+    let now = unix_now();
+    let outcome = match &result {
+        Ok((new_items, etag, last_modified)) => FetchOutcome {
+            now,
+            next_fetch_at: now + source.interval_secs.max(60),
+            result: Ok(*new_items),
+            etag: etag.as_deref(),
+            last_modified: last_modified.as_deref(),
+        },
+        Err(_) => FetchOutcome {
+            now,
+            next_fetch_at: next_fetch_after_failure(now, source.interval_secs, source.failures),
+            result: Err(""),
+            etag: None,
+            last_modified: None,
+        },
+    };
+    let message = result.as_ref().err().map(ToString::to_string);
+    let outcome = FetchOutcome {
+        result: outcome
+            .result
+            .map_err(|_| message.as_deref().unwrap_or_default()),
+        ..outcome
+    };
+    match &result {
+        Ok((n, _, _)) => tracing::info!(source_id = source.id, new_items = n, "feed fetched"),
+        Err(error) => tracing::warn!(source_id = source.id, %error, "feed fetch failed"),
+    }
+    if let Err(error) = store.record_fetch(source.id, &outcome).await {
+        tracing::error!(%error, source_id = source.id, "could not record the fetch");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_back_off_to_six_hours() {
+        assert_eq!(next_fetch_after_failure(0, 300, 0), 300);
+        assert_eq!(next_fetch_after_failure(0, 300, 1), 600);
+        assert_eq!(next_fetch_after_failure(0, 300, 3), 2_400);
+        assert_eq!(next_fetch_after_failure(0, 300, 30), 6 * 3600);
+        assert_eq!(next_fetch_after_failure(0, 5, 0), 60, "at least a minute");
+    }
+}
