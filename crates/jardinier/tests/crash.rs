@@ -26,6 +26,8 @@ fn start(dir: &TempDir, db: &str) -> (Child, String) {
             return (child, url.trim().to_owned());
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 

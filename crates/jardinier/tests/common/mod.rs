@@ -1,4 +1,5 @@
-//! Helpers shared by the binary's test targets.
+//! Helpers shared by the binary's test targets. Each target uses some of them.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
