@@ -204,3 +204,280 @@ mod tests {
         assert!(matched > 150, "only {matched} of 500 items matched a query");
     }
 }
+
+/// `jardinier bench ingest`: the whole listening pipeline on generated data.
+pub mod ingest {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use jardinier_listening::alerts::{AlertEngine, AlertSender};
+    use jardinier_listening::{IncomingItem, Ingestor, parse_webhook};
+    use jardinier_query::{Document, Prepared, QuerySet, parse};
+    use jardinier_store::{
+        NewAlertRule, NewListeningQuery, NewSource, NewUser, NewWorkspace, Store,
+    };
+
+    use super::{Lcg, brand, item, peak_rss_mb, query_text, round};
+
+    /// Mentions that set off the benchmark's alerts: one per watched query, spread through the run.
+    const ALERTS: usize = 200;
+
+    fn webhook_line(rng: &mut Lcg, k: usize, brands: usize, now: i64) -> String {
+        let (title, text, site, _lang) = item(rng, brands);
+        let author = format!("Author {}", rng.below(5_000));
+        serde_json::json!({
+            "id": format!("bench-{k}"),
+            "title": if title.is_empty() { serde_json::Value::Null } else { title.into() },
+            "text": text,
+            "url": format!("https://{site}/p/{k}"),
+            "author": {"name": author, "handle": format!("@a{}", rng.below(5_000)), "reach": rng.skewed(200_000)},
+            "published_at": now - 60 + (k % 60) as i64,
+        })
+        .to_string()
+    }
+
+    pub async fn run(items: usize, queries: usize, database: Option<String>) -> anyhow::Result<()> {
+        let dir = jardinier_store::testing::TempDir::new("bench");
+        let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.0.display()));
+        let store = jardinier_store::connect(&url).await?;
+        store.migrate().await?;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let now = jardinier_web::unix_now();
+
+        // A local webhook receiver records when each alert arrives.
+        let received: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
+        let log = received.clone();
+        let app = axum::Router::new().route(
+            "/alert",
+            axum::routing::post(move |body: String| {
+                let log = log.clone();
+                async move {
+                    log.lock()
+                        .expect("receiver log")
+                        .push((Instant::now(), body));
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let hook = format!("http://{}/alert", listener.local_addr()?);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let owner = store
+            .create_user(
+                &NewUser {
+                    email: "bench@bench.example",
+                    display_name: "Bench",
+                    password_hash: "-",
+                    lang: None,
+                },
+                now,
+            )
+            .await?;
+        let ws = store
+            .create_workspace(
+                &NewWorkspace {
+                    slug: "bench",
+                    name: "Bench",
+                    timezone: "UTC",
+                },
+                owner.id,
+                now,
+            )
+            .await?;
+        let source = store
+            .create_source(&NewSource {
+                workspace_id: ws.id,
+                kind: "webhook",
+                name: "bench",
+                config: "{}",
+                secret: Some("bench"),
+                interval_secs: 0,
+                now,
+            })
+            .await?;
+        let channels = format!(r#"[{{"kind": "slack", "target": "{hook}"}}]"#);
+        for i in 0..queries {
+            let q = store
+                .create_listening_query(&NewListeningQuery {
+                    workspace_id: ws.id,
+                    name: &brand(i),
+                    query_text: &query_text(i),
+                    kind: "brand",
+                    created_by: None,
+                    now,
+                })
+                .await?;
+            // The first ALERTS queries watch a word of their own: alerts fire when it appears.
+            if i < ALERTS {
+                let params = format!(r#"{{"query": "zq{i}alerte", "lang": "en"}}"#);
+                store
+                    .create_alert_rule(&NewAlertRule {
+                        workspace_id: ws.id,
+                        query_id: q.id,
+                        kind: "keyword",
+                        params: &params,
+                        channels: &channels,
+                        now,
+                    })
+                    .await?;
+            }
+        }
+        let engine = Arc::new(AlertEngine::new(store.clone(), "http://bench.invalid"));
+        engine.reload().await?;
+        let mut ingestor = Ingestor::new(store.clone(), crate::analysis::enrich);
+        ingestor.alerts = Some(engine.clone());
+        ingestor.reload_queries().await?;
+        let ingestor = Arc::new(ingestor);
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(AlertSender::new(store.clone()).run(
+            Duration::from_millis(500),
+            engine.wake.clone(),
+            stopped,
+        ));
+
+        // The corpus: webhook payload lines, with the alert triggers spread through it.
+        let mut rng = Lcg(42);
+        let every = (items / ALERTS.min(queries).max(1)).max(1);
+        let mut triggers = 0;
+        let lines: Vec<String> = (0..items)
+            .map(|k| {
+                if k % every == every / 2 && triggers < ALERTS.min(queries) {
+                    triggers += 1;
+                    let i = triggers - 1;
+                    // Written to satisfy every generated query shape (phrase, NEAR, exact case…).
+                    let (name, b) = (brand(i), brand(i).to_lowercase());
+                    let text = format!("{name} Paris : avis très déçu, livraison ratée, remboursement demandé ! @{b} #{b} zq{i}alerte");
+                    serde_json::json!({"id": format!("bench-{k}"), "text": text, "author": "Trigger", "published_at": now}).to_string()
+                } else {
+                    webhook_line(&mut rng, k, queries.max(1), now)
+                }
+            })
+            .collect();
+
+        // The floor: parsing the same input and nothing else.
+        let start = Instant::now();
+        let parsed: usize = lines
+            .iter()
+            .map(|l| parse_webhook(l.as_bytes()).map(|v| v.len()).unwrap_or(0))
+            .sum();
+        let json_seconds = start.elapsed().as_secs_f64();
+        anyhow::ensure!(parsed == items, "the generated payloads parse");
+
+        // Matching alone.
+        let set = QuerySet::new(
+            (0..queries).map(|i| (i, parse(&query_text(i)).expect("generated queries parse"))),
+        );
+        let start = Instant::now();
+        for line in &lines {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            let text = v["text"].as_str().unwrap_or_default();
+            let title = v["title"].as_str().unwrap_or_default();
+            std::hint::black_box(set.matches(&Prepared::new(&Document {
+                title,
+                text,
+                ..Default::default()
+            })));
+        }
+        let match_seconds = start.elapsed().as_secs_f64();
+
+        // The whole pipeline, in webhook-sized batches, two at a time (one per core).
+        let started = Instant::now();
+        let arrivals: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
+        let batches: Vec<Vec<String>> = lines.chunks(250).map(|c| c.to_vec()).collect();
+        let queue = Arc::new(Mutex::new(
+            batches.into_iter().enumerate().rev().collect::<Vec<_>>(),
+        ));
+        let mut workers = Vec::new();
+        let writers: usize = std::env::var("BENCH_WORKERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2);
+        for _ in 0..writers {
+            let (queue, ingestor, source, arrivals) = (
+                queue.clone(),
+                ingestor.clone(),
+                source.clone(),
+                arrivals.clone(),
+            );
+            workers.push(tokio::spawn(async move {
+                loop {
+                    let Some((_, batch)) = queue.lock().expect("queue").pop() else {
+                        break;
+                    };
+                    let arrived = Instant::now();
+                    let mut incoming: Vec<IncomingItem> = Vec::with_capacity(batch.len());
+                    for line in &batch {
+                        for item in parse_webhook(line.as_bytes())
+                            .expect("generated payloads parse")
+                            .into_iter()
+                            .flatten()
+                        {
+                            if let Some(i) = item
+                                .text
+                                .split("zq")
+                                .nth(1)
+                                .and_then(|rest| rest.split("alerte").next())
+                                .and_then(|n| n.parse::<usize>().ok())
+                            {
+                                arrivals.lock().expect("arrivals").push((i, arrived));
+                            }
+                            incoming.push(item);
+                        }
+                    }
+                    ingestor
+                        .ingest(&source, incoming, jardinier_web::unix_now())
+                        .await
+                        .expect("ingest");
+                }
+            }));
+        }
+        for worker in workers {
+            worker.await?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+
+        // Wait (bounded) for the alerts to reach the receiver, then pair them with arrivals.
+        let expected = arrivals.lock().expect("arrivals").len();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while received.lock().expect("receiver log").len() < expected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut latencies: Vec<f64> = Vec::new();
+        let got = received.lock().expect("receiver log").clone();
+        for (i, arrived) in arrivals.lock().expect("arrivals").iter() {
+            let name = brand(*i);
+            if let Some((at, _)) = got
+                .iter()
+                .find(|(_, body)| body.contains(&format!("«{name}»")))
+            {
+                latencies.push(at.duration_since(*arrived).as_secs_f64() * 1000.0);
+            }
+        }
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        let percentile = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        println!(
+            "{}",
+            serde_json::json!({
+                "items": items,
+                "queries": queries,
+                "backend": store.backend().name(),
+                "seconds": round(seconds),
+                "items_per_s": (items as f64 / seconds).round(),
+                "match_only_items_per_s": (items as f64 / match_seconds).round(),
+                "json_parse_items_per_s": (items as f64 / json_seconds).round(),
+                "alerts_expected": expected,
+                "alerts_received": latencies.len(),
+                "alert_latency_p50_ms": round(percentile(0.5)),
+                "alert_latency_p99_ms": round(percentile(0.99)),
+                "peak_rss_mb": peak_rss_mb(),
+            })
+        );
+        Ok(())
+    }
+}

@@ -60,6 +60,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The whole listening pipeline into a fresh database: parse, dedupe, language, sentiment,
+    /// match, store, alerts delivered to a local webhook.
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// Database URL (default: a fresh SQLite file in a temporary folder).
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Query matching only: parse Q queries, build the matcher, match N generated items.
     Match {
         #[arg(long, default_value_t = 100_000)]
@@ -105,6 +116,14 @@ fn main() -> std::process::ExitCode {
             Command::Bench {
                 command: BenchCommand::Match { items, queries },
             } => bench::bench_match(items, queries),
+            Command::Bench {
+                command:
+                    BenchCommand::Ingest {
+                        items,
+                        queries,
+                        database,
+                    },
+            } => bench::ingest::run(items, queries, database).await,
         }
     });
     match result {

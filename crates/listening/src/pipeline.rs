@@ -172,10 +172,15 @@ impl Ingestor {
         now: i64,
     ) -> Result<IngestReport, StoreError> {
         let mut report = IngestReport::default();
+        let prepared: Vec<(NewItem, Vec<i64>)> = items
+            .into_iter()
+            .map(|incoming| self.prepare(source, incoming, now))
+            .collect();
+        // One transaction for the delivery: acknowledged together, or not at all.
+        let outcomes = self.store.insert_items(&prepared).await?;
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
-        for incoming in items {
-            let (item, query_ids) = self.prepare(source, incoming, now);
-            match self.store.insert_item(&item, &query_ids).await? {
+        for ((item, query_ids), outcome) in prepared.into_iter().zip(outcomes) {
+            match outcome {
                 InsertOutcome::Inserted {
                     id,
                     near_duplicate_of,

@@ -190,7 +190,14 @@ pub trait ListeningStore: Send + Sync {
     ) -> Result<()>;
 
     /// Stores an item and the queries it matched, unless it is a repeat or an exact duplicate.
-    async fn insert_item(&self, item: &NewItem, query_ids: &[i64]) -> Result<InsertOutcome>;
+    async fn insert_item(&self, item: &NewItem, query_ids: &[i64]) -> Result<InsertOutcome> {
+        let outcomes = self
+            .insert_items(&[(item.clone(), query_ids.to_vec())])
+            .await?;
+        Ok(outcomes[0])
+    }
+    /// The same for a batch, in one transaction: all of it is stored, or none.
+    async fn insert_items(&self, items: &[(NewItem, Vec<i64>)]) -> Result<Vec<InsertOutcome>>;
     async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
     async fn correct_sentiment(&self, workspace_id: i64, item_id: i64, label: &str) -> Result<()>;
     /// Items whose sentiment people corrected, in this workspace.
