@@ -975,6 +975,55 @@ async fn listening_story(store: &dyn Store) {
             .item_count,
         3
     );
+    // A batch is one transaction; duplicates inside it are seen like any other.
+    let batch = vec![
+        (
+            item(
+                ws.id,
+                source.id,
+                "b1",
+                Some("https://forum.example/t/77"),
+                "Premier message du lot",
+                None,
+            ),
+            vec![query.id],
+        ),
+        (
+            item(
+                ws.id,
+                source.id,
+                "b2",
+                Some("https://forum.example/t/77"),
+                "Le même lien",
+                None,
+            ),
+            vec![],
+        ),
+        (
+            item(ws.id, source.id, "b1", None, "Le même identifiant", None),
+            vec![],
+        ),
+    ];
+    let outcomes = store.insert_items(&batch).await.unwrap();
+    let InsertOutcome::Inserted { id: b1, .. } = outcomes[0] else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(
+        &outcomes[1..],
+        &[
+            InsertOutcome::ExactDuplicate { of: b1 },
+            InsertOutcome::AlreadyReceived { id: b1 }
+        ]
+    );
+    assert_eq!(
+        store
+            .source_by_id(source.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .item_count,
+        4
+    );
 
     store
         .archive_listening_query(ws.id, query.id, 20)
