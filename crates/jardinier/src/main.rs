@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod demo;
 mod demo_stream;
+mod import;
 mod server;
 mod users;
 
@@ -43,6 +44,8 @@ enum Command {
     },
     /// Bring the database schema up to date (also done at every start).
     Migrate,
+    /// Import mentions from an NDJSON or CSV file (history, exports from other tools).
+    Import(import::ImportArgs),
     /// Language and sentiment of each line of standard input, one JSON object per line
     /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1}).
     Analyze,
@@ -110,6 +113,7 @@ fn main() -> std::process::ExitCode {
             Command::Demo { bind, database } => demo::run(config, bind, database).await,
             Command::Migrate => server::migrate(&config).await,
             Command::Analyze => analysis::analyze_stdin(),
+            Command::Import(args) => import::run(&config, args).await,
             Command::User {
                 command: UserCommand::Add(args),
             } => users::add(&config, args).await,

@@ -297,3 +297,81 @@ fn analyze_scores_each_line_as_json() {
         ]
     );
 }
+
+#[tokio::test]
+async fn import_reads_ndjson_and_csv_and_reports_bad_lines() {
+    let dir = TempDir::new("cli");
+    let db = format!("sqlite://{}/import.db", dir.0.display());
+    let (code, _, err) = run(
+        jardinier(&dir)
+            .args([
+                "user",
+                "add",
+                "--email",
+                "o@b.example",
+                "--name",
+                "O",
+                "--new-workspace",
+                "Brand",
+            ])
+            .env("JARDINIER_DATABASE_URL", &db),
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(
+        dir.0.join("history.ndjson"),
+        concat!(
+            "{\"id\": \"h1\", \"text\": \"Super café à la Brûlerie\", \"author\": \"Léa\", \"published_at\": \"2025-03-01T10:00:00Z\"}\n",
+            "{\"id\": \"h2\", \"text\": \"Livraison en retard, déçu\"}\n",
+            "not json\n",
+            "\n",
+            "{\"items\": [{\"id\": \"h3\", \"text\": \"Encore un\"}, {\"id\": \"h4\"}]}\n",
+        ),
+    )
+    .unwrap();
+    let import = |file: &str| {
+        run(
+            jardinier(&dir)
+                .args(["import", "--workspace", "brand", file])
+                .env("JARDINIER_DATABASE_URL", &db),
+            "",
+        )
+    };
+    let (code, out, err) = import("history.ndjson");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Imported 3 of 4 records into Brand"), "{out}");
+    assert!(
+        err.contains("line 3: the body is not JSON")
+            && err.contains("line 5: items[1].text: missing or empty"),
+        "{err}"
+    );
+    let (_, out, _) = import("history.ndjson");
+    assert!(
+        out.contains("Imported 0 of 4") && out.contains("3 were already there"),
+        "running it again stores nothing twice: {out}"
+    );
+
+    std::fs::write(
+        dir.0.join("export.csv"),
+        "id,date,author,text,url,reach\nc1,2025-04-02T08:00:00Z,Sam,\"Très bon accueil, merci\",https://x.example/1,120\nc2,yesterday,Tom,Bof,,\nc3,,Zoé,\"Avec une virgule, et des \"\"guillemets\"\"\",,abc\n",
+    )
+    .unwrap();
+    let (code, out, err) = import("export.csv");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Imported 1 of 3"), "{out}");
+    assert!(
+        err.contains("line 3: published_at \"yesterday\" is not an RFC 3339 date")
+            && err.contains("line 4: reach \"abc\" is not a whole number"),
+        "{err}"
+    );
+    std::fs::write(dir.0.join("bad.csv"), "name,comment\nx,y\n").unwrap();
+    let (code, _, err) = import("bad.csv");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("must name at least an id and a text column"),
+        "{err}"
+    );
+    let (code, _, err) = import("notes.txt");
+    assert_eq!(code, 1);
+    assert!(err.contains("add --format ndjson or --format csv"), "{err}");
+}

@@ -21,6 +21,9 @@ use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+/// Stands for the saved search's name in a summary until a rule fires.
+const QUERY_NAME_SLOT: &str = "\u{1}query\u{1}";
+
 /// An alert stays open, gathering the burst's new mentions, while mentions keep coming within
 /// this time of each other and nobody has acknowledged it.
 pub const GROUP_SECS: i64 = 3600;
@@ -300,7 +303,9 @@ impl AlertEngine {
         for (query_id, items) in by_query {
             for loaded in self.rules_for(query_id) {
                 let tr = Tr::new(loaded.lang);
-                let query_name = self.query_name(loaded.rule.workspace_id, query_id).await?;
+                // The saved search's name is looked up only when a rule fires (rare), not for
+                // every evaluation: summaries are built with a placeholder, filled in below.
+                let query_name = QUERY_NAME_SLOT.to_owned();
                 let fired: Option<(String, i64, i64)> = match &loaded.parsed {
                     Rule::VolumeSpike(p) | Rule::NegativeSpike(p) => {
                         let counts = self
@@ -411,6 +416,10 @@ impl AlertEngine {
                 let Some((summary, count, first_item)) = fired else {
                     continue;
                 };
+                let summary = summary.replace(
+                    QUERY_NAME_SLOT,
+                    &self.query_name(loaded.rule.workspace_id, query_id).await?,
+                );
                 if let Some(open) = self
                     .store
                     .open_alert(loaded.rule.id, now - GROUP_SECS)

@@ -427,12 +427,14 @@ async fn insert_one(
     let mut near_duplicate_of = None;
     if let Some(hash) = item.simhash {
         let bands = simhash_bands(hash);
-        // One indexed lookup per band (a near-duplicate shares at least one band).
+        // One indexed lookup per band (a near-duplicate shares at least one band), each bounded
+        // to the most recent originals: templated or syndicated text can share bands with
+        // thousands of items, and comparing with all of them would make ingestion quadratic.
         let candidates = sqlx::query(
-            "SELECT id, simhash FROM items WHERE workspace_id = $1 AND band0 = $2 AND duplicate_of IS NULL AND simhash <> 0 \
-             UNION ALL SELECT id, simhash FROM items WHERE workspace_id = $1 AND band1 = $3 AND duplicate_of IS NULL AND simhash <> 0 \
-             UNION ALL SELECT id, simhash FROM items WHERE workspace_id = $1 AND band2 = $4 AND duplicate_of IS NULL AND simhash <> 0 \
-             UNION ALL SELECT id, simhash FROM items WHERE workspace_id = $1 AND band3 = $5 AND duplicate_of IS NULL AND simhash <> 0",
+            "SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band0 = $2 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b0 \
+             UNION ALL SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band1 = $3 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b1 \
+             UNION ALL SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band2 = $4 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b2 \
+             UNION ALL SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band3 = $5 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b3",
         )
         .bind(item.workspace_id)
         .bind(bands[0])
