@@ -59,6 +59,28 @@ try {
   };
   const frCount = await walkSections("fr");
 
+  // Listening: mentions with their analysis, the dashboard, the live query check, the alerts.
+  await page.goto(base + "/w/brulerie-du-canal/listening");
+  assert.ok((await page.locator("[data-testid=mention]").count()) > 5, "the demo stream has mentions");
+  assert.ok((await page.locator("[data-testid=sentiment]").count()) > 5, "mentions carry their sentiment");
+  await shot("listening-fr");
+  await page.goto(base + "/w/brulerie-du-canal/listening/dashboard");
+  assert.ok(Number(await page.getByTestId("dashboard-total").innerText()) > 5);
+  assert.ok((await page.locator("svg.chart").count()) >= 3, "the charts are drawn");
+  await shot("dashboard-fr");
+  await page.goto(base + "/w/brulerie-du-canal/listening/queries");
+  const editor = page.locator("textarea[data-query-check]");
+  await editor.fill("brulerie AND");
+  await page.waitForFunction(() => document.getElementById("query-status").textContent.startsWith("Colonne 13"));
+  assert.equal(await editor.getAttribute("aria-invalid"), "true");
+  await editor.fill("brulerie OR lomi");
+  await page.waitForFunction(() => document.getElementById("query-status").textContent.startsWith("Requête valide"));
+  assert.ok((await page.locator("#query-preview li").count()) > 0, "matching mentions are previewed");
+  await shot("queries-live-check-fr");
+  await page.goto(base + "/w/brulerie-du-canal/listening/alerts");
+  assert.ok((await page.locator("[data-testid=rule-row]").count()) >= 3, "the demo's alert rules");
+  await shot("alerts-fr");
+
   // Settings pages reachable from the settings index.
   await page.goto(base + "/w/brulerie-du-canal/settings/team");
   assert.ok((await page.locator("[data-testid=member-row]").count()) === 6, "six demo teammates");

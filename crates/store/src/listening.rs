@@ -153,6 +153,25 @@ pub struct ItemFilter {
     pub limit: i64,
 }
 
+/// Figures for the listening dashboard over a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DashboardData {
+    /// Mentions per time bucket (bucket start, count), reposts included (they are amplification),
+    /// oldest first.
+    pub volume: Vec<(i64, i64)>,
+    /// (label, count): positive, neutral, negative, and unknown for items without sentiment.
+    pub sentiment: Vec<(String, i64)>,
+    /// (query id, mentions) over the period.
+    pub by_query: Vec<(i64, i64)>,
+    /// (site, mentions), most first.
+    pub sites: Vec<(String, i64)>,
+    /// (author, handle, reach, mentions), by reach.
+    pub authors: Vec<(String, String, i64, i64)>,
+    /// The texts of the most recent original mentions (reposts would repeat their words), for
+    /// terms and hashtags.
+    pub recent_texts: Vec<String>,
+}
+
 /// The bits of a 64-bit SimHash as four 16-bit bands: two hashes within 3 bits of each other
 /// share at least one band (pigeonhole), so bands find near-duplicate candidates by index.
 pub fn simhash_bands(simhash: u64) -> [i64; 4] {
@@ -199,6 +218,13 @@ pub trait ListeningStore: Send + Sync {
     /// The same for a batch, in one transaction: all of it is stored, or none.
     async fn insert_items(&self, items: &[(NewItem, Vec<i64>)]) -> Result<Vec<InsertOutcome>>;
     async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
+    /// Dashboard figures since `since`, in buckets of `bucket_secs`.
+    async fn dashboard(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        bucket_secs: i64,
+    ) -> Result<DashboardData>;
     async fn correct_sentiment(&self, workspace_id: i64, item_id: i64, label: &str) -> Result<()>;
     /// Items whose sentiment people corrected, in this workspace.
     async fn sentiment_corrections(&self, workspace_id: i64) -> Result<i64>;

@@ -360,6 +360,88 @@ impl ListeningStore for SqlStore {
         Ok(items)
     }
 
+    async fn dashboard(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        bucket_secs: i64,
+    ) -> Result<DashboardData> {
+        let mut data = DashboardData::default();
+        let rows = sqlx::query(
+            "SELECT (published_at - $2) / $3 AS bucket, COUNT(*) AS n FROM items \
+             WHERE workspace_id = $1 AND published_at >= $2 GROUP BY bucket ORDER BY bucket",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .bind(bucket_secs)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let bucket: i64 = row.try_get("bucket")?;
+            data.volume
+                .push((since + bucket * bucket_secs, row.try_get("n")?));
+        }
+        let rows = sqlx::query(
+            "SELECT COALESCE(sentiment_corrected, sentiment, 'unknown') AS label, COUNT(*) AS n FROM items \
+             WHERE workspace_id = $1 AND published_at >= $2 GROUP BY label",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            data.sentiment
+                .push((row.try_get("label")?, row.try_get("n")?));
+        }
+        let rows = sqlx::query(
+            "SELECT query_id, COUNT(*) AS n FROM item_matches WHERE workspace_id = $1 AND published_at >= $2 GROUP BY query_id ORDER BY n DESC",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            data.by_query
+                .push((row.try_get("query_id")?, row.try_get("n")?));
+        }
+        let rows = sqlx::query(
+            "SELECT site, COUNT(*) AS n FROM items WHERE workspace_id = $1 AND published_at >= $2 AND site IS NOT NULL \
+             GROUP BY site ORDER BY n DESC, site LIMIT 10",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            data.sites.push((row.try_get("site")?, row.try_get("n")?));
+        }
+        let rows = sqlx::query(
+            "SELECT COALESCE(author_name, '') AS name, COALESCE(author_handle, '') AS handle, MAX(COALESCE(author_reach, 0)) AS reach, COUNT(*) AS n \
+             FROM items WHERE workspace_id = $1 AND published_at >= $2 AND (author_name IS NOT NULL OR author_handle IS NOT NULL) \
+             GROUP BY COALESCE(author_name, ''), COALESCE(author_handle, '') ORDER BY reach DESC, n DESC LIMIT 10",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            data.authors.push((
+                row.try_get("name")?,
+                row.try_get("handle")?,
+                row.try_get("reach")?,
+                row.try_get("n")?,
+            ));
+        }
+        data.recent_texts = sqlx::query_scalar(
+            "SELECT body FROM items WHERE workspace_id = $1 AND published_at >= $2 AND duplicate_of IS NULL ORDER BY id DESC LIMIT 2000",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(data)
+    }
+
     async fn correct_sentiment(&self, workspace_id: i64, item_id: i64, label: &str) -> Result<()> {
         let done = sqlx::query(
             "UPDATE items SET sentiment_corrected = $3 WHERE workspace_id = $1 AND id = $2",

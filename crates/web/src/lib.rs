@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+mod charts;
 pub mod context;
 pub mod error;
 mod hooks;

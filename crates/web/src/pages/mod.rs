@@ -5,6 +5,7 @@
 mod account;
 mod alerts;
 mod auth;
+mod dashboard;
 mod listening;
 mod settings;
 mod workspace;
@@ -110,6 +111,7 @@ pub fn routes() -> Router<SharedState> {
             post(listening::create_feed_source),
         )
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
+        .route("/w/{slug}/listening/dashboard", get(dashboard::dashboard))
         .route(
             "/w/{slug}/listening/alerts/rules",
             post(alerts::create_rule),

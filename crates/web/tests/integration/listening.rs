@@ -530,3 +530,59 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
         StatusCode::GONE
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/listening/queries",
+        &[
+            ("name", "Brûlerie"),
+            ("kind", "brand"),
+            ("query", "brulerie"),
+        ],
+    )
+    .await;
+    app.post(
+        "/w/brand/listening/queries",
+        &[("name", "Lomi"), ("kind", "competitor"), ("query", "lomi")],
+    )
+    .await;
+    let (source, secret) = webhook_source(&app, "brand").await;
+    let body = json!({"items": [
+        {"id": "1", "text": "La brulerie est super #cafe", "url": "https://forum.example/1", "author": {"name": "Léa", "handle": "@lea", "reach": 90000}},
+        {"id": "2", "text": "Vraiment déçu par la brulerie", "url": "https://forum.example/2", "author": "Sam"},
+        {"id": "3", "text": "Lomi toujours top #cafe", "url": "https://blog.example/3", "author": "Tom"},
+    ]})
+    .to_string();
+    deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    let (status, html) = app.text("/w/brand/listening/dashboard?days=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("data-testid=\"dashboard-total\">3<"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<svg class=\"chart\"")
+            && html.contains("<title>Brûlerie: 2</title>")
+            && html.contains("<title>Lomi: 1</title>")
+    );
+    assert!(
+        html.contains("2 (67 %)") && html.contains("forum.example"),
+        "share of voice and sites"
+    );
+    assert!(
+        html.contains("Léa (@lea)") && html.contains("90000"),
+        "authors by reach"
+    );
+    assert!(html.contains("#cafe · 2"), "hashtags");
+    assert!(
+        html.contains(">33</span>"),
+        "net sentiment: (2 positive − 1 negative) / 3 = 33"
+    );
+}
