@@ -6,6 +6,7 @@
 
 pub mod feed;
 mod poller;
+pub mod social;
 
 pub use poller::{Poller, PollerConfig, next_fetch_after_failure};
 

@@ -34,6 +34,20 @@ impl Default for PollerConfig {
     }
 }
 
+/// The source kinds this poller fetches (webhooks and imports are pushed to Jardinier).
+pub const POLLED_KINDS: &[&str] = &["feed", "mastodon", "bluesky", "hackernews"];
+
+fn source_host(source: &Source) -> String {
+    match source.kind.as_str() {
+        "feed" => FeedConfig::parse(&source.config)
+            .map(|c| c.host())
+            .unwrap_or_default(),
+        _ => crate::social::SocialConfig::parse(&source.config)
+            .map(|c| c.host())
+            .unwrap_or_default(),
+    }
+}
+
 /// After `failures` failures in a row: the interval doubled each time, at most six hours.
 pub fn next_fetch_after_failure(now: i64, interval_secs: i64, failures: i64) -> i64 {
     let backoff = interval_secs
@@ -94,10 +108,11 @@ impl Poller {
             }
         };
         let mut started = Vec::new();
-        for source in due.into_iter().filter(|s| s.kind == "feed") {
-            let host = FeedConfig::parse(&source.config)
-                .map(|c| c.host())
-                .unwrap_or_default();
+        for source in due
+            .into_iter()
+            .filter(|s| POLLED_KINDS.contains(&s.kind.as_str()))
+        {
+            let host = source_host(&source);
             {
                 let mut hosts = self.hosts.lock().expect("hosts lock");
                 let entry = hosts
@@ -154,28 +169,50 @@ async fn fetch_source(
     source: &Source,
 ) {
     let result: Result<(i64, Option<String>, Option<String>), FetchError> = async {
-        let config = FeedConfig::parse(&source.config)?;
-        match feed::fetch(
-            client,
-            &config,
-            source.etag.as_deref(),
-            source.last_modified.as_deref(),
-        )
-        .await?
-        {
-            FeedFetch::NotModified => Ok((0, None, None)),
-            FeedFetch::Fetched {
-                items,
-                etag,
-                last_modified,
-            } => {
-                let report = ingestor
-                    .ingest(source, items, unix_now())
-                    .await
-                    .map_err(|e| FetchError::Config(format!("could not store the items: {e}")))?;
-                Ok((report.inserted as i64, etag, last_modified))
+        // For feeds, `etag`/`last_modified` are HTTP validators; for the social APIs, `etag` is
+        // the cursor. Either moves only once the items are committed.
+        let (items, etag, last_modified) = match source.kind.as_str() {
+            "feed" => {
+                let config = FeedConfig::parse(&source.config)?;
+                match feed::fetch(
+                    client,
+                    &config,
+                    source.etag.as_deref(),
+                    source.last_modified.as_deref(),
+                )
+                .await?
+                {
+                    FeedFetch::NotModified => return Ok((0, None, None)),
+                    FeedFetch::Fetched {
+                        items,
+                        etag,
+                        last_modified,
+                    } => (items, etag, last_modified),
+                }
             }
-        }
+            kind => {
+                let config = crate::social::SocialConfig::parse(&source.config)?;
+                let cursor = source.etag.as_deref();
+                let fetched = match kind {
+                    "mastodon" => crate::social::fetch_mastodon(client, &config, cursor).await?,
+                    "bluesky" => crate::social::fetch_bluesky(client, &config, cursor).await?,
+                    "hackernews" => {
+                        crate::social::fetch_hackernews(client, &config, cursor).await?
+                    }
+                    other => {
+                        return Err(FetchError::Config(format!(
+                            "no connector for sources of kind {other:?}"
+                        )));
+                    }
+                };
+                (fetched.items, fetched.cursor, None)
+            }
+        };
+        let report = ingestor
+            .ingest(source, items, unix_now())
+            .await
+            .map_err(|e| FetchError::Config(format!("could not store the items: {e}")))?;
+        Ok((report.inserted as i64, etag, last_modified))
     }
     .await;
     let now = unix_now();

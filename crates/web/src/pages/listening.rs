@@ -630,6 +630,93 @@ pub async fn create_feed_source(
 }
 
 #[derive(Deserialize)]
+pub struct SocialForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    base: String,
+    #[serde(default)]
+    search: String,
+    #[serde(default)]
+    minutes: String,
+}
+
+/// Adds a Mastodon hashtag, a Bluesky search or a Hacker News search.
+pub async fn create_social_source(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<SocialForm>,
+) -> Result<Response, WebError> {
+    use jardinier_connectors::social::{BLUESKY_APPVIEW, HN_SEARCH, SocialConfig};
+    w.require(Permission::ManageListening)?;
+    let mut errors = ValidationErrors::default();
+    if !matches!(form.kind.as_str(), "mastodon" | "bluesky" | "hackernews") {
+        errors.push(FieldError::new("social_kind", "error.kind_invalid"));
+    }
+    let name = errors.check(jardinier_domain::DisplayName::parse(
+        "social_name",
+        &form.name,
+    ));
+    let base = match (form.kind.as_str(), form.base.trim()) {
+        ("bluesky", "") => BLUESKY_APPVIEW.to_owned(),
+        ("hackernews", "") => HN_SEARCH.to_owned(),
+        (_, base) => base.to_owned(),
+    };
+    let config = serde_json::json!({"base": base, "search": form.search.trim()}).to_string();
+    if form.search.trim().is_empty() {
+        errors.push(FieldError::new("social_search", "error.required"));
+    } else if SocialConfig::parse(&config).is_err() {
+        errors.push(FieldError::new("social_base", "error.url_invalid"));
+    }
+    let minutes = match form.minutes.trim().parse::<i64>() {
+        Ok(m) if (5..=1440).contains(&m) => Some(m),
+        _ => {
+            errors.push(FieldError::new(
+                "social_minutes",
+                "error.number_out_of_range",
+            ));
+            None
+        }
+    };
+    let (Some(name), Some(minutes), true) = (name, minutes, errors.is_empty()) else {
+        let mut template = sources_template(&state, &w).await?;
+        template.feed_errors = errors;
+        return render_invalid(template);
+    };
+    let source = state
+        .store
+        .create_source(&NewSource {
+            workspace_id: w.workspace.id,
+            kind: &form.kind,
+            name: name.as_str(),
+            config: &config,
+            secret: None,
+            interval_secs: minutes * 60,
+            now: unix_now(),
+        })
+        .await?;
+    audit_in(
+        &state,
+        &w,
+        "source_created",
+        &format!(
+            "{} ({} #{}: {})",
+            source.name,
+            form.kind,
+            source.id,
+            form.search.trim()
+        ),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/sources?done=feed_created",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
 pub struct EnableForm {
     #[serde(default)]
     enabled: String,

@@ -110,6 +110,10 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/listening/sources/feeds",
             post(listening::create_feed_source),
         )
+        .route(
+            "/w/{slug}/listening/sources/social",
+            post(listening::create_social_source),
+        )
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
         .route("/w/{slug}/listening/dashboard", get(dashboard::dashboard))
         .route(

@@ -182,6 +182,46 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
         (1_800, "{\"url\":\"https://blog.example.com/feed\"}")
     );
 
+    // Social sources: Bluesky's public API is the default address; Mastodon needs its instance.
+    let response = app
+        .post(
+            "/w/brand/listening/sources/social",
+            &[
+                ("kind", "mastodon"),
+                ("name", "Masto"),
+                ("search", "#brulerie"),
+                ("base", ""),
+                ("minutes", "15"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .post(
+            "/w/brand/listening/sources/social",
+            &[
+                ("kind", "bluesky"),
+                ("name", "Bsky"),
+                ("search", "brulerie du canal"),
+                ("base", ""),
+                ("minutes", "15"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let bsky = app
+        .store
+        .sources(ws.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.kind == "bluesky")
+        .unwrap();
+    assert_eq!(
+        bsky.config,
+        "{\"base\":\"https://public.api.bsky.app\",\"search\":\"brulerie du canal\"}"
+    );
+
     // The stream shows what arrived, with its analysis; filters narrow it.
     let stream = app.text("/w/brand/listening").await.1;
     assert_eq!(stream.matches("data-testid=\"mention\"").count(), 2);

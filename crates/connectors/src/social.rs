@@ -1,0 +1,362 @@
+//! Mastodon, Bluesky and Hacker News: public JSON APIs polled with a cursor.
+//!
+//! - Mastodon: `GET {instance}/api/v1/timelines/tag/{hashtag}?limit=40&since_id={cursor}`
+//!   (public on every instance; statuses newest first; the cursor is the newest id seen).
+//! - Bluesky: `GET {appview}/xrpc/app.bsky.feed.searchPosts?q=…&sort=latest&limit=50&since=…`
+//!   on the public AppView (`https://public.api.bsky.app`); the cursor is the newest
+//!   `indexedAt` seen.
+//! - Hacker News: `GET {base}/api/v1/search_by_date?query=…&tags=(story,comment)&numericFilters=created_at_i>{cursor}`
+//!   on its public search API (`https://hn.algolia.com`); the cursor is the newest
+//!   `created_at_i` seen.
+//!
+//! Cursors live in the source's `etag` column, and move only after the items are committed.
+
+use jardinier_listening::IncomingItem;
+use serde::Deserialize;
+
+use crate::FetchError;
+
+/// What a social source is set up to follow.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SocialConfig {
+    /// Mastodon instance, Bluesky AppView or search API base URL.
+    pub base: String,
+    /// Hashtag (Mastodon) or search terms (Bluesky, Hacker News).
+    pub search: String,
+}
+
+pub const BLUESKY_APPVIEW: &str = "https://public.api.bsky.app";
+pub const HN_SEARCH: &str = "https://hn.algolia.com";
+
+impl SocialConfig {
+    pub fn parse(json: &str) -> Result<SocialConfig, FetchError> {
+        let config: SocialConfig =
+            serde_json::from_str(json).map_err(|e| FetchError::Config(e.to_string()))?;
+        match url::Url::parse(&config.base) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
+            _ => {
+                return Err(FetchError::Config(format!(
+                    "{:?} is not an http(s) address",
+                    config.base
+                )));
+            }
+        }
+        if config.search.trim().is_empty() {
+            return Err(FetchError::Config(
+                "nothing to follow: give a hashtag or search terms".into(),
+            ));
+        }
+        Ok(config)
+    }
+
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+fn text_of(html: &str) -> String {
+    nanohtml2text::html2text(html)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn get_json(
+    client: &reqwest::Client,
+    host: &str,
+    url: url::Url,
+) -> Result<serde_json::Value, FetchError> {
+    let response = client
+        .get(url)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| FetchError::Unreachable {
+            host: host.to_owned(),
+            reason: if e.is_timeout() {
+                "no answer in time".into()
+            } else if e.is_connect() {
+                "connection refused or host not found".into()
+            } else {
+                e.to_string()
+            },
+        })?;
+    if !response.status().is_success() {
+        return Err(FetchError::Http {
+            host: host.to_owned(),
+            status: response.status().as_u16(),
+        });
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| FetchError::Unreachable {
+            host: host.to_owned(),
+            reason: e.to_string(),
+        })?;
+    if body.len() > crate::feed::MAX_FEED_BYTES {
+        return Err(FetchError::TooLarge {
+            limit_mb: crate::feed::MAX_FEED_BYTES >> 20,
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        FetchError::NotAFeed(format!("the answer is not the JSON this API gives ({e})"))
+    })
+}
+
+fn url_with(base: &str, path: &str, params: &[(&str, String)]) -> Result<url::Url, FetchError> {
+    let mut url = url::Url::parse(base)
+        .and_then(|u| u.join(path))
+        .map_err(|e| FetchError::Config(e.to_string()))?;
+    url.query_pairs_mut()
+        .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+    Ok(url)
+}
+
+/// Items fetched, and the cursor to send next time.
+pub struct SocialFetch {
+    pub items: Vec<IncomingItem>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MastodonAccount {
+    acct: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    followers_count: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct MastodonStatus {
+    id: String,
+    created_at: String,
+    url: Option<String>,
+    uri: String,
+    content: String,
+    #[serde(default)]
+    spoiler_text: String,
+    account: MastodonAccount,
+    in_reply_to_id: Option<String>,
+}
+
+pub async fn fetch_mastodon(
+    client: &reqwest::Client,
+    config: &SocialConfig,
+    cursor: Option<&str>,
+) -> Result<SocialFetch, FetchError> {
+    let tag = config.search.trim().trim_start_matches('#');
+    let mut params = vec![("limit", "40".to_owned())];
+    if let Some(since) = cursor {
+        params.push(("since_id", since.to_owned()));
+    }
+    let url = url_with(
+        &config.base,
+        &format!("/api/v1/timelines/tag/{}", urlencode(tag)),
+        &params,
+    )?;
+    let value = get_json(client, &config.host(), url).await?;
+    let statuses: Vec<MastodonStatus> = serde_json::from_value(value)
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Mastodon answer ({e})")))?;
+    // Status ids are numeric strings that grow with time on Mastodon.
+    let newest = statuses
+        .iter()
+        .map(|s| s.id.clone())
+        .max_by_key(|id| (id.len(), id.clone()));
+    let items = statuses
+        .into_iter()
+        .map(|s| IncomingItem {
+            external_id: s.uri.clone(),
+            url: s.url.or(Some(s.uri)),
+            author_name: Some(if s.account.display_name.is_empty() {
+                s.account.acct.clone()
+            } else {
+                s.account.display_name
+            }),
+            author_handle: Some(format!("@{}", s.account.acct)),
+            author_reach: s.account.followers_count,
+            title: (!s.spoiler_text.is_empty()).then_some(s.spoiler_text),
+            text: text_of(&s.content),
+            published_at: s
+                .created_at
+                .parse::<jiff::Timestamp>()
+                .ok()
+                .map(|t| t.as_second()),
+            parent_external_id: s.in_reply_to_id,
+        })
+        .filter(|i| !i.text.is_empty())
+        .collect();
+    Ok(SocialFetch {
+        items,
+        cursor: newest.or(cursor.map(str::to_owned)),
+    })
+}
+
+#[derive(Deserialize)]
+struct BlueskyAuthor {
+    handle: String,
+    #[serde(rename = "displayName", default)]
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BlueskyPost {
+    uri: String,
+    author: BlueskyAuthor,
+    record: serde_json::Value,
+    #[serde(rename = "indexedAt")]
+    indexed_at: String,
+}
+
+#[derive(Deserialize)]
+struct BlueskySearch {
+    posts: Vec<BlueskyPost>,
+}
+
+pub async fn fetch_bluesky(
+    client: &reqwest::Client,
+    config: &SocialConfig,
+    cursor: Option<&str>,
+) -> Result<SocialFetch, FetchError> {
+    let mut params = vec![
+        ("q", config.search.trim().to_owned()),
+        ("sort", "latest".to_owned()),
+        ("limit", "50".to_owned()),
+    ];
+    if let Some(since) = cursor {
+        params.push(("since", since.to_owned()));
+    }
+    let url = url_with(&config.base, "/xrpc/app.bsky.feed.searchPosts", &params)?;
+    let value = get_json(client, &config.host(), url).await?;
+    let search: BlueskySearch = serde_json::from_value(value)
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Bluesky answer ({e})")))?;
+    let newest = search.posts.iter().map(|p| p.indexed_at.clone()).max();
+    let items = search
+        .posts
+        .into_iter()
+        .filter(|p| cursor.is_none_or(|c| p.indexed_at.as_str() > c))
+        .map(|p| {
+            // at://did:plc:…/app.bsky.feed.post/<rkey> → https://bsky.app/profile/<handle>/post/<rkey>
+            let rkey = p.uri.rsplit('/').next().unwrap_or_default().to_owned();
+            let text = p
+                .record
+                .get("text")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let created = p
+                .record
+                .get("createdAt")
+                .and_then(|t| t.as_str())
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_second());
+            let parent = p
+                .record
+                .pointer("/reply/parent/uri")
+                .and_then(|u| u.as_str())
+                .map(str::to_owned);
+            IncomingItem {
+                external_id: p.uri.clone(),
+                url: Some(format!(
+                    "https://bsky.app/profile/{}/post/{rkey}",
+                    p.author.handle
+                )),
+                author_name: p
+                    .author
+                    .display_name
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| Some(p.author.handle.clone())),
+                author_handle: Some(format!("@{}", p.author.handle)),
+                author_reach: None,
+                title: None,
+                text,
+                published_at: created,
+                parent_external_id: parent,
+            }
+        })
+        .filter(|i| !i.text.is_empty())
+        .collect();
+    Ok(SocialFetch {
+        items,
+        cursor: newest.or(cursor.map(str::to_owned)),
+    })
+}
+
+#[derive(Deserialize)]
+struct HnHit {
+    #[serde(rename = "objectID")]
+    object_id: String,
+    created_at_i: i64,
+    author: Option<String>,
+    title: Option<String>,
+    story_text: Option<String>,
+    comment_text: Option<String>,
+    story_title: Option<String>,
+    parent_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct HnSearch {
+    hits: Vec<HnHit>,
+}
+
+pub async fn fetch_hackernews(
+    client: &reqwest::Client,
+    config: &SocialConfig,
+    cursor: Option<&str>,
+) -> Result<SocialFetch, FetchError> {
+    let after = cursor.and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+    let params = [
+        ("query", config.search.trim().to_owned()),
+        ("tags", "(story,comment)".to_owned()),
+        ("numericFilters", format!("created_at_i>{after}")),
+        ("hitsPerPage", "50".to_owned()),
+    ];
+    let url = url_with(&config.base, "/api/v1/search_by_date", &params)?;
+    let value = get_json(client, &config.host(), url).await?;
+    let search: HnSearch = serde_json::from_value(value)
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Hacker News answer ({e})")))?;
+    let newest = search.hits.iter().map(|h| h.created_at_i).max();
+    let items = search
+        .hits
+        .into_iter()
+        .filter(|h| h.created_at_i > after)
+        .map(|h| {
+            let text = h
+                .comment_text
+                .or(h.story_text)
+                .map(|t| text_of(&t))
+                .filter(|t| !t.is_empty())
+                .or_else(|| h.title.clone())
+                .unwrap_or_default();
+            IncomingItem {
+                external_id: format!("hn:{}", h.object_id),
+                url: Some(format!(
+                    "https://news.ycombinator.com/item?id={}",
+                    h.object_id
+                )),
+                author_name: h.author.clone(),
+                author_handle: h.author,
+                author_reach: None,
+                title: h.title.or(h.story_title),
+                text,
+                published_at: Some(h.created_at_i),
+                parent_external_id: h.parent_id.map(|p| format!("hn:{p}")),
+            }
+        })
+        .filter(|i| !i.text.is_empty())
+        .collect();
+    Ok(SocialFetch {
+        items,
+        cursor: newest.map(|n| n.to_string()).or(cursor.map(str::to_owned)),
+    })
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
