@@ -16,5 +16,5 @@ mod pipeline;
 pub use incoming::{
     IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,
 };
-pub use normalize::{canonical_url, content_hash, simhash};
+pub use normalize::{archive_terms, canonical_url, content_hash, search_terms, simhash};
 pub use pipeline::{Analyzer, Enrichment, IngestReport, Ingestor};

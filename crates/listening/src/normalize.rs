@@ -61,6 +61,61 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// people is two mentions, not a repost.
 pub const SIMHASH_MIN_WORDS: usize = 8;
 
+fn stemmers() -> &'static (rust_stemmers::Stemmer, rust_stemmers::Stemmer) {
+    static STEMMERS: std::sync::OnceLock<(rust_stemmers::Stemmer, rust_stemmers::Stemmer)> =
+        std::sync::OnceLock::new();
+    STEMMERS.get_or_init(|| {
+        (
+            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::French),
+            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+        )
+    })
+}
+
+/// The stems a word may be indexed or searched under: folded, then stemmed in French and in
+/// English (a search does not know the language of what it looks for).
+pub fn search_terms(word: &str) -> Vec<String> {
+    let folded = fold(word.trim());
+    let (fr, en) = stemmers();
+    let mut terms = vec![fr.stem(&folded).into_owned(), en.stem(&folded).into_owned()];
+    terms.sort();
+    terms.dedup();
+    terms.retain(|t| !t.is_empty());
+    terms
+}
+
+/// The archive terms of an item: each distinct word of its title and text, folded and stemmed
+/// in its language (both languages when unknown); hashtags also as themselves. At most 300.
+pub fn archive_terms(title: &str, text: &str, lang: Option<&str>) -> Vec<String> {
+    let (fr, en) = stemmers();
+    let mut terms = std::collections::BTreeSet::new();
+    for token in tokenize(title, 0).into_iter().chain(tokenize(text, 0)) {
+        if token.folded.starts_with('@') {
+            continue;
+        }
+        if token.folded.starts_with('#') {
+            terms.insert(token.folded);
+            continue;
+        }
+        match lang {
+            Some("fr") => {
+                terms.insert(fr.stem(&token.folded).into_owned());
+            }
+            Some("en") => {
+                terms.insert(en.stem(&token.folded).into_owned());
+            }
+            _ => {
+                terms.insert(fr.stem(&token.folded).into_owned());
+                terms.insert(en.stem(&token.folded).into_owned());
+            }
+        }
+        if terms.len() >= 300 {
+            break;
+        }
+    }
+    terms.into_iter().filter(|t| !t.is_empty()).collect()
+}
+
 /// Words that mark a repost rather than say anything.
 const REPOST_MARKERS: &[&str] = &["rt", "via", "cc", "qt"];
 
@@ -106,6 +161,24 @@ pub fn simhash(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_terms_are_folded_and_stemmed_like_searches() {
+        let terms = archive_terms("Avis", "Remboursé après trois semaines ! #SAV", Some("fr"));
+        for word in ["remboursement", "REMBOURSE", "semaine", "avis", "après"] {
+            assert!(
+                search_terms(word).iter().any(|t| terms.contains(t)),
+                "{word} should find the item: {terms:?}"
+            );
+        }
+        assert!(terms.contains(&"#sav".to_owned()));
+        let english = archive_terms("", "The deliveries were delayed", Some("en"));
+        assert!(
+            search_terms("delivery").iter().any(|t| english.contains(t)),
+            "{english:?}"
+        );
+        assert!(search_terms("delayed").iter().any(|t| english.contains(t)));
+    }
 
     #[test]
     fn urls_are_canonical() {

@@ -8,7 +8,7 @@ use jardinier_query::{Document, Prepared, QuerySet, parse};
 use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError};
 
 use crate::incoming::IncomingItem;
-use crate::normalize::{canonical_url, content_hash, simhash};
+use crate::normalize::{archive_terms, canonical_url, content_hash, simhash};
 
 /// What language and sentiment analysis found for a text.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -138,7 +138,13 @@ impl Ingestor {
             })),
             None => Vec::new(),
         };
+        let terms = archive_terms(
+            incoming.title.as_deref().unwrap_or(""),
+            &incoming.text,
+            enrichment.lang.as_deref(),
+        );
         let item = NewItem {
+            terms,
             workspace_id: source.workspace_id,
             source_id: source.id,
             source_kind: source.kind.clone(),

@@ -99,6 +99,8 @@ pub struct NewItem {
     pub simhash: Option<u64>,
     /// Why an enrichment step failed, if one did: the item is kept all the same.
     pub enrichment_error: Option<String>,
+    /// Archive search terms (folded, stemmed), indexed with the item.
+    pub terms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +153,13 @@ pub struct ItemFilter {
     pub include_duplicates: bool,
     pub before_id: Option<i64>,
     pub limit: i64,
+    /// Archive search: every group must match (one of its alternative terms).
+    pub terms: Vec<Vec<String>>,
+    /// Published from / before (UNIX seconds).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Author name or handle, case-insensitive substring.
+    pub author: Option<String>,
 }
 
 /// Figures for the listening dashboard over a period.

@@ -318,26 +318,90 @@ impl ListeningStore for SqlStore {
     }
 
     async fn items(&self, f: &ItemFilter) -> Result<Vec<StoredItem>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ", item_cols!(), " FROM items i WHERE i.workspace_id = $1 \
-             AND ($2 IS NULL OR i.source_id = $2) \
-             AND ($3 IS NULL OR i.lang = $3) \
-             AND ($4 IS NULL OR COALESCE(i.sentiment_corrected, i.sentiment) = $4) \
-             AND ($5 IS NULL OR i.id IN (SELECT m.item_id FROM item_matches m WHERE m.query_id = $5)) \
-             AND ($6 = 1 OR i.duplicate_of IS NULL) \
-             AND ($7 IS NULL OR i.id < $7) \
-             ORDER BY i.id DESC LIMIT $8"
-        ))
-        .bind(f.workspace_id)
-        .bind(f.source_id)
-        .bind(&f.lang)
-        .bind(&f.sentiment)
-        .bind(f.query_id)
-        .bind(i64::from(f.include_duplicates))
-        .bind(f.before_id)
-        .bind(f.limit)
-        .fetch_all(&self.pool)
-        .await?;
+        // Built from fixed fragments and numbered placeholders only; every value is bound.
+        enum Bind {
+            Int(i64),
+            Text(String),
+        }
+        let mut sql = String::from(concat!(
+            "SELECT ",
+            item_cols!(),
+            " FROM items i WHERE i.workspace_id = $1"
+        ));
+        let mut binds = vec![Bind::Int(f.workspace_id)];
+        let next = |binds: &mut Vec<Bind>, value: Bind| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if let Some(id) = f.source_id {
+            sql += &format!(" AND i.source_id = {}", next(&mut binds, Bind::Int(id)));
+        }
+        if let Some(lang) = &f.lang {
+            sql += &format!(
+                " AND i.lang = {}",
+                next(&mut binds, Bind::Text(lang.clone()))
+            );
+        }
+        if let Some(sentiment) = &f.sentiment {
+            sql += &format!(
+                " AND COALESCE(i.sentiment_corrected, i.sentiment) = {}",
+                next(&mut binds, Bind::Text(sentiment.clone()))
+            );
+        }
+        if let Some(query_id) = f.query_id {
+            sql += &format!(
+                " AND i.id IN (SELECT m.item_id FROM item_matches m WHERE m.query_id = {})",
+                next(&mut binds, Bind::Int(query_id))
+            );
+        }
+        if !f.include_duplicates {
+            sql += " AND i.duplicate_of IS NULL";
+        }
+        if let Some(before) = f.before_id {
+            sql += &format!(" AND i.id < {}", next(&mut binds, Bind::Int(before)));
+        }
+        if let Some(from) = f.from {
+            sql += &format!(
+                " AND i.published_at >= {}",
+                next(&mut binds, Bind::Int(from))
+            );
+        }
+        if let Some(to) = f.to {
+            sql += &format!(" AND i.published_at < {}", next(&mut binds, Bind::Int(to)));
+        }
+        if let Some(author) = f
+            .author
+            .as_deref()
+            .map(|a| a.trim().to_lowercase().replace(['%', '_'], ""))
+            .filter(|a| !a.is_empty())
+        {
+            let p = next(&mut binds, Bind::Text(format!("%{author}%")));
+            sql += &format!(
+                " AND (LOWER(COALESCE(i.author_name, '')) LIKE {p} OR LOWER(COALESCE(i.author_handle, '')) LIKE {p})"
+            );
+        }
+        for group in f.terms.iter().filter(|g| !g.is_empty()) {
+            let alternatives: Vec<String> = group
+                .iter()
+                .map(|t| next(&mut binds, Bind::Text(t.clone())))
+                .collect();
+            sql += &format!(
+                " AND i.id IN (SELECT t.item_id FROM item_terms t WHERE t.workspace_id = $1 AND t.term IN ({}))",
+                alternatives.join(", ")
+            );
+        }
+        sql += &format!(
+            " ORDER BY i.id DESC LIMIT {}",
+            next(&mut binds, Bind::Int(f.limit))
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for bind in binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut items: Vec<StoredItem> = rows.iter().map(item_row).collect::<Result<_>>()?;
         if let (Some(first), Some(last)) = (items.first().map(|i| i.id), items.last().map(|i| i.id))
         {
@@ -588,6 +652,24 @@ async fn insert_one(
             .bind(item.published_at)
             .execute(&mut **tx)
             .await?;
+    }
+    // The archive terms, in one multi-row statement per hundred. The SQL is built from fixed
+    // fragments and numbered placeholders only; every value is bound.
+    for chunk in item.terms.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| format!("($1, ${}, $2)", k + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO item_terms (workspace_id, term, item_id) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(item.workspace_id)
+            .bind(id);
+        for term in chunk {
+            query = query.bind(term);
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(InsertOutcome::Inserted {
         id,

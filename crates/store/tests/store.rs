@@ -626,6 +626,7 @@ fn item(
         content_hash: format!("hash-{body}"),
         simhash,
         enrichment_error: None,
+        terms: vec![],
     }
 }
 
@@ -975,6 +976,88 @@ async fn listening_story(store: &dyn Store) {
             .item_count,
         3
     );
+    // The archive: stemmed terms, dates and authors narrow the listing.
+    let mut archived = item(
+        ws.id,
+        source.id,
+        "arch-1",
+        None,
+        "Remboursement enfin reçu",
+        None,
+    );
+    archived.terms = vec!["rembours".into(), "enfin".into(), "recu".into()];
+    archived.published_at = 5_000;
+    archived.author_name = Some("Zoé Archive".into());
+    store.insert_item(&archived, &[]).await.unwrap();
+    let search = |terms: Vec<Vec<&str>>| ItemFilter {
+        terms: terms
+            .into_iter()
+            .map(|g| g.into_iter().map(str::to_owned).collect())
+            .collect(),
+        ..all(ws.id)
+    };
+    let found = store
+        .items(&search(vec![vec!["rembours", "remboursement"]]))
+        .await
+        .unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .map(|i| i.external_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["arch-1"]
+    );
+    assert!(
+        store
+            .items(&search(vec![vec!["rembours"], vec!["jamais"]]))
+            .await
+            .unwrap()
+            .is_empty(),
+        "every word must match"
+    );
+    assert_eq!(
+        store
+            .items(&ItemFilter {
+                from: Some(4_000),
+                to: Some(6_000),
+                ..all(ws.id)
+            })
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .items(&ItemFilter {
+                author: Some("zoé".into()),
+                ..all(ws.id)
+            })
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .items(&search(vec![vec!["rembours"]]))
+            .await
+            .unwrap()
+            .iter()
+            .all(|i| i.external_id == "arch-1")
+    );
+    assert!(
+        store
+            .items(&ItemFilter {
+                terms: vec![vec!["rembours".into()]],
+                ..all(other.id)
+            })
+            .await
+            .unwrap()
+            .is_empty(),
+        "terms stay in their workspace"
+    );
+
     // A batch is one transaction; duplicates inside it are seen like any other.
     let batch = vec![
         (
@@ -1022,7 +1105,7 @@ async fn listening_story(store: &dyn Store) {
             .unwrap()
             .unwrap()
             .item_count,
-        4
+        5, // three from before, the archived one, and this batch's one
     );
 
     store

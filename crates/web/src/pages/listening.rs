@@ -133,6 +133,12 @@ struct StreamTemplate {
     filter_sentiment: String,
     filter_lang: String,
     older: Option<String>,
+    /// The current filter as query parameters, for the export links.
+    export: String,
+    search: String,
+    from: String,
+    to: String,
+    author: String,
     can_manage: bool,
     corrections: i64,
     sentiments: &'static [&'static str],
@@ -148,6 +154,85 @@ pub struct StreamQuery {
     lang: String,
     #[serde(default)]
     before: Option<i64>,
+    /// Archive search words (every word must match; inflections too).
+    #[serde(default)]
+    q: String,
+    /// Dates, YYYY-MM-DD, in the workspace's time zone.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    author: String,
+}
+
+/// The filter a stream or export request asks for, in the workspace's time zone.
+fn item_filter(
+    q: &StreamQuery,
+    queries: &[ListeningQuery],
+    workspace_id: i64,
+    tz: &str,
+    limit: i64,
+) -> ItemFilter {
+    let day = |text: &str, plus_days: i64| -> Option<i64> {
+        let date: jiff::civil::Date = text.trim().parse().ok()?;
+        let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+        Some(date.to_zoned(zone).ok()?.timestamp().as_second() + plus_days * 86_400)
+    };
+    // One group of alternative terms per word. A hashtag comes with its bare word at the same
+    // position: the hashtag alone is kept.
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut last_position = None;
+    for token in jardinier_query::tokenize(&q.q, 0) {
+        if last_position == Some(token.position) {
+            continue;
+        }
+        last_position = Some(token.position);
+        if token.folded.starts_with('#') {
+            groups.push(vec![token.folded]);
+        } else if !token.folded.starts_with('@') {
+            groups.push(jardinier_listening::search_terms(&token.folded));
+        }
+    }
+    ItemFilter {
+        workspace_id,
+        query_id: q
+            .query
+            .parse::<i64>()
+            .ok()
+            .filter(|id| queries.iter().any(|x| x.id == *id)),
+        lang: Some(q.lang.clone()).filter(|l| matches!(l.as_str(), "fr" | "en" | "unknown")),
+        sentiment: Some(q.sentiment.clone()).filter(|s| SENTIMENTS.contains(&s.as_str())),
+        before_id: q.before,
+        limit,
+        terms: groups,
+        from: day(&q.from, 0),
+        to: day(&q.to, 1),
+        author: Some(q.author.trim().to_owned()).filter(|a| !a.is_empty()),
+        ..Default::default()
+    }
+}
+
+/// The query string of a filter, for links that keep it (older page, export).
+fn filter_params(q: &StreamQuery, extra: &[(&str, String)]) -> String {
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("query", &q.query),
+        ("sentiment", &q.sentiment),
+        ("lang", &q.lang),
+        ("q", &q.q),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("author", &q.author),
+    ] {
+        if !v.is_empty() {
+            params.append_pair(k, v);
+        }
+    }
+    for (k, v) in extra {
+        params.append_pair(k, v);
+    }
+    params.finish()
 }
 
 pub async fn stream(
@@ -157,38 +242,22 @@ pub async fn stream(
 ) -> Result<Response, WebError> {
     w.require(Permission::ViewListening)?;
     let queries = state.store.listening_queries(w.workspace.id).await?;
-    let filter_query = q
-        .query
-        .parse::<i64>()
-        .ok()
-        .filter(|id| queries.iter().any(|x| x.id == *id));
-    let sentiment = Some(q.sentiment.clone()).filter(|s| SENTIMENTS.contains(&s.as_str()));
-    let lang = Some(q.lang.clone()).filter(|l| matches!(l.as_str(), "fr" | "en" | "unknown"));
-    let items = state
-        .store
-        .items(&ItemFilter {
-            workspace_id: w.workspace.id,
-            query_id: filter_query,
-            lang: lang.clone(),
-            sentiment: sentiment.clone(),
-            before_id: q.before,
-            limit: PAGE,
-            ..Default::default()
-        })
-        .await?;
+    let filter = item_filter(&q, &queries, w.workspace.id, &w.workspace.timezone, PAGE);
+    let items = state.store.items(&filter).await?;
     let older = (items.len() as i64 == PAGE).then(|| {
         let last = items.last().map(|i| i.id).unwrap_or_default();
-        let params: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair(
-                "query",
-                &filter_query.map(|id| id.to_string()).unwrap_or_default(),
-            )
-            .append_pair("sentiment", sentiment.as_deref().unwrap_or(""))
-            .append_pair("lang", lang.as_deref().unwrap_or(""))
-            .append_pair("before", &last.to_string())
-            .finish();
-        format!("/w/{}/listening?{params}", w.workspace.slug)
+        format!(
+            "/w/{}/listening?{}",
+            w.workspace.slug,
+            filter_params(&q, &[("before", last.to_string())])
+        )
     });
+    let export = filter_params(&q, &[]);
+    let (filter_query, sentiment, lang) = (
+        filter.query_id,
+        filter.sentiment.clone(),
+        filter.lang.clone(),
+    );
     let mentions = items
         .into_iter()
         .map(|i| mention_view(i, &queries, &w.workspace.timezone))
@@ -203,9 +272,131 @@ pub async fn stream(
         filter_sentiment: sentiment.unwrap_or_default(),
         filter_lang: lang.unwrap_or_default(),
         older,
+        export,
+        search: q.q.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+        author: q.author.clone(),
         can_manage: w.can(Permission::ManageListening),
         sentiments: SENTIMENTS,
     })
+}
+
+/// At most this many mentions per export.
+const EXPORT_LIMIT: i64 = 50_000;
+
+/// The filtered mentions as CSV or JSON (`format`: csv or json).
+pub async fn export(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, format)): Path<(String, String)>,
+    Query(q): Query<StreamQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    if !matches!(format.as_str(), "csv" | "json") {
+        return Err(WebError::NotFound);
+    }
+    let queries = state.store.listening_queries(w.workspace.id).await?;
+    let mut filter = item_filter(&q, &queries, w.workspace.id, &w.workspace.timezone, 1_000);
+    filter.before_id = None;
+    let mut items = Vec::new();
+    loop {
+        let page = state.store.items(&filter).await?;
+        let done = (page.len() as i64) < filter.limit;
+        filter.before_id = page.last().map(|i| i.id);
+        items.extend(page);
+        if done || items.len() as i64 >= EXPORT_LIMIT {
+            break;
+        }
+    }
+    items.truncate(EXPORT_LIMIT as usize);
+    let name = |id: &i64| {
+        queries
+            .iter()
+            .find(|x| x.id == *id)
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    };
+    let time = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    let (body, content_type) = if format == "csv" {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "id",
+            "published_at",
+            "source",
+            "site",
+            "url",
+            "author",
+            "handle",
+            "reach",
+            "lang",
+            "sentiment",
+            "score",
+            "searches",
+            "title",
+            "text",
+        ];
+        out.write_record(header)
+            .map_err(|e| WebError::Internal(e.into()))?;
+        for i in &items {
+            out.write_record([
+                i.id.to_string(),
+                time(i.published_at),
+                i.source_kind.clone(),
+                i.site.clone().unwrap_or_default(),
+                i.url.clone().unwrap_or_default(),
+                i.author_name.clone().unwrap_or_default(),
+                i.author_handle.clone().unwrap_or_default(),
+                i.author_reach.map(|r| r.to_string()).unwrap_or_default(),
+                i.lang.clone().unwrap_or_default(),
+                i.sentiment.clone().unwrap_or_default(),
+                i.sentiment_score
+                    .map(|s| format!("{s:.3}"))
+                    .unwrap_or_default(),
+                i.query_ids.iter().map(name).collect::<Vec<_>>().join("; "),
+                i.title.clone().unwrap_or_default(),
+                i.body.clone(),
+            ])
+            .map_err(|e| WebError::Internal(e.into()))?;
+        }
+        (
+            out.into_inner()
+                .map_err(|e| WebError::Internal(anyhow::anyhow!("writing CSV: {e}")))?,
+            "text/csv; charset=utf-8",
+        )
+    } else {
+        let rows: Vec<serde_json::Value> = items
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "id": i.id, "published_at": time(i.published_at), "source": i.source_kind, "site": i.site, "url": i.url,
+                    "author": i.author_name, "handle": i.author_handle, "reach": i.author_reach, "lang": i.lang,
+                    "sentiment": i.sentiment, "score": i.sentiment_score,
+                    "searches": i.query_ids.iter().map(name).collect::<Vec<_>>(), "title": i.title, "text": i.body,
+                })
+            })
+            .collect();
+        (
+            serde_json::to_vec_pretty(&rows).map_err(|e| WebError::Internal(e.into()))?,
+            "application/json",
+        )
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}-mentions.{format}\"",
+        w.workspace.slug
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

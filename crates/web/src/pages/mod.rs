@@ -117,6 +117,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
         .route("/w/{slug}/listening/dashboard", get(dashboard::dashboard))
         .route(
+            "/w/{slug}/listening/export/{format}",
+            get(listening::export),
+        )
+        .route(
             "/w/{slug}/listening/alerts/rules",
             post(alerts::create_rule),
         )

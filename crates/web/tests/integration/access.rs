@@ -29,6 +29,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/w/ws/listening/queries", "OMEA"),
     ("GET", "/w/ws/listening/sources", "OMEA"),
     ("GET", "/w/ws/listening/check?q=cafe", "OMEA"),
+    ("GET", "/w/ws/listening/dashboard", "OMEA"),
+    ("GET", "/w/ws/listening/export/csv", "OMEA"),
+    ("GET", "/w/ws/listening/alerts", "OMEA"),
     ("POST", "/w/ws/settings", "OM"),
     ("POST", "/w/ws/listening/queries", "OME"),
     ("POST", "/w/ws/listening/sources", "OME"),
@@ -180,6 +183,9 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         "/w/b/listening/queries",
         "/w/b/listening/sources",
         "/w/b/listening/check?q=x",
+        "/w/b/listening/dashboard",
+        "/w/b/listening/export/csv",
+        "/w/b/listening/alerts",
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");

@@ -626,3 +626,81 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
         "net sentiment: (2 positive − 1 negative) / 3 = 33"
     );
 }
+
+#[tokio::test]
+async fn the_archive_searches_with_inflections_dates_and_authors_and_exports() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    let (source, secret) = webhook_source(&app, "brand").await;
+    let body = json!({"items": [
+        {"id": "1", "text": "Enfin remboursé après trois semaines", "author": "Léa", "published_at": "2026-11-10T10:00:00Z"},
+        {"id": "2", "text": "Le remboursement n'arrive jamais #SAV", "author": {"name": "Sam", "handle": "@sam"}, "published_at": "2026-11-20T10:00:00Z"},
+        {"id": "3", "text": "Rien à voir, un bon café", "author": "Tom", "published_at": "2026-11-20T11:00:00Z"},
+    ]})
+    .to_string();
+    deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    let count = |html: &str| html.matches("data-testid=\"mention\"").count();
+    assert_eq!(
+        count(&app.text("/w/brand/listening?q=remboursements").await.1),
+        2,
+        "inflections are found"
+    );
+    assert_eq!(
+        count(&app.text("/w/brand/listening?q=REMBOURSE+jamais").await.1),
+        1,
+        "every word must match"
+    );
+    assert_eq!(
+        count(&app.text("/w/brand/listening?q=%23sav").await.1),
+        1,
+        "hashtags"
+    );
+    assert_eq!(
+        count(
+            &app.text("/w/brand/listening?q=rembourse&from=2026-11-15&to=2026-11-30")
+                .await
+                .1
+        ),
+        1,
+        "dates"
+    );
+    assert_eq!(
+        count(&app.text("/w/brand/listening?author=%40SAM").await.1),
+        1,
+        "authors by handle, any case"
+    );
+
+    let response = app
+        .get("/w/brand/listening/export/csv?q=remboursement")
+        .await;
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"brand-mentions.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("id,published_at,source,site,url,author"));
+    assert!(
+        csv.contains("Le remboursement n'arrive jamais #SAV")
+            && csv.contains("2026-11-20T10:00:00Z")
+    );
+    let json: Vec<serde_json::Value> = app
+        .get("/w/brand/listening/export/json?author=tom")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (json.len(), json[0]["text"].as_str()),
+        (1, Some("Rien à voir, un bon café"))
+    );
+    assert_eq!(
+        app.get("/w/brand/listening/export/xml").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
