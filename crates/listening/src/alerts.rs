@@ -71,7 +71,8 @@ pub struct Channel {
     pub target: String,
 }
 
-pub const CHANNEL_KINDS: &[&str] = &["email", "slack", "mattermost", "discord", "ntfy"];
+/// `oncall` e-mails whoever the workspace's rotation has on call at that moment.
+pub const CHANNEL_KINDS: &[&str] = &["oncall", "email", "slack", "mattermost", "discord", "ntfy"];
 
 /// A rule ready to evaluate.
 #[derive(Debug, Clone)]
@@ -146,10 +147,10 @@ pub fn parse_channels(json: &str) -> Result<Vec<Channel>, RuleError> {
                 c.kind
             )));
         }
-        let ok = if c.kind == "email" {
-            c.target.contains('@')
-        } else {
-            c.target.starts_with("http://") || c.target.starts_with("https://")
+        let ok = match c.kind.as_str() {
+            "oncall" => true,
+            "email" => c.target.contains('@'),
+            _ => c.target.starts_with("http://") || c.target.starts_with("https://"),
         };
         if !ok {
             return Err(RuleError::Channels(format!(
@@ -438,6 +439,40 @@ impl AlertEngine {
         Ok(touched)
     }
 
+    /// When an e-mail to `address` may go: now, or the end of the quiet hours of the member
+    /// with that address (in the workspace's time zone).
+    async fn after_quiet_hours(
+        &self,
+        workspace_id: i64,
+        address: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let Some((user, _)) = self
+            .store
+            .user_credentials(&address.trim().to_lowercase())
+            .await?
+        else {
+            return Ok(now);
+        };
+        let Some(quiet) = self.store.quiet_hours(user.id).await? else {
+            return Ok(now);
+        };
+        let tz = self
+            .store
+            .workspace_by_id(workspace_id)
+            .await?
+            .map(|w| w.timezone)
+            .unwrap_or_else(|| "UTC".into());
+        let zone = jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC);
+        let Ok(local) = jiff::Timestamp::from_second(now).map(|t| t.to_zoned(zone)) else {
+            return Ok(now);
+        };
+        let minute = i64::from(local.hour()) * 60 + i64::from(local.minute());
+        Ok(quiet
+            .remaining(minute)
+            .map_or(now, |left| now + left * 60 - i64::from(local.second())))
+    }
+
     async fn query_name(&self, workspace_id: i64, query_id: i64) -> Result<String, StoreError> {
         Ok(self
             .store
@@ -467,10 +502,27 @@ impl AlertEngine {
         let mut mails = Vec::new();
         let subject = tr.f("alert.mail_subject", &[("summary", summary)]);
         let body = tr.f("alert.mail_body", &[("summary", summary), ("ack", &ack)]);
+        let urgent = matches!(loaded.parsed, Rule::VolumeSpike(_) | Rule::NegativeSpike(_));
         for channel in &loaded.channels {
             let payload = match channel.kind.as_str() {
+                "oncall" => {
+                    // The on-call person gets every alert, day or night: that is the rotation's point.
+                    let rotation = self.store.oncall_rotation(loaded.rule.workspace_id).await?;
+                    if let Some(user) = rotation.and_then(|r| r.on_call(now))
+                        && let Some(user) = self.store.user_by_id(user).await?
+                    {
+                        mails.push((user.email, now));
+                    }
+                    continue;
+                }
                 "email" => {
-                    mails.push(channel.target.clone());
+                    let not_before = if urgent {
+                        now
+                    } else {
+                        self.after_quiet_hours(loaded.rule.workspace_id, &channel.target, now)
+                            .await?
+                    };
+                    mails.push((channel.target.clone(), not_before));
                     continue;
                 }
                 "discord" => {
@@ -492,17 +544,22 @@ impl AlertEngine {
         }
         let keys: Vec<String> = mails
             .iter()
-            .map(|to| format!("alert:{}:{to}", token_hash(&token)))
+            .map(|(to, _)| format!("alert:{}:{to}", token_hash(&token)))
             .collect();
-        let new_mails: Vec<NewMail> = mails
+        let new_mails: Vec<(NewMail, i64)> = mails
             .iter()
             .zip(&keys)
-            .map(|(to, key)| NewMail {
-                idempotency_key: key,
-                to,
-                subject: &subject,
-                body_text: &body,
-                created_at: now,
+            .map(|((to, not_before), key)| {
+                (
+                    NewMail {
+                        idempotency_key: key,
+                        to,
+                        subject: &subject,
+                        body_text: &body,
+                        created_at: now,
+                    },
+                    *not_before,
+                )
             })
             .collect();
         let event = self

@@ -284,3 +284,154 @@ async fn alerts_on_postgres() {
     store.migrate().await.unwrap();
     story(Arc::new(store)).await;
 }
+
+#[tokio::test]
+async fn the_on_call_person_is_alerted_and_quiet_hours_defer_the_others() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let new_user = |email: &'static str| NewUser {
+        email,
+        display_name: email,
+        password_hash: "h",
+        lang: None,
+    };
+    let lea = store
+        .create_user(&new_user("lea@b.example"), 1)
+        .await
+        .unwrap();
+    let sam = store
+        .create_user(&new_user("sam@b.example"), 1)
+        .await
+        .unwrap();
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "b",
+                name: "B",
+                timezone: "UTC",
+            },
+            lea.id,
+            1,
+        )
+        .await
+        .unwrap();
+    store
+        .add_member(ws.id, sam.id, jardinier_domain::Role::Editor, 1)
+        .await
+        .unwrap();
+    let query = store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Brand",
+            query_text: "brulerie",
+            kind: "brand",
+            created_by: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let source = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "H",
+            config: "{}",
+            secret: Some("k"),
+            interval_secs: 0,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    // 10:00 UTC on a day; Léa's week first, then Sam's: it is Sam's week.
+    let now = 1_795_255_200;
+    store
+        .set_oncall_rotation(
+            &OnCallRotation {
+                workspace_id: ws.id,
+                user_ids: vec![lea.id, sam.id],
+                period_days: 7,
+                starts_at: now - 8 * 86_400,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    // Léa keeps 09:00–12:00 quiet.
+    store
+        .set_quiet_hours(
+            lea.id,
+            Some(QuietHours {
+                start: 9 * 60,
+                end: 12 * 60,
+            }),
+        )
+        .await
+        .unwrap();
+    let channels = r#"[{"kind": "oncall", "target": ""}, {"kind": "email", "target": "lea@b.example"}, {"kind": "email", "target": "press@agency.example"}]"#;
+    store
+        .create_alert_rule(&NewAlertRule {
+            workspace_id: ws.id,
+            query_id: query.id,
+            kind: "keyword",
+            params: r#"{"query": "intox*"}"#,
+            channels,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let engine = Arc::new(AlertEngine::new(store.clone(), "http://jardinier.test"));
+    engine.reload().await.unwrap();
+    let mut ingestor = Ingestor::new(store.clone(), analysis);
+    ingestor.alerts = Some(engine);
+    ingestor.reload_queries().await.unwrap();
+    ingestor
+        .ingest(
+            &source,
+            vec![mention("x", "Intoxication après la brulerie ?", now, 10)],
+            now,
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.alerts(ws.id, 5).await.unwrap().len(),
+        1,
+        "the alert was raised"
+    );
+    let due_now: Vec<String> = store
+        .due_mail(now, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.to)
+        .collect();
+    assert_eq!(
+        due_now,
+        vec![
+            "sam@b.example".to_owned(),
+            "press@agency.example".to_owned()
+        ],
+        "on call, and non-members, at once"
+    );
+    let after_quiet: Vec<String> = store
+        .due_mail(now + 2 * 3600, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.to)
+        .collect();
+    assert!(
+        after_quiet.contains(&"lea@b.example".to_owned()),
+        "Léa's copy waits for noon: {after_quiet:?}"
+    );
+    assert!(
+        !store
+            .due_mail(now + 2 * 3600 - 1, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.to == "lea@b.example")
+    );
+}

@@ -77,6 +77,47 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
+/// Who is on call, in turn: `user_ids` in order, each for `period_days`, from `starts_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnCallRotation {
+    pub workspace_id: i64,
+    pub user_ids: Vec<i64>,
+    pub period_days: i64,
+    pub starts_at: i64,
+}
+
+impl OnCallRotation {
+    /// The person on call at `now`, if the rotation has anyone.
+    pub fn on_call(&self, now: i64) -> Option<i64> {
+        if self.user_ids.is_empty() || self.period_days < 1 {
+            return None;
+        }
+        let period = self.period_days * 86_400;
+        let turn = (now - self.starts_at).div_euclid(period);
+        Some(self.user_ids[turn.rem_euclid(self.user_ids.len() as i64) as usize])
+    }
+}
+
+/// A person's quiet hours, in minutes after local midnight (may cross midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl QuietHours {
+    /// Whether `minute` (after local midnight) is quiet, and if so how many minutes remain.
+    pub fn remaining(&self, minute: i64) -> Option<i64> {
+        let (s, e) = (self.start, self.end);
+        let inside = if s <= e {
+            minute >= s && minute < e
+        } else {
+            minute >= s || minute < e
+        };
+        inside.then(|| (e - minute).rem_euclid(24 * 60))
+    }
+}
+
 /// Mentions of one query per time bucket, oldest first: (all, negative).
 pub type BucketCounts = Vec<(i64, i64)>;
 
@@ -96,13 +137,19 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<BucketCounts>;
     /// The rule's unacknowledged alert updated since `since`, to group a burst into one alert.
     async fn open_alert(&self, rule_id: i64, since: i64) -> Result<Option<AlertEvent>>;
-    /// A new alert with its deliveries and e-mails, in one transaction.
+    /// A new alert with its deliveries and e-mails (each sent no earlier than its time: quiet
+    /// hours), in one transaction.
     async fn create_alert(
         &self,
         new: &NewAlertEvent<'_>,
         deliveries: &[NewDelivery],
-        mails: &[NewMail<'_>],
+        mails: &[(NewMail<'_>, i64)],
     ) -> Result<AlertEvent>;
+    async fn oncall_rotation(&self, workspace_id: i64) -> Result<Option<OnCallRotation>>;
+    async fn set_oncall_rotation(&self, rotation: &OnCallRotation, now: i64) -> Result<()>;
+    /// Quiet hours of a user, if they set any.
+    async fn quiet_hours(&self, user_id: i64) -> Result<Option<QuietHours>>;
+    async fn set_quiet_hours(&self, user_id: i64, hours: Option<QuietHours>) -> Result<()>;
     async fn add_to_alert(&self, event_id: i64, items: i64, now: i64) -> Result<()>;
     async fn alert_by_token(&self, ack_token_hash: &str) -> Result<Option<AlertEvent>>;
     async fn acknowledge_alert(
@@ -128,4 +175,59 @@ pub trait AlertStore: Send + Sync {
         next_attempt_at: Option<i64>,
     ) -> Result<()>;
     async fn deliveries_of(&self, event_id: i64) -> Result<Vec<Delivery>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rotation_hands_over_every_period() {
+        let rotation = OnCallRotation {
+            workspace_id: 1,
+            user_ids: vec![10, 20, 30],
+            period_days: 7,
+            starts_at: 1_000,
+        };
+        let week = 7 * 86_400;
+        assert_eq!(rotation.on_call(1_000), Some(10));
+        assert_eq!(rotation.on_call(1_000 + week - 1), Some(10));
+        assert_eq!(rotation.on_call(1_000 + week), Some(20));
+        assert_eq!(
+            rotation.on_call(1_000 + 3 * week),
+            Some(10),
+            "and round again"
+        );
+        assert_eq!(
+            rotation.on_call(1_000 - 1),
+            Some(30),
+            "before the start, counting backwards"
+        );
+        assert_eq!(
+            OnCallRotation {
+                user_ids: vec![],
+                ..rotation
+            }
+            .on_call(1_000),
+            None
+        );
+    }
+
+    #[test]
+    fn quiet_hours_may_cross_midnight() {
+        let night = QuietHours {
+            start: 22 * 60,
+            end: 7 * 60,
+        };
+        assert_eq!(night.remaining(23 * 60), Some(8 * 60));
+        assert_eq!(night.remaining(6 * 60 + 30), Some(30));
+        assert_eq!(night.remaining(7 * 60), None);
+        assert_eq!(night.remaining(12 * 60), None);
+        let lunch = QuietHours {
+            start: 12 * 60,
+            end: 14 * 60,
+        };
+        assert_eq!(lunch.remaining(13 * 60), Some(60));
+        assert_eq!(lunch.remaining(11 * 60), None);
+    }
 }

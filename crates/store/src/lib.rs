@@ -54,6 +54,7 @@ pub trait Store: ListeningStore + AlertStore + Send + Sync + 'static {
         now: i64,
     ) -> Result<Workspace>;
     async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>>;
+    async fn workspace_by_id(&self, id: i64) -> Result<Option<Workspace>>;
     async fn workspaces_of_user(&self, user_id: i64) -> Result<Vec<(Workspace, Role)>>;
     async fn membership(&self, user_id: i64, slug: &str) -> Result<Option<(Workspace, Role)>>;
     async fn members(&self, workspace_id: i64) -> Result<Vec<Member>>;

@@ -345,6 +345,16 @@ impl Store for SqlStore {
         })
     }
 
+    async fn workspace_by_id(&self, id: i64) -> Result<Option<Workspace>> {
+        let sql = concat!(
+            "SELECT ",
+            workspace_cols!(),
+            " FROM workspaces w WHERE w.id = $1"
+        );
+        let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(workspace).transpose()
+    }
+
     async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
         let sql = concat!(
             "SELECT ",

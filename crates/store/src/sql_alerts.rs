@@ -171,7 +171,7 @@ impl AlertStore for SqlStore {
         &self,
         n: &NewAlertEvent<'_>,
         deliveries: &[NewDelivery],
-        mails: &[NewMail<'_>],
+        mails: &[(NewMail<'_>, i64)],
     ) -> Result<AlertEvent> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(concat!(
@@ -204,8 +204,13 @@ impl AlertStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        for mail in mails {
+        for (mail, not_before) in mails {
             insert_mail(mail).execute(&mut *tx).await?;
+            sqlx::query("UPDATE mail_outbox SET next_attempt_at = $2 WHERE idempotency_key = $1 AND status = 'pending'")
+                .bind(mail.idempotency_key)
+                .bind(*not_before)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(created)
@@ -220,6 +225,75 @@ impl AlertStore for SqlStore {
         .bind(now)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    async fn oncall_rotation(&self, workspace_id: i64) -> Result<Option<OnCallRotation>> {
+        let row = sqlx::query(
+            "SELECT user_ids, period_days, starts_at FROM oncall_rotations WHERE workspace_id = $1",
+        )
+        .bind(workspace_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let ids: String = row.try_get("user_ids")?;
+        Ok(Some(OnCallRotation {
+            workspace_id,
+            user_ids: ids
+                .split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .collect(),
+            period_days: row.try_get("period_days")?,
+            starts_at: row.try_get("starts_at")?,
+        }))
+    }
+
+    async fn set_oncall_rotation(&self, r: &OnCallRotation, now: i64) -> Result<()> {
+        let ids = r
+            .user_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query(
+            "INSERT INTO oncall_rotations (workspace_id, user_ids, period_days, starts_at, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (workspace_id) DO UPDATE SET user_ids = excluded.user_ids, period_days = excluded.period_days, \
+             starts_at = excluded.starts_at, updated_at = excluded.updated_at",
+        )
+        .bind(r.workspace_id)
+        .bind(ids)
+        .bind(r.period_days)
+        .bind(r.starts_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn quiet_hours(&self, user_id: i64) -> Result<Option<QuietHours>> {
+        let row = sqlx::query("SELECT quiet_start, quiet_end FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => match (
+                row.try_get::<Option<i64>, _>("quiet_start")?,
+                row.try_get::<Option<i64>, _>("quiet_end")?,
+            ) {
+                (Some(start), Some(end)) => Some(QuietHours { start, end }),
+                _ => None,
+            },
+            None => None,
+        })
+    }
+
+    async fn set_quiet_hours(&self, user_id: i64, hours: Option<QuietHours>) -> Result<()> {
+        sqlx::query("UPDATE users SET quiet_start = $2, quiet_end = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(hours.map(|h| h.start))
+            .bind(hours.map(|h| h.end))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -21,6 +21,8 @@ struct AccountTemplate {
     errors: ValidationErrors,
     display_name: String,
     lang: String,
+    quiet_start: String,
+    quiet_end: String,
 }
 
 fn page(me: &SignedIn, errors: ValidationErrors) -> AccountTemplate {
@@ -29,11 +31,21 @@ fn page(me: &SignedIn, errors: ValidationErrors) -> AccountTemplate {
         errors,
         display_name: me.user.display_name.clone(),
         lang: me.user.lang.clone().unwrap_or_default(),
+        quiet_start: String::new(),
+        quiet_end: String::new(),
     }
 }
 
-pub async fn account_page(me: SignedIn) -> Result<Response, WebError> {
-    render(page(&me, no_errors()))
+pub async fn account_page(
+    State(state): State<SharedState>,
+    me: SignedIn,
+) -> Result<Response, WebError> {
+    let mut template = page(&me, no_errors());
+    if let Some(q) = state.store.quiet_hours(me.user.id).await? {
+        template.quiet_start = format!("{:02}:{:02}", q.start / 60, q.start % 60);
+        template.quiet_end = format!("{:02}:{:02}", q.end / 60, q.end % 60);
+    }
+    render(template)
 }
 
 #[derive(Deserialize)]

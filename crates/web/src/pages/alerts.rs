@@ -241,6 +241,7 @@ pub async fn create_rule(
         .map(str::trim)
         .filter(|l| !l.is_empty())
     {
+        // "oncall" needs no target.
         let (kind, target) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         channels
             .push(serde_json::json!({"kind": kind.to_ascii_lowercase(), "target": target.trim()}));

@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod dashboard;
 mod listening;
+mod oncall;
 mod settings;
 mod workspace;
 
@@ -115,6 +116,11 @@ pub fn routes() -> Router<SharedState> {
             post(listening::create_social_source),
         )
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
+        .route(
+            "/w/{slug}/settings/oncall",
+            get(oncall::page).post(oncall::save),
+        )
+        .route("/account/quiet", post(oncall::save_quiet_hours))
         .route("/w/{slug}/listening/dashboard", get(dashboard::dashboard))
         .route(
             "/w/{slug}/listening/export/{format}",

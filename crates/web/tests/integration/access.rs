@@ -32,6 +32,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/w/ws/listening/dashboard", "OMEA"),
     ("GET", "/w/ws/listening/export/csv", "OMEA"),
     ("GET", "/w/ws/listening/alerts", "OMEA"),
+    ("GET", "/w/ws/settings/oncall", "OMEDAC"),
     ("POST", "/w/ws/settings", "OM"),
     ("POST", "/w/ws/listening/queries", "OME"),
     ("POST", "/w/ws/listening/sources", "OME"),
@@ -186,6 +187,7 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         "/w/b/listening/dashboard",
         "/w/b/listening/export/csv",
         "/w/b/listening/alerts",
+        "/w/b/settings/oncall",
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
