@@ -17,6 +17,7 @@ mod listening;
 mod records;
 mod sql;
 mod sql_alerts;
+mod sql_batch;
 mod sql_listening;
 pub mod testing;
 

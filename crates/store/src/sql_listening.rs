@@ -87,9 +87,6 @@ fn item_row(row: &AnyRow) -> Result<StoredItem> {
     })
 }
 
-/// Near-duplicates: at most this many differing bits out of 64.
-const NEAR_DUPLICATE_BITS: u32 = 3;
-
 #[async_trait]
 impl ListeningStore for SqlStore {
     async fn create_listening_query(&self, new: &NewListeningQuery<'_>) -> Result<ListeningQuery> {
@@ -296,15 +293,13 @@ impl ListeningStore for SqlStore {
             crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Backend::Postgres => self.pool.begin().await?,
         };
-        let mut outcomes = Vec::with_capacity(items.len());
+        let outcomes = crate::sql_batch::insert_batch(&mut tx, items).await?;
         let mut inserted_per_source: std::collections::HashMap<i64, i64> =
             std::collections::HashMap::new();
-        for (item, query_ids) in items {
-            let outcome = insert_one(&mut tx, item, query_ids).await?;
+        for ((item, _), outcome) in items.iter().zip(&outcomes) {
             if matches!(outcome, InsertOutcome::Inserted { .. }) {
                 *inserted_per_source.entry(item.source_id).or_default() += 1;
             }
-            outcomes.push(outcome);
         }
         for (source_id, count) in inserted_per_source {
             sqlx::query("UPDATE sources SET item_count = item_count + $2 WHERE id = $1")
@@ -527,152 +522,4 @@ impl ListeningStore for SqlStore {
             .fetch_one(&self.pool)
             .await?)
     }
-}
-
-/// One item of a batch, inside the batch's transaction.
-async fn insert_one(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    item: &NewItem,
-    query_ids: &[i64],
-) -> Result<InsertOutcome> {
-    // Reads first; the unique key on (source_id, external_id) settles any race with another
-    // writer (PostgreSQL), and SQLite's IMMEDIATE transaction excludes one.
-    let repeat: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM items WHERE source_id = $1 AND external_id = $2")
-            .bind(item.source_id)
-            .bind(&item.external_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if let Some(id) = repeat {
-        return Ok(InsertOutcome::AlreadyReceived { id });
-    }
-    // Each lookup is a plain equality on an indexed column: an OR across columns would keep
-    // SQLite from using the indexes and scan every item of the workspace.
-    let mut original: Option<i64> = None;
-    if let Some(url) = &item.url {
-        original = sqlx::query_scalar("SELECT id FROM items WHERE workspace_id = $1 AND url = $2 AND duplicate_of IS NULL ORDER BY id LIMIT 1")
-            .bind(item.workspace_id)
-            .bind(url)
-            .fetch_optional(&mut **tx)
-            .await?;
-    }
-    if original.is_none() {
-        original = sqlx::query_scalar("SELECT id FROM items WHERE workspace_id = $1 AND content_hash = $2 AND duplicate_of IS NULL ORDER BY id LIMIT 1")
-            .bind(item.workspace_id)
-            .bind(&item.content_hash)
-            .fetch_optional(&mut **tx)
-            .await?;
-    }
-    if let Some(of) = original {
-        sqlx::query("UPDATE items SET seen_count = seen_count + 1 WHERE id = $1")
-            .bind(of)
-            .execute(&mut **tx)
-            .await?;
-        return Ok(InsertOutcome::ExactDuplicate { of });
-    }
-    let mut near_duplicate_of = None;
-    if let Some(hash) = item.simhash {
-        let bands = simhash_bands(hash);
-        // One indexed lookup per band (a near-duplicate shares at least one band), each bounded
-        // to the most recent originals: templated or syndicated text can share bands with
-        // thousands of items, and comparing with all of them would make ingestion quadratic.
-        let candidates = sqlx::query(
-            "SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band0 = $2 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b0 \
-             UNION ALL SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band1 = $3 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b1 \
-             UNION ALL SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band2 = $4 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b2 \
-             UNION ALL SELECT id, simhash FROM (SELECT id, simhash FROM items WHERE workspace_id = $1 AND band3 = $5 AND duplicate_of IS NULL AND simhash <> 0 ORDER BY id DESC LIMIT 16) AS b3",
-        )
-        .bind(item.workspace_id)
-        .bind(bands[0])
-        .bind(bands[1])
-        .bind(bands[2])
-        .bind(bands[3])
-        .fetch_all(&mut **tx)
-        .await?;
-        let mut best: Option<i64> = None;
-        for row in candidates {
-            let other: i64 = row.try_get("simhash")?;
-            if ((other as u64) ^ hash).count_ones() <= NEAR_DUPLICATE_BITS {
-                let id: i64 = row.try_get("id")?;
-                best = Some(best.map_or(id, |b| b.min(id)));
-            }
-        }
-        near_duplicate_of = best;
-    }
-    let simhash = item.simhash.unwrap_or(0);
-    let bands = simhash_bands(simhash);
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO items (workspace_id, source_id, source_kind, external_id, url, site, author_name, author_handle, \
-         author_reach, title, body, lang, sentiment, sentiment_score, published_at, received_at, parent_external_id, \
-         content_hash, simhash, band0, band1, band2, band3, duplicate_of, seen_count, enrichment_error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1, $25) \
-         ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id",
-    )
-    .bind(item.workspace_id)
-    .bind(item.source_id)
-    .bind(&item.source_kind)
-    .bind(&item.external_id)
-    .bind(&item.url)
-    .bind(&item.site)
-    .bind(&item.author_name)
-    .bind(&item.author_handle)
-    .bind(item.author_reach)
-    .bind(&item.title)
-    .bind(&item.body)
-    .bind(&item.lang)
-    .bind(&item.sentiment)
-    .bind(item.sentiment_score)
-    .bind(item.published_at)
-    .bind(item.received_at)
-    .bind(&item.parent_external_id)
-    .bind(&item.content_hash)
-    .bind(simhash as i64)
-    .bind(bands[0])
-    .bind(bands[1])
-    .bind(bands[2])
-    .bind(bands[3])
-    .bind(near_duplicate_of)
-    .bind(&item.enrichment_error)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(id) = id else {
-        let id =
-            sqlx::query_scalar("SELECT id FROM items WHERE source_id = $1 AND external_id = $2")
-                .bind(item.source_id)
-                .bind(&item.external_id)
-                .fetch_one(&mut **tx)
-                .await?;
-        return Ok(InsertOutcome::AlreadyReceived { id });
-    };
-    for query_id in query_ids {
-        sqlx::query("INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)")
-            .bind(query_id)
-            .bind(id)
-            .bind(item.workspace_id)
-            .bind(item.published_at)
-            .execute(&mut **tx)
-            .await?;
-    }
-    // The archive terms, in one multi-row statement per hundred. The SQL is built from fixed
-    // fragments and numbered placeholders only; every value is bound.
-    for chunk in item.terms.chunks(100) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|k| format!("($1, ${}, $2)", k + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO item_terms (workspace_id, term, item_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(item.workspace_id)
-            .bind(id);
-        for term in chunk {
-            query = query.bind(term);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(InsertOutcome::Inserted {
-        id,
-        near_duplicate_of,
-    })
 }

@@ -1,0 +1,428 @@
+//! Storing a batch of items with a handful of statements, whatever its size.
+//!
+//! Per batch: one lookup (per few hundred values) for repeats, for originals with the same URL,
+//! for originals with the same content hash, and for near-duplicate candidates by SimHash band;
+//! the decisions are then made in memory, item by item in order, exactly as one item at a time
+//! would; and the rows are written with multi-row statements. An item that depends on one
+//! earlier in the same batch (a repeat, a duplicate) first flushes the pending rows, so it sees
+//! their ids.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::Row;
+
+use crate::Result;
+use crate::listening::{InsertOutcome, NewItem, simhash_bands};
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Values per IN list, and rows per multi-row INSERT (SQLite allows 32,766 parameters).
+const IN_CHUNK: usize = 400;
+const ROWS_PER_INSERT: usize = 40;
+const NEAR_DUPLICATE_BITS: u32 = 3;
+
+enum Value {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    OptReal(Option<f64>),
+}
+
+/// A statement built from fixed fragments and numbered placeholders; every value is bound.
+async fn run(tx: &mut Tx, sql: String, values: Vec<Value>) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(v),
+            Value::OptInt(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+            Value::OptText(v) => query.bind(v),
+            Value::OptReal(v) => query.bind(v),
+        };
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
+}
+
+fn list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ref {
+    Stored(i64),
+    /// Decided in this batch, not written yet: the index of the item.
+    Pending(usize),
+}
+
+struct State {
+    outcomes: Vec<Option<InsertOutcome>>,
+    /// (source, sender id) → item.
+    received: HashMap<(i64, String), Ref>,
+    /// (workspace, url) and (workspace, hash) → original.
+    urls: HashMap<(i64, String), Ref>,
+    hashes: HashMap<(i64, String), Ref>,
+    /// workspace → originals with a SimHash.
+    candidates: HashMap<i64, Vec<(Ref, u64)>>,
+    pending: Vec<(usize, Option<i64>)>,
+    inserted: Vec<(usize, i64)>,
+    bumps: HashMap<i64, i64>,
+}
+
+impl State {
+    fn resolve(&self, r: Ref) -> Option<i64> {
+        match r {
+            Ref::Stored(id) => Some(id),
+            Ref::Pending(_) => None,
+        }
+    }
+}
+
+async fn lookup_pairs(
+    tx: &mut Tx,
+    sql_head: &str,
+    scope: i64,
+    values: &[String],
+) -> Result<Vec<(i64, String)>> {
+    let mut found = Vec::new();
+    for chunk in values.chunks(IN_CHUNK) {
+        let sql = format!("{sql_head} ({}) ORDER BY id", list(2, chunk.len()));
+        let mut binds = vec![Value::Int(scope)];
+        binds.extend(chunk.iter().cloned().map(Value::Text));
+        for row in run(tx, sql, binds).await? {
+            found.push((row.try_get("id")?, row.try_get("v")?));
+        }
+    }
+    Ok(found)
+}
+
+/// Writes the pending rows; records their ids.
+async fn flush(tx: &mut Tx, items: &[(NewItem, Vec<i64>)], state: &mut State) -> Result<()> {
+    let pending = std::mem::take(&mut state.pending);
+    for chunk in pending.chunks(ROWS_PER_INSERT) {
+        let mut rows = Vec::new();
+        let mut binds = Vec::new();
+        for (index, near) in chunk {
+            let item = &items[*index].0;
+            let simhash = item.simhash.unwrap_or(0);
+            let bands = simhash_bands(simhash);
+            let base = binds.len();
+            rows.push(format!("({}, 1)", list(base + 1, 25)));
+            binds.extend([
+                Value::Int(item.workspace_id),
+                Value::Int(item.source_id),
+                Value::Text(item.source_kind.clone()),
+                Value::Text(item.external_id.clone()),
+                Value::OptText(item.url.clone()),
+                Value::OptText(item.site.clone()),
+                Value::OptText(item.author_name.clone()),
+                Value::OptText(item.author_handle.clone()),
+                Value::OptInt(item.author_reach),
+                Value::OptText(item.title.clone()),
+                Value::Text(item.body.clone()),
+                Value::OptText(item.lang.clone()),
+                Value::OptText(item.sentiment.clone()),
+                Value::OptReal(item.sentiment_score),
+                Value::Int(item.published_at),
+                Value::Int(item.received_at),
+                Value::OptText(item.parent_external_id.clone()),
+                Value::Text(item.content_hash.clone()),
+                Value::Int(simhash as i64),
+                Value::Int(bands[0]),
+                Value::Int(bands[1]),
+                Value::Int(bands[2]),
+                Value::Int(bands[3]),
+                Value::OptInt(*near),
+                Value::OptText(item.enrichment_error.clone()),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO items (workspace_id, source_id, source_kind, external_id, url, site, author_name, author_handle, \
+             author_reach, title, body, lang, sentiment, sentiment_score, published_at, received_at, parent_external_id, \
+             content_hash, simhash, band0, band1, band2, band3, duplicate_of, enrichment_error, seen_count) VALUES {} \
+             ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, source_id, external_id",
+            rows.join(", ")
+        );
+        let returned = run(tx, sql, binds).await?;
+        let mut ids: HashMap<(i64, String), i64> = HashMap::new();
+        for row in returned {
+            ids.insert(
+                (row.try_get("source_id")?, row.try_get("external_id")?),
+                row.try_get("id")?,
+            );
+        }
+        for (index, near) in chunk {
+            let item = &items[*index].0;
+            let key = (item.source_id, item.external_id.clone());
+            let outcome = match ids.get(&key) {
+                Some(&id) => {
+                    state.inserted.push((*index, id));
+                    InsertOutcome::Inserted {
+                        id,
+                        near_duplicate_of: *near,
+                    }
+                }
+                // Another writer stored it between our lookup and our insert (PostgreSQL).
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "SELECT id FROM items WHERE source_id = $1 AND external_id = $2",
+                    )
+                    .bind(item.source_id)
+                    .bind(&item.external_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    InsertOutcome::AlreadyReceived { id }
+                }
+            };
+            let id = match outcome {
+                InsertOutcome::Inserted { id, .. } | InsertOutcome::AlreadyReceived { id } => id,
+                InsertOutcome::ExactDuplicate { of } => of,
+            };
+            state.outcomes[*index] = Some(outcome);
+            let stored = Ref::Stored(id);
+            let pending = Ref::Pending(*index);
+            for map in [&mut state.received, &mut state.urls, &mut state.hashes] {
+                for value in map.values_mut() {
+                    if *value == pending {
+                        *value = stored;
+                    }
+                }
+            }
+            for list in state.candidates.values_mut() {
+                for (r, _) in list.iter_mut() {
+                    if *r == pending {
+                        *r = stored;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a batch asks about one workspace: its URLs, its content hashes, its SimHash bands.
+type BatchKeys = (HashSet<String>, HashSet<String>, [HashSet<i64>; 4]);
+
+pub(crate) async fn insert_batch(
+    tx: &mut Tx,
+    items: &[(NewItem, Vec<i64>)],
+) -> Result<Vec<InsertOutcome>> {
+    let mut state = State {
+        outcomes: vec![None; items.len()],
+        received: HashMap::new(),
+        urls: HashMap::new(),
+        hashes: HashMap::new(),
+        candidates: HashMap::new(),
+        pending: Vec::new(),
+        inserted: Vec::new(),
+        bumps: HashMap::new(),
+    };
+
+    // What the database already holds, in a few set-based lookups.
+    let mut by_source: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut by_workspace: HashMap<i64, BatchKeys> = HashMap::new();
+    for (item, _) in items {
+        by_source
+            .entry(item.source_id)
+            .or_default()
+            .push(item.external_id.clone());
+        let entry = by_workspace.entry(item.workspace_id).or_default();
+        if let Some(url) = &item.url {
+            entry.0.insert(url.clone());
+        }
+        entry.1.insert(item.content_hash.clone());
+        if let Some(hash) = item.simhash {
+            for (band, value) in simhash_bands(hash).into_iter().enumerate() {
+                entry.2[band].insert(value);
+            }
+        }
+    }
+    for (source, ids) in &by_source {
+        let found = lookup_pairs(
+            tx,
+            "SELECT id, external_id AS v FROM items WHERE source_id = $1 AND external_id IN",
+            *source,
+            ids,
+        )
+        .await?;
+        for (id, external_id) in found {
+            state
+                .received
+                .insert((*source, external_id), Ref::Stored(id));
+        }
+    }
+    for (workspace, (urls, hashes, bands)) in &by_workspace {
+        let urls: Vec<String> = urls.iter().cloned().collect();
+        for (id, url) in lookup_pairs(tx, "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN", *workspace, &urls).await? {
+            state.urls.entry((*workspace, url)).or_insert(Ref::Stored(id));
+        }
+        let hashes: Vec<String> = hashes.iter().cloned().collect();
+        for (id, hash) in lookup_pairs(tx, "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN", *workspace, &hashes).await? {
+            state.hashes.entry((*workspace, hash)).or_insert(Ref::Stored(id));
+        }
+        // Near-duplicate candidates, band by band (each on its partial index), bounded.
+        let mut seen = HashSet::new();
+        let list_for = state.candidates.entry(*workspace).or_default();
+        for (band, values) in bands.iter().enumerate() {
+            let values: Vec<i64> = values.iter().copied().collect();
+            for chunk in values.chunks(IN_CHUNK) {
+                let sql = format!(
+                    "SELECT id, simhash FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND simhash <> 0 AND band{band} IN ({}) ORDER BY id DESC LIMIT 2000",
+                    list(2, chunk.len())
+                );
+                let mut binds = vec![Value::Int(*workspace)];
+                binds.extend(chunk.iter().copied().map(Value::Int));
+                for row in run(tx, sql, binds).await? {
+                    let id: i64 = row.try_get("id")?;
+                    if seen.insert(id) {
+                        list_for.push((Ref::Stored(id), row.try_get::<i64, _>("simhash")? as u64));
+                    }
+                }
+            }
+        }
+    }
+
+    // Decisions, in order, as if one item at a time.
+    for (index, (item, _)) in items.iter().enumerate() {
+        let key = (item.source_id, item.external_id.clone());
+        let url_key = item.url.clone().map(|u| (item.workspace_id, u));
+        let hash_key = (item.workspace_id, item.content_hash.clone());
+        // Anything this item depends on that is still pending gets written first.
+        let depends_on_pending = |state: &State| {
+            let pending = |r: Option<&Ref>| matches!(r, Some(Ref::Pending(_)));
+            pending(state.received.get(&key))
+                || url_key.as_ref().is_some_and(|k| pending(state.urls.get(k)))
+                || pending(state.hashes.get(&hash_key))
+                || item.simhash.is_some_and(|h| {
+                    state.candidates.get(&item.workspace_id).is_some_and(|c| {
+                        c.iter().any(|(r, s)| {
+                            matches!(r, Ref::Pending(_))
+                                && (s ^ h).count_ones() <= NEAR_DUPLICATE_BITS
+                        })
+                    })
+                })
+        };
+        if depends_on_pending(&state) {
+            flush(tx, items, &mut state).await?;
+        }
+        if let Some(id) = state.received.get(&key).and_then(|r| state.resolve(*r)) {
+            state.outcomes[index] = Some(InsertOutcome::AlreadyReceived { id });
+            continue;
+        }
+        let original = url_key
+            .as_ref()
+            .and_then(|k| state.urls.get(k))
+            .or_else(|| state.hashes.get(&hash_key))
+            .and_then(|r| state.resolve(*r));
+        if let Some(of) = original {
+            *state.bumps.entry(of).or_default() += 1;
+            state.outcomes[index] = Some(InsertOutcome::ExactDuplicate { of });
+            continue;
+        }
+        let near = item.simhash.and_then(|h| {
+            state.candidates.get(&item.workspace_id).and_then(|c| {
+                c.iter()
+                    .filter(|(_, s)| (s ^ h).count_ones() <= NEAR_DUPLICATE_BITS)
+                    .filter_map(|(r, _)| state.resolve(*r))
+                    .min()
+            })
+        });
+        state.pending.push((index, near));
+        state.received.insert(key, Ref::Pending(index));
+        if near.is_none() {
+            if let Some(k) = url_key {
+                state.urls.entry(k).or_insert(Ref::Pending(index));
+            }
+            state.hashes.entry(hash_key).or_insert(Ref::Pending(index));
+            if let Some(h) = item.simhash {
+                state
+                    .candidates
+                    .entry(item.workspace_id)
+                    .or_default()
+                    .push((Ref::Pending(index), h));
+            }
+        }
+    }
+    flush(tx, items, &mut state).await?;
+
+    for (id, count) in &state.bumps {
+        sqlx::query("UPDATE items SET seen_count = seen_count + $2 WHERE id = $1")
+            .bind(*id)
+            .bind(*count)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // Matches and archive terms of what was inserted, in multi-row statements.
+    let matches: Vec<(i64, i64, i64, i64)> = state
+        .inserted
+        .iter()
+        .flat_map(|(index, id)| {
+            let item = &items[*index].0;
+            items[*index]
+                .1
+                .iter()
+                .map(move |q| (*q, *id, item.workspace_id, item.published_at))
+        })
+        .collect();
+    for chunk in matches.chunks(200) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|k| format!("({})", list(k * 4 + 1, 4)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        run(
+            tx,
+            sql,
+            chunk
+                .iter()
+                .flat_map(|(q, i, w, p)| {
+                    [
+                        Value::Int(*q),
+                        Value::Int(*i),
+                        Value::Int(*w),
+                        Value::Int(*p),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+    }
+    let terms: Vec<(i64, String, i64)> = state
+        .inserted
+        .iter()
+        .flat_map(|(index, id)| {
+            let item = &items[*index].0;
+            item.terms
+                .iter()
+                .map(move |t| (item.workspace_id, t.clone(), *id))
+        })
+        .collect();
+    for chunk in terms.chunks(500) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|k| format!("({})", list(k * 3 + 1, 3)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO item_terms (workspace_id, term, item_id) VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        run(
+            tx,
+            sql,
+            chunk
+                .iter()
+                .flat_map(|(w, t, i)| [Value::Int(*w), Value::Text(t.clone()), Value::Int(*i)])
+                .collect(),
+        )
+        .await?;
+    }
+    Ok(state
+        .outcomes
+        .into_iter()
+        .map(|o| o.expect("every item has an outcome"))
+        .collect())
+}
