@@ -753,6 +753,52 @@ pub async fn create_webhook_source(
     )))
 }
 
+/// A polling interval in minutes, 5 to 1,440; an error on `field` otherwise.
+fn polling_minutes(errors: &mut ValidationErrors, field: &'static str, raw: &str) -> Option<i64> {
+    match raw.trim().parse::<i64>() {
+        Ok(m) if (5..=1440).contains(&m) => Some(m),
+        _ => {
+            errors.push(FieldError::new(field, "error.number_out_of_range"));
+            None
+        }
+    }
+}
+
+/// Creates a polled source, records it in the audit log, and returns to the sources page.
+async fn create_polled_source(
+    state: &SharedState,
+    w: &InWorkspace,
+    kind: &str,
+    name: &str,
+    config: &str,
+    minutes: i64,
+    what: &str,
+) -> Result<Response, WebError> {
+    let source = state
+        .store
+        .create_source(&NewSource {
+            workspace_id: w.workspace.id,
+            kind,
+            name,
+            config,
+            secret: None,
+            interval_secs: minutes * 60,
+            now: unix_now(),
+        })
+        .await?;
+    audit_in(
+        state,
+        w,
+        "source_created",
+        &format!("{} ({kind} #{}: {what})", source.name, source.id),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/sources?done=feed_created",
+        w.workspace.slug
+    )))
+}
+
 #[derive(Deserialize)]
 pub struct FeedForm {
     #[serde(default)]
@@ -780,13 +826,7 @@ pub async fn create_feed_source(
     if jardinier_connectors::feed::FeedConfig::parse(&config).is_err() {
         errors.push(FieldError::new("feed_url", "error.url_invalid"));
     }
-    let minutes = match form.minutes.trim().parse::<i64>() {
-        Ok(m) if (5..=1440).contains(&m) => Some(m),
-        _ => {
-            errors.push(FieldError::new("feed_minutes", "error.number_out_of_range"));
-            None
-        }
-    };
+    let minutes = polling_minutes(&mut errors, "feed_minutes", &form.minutes);
     let (Some(name), Some(minutes), true) = (name, minutes, errors.is_empty()) else {
         let mut template = sources_template(&state, &w).await?;
         template.feed_errors = errors;
@@ -795,29 +835,7 @@ pub async fn create_feed_source(
         template.feed_minutes = form.minutes;
         return render_invalid(template);
     };
-    let source = state
-        .store
-        .create_source(&NewSource {
-            workspace_id: w.workspace.id,
-            kind: "feed",
-            name: name.as_str(),
-            config: &config,
-            secret: None,
-            interval_secs: minutes * 60,
-            now: unix_now(),
-        })
-        .await?;
-    audit_in(
-        &state,
-        &w,
-        "source_created",
-        &format!("{} (feed #{}: {url})", source.name, source.id),
-    )
-    .await?;
-    Ok(redirect(&format!(
-        "/w/{}/listening/sources?done=feed_created",
-        w.workspace.slug
-    )))
+    create_polled_source(&state, &w, "feed", name.as_str(), &config, minutes, url).await
 }
 
 #[derive(Deserialize)]
@@ -861,50 +879,22 @@ pub async fn create_social_source(
     } else if SocialConfig::parse(&config).is_err() {
         errors.push(FieldError::new("social_base", "error.url_invalid"));
     }
-    let minutes = match form.minutes.trim().parse::<i64>() {
-        Ok(m) if (5..=1440).contains(&m) => Some(m),
-        _ => {
-            errors.push(FieldError::new(
-                "social_minutes",
-                "error.number_out_of_range",
-            ));
-            None
-        }
-    };
+    let minutes = polling_minutes(&mut errors, "social_minutes", &form.minutes);
     let (Some(name), Some(minutes), true) = (name, minutes, errors.is_empty()) else {
         let mut template = sources_template(&state, &w).await?;
         template.feed_errors = errors;
         return render_invalid(template);
     };
-    let source = state
-        .store
-        .create_source(&NewSource {
-            workspace_id: w.workspace.id,
-            kind: &form.kind,
-            name: name.as_str(),
-            config: &config,
-            secret: None,
-            interval_secs: minutes * 60,
-            now: unix_now(),
-        })
-        .await?;
-    audit_in(
+    create_polled_source(
         &state,
         &w,
-        "source_created",
-        &format!(
-            "{} ({} #{}: {})",
-            source.name,
-            form.kind,
-            source.id,
-            form.search.trim()
-        ),
+        &form.kind,
+        name.as_str(),
+        &config,
+        minutes,
+        form.search.trim(),
     )
-    .await?;
-    Ok(redirect(&format!(
-        "/w/{}/listening/sources?done=feed_created",
-        w.workspace.slug
-    )))
+    .await
 }
 
 #[derive(Deserialize)]
