@@ -321,15 +321,8 @@ impl AlertStore for SqlStore {
             .bind(now)
             .execute(&self.pool)
             .await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            event_cols!(),
-            " FROM alert_events WHERE ack_token_hash = $1"
-        ))
-        .bind(ack_token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(event).transpose()
+        // The alert as it now stands: acknowledged by this call, or earlier by someone else.
+        self.alert_by_token(ack_token_hash).await
     }
 
     async fn acknowledge_alert_in(
