@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use jardinier_i18n::{Lang, Tr};
-use jardinier_query::{Document, Prepared, Query, parse};
+use jardinier_query::{Query, parse};
 use jardinier_store::{AlertRule, NewAlertEvent, NewDelivery, NewItem, NewMail, Store, StoreError};
 use rand::Rng;
 use serde::Deserialize;
@@ -616,19 +616,14 @@ fn excerpt(text: &str) -> String {
 }
 
 fn matches_item(query: &Query, item: &NewItem) -> bool {
-    let author = [item.author_name.as_deref(), item.author_handle.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    query.matches(&Prepared::new(&Document {
-        title: item.title.as_deref().unwrap_or(""),
-        text: &item.body,
-        author: &author,
-        site: item.site.as_deref().unwrap_or(""),
-        lang: item.lang.as_deref().unwrap_or("unknown"),
-        source: &item.source_kind,
-    }))
+    query.matches(&crate::item_document(
+        item.title.as_deref(),
+        &item.body,
+        &crate::author_of(item.author_name.as_deref(), item.author_handle.as_deref()),
+        item.site.as_deref(),
+        item.lang.as_deref(),
+        &item.source_kind,
+    ))
 }
 
 /// Sends pending webhook and push deliveries; retries with backoff, gives up on refusals.

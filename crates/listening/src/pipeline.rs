@@ -19,6 +19,35 @@ pub struct Enrichment {
     pub sentiment: Option<(String, f64)>,
 }
 
+/// The matcher's view of an item. One definition, so that a query checked in the editor, an
+/// alert rule's watched words and ingest-time matching all see the same document.
+pub fn item_document(
+    title: Option<&str>,
+    text: &str,
+    author: &str,
+    site: Option<&str>,
+    lang: Option<&str>,
+    source: &str,
+) -> Prepared {
+    Prepared::new(&Document {
+        title: title.unwrap_or(""),
+        text,
+        author,
+        site: site.unwrap_or(""),
+        lang: lang.unwrap_or("unknown"),
+        source,
+    })
+}
+
+/// An item's author as matched and hashed: the name and the handle.
+pub fn author_of(name: Option<&str>, handle: Option<&str>) -> String {
+    [name, handle]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Language and sentiment analysis, injected so the pipeline is tested with known answers and
 /// the binary wires in the real analysis crate.
 pub type Analyzer = fn(&str) -> Enrichment;
@@ -119,23 +148,19 @@ impl Ingestor {
                     Enrichment::default()
                 }
             };
-        let author = [
+        let author = author_of(
             incoming.author_name.as_deref(),
             incoming.author_handle.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+        );
         let query_ids = match self.matcher(source.workspace_id) {
-            Some(matcher) => matcher.matches(&Prepared::new(&Document {
-                title: incoming.title.as_deref().unwrap_or(""),
-                text: &incoming.text,
-                author: &author,
-                site: site.as_deref().unwrap_or(""),
-                lang: enrichment.lang.as_deref().unwrap_or("unknown"),
-                source: &source.kind,
-            })),
+            Some(matcher) => matcher.matches(&item_document(
+                incoming.title.as_deref(),
+                &incoming.text,
+                &author,
+                site.as_deref(),
+                enrichment.lang.as_deref(),
+                &source.kind,
+            )),
             None => Vec::new(),
         };
         let terms = archive_terms(

@@ -6,7 +6,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use jardinier_domain::{FieldError, Permission, ValidationErrors};
 use jardinier_i18n::Tr;
-use jardinier_query::{Document, ErrorKind, ParseError, Prepared, parse};
+use jardinier_query::{ErrorKind, ParseError, parse};
 use jardinier_store::{
     ItemFilter, ListeningQuery, NewListeningQuery, NewSource, Source, StoreError, StoredItem,
 };
@@ -614,19 +614,17 @@ pub async fn check_query(
     let matching: Vec<&StoredItem> = recent
         .iter()
         .filter(|item| {
-            let author = [item.author_name.as_deref(), item.author_handle.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            query.matches(&Prepared::new(&Document {
-                title: item.title.as_deref().unwrap_or(""),
-                text: &item.body,
-                author: &author,
-                site: item.site.as_deref().unwrap_or(""),
-                lang: item.lang.as_deref().unwrap_or("unknown"),
-                source: &item.source_kind,
-            }))
+            query.matches(&jardinier_listening::item_document(
+                item.title.as_deref(),
+                &item.body,
+                &jardinier_listening::author_of(
+                    item.author_name.as_deref(),
+                    item.author_handle.as_deref(),
+                ),
+                item.site.as_deref(),
+                item.lang.as_deref(),
+                &item.source_kind,
+            ))
         })
         .collect();
     let preview: Vec<serde_json::Value> = matching
