@@ -974,8 +974,4 @@ impl SqlStore {
             )),
         }
     }
-
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
 }

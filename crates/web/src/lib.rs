@@ -131,11 +131,6 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn bind(addr: &str, state: SharedState) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(addr).await?;
-        Ok(Application::from_listener(listener, state))
-    }
-
     pub fn from_listener(listener: TcpListener, state: SharedState) -> Application {
         Application {
             listener,
