@@ -30,8 +30,20 @@ enum Value {
 }
 
 /// A statement built from fixed fragments and numbered placeholders; every value is bound.
-async fn run(tx: &mut Tx, sql: String, values: Vec<Value>) -> Result<Vec<sqlx::any::AnyRow>> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+///
+/// Not kept as a prepared statement: its text varies with the batch anyway, and sqlx 0.9's
+/// `Any` driver sends a NULL `f64` as a NULL `f32` (`any/arguments.rs` swaps Real and Double),
+/// so a statement first prepared with no sentiment score would keep `float4` for that parameter
+/// and refuse the next real score on the same PostgreSQL connection.
+/// (`cache` is false on PostgreSQL for that reason; SQLite's parameters are untyped, and caching
+/// keeps about 15% of its ingestion speed.)
+async fn run(
+    tx: &mut Tx,
+    cache: bool,
+    sql: String,
+    values: Vec<Value>,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(cache);
     for value in values {
         query = match value {
             Value::Int(v) => query.bind(v),
@@ -83,6 +95,7 @@ impl State {
 
 async fn lookup_pairs(
     tx: &mut Tx,
+    cache: bool,
     sql_head: &str,
     scope: i64,
     values: &[String],
@@ -92,7 +105,7 @@ async fn lookup_pairs(
         let sql = format!("{sql_head} ({}) ORDER BY id", list(2, chunk.len()));
         let mut binds = vec![Value::Int(scope)];
         binds.extend(chunk.iter().cloned().map(Value::Text));
-        for row in run(tx, sql, binds).await? {
+        for row in run(tx, cache, sql, binds).await? {
             found.push((row.try_get("id")?, row.try_get("v")?));
         }
     }
@@ -100,7 +113,12 @@ async fn lookup_pairs(
 }
 
 /// Writes the pending rows; records their ids.
-async fn flush(tx: &mut Tx, items: &[(NewItem, Vec<i64>)], state: &mut State) -> Result<()> {
+async fn flush(
+    tx: &mut Tx,
+    cache: bool,
+    items: &[(NewItem, Vec<i64>)],
+    state: &mut State,
+) -> Result<()> {
     let pending = std::mem::take(&mut state.pending);
     for chunk in pending.chunks(ROWS_PER_INSERT) {
         let mut rows = Vec::new();
@@ -146,7 +164,7 @@ async fn flush(tx: &mut Tx, items: &[(NewItem, Vec<i64>)], state: &mut State) ->
              ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, source_id, external_id",
             rows.join(", ")
         );
-        let returned = run(tx, sql, binds).await?;
+        let returned = run(tx, cache, sql, binds).await?;
         let mut ids: HashMap<(i64, String), i64> = HashMap::new();
         for row in returned {
             ids.insert(
@@ -208,6 +226,7 @@ type BatchKeys = (HashSet<String>, HashSet<String>, [HashSet<i64>; 4]);
 
 pub(crate) async fn insert_batch(
     tx: &mut Tx,
+    cache: bool,
     items: &[(NewItem, Vec<i64>)],
 ) -> Result<Vec<InsertOutcome>> {
     let mut state = State {
@@ -243,6 +262,7 @@ pub(crate) async fn insert_batch(
     for (source, ids) in &by_source {
         let found = lookup_pairs(
             tx,
+            cache,
             "SELECT id, external_id AS v FROM items WHERE source_id = $1 AND external_id IN",
             *source,
             ids,
@@ -256,11 +276,11 @@ pub(crate) async fn insert_batch(
     }
     for (workspace, (urls, hashes, bands)) in &by_workspace {
         let urls: Vec<String> = urls.iter().cloned().collect();
-        for (id, url) in lookup_pairs(tx, "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN", *workspace, &urls).await? {
+        for (id, url) in lookup_pairs(tx, cache, "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN", *workspace, &urls).await? {
             state.urls.entry((*workspace, url)).or_insert(Ref::Stored(id));
         }
         let hashes: Vec<String> = hashes.iter().cloned().collect();
-        for (id, hash) in lookup_pairs(tx, "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN", *workspace, &hashes).await? {
+        for (id, hash) in lookup_pairs(tx, cache, "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN", *workspace, &hashes).await? {
             state.hashes.entry((*workspace, hash)).or_insert(Ref::Stored(id));
         }
         // Near-duplicate candidates, band by band (each on its partial index), bounded.
@@ -275,7 +295,7 @@ pub(crate) async fn insert_batch(
                 );
                 let mut binds = vec![Value::Int(*workspace)];
                 binds.extend(chunk.iter().copied().map(Value::Int));
-                for row in run(tx, sql, binds).await? {
+                for row in run(tx, cache, sql, binds).await? {
                     let id: i64 = row.try_get("id")?;
                     if seen.insert(id) {
                         list_for.push((Ref::Stored(id), row.try_get::<i64, _>("simhash")? as u64));
@@ -306,7 +326,7 @@ pub(crate) async fn insert_batch(
                 })
         };
         if depends_on_pending(&state) {
-            flush(tx, items, &mut state).await?;
+            flush(tx, cache, items, &mut state).await?;
         }
         if let Some(id) = state.received.get(&key).and_then(|r| state.resolve(*r)) {
             state.outcomes[index] = Some(InsertOutcome::AlreadyReceived { id });
@@ -346,7 +366,7 @@ pub(crate) async fn insert_batch(
             }
         }
     }
-    flush(tx, items, &mut state).await?;
+    flush(tx, cache, items, &mut state).await?;
 
     for (id, count) in &state.bumps {
         sqlx::query("UPDATE items SET seen_count = seen_count + $2 WHERE id = $1")
@@ -377,6 +397,7 @@ pub(crate) async fn insert_batch(
         );
         run(
             tx,
+            cache,
             sql,
             chunk
                 .iter()
@@ -412,6 +433,7 @@ pub(crate) async fn insert_batch(
         );
         run(
             tx,
+            cache,
             sql,
             chunk
                 .iter()

@@ -293,7 +293,12 @@ impl ListeningStore for SqlStore {
             crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Backend::Postgres => self.pool.begin().await?,
         };
-        let outcomes = crate::sql_batch::insert_batch(&mut tx, items).await?;
+        let outcomes = crate::sql_batch::insert_batch(
+            &mut tx,
+            self.backend() == crate::Backend::Sqlite,
+            items,
+        )
+        .await?;
         let mut inserted_per_source: std::collections::HashMap<i64, i64> =
             std::collections::HashMap::new();
         for ((item, _), outcome) in items.iter().zip(&outcomes) {

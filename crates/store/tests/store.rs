@@ -1128,3 +1128,76 @@ async fn listening_story_on_postgres() {
     };
     listening_story(&open(&db).await).await;
 }
+
+/// Regression: sqlx 0.9's Any driver binds a NULL f64 as a NULL f32. A cached insert first
+/// prepared with no sentiment score then refused real scores on the same PostgreSQL connection
+/// ("incorrect binary data format in bind parameter 14"), now and then, depending on which
+/// pooled connection a batch got.
+async fn scores_after_a_missing_score(store: &dyn Store) {
+    let owner = store
+        .create_user(
+            &NewUser {
+                email: "o@b.example",
+                display_name: "O",
+                password_hash: "h",
+                lang: None,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "b",
+                name: "B",
+                timezone: "UTC",
+            },
+            owner.id,
+            1,
+        )
+        .await
+        .unwrap();
+    let source = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "H",
+            config: "{}",
+            secret: None,
+            interval_secs: 0,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    for i in 0..40 {
+        let mut it = item(
+            ws.id,
+            source.id,
+            &format!("s{i}"),
+            None,
+            &format!("message {i}"),
+            None,
+        );
+        it.sentiment_score = (i % 2 == 1).then_some(0.5);
+        let outcome = store.insert_item(&it, &[]).await.unwrap();
+        assert!(
+            matches!(outcome, InsertOutcome::Inserted { .. }),
+            "{i}: {outcome:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn scores_after_a_missing_score_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    scores_after_a_missing_score(&open(&db).await).await;
+}
+
+#[tokio::test]
+async fn scores_after_a_missing_score_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    scores_after_a_missing_score(&open(&db).await).await;
+}
