@@ -5,6 +5,7 @@
 //! a failing or slow source never holds up the others.
 
 pub mod feed;
+pub mod imap;
 mod poller;
 pub mod social;
 
@@ -21,6 +22,8 @@ pub enum FetchError {
     Http { host: String, status: u16 },
     #[error("the response is larger than {limit_mb} MB and was not read")]
     TooLarge { limit_mb: usize },
+    #[error("{0}")]
+    Refused(String),
     #[error("this is not a feed we can read (RSS, Atom or JSON Feed): {0}")]
     NotAFeed(String),
 }

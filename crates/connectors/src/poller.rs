@@ -35,11 +35,14 @@ impl Default for PollerConfig {
 }
 
 /// The source kinds this poller fetches (webhooks and imports are pushed to Jardinier).
-pub const POLLED_KINDS: &[&str] = &["feed", "mastodon", "bluesky", "hackernews"];
+pub const POLLED_KINDS: &[&str] = &["feed", "mastodon", "bluesky", "hackernews", "imap"];
 
 fn source_host(source: &Source) -> String {
     match source.kind.as_str() {
         "feed" => FeedConfig::parse(&source.config)
+            .map(|c| c.host())
+            .unwrap_or_default(),
+        "imap" => crate::imap::ImapConfig::parse(&source.config)
             .map(|c| c.host())
             .unwrap_or_default(),
         _ => crate::social::SocialConfig::parse(&source.config)
@@ -123,6 +126,7 @@ impl Poller {
                 }
                 *entry = (Instant::now(), true);
             }
+            let timeout = self.config.timeout;
             let (store, ingestor, client, hosts, slots) = (
                 self.store.clone(),
                 self.ingestor.clone(),
@@ -132,7 +136,7 @@ impl Poller {
             );
             started.push(tokio::spawn(async move {
                 let _slot = slots.acquire_owned().await;
-                fetch_source(store.as_ref(), &ingestor, &client, &source).await;
+                fetch_source(store.as_ref(), &ingestor, &client, timeout, &source).await;
                 if let Some(entry) = hosts.lock().expect("hosts lock").get_mut(&host) {
                     *entry = (Instant::now(), false);
                 }
@@ -143,7 +147,14 @@ impl Poller {
 
     /// Fetches one source now, whatever its schedule ("fetch now" in the UI, and tests).
     pub async fn fetch_now(&self, source: &Source) {
-        fetch_source(self.store.as_ref(), &self.ingestor, &self.client, source).await;
+        fetch_source(
+            self.store.as_ref(),
+            &self.ingestor,
+            &self.client,
+            self.config.timeout,
+            source,
+        )
+        .await;
     }
 
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
@@ -166,6 +177,7 @@ async fn fetch_source(
     store: &dyn Store,
     ingestor: &Ingestor,
     client: &reqwest::Client,
+    timeout: Duration,
     source: &Source,
 ) {
     let result: Result<(i64, Option<String>, Option<String>), FetchError> = async {
@@ -189,6 +201,13 @@ async fn fetch_source(
                         last_modified,
                     } => (items, etag, last_modified),
                 }
+            }
+            "imap" => {
+                let config = crate::imap::ImapConfig::parse(&source.config)?;
+                let password = source.secret.as_deref().unwrap_or_default();
+                let fetched =
+                    crate::imap::fetch(&config, password, source.etag.as_deref(), timeout).await?;
+                (fetched.items, fetched.cursor, None)
             }
             kind => {
                 let config = crate::social::SocialConfig::parse(&source.config)?;

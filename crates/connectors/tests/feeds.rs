@@ -14,6 +14,9 @@ use jardinier_listening::{Enrichment, Ingestor};
 use jardinier_store::testing::TestDatabase;
 use jardinier_store::*;
 
+mod common;
+use common::setup;
+
 const RSS: &[u8] = include_bytes!("fixtures/blog.rss.xml");
 const ATOM: &[u8] = include_bytes!("fixtures/forum.atom.xml");
 const JSON_FEED: &[u8] = include_bytes!("fixtures/notes.feed.json");
@@ -138,37 +141,6 @@ fn analysis(_: &str) -> Enrichment {
         lang: Some("fr".into()),
         sentiment: Some(("neutral".into(), 0.0)),
     }
-}
-
-async fn setup(backend_url: &str) -> (Arc<dyn Store>, i64) {
-    let store = connect(backend_url).await.unwrap();
-    store.migrate().await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let owner = store
-        .create_user(
-            &NewUser {
-                email: "o@b.example",
-                display_name: "O",
-                password_hash: "h",
-                lang: None,
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    let ws = store
-        .create_workspace(
-            &NewWorkspace {
-                slug: "b",
-                name: "B",
-                timezone: "UTC",
-            },
-            owner.id,
-            1,
-        )
-        .await
-        .unwrap();
-    (store, ws.id)
 }
 
 async fn feed_source(store: &Arc<dyn Store>, ws: i64, name: &str, url: &str) -> Source {

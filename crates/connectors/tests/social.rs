@@ -14,6 +14,9 @@ use jardinier_store::testing::TestDatabase;
 use jardinier_store::*;
 use serde_json::{Value, json};
 
+mod common;
+use common::setup;
+
 type Seen = Arc<Mutex<Vec<(String, HashMap<String, String>)>>>;
 
 fn mastodon_statuses() -> Value {
@@ -113,33 +116,7 @@ fn analysis(_: &str) -> Enrichment {
 async fn social_sources_fetch_with_cursors() {
     let (base, seen) = server().await;
     let db = TestDatabase::sqlite();
-    let store = connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let owner = store
-        .create_user(
-            &NewUser {
-                email: "o@b.example",
-                display_name: "O",
-                password_hash: "h",
-                lang: None,
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    let ws = store
-        .create_workspace(
-            &NewWorkspace {
-                slug: "b",
-                name: "B",
-                timezone: "UTC",
-            },
-            owner.id,
-            1,
-        )
-        .await
-        .unwrap();
+    let (store, ws) = setup(&db.url).await;
     let poller = Poller::new(
         store.clone(),
         Arc::new(Ingestor::new(store.clone(), analysis)),
@@ -157,7 +134,7 @@ async fn social_sources_fetch_with_cursors() {
         let config = json!({"base": base, "search": search}).to_string();
         let source = store
             .create_source(&NewSource {
-                workspace_id: ws.id,
+                workspace_id: ws,
                 kind,
                 name: kind,
                 config: &config,
@@ -207,7 +184,7 @@ async fn social_sources_fetch_with_cursors() {
 
     let items = store
         .items(&ItemFilter {
-            workspace_id: ws.id,
+            workspace_id: ws,
             include_duplicates: true,
             limit: 20,
             ..Default::default()
@@ -270,7 +247,7 @@ async fn social_sources_fetch_with_cursors() {
     // A wrong configuration is stated on the source.
     let broken = store
         .create_source(&NewSource {
-            workspace_id: ws.id,
+            workspace_id: ws,
             kind: "mastodon",
             name: "x",
             config: "{\"base\": \"mastodon.example\", \"search\": \"x\"}",

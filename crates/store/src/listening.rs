@@ -138,6 +138,8 @@ pub struct StoredItem {
     pub duplicate_of: Option<i64>,
     pub seen_count: i64,
     pub enrichment_error: Option<String>,
+    /// The sender's id of the item this one answers (reply chains, e-mail threads).
+    pub parent_external_id: Option<String>,
     pub query_ids: Vec<i64>,
 }
 

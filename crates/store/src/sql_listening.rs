@@ -20,7 +20,7 @@ macro_rules! item_cols {
     () => {
         "i.id, i.source_id, i.source_kind, i.external_id, i.url, i.site, i.author_name, i.author_handle, \
          i.author_reach, i.title, i.body, i.lang, i.sentiment, i.sentiment_score, i.sentiment_corrected, \
-         i.published_at, i.received_at, i.duplicate_of, i.seen_count, i.enrichment_error"
+         i.published_at, i.received_at, i.duplicate_of, i.seen_count, i.enrichment_error, i.parent_external_id"
     };
 }
 
@@ -83,6 +83,7 @@ fn item_row(row: &AnyRow) -> Result<StoredItem> {
         duplicate_of: row.try_get("duplicate_of")?,
         seen_count: row.try_get("seen_count")?,
         enrichment_error: row.try_get("enrichment_error")?,
+        parent_external_id: row.try_get("parent_external_id")?,
         query_ids: Vec::new(),
     })
 }

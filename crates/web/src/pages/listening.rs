@@ -896,6 +896,110 @@ pub async fn create_social_source(
 }
 
 #[derive(Deserialize)]
+pub struct ImapForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    port: String,
+    #[serde(default)]
+    security: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    mailbox: String,
+    #[serde(default)]
+    minutes: String,
+}
+
+/// Adds an IMAP mailbox (the brand's contact address…). The password goes to the source's
+/// secret, which is never shown again.
+pub async fn create_imap_source(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<ImapForm>,
+) -> Result<Response, WebError> {
+    use jardinier_connectors::imap::ImapConfig;
+    w.require(Permission::ManageListening)?;
+    let mut errors = ValidationErrors::default();
+    let name = errors.check(jardinier_domain::DisplayName::parse(
+        "imap_name",
+        &form.name,
+    ));
+    let host = form.host.trim();
+    if host.is_empty() || host.contains(['/', ' ', ':']) {
+        errors.push(FieldError::new("imap_host", "error.host_invalid"));
+    }
+    let port = match form.port.trim().parse::<u16>() {
+        Ok(p) if p > 0 => p,
+        _ => {
+            errors.push(FieldError::new("imap_port", "error.number_out_of_range"));
+            0
+        }
+    };
+    if !matches!(form.security.as_str(), "tls" | "starttls" | "none") {
+        errors.push(FieldError::new("imap_security", "error.kind_invalid"));
+    }
+    if form.username.trim().is_empty() {
+        errors.push(FieldError::new("imap_username", "error.required"));
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError::new("imap_password", "error.required"));
+    }
+    let mailbox = match form.mailbox.trim() {
+        "" => "INBOX",
+        m => m,
+    };
+    let config = serde_json::json!({
+        "host": host,
+        "port": port,
+        "security": form.security,
+        "username": form.username.trim(),
+        "mailbox": mailbox,
+    })
+    .to_string();
+    let minutes = polling_minutes(&mut errors, "imap_minutes", &form.minutes);
+    let (Some(name), Some(minutes), true, Ok(_)) =
+        (name, minutes, errors.is_empty(), ImapConfig::parse(&config))
+    else {
+        let mut template = sources_template(&state, &w).await?;
+        template.feed_errors = errors;
+        return render_invalid(template);
+    };
+    let source = state
+        .store
+        .create_source(&NewSource {
+            workspace_id: w.workspace.id,
+            kind: "imap",
+            name: name.as_str(),
+            config: &config,
+            secret: Some(&form.password),
+            interval_secs: minutes * 60,
+            now: unix_now(),
+        })
+        .await?;
+    audit_in(
+        &state,
+        &w,
+        "source_created",
+        &format!(
+            "{} (imap #{}: {}@{host})",
+            source.name,
+            source.id,
+            form.username.trim()
+        ),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/listening/sources?done=feed_created",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
 pub struct EnableForm {
     #[serde(default)]
     enabled: String,

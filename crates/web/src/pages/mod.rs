@@ -115,6 +115,10 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/listening/sources/social",
             post(listening::create_social_source),
         )
+        .route(
+            "/w/{slug}/listening/sources/imap",
+            post(listening::create_imap_source),
+        )
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
         .route(
             "/w/{slug}/settings/oncall",

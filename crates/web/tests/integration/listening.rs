@@ -222,6 +222,56 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
         "{\"base\":\"https://public.api.bsky.app\",\"search\":\"brulerie du canal\"}"
     );
 
+    // An IMAP mailbox: the password is kept as the secret and shown nowhere.
+    let imap_form = |host: &'static str, password: &'static str| {
+        [
+            ("name", "Contact"),
+            ("host", host),
+            ("port", "993"),
+            ("security", "tls"),
+            ("username", "contact@brand.example"),
+            ("password", password),
+            ("mailbox", ""),
+            ("minutes", "5"),
+        ]
+    };
+    let response = app
+        .post(
+            "/w/brand/listening/sources/imap",
+            &imap_form("imaps://mail.brand.example", ""),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Enter a server name only") && page.contains("This field is required."),
+        "{page}"
+    );
+    let response = app
+        .post(
+            "/w/brand/listening/sources/imap",
+            &imap_form("mail.brand.example", "p4ss-du-contact"),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let imap = app
+        .store
+        .sources(ws.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.kind == "imap")
+        .unwrap();
+    assert_eq!(
+        (imap.config.as_str(), imap.secret.as_deref()),
+        (
+            "{\"host\":\"mail.brand.example\",\"mailbox\":\"INBOX\",\"port\":993,\"security\":\"tls\",\"username\":\"contact@brand.example\"}",
+            Some("p4ss-du-contact")
+        )
+    );
+    let sources_page = app.text("/w/brand/listening/sources").await.1;
+    assert!(sources_page.contains("Contact") && !sources_page.contains("p4ss-du-contact"));
+
     // The stream shows what arrived, with its analysis; filters narrow it.
     let stream = app.text("/w/brand/listening").await.1;
     assert_eq!(stream.matches("data-testid=\"mention\"").count(), 2);
