@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use axum::{Json, Router};
 use jardinier_domain::{InvitationRequest, Permission, Role, Section, ValidationErrors};
 use jardinier_i18n::{Lang, Tr};
@@ -19,6 +19,7 @@ use jardinier_store::{ApiPrincipal, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api_listening as listening;
 use crate::error::ErrorKind;
 use crate::pages::settings_api::{InviteError, create_invitation};
 use crate::{SharedState, auth, unix_now};
@@ -109,6 +110,60 @@ pub const ROUTES: &[ApiRoute] = &[
         response: (200, Some("AuditList")),
         handler: || get(audit_log),
     },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/sources",
+        summary: "Listening sources with their state: status, last fetch, last error in words, item count.",
+        permission: Some(Some(Permission::ViewListening)),
+        request: None,
+        response: (200, Some("SourceList")),
+        handler: || get(listening::list_sources),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/sources",
+        summary: "Add a source. `config` by kind: feed {url}; mastodon {base, search: hashtag}; bluesky and hackernews {search} (base optional); imap {host, port, security: tls|starttls|none, username, mailbox} with `password`; webhook {} (the answer carries its signing `secret`, shown once).",
+        permission: Some(Some(Permission::ManageListening)),
+        request: Some("NewSource"),
+        response: (201, Some("Source")),
+        handler: || post(listening::create_source),
+    },
+    ApiRoute {
+        method: "patch",
+        path: "/workspace/sources/{id}",
+        summary: "Pause (`{\"enabled\": false}`) or resume a source.",
+        permission: Some(Some(Permission::ManageListening)),
+        request: Some("SourceChange"),
+        response: (200, Some("Source")),
+        handler: || patch(listening::update_source),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/queries",
+        summary: "Saved searches.",
+        permission: Some(Some(Permission::ViewListening)),
+        request: None,
+        response: (200, Some("QueryList")),
+        handler: || get(listening::list_queries),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/queries",
+        summary: "Save a search. An invalid query is refused with its message and `position`.",
+        permission: Some(Some(Permission::ManageListening)),
+        request: Some("NewQuery"),
+        response: (201, Some("Query")),
+        handler: || post(listening::create_query),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/mentions",
+        summary: "Mentions, newest first. Filters: query (saved search id), q (archive words), sentiment, lang, from and to (YYYY-MM-DD), author; before (next_before of the previous page), limit (at most 200).",
+        permission: Some(Some(Permission::ViewListening)),
+        request: None,
+        response: (200, Some("MentionList")),
+        handler: || get(listening::list_mentions),
+    },
 ];
 
 pub fn routes() -> Router<SharedState> {
@@ -123,6 +178,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     fields: Vec<(&'static str, &'static str)>,
+    /// Where in a query the parse error is (0-based character index).
+    pub(crate) position: Option<usize>,
 }
 
 impl ApiError {
@@ -132,6 +189,18 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            position: None,
+        }
+    }
+
+    /// One invalid field, with a message that says what is wrong in it.
+    pub(crate) fn invalid(field: &'static str, code: &'static str, message: String) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message,
+            fields: vec![(field, code)],
+            position: None,
         }
     }
 
@@ -156,12 +225,13 @@ impl ApiError {
         ApiError::new(kind.status(), code, message)
     }
 
-    fn validation(errors: ValidationErrors) -> ApiError {
+    pub(crate) fn validation(errors: ValidationErrors) -> ApiError {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "validation_failed",
             message: "Some fields are invalid; see `fields`.".into(),
             fields: errors.0.iter().map(|e| (e.field, e.message)).collect(),
+            position: None,
         }
     }
 }
@@ -196,7 +266,11 @@ impl IntoResponse for ApiError {
             .iter()
             .map(|(field, code)| json!({"field": field, "code": code.trim_start_matches("error."), "message": en.t(code)}))
             .collect();
-        let body = json!({"error": {"code": self.code, "message": self.message, "fields": fields}});
+        let mut body =
+            json!({"error": {"code": self.code, "message": self.message, "fields": fields}});
+        if let Some(position) = self.position {
+            body["error"]["position"] = json!(position);
+        }
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -212,7 +286,7 @@ impl IntoResponse for ApiError {
 pub struct Caller(pub ApiPrincipal);
 
 impl Caller {
-    fn require(&self, permission: Permission) -> Result<(), ApiError> {
+    pub(crate) fn require(&self, permission: Permission) -> Result<(), ApiError> {
         if self.0.role.can(permission) {
             Ok(())
         } else {
@@ -421,7 +495,7 @@ fn schemas() -> Value {
     let roles =
         json!({"type": "string", "enum": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()});
     let list = |item: &str| json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}}}});
-    json!({
+    let mut all = json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
             "code": string, "message": string,
             "fields": {"type": "array", "items": {"type": "object", "properties": {"field": string, "code": string, "message": string}}}}}}},
@@ -437,7 +511,11 @@ fn schemas() -> Value {
         "NewInvitation": {"type": "object", "required": ["email", "role"], "properties": {"email": string, "role": roles, "lang": {"type": "string", "enum": ["fr", "en"]}}},
         "AuditEntry": {"type": "object", "properties": {"id": int, "at": int, "actor": {"type": ["string", "null"]}, "action": string, "detail": string}},
         "AuditList": list("AuditEntry"),
-    })
+    });
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), listening::schemas()) {
+        all.extend(more);
+    }
+    all
 }
 
 /// The OpenAPI 3.1 document, built from [`ROUTES`].

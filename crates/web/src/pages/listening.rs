@@ -167,7 +167,7 @@ pub struct StreamQuery {
 }
 
 /// The filter a stream or export request asks for, in the workspace's time zone.
-fn item_filter(
+pub(crate) fn item_filter(
     q: &StreamQuery,
     queries: &[ListeningQuery],
     workspace_id: i64,
@@ -282,6 +282,31 @@ pub async fn stream(
     })
 }
 
+/// One mention as the JSON export and the API give it.
+pub(crate) fn mention_json(i: &StoredItem, queries: &[ListeningQuery]) -> serde_json::Value {
+    let name = |id: &i64| {
+        queries
+            .iter()
+            .find(|x| x.id == *id)
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    };
+    let time = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    serde_json::json!({
+        "id": i.id, "published_at": time(i.published_at), "received_at": time(i.received_at),
+        "source": i.source_kind, "source_id": i.source_id, "site": i.site, "url": i.url,
+        "author": i.author_name, "handle": i.author_handle, "reach": i.author_reach, "lang": i.lang,
+        "sentiment": i.sentiment, "score": i.sentiment_score, "sentiment_corrected": i.sentiment_corrected,
+        "searches": i.query_ids.iter().map(name).collect::<Vec<_>>(), "title": i.title, "text": i.body,
+        "duplicate_of": i.duplicate_of, "seen_count": i.seen_count, "parent_id": i.parent_external_id,
+        "enrichment_error": i.enrichment_error,
+    })
+}
+
 /// At most this many mentions per export.
 const EXPORT_LIMIT: i64 = 50_000;
 
@@ -369,17 +394,8 @@ pub async fn export(
             "text/csv; charset=utf-8",
         )
     } else {
-        let rows: Vec<serde_json::Value> = items
-            .iter()
-            .map(|i| {
-                serde_json::json!({
-                    "id": i.id, "published_at": time(i.published_at), "source": i.source_kind, "site": i.site, "url": i.url,
-                    "author": i.author_name, "handle": i.author_handle, "reach": i.author_reach, "lang": i.lang,
-                    "sentiment": i.sentiment, "score": i.sentiment_score,
-                    "searches": i.query_ids.iter().map(name).collect::<Vec<_>>(), "title": i.title, "text": i.body,
-                })
-            })
-            .collect();
+        let rows: Vec<serde_json::Value> =
+            items.iter().map(|i| mention_json(i, &queries)).collect();
         (
             serde_json::to_vec_pretty(&rows).map_err(|e| WebError::Internal(e.into()))?,
             "application/json",

@@ -6,7 +6,7 @@ mod account;
 mod alerts;
 mod auth;
 mod dashboard;
-mod listening;
+pub(crate) mod listening;
 mod oncall;
 mod settings;
 mod workspace;

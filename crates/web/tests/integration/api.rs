@@ -10,7 +10,8 @@ use crate::helpers::*;
 both_backends!(
     tokens_authenticate_until_revoked,
     api_writes_validate_and_respect_roles,
-    the_openapi_document_lists_every_route
+    the_openapi_document_lists_every_route,
+    listening_through_the_api
 );
 
 async fn tokens_authenticate_until_revoked(backend: Backend) {
@@ -239,8 +240,14 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "GET /api/v1/workspace",
             "GET /api/v1/workspace/audit",
             "GET /api/v1/workspace/invitations",
+            "GET /api/v1/workspace/mentions",
+            "GET /api/v1/workspace/queries",
+            "GET /api/v1/workspace/sources",
             "GET /api/v1/workspace/team",
+            "PATCH /api/v1/workspace/sources/{id}",
             "POST /api/v1/workspace/invitations",
+            "POST /api/v1/workspace/queries",
+            "POST /api/v1/workspace/sources",
         ]
     );
     // Every schema reference resolves.
@@ -269,4 +276,253 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             );
         }
     }
+}
+
+async fn listening_through_the_api(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.member(&ws, "tom@brand.example", Role::Analyst).await;
+    app.login("camille@brand.example").await;
+    let token = app.api_token(&app.client, "brand").await;
+    let call = |method: reqwest::Method, path: &str, body: Option<Value>, token: &str| {
+        let mut request = app
+            .client
+            .request(method, app.url(&format!("/api/v1/workspace/{path}")))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    use reqwest::Method;
+    use serde_json::json;
+
+    // Settings are checked by the connector that will read them, with its words.
+    let (status, body) = call(
+        Method::POST,
+        "sources",
+        Some(json!({"kind": "feed", "name": "Blog", "config": {"url": "blog.example/feed"}})),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "config");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("config: "),
+        "{body}"
+    );
+    let imap = json!({"kind": "imap", "name": "Contact", "config": {"host": "mail.brand.example", "port": 993, "security": "tls", "username": "contact"}});
+    let (status, body) = call(Method::POST, "sources", Some(imap.clone()), &token).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"][0]["field"], "password");
+    let mut with_password = imap.clone();
+    with_password["password"] = json!("p4ss-du-contact");
+    let (status, body) = call(Method::POST, "sources", Some(with_password), &token).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["config"]["mailbox"], "INBOX");
+    assert!(body.get("secret").is_none() && !body.to_string().contains("p4ss"));
+    let (status, body) = call(
+        Method::POST,
+        "sources",
+        Some(json!({"kind": "bluesky", "name": "Bsky", "config": {"search": "brulerie"}, "interval_minutes": 10})),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (
+            body["config"]["base"].as_str(),
+            body["interval_minutes"].as_i64()
+        ),
+        (Some("https://public.api.bsky.app"), Some(10))
+    );
+
+    // A webhook source: its address and, once, its secret; then a mention sent to it.
+    let (status, hook) = call(
+        Method::POST,
+        "sources",
+        Some(json!({"kind": "webhook", "name": "Zapier"})),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let hook_id = hook["id"].as_i64().unwrap();
+    let secret = hook["secret"].as_str().unwrap();
+    assert!(
+        hook["config"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/hooks/{hook_id}"))
+    );
+
+    // Saved searches: an invalid query says where and what.
+    let (status, body) = call(
+        Method::POST,
+        "queries",
+        Some(json!({"name": "Marque", "query": "brulerie AND (canal"})),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"][0]["field"], "query");
+    assert_eq!(body["error"]["position"], 13, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("column 14"),
+        "{body}"
+    );
+    let (status, query) = call(
+        Method::POST,
+        "queries",
+        Some(json!({"name": "Marque", "query": "brulerie NEAR/3 canal", "kind": "brand"})),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{query}");
+    let (_, queries) = call(Method::GET, "queries", None, &token).await;
+    assert_eq!(queries["items"][0]["query"], "brulerie NEAR/3 canal");
+
+    let payload = json!({"items": [
+        {"id": "m1", "text": "La Brûlerie du Canal torréfie un café exceptionnel, j'adore !", "author": {"name": "Léa", "handle": "@lea", "reach": 900}},
+        {"id": "m2", "text": "Rien à voir avec le sujet."}
+    ]})
+    .to_string();
+    let response = app
+        .client
+        .post(app.url(&format!("/hooks/{hook_id}")))
+        .header("content-type", "application/json")
+        .header(
+            "x-jardinier-signature",
+            jardinier_listening::sign(secret, payload.as_bytes()),
+        )
+        .body(payload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+
+    let (status, mentions) = call(Method::GET, "mentions?limit=1", None, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mentions["items"].as_array().unwrap().len(), 1);
+    let next = mentions["next_before"].as_i64().expect("a next page");
+    let (_, older) = call(
+        Method::GET,
+        &format!("mentions?limit=1&before={next}"),
+        None,
+        &token,
+    )
+    .await;
+    assert_eq!(older["items"].as_array().unwrap().len(), 1);
+    assert_ne!(older["items"][0]["id"], mentions["items"][0]["id"]);
+    let (_, matching) = call(
+        Method::GET,
+        &format!("mentions?query={}", query["id"]),
+        None,
+        &token,
+    )
+    .await;
+    let items = matching["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{matching}");
+    assert_eq!(
+        (
+            items[0]["author"].as_str(),
+            items[0]["lang"].as_str(),
+            items[0]["sentiment"].as_str()
+        ),
+        (Some("Léa"), Some("fr"), Some("positive"))
+    );
+    assert_eq!(items[0]["searches"][0], "Marque");
+    let (_, searched) = call(Method::GET, "mentions?q=exceptionnels", None, &token).await;
+    assert_eq!(
+        searched["items"].as_array().unwrap().len(),
+        1,
+        "stemmed archive search"
+    );
+
+    // Pausing; the list shows the state and never a secret.
+    let (status, paused) = call(
+        Method::PATCH,
+        &format!("sources/{hook_id}"),
+        Some(json!({"enabled": false})),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (status, paused["enabled"].as_bool()),
+        (StatusCode::OK, Some(false))
+    );
+    let (_, sources) = call(Method::GET, "sources", None, &token).await;
+    let text = sources.to_string();
+    assert_eq!(sources["items"].as_array().unwrap().len(), 3);
+    assert!(!text.contains(secret) && !text.contains("p4ss"), "{text}");
+    let hook_row = sources["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == hook_id)
+        .unwrap();
+    assert_eq!(hook_row["item_count"], 2);
+
+    // An analyst reads, but changes nothing; another workspace's source is not found.
+    let tom = new_client();
+    app.login_with(&tom, "tom@brand.example", PASSWORD).await;
+    let tom_token = app.api_token(&tom, "brand").await;
+    assert_eq!(
+        call(Method::GET, "sources", None, &tom_token).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = call(
+        Method::POST,
+        "queries",
+        Some(json!({"name": "X", "query": "x"})),
+        &tom_token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let other_owner = app.user("zoe@other.example", "Zoé").await;
+    let other = app.workspace("other", &other_owner).await;
+    let foreign = app
+        .store
+        .create_source(&jardinier_store::NewSource {
+            workspace_id: other.id,
+            kind: "webhook",
+            name: "Theirs",
+            config: "{}",
+            secret: Some("s"),
+            interval_secs: 0,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let (status, _) = call(
+        Method::PATCH,
+        &format!("sources/{}", foreign.id),
+        Some(json!({"enabled": false})),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        app.store
+            .source_by_id(foreign.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled
+    );
 }
