@@ -8,6 +8,7 @@ pub mod feed;
 pub mod imap;
 mod poller;
 pub mod social;
+pub mod streaming;
 
 pub use poller::{Poller, PollerConfig, next_fetch_after_failure};
 

@@ -12,18 +12,22 @@
 //! Cursors live in the source's `etag` column, and move only after the items are committed.
 
 use jardinier_listening::IncomingItem;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::FetchError;
 
 /// What a social source is set up to follow.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SocialConfig {
     /// Mastodon instance, Bluesky AppView or search API base URL.
     pub base: String,
     /// Hashtag (Mastodon) or search terms (Bluesky, Hacker News).
     pub search: String,
+    /// Mastodon: also hold a streaming connection, so statuses arrive within a second; the
+    /// polling goes on and fills whatever a broken stream missed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
 }
 
 pub const BLUESKY_APPVIEW: &str = "https://public.api.bsky.app";
@@ -170,31 +174,43 @@ pub async fn fetch_mastodon(
         .max_by_key(|id| (id.len(), id.clone()));
     let items = statuses
         .into_iter()
-        .map(|s| IncomingItem {
-            external_id: s.uri.clone(),
-            url: s.url.or(Some(s.uri)),
-            author_name: Some(if s.account.display_name.is_empty() {
-                s.account.acct.clone()
-            } else {
-                s.account.display_name
-            }),
-            author_handle: Some(format!("@{}", s.account.acct)),
-            author_reach: s.account.followers_count,
-            title: (!s.spoiler_text.is_empty()).then_some(s.spoiler_text),
-            text: text_of(&s.content),
-            published_at: s
-                .created_at
-                .parse::<jiff::Timestamp>()
-                .ok()
-                .map(|t| t.as_second()),
-            parent_external_id: s.in_reply_to_id,
-        })
+        .map(status_item)
         .filter(|i| !i.text.is_empty())
         .collect();
     Ok(SocialFetch {
         items,
         cursor: newest.or(cursor.map(str::to_owned)),
     })
+}
+
+/// One Mastodon status (REST or streaming `update` payload) as an item.
+fn status_item(s: MastodonStatus) -> IncomingItem {
+    IncomingItem {
+        external_id: s.uri.clone(),
+        url: s.url.or(Some(s.uri)),
+        author_name: Some(if s.account.display_name.is_empty() {
+            s.account.acct.clone()
+        } else {
+            s.account.display_name
+        }),
+        author_handle: Some(format!("@{}", s.account.acct)),
+        author_reach: s.account.followers_count,
+        title: (!s.spoiler_text.is_empty()).then_some(s.spoiler_text),
+        text: text_of(&s.content),
+        published_at: s
+            .created_at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_second()),
+        parent_external_id: s.in_reply_to_id,
+    }
+}
+
+/// The item of a streaming `update` event's payload (a Status entity as JSON); `None` when the
+/// payload is not a status or has no text.
+pub fn mastodon_update(payload: &str) -> Option<IncomingItem> {
+    let status: MastodonStatus = serde_json::from_str(payload).ok()?;
+    Some(status_item(status)).filter(|i| !i.text.is_empty())
 }
 
 #[derive(Deserialize)]

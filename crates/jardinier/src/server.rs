@@ -134,6 +134,9 @@ pub async fn serve_bound(
     let poller =
         jardinier_connectors::Poller::new(store.clone(), ingestor.clone(), Default::default());
     let poller_task = tokio::spawn(poller.run(shutdown_rx.clone()));
+    let streams =
+        jardinier_connectors::streaming::MastodonStreams::new(store.clone(), ingestor.clone());
+    let streams_task = tokio::spawn(streams.run(shutdown_rx.clone()));
     let alert_worker = ingestor.alerts.as_ref().map(|engine| {
         let sender = jardinier_listening::alerts::AlertSender::new(store.clone());
         tokio::spawn(sender.run(Duration::from_secs(5), engine.wake.clone(), shutdown_rx))
@@ -147,6 +150,7 @@ pub async fn serve_bound(
     let _ = shutdown_tx.send(true);
     let _ = worker.await;
     let _ = poller_task.await;
+    let _ = streams_task.await;
     if let Some(alert_worker) = alert_worker {
         let _ = alert_worker.await;
     }

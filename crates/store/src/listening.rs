@@ -211,6 +211,16 @@ pub trait ListeningStore: Send + Sync {
     /// By id alone: for webhooks, which authenticate with the source's own key.
     async fn source_by_id(&self, id: i64) -> Result<Option<Source>>;
     async fn due_sources(&self, now: i64, limit: i64) -> Result<Vec<Source>>;
+    /// Every enabled source of a kind, across workspaces (for connectors that hold streams).
+    async fn enabled_sources_of_kind(&self, kind: &str) -> Result<Vec<Source>>;
+    /// A stream's state on its source: connected (`Ok`) or why not, leaving the polling
+    /// schedule as it is.
+    async fn record_stream_state(
+        &self,
+        source_id: i64,
+        now: i64,
+        state: std::result::Result<(), &str>,
+    ) -> Result<()>;
     async fn record_fetch(&self, source_id: i64, outcome: &FetchOutcome<'_>) -> Result<()>;
     async fn set_source_enabled(
         &self,

@@ -210,6 +210,45 @@ impl ListeningStore for SqlStore {
         rows.iter().map(source_row).collect()
     }
 
+    async fn enabled_sources_of_kind(&self, kind: &str) -> Result<Vec<Source>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            source_cols!(),
+            " FROM sources WHERE kind = $1 AND enabled = 1 ORDER BY id"
+        ))
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    async fn record_stream_state(
+        &self,
+        source_id: i64,
+        now: i64,
+        state: std::result::Result<(), &str>,
+    ) -> Result<()> {
+        match state {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE sources SET status = 'ok', last_success_at = $2, last_error = NULL WHERE id = $1",
+                )
+                .bind(source_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+            }
+            Err(message) => {
+                sqlx::query("UPDATE sources SET status = 'error', last_error = $2 WHERE id = $1")
+                    .bind(source_id)
+                    .bind(message)
+                    .execute(&self.pool)
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
     async fn source_by_id(&self, id: i64) -> Result<Option<Source>> {
         let row = sqlx::query(concat!(
             "SELECT ",

@@ -122,7 +122,7 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
         method: "post",
         path: "/workspace/sources",
-        summary: "Add a source. `config` by kind: feed {url}; mastodon {base, search: hashtag}; bluesky and hackernews {search} (base optional); imap {host, port, security: tls|starttls|none, username, mailbox} with `password`; webhook {} (the answer carries its signing `secret`, shown once).",
+        summary: "Add a source. `config` by kind: feed {url}; mastodon {base, search: hashtag, stream: true for live statuses} with an optional `token`; bluesky and hackernews {search} (base optional); imap {host, port, security: tls|starttls|none, username, mailbox} with `password`; webhook {} (the answer carries its signing `secret`, shown once).",
         permission: Some(Some(Permission::ManageListening)),
         request: Some("NewSource"),
         response: (201, Some("Source")),

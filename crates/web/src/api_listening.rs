@@ -71,6 +71,9 @@ pub struct NewSourceBody {
     /// IMAP only: the mailbox password (kept as the source's secret, never returned).
     #[serde(default)]
     password: Option<String>,
+    /// Mastodon only: an access token, for instances that require one to stream.
+    #[serde(default)]
+    token: Option<String>,
     #[serde(default = "fifteen")]
     interval_minutes: i64,
 }
@@ -146,6 +149,7 @@ pub async fn create_source(
     let webhook_secret = (!polled).then(auth::random_token);
     let secret = match body.kind.as_str() {
         "imap" => body.password.clone(),
+        "mastodon" => body.token.clone().filter(|t| !t.trim().is_empty()),
         _ => webhook_secret.clone(),
     };
     let p = &caller.0;
@@ -354,7 +358,7 @@ pub fn schemas() -> Value {
             "last_error": nullable_string, "failures": int, "next_fetch_at": int, "item_count": int, "created_at": int, "secret": string}},
         "SourceList": list("Source"),
         "NewSource": {"type": "object", "required": ["kind", "name"], "properties": {"kind": {"type": "string", "enum": SOURCE_KINDS},
-            "name": string, "config": {"type": "object"}, "password": string, "interval_minutes": {"type": "integer", "minimum": 5, "maximum": 1440}}},
+            "name": string, "config": {"type": "object"}, "password": string, "token": string, "interval_minutes": {"type": "integer", "minimum": 5, "maximum": 1440}}},
         "SourceChange": {"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
         "Query": {"type": "object", "properties": {"id": int, "name": string, "query": string, "kind": string, "created_at": int, "updated_at": int}},
         "QueryList": list("Query"),

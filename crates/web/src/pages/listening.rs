@@ -782,29 +782,15 @@ fn polling_minutes(errors: &mut ValidationErrors, field: &'static str, raw: &str
 async fn create_polled_source(
     state: &SharedState,
     w: &InWorkspace,
-    kind: &str,
-    name: &str,
-    config: &str,
-    minutes: i64,
+    new: NewSource<'_>,
     what: &str,
 ) -> Result<Response, WebError> {
-    let source = state
-        .store
-        .create_source(&NewSource {
-            workspace_id: w.workspace.id,
-            kind,
-            name,
-            config,
-            secret: None,
-            interval_secs: minutes * 60,
-            now: unix_now(),
-        })
-        .await?;
+    let source = state.store.create_source(&new).await?;
     audit_in(
         state,
         w,
         "source_created",
-        &format!("{} ({kind} #{}: {what})", source.name, source.id),
+        &format!("{} ({} #{}: {what})", source.name, new.kind, source.id),
     )
     .await?;
     Ok(redirect(&format!(
@@ -849,7 +835,16 @@ pub async fn create_feed_source(
         template.feed_minutes = form.minutes;
         return render_invalid(template);
     };
-    create_polled_source(&state, &w, "feed", name.as_str(), &config, minutes, url).await
+    let new = NewSource {
+        workspace_id: w.workspace.id,
+        kind: "feed",
+        name: name.as_str(),
+        config: &config,
+        secret: None,
+        interval_secs: minutes * 60,
+        now: unix_now(),
+    };
+    create_polled_source(&state, &w, new, url).await
 }
 
 #[derive(Deserialize)]
@@ -864,6 +859,12 @@ pub struct SocialForm {
     search: String,
     #[serde(default)]
     minutes: String,
+    /// Mastodon: hold a streaming connection too ("on" when ticked).
+    #[serde(default)]
+    stream: String,
+    /// Mastodon: an access token, for instances that require one to stream.
+    #[serde(default)]
+    token: String,
 }
 
 /// Adds a Mastodon hashtag, a Bluesky search or a Hacker News search.
@@ -887,7 +888,13 @@ pub async fn create_social_source(
         ("hackernews", "") => HN_SEARCH.to_owned(),
         (_, base) => base.to_owned(),
     };
-    let config = serde_json::json!({"base": base, "search": form.search.trim()}).to_string();
+    let stream = form.kind == "mastodon" && form.stream == "on";
+    let mut config = serde_json::json!({"base": base, "search": form.search.trim()});
+    if stream {
+        config["stream"] = serde_json::json!(true);
+    }
+    let config = config.to_string();
+    let token = form.token.trim();
     if form.search.trim().is_empty() {
         errors.push(FieldError::new("social_search", "error.required"));
     } else if SocialConfig::parse(&config).is_err() {
@@ -899,16 +906,16 @@ pub async fn create_social_source(
         template.feed_errors = errors;
         return render_invalid(template);
     };
-    create_polled_source(
-        &state,
-        &w,
-        &form.kind,
-        name.as_str(),
-        &config,
-        minutes,
-        form.search.trim(),
-    )
-    .await
+    let new = NewSource {
+        workspace_id: w.workspace.id,
+        kind: &form.kind,
+        name: name.as_str(),
+        config: &config,
+        secret: (form.kind == "mastodon" && !token.is_empty()).then_some(token),
+        interval_secs: minutes * 60,
+        now: unix_now(),
+    };
+    create_polled_source(&state, &w, new, form.search.trim()).await
 }
 
 #[derive(Deserialize)]
@@ -985,34 +992,17 @@ pub async fn create_imap_source(
         template.feed_errors = errors;
         return render_invalid(template);
     };
-    let source = state
-        .store
-        .create_source(&NewSource {
-            workspace_id: w.workspace.id,
-            kind: "imap",
-            name: name.as_str(),
-            config: &config,
-            secret: Some(&form.password),
-            interval_secs: minutes * 60,
-            now: unix_now(),
-        })
-        .await?;
-    audit_in(
-        &state,
-        &w,
-        "source_created",
-        &format!(
-            "{} (imap #{}: {}@{host})",
-            source.name,
-            source.id,
-            form.username.trim()
-        ),
-    )
-    .await?;
-    Ok(redirect(&format!(
-        "/w/{}/listening/sources?done=feed_created",
-        w.workspace.slug
-    )))
+    let new = NewSource {
+        workspace_id: w.workspace.id,
+        kind: "imap",
+        name: name.as_str(),
+        config: &config,
+        secret: Some(&form.password),
+        interval_secs: minutes * 60,
+        now: unix_now(),
+    };
+    let what = format!("{}@{host}", form.username.trim());
+    create_polled_source(&state, &w, new, &what).await
 }
 
 #[derive(Deserialize)]

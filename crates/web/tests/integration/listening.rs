@@ -222,6 +222,37 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
         "{\"base\":\"https://public.api.bsky.app\",\"search\":\"brulerie du canal\"}"
     );
 
+    let response = app
+        .post(
+            "/w/brand/listening/sources/social",
+            &[
+                ("kind", "mastodon"),
+                ("name", "Masto live"),
+                ("search", "#brulerie"),
+                ("base", "https://mastodon.example"),
+                ("minutes", "15"),
+                ("stream", "on"),
+                ("token", "tok-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let live = app
+        .store
+        .sources(ws.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "Masto live")
+        .unwrap();
+    assert_eq!(
+        (live.config.as_str(), live.secret.as_deref()),
+        (
+            "{\"base\":\"https://mastodon.example\",\"search\":\"#brulerie\",\"stream\":true}",
+            Some("tok-secret")
+        )
+    );
+
     // An IMAP mailbox: the password is kept as the secret and shown nowhere.
     let imap_form = |host: &'static str, password: &'static str| {
         [
