@@ -69,6 +69,24 @@ fn text_of(html: &str) -> String {
         .join(" ")
 }
 
+/// Mastodon links every hashtag and mention to its page; the text keeps `#tag` and `@name` and
+/// drops the ` (https://…)` that HTML-to-text adds after them. Other links stay as they are.
+pub fn without_tag_links(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    for word in words {
+        let is_target = word.starts_with("(http") && word.ends_with(')');
+        let after_tag = kept
+            .last()
+            .is_some_and(|w| w.len() > 1 && (w.starts_with('#') || w.starts_with('@')));
+        if is_target && after_tag {
+            continue;
+        }
+        kept.push(word);
+    }
+    kept.join(" ")
+}
+
 async fn get_json(
     client: &reqwest::Client,
     host: &str,
@@ -196,7 +214,7 @@ fn status_item(s: MastodonStatus) -> IncomingItem {
         author_handle: Some(format!("@{}", s.account.acct)),
         author_reach: s.account.followers_count,
         title: (!s.spoiler_text.is_empty()).then_some(s.spoiler_text),
-        text: text_of(&s.content),
+        text: without_tag_links(&text_of(&s.content)),
         published_at: s
             .created_at
             .parse::<jiff::Timestamp>()

@@ -210,11 +210,10 @@ async fn social_sources_fetch_with_cursors() {
             Some("https://mastodon.example/@lea/113500000000000002")
         )
     );
-    // HTML is turned into text; link targets stay in parentheses (FIXME: drop them for hashtag
-    // and mention links, which Mastodon adds to every status).
+    // HTML is turned into text, without the link targets Mastodon puts on every hashtag.
     assert_eq!(
         lea.body,
-        "Le cold brew de la #BrulerieDuCanal (https://mastodon.example/tags/brulerieducanal) est parfait 😍"
+        "Le cold brew de la #BrulerieDuCanal est parfait 😍"
     );
     assert_eq!(
         find("https://other.example/users/sam/statuses/9")
@@ -266,4 +265,24 @@ async fn social_sources_fetch_with_cursors() {
         .last_error
         .unwrap();
     assert!(error.contains("not an http(s) address"), "{error}");
+}
+
+#[test]
+fn tag_and_mention_link_targets_are_dropped_and_others_kept() {
+    use jardinier_connectors::social::without_tag_links;
+    let cases = [
+        (
+            "@lea (https://m.example/@lea) merci #Café (https://m.example/tags/cafe) !",
+            "@lea merci #Café !",
+        ),
+        (
+            "Lire l'article (https://blog.example/a) ici",
+            "Lire l'article (https://blog.example/a) ici",
+        ),
+        ("https://blog.example/a", "https://blog.example/a"),
+        ("# (https://x.example)", "# (https://x.example)"),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(without_tag_links(text), expected, "{text}");
+    }
 }
