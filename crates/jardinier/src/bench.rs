@@ -435,6 +435,8 @@ pub mod ingest {
         for worker in workers {
             worker.await?;
         }
+        // The pipeline ends with the alert evaluation of the last batch.
+        ingestor.settle_alerts().await;
         let seconds = started.elapsed().as_secs_f64();
 
         // Wait (bounded) for the alerts to reach the receiver, then pair them with arrivals.

@@ -147,6 +147,8 @@ pub async fn serve_bound(
     app.serve(shutdown_signal())
         .await
         .context("the HTTP server stopped")?;
+    // Alerts of the last stored batches are evaluated before the workers stop.
+    ingestor.settle_alerts().await;
     let _ = shutdown_tx.send(true);
     let _ = worker.await;
     let _ = poller_task.await;

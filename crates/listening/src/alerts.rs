@@ -476,10 +476,8 @@ impl AlertEngine {
     async fn query_name(&self, workspace_id: i64, query_id: i64) -> Result<String, StoreError> {
         Ok(self
             .store
-            .listening_queries(workspace_id)
+            .listening_query(workspace_id, query_id)
             .await?
-            .into_iter()
-            .find(|q| q.id == query_id)
             .map(|q| q.name)
             .unwrap_or_else(|| format!("#{query_id}")))
     }

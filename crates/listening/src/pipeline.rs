@@ -74,6 +74,47 @@ pub struct Ingestor {
     pub alerts: Option<Arc<crate::alerts::AlertEngine>>,
     /// One matcher per workspace, rebuilt when its queries change.
     matchers: RwLock<HashMap<i64, Arc<QuerySet<i64>>>>,
+    /// The alert evaluator's queue, started with the first batch that matched a query.
+    alert_queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<AlertJob>>,
+}
+
+enum AlertJob {
+    /// Stored items (id, item, matched queries) and the time they were received.
+    Evaluate(Vec<(i64, NewItem, Vec<i64>)>, i64),
+    /// Answered once everything queued before it is evaluated.
+    Settle(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Batches waiting for alert evaluation before ingestion waits for them.
+const ALERT_QUEUE: usize = 2;
+
+fn spawn_alert_evaluator(
+    engine: Arc<crate::alerts::AlertEngine>,
+) -> tokio::sync::mpsc::Sender<AlertJob> {
+    let (send, mut receive) = tokio::sync::mpsc::channel::<AlertJob>(ALERT_QUEUE);
+    tokio::spawn(async move {
+        while let Some(job) = receive.recv().await {
+            match job {
+                AlertJob::Evaluate(stored, now) => {
+                    let arrived: Vec<crate::alerts::Arrived> = stored
+                        .iter()
+                        .map(|(id, item, q)| crate::alerts::Arrived {
+                            id: *id,
+                            item,
+                            query_ids: q,
+                        })
+                        .collect();
+                    if let Err(error) = engine.evaluate(&arrived, now).await {
+                        tracing::error!(%error, "alert evaluation failed");
+                    }
+                }
+                AlertJob::Settle(done) => {
+                    let _ = done.send(());
+                }
+            }
+        }
+    });
+    send
 }
 
 impl Ingestor {
@@ -83,6 +124,7 @@ impl Ingestor {
             analyzer,
             alerts: None,
             matchers: RwLock::new(HashMap::new()),
+            alert_queue: std::sync::OnceLock::new(),
         }
     }
 
@@ -107,6 +149,17 @@ impl Ingestor {
             .collect();
         *self.matchers.write().expect("matcher lock") = built;
         Ok(())
+    }
+
+    /// Waits until every batch ingested so far has had its alerts evaluated (tests, the demo,
+    /// and a clean shutdown).
+    pub async fn settle_alerts(&self) {
+        if let Some(queue) = self.alert_queue.get() {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            if queue.send(AlertJob::Settle(done)).await.is_ok() {
+                let _ = wait.await;
+            }
+        }
     }
 
     fn matcher(&self, workspace_id: i64) -> Option<Arc<QuerySet<i64>>> {
@@ -228,19 +281,17 @@ impl Ingestor {
                 InsertOutcome::ExactDuplicate { .. } => report.duplicates += 1,
             }
         }
-        // Alerts look at what is committed. Failing to evaluate them does not undo the
-        // acknowledgement of stored items: it is logged, and the next batch evaluates again.
+        // Alerts look at what is committed, on their own task: the caller is answered as soon as
+        // the items are stored, and a slow evaluation never holds up ingestion. The queue is
+        // bounded, so alerts that cannot keep up slow ingestion down rather than fall behind
+        // without limit. Failing to evaluate does not undo the acknowledgement of stored items:
+        // it is logged, and the next batch evaluates again.
         if let (Some(engine), false) = (&self.alerts, stored.is_empty()) {
-            let arrived: Vec<crate::alerts::Arrived> = stored
-                .iter()
-                .map(|(id, item, q)| crate::alerts::Arrived {
-                    id: *id,
-                    item,
-                    query_ids: q,
-                })
-                .collect();
-            if let Err(error) = engine.evaluate(&arrived, now).await {
-                tracing::error!(%error, "alert evaluation failed");
+            let queue = self
+                .alert_queue
+                .get_or_init(|| spawn_alert_evaluator(engine.clone()));
+            if queue.send(AlertJob::Evaluate(stored, now)).await.is_err() {
+                tracing::error!("the alert evaluator stopped; alerts of this batch are lost");
             }
         }
         Ok(report)

@@ -144,6 +144,7 @@ async fn story(store: Arc<dyn Store>) {
         })
         .collect();
     ingestor.ingest(&source, calm, now - 600).await.unwrap();
+    ingestor.settle_alerts().await;
     assert!(
         store.alerts(ws.id, 10).await.unwrap().is_empty(),
         "calm raises nothing"
@@ -158,6 +159,7 @@ async fn story(store: Arc<dyn Store>) {
             200,
         );
         ingestor.ingest(&source, vec![item], now).await.unwrap();
+        ingestor.settle_alerts().await;
     }
     let alerts = store.alerts(ws.id, 10).await.unwrap();
     assert_eq!(alerts.len(), 1, "one burst, one alert: {alerts:?}");
@@ -249,6 +251,7 @@ async fn story(store: Arc<dyn Store>) {
             )
             .await
             .unwrap();
+        ingestor.settle_alerts().await;
     }
     ingestor
         .ingest(
@@ -258,6 +261,7 @@ async fn story(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    ingestor.settle_alerts().await;
     let alerts = store.alerts(ws.id, 10).await.unwrap();
     assert_eq!(alerts.len(), 3, "{alerts:?}");
     assert!(
@@ -394,6 +398,7 @@ async fn the_on_call_person_is_alerted_and_quiet_hours_defer_the_others() {
         )
         .await
         .unwrap();
+    ingestor.settle_alerts().await;
 
     assert_eq!(
         store.alerts(ws.id, 5).await.unwrap().len(),

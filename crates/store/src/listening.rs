@@ -193,6 +193,8 @@ pub fn simhash_bands(simhash: u64) -> [i64; 4] {
 pub trait ListeningStore: Send + Sync {
     async fn create_listening_query(&self, new: &NewListeningQuery<'_>) -> Result<ListeningQuery>;
     async fn listening_queries(&self, workspace_id: i64) -> Result<Vec<ListeningQuery>>;
+    /// One saved search of the workspace, archived or not.
+    async fn listening_query(&self, workspace_id: i64, id: i64) -> Result<Option<ListeningQuery>>;
     async fn update_listening_query(
         &self,
         workspace_id: i64,

@@ -173,7 +173,11 @@ impl AlertStore for SqlStore {
         deliveries: &[NewDelivery],
         mails: &[(NewMail<'_>, i64)],
     ) -> Result<AlertEvent> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = match self.backend {
+            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            crate::Backend::Postgres => self.pool.begin().await?,
+        };
         let row = sqlx::query(concat!(
             "INSERT INTO alert_events (workspace_id, rule_id, query_id, fired_at, updated_at, summary, item_count, first_item_id, ack_token_hash) \
              VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING ",
@@ -217,6 +221,7 @@ impl AlertStore for SqlStore {
     }
 
     async fn add_to_alert(&self, event_id: i64, items: i64, now: i64) -> Result<()> {
+        let _writing = self.writing().await;
         sqlx::query(
             "UPDATE alert_events SET item_count = item_count + $2, updated_at = $3 WHERE id = $1",
         )
@@ -373,6 +378,7 @@ impl AlertStore for SqlStore {
     }
 
     async fn delivery_done(&self, id: i64, now: i64) -> Result<()> {
+        let _writing = self.writing().await;
         sqlx::query("UPDATE alert_deliveries SET status = 'delivered', delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1")
             .bind(id)
             .bind(now)
@@ -387,6 +393,7 @@ impl AlertStore for SqlStore {
         error: &str,
         next_attempt_at: Option<i64>,
     ) -> Result<()> {
+        let _writing = self.writing().await;
         let (status, next) = match next_attempt_at {
             Some(at) => ("pending", at),
             None => ("failed", 0),

@@ -35,15 +35,15 @@ enum Value {
 /// `Any` driver sends a NULL `f64` as a NULL `f32` (`any/arguments.rs` swaps Real and Double),
 /// so a statement first prepared with no sentiment score would keep `float4` for that parameter
 /// and refuse the next real score on the same PostgreSQL connection.
-/// (`cache` is false on PostgreSQL for that reason; SQLite's parameters are untyped, and caching
-/// keeps about 15% of its ingestion speed.)
+/// (Statements are cached on SQLite only, whose parameters are untyped; caching keeps about 15%
+/// of its ingestion speed.)
 async fn run(
     tx: &mut Tx,
-    cache: bool,
+    sqlite: bool,
     sql: String,
     values: Vec<Value>,
 ) -> Result<Vec<sqlx::any::AnyRow>> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(cache);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(sqlite);
     for value in values {
         query = match value {
             Value::Int(v) => query.bind(v),
@@ -56,7 +56,14 @@ async fn run(
     Ok(query.fetch_all(&mut **tx).await?)
 }
 
-fn list(first: usize, n: usize) -> String {
+/// Placeholders `first` to `first + n - 1`. On SQLite, anonymous `?`: it numbers them in order
+/// just the same, while binding a numbered `$n` looks its name up in a list, which made
+/// multi-row statements quadratic (a tenth of the ingest time in perf). A statement must not
+/// mix the two styles: sqlx counts anonymous placeholders apart from numbered ones.
+fn list(sqlite: bool, first: usize, n: usize) -> String {
+    if sqlite {
+        return vec!["?"; n].join(", ");
+    }
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -77,9 +84,13 @@ struct State {
     /// (workspace, url) and (workspace, hash) → original.
     urls: HashMap<(i64, String), Ref>,
     hashes: HashMap<(i64, String), Ref>,
-    /// workspace → originals with a SimHash.
-    candidates: HashMap<i64, Vec<(Ref, u64)>>,
+    /// (workspace, band number, band value) → originals with a SimHash sharing that band. Two
+    /// hashes within 3 bits share at least one of their four bands, so these buckets hold
+    /// every candidate.
+    candidates: HashMap<(i64, usize, i64), Vec<(Ref, u64)>>,
     pending: Vec<(usize, Option<i64>)>,
+    /// Ids of the items written so far, by their index in the batch.
+    written: HashMap<usize, i64>,
     inserted: Vec<(usize, i64)>,
     bumps: HashMap<i64, i64>,
 }
@@ -88,24 +99,56 @@ impl State {
     fn resolve(&self, r: Ref) -> Option<i64> {
         match r {
             Ref::Stored(id) => Some(id),
-            Ref::Pending(_) => None,
+            Ref::Pending(index) => self.written.get(&index).copied(),
+        }
+    }
+
+    /// Decided in this batch but not written yet.
+    fn unwritten(&self, r: Option<&Ref>) -> bool {
+        matches!(r, Some(Ref::Pending(index)) if !self.written.contains_key(index))
+    }
+
+    /// Originals whose SimHash is within the near-duplicate distance of `hash`.
+    fn near(&self, workspace: i64, hash: u64) -> impl Iterator<Item = &Ref> {
+        simhash_bands(hash)
+            .into_iter()
+            .enumerate()
+            .filter_map(move |(band, value)| self.candidates.get(&(workspace, band, value)))
+            .flatten()
+            .filter(move |(_, s)| (s ^ hash).count_ones() <= NEAR_DUPLICATE_BITS)
+            .map(|(r, _)| r)
+    }
+
+    fn add_candidate(&mut self, workspace: i64, r: Ref, hash: u64) {
+        for (band, value) in simhash_bands(hash).into_iter().enumerate() {
+            self.candidates
+                .entry((workspace, band, value))
+                .or_default()
+                .push((r, hash));
         }
     }
 }
 
 async fn lookup_pairs(
     tx: &mut Tx,
-    cache: bool,
+    sqlite: bool,
     sql_head: &str,
     scope: i64,
     values: &[String],
 ) -> Result<Vec<(i64, String)>> {
     let mut found = Vec::new();
     for chunk in values.chunks(IN_CHUNK) {
-        let sql = format!("{sql_head} ({}) ORDER BY id", list(2, chunk.len()));
+        // SQLite numbers anonymous placeholders apart from named ones, so a statement uses
+        // one style only.
+        let head = if sqlite {
+            sql_head.replace("$1", "?")
+        } else {
+            sql_head.to_owned()
+        };
+        let sql = format!("{head} ({}) ORDER BY id", list(sqlite, 2, chunk.len()));
         let mut binds = vec![Value::Int(scope)];
         binds.extend(chunk.iter().cloned().map(Value::Text));
-        for row in run(tx, cache, sql, binds).await? {
+        for row in run(tx, sqlite, sql, binds).await? {
             found.push((row.try_get("id")?, row.try_get("v")?));
         }
     }
@@ -115,7 +158,7 @@ async fn lookup_pairs(
 /// Writes the pending rows; records their ids.
 async fn flush(
     tx: &mut Tx,
-    cache: bool,
+    sqlite: bool,
     items: &[(NewItem, Vec<i64>)],
     state: &mut State,
 ) -> Result<()> {
@@ -128,7 +171,7 @@ async fn flush(
             let simhash = item.simhash.unwrap_or(0);
             let bands = simhash_bands(simhash);
             let base = binds.len();
-            rows.push(format!("({}, 1)", list(base + 1, 25)));
+            rows.push(format!("({}, 1)", list(sqlite, base + 1, 25)));
             binds.extend([
                 Value::Int(item.workspace_id),
                 Value::Int(item.source_id),
@@ -164,7 +207,7 @@ async fn flush(
              ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, source_id, external_id",
             rows.join(", ")
         );
-        let returned = run(tx, cache, sql, binds).await?;
+        let returned = run(tx, sqlite, sql, binds).await?;
         let mut ids: HashMap<(i64, String), i64> = HashMap::new();
         for row in returned {
             ids.insert(
@@ -200,22 +243,7 @@ async fn flush(
                 InsertOutcome::ExactDuplicate { of } => of,
             };
             state.outcomes[*index] = Some(outcome);
-            let stored = Ref::Stored(id);
-            let pending = Ref::Pending(*index);
-            for map in [&mut state.received, &mut state.urls, &mut state.hashes] {
-                for value in map.values_mut() {
-                    if *value == pending {
-                        *value = stored;
-                    }
-                }
-            }
-            for list in state.candidates.values_mut() {
-                for (r, _) in list.iter_mut() {
-                    if *r == pending {
-                        *r = stored;
-                    }
-                }
-            }
+            state.written.insert(*index, id);
         }
     }
     Ok(())
@@ -226,7 +254,7 @@ type BatchKeys = (HashSet<String>, HashSet<String>, [HashSet<i64>; 4]);
 
 pub(crate) async fn insert_batch(
     tx: &mut Tx,
-    cache: bool,
+    sqlite: bool,
     items: &[(NewItem, Vec<i64>)],
 ) -> Result<Vec<InsertOutcome>> {
     let mut state = State {
@@ -236,6 +264,7 @@ pub(crate) async fn insert_batch(
         hashes: HashMap::new(),
         candidates: HashMap::new(),
         pending: Vec::new(),
+        written: HashMap::new(),
         inserted: Vec::new(),
         bumps: HashMap::new(),
     };
@@ -262,7 +291,7 @@ pub(crate) async fn insert_batch(
     for (source, ids) in &by_source {
         let found = lookup_pairs(
             tx,
-            cache,
+            sqlite,
             "SELECT id, external_id AS v FROM items WHERE source_id = $1 AND external_id IN",
             *source,
             ids,
@@ -276,29 +305,30 @@ pub(crate) async fn insert_batch(
     }
     for (workspace, (urls, hashes, bands)) in &by_workspace {
         let urls: Vec<String> = urls.iter().cloned().collect();
-        for (id, url) in lookup_pairs(tx, cache, "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN", *workspace, &urls).await? {
+        for (id, url) in lookup_pairs(tx, sqlite, "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN", *workspace, &urls).await? {
             state.urls.entry((*workspace, url)).or_insert(Ref::Stored(id));
         }
         let hashes: Vec<String> = hashes.iter().cloned().collect();
-        for (id, hash) in lookup_pairs(tx, cache, "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN", *workspace, &hashes).await? {
+        for (id, hash) in lookup_pairs(tx, sqlite, "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN", *workspace, &hashes).await? {
             state.hashes.entry((*workspace, hash)).or_insert(Ref::Stored(id));
         }
         // Near-duplicate candidates, band by band (each on its partial index), bounded.
         let mut seen = HashSet::new();
-        let list_for = state.candidates.entry(*workspace).or_default();
         for (band, values) in bands.iter().enumerate() {
             let values: Vec<i64> = values.iter().copied().collect();
             for chunk in values.chunks(IN_CHUNK) {
                 let sql = format!(
-                    "SELECT id, simhash FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND simhash <> 0 AND band{band} IN ({}) ORDER BY id DESC LIMIT 2000",
-                    list(2, chunk.len())
+                    "SELECT id, simhash FROM items WHERE workspace_id = {} AND duplicate_of IS NULL AND simhash <> 0 AND band{band} IN ({}) ORDER BY id DESC LIMIT 300",
+                    if sqlite { "?" } else { "$1" },
+                    list(sqlite, 2, chunk.len())
                 );
                 let mut binds = vec![Value::Int(*workspace)];
                 binds.extend(chunk.iter().copied().map(Value::Int));
-                for row in run(tx, cache, sql, binds).await? {
+                for row in run(tx, sqlite, sql, binds).await? {
                     let id: i64 = row.try_get("id")?;
                     if seen.insert(id) {
-                        list_for.push((Ref::Stored(id), row.try_get::<i64, _>("simhash")? as u64));
+                        let hash = row.try_get::<i64, _>("simhash")? as u64;
+                        state.add_candidate(*workspace, Ref::Stored(id), hash);
                     }
                 }
             }
@@ -312,21 +342,19 @@ pub(crate) async fn insert_batch(
         let hash_key = (item.workspace_id, item.content_hash.clone());
         // Anything this item depends on that is still pending gets written first.
         let depends_on_pending = |state: &State| {
-            let pending = |r: Option<&Ref>| matches!(r, Some(Ref::Pending(_)));
-            pending(state.received.get(&key))
-                || url_key.as_ref().is_some_and(|k| pending(state.urls.get(k)))
-                || pending(state.hashes.get(&hash_key))
+            state.unwritten(state.received.get(&key))
+                || url_key
+                    .as_ref()
+                    .is_some_and(|k| state.unwritten(state.urls.get(k)))
+                || state.unwritten(state.hashes.get(&hash_key))
                 || item.simhash.is_some_and(|h| {
-                    state.candidates.get(&item.workspace_id).is_some_and(|c| {
-                        c.iter().any(|(r, s)| {
-                            matches!(r, Ref::Pending(_))
-                                && (s ^ h).count_ones() <= NEAR_DUPLICATE_BITS
-                        })
-                    })
+                    state
+                        .near(item.workspace_id, h)
+                        .any(|r| state.unwritten(Some(r)))
                 })
         };
         if depends_on_pending(&state) {
-            flush(tx, cache, items, &mut state).await?;
+            flush(tx, sqlite, items, &mut state).await?;
         }
         if let Some(id) = state.received.get(&key).and_then(|r| state.resolve(*r)) {
             state.outcomes[index] = Some(InsertOutcome::AlreadyReceived { id });
@@ -343,12 +371,10 @@ pub(crate) async fn insert_batch(
             continue;
         }
         let near = item.simhash.and_then(|h| {
-            state.candidates.get(&item.workspace_id).and_then(|c| {
-                c.iter()
-                    .filter(|(_, s)| (s ^ h).count_ones() <= NEAR_DUPLICATE_BITS)
-                    .filter_map(|(r, _)| state.resolve(*r))
-                    .min()
-            })
+            state
+                .near(item.workspace_id, h)
+                .filter_map(|r| state.resolve(*r))
+                .min()
         });
         state.pending.push((index, near));
         state.received.insert(key, Ref::Pending(index));
@@ -358,15 +384,11 @@ pub(crate) async fn insert_batch(
             }
             state.hashes.entry(hash_key).or_insert(Ref::Pending(index));
             if let Some(h) = item.simhash {
-                state
-                    .candidates
-                    .entry(item.workspace_id)
-                    .or_default()
-                    .push((Ref::Pending(index), h));
+                state.add_candidate(item.workspace_id, Ref::Pending(index), h);
             }
         }
     }
-    flush(tx, cache, items, &mut state).await?;
+    flush(tx, sqlite, items, &mut state).await?;
 
     for (id, count) in &state.bumps {
         sqlx::query("UPDATE items SET seen_count = seen_count + $2 WHERE id = $1")
@@ -389,7 +411,7 @@ pub(crate) async fn insert_batch(
         .collect();
     for chunk in matches.chunks(200) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|k| format!("({})", list(k * 4 + 1, 4)))
+            .map(|k| format!("({})", list(sqlite, k * 4 + 1, 4)))
             .collect();
         let sql = format!(
             "INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) VALUES {} ON CONFLICT DO NOTHING",
@@ -397,7 +419,7 @@ pub(crate) async fn insert_batch(
         );
         run(
             tx,
-            cache,
+            sqlite,
             sql,
             chunk
                 .iter()
@@ -425,7 +447,7 @@ pub(crate) async fn insert_batch(
         .collect();
     for chunk in terms.chunks(500) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|k| format!("({})", list(k * 3 + 1, 3)))
+            .map(|k| format!("({})", list(sqlite, k * 3 + 1, 3)))
             .collect();
         let sql = format!(
             "INSERT INTO item_terms (workspace_id, term, item_id) VALUES {} ON CONFLICT DO NOTHING",
@@ -433,7 +455,7 @@ pub(crate) async fn insert_batch(
         );
         run(
             tx,
-            cache,
+            sqlite,
             sql,
             chunk
                 .iter()

@@ -125,6 +125,18 @@ impl ListeningStore for SqlStore {
         rows.iter().map(query_row).collect()
     }
 
+    async fn listening_query(&self, workspace_id: i64, id: i64) -> Result<Option<ListeningQuery>> {
+        let row = sqlx::query(
+            "SELECT id, workspace_id, name, query_text, kind, created_at, updated_at FROM listening_queries \
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(query_row).transpose()
+    }
+
     async fn update_listening_query(
         &self,
         workspace_id: i64,
@@ -329,6 +341,7 @@ impl ListeningStore for SqlStore {
         }
         // One transaction for the batch. On SQLite, BEGIN IMMEDIATE takes the write lock at once:
         // concurrent batches queue on it instead of failing to upgrade a read lock.
+        let _writing = self.writing().await;
         let mut tx = match self.backend() {
             crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Backend::Postgres => self.pool.begin().await?,

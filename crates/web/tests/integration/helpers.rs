@@ -48,6 +48,8 @@ static PASSWORD_HASH: LazyLock<String> =
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn Store>,
+    /// The pipeline, to wait for alert evaluation (`settle_alerts`).
+    pub ingestor: Arc<jardinier_listening::Ingestor>,
     pub client: reqwest::Client,
     _db: TestDatabase,
 }
@@ -91,7 +93,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         config,
         mail_wake: Default::default(),
         metrics: Default::default(),
-        ingestor,
+        ingestor: ingestor.clone(),
         dev_inbox: Default::default(),
     });
     let app = Application::from_listener(listener, state);
@@ -99,6 +101,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     Some(TestApp {
         base,
         store,
+        ingestor,
         client: new_client(),
         _db: db,
     })

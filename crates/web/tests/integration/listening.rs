@@ -581,6 +581,7 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
 
     let body = json!({"items": [{"id": "a", "text": "Clients malades après la brulerie ?!", "author": "Léa"}, {"id": "b", "text": "Encore des malades, brulerie", "author": "Sam"}]}).to_string();
     deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    app.ingestor.settle_alerts().await;
     let page = app.text("/w/brand/listening/alerts").await.1;
     assert_eq!(
         page.matches("data-testid=\"open-alert\"").count(),
