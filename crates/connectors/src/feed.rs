@@ -107,6 +107,7 @@ pub fn parse_feed(body: &[u8], feed_url: &str) -> Result<Vec<IncomingItem>, Fetc
             text,
             published_at: entry.published.or(entry.updated).map(|t| t.timestamp()),
             parent_external_id: None,
+            quoted_ref: None,
         });
     }
     Ok(items)

@@ -308,6 +308,7 @@ pub fn item_of(raw: &[u8], validity: u32, uid: u32, headers_only: bool) -> Optio
         text,
         published_at: message.date().map(|d| d.to_timestamp()),
         parent_external_id: parent,
+        quoted_ref: None,
     })
 }
 

@@ -165,6 +165,8 @@ struct MastodonStatus {
     spoiler_text: String,
     account: MastodonAccount,
     in_reply_to_id: Option<String>,
+    #[serde(default)]
+    quote: Option<serde_json::Value>,
 }
 
 pub async fn fetch_mastodon(
@@ -221,6 +223,13 @@ fn status_item(s: MastodonStatus) -> IncomingItem {
             .ok()
             .map(|t| t.as_second()),
         parent_external_id: s.in_reply_to_id,
+        // Mastodon 4.5 quotes: the quoted status, when the server shows it.
+        quoted_ref: s
+            .quote
+            .as_ref()
+            .and_then(|q| q.pointer("/quoted_status/uri"))
+            .and_then(|u| u.as_str())
+            .map(str::to_owned),
     }
 }
 
@@ -289,6 +298,13 @@ pub async fn fetch_bluesky(
                 .and_then(|t| t.as_str())
                 .and_then(|t| t.parse::<jiff::Timestamp>().ok())
                 .map(|t| t.as_second());
+            // A quote post embeds the quoted record (with or without media).
+            let quoted_ref = p
+                .record
+                .pointer("/embed/record/uri")
+                .or_else(|| p.record.pointer("/embed/record/record/uri"))
+                .and_then(|u| u.as_str())
+                .map(str::to_owned);
             let parent = p
                 .record
                 .pointer("/reply/parent/uri")
@@ -311,6 +327,7 @@ pub async fn fetch_bluesky(
                 text,
                 published_at: created,
                 parent_external_id: parent,
+                quoted_ref,
             }
         })
         .filter(|i| !i.text.is_empty())
@@ -381,6 +398,7 @@ pub async fn fetch_hackernews(
                 text,
                 published_at: Some(h.created_at_i),
                 parent_external_id: h.parent_id.map(|p| format!("hn:{p}")),
+                quoted_ref: None,
             }
         })
         .filter(|i| !i.text.is_empty())

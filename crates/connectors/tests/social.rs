@@ -30,6 +30,7 @@ fn mastodon_statuses() -> Value {
         {"id": "113500000000000001", "created_at": "2026-11-21T08:00:00.000Z", "in_reply_to_id": "113499999999999999", "sensitive": false, "spoiler_text": "Avis",
          "visibility": "public", "language": "fr", "uri": "https://other.example/users/sam/statuses/9", "url": null,
          "content": "<p>Commande toujours pas reçue… #BrulerieDuCanal</p>",
+         "quote": {"state": "accepted", "quoted_status": {"id": "77", "uri": "https://mastodon.example/users/lea/statuses/77", "content": "<p>…</p>"}},
          "account": {"id": "2", "username": "sam", "acct": "sam@other.example", "display_name": "", "followers_count": 40}}
     ])
 }
@@ -44,7 +45,8 @@ fn bluesky_posts() -> Value {
         {"uri": "at://did:plc:def456/app.bsky.feed.post/3lb2abc", "cid": "bafyrei2",
          "author": {"did": "did:plc:def456", "handle": "tom.bsky.social"},
          "record": {"$type": "app.bsky.feed.post", "text": "@emma.bsky.social agreed!", "createdAt": "2026-11-21T09:05:00.000Z",
-                    "reply": {"parent": {"uri": "at://did:plc:abc123/app.bsky.feed.post/3lb2xyz", "cid": "bafyrei1"}, "root": {"uri": "at://did:plc:abc123/app.bsky.feed.post/3lb2xyz", "cid": "bafyrei1"}}},
+                    "reply": {"parent": {"uri": "at://did:plc:abc123/app.bsky.feed.post/3lb2xyz", "cid": "bafyrei1"}, "root": {"uri": "at://did:plc:abc123/app.bsky.feed.post/3lb2xyz", "cid": "bafyrei1"}},
+                    "embed": {"$type": "app.bsky.embed.record", "record": {"uri": "at://did:plc:zzz/app.bsky.feed.post/3laaa", "cid": "bafyrei0"}}},
          "indexedAt": "2026-11-21T09:05:02.000Z"}
     ], "hitsTotal": 2})
 }
@@ -220,6 +222,19 @@ async fn social_sources_fetch_with_cursors() {
             .author_name
             .as_deref(),
         Some("sam@other.example")
+    );
+    // Quotes: Mastodon's quoted status, Bluesky's embedded record.
+    assert_eq!(
+        find("https://other.example/users/sam/statuses/9")
+            .quoted_ref
+            .as_deref(),
+        Some("https://mastodon.example/users/lea/statuses/77")
+    );
+    assert_eq!(
+        find("at://did:plc:def456/app.bsky.feed.post/3lb2abc")
+            .quoted_ref
+            .as_deref(),
+        Some("at://did:plc:zzz/app.bsky.feed.post/3laaa")
     );
     let emma = find("at://did:plc:abc123/app.bsky.feed.post/3lb2xyz");
     assert_eq!(

@@ -147,6 +147,7 @@ fn mention(rng: &mut Lcg, counter: u64, published_at: i64, burst: bool) -> Incom
         text,
         published_at: Some(published_at),
         parent_external_id: None,
+        quoted_ref: None,
     }
 }
 

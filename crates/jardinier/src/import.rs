@@ -81,6 +81,7 @@ fn item_from_csv(
         author_reach,
         published_at,
         parent_external_id: get("parent_id").map(str::to_owned),
+        quoted_ref: get("quote_of").map(str::to_owned),
     })
 }
 

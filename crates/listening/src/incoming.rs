@@ -7,7 +7,7 @@
 //! ```json
 //! {"id": "tw-1803", "text": "…", "url": "https://…", "title": "…",
 //!  "author": {"name": "Léa", "handle": "@lea", "reach": 1200},
-//!  "published_at": "2026-11-21T09:30:00Z", "parent_id": "tw-1790"}
+//!  "published_at": "2026-11-21T09:30:00Z", "parent_id": "tw-1790", "quote_of": "tw-1702"}
 //! ```
 //! `id` and `text` are required; `author` may also be a plain string; `published_at` may be
 //! RFC 3339 or UNIX seconds. Delivery is idempotent on `id`.
@@ -30,6 +30,9 @@ pub struct IncomingItem {
     /// UNIX seconds; the receipt time when the sender gives none.
     pub published_at: Option<i64>,
     pub parent_external_id: Option<String>,
+    /// The sender's id of the post this one quotes (Bluesky record embeds, Mastodon quotes,
+    /// `quote_of` in webhooks).
+    pub quoted_ref: Option<String>,
 }
 
 pub const MAX_TEXT_CHARS: usize = 100_000;
@@ -206,6 +209,7 @@ fn item_from(value: &Value, path: &str) -> Result<IncomingItem, ItemError> {
         text,
         published_at,
         parent_external_id: text_field(object, "parent_id", path, 500)?,
+        quoted_ref: text_field(object, "quote_of", path, 500)?,
     })
 }
 

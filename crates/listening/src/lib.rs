@@ -12,6 +12,7 @@ pub mod alerts;
 mod incoming;
 mod normalize;
 mod pipeline;
+pub mod quotes;
 
 pub use incoming::{
     IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,

@@ -76,6 +76,8 @@ pub struct Ingestor {
     matchers: RwLock<HashMap<i64, Arc<QuerySet<i64>>>>,
     /// The alert evaluator's queue, started with the first batch that matched a query.
     alert_queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<AlertJob>>,
+    /// Passages of recent originals, to find the mentions that quote them.
+    quotes: crate::quotes::QuoteIndex,
 }
 
 enum AlertJob {
@@ -125,6 +127,7 @@ impl Ingestor {
             alerts: None,
             matchers: RwLock::new(HashMap::new()),
             alert_queue: std::sync::OnceLock::new(),
+            quotes: Default::default(),
         }
     }
 
@@ -242,6 +245,8 @@ impl Ingestor {
             published_at: incoming.published_at.unwrap_or(now),
             received_at: now,
             parent_external_id: incoming.parent_external_id,
+            quoted_ref: incoming.quoted_ref,
+            quote_of: None,
             enrichment_error: (!problems.is_empty()).then(|| problems.join("; ")),
         };
         (item, query_ids)
@@ -256,19 +261,30 @@ impl Ingestor {
         now: i64,
     ) -> Result<IngestReport, StoreError> {
         let mut report = IngestReport::default();
-        let prepared: Vec<(NewItem, Vec<i64>)> = items
+        let mut prepared: Vec<(NewItem, Vec<i64>)> = items
             .into_iter()
             .map(|incoming| self.prepare(source, incoming, now))
             .collect();
+        // Quotes found by the passages they repeat (the sender's own reference wins).
+        let runs: Vec<Vec<u64>> = prepared
+            .iter()
+            .map(|(item, _)| crate::quotes::shingles(&item.body))
+            .collect();
+        for ((item, _), runs) in prepared.iter_mut().zip(&runs) {
+            item.quote_of = self.quotes.quoted(item.workspace_id, runs);
+        }
         // One transaction for the delivery: acknowledged together, or not at all.
         let outcomes = self.store.insert_items(&prepared).await?;
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
-        for ((item, query_ids), outcome) in prepared.into_iter().zip(outcomes) {
+        for (((item, query_ids), outcome), runs) in prepared.into_iter().zip(outcomes).zip(runs) {
             match outcome {
                 InsertOutcome::Inserted {
                     id,
                     near_duplicate_of,
                 } => {
+                    if near_duplicate_of.is_none() {
+                        self.quotes.add(item.workspace_id, id, &runs);
+                    }
                     report.inserted += 1;
                     report.inserted_ids.push(id);
                     report.near_duplicates += usize::from(near_duplicate_of.is_some());

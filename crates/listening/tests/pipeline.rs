@@ -179,6 +179,68 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(report.matched, 1);
+
+    // Quotes: named by the sender (resolved within the source, even in the same batch), or
+    // found by the long passage they repeat; a plain repost is a near-duplicate, not a quote.
+    let review = "Le café de la Brûlerie du Canal est torréfié trop fort cette saison, le goût \
+                  de brûlé masque tout le reste et c'est vraiment dommage pour un si beau lieu";
+    let named = IncomingItem {
+        quoted_ref: Some("q-original".into()),
+        ..incoming("q-named", "Exactement ce que je pensais, merci", None)
+    };
+    let unknown = IncomingItem {
+        quoted_ref: Some("not-archived".into()),
+        ..incoming("q-unknown", "Intéressant, à voir", None)
+    };
+    ingestor
+        .ingest(
+            &source,
+            vec![incoming("q-original", review, None), named, unknown],
+            300,
+        )
+        .await
+        .unwrap();
+    let passage =
+        format!("Tellement d'accord avec cet avis : « {review} ». Je change de fournisseur.");
+    ingestor
+        .ingest(
+            &source,
+            vec![
+                incoming("q-passage", &passage, None),
+                IncomingItem {
+                    author_name: Some("Sam".into()),
+                    ..incoming("q-repost", review, None)
+                },
+            ],
+            301,
+        )
+        .await
+        .unwrap();
+    let items = store
+        .items(&ItemFilter {
+            workspace_id: ws.id,
+            include_duplicates: true,
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let by_id = |id: &str| items.iter().find(|i| i.external_id == id).unwrap();
+    let original = by_id("q-original").id;
+    assert_eq!(by_id("q-named").quote_of, Some(original));
+    assert_eq!(
+        (
+            by_id("q-unknown").quote_of,
+            by_id("q-unknown").quoted_ref.as_deref()
+        ),
+        (None, Some("not-archived")),
+        "kept as given when the quoted post is not in the archive"
+    );
+    assert_eq!(by_id("q-passage").quote_of, Some(original));
+    assert_eq!(
+        (by_id("q-repost").quote_of, by_id("q-repost").duplicate_of),
+        (None, Some(original))
+    );
 }
 
 #[tokio::test]

@@ -101,6 +101,12 @@ pub struct NewItem {
     pub enrichment_error: Option<String>,
     /// Archive search terms (folded, stemmed), indexed with the item.
     pub terms: Vec<String>,
+    /// The sender's id of the post this one quotes; resolved to `quote_of` when that post is
+    /// in the archive (same source).
+    pub quoted_ref: Option<String>,
+    /// An archived item whose long passage this one repeats (found by the pipeline); used when
+    /// `quoted_ref` resolves to nothing.
+    pub quote_of: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +146,9 @@ pub struct StoredItem {
     pub enrichment_error: Option<String>,
     /// The sender's id of the item this one answers (reply chains, e-mail threads).
     pub parent_external_id: Option<String>,
+    /// The archived item this one quotes, and the quoted post's id as the sender gave it.
+    pub quote_of: Option<i64>,
+    pub quoted_ref: Option<String>,
     pub query_ids: Vec<i64>,
 }
 

@@ -88,7 +88,8 @@ struct State {
     /// hashes within 3 bits share at least one of their four bands, so these buckets hold
     /// every candidate.
     candidates: HashMap<(i64, usize, i64), Vec<(Ref, u64)>>,
-    pending: Vec<(usize, Option<i64>)>,
+    /// Items to write: (index, near-duplicate of, quote of).
+    pending: Vec<(usize, Option<i64>, Option<i64>)>,
     /// Ids of the items written so far, by their index in the batch.
     written: HashMap<usize, i64>,
     inserted: Vec<(usize, i64)>,
@@ -166,12 +167,12 @@ async fn flush(
     for chunk in pending.chunks(ROWS_PER_INSERT) {
         let mut rows = Vec::new();
         let mut binds = Vec::new();
-        for (index, near) in chunk {
+        for (index, near, quote) in chunk {
             let item = &items[*index].0;
             let simhash = item.simhash.unwrap_or(0);
             let bands = simhash_bands(simhash);
             let base = binds.len();
-            rows.push(format!("({}, 1)", list(sqlite, base + 1, 25)));
+            rows.push(format!("({}, 1)", list(sqlite, base + 1, 27)));
             binds.extend([
                 Value::Int(item.workspace_id),
                 Value::Int(item.source_id),
@@ -198,12 +199,14 @@ async fn flush(
                 Value::Int(bands[3]),
                 Value::OptInt(*near),
                 Value::OptText(item.enrichment_error.clone()),
+                Value::OptInt(*quote),
+                Value::OptText(item.quoted_ref.clone()),
             ]);
         }
         let sql = format!(
             "INSERT INTO items (workspace_id, source_id, source_kind, external_id, url, site, author_name, author_handle, \
              author_reach, title, body, lang, sentiment, sentiment_score, published_at, received_at, parent_external_id, \
-             content_hash, simhash, band0, band1, band2, band3, duplicate_of, enrichment_error, seen_count) VALUES {} \
+             content_hash, simhash, band0, band1, band2, band3, duplicate_of, enrichment_error, quote_of, quoted_ref, seen_count) VALUES {} \
              ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, source_id, external_id",
             rows.join(", ")
         );
@@ -215,7 +218,7 @@ async fn flush(
                 row.try_get("id")?,
             );
         }
-        for (index, near) in chunk {
+        for (index, near, _) in chunk {
             let item = &items[*index].0;
             let key = (item.source_id, item.external_id.clone());
             let outcome = match ids.get(&key) {
@@ -273,10 +276,10 @@ pub(crate) async fn insert_batch(
     let mut by_source: HashMap<i64, Vec<String>> = HashMap::new();
     let mut by_workspace: HashMap<i64, BatchKeys> = HashMap::new();
     for (item, _) in items {
-        by_source
-            .entry(item.source_id)
-            .or_default()
-            .push(item.external_id.clone());
+        let ids = by_source.entry(item.source_id).or_default();
+        ids.push(item.external_id.clone());
+        // A quoted post is looked for among the same source's items.
+        ids.extend(item.quoted_ref.iter().cloned());
         let entry = by_workspace.entry(item.workspace_id).or_default();
         if let Some(url) = &item.url {
             entry.0.insert(url.clone());
@@ -340,6 +343,7 @@ pub(crate) async fn insert_batch(
         let key = (item.source_id, item.external_id.clone());
         let url_key = item.url.clone().map(|u| (item.workspace_id, u));
         let hash_key = (item.workspace_id, item.content_hash.clone());
+        let quote_key = item.quoted_ref.clone().map(|r| (item.source_id, r));
         // Anything this item depends on that is still pending gets written first.
         let depends_on_pending = |state: &State| {
             state.unwritten(state.received.get(&key))
@@ -347,6 +351,9 @@ pub(crate) async fn insert_batch(
                     .as_ref()
                     .is_some_and(|k| state.unwritten(state.urls.get(k)))
                 || state.unwritten(state.hashes.get(&hash_key))
+                || quote_key
+                    .as_ref()
+                    .is_some_and(|k| state.unwritten(state.received.get(k)))
                 || item.simhash.is_some_and(|h| {
                     state
                         .near(item.workspace_id, h)
@@ -376,7 +383,12 @@ pub(crate) async fn insert_batch(
                 .filter_map(|r| state.resolve(*r))
                 .min()
         });
-        state.pending.push((index, near));
+        let quote = quote_key
+            .as_ref()
+            .and_then(|k| state.received.get(k))
+            .and_then(|r| state.resolve(*r))
+            .or(item.quote_of);
+        state.pending.push((index, near, quote));
         state.received.insert(key, Ref::Pending(index));
         if near.is_none() {
             if let Some(k) = url_key {

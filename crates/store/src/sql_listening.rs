@@ -20,7 +20,7 @@ macro_rules! item_cols {
     () => {
         "i.id, i.source_id, i.source_kind, i.external_id, i.url, i.site, i.author_name, i.author_handle, \
          i.author_reach, i.title, i.body, i.lang, i.sentiment, i.sentiment_score, i.sentiment_corrected, \
-         i.published_at, i.received_at, i.duplicate_of, i.seen_count, i.enrichment_error, i.parent_external_id"
+         i.published_at, i.received_at, i.duplicate_of, i.seen_count, i.enrichment_error, i.parent_external_id, i.quote_of, i.quoted_ref"
     };
 }
 
@@ -84,6 +84,8 @@ fn item_row(row: &AnyRow) -> Result<StoredItem> {
         seen_count: row.try_get("seen_count")?,
         enrichment_error: row.try_get("enrichment_error")?,
         parent_external_id: row.try_get("parent_external_id")?,
+        quote_of: row.try_get("quote_of")?,
+        quoted_ref: row.try_get("quoted_ref")?,
         query_ids: Vec::new(),
     })
 }

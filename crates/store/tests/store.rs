@@ -627,6 +627,8 @@ fn item(
         simhash,
         enrichment_error: None,
         terms: vec![],
+        quoted_ref: None,
+        quote_of: None,
     }
 }
 

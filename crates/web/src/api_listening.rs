@@ -370,7 +370,8 @@ pub fn schemas() -> Value {
             "site": nullable_string, "url": nullable_string, "author": nullable_string, "handle": nullable_string, "reach": nullable_int,
             "lang": nullable_string, "sentiment": nullable_string, "score": {"type": ["number", "null"]}, "sentiment_corrected": {"type": "boolean"},
             "searches": {"type": "array", "items": string}, "title": nullable_string, "text": string, "duplicate_of": nullable_int,
-            "seen_count": int, "parent_id": nullable_string, "enrichment_error": nullable_string}});
+            "seen_count": int, "parent_id": nullable_string, "quote_of": nullable_int, "quoted_ref": nullable_string,
+            "enrichment_error": nullable_string}});
     all["Mention"] = mention;
     all
 }

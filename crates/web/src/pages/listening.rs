@@ -77,6 +77,11 @@ pub struct MentionView {
     pub queries: Vec<String>,
     pub seen: i64,
     pub problem: Option<String>,
+    /// The mention this one repeats (repost, syndication) or quotes.
+    pub repost_of: Option<i64>,
+    pub quote_of: Option<i64>,
+    /// Quotes a post that is not in the archive.
+    pub quotes_outside: bool,
 }
 
 fn mention_view(item: StoredItem, queries: &[ListeningQuery], tz: &str) -> MentionView {
@@ -119,6 +124,9 @@ fn mention_view(item: StoredItem, queries: &[ListeningQuery], tz: &str) -> Menti
             .collect(),
         seen: item.seen_count,
         problem: item.enrichment_error,
+        repost_of: item.duplicate_of,
+        quote_of: item.quote_of,
+        quotes_outside: item.quote_of.is_none() && item.quoted_ref.is_some(),
     }
 }
 
@@ -303,6 +311,7 @@ pub(crate) fn mention_json(i: &StoredItem, queries: &[ListeningQuery]) -> serde_
         "sentiment": i.sentiment, "score": i.sentiment_score, "sentiment_corrected": i.sentiment_corrected,
         "searches": i.query_ids.iter().map(name).collect::<Vec<_>>(), "title": i.title, "text": i.body,
         "duplicate_of": i.duplicate_of, "seen_count": i.seen_count, "parent_id": i.parent_external_id,
+        "quote_of": i.quote_of, "quoted_ref": i.quoted_ref,
         "enrichment_error": i.enrichment_error,
     })
 }

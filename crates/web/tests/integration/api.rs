@@ -399,7 +399,7 @@ async fn listening_through_the_api(backend: Backend) {
 
     let payload = json!({"items": [
         {"id": "m1", "text": "La Brûlerie du Canal torréfie un café exceptionnel, j'adore !", "author": {"name": "Léa", "handle": "@lea", "reach": 900}},
-        {"id": "m2", "text": "Rien à voir avec le sujet."}
+        {"id": "m2", "text": "Rien à voir avec le sujet.", "quote_of": "m1"}
     ]})
     .to_string();
     let response = app
@@ -429,6 +429,14 @@ async fn listening_through_the_api(backend: Backend) {
     .await;
     assert_eq!(older["items"].as_array().unwrap().len(), 1);
     assert_ne!(older["items"][0]["id"], mentions["items"][0]["id"]);
+    // m2 quotes m1 (sent in the same delivery).
+    assert_eq!(mentions["items"][0]["quote_of"], older["items"][0]["id"]);
+    assert_eq!(mentions["items"][0]["quoted_ref"], "m1");
+    let stream = app.text("/w/brand/listening").await.1;
+    assert!(
+        stream.contains(&format!("quotes mention #{}", older["items"][0]["id"])),
+        "the stream says what a mention quotes"
+    );
     let (_, matching) = call(
         Method::GET,
         &format!("mentions?query={}", query["id"]),

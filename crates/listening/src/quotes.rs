@@ -1,0 +1,143 @@
+//! Quotes found by what they repeat: a mention that copies a long passage of an earlier one
+//! (a quote-post, a blog citing a tweet, a forum reply pasting a review) and adds words of its
+//! own. Reposts, which add nothing, are near-duplicates instead (SimHash).
+//!
+//! Each text is cut into overlapping runs of [`SHINGLE_WORDS`] folded words; an index of recent
+//! originals maps each run to the first item that had it. A new text that shares at least
+//! [`MIN_SHARED`] runs with one item (so at least 10 words in a row) but also has runs of its own
+//! quotes that item. The index lives in memory, holds the last [`CAPACITY`] runs (about the
+//! last few tens of thousands of mentions), and starts empty after a restart: quotes of older
+//! mentions are found only when the sender names the quoted post (`quoted_ref`).
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+/// Words per run.
+pub const SHINGLE_WORDS: usize = 8;
+/// Runs shared with an earlier item for this one to quote it.
+pub const MIN_SHARED: usize = 3;
+/// Runs kept, across workspaces.
+pub const CAPACITY: usize = 300_000;
+
+/// The runs of words of a text, hashed.
+pub fn shingles(text: &str) -> Vec<u64> {
+    let words: Vec<String> = jardinier_query::tokenize(text, 0)
+        .into_iter()
+        .map(|t| t.folded)
+        .collect();
+    words
+        .windows(SHINGLE_WORDS)
+        .map(|run| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            run.hash(&mut hasher);
+            hasher.finish()
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Inner {
+    first: HashMap<(i64, u64), i64>,
+    order: VecDeque<(i64, u64)>,
+}
+
+#[derive(Default)]
+pub struct QuoteIndex {
+    inner: Mutex<Inner>,
+}
+
+impl QuoteIndex {
+    /// The earlier item of the workspace that a text with these runs quotes, if any.
+    pub fn quoted(&self, workspace_id: i64, runs: &[u64]) -> Option<i64> {
+        if runs.len() < MIN_SHARED {
+            return None;
+        }
+        let inner = self.inner.lock().expect("quote index lock");
+        let mut shared: HashMap<i64, usize> = HashMap::new();
+        for run in runs {
+            if let Some(item) = inner.first.get(&(workspace_id, *run)) {
+                *shared.entry(*item).or_default() += 1;
+            }
+        }
+        shared
+            .into_iter()
+            // Quoting is repeating some and adding some: all runs shared is a repost.
+            .filter(|(_, n)| *n >= MIN_SHARED && *n < runs.len())
+            .max_by_key(|(item, n)| (*n, std::cmp::Reverse(*item)))
+            .map(|(item, _)| item)
+    }
+
+    /// Remembers the runs of a stored item (the first item with a run keeps it).
+    pub fn add(&self, workspace_id: i64, item_id: i64, runs: &[u64]) {
+        let mut inner = self.inner.lock().expect("quote index lock");
+        for run in runs {
+            let key = (workspace_id, *run);
+            if let std::collections::hash_map::Entry::Vacant(e) = inner.first.entry(key) {
+                e.insert(item_id);
+                inner.order.push_back(key);
+            }
+        }
+        while inner.order.len() > CAPACITY {
+            if let Some(old) = inner.order.pop_front() {
+                inner.first.remove(&old);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REVIEW: &str = "Le café de la Brûlerie du Canal est torréfié trop fort cette saison, \
+                          le goût de brûlé masque tout le reste et c'est dommage";
+
+    #[test]
+    fn a_quote_repeats_a_passage_and_adds_words() {
+        let index = QuoteIndex::default();
+        index.add(1, 10, &shingles(REVIEW));
+        let quote = format!("Tellement d'accord : « {REVIEW} ». Je change de fournisseur.");
+        assert_eq!(index.quoted(1, &shingles(&quote)), Some(10));
+        // Accents and case do not hide a quote.
+        let folded = format!("Oui ! {} Voilà.", REVIEW.to_uppercase().replace('É', "E"));
+        assert_eq!(index.quoted(1, &shingles(&folded)), Some(10));
+    }
+
+    #[test]
+    fn reposts_short_overlaps_and_other_workspaces_are_not_quotes() {
+        let index = QuoteIndex::default();
+        index.add(1, 10, &shingles(REVIEW));
+        assert_eq!(index.quoted(1, &shingles(REVIEW)), None, "a repost");
+        let short = "Je trouve que le café de la Brûlerie du Canal est très bon, vraiment";
+        assert_eq!(
+            index.quoted(1, &shingles(short)),
+            None,
+            "a few common words"
+        );
+        let quote = format!("Vu : {REVIEW}, bof");
+        assert_eq!(
+            index.quoted(2, &shingles(&quote)),
+            None,
+            "another workspace"
+        );
+        assert_eq!(index.quoted(1, &shingles("trop court")), None);
+    }
+
+    #[test]
+    fn the_original_keeps_its_passages_and_old_ones_are_forgotten() {
+        let index = QuoteIndex::default();
+        index.add(1, 10, &shingles(REVIEW));
+        let quote = format!("Tellement d'accord : {REVIEW}. Je change.");
+        index.add(1, 11, &shingles(&quote));
+        let again = format!("Voir aussi : {REVIEW} — fin");
+        assert_eq!(
+            index.quoted(1, &shingles(&again)),
+            Some(10),
+            "the original, not its first quote"
+        );
+        let runs: Vec<u64> = (0..CAPACITY as u64 + 10).collect();
+        index.add(2, 99, &runs);
+        assert_eq!(index.quoted(1, &shingles(&again)), None, "evicted");
+    }
+}
