@@ -50,13 +50,16 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     /// SQLite has one writer at a time; batch writers of this process queue here, woken at
     /// once, instead of polling the database lock through `busy_timeout`'s sleeps.
-    pub(crate) write_gate: tokio::sync::Mutex<()>,
+    /// It also guards what only the writer touches: the recent originals' SimHashes.
+    pub(crate) write_gate: tokio::sync::Mutex<crate::sql_batch::RecentOriginals>,
 }
 
 impl SqlStore {
     /// On SQLite, waits for this process's other writers (see `write_gate`); hold the guard
     /// for the write. On PostgreSQL, which has row locks, nothing to wait for.
-    pub(crate) async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    pub(crate) async fn writing(
+        &self,
+    ) -> Option<tokio::sync::MutexGuard<'_, crate::sql_batch::RecentOriginals>> {
         match self.backend {
             Backend::Sqlite => Some(self.write_gate.lock().await),
             Backend::Postgres => None,
@@ -102,6 +105,7 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                             // 16 MiB of page cache per connection (the default is 2 MiB): the
                             // items table's indexes stay in memory while a batch is written.
                             "PRAGMA cache_size = -16384",
+                            "PRAGMA wal_autocheckpoint = 10000",
                         ] {
                             conn.execute(pragma).await?;
                         }
@@ -117,7 +121,7 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     Ok(SqlStore {
         pool,
         backend,
-        write_gate: tokio::sync::Mutex::new(()),
+        write_gate: tokio::sync::Mutex::new(Default::default()),
     })
 }
 

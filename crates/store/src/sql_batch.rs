@@ -20,6 +20,11 @@ type Tx = sqlx::Transaction<'static, sqlx::Any>;
 const IN_CHUNK: usize = 400;
 const ROWS_PER_INSERT: usize = 40;
 const NEAR_DUPLICATE_BITS: u32 = 3;
+/// Near-duplicates (reposts, syndication) are looked for among the last this many stored
+/// mentions, all workspaces together: copies come within days, and the lookup stays bounded.
+const NEAR_DUPLICATE_WINDOW: i64 = 50_000;
+/// At most this many candidates per band lookup.
+const MAX_CANDIDATES: usize = 4_000;
 
 enum Value {
     Int(i64),
@@ -255,11 +260,73 @@ async fn flush(
 /// What a batch asks about one workspace: its URLs, its content hashes, its SimHash bands.
 type BatchKeys = (HashSet<String>, HashSet<String>, [HashSet<i64>; 4]);
 
+/// The SimHashes of the last [`NEAR_DUPLICATE_WINDOW`] originals, by band: the SQLite writer's
+/// memory of what a new mention may repeat, so that finding candidates needs no query. Loaded
+/// from the database by the first batch, then kept up to date after each commit.
+#[derive(Default)]
+pub(crate) struct RecentOriginals {
+    loaded: bool,
+    buckets: HashMap<(i64, usize, i64), Vec<(i64, u64)>>,
+    order: std::collections::VecDeque<(i64, i64, u64)>,
+}
+
+impl RecentOriginals {
+    pub(crate) fn add(&mut self, workspace: i64, id: i64, hash: u64) {
+        for (band, value) in simhash_bands(hash).into_iter().enumerate() {
+            self.buckets
+                .entry((workspace, band, value))
+                .or_default()
+                .push((id, hash));
+        }
+        self.order.push_back((workspace, id, hash));
+        while self.order.len() > NEAR_DUPLICATE_WINDOW as usize {
+            let Some((workspace, old, hash)) = self.order.pop_front() else {
+                break;
+            };
+            for (band, value) in simhash_bands(hash).into_iter().enumerate() {
+                if let Some(bucket) = self.buckets.get_mut(&(workspace, band, value)) {
+                    bucket.retain(|(id, _)| *id != old);
+                    if bucket.is_empty() {
+                        self.buckets.remove(&(workspace, band, value));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn load(&mut self, tx: &mut Tx) -> Result<()> {
+        let rows = run(
+            tx,
+            true,
+            format!(
+                "SELECT id, workspace_id, simhash FROM items WHERE duplicate_of IS NULL AND simhash <> 0 \
+                 AND id > (SELECT COALESCE(MAX(id), 0) FROM items) - {NEAR_DUPLICATE_WINDOW} ORDER BY id"
+            ),
+            Vec::new(),
+        )
+        .await?;
+        for row in rows {
+            self.add(
+                row.try_get("workspace_id")?,
+                row.try_get("id")?,
+                row.try_get::<i64, _>("simhash")? as u64,
+            );
+        }
+        self.loaded = true;
+        Ok(())
+    }
+}
+
+/// Stores a batch. `recent` is the SQLite writer's memory of recent originals (SQLite
+/// statements, candidates from memory); `None` on PostgreSQL (candidates from the database).
+/// Returns the outcomes and the new originals (workspace, id, SimHash), to remember once
+/// committed.
 pub(crate) async fn insert_batch(
     tx: &mut Tx,
-    sqlite: bool,
+    mut recent: Option<&mut RecentOriginals>,
     items: &[(NewItem, Vec<i64>)],
-) -> Result<Vec<InsertOutcome>> {
+) -> Result<(Vec<InsertOutcome>, Vec<(i64, i64, u64)>)> {
+    let sqlite = recent.is_some();
     let mut state = State {
         outcomes: vec![None; items.len()],
         received: HashMap::new(),
@@ -306,27 +373,79 @@ pub(crate) async fn insert_batch(
                 .insert((*source, external_id), Ref::Stored(id));
         }
     }
+    if let Some(recent) = recent.as_deref_mut() {
+        if !recent.loaded {
+            recent.load(tx).await?;
+        }
+        for (workspace, (_, _, bands)) in &by_workspace {
+            let mut seen = HashSet::new();
+            for (band, values) in bands.iter().enumerate() {
+                for value in values {
+                    for (id, hash) in recent
+                        .buckets
+                        .get(&(*workspace, band, *value))
+                        .into_iter()
+                        .flatten()
+                    {
+                        if seen.insert(*id) {
+                            state.add_candidate(*workspace, Ref::Stored(*id), *hash);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let newest: i64 = if sqlite {
+        0
+    } else {
+        run(
+            tx,
+            sqlite,
+            "SELECT COALESCE(MAX(id), 0) AS newest FROM items".to_owned(),
+            Vec::new(),
+        )
+        .await?
+        .first()
+        .map(|row| row.try_get("newest"))
+        .transpose()?
+        .unwrap_or(0)
+    };
+    let window_floor = newest - NEAR_DUPLICATE_WINDOW;
     for (workspace, (urls, hashes, bands)) in &by_workspace {
         let urls: Vec<String> = urls.iter().cloned().collect();
-        for (id, url) in lookup_pairs(tx, sqlite, "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN", *workspace, &urls).await? {
+        for (id, url) in lookup_pairs(tx, sqlite, if sqlite { "SELECT id, url AS v FROM items INDEXED BY items_by_url WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN" } else { "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN" }, *workspace, &urls).await? {
             state.urls.entry((*workspace, url)).or_insert(Ref::Stored(id));
         }
         let hashes: Vec<String> = hashes.iter().cloned().collect();
-        for (id, hash) in lookup_pairs(tx, sqlite, "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN", *workspace, &hashes).await? {
+        for (id, hash) in lookup_pairs(tx, sqlite, if sqlite { "SELECT id, content_hash AS v FROM items INDEXED BY items_by_hash WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN" } else { "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN" }, *workspace, &hashes).await? {
             state.hashes.entry((*workspace, hash)).or_insert(Ref::Stored(id));
         }
-        // Near-duplicate candidates, band by band (each on its partial index), bounded.
+        // Near-duplicate candidates, band by band, among the most recent originals: each band
+        // value is a range seek on its partial index (ordered by band, then id) from the
+        // window's first id, so the cost does not grow with the archive.
         let mut seen = HashSet::new();
-        for (band, values) in bands.iter().enumerate() {
+        for (band, values) in bands.iter().enumerate().filter(|_| !sqlite) {
             let values: Vec<i64> = values.iter().copied().collect();
             for chunk in values.chunks(IN_CHUNK) {
+                let floor_placeholder = if sqlite {
+                    "?".to_owned()
+                } else {
+                    format!("${}", chunk.len() + 2)
+                };
                 let sql = format!(
-                    "SELECT id, simhash FROM items WHERE workspace_id = {} AND duplicate_of IS NULL AND simhash <> 0 AND band{band} IN ({}) ORDER BY id DESC LIMIT 300",
+                    "SELECT id, simhash FROM items {} WHERE workspace_id = {} AND duplicate_of IS NULL AND simhash <> 0 \
+                     AND band{band} IN ({}) AND id > {floor_placeholder} LIMIT {MAX_CANDIDATES}",
+                    if sqlite {
+                        format!("INDEXED BY items_band{band}")
+                    } else {
+                        String::new()
+                    },
                     if sqlite { "?" } else { "$1" },
                     list(sqlite, 2, chunk.len())
                 );
                 let mut binds = vec![Value::Int(*workspace)];
                 binds.extend(chunk.iter().copied().map(Value::Int));
+                binds.push(Value::Int(window_floor));
                 for row in run(tx, sqlite, sql, binds).await? {
                     let id: i64 = row.try_get("id")?;
                     if seen.insert(id) {
@@ -476,9 +595,29 @@ pub(crate) async fn insert_batch(
         )
         .await?;
     }
-    Ok(state
+    let new_originals = state
+        .inserted
+        .iter()
+        .filter(|(index, _)| {
+            matches!(
+                state.outcomes[*index],
+                Some(InsertOutcome::Inserted {
+                    near_duplicate_of: None,
+                    ..
+                })
+            )
+        })
+        .filter_map(|(index, id)| {
+            let item = &items[*index].0;
+            item.simhash
+                .filter(|h| *h != 0)
+                .map(|h| (item.workspace_id, *id, h))
+        })
+        .collect();
+    let outcomes = state
         .outcomes
         .into_iter()
         .map(|o| o.expect("every item has an outcome"))
-        .collect())
+        .collect();
+    Ok((outcomes, new_originals))
 }

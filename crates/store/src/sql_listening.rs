@@ -343,17 +343,15 @@ impl ListeningStore for SqlStore {
         }
         // One transaction for the batch. On SQLite, BEGIN IMMEDIATE takes the write lock at once:
         // concurrent batches queue on it instead of failing to upgrade a read lock.
-        let _writing = self.writing().await;
+        let mut writing = self.writing().await;
         let mut tx = match self.backend() {
             crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Backend::Postgres => self.pool.begin().await?,
         };
-        let outcomes = crate::sql_batch::insert_batch(
-            &mut tx,
-            self.backend() == crate::Backend::Sqlite,
-            items,
-        )
-        .await?;
+        // On SQLite, near-duplicate candidates come from the writer's memory of recent
+        // originals; on PostgreSQL, whose writers may be several processes, from the database.
+        let (outcomes, new_originals) =
+            crate::sql_batch::insert_batch(&mut tx, writing.as_deref_mut(), items).await?;
         let mut inserted_per_source: std::collections::HashMap<i64, i64> =
             std::collections::HashMap::new();
         for ((item, _), outcome) in items.iter().zip(&outcomes) {
@@ -369,6 +367,11 @@ impl ListeningStore for SqlStore {
                 .await?;
         }
         tx.commit().await?;
+        if let Some(recent) = writing.as_deref_mut() {
+            for (workspace, id, hash) in new_originals {
+                recent.add(workspace, id, hash);
+            }
+        }
         Ok(outcomes)
     }
 

@@ -1203,3 +1203,89 @@ async fn scores_after_a_missing_score_on_postgres() {
     };
     scores_after_a_missing_score(&open(&db).await).await;
 }
+
+/// On SQLite the writer keeps recent originals' SimHashes in memory; a new process loads them
+/// from the database, so a repost arriving after a restart is still linked to its original.
+#[tokio::test]
+async fn near_duplicates_are_found_after_a_restart() {
+    let db = TestDatabase::sqlite();
+    let (ws, source, original) = {
+        let store = open(&db).await;
+        let owner = store
+            .create_user(
+                &NewUser {
+                    email: "o@b.example",
+                    display_name: "O",
+                    password_hash: "h",
+                    lang: None,
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        let ws = store
+            .create_workspace(
+                &NewWorkspace {
+                    slug: "b",
+                    name: "B",
+                    timezone: "UTC",
+                },
+                owner.id,
+                1,
+            )
+            .await
+            .unwrap();
+        let source = store
+            .create_source(&NewSource {
+                workspace_id: ws.id,
+                kind: "webhook",
+                name: "H",
+                config: "{}",
+                secret: None,
+                interval_secs: 0,
+                now: 1,
+            })
+            .await
+            .unwrap();
+        let outcome = store
+            .insert_item(
+                &item(
+                    ws.id,
+                    source.id,
+                    "o",
+                    None,
+                    "original",
+                    Some(0xdead_beef_0000_ffff),
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        let InsertOutcome::Inserted { id, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        (ws.id, source.id, id)
+    };
+    let store = open(&db).await;
+    let repost = store
+        .insert_item(
+            &item(
+                ws,
+                source,
+                "r",
+                None,
+                "reposted",
+                Some(0xdead_beef_0000_fff8),
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        repost,
+        InsertOutcome::Inserted {
+            id: original + 1,
+            near_duplicate_of: Some(original)
+        }
+    );
+}
