@@ -323,7 +323,7 @@ impl RecentOriginals {
 /// committed.
 pub(crate) async fn insert_batch(
     tx: &mut Tx,
-    mut recent: Option<&mut RecentOriginals>,
+    recent: Option<&mut RecentOriginals>,
     items: &[(NewItem, Vec<i64>)],
 ) -> Result<(Vec<InsertOutcome>, Vec<(i64, i64, u64)>)> {
     let sqlite = recent.is_some();
@@ -373,7 +373,7 @@ pub(crate) async fn insert_batch(
                 .insert((*source, external_id), Ref::Stored(id));
         }
     }
-    if let Some(recent) = recent.as_deref_mut() {
+    if let Some(recent) = recent {
         if !recent.loaded {
             recent.load(tx).await?;
         }
