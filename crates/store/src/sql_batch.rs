@@ -23,8 +23,8 @@ const NEAR_DUPLICATE_BITS: u32 = 3;
 /// Near-duplicates (reposts, syndication) are looked for among the last this many stored
 /// mentions, all workspaces together: copies come within days, and the lookup stays bounded.
 const NEAR_DUPLICATE_WINDOW: i64 = 50_000;
-/// At most this many candidates per band lookup.
-const MAX_CANDIDATES: usize = 4_000;
+/// At most this many candidates per band lookup (the newest).
+const MAX_CANDIDATES: usize = 300;
 
 enum Value {
     Int(i64),
@@ -434,7 +434,7 @@ pub(crate) async fn insert_batch(
                 };
                 let sql = format!(
                     "SELECT id, simhash FROM items {} WHERE workspace_id = {} AND duplicate_of IS NULL AND simhash <> 0 \
-                     AND band{band} IN ({}) AND id > {floor_placeholder} LIMIT {MAX_CANDIDATES}",
+                     AND band{band} IN ({}) AND id > {floor_placeholder} ORDER BY id DESC LIMIT {MAX_CANDIDATES}",
                     if sqlite {
                         format!("INDEXED BY items_band{band}")
                     } else {
