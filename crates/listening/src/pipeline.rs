@@ -276,6 +276,7 @@ impl Ingestor {
         // One transaction for the delivery: acknowledged together, or not at all.
         let outcomes = self.store.insert_items(&prepared).await?;
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
+        let mut replies: Vec<i64> = Vec::new();
         for (((item, query_ids), outcome), runs) in prepared.into_iter().zip(outcomes).zip(runs) {
             match outcome {
                 InsertOutcome::Inserted {
@@ -284,6 +285,9 @@ impl Ingestor {
                 } => {
                     if near_duplicate_of.is_none() {
                         self.quotes.add(item.workspace_id, id, &runs);
+                    }
+                    if item.parent_external_id.is_some() {
+                        replies.push(id);
                     }
                     report.inserted += 1;
                     report.inserted_ids.push(id);
@@ -296,6 +300,13 @@ impl Ingestor {
                 InsertOutcome::AlreadyReceived { .. } => report.repeats += 1,
                 InsertOutcome::ExactDuplicate { .. } => report.duplicates += 1,
             }
+        }
+        // A reply to a conversation of the inbox joins it (and reopens it). The items are
+        // committed already: a failure here is logged, not returned.
+        if !replies.is_empty()
+            && let Err(error) = self.store.join_replies(&replies, now).await
+        {
+            tracing::error!(%error, "could not add replies to their inbox conversations");
         }
         // Alerts look at what is committed, on their own task: the caller is answered as soon as
         // the items are stored, and a slow evaluation never holds up ingestion. The queue is

@@ -13,16 +13,19 @@
 
 mod alerts;
 mod error;
+mod inbox;
 mod listening;
 mod records;
 mod sql;
 mod sql_alerts;
 mod sql_batch;
+mod sql_inbox;
 mod sql_listening;
 pub mod testing;
 
 pub use alerts::*;
 pub use error::StoreError;
+pub use inbox::*;
 pub use listening::*;
 pub use records::*;
 pub use sql::{Backend, SqlStore, connect};
@@ -33,7 +36,7 @@ use jardinier_domain::Role;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: ListeningStore + AlertStore + Send + Sync + 'static {
+pub trait Store: ListeningStore + AlertStore + InboxStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;

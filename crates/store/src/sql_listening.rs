@@ -90,6 +90,25 @@ fn item_row(row: &AnyRow) -> Result<StoredItem> {
     })
 }
 
+impl SqlStore {
+    /// The items of a conversation, oldest first (for the inbox).
+    pub(crate) async fn items_of_conversation(
+        &self,
+        conversation_id: i64,
+    ) -> Result<Vec<StoredItem>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            item_cols!(),
+            " FROM conversation_items ci JOIN items i ON i.id = ci.item_id \
+             WHERE ci.conversation_id = $1 ORDER BY i.published_at, i.id"
+        ))
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(item_row).collect()
+    }
+}
+
 #[async_trait]
 impl ListeningStore for SqlStore {
     async fn create_listening_query(&self, new: &NewListeningQuery<'_>) -> Result<ListeningQuery> {

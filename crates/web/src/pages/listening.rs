@@ -147,6 +147,8 @@ struct StreamTemplate {
     from: String,
     to: String,
     author: String,
+    /// May send mentions to the inbox.
+    can_inbox: bool,
     can_manage: bool,
     corrections: i64,
     sentiments: &'static [&'static str],
@@ -285,6 +287,7 @@ pub async fn stream(
         from: q.from.clone(),
         to: q.to.clone(),
         author: q.author.clone(),
+        can_inbox: w.can(Permission::ViewInbox),
         can_manage: w.can(Permission::ManageListening),
         sentiments: SENTIMENTS,
     })

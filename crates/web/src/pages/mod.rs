@@ -6,6 +6,7 @@ mod account;
 mod alerts;
 mod auth;
 mod dashboard;
+mod inbox;
 pub(crate) mod listening;
 mod oncall;
 mod settings;
@@ -118,6 +119,13 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/w/{slug}/listening/sources/imap",
             post(listening::create_imap_source),
+        )
+        .route("/w/{slug}/inbox", get(inbox::inbox))
+        .route("/w/{slug}/inbox/{id}", get(inbox::conversation))
+        .route("/w/{slug}/inbox/{id}/change", post(inbox::change))
+        .route(
+            "/w/{slug}/listening/items/{id}/inbox",
+            post(inbox::send_item),
         )
         .route("/w/{slug}/listening/alerts", get(alerts::alerts_page))
         .route(

@@ -6,5 +6,6 @@ mod helpers;
 mod access;
 mod account;
 mod api;
+mod inbox;
 mod listening;
 mod pages;

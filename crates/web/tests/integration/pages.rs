@@ -290,12 +290,14 @@ async fn the_language_follows_the_browser_then_the_persons_choice(backend: Backe
 
     // Signed in, the choice is saved on the account and follows the person to another browser.
     app.login("camille@brand.example").await;
-    let section = app.text("/w/brand/inbox").await.1;
-    assert!(section.contains("Messagerie") && section.contains("Prévu dans une prochaine version"));
-    app.post("/lang", &[("lang", "en"), ("next", "/w/brand/inbox")])
+    let section = app.text("/w/brand/publishing").await.1;
+    assert!(
+        section.contains("Publication") && section.contains("Prévu dans une prochaine version")
+    );
+    app.post("/lang", &[("lang", "en"), ("next", "/w/brand/publishing")])
         .await;
     assert!(
-        app.text("/w/brand/inbox")
+        app.text("/w/brand/publishing")
             .await
             .1
             .contains("Coming in a next version")

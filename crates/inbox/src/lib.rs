@@ -1,0 +1,209 @@
+//! The inbox's rules, with no I/O: a conversation's workflow state and what moves it, its
+//! priority, and the subject it is listed under.
+//!
+//! States: **new** (nobody has it) → **assigned** (a teammate has it) → **waiting** (answered,
+//! waiting on the person) → **done**. A conversation whose person writes again is reopened:
+//! back to *assigned* if someone has it, to *new* otherwise.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    New,
+    Assigned,
+    Waiting,
+    Done,
+}
+
+impl State {
+    pub const ALL: [State; 4] = [State::New, State::Assigned, State::Waiting, State::Done];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::Assigned => "assigned",
+            State::Waiting => "waiting",
+            State::Done => "done",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    /// Still needs someone: listed in the open queue.
+    pub fn is_open(self) -> bool {
+        !matches!(self, State::Done)
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Priority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text.trim())
+    }
+}
+
+/// The state after (un)assigning: taking a new conversation makes it assigned, giving it back
+/// makes it new again; a waiting or done conversation keeps its state.
+pub fn after_assignment(state: State, assignee: Option<i64>) -> State {
+    match (state, assignee) {
+        (State::New, Some(_)) => State::Assigned,
+        (State::Assigned, None) => State::New,
+        (state, _) => state,
+    }
+}
+
+/// The state after the person writes again: reopened unless it is still new or assigned.
+pub fn after_inbound(state: State, assignee: Option<i64>) -> State {
+    match (state, assignee) {
+        (State::Waiting | State::Done, Some(_)) => State::Assigned,
+        (State::Waiting | State::Done, None) => State::New,
+        (state, _) => state,
+    }
+}
+
+/// A state a teammate sets by hand, checked against the assignee: *assigned* needs someone.
+pub fn set_by_hand(requested: State, assignee: Option<i64>) -> Result<State, StateError> {
+    match (requested, assignee) {
+        (State::Assigned, None) => Err(StateError::NobodyAssigned),
+        (State::New, Some(_)) => Err(StateError::StillAssigned),
+        (state, _) => Ok(state),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateError {
+    /// "Assigned" without an assignee.
+    NobodyAssigned,
+    /// "New" while someone has it: unassign instead.
+    StillAssigned,
+}
+
+/// The subject a conversation is listed under: the first item's title, else the start of its
+/// text, on one line, at most 90 characters.
+pub fn subject(title: Option<&str>, text: &str) -> String {
+    let source = title.filter(|t| !t.trim().is_empty()).unwrap_or(text);
+    let one_line: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= 90 {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(89).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignment_moves_new_and_assigned_only() {
+        use State::*;
+        let cases = [
+            (New, Some(1), Assigned),
+            (New, None, New),
+            (Assigned, None, New),
+            (Assigned, Some(2), Assigned),
+            (Waiting, Some(1), Waiting),
+            (Waiting, None, Waiting),
+            (Done, Some(1), Done),
+        ];
+        for (state, assignee, expected) in cases {
+            assert_eq!(
+                after_assignment(state, assignee),
+                expected,
+                "{state} {assignee:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_person_writing_again_reopens() {
+        use State::*;
+        let cases = [
+            (Done, Some(1), Assigned),
+            (Done, None, New),
+            (Waiting, Some(1), Assigned),
+            (Waiting, None, New),
+            (New, None, New),
+            (Assigned, Some(1), Assigned),
+        ];
+        for (state, assignee, expected) in cases {
+            assert_eq!(
+                after_inbound(state, assignee),
+                expected,
+                "{state} {assignee:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn states_set_by_hand_agree_with_the_assignee() {
+        assert_eq!(set_by_hand(State::Done, None), Ok(State::Done));
+        assert_eq!(set_by_hand(State::Waiting, Some(1)), Ok(State::Waiting));
+        assert_eq!(
+            set_by_hand(State::Assigned, None),
+            Err(StateError::NobodyAssigned)
+        );
+        assert_eq!(
+            set_by_hand(State::New, Some(3)),
+            Err(StateError::StillAssigned)
+        );
+        assert_eq!(set_by_hand(State::New, None), Ok(State::New));
+    }
+
+    #[test]
+    fn subjects_are_one_short_line() {
+        assert_eq!(subject(Some("Commande 4512"), "texte"), "Commande 4512");
+        assert_eq!(
+            subject(Some("  "), "Bonjour\nma commande"),
+            "Bonjour ma commande"
+        );
+        let long = "mot ".repeat(40);
+        let s = subject(None, &long);
+        assert_eq!(s.chars().count(), 90);
+        assert!(s.ends_with('…'));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+        }
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(State::parse("closed"), None);
+    }
+}

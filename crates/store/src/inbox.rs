@@ -1,0 +1,113 @@
+//! Storage for the inbox: conversations (threads of items needing an answer), their items, and
+//! the history of what teammates did with them.
+
+use async_trait::async_trait;
+
+use crate::Result;
+use crate::listening::StoredItem;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: i64,
+    pub workspace_id: i64,
+    /// The channel of its first item (source kind: mastodon, imap, webhook…).
+    pub channel: String,
+    pub subject: String,
+    pub contact_name: Option<String>,
+    pub contact_handle: Option<String>,
+    /// new, assigned, waiting, done (see `jardinier_inbox::State`).
+    pub state: String,
+    /// low, normal, high, urgent.
+    pub priority: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_inbound_at: i64,
+    pub item_count: i64,
+}
+
+/// Something that happened to a conversation, for its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationEvent {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    /// opened, joined, assigned, state, priority, note.
+    pub kind: String,
+    pub detail: String,
+}
+
+/// Which conversations to list: newest activity first, `before` (an `updated_at`, id pair)
+/// for the next page.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub workspace_id: i64,
+    /// None: the open ones (not done).
+    pub state: Option<String>,
+    pub assignee: AssigneeFilter,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    #[default]
+    Anyone,
+    Nobody,
+    User(i64),
+}
+
+/// A change a teammate makes to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationChange {
+    /// Give it to someone (`Some`) or back to the team (`None`); the state follows
+    /// (`jardinier_inbox::after_assignment`).
+    Assign(Option<i64>),
+    /// A state chosen by hand, already checked with `jardinier_inbox::set_by_hand`.
+    State(String),
+    Priority(String),
+    /// An internal note, never sent to the person.
+    Note(String),
+}
+
+#[async_trait]
+pub trait InboxStore: Send + Sync {
+    /// Puts an item of the workspace in the inbox: into the conversation of the item it answers
+    /// if that one is there (reopening it), else into a new conversation. Returns the
+    /// conversation's id; an item already in the inbox returns its conversation unchanged.
+    async fn send_to_inbox(
+        &self,
+        workspace_id: i64,
+        item_id: i64,
+        actor_id: Option<i64>,
+        now: i64,
+    ) -> Result<i64>;
+    /// New items that answer an item of a conversation join it (the person wrote again: it
+    /// reopens). Returns the conversations that changed.
+    async fn join_replies(&self, item_ids: &[i64], now: i64) -> Result<Vec<i64>>;
+    async fn conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>>;
+    /// One conversation of the workspace with its items (oldest first) and history.
+    async fn conversation(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> Result<Option<(Conversation, Vec<StoredItem>, Vec<ConversationEvent>)>>;
+    async fn change_conversation(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        change: &ConversationChange,
+        actor_id: i64,
+        now: i64,
+    ) -> Result<Conversation>;
+    /// Open conversations per state (new, assigned, waiting) and those assigned to `user_id`.
+    async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts>;
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboxCounts {
+    pub new: i64,
+    pub assigned: i64,
+    pub waiting: i64,
+    pub mine: i64,
+}

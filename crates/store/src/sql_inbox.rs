@@ -1,0 +1,420 @@
+//! [`InboxStore`] for [`SqlStore`].
+
+use async_trait::async_trait;
+use jardinier_inbox::{State, after_assignment, after_inbound};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::inbox::*;
+use crate::listening::StoredItem;
+use crate::sql::SqlStore;
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+macro_rules! conversation_cols {
+    () => {
+        "c.id, c.workspace_id, c.channel, c.subject, c.contact_name, c.contact_handle, c.state, c.priority, \
+         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, \
+         (SELECT COUNT(*) FROM conversation_items n WHERE n.conversation_id = c.id) AS item_count \
+         FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id"
+    };
+}
+
+fn conversation_row(row: &AnyRow) -> Result<Conversation> {
+    Ok(Conversation {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        channel: row.try_get("channel")?,
+        subject: row.try_get("subject")?,
+        contact_name: row.try_get("contact_name")?,
+        contact_handle: row.try_get("contact_handle")?,
+        state: row.try_get("state")?,
+        priority: row.try_get("priority")?,
+        assignee_id: row.try_get("assignee_id")?,
+        assignee_name: row.try_get("assignee_name")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        last_inbound_at: row.try_get("last_inbound_at")?,
+        item_count: row.try_get("item_count")?,
+    })
+}
+
+async fn record(
+    tx: &mut Tx,
+    conversation_id: i64,
+    at: i64,
+    actor_id: Option<i64>,
+    kind: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO conversation_events (conversation_id, at, actor_id, kind, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(conversation_id)
+    .bind(at)
+    .bind(actor_id)
+    .bind(kind)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The conversation holding the item that `item_id` answers, if any: (conversation, its state,
+/// its assignee).
+async fn parent_conversation(
+    tx: &mut Tx,
+    item_id: i64,
+) -> Result<Option<(i64, String, Option<i64>)>> {
+    let row = sqlx::query(
+        "SELECT c.id, c.state, c.assignee_id FROM items i \
+         JOIN items p ON p.source_id = i.source_id AND p.external_id = i.parent_external_id \
+         JOIN conversation_items ci ON ci.item_id = p.id \
+         JOIN conversations c ON c.id = ci.conversation_id \
+         WHERE i.id = $1 AND i.parent_external_id IS NOT NULL",
+    )
+    .bind(item_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("id")?,
+            r.try_get("state")?,
+            r.try_get("assignee_id")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Adds an item to a conversation whose person wrote again: it reopens.
+async fn join(
+    tx: &mut Tx,
+    (conversation, state, assignee): (i64, String, Option<i64>),
+    item_id: i64,
+    published_at: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO conversation_items (conversation_id, item_id, added_at) VALUES ($1, $2, $3)",
+    )
+    .bind(conversation)
+    .bind(item_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let state = State::parse(&state).unwrap_or(State::New);
+    let next = after_inbound(state, assignee);
+    sqlx::query(
+        "UPDATE conversations SET state = $2, updated_at = $3, \
+         last_inbound_at = CASE WHEN last_inbound_at > $4 THEN last_inbound_at ELSE $4 END WHERE id = $1",
+    )
+    .bind(conversation)
+    .bind(next.as_str())
+    .bind(now)
+    .bind(published_at)
+    .execute(&mut **tx)
+    .await?;
+    record(tx, conversation, now, None, "joined", &item_id.to_string()).await?;
+    if next != state {
+        record(tx, conversation, now, None, "state", next.as_str()).await?;
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            crate::Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    async fn conversation_by_id(&self, workspace_id: i64, id: i64) -> Result<Option<Conversation>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " WHERE c.workspace_id = $1 AND c.id = $2"
+        ))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(conversation_row).transpose()
+    }
+}
+
+#[async_trait]
+impl InboxStore for SqlStore {
+    async fn send_to_inbox(
+        &self,
+        workspace_id: i64,
+        item_id: i64,
+        actor_id: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let item = sqlx::query(
+            "SELECT i.source_kind, i.title, i.body, i.author_name, i.author_handle, i.published_at, \
+             ci.conversation_id FROM items i LEFT JOIN conversation_items ci ON ci.item_id = i.id \
+             WHERE i.id = $1 AND i.workspace_id = $2",
+        )
+        .bind(item_id)
+        .bind(workspace_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "mention" })?;
+        if let Some(conversation) = item.try_get::<Option<i64>, _>("conversation_id")? {
+            return Ok(conversation);
+        }
+        let published_at: i64 = item.try_get("published_at")?;
+        let id = match parent_conversation(&mut tx, item_id).await? {
+            Some(parent) => {
+                let id = parent.0;
+                join(&mut tx, parent, item_id, published_at, now).await?;
+                id
+            }
+            None => {
+                let title: Option<String> = item.try_get("title")?;
+                let body: String = item.try_get("body")?;
+                let channel: String = item.try_get("source_kind")?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO conversations (workspace_id, channel, subject, contact_name, contact_handle, state, \
+                     priority, assignee_id, created_at, updated_at, last_inbound_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'new', 'normal', NULL, $6, $6, $7) RETURNING id",
+                )
+                .bind(workspace_id)
+                .bind(&channel)
+                .bind(jardinier_inbox::subject(title.as_deref(), &body))
+                .bind(item.try_get::<Option<String>, _>("author_name")?)
+                .bind(item.try_get::<Option<String>, _>("author_handle")?)
+                .bind(now)
+                .bind(published_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO conversation_items (conversation_id, item_id, added_at) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(item_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                record(&mut tx, id, now, actor_id, "opened", &channel).await?;
+                id
+            }
+        };
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn join_replies(&self, item_ids: &[i64], now: i64) -> Result<Vec<i64>> {
+        if item_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let mut changed = Vec::new();
+        for item_id in item_ids {
+            let already: Option<i64> = sqlx::query_scalar(
+                "SELECT conversation_id FROM conversation_items WHERE item_id = $1",
+            )
+            .bind(*item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if already.is_some() {
+                continue;
+            }
+            if let Some(parent) = parent_conversation(&mut tx, *item_id).await? {
+                let published_at: i64 =
+                    sqlx::query_scalar("SELECT published_at FROM items WHERE id = $1")
+                        .bind(*item_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                changed.push(parent.0);
+                join(&mut tx, parent, *item_id, published_at, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn conversations(&self, f: &ConversationFilter) -> Result<Vec<Conversation>> {
+        let state_clause = if f.state.is_some() {
+            " AND c.state = $2"
+        } else {
+            " AND c.state <> 'done' AND $2 = $2"
+        };
+        let assignee_clause = match f.assignee {
+            AssigneeFilter::Anyone => " AND $3 = $3",
+            AssigneeFilter::Nobody => " AND c.assignee_id IS NULL AND $3 = $3",
+            AssigneeFilter::User(_) => " AND c.assignee_id = $3",
+        };
+        let sql = format!(
+            "SELECT {} WHERE c.workspace_id = $1{state_clause}{assignee_clause} \
+             ORDER BY c.updated_at DESC, c.id DESC LIMIT $4",
+            conversation_cols!()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(f.workspace_id)
+            .bind(f.state.clone().unwrap_or_default())
+            .bind(match f.assignee {
+                AssigneeFilter::User(id) => id,
+                _ => 0,
+            })
+            .bind(f.limit.clamp(1, 500))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(conversation_row).collect()
+    }
+
+    async fn conversation(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> Result<Option<(Conversation, Vec<StoredItem>, Vec<ConversationEvent>)>> {
+        let Some(conversation) = self.conversation_by_id(workspace_id, id).await? else {
+            return Ok(None);
+        };
+        let items = self.items_of_conversation(id).await?;
+        let events = sqlx::query(
+            "SELECT e.id, e.at, u.display_name AS actor, e.kind, e.detail FROM conversation_events e \
+             LEFT JOIN users u ON u.id = e.actor_id WHERE e.conversation_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ConversationEvent {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                kind: r.try_get("kind")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some((conversation, items, events)))
+    }
+
+    async fn change_conversation(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        change: &ConversationChange,
+        actor_id: i64,
+        now: i64,
+    ) -> Result<Conversation> {
+        let current =
+            self.conversation_by_id(workspace_id, id)
+                .await?
+                .ok_or(StoreError::NotFound {
+                    what: "conversation",
+                })?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        match change {
+            ConversationChange::Assign(assignee) => {
+                let name = match assignee {
+                    Some(user) => Some(
+                        sqlx::query_scalar::<_, String>(
+                            "SELECT u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
+                             WHERE m.workspace_id = $1 AND m.user_id = $2",
+                        )
+                        .bind(workspace_id)
+                        .bind(*user)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::NotFound { what: "teammate" })?,
+                    ),
+                    None => None,
+                };
+                let state = State::parse(&current.state).unwrap_or(State::New);
+                let next = after_assignment(state, *assignee);
+                sqlx::query(
+                    "UPDATE conversations SET assignee_id = $2, state = $3, updated_at = $4 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(*assignee)
+                .bind(next.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                record(
+                    &mut tx,
+                    id,
+                    now,
+                    Some(actor_id),
+                    "assigned",
+                    name.as_deref().unwrap_or(""),
+                )
+                .await?;
+                if next != state {
+                    record(&mut tx, id, now, Some(actor_id), "state", next.as_str()).await?;
+                }
+            }
+            ConversationChange::State(state) => {
+                sqlx::query("UPDATE conversations SET state = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(state)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                record(&mut tx, id, now, Some(actor_id), "state", state).await?;
+            }
+            ConversationChange::Priority(priority) => {
+                sqlx::query(
+                    "UPDATE conversations SET priority = $2, updated_at = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(priority)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                record(&mut tx, id, now, Some(actor_id), "priority", priority).await?;
+            }
+            ConversationChange::Note(text) => {
+                sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                record(&mut tx, id, now, Some(actor_id), "note", text).await?;
+            }
+        }
+        tx.commit().await?;
+        drop(_writing);
+        self.conversation_by_id(workspace_id, id)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "conversation",
+            })
+    }
+
+    async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n, SUM(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine \
+             FROM conversations WHERE workspace_id = $1 AND state <> 'done' GROUP BY state",
+        )
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = InboxCounts::default();
+        for row in rows {
+            let state: String = row.try_get("state")?;
+            let n: i64 = row.try_get("n")?;
+            counts.mine += row.try_get::<Option<i64>, _>("mine")?.unwrap_or(0);
+            match state.as_str() {
+                "new" => counts.new = n,
+                "assigned" => counts.assigned = n,
+                "waiting" => counts.waiting = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+}

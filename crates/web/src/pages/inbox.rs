@@ -1,0 +1,298 @@
+//! The inbox: the queue of conversations that need an answer, one conversation with its
+//! mentions and history, and what teammates do with it (assign, state, priority, notes).
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Response;
+use jardinier_domain::Permission;
+use jardinier_inbox::{Priority, State as Step, set_by_hand};
+use jardinier_store::{
+    AssigneeFilter, Conversation, ConversationChange, ConversationFilter, InboxCounts, StoreError,
+};
+use serde::Deserialize;
+
+use super::{Chrome, format_time, redirect, render};
+use crate::context::InWorkspace;
+use crate::error::WebError;
+use crate::{SharedState, unix_now};
+
+/// A teammate who may be given conversations.
+pub struct Teammate {
+    pub id: i64,
+    pub name: String,
+}
+
+pub struct ConversationRow {
+    pub c: Conversation,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxTemplate {
+    c: Chrome,
+    ws_slug: String,
+    rows: Vec<ConversationRow>,
+    counts: InboxCounts,
+    /// The filters: state ("" for open ones) and who ("", "me", "nobody").
+    state: String,
+    who: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    who: String,
+}
+
+pub async fn inbox(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    let step = Step::parse(&q.state);
+    let assignee = match q.who.as_str() {
+        "me" => AssigneeFilter::User(w.user.id),
+        "nobody" => AssigneeFilter::Nobody,
+        _ => AssigneeFilter::Anyone,
+    };
+    let conversations = state
+        .store
+        .conversations(&ConversationFilter {
+            workspace_id: w.workspace.id,
+            state: step.map(|s| s.as_str().to_owned()),
+            assignee,
+            limit: 200,
+        })
+        .await?;
+    let counts = state.store.inbox_counts(w.workspace.id, w.user.id).await?;
+    let rows = conversations
+        .into_iter()
+        .map(|c| ConversationRow {
+            updated: format_time(c.updated_at, &w.workspace.timezone),
+            c,
+        })
+        .collect();
+    render(InboxTemplate {
+        c: Chrome::workspace(&w, "inbox"),
+        ws_slug: w.workspace.slug.clone(),
+        rows,
+        counts,
+        state: step.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        who: match assignee {
+            AssigneeFilter::User(_) => "me".into(),
+            AssigneeFilter::Nobody => "nobody".into(),
+            AssigneeFilter::Anyone => String::new(),
+        },
+    })
+}
+
+/// One line of a conversation's timeline: a mention, or something a teammate did.
+pub struct Entry {
+    pub at: i64,
+    pub when: String,
+    pub mention: Option<Mention>,
+    /// (catalogue key, its placeholder value, who) of an event.
+    pub event: Option<(&'static str, String, String)>,
+}
+
+pub struct Mention {
+    pub author: String,
+    pub title: Option<String>,
+    pub body: String,
+    pub url: Option<String>,
+    pub sentiment: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox_conversation.html")]
+struct ConversationTemplate {
+    c: Chrome,
+    ws_slug: String,
+    conv: Conversation,
+    /// Catalogue keys of its state and priority.
+    state_key: String,
+    priority_key: String,
+    entries: Vec<Entry>,
+    teammates: Vec<Teammate>,
+}
+
+fn event_key(kind: &str, detail: &str) -> &'static str {
+    match (kind, detail) {
+        ("opened", _) => "inbox.event_opened",
+        ("joined", _) => "inbox.event_joined",
+        ("assigned", "") => "inbox.event_unassigned",
+        ("assigned", _) => "inbox.event_assigned",
+        ("state", _) => "inbox.event_state",
+        ("priority", _) => "inbox.event_priority",
+        _ => "inbox.event_note",
+    }
+}
+
+/// Teammates whose role answers the inbox.
+async fn teammates(state: &SharedState, w: &InWorkspace) -> Result<Vec<Teammate>, WebError> {
+    Ok(state
+        .store
+        .members(w.workspace.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role.can(Permission::ViewInbox))
+        .map(|m| Teammate {
+            id: m.user.id,
+            name: m.user.display_name,
+        })
+        .collect())
+}
+
+pub async fn conversation(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    let Some((conversation, items, events)) = state.store.conversation(w.workspace.id, id).await?
+    else {
+        return Err(WebError::NotFound);
+    };
+    let tz = &w.workspace.timezone;
+    let tr = w.ctx.tr;
+    let mut entries: Vec<Entry> = items
+        .into_iter()
+        .map(|i| Entry {
+            at: i.published_at,
+            when: format_time(i.published_at, tz),
+            mention: Some(Mention {
+                author: match (&i.author_name, &i.author_handle) {
+                    (Some(n), Some(h)) if n != h => format!("{n} ({h})"),
+                    (Some(n), _) => n.clone(),
+                    (None, Some(h)) => h.clone(),
+                    (None, None) => String::new(),
+                },
+                title: i.title,
+                body: i.body,
+                url: i.url,
+                sentiment: i.sentiment.unwrap_or_default(),
+            }),
+            event: None,
+        })
+        .collect();
+    entries.extend(events.into_iter().map(|e| {
+        let value = match e.kind.as_str() {
+            "state" => Step::parse(&e.detail)
+                .map(|s| tr.t(&format!("inbox.state_{}", s.as_str())).to_owned())
+                .unwrap_or(e.detail.clone()),
+            "priority" => Priority::parse(&e.detail)
+                .map(|p| tr.t(&format!("inbox.priority_{}", p.as_str())).to_owned())
+                .unwrap_or(e.detail.clone()),
+            _ => e.detail.clone(),
+        };
+        Entry {
+            at: e.at,
+            when: format_time(e.at, tz),
+            mention: None,
+            event: Some((
+                event_key(&e.kind, &e.detail),
+                value,
+                e.actor.unwrap_or_default(),
+            )),
+        }
+    }));
+    entries.sort_by_key(|e| e.at);
+    render(ConversationTemplate {
+        c: Chrome::workspace(&w, "inbox"),
+        ws_slug: w.workspace.slug.clone(),
+        state_key: format!("inbox.state_{}", conversation.state),
+        priority_key: format!("inbox.priority_{}", conversation.priority),
+        conv: conversation,
+        entries,
+        teammates: teammates(&state, &w).await?,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// Assign, set the state or priority, or add a note. A refused change comes back to the
+/// conversation with a message saying why.
+pub async fn change(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    let back = |done: &str| redirect(&format!("/w/{}/inbox/{id}?done={done}", w.workspace.slug));
+    let Some((current, _, _)) = state.store.conversation(w.workspace.id, id).await? else {
+        return Err(WebError::NotFound);
+    };
+    let value = form.value.trim();
+    let change = match form.action.as_str() {
+        "assign" if value.is_empty() => ConversationChange::Assign(None),
+        "assign" => {
+            let who = value.parse::<i64>().ok();
+            let allowed = teammates(&state, &w).await?;
+            match who.filter(|id| allowed.iter().any(|t| t.id == *id)) {
+                Some(user) => ConversationChange::Assign(Some(user)),
+                None => return Ok(back("inbox_not_a_teammate")),
+            }
+        }
+        "state" => match Step::parse(value).map(|s| set_by_hand(s, current.assignee_id)) {
+            Some(Ok(step)) => ConversationChange::State(step.as_str().to_owned()),
+            Some(Err(jardinier_inbox::StateError::NobodyAssigned)) => {
+                return Ok(back("inbox_needs_assignee"));
+            }
+            Some(Err(jardinier_inbox::StateError::StillAssigned)) => {
+                return Ok(back("inbox_still_assigned"));
+            }
+            None => return Err(WebError::NotFound),
+        },
+        "priority" => match Priority::parse(value) {
+            Some(p) => ConversationChange::Priority(p.as_str().to_owned()),
+            None => return Err(WebError::NotFound),
+        },
+        "note" if value.is_empty() => return Ok(back("inbox_note_empty")),
+        "note" if value.chars().count() > 5_000 => return Ok(back("inbox_note_too_long")),
+        "note" => ConversationChange::Note(value.to_owned()),
+        _ => return Err(WebError::NotFound),
+    };
+    match state
+        .store
+        .change_conversation(w.workspace.id, id, &change, w.user.id, unix_now())
+        .await
+    {
+        Ok(_) => Ok(back("inbox_saved")),
+        Err(StoreError::NotFound { .. }) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// "Send to the inbox" from the listening stream: the mention joins the conversation of what it
+/// answers, or opens one.
+pub async fn send_item(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, item_id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    w.require(Permission::ViewInbox)?;
+    match state
+        .store
+        .send_to_inbox(w.workspace.id, item_id, Some(w.user.id), unix_now())
+        .await
+    {
+        Ok(id) => Ok(redirect(&format!(
+            "/w/{}/inbox/{id}?done=inbox_sent",
+            w.workspace.slug
+        ))),
+        Err(StoreError::NotFound { .. }) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,260 @@
+//! The inbox: a mention sent from Listening opens a conversation, a reply to it joins and
+//! reopens it, teammates assign it, change its state and priority, and leave notes; refused
+//! changes say why; another workspace's conversations are out of reach.
+
+use jardinier_domain::Role;
+use jardinier_listening::IncomingItem;
+use jardinier_store::{NewSource, Source};
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(a_mention_becomes_a_conversation_that_the_team_handles);
+
+async fn source(app: &TestApp, workspace_id: i64) -> Source {
+    app.store
+        .create_source(&NewSource {
+            workspace_id,
+            kind: "mastodon",
+            name: "Masto",
+            config: "{}",
+            secret: None,
+            interval_secs: 300,
+            now: 1,
+        })
+        .await
+        .unwrap()
+}
+
+fn mention(id: &str, text: &str, parent: Option<&str>) -> IncomingItem {
+    IncomingItem {
+        external_id: id.into(),
+        text: text.into(),
+        author_name: Some("Léa".into()),
+        author_handle: Some("@lea@mastodon.example".into()),
+        parent_external_id: parent.map(str::to_owned),
+        published_at: Some(1_795_000_000),
+        ..Default::default()
+    }
+}
+
+async fn a_mention_becomes_a_conversation_that_the_team_handles(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    let editor = app.member(&ws, "tom@brand.example", Role::Editor).await;
+    app.member(&ws, "ana@brand.example", Role::Analyst).await;
+    let masto = source(&app, ws.id).await;
+    let report = app
+        .ingestor
+        .ingest(
+            &masto,
+            vec![mention(
+                "s1",
+                "Ma commande 4512 n'est toujours pas arrivée, c'est la deuxième fois !",
+                None,
+            )],
+            1_795_000_100,
+        )
+        .await
+        .unwrap();
+    let item = report.inserted_ids[0];
+    app.login("camille@brand.example").await;
+
+    let (_, empty) = app.text("/w/brand/inbox").await;
+    assert!(empty.contains("data-testid=\"inbox-empty\""));
+    let stream = app.text("/w/brand/listening").await.1;
+    assert!(stream.contains(&format!("/w/brand/listening/items/{item}/inbox")));
+
+    // Sent from Listening: a new conversation, under the mention's words, from its author.
+    let response = app
+        .post(&format!("/w/brand/listening/items/{item}/inbox"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let at = location(&response);
+    assert!(at.ends_with("?done=inbox_sent"), "{at}");
+    let conversation = at
+        .trim_start_matches("/w/brand/inbox/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let again = app
+        .post(&format!("/w/brand/listening/items/{item}/inbox"), &[])
+        .await;
+    assert_eq!(location(&again), at, "sent twice, one conversation");
+    let list = app.text("/w/brand/inbox").await.1;
+    assert_eq!(list.matches("data-testid=\"conversation-row\"").count(), 1);
+    assert!(
+        list.contains("Ma commande 4512 n&#x27;est toujours pas arrivée")
+            || list.contains("Ma commande 4512 n&#39;est toujours pas arrivée"),
+        "{list}"
+    );
+    assert!(list.contains("data-testid=\"count-new\">1<"));
+    let page_path = format!("/w/brand/inbox/{conversation}");
+    let change = |action: &'static str, value: String| {
+        let path = format!("{page_path}/change");
+        let app = &app;
+        async move {
+            location(
+                &app.post(&path, &[("action", action), ("value", value.as_str())])
+                    .await,
+            )
+        }
+    };
+
+    // Refused changes say why and change nothing.
+    assert!(
+        change("state", "assigned".into())
+            .await
+            .ends_with("done=inbox_needs_assignee")
+    );
+    let analyst_id = app
+        .store
+        .members(ws.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.role == Role::Analyst)
+        .unwrap()
+        .user
+        .id;
+    assert!(
+        change("assign", analyst_id.to_string())
+            .await
+            .ends_with("done=inbox_not_a_teammate"),
+        "an analyst does not work the inbox"
+    );
+    assert!(
+        change("note", "   ".into())
+            .await
+            .ends_with("done=inbox_note_empty")
+    );
+
+    // Assigning makes it assigned; notes and priority are kept in its history.
+    assert!(
+        change("assign", editor.id.to_string())
+            .await
+            .ends_with("done=inbox_saved")
+    );
+    assert!(
+        change("priority", "urgent".into())
+            .await
+            .ends_with("done=inbox_saved")
+    );
+    assert!(
+        change(
+            "note",
+            "Client fidèle : proposer un geste commercial.".into()
+        )
+        .await
+        .ends_with("done=inbox_saved")
+    );
+    assert!(
+        change("state", "new".into())
+            .await
+            .ends_with("done=inbox_still_assigned")
+    );
+    assert!(
+        change("state", "waiting".into())
+            .await
+            .ends_with("done=inbox_saved")
+    );
+    let page = app.text(&page_path).await.1;
+    assert!(page.contains("data-testid=\"conversation-state\">Waiting on the person<"));
+    let tom = editor.display_name.clone();
+    assert!(page.contains(&format!("data-testid=\"conversation-assignee\">{tom}<")));
+    for line in [
+        "Opened from mastodon by Camille".to_owned(),
+        format!("Camille gave it to {tom}"),
+        "Priority: Urgent Camille".to_owned(),
+        "Note by Camille: Client fidèle : proposer un geste commercial.".to_owned(),
+        "State: Waiting on the person Camille".to_owned(),
+    ] {
+        assert!(page.contains(&line), "{line} in the history:\n{page}");
+    }
+
+    // The person answers in the thread: the reply joins the conversation, which reopens
+    // (assigned, since Tom has it).
+    app.ingestor
+        .ingest(
+            &masto,
+            vec![mention("s2", "Toujours rien reçu ce matin.", Some("s1"))],
+            1_795_000_900,
+        )
+        .await
+        .unwrap();
+    let page = app.text(&page_path).await.1;
+    assert_eq!(page.matches("data-testid=\"timeline-mention\"").count(), 2);
+    assert!(page.contains("data-testid=\"conversation-state\">Assigned<"));
+    assert!(page.contains("The person wrote again"));
+
+    // Filters: mine, nobody's, done.
+    app.login_with(&app.client, "tom@brand.example", PASSWORD)
+        .await;
+    let mine = app.text("/w/brand/inbox?who=me").await.1;
+    assert_eq!(mine.matches("data-testid=\"conversation-row\"").count(), 1);
+    assert!(mine.contains("data-testid=\"count-mine\">1<"));
+    let nobody = app.text("/w/brand/inbox?who=nobody").await.1;
+    assert_eq!(
+        nobody.matches("data-testid=\"conversation-row\"").count(),
+        0
+    );
+    assert!(
+        change("state", "done".into())
+            .await
+            .ends_with("done=inbox_saved")
+    );
+    let open = app.text("/w/brand/inbox").await.1;
+    assert_eq!(open.matches("data-testid=\"conversation-row\"").count(), 0);
+    let done = app.text("/w/brand/inbox?state=done").await.1;
+    assert_eq!(done.matches("data-testid=\"conversation-row\"").count(), 1);
+
+    // Another workspace's conversation and mentions are out of reach.
+    let other_owner = app.user("zoe@other.example", "Zoé").await;
+    let other = app.workspace("other", &other_owner).await;
+    let theirs = source(&app, other.id).await;
+    let their_item = app
+        .ingestor
+        .ingest(&theirs, vec![mention("o1", "Chez eux", None)], 1)
+        .await
+        .unwrap()
+        .inserted_ids[0];
+    let their_conversation = app
+        .store
+        .send_to_inbox(other.id, their_item, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/w/brand/inbox/{their_conversation}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    for (path, fields) in [
+        (
+            format!("/w/brand/inbox/{their_conversation}/change"),
+            vec![("action", "state"), ("value", "done")],
+        ),
+        (
+            format!("/w/brand/listening/items/{their_item}/inbox"),
+            vec![],
+        ),
+    ] {
+        assert_eq!(
+            app.post(&path, &fields).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let (theirs_now, _, _) = app
+        .store
+        .conversation(other.id, their_conversation)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(theirs_now.state, "new");
+}
