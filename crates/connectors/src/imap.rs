@@ -9,8 +9,8 @@
 //!
 //! Each message becomes one item: sender name and address, subject as title, the plain-text
 //! body (or the HTML body's text) without quoted replies and signature, `Date:` as published
-//! time, `Message-ID` as external id and the first `In-Reply-To` as parent, so threads stay
-//! threads. The password is kept in the source's secret column, never shown again.
+//! time, `Message-ID` as external id and the thread's first message (`References`, else
+//! `In-Reply-To`) as parent, so a thread stays one conversation. The password is kept in the source's secret column, never shown again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -290,11 +290,15 @@ pub fn item_of(raw: &[u8], validity: u32, uid: u32, headers_only: bool) -> Optio
         return None;
     }
     let message_id = message.message_id().map(|id| format!("<{id}>"));
-    let parent = message
-        .in_reply_to()
-        .as_text_list()
-        .and_then(|ids| ids.first().map(|id| format!("<{id}>")))
-        .or_else(|| message.in_reply_to().as_text().map(|id| format!("<{id}>")));
+    // The thread's first message (References' first id), else the one answered: a thread
+    // stays one conversation even when the messages between were sent outside Jardinier.
+    let first_id = |value: &mail_parser::HeaderValue| {
+        value
+            .as_text_list()
+            .and_then(|ids| ids.first().map(|id| format!("<{id}>")))
+            .or_else(|| value.as_text().map(|id| format!("<{id}>")))
+    };
+    let parent = first_id(message.references()).or_else(|| first_id(message.in_reply_to()));
     Some(IncomingItem {
         external_id: message_id.unwrap_or_else(|| format!("imap:{validity}:{uid}")),
         url: None,

@@ -63,6 +63,19 @@ Content-Type: text/html; charset=UTF-8\r
 --b1--\r
 ";
 
+/// Léa writes again in the same thread, days later.
+const FOLLOW_UP: &[u8] = b"From: Lea Martin <lea.martin@exemple.fr>\r
+To: contact@brulerie-du-canal.example\r
+Subject: Re: Commande 4512\r
+Date: Tue, 24 Nov 2026 08:00:00 +0100\r
+Message-ID: <20261124080000.1@exemple.fr>\r
+In-Reply-To: <20261121114002.77@exemple.fr>\r
+References: <20261121091244.4512@exemple.fr> <reponse-4512@brulerie-du-canal.example> <20261121114002.77@exemple.fr>\r
+Content-Type: text/plain; charset=UTF-8\r
+\r
+Finalement il manque un paquet dans le colis.\r
+";
+
 /// An English note in ISO-8859-1 with HTML only.
 const LATIN1_HTML: &[u8] = b"From: press@magazine.example\r
 Subject: Interview request\r
@@ -185,18 +198,49 @@ async fn a_mailbox_read_over_imap() {
     );
     assert_eq!(
         reply.parent_external_id.as_deref(),
-        Some("<reponse-4512@brulerie-du-canal.example>")
+        Some("<20261121091244.4512@exemple.fr>"),
+        "the thread's first message, from References"
+    );
+
+    // In the inbox, the e-mail thread is one conversation: a later message of the thread joins
+    // the complaint's conversation and reopens it.
+    let conversation = store
+        .send_to_inbox(ws, complaint.id, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.send_to_inbox(ws, reply.id, None, 11).await.unwrap(),
+        conversation
+    );
+    store
+        .change_conversation(
+            ws,
+            conversation,
+            &ConversationChange::State("done".into()),
+            store.members(ws).await.unwrap()[0].user.id,
+            12,
+        )
+        .await
+        .unwrap();
+    server.deliver(FOLLOW_UP);
+    let source = store.source_by_id(source.id).await.unwrap().unwrap();
+    poller.fetch_now(&source).await;
+    let (thread, items, _) = store.conversation(ws, conversation).await.unwrap().unwrap();
+    assert_eq!(
+        (thread.state.as_str(), items.len()),
+        ("new", 3),
+        "the follow-up joined and reopened the conversation"
     );
 
     // Nothing new: nothing twice. New mail: only it.
     poller.fetch_now(&source).await;
-    assert_eq!(items_of(&store, ws).await.len(), 2);
+    assert_eq!(items_of(&store, ws).await.len(), 3);
     server.deliver(LATIN1_HTML);
     let source = store.source_by_id(source.id).await.unwrap().unwrap();
     poller.fetch_now(&source).await;
     let source = store.source_by_id(source.id).await.unwrap().unwrap();
-    assert_eq!(source.item_count, 3, "{:?}", source.last_error);
-    assert!(source.etag.as_deref().unwrap().ends_with(":3"));
+    assert_eq!(source.item_count, 4, "{:?}", source.last_error);
+    assert!(source.etag.as_deref().unwrap().ends_with(":4"));
     let items = items_of(&store, ws).await;
     let press = items
         .iter()
