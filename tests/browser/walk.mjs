@@ -81,6 +81,18 @@ try {
   assert.ok((await page.locator("[data-testid=rule-row]").count()) >= 3, "the demo's alert rules");
   await shot("alerts-fr");
 
+  // Inbox: the demo's conversations from two stand-in channels; one opened, assigned to Lucas.
+  await page.goto(base + "/w/brulerie-du-canal/inbox");
+  assert.ok((await page.getByTestId("conversation-row").count()) >= 3, "the demo's conversations");
+  await shot("inbox-fr");
+  await page.getByRole("link", { name: "Commande n°4512 jamais reçue" }).click();
+  assert.equal(await page.getByTestId("timeline-mention").count(), 2, "the e-mail and its follow-up");
+  await page.getByLabel("Confier à").selectOption({ label: "Lucas Bernard" });
+  await page.getByRole("button", { name: "Attribuer" }).click();
+  await page.waitForURL("**done=inbox_saved");
+  assert.equal(await page.getByTestId("conversation-assignee").innerText(), "Lucas Bernard");
+  await shot("conversation-fr");
+
   // Settings pages reachable from the settings index.
   await page.goto(base + "/w/brulerie-du-canal/settings/team");
   assert.ok((await page.locator("[data-testid=member-row]").count()) === 6, "six demo teammates");

@@ -264,6 +264,14 @@ pub async fn run(
             jardinier_web::unix_now(),
         )
         .await?;
+        crate::demo_stream::seed_inbox(
+            store.as_ref(),
+            &ingestor,
+            brulerie.id,
+            camille.id,
+            jardinier_web::unix_now(),
+        )
+        .await?;
         tracing::info!("demo data seeded");
         Some(source)
     } else {

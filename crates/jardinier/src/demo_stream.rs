@@ -238,6 +238,142 @@ pub async fn seed(
     Ok(source)
 }
 
+/// Demo conversations for the inbox, from two stand-in channels whose names say they are demo
+/// ones: a Mastodon thread and a contact e-mail with its follow-up. One is given to `assignee`,
+/// one waits on the person, one is new.
+pub async fn seed_inbox(
+    store: &dyn Store,
+    ingestor: &Ingestor,
+    workspace_id: i64,
+    assignee: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    let channel = |kind: &'static str, name: &'static str| NewSource {
+        workspace_id,
+        kind,
+        name,
+        config: "{}",
+        secret: None,
+        interval_secs: 0,
+        now,
+    };
+    let mastodon = store
+        .create_source(&channel(
+            "demo-mastodon",
+            "Mastodon (démo) / Mastodon (demo)",
+        ))
+        .await?;
+    let mail = store
+        .create_source(&channel(
+            "demo-mail",
+            "Courriel contact@ (démo) / Contact e-mail (demo)",
+        ))
+        .await?;
+    let item = |id: &str,
+                author: (&str, &str),
+                title: Option<&str>,
+                text: &str,
+                parent: Option<&str>,
+                ago: i64| IncomingItem {
+        external_id: id.to_owned(),
+        author_name: Some(author.0.to_owned()),
+        author_handle: Some(author.1.to_owned()),
+        title: title.map(str::to_owned),
+        text: text.to_owned(),
+        parent_external_id: parent.map(str::to_owned),
+        published_at: Some(now - ago),
+        ..Default::default()
+    };
+    let lea = ("Léa Martin", "lea.martin@exemple.fr");
+    let sam = ("Sam", "@sam@mastodon.example");
+    let noor = ("Noor", "@noor@piaille.example");
+    let toots = ingestor
+        .ingest(
+            &mastodon,
+            vec![
+                item("demo-toot-1", sam, None, "@brulerieducanal vous livrez à Lyon ? Je cherche un moka d'Éthiopie en grains.", None, 5_400),
+                item("demo-toot-2", noor, None, "Troisième fois que mon abonnement Brûlerie du Canal arrive en retard. Quelqu'un a eu une réponse du service client ?", None, 2_700),
+            ],
+            now,
+        )
+        .await?;
+    let mails = ingestor
+        .ingest(
+            &mail,
+            vec![item(
+                "<demo-4512@exemple.fr>",
+                lea,
+                Some("Commande n°4512 jamais reçue"),
+                "Bonjour, j'ai commandé un paquet de café il y a trois semaines et je n'ai toujours rien reçu. Pouvez-vous vérifier ?",
+                None,
+                86_400,
+            )],
+            now,
+        )
+        .await?;
+    let ids: Vec<i64> = toots
+        .inserted_ids
+        .iter()
+        .chain(&mails.inserted_ids)
+        .copied()
+        .collect();
+    let mut conversations = Vec::new();
+    for id in ids {
+        conversations.push(
+            store
+                .send_to_inbox(workspace_id, id, Some(assignee), now - 7_200)
+                .await?,
+        );
+    }
+    // The e-mail: given to the community manager, answered, waiting on Léa; Léa writes again.
+    if let Some(&mail_conversation) = conversations.last() {
+        use jardinier_store::ConversationChange as Change;
+        for change in [
+            Change::Assign(Some(assignee)),
+            Change::Note("Client depuis 2021 : proposer un renvoi gratuit.".into()),
+            Change::State("waiting".into()),
+        ] {
+            store
+                .change_conversation(
+                    workspace_id,
+                    mail_conversation,
+                    &change,
+                    assignee,
+                    now - 3_600,
+                )
+                .await?;
+        }
+        ingestor
+            .ingest(
+                &mail,
+                vec![item(
+                    "<demo-4512-suite@exemple.fr>",
+                    lea,
+                    Some("Re: Commande n°4512 jamais reçue"),
+                    "Merci pour votre réponse, mais le colis n'est toujours pas là ce matin.",
+                    Some("<demo-4512@exemple.fr>"),
+                    600,
+                )],
+                now,
+            )
+            .await?;
+    }
+    // The question about Lyon: priority high, given to the community manager.
+    if let Some(&question) = conversations.first() {
+        use jardinier_store::ConversationChange as Change;
+        store
+            .change_conversation(
+                workspace_id,
+                question,
+                &Change::Priority("high".into()),
+                assignee,
+                now - 1_800,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Feeds the stream until the process stops.
 pub async fn run(ingestor: Arc<Ingestor>, source: Source) {
     let started = std::time::Instant::now();

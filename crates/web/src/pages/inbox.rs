@@ -120,14 +120,16 @@ struct ConversationTemplate {
     teammates: Vec<Teammate>,
 }
 
-fn event_key(kind: &str, detail: &str) -> &'static str {
-    match (kind, detail) {
-        ("opened", _) => "inbox.event_opened",
-        ("joined", _) => "inbox.event_joined",
-        ("assigned", "") => "inbox.event_unassigned",
-        ("assigned", _) => "inbox.event_assigned",
-        ("state", _) => "inbox.event_state",
-        ("priority", _) => "inbox.event_priority",
+fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
+    match (kind, detail, by_someone) {
+        ("opened", _, true) => "inbox.event_opened",
+        ("opened", _, false) => "inbox.event_opened_auto",
+        ("joined", _, _) => "inbox.event_joined",
+        ("assigned", "", _) => "inbox.event_unassigned",
+        ("assigned", _, _) => "inbox.event_assigned",
+        ("state", _, true) => "inbox.event_state",
+        ("state", _, false) => "inbox.event_state_auto",
+        ("priority", _, _) => "inbox.event_priority",
         _ => "inbox.event_note",
     }
 }
@@ -194,7 +196,7 @@ pub async fn conversation(
             when: format_time(e.at, tz),
             mention: None,
             event: Some((
-                event_key(&e.kind, &e.detail),
+                event_key(&e.kind, &e.detail, e.actor.is_some()),
                 value,
                 e.actor.unwrap_or_default(),
             )),

@@ -170,9 +170,9 @@ async fn a_mention_becomes_a_conversation_that_the_team_handles(backend: Backend
     for line in [
         "Opened from mastodon by Camille".to_owned(),
         format!("Camille gave it to {tom}"),
-        "Priority: Urgent Camille".to_owned(),
+        "Camille set the priority to Urgent".to_owned(),
         "Note by Camille: Client fidèle : proposer un geste commercial.".to_owned(),
-        "State: Waiting on the person Camille".to_owned(),
+        "Camille set the state to Waiting on the person".to_owned(),
     ] {
         assert!(page.contains(&line), "{line} in the history:\n{page}");
     }
