@@ -92,6 +92,15 @@ try {
   await page.waitForURL("**done=inbox_saved");
   assert.equal(await page.getByTestId("conversation-assignee").innerText(), "Lucas Bernard");
   await shot("conversation-fr");
+  // Keyboard: "d" marks it done.
+  await page.locator("h1").click();
+  await page.keyboard.press("d");
+  let state = "";
+  for (let i = 0; i < 50 && state !== "Terminée"; i++) {
+    await page.waitForTimeout(100);
+    state = await page.getByTestId("conversation-state").innerText().catch(() => "");
+  }
+  assert.equal(state, "Terminée", "the d key marked the conversation done");
 
   // Settings pages reachable from the settings index.
   await page.goto(base + "/w/brulerie-du-canal/settings/team");

@@ -70,6 +70,39 @@
       if (area.value.trim()) check();
     });
 
+    // Keyboard shortcuts (inbox): a key clicks the element that declares it, j/k move between
+    // the rows of a list, x ticks the row's check box. Never while typing in a field.
+    var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row-nav] tbody tr"));
+    var current = -1;
+    function focusRow(index) {
+      if (!rows.length) return;
+      current = Math.max(0, Math.min(rows.length - 1, index));
+      rows.forEach(function (row, i) { row.classList.toggle("row-current", i === current); });
+      var link = rows[current].querySelector("a");
+      if (link) link.focus();
+    }
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+      var key = event.key;
+      if (rows.length && (key === "j" || key === "k")) {
+        focusRow(current + (key === "j" ? 1 : -1));
+        event.preventDefault();
+        return;
+      }
+      if (rows.length && key === "x" && current >= 0) {
+        var box = rows[current].querySelector("input[type=checkbox]");
+        if (box) box.checked = !box.checked;
+        event.preventDefault();
+        return;
+      }
+      var focusable = document.querySelector("[data-shortcut-focus='" + key + "']");
+      if (focusable) { focusable.focus(); event.preventDefault(); return; }
+      var action = document.querySelector("[data-shortcut='" + key + "']");
+      if (action) { action.click(); event.preventDefault(); }
+    });
+
     // After a failed submit, focus the first field in error so keyboard and screen-reader
     // users land where the problem is.
     var invalid = document.querySelector("[aria-invalid='true']");

@@ -113,6 +113,8 @@ struct ConversationTemplate {
     c: Chrome,
     ws_slug: String,
     conv: Conversation,
+    /// Quick actions: (action, value, label key, shortcut key).
+    quick: Vec<(&'static str, String, &'static str, &'static str)>,
     /// Catalogue keys of its state and priority.
     state_key: String,
     priority_key: String,
@@ -209,6 +211,11 @@ pub async fn conversation(
         state_key: format!("inbox.state_{}", conversation.state),
         priority_key: format!("inbox.priority_{}", conversation.priority),
         conv: conversation,
+        quick: vec![
+            ("assign", w.user.id.to_string(), "inbox.take", "a"),
+            ("state", "waiting".into(), "inbox.bulk_waiting", "w"),
+            ("state", "done".into(), "inbox.bulk_done", "d"),
+        ],
         entries,
         teammates: teammates(&state, &w).await?,
     })
@@ -297,4 +304,52 @@ pub async fn send_item(
         Err(StoreError::NotFound { .. }) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Several conversations at once, from the list's check boxes: take them, give them back,
+/// mark them waiting or done. Conversations a change does not apply to stay as they are.
+pub async fn bulk(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    body: String,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    let mut ids: Vec<i64> = Vec::new();
+    let mut action = String::new();
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "id" => ids.extend(value.parse::<i64>().ok()),
+            "action" => action = value.into_owned(),
+            _ => {}
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let back = |done: &str| redirect(&format!("/w/{}/inbox?done={done}", w.workspace.slug));
+    if ids.is_empty() {
+        return Ok(back("inbox_bulk_none"));
+    }
+    let now = unix_now();
+    for id in ids {
+        let Some((current, _, _)) = state.store.conversation(w.workspace.id, id).await? else {
+            return Err(WebError::NotFound);
+        };
+        let change = match action.as_str() {
+            "take" => ConversationChange::Assign(Some(w.user.id)),
+            "release" => ConversationChange::Assign(None),
+            "waiting" | "done" => {
+                let step = Step::parse(&action).unwrap_or(Step::Done);
+                match set_by_hand(step, current.assignee_id) {
+                    Ok(step) => ConversationChange::State(step.as_str().to_owned()),
+                    Err(_) => continue,
+                }
+            }
+            _ => return Err(WebError::NotFound),
+        };
+        state
+            .store
+            .change_conversation(w.workspace.id, id, &change, w.user.id, now)
+            .await?;
+    }
+    Ok(back("inbox_bulk_saved"))
 }

@@ -121,6 +121,7 @@ pub fn routes() -> Router<SharedState> {
             post(listening::create_imap_source),
         )
         .route("/w/{slug}/inbox", get(inbox::inbox))
+        .route("/w/{slug}/inbox/bulk", post(inbox::bulk))
         .route("/w/{slug}/inbox/{id}", get(inbox::conversation))
         .route("/w/{slug}/inbox/{id}/change", post(inbox::change))
         .route(

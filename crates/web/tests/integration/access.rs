@@ -33,6 +33,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/w/ws/listening/export/csv", "OMEA"),
     ("GET", "/w/ws/listening/alerts", "OMEA"),
     ("GET", "/w/ws/settings/oncall", "OMEDAC"),
+    ("GET", "/w/ws/inbox?state=done&who=me", "OMED"),
+    ("POST", "/w/ws/inbox/bulk", "OMED"),
     ("POST", "/w/ws/settings", "OM"),
     ("POST", "/w/ws/listening/queries", "OME"),
     ("POST", "/w/ws/listening/sources", "OME"),
@@ -101,7 +103,10 @@ async fn every_role_opens_exactly_its_routes(backend: Backend) {
         // The navigation offers exactly the sections the role may open.
         let html = app.get_with(&client, "/w/ws").await.text().await.unwrap();
         for (_, path, allowed) in MATRIX.iter().filter(|(m, p, _)| {
-            *m == "GET" && p.matches('/').count() == 3 && !p.ends_with("settings")
+            *m == "GET"
+                && p.matches('/').count() == 3
+                && !p.ends_with("settings")
+                && !p.contains('?')
         }) {
             let link = format!("<li><a href=\"{path}\"");
             assert_eq!(
@@ -188,6 +193,7 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
         "/w/b/listening/export/csv",
         "/w/b/listening/alerts",
         "/w/b/settings/oncall",
+        "/w/b/inbox?state=done",
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
@@ -244,6 +250,7 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
             format!("/w/a/listening/sources/{}/enabled", b_source.id),
             vec![("enabled", "false")],
         ),
+        ("/w/b/inbox/bulk".into(), vec![("action", "done")]),
         (
             "/w/a/listening/queries".into(),
             vec![

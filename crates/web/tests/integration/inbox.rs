@@ -213,6 +213,50 @@ async fn a_mention_becomes_a_conversation_that_the_team_handles(backend: Backend
     let done = app.text("/w/brand/inbox?state=done").await.1;
     assert_eq!(done.matches("data-testid=\"conversation-row\"").count(), 1);
 
+    // Bulk: two conversations taken, then marked done, at once; none ticked says so.
+    let second = app
+        .ingestor
+        .ingest(
+            &masto,
+            vec![mention("s3", "Question sur les horaires", None)],
+            1,
+        )
+        .await
+        .unwrap()
+        .inserted_ids[0];
+    let second = app
+        .store
+        .send_to_inbox(ws.id, second, None, 2)
+        .await
+        .unwrap();
+    let first: i64 = conversation.parse().unwrap();
+    let (first_id, second_id) = (first.to_string(), second.to_string());
+    let bulk = |action: &'static str| {
+        let (app, a, b) = (&app, first_id.clone(), second_id.clone());
+        async move {
+            location(
+                &app.post(
+                    "/w/brand/inbox/bulk",
+                    &[("action", action), ("id", a.as_str()), ("id", b.as_str())],
+                )
+                .await,
+            )
+        }
+    };
+    assert!(bulk("take").await.ends_with("done=inbox_bulk_saved"));
+    // Taking a conversation that is done keeps it done; a new one becomes assigned.
+    for (id, state) in [(first, "done"), (second, "assigned")] {
+        let (c, _, _) = app.store.conversation(ws.id, id).await.unwrap().unwrap();
+        assert_eq!((c.assignee_id, c.state.as_str()), (Some(editor.id), state));
+    }
+    assert!(bulk("done").await.ends_with("done=inbox_bulk_saved"));
+    let done = app.text("/w/brand/inbox?state=done").await.1;
+    assert_eq!(done.matches("data-testid=\"conversation-row\"").count(), 2);
+    assert!(
+        location(&app.post("/w/brand/inbox/bulk", &[("action", "done")]).await)
+            .ends_with("done=inbox_bulk_none")
+    );
+
     // Another workspace's conversation and mentions are out of reach.
     let other_owner = app.user("zoe@other.example", "Zoé").await;
     let other = app.workspace("other", &other_owner).await;
