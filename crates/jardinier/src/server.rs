@@ -125,6 +125,8 @@ pub async fn serve_bound(
         metrics: Default::default(),
         ingestor: ingestor.clone(),
         dev_inbox: Default::default(),
+        viewers: Default::default(),
+        stopping: Default::default(),
     });
     let app = Application::from_listener(bound.listener, state);
 

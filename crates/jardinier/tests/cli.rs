@@ -255,6 +255,13 @@ async fn the_demo_serves_signs_in_and_stops_cleanly_on_sigterm() {
         "the demo invitation e-mail is in the log"
     );
     assert!(dir.0.join("jardinier-data/demo.db").exists());
+    // A live inbox page is open while the server stops: its stream must not hold the stop.
+    let live = client
+        .get(format!("{base}/w/brulerie-du-canal/inbox/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -263,6 +270,7 @@ async fn the_demo_serves_signs_in_and_stops_cleanly_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "SIGTERM is a clean stop: {exit:?}");
+    drop(live);
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("stopped cleanly"), "{stderr}");

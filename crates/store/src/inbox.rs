@@ -100,6 +100,9 @@ pub trait InboxStore: Send + Sync {
         actor_id: i64,
         now: i64,
     ) -> Result<Conversation>;
+    /// A number that grows with every change to the workspace's inbox (or to one conversation
+    /// of it): live pages compare it to know when to refresh.
+    async fn inbox_version(&self, workspace_id: i64, conversation_id: Option<i64>) -> Result<i64>;
     /// Open conversations per state (new, assigned, waiting) and those assigned to `user_id`.
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts>;
 }

@@ -50,7 +50,8 @@ async fn record(
     detail: &str,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO conversation_events (conversation_id, at, actor_id, kind, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO conversation_events (conversation_id, workspace_id, at, actor_id, kind, detail) \
+         SELECT $1, workspace_id, $2, $3, $4, $5 FROM conversations WHERE id = $1",
     )
     .bind(conversation_id)
     .bind(at)
@@ -392,6 +393,25 @@ impl InboxStore for SqlStore {
             .ok_or(StoreError::NotFound {
                 what: "conversation",
             })
+    }
+
+    async fn inbox_version(&self, workspace_id: i64, conversation_id: Option<i64>) -> Result<i64> {
+        let version: i64 = match conversation_id {
+            None => sqlx::query_scalar(
+                "SELECT COALESCE(MAX(id), 0) FROM conversation_events WHERE workspace_id = $1",
+            )
+            .bind(workspace_id)
+            .fetch_one(&self.pool)
+            .await?,
+            Some(id) => sqlx::query_scalar(
+                "SELECT COALESCE(MAX(id), 0) FROM conversation_events WHERE workspace_id = $1 AND conversation_id = $2",
+            )
+            .bind(workspace_id)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?,
+        };
+        Ok(version)
     }
 
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts> {

@@ -103,6 +103,34 @@
       if (action) { action.click(); event.preventDefault(); }
     });
 
+    // Live inbox: server-sent events say when the list or the conversation changed, and who
+    // else has the conversation open. The page refreshes itself unless the person is in the
+    // middle of something (a ticked box, a note being written): then a notice offers it.
+    document.querySelectorAll("[data-live]").forEach(function (notice) {
+      if (!window.EventSource) return;
+      var source = new EventSource(notice.getAttribute("data-live"));
+      var busy = function () {
+        var ticked = document.querySelector("input[type=checkbox]:checked");
+        var typing = Array.prototype.some.call(document.querySelectorAll("textarea"), function (t) { return t.value.trim() !== ""; });
+        var active = document.activeElement && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+        return ticked || typing || active;
+      };
+      source.addEventListener("changed", function () {
+        if (busy()) notice.hidden = false;
+        else window.location.reload();
+      });
+      var viewers = document.querySelector("[data-live-viewers]");
+      if (viewers) {
+        source.addEventListener("viewers", function (event) {
+          var names = [];
+          try { names = JSON.parse(event.data); } catch (e) { names = []; }
+          viewers.textContent = names.length ? viewers.getAttribute("data-template").replace("{names}", names.join(", ")) : "";
+          viewers.hidden = names.length === 0;
+        });
+      }
+      window.addEventListener("beforeunload", function () { source.close(); });
+    });
+
     // After a failed submit, focus the first field in error so keyboard and screen-reader
     // users land where the problem is.
     var invalid = document.querySelector("[aria-invalid='true']");

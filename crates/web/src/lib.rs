@@ -72,7 +72,18 @@ pub struct AppState {
     pub ingestor: Arc<jardinier_listening::Ingestor>,
     /// The demo's local stand-in for chat webhooks (only used with `mail_log_page`).
     pub dev_inbox: DevInbox,
+    /// Who has which conversation open right now (this process's live pages).
+    pub viewers: Viewers,
+    /// Set when the server begins to stop: live streams end, so shutdown does not wait on them.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
+
+/// A conversation's viewers: user id → (name, pages open).
+pub type ConversationViewers = std::collections::HashMap<i64, (String, usize)>;
+
+/// Conversation id → its viewers.
+#[derive(Default)]
+pub struct Viewers(pub std::sync::Mutex<std::collections::HashMap<i64, ConversationViewers>>);
 
 /// What alerts posted to the demo's local webhook stand-in: (time, channel name, body).
 #[derive(Default)]
@@ -129,12 +140,14 @@ pub fn router(state: SharedState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
     pub fn from_listener(listener: TcpListener, state: SharedState) -> Application {
         Application {
             listener,
+            stopping: state.stopping.clone(),
             router: router(state),
         }
     }
@@ -155,7 +168,11 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Live pages hold their connection open: tell them to end.
+            self.stopping.send_replace(true);
+        })
         .await
     }
 }

@@ -26,6 +26,7 @@ CREATE TABLE conversation_items (
 
 CREATE TABLE conversation_events (
     id              INTEGER PRIMARY KEY,
+    workspace_id    INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     at              INTEGER NOT NULL,
     actor_id        INTEGER REFERENCES users(id) ON DELETE SET NULL,
@@ -33,3 +34,5 @@ CREATE TABLE conversation_events (
     detail          TEXT    NOT NULL
 );
 CREATE INDEX conversation_events_by_conversation ON conversation_events(conversation_id, id);
+-- The inbox's version, for live updates: the newest event of the workspace.
+CREATE INDEX conversation_events_by_workspace ON conversation_events(workspace_id, id);

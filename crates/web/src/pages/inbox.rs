@@ -353,3 +353,146 @@ pub async fn bulk(
     }
     Ok(back("inbox_bulk_saved"))
 }
+
+/// How often a live page's server side looks for changes.
+const LIVE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Server-sent events for the inbox list (`conversation: None`) or one conversation: `changed`
+/// when something happened to it (a teammate's change, a reply that joined, a new
+/// conversation), and, for a conversation, `viewers` with the names of the other teammates who
+/// have it open. Changes are found by the inbox's version in the database, so they reach pages
+/// served by any process; who is viewing is known to this process only.
+async fn live_stream(
+    state: SharedState,
+    w: InWorkspace,
+    conversation: Option<i64>,
+) -> Result<Response, WebError> {
+    use axum::response::IntoResponse;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    w.require(Permission::ViewInbox)?;
+    if let Some(id) = conversation
+        && state
+            .store
+            .conversation(w.workspace.id, id)
+            .await?
+            .is_none()
+    {
+        return Err(WebError::NotFound);
+    }
+    let workspace_id = w.workspace.id;
+    let version = state
+        .store
+        .inbox_version(workspace_id, conversation)
+        .await?;
+    let presence =
+        conversation.map(|id| Presence::join(state.clone(), id, w.user.id, &w.user.display_name));
+    let me = w.user.id;
+    let stream = futures_util::stream::unfold(
+        (state, version, "[]".to_owned(), presence),
+        move |(state, version, seen, presence)| async move {
+            loop {
+                tokio::time::sleep(LIVE_TICK).await;
+                if *state.stopping.borrow() {
+                    return None;
+                }
+                let now = match state.store.inbox_version(workspace_id, conversation).await {
+                    Ok(now) => now,
+                    Err(error) => {
+                        tracing::warn!(%error, "live inbox: could not read the version");
+                        version
+                    }
+                };
+                if now != version {
+                    let event = Event::default().event("changed").data(now.to_string());
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(event),
+                        (state, now, seen, presence),
+                    ));
+                }
+                if let Some(p) = &presence {
+                    let others = p.others(me);
+                    if others != seen {
+                        let event = Event::default().event("viewers").data(others.clone());
+                        return Some((Ok(event), (state, version, others, presence)));
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// A teammate's open conversation page, counted while its live stream lasts.
+struct Presence {
+    state: SharedState,
+    conversation: i64,
+    user: i64,
+}
+
+impl Presence {
+    fn join(state: SharedState, conversation: i64, user: i64, name: &str) -> Presence {
+        {
+            let mut viewers = state.viewers.0.lock().expect("viewers lock");
+            let entry = viewers
+                .entry(conversation)
+                .or_default()
+                .entry(user)
+                .or_insert((name.to_owned(), 0));
+            entry.1 += 1;
+        }
+        Presence {
+            state,
+            conversation,
+            user,
+        }
+    }
+
+    /// The other teammates viewing, by name, as a JSON array (`[]` when alone: an event
+    /// without data would not reach the page).
+    fn others(&self, me: i64) -> String {
+        let viewers = self.state.viewers.0.lock().expect("viewers lock");
+        let mut names: Vec<String> = viewers
+            .get(&self.conversation)
+            .into_iter()
+            .flatten()
+            .filter(|(user, _)| **user != me)
+            .map(|(_, (name, _))| name.clone())
+            .collect();
+        names.sort();
+        serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let mut viewers = self.state.viewers.0.lock().expect("viewers lock");
+        if let Some(users) = viewers.get_mut(&self.conversation) {
+            if let Some(entry) = users.get_mut(&self.user) {
+                entry.1 -= 1;
+                if entry.1 == 0 {
+                    users.remove(&self.user);
+                }
+            }
+            if users.is_empty() {
+                viewers.remove(&self.conversation);
+            }
+        }
+    }
+}
+
+pub async fn live_list(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+) -> Result<Response, WebError> {
+    live_stream(state, w, None).await
+}
+
+pub async fn live_conversation(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    live_stream(state, w, Some(id)).await
+}

@@ -95,6 +95,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         metrics: Default::default(),
         ingestor: ingestor.clone(),
         dev_inbox: Default::default(),
+        viewers: Default::default(),
+        stopping: Default::default(),
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

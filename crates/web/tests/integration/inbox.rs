@@ -10,7 +10,10 @@ use reqwest::StatusCode;
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(a_mention_becomes_a_conversation_that_the_team_handles);
+both_backends!(
+    a_mention_becomes_a_conversation_that_the_team_handles,
+    live_pages_show_changes_and_who_else_is_there
+);
 
 async fn source(app: &TestApp, workspace_id: i64) -> Source {
     app.store
@@ -301,4 +304,101 @@ async fn a_mention_becomes_a_conversation_that_the_team_handles(backend: Backend
         .unwrap()
         .unwrap();
     assert_eq!(theirs_now.state, "new");
+}
+
+/// Reads a live page's events until one contains `wanted` (gives up after 15 s).
+async fn read_until(response: &mut reqwest::Response, seen: &mut String, wanted: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !seen.contains(wanted) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(
+            !left.is_zero(),
+            "no {wanted:?} in the live stream: {seen:?}"
+        );
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(left, response.chunk()).await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+async fn live_pages_show_changes_and_who_else_is_there(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.member(&ws, "tom@brand.example", Role::Editor).await;
+    let masto = source(&app, ws.id).await;
+    let item = app
+        .ingestor
+        .ingest(
+            &masto,
+            vec![mention("s1", "Bonjour, une question", None)],
+            1,
+        )
+        .await
+        .unwrap()
+        .inserted_ids[0];
+    let conversation = app.store.send_to_inbox(ws.id, item, None, 2).await.unwrap();
+    app.login("camille@brand.example").await;
+    let tom = new_client();
+    app.login_with(&tom, "tom@brand.example", PASSWORD).await;
+
+    let live = format!("/w/brand/inbox/{conversation}/live");
+    let mut camille_live = app.client.get(app.url(&live)).send().await.unwrap();
+    assert_eq!(camille_live.status(), StatusCode::OK);
+    assert_eq!(camille_live.headers()["content-type"], "text/event-stream");
+    let mut list_live = app
+        .client
+        .get(app.url("/w/brand/inbox/live"))
+        .send()
+        .await
+        .unwrap();
+    // Tom opens the same conversation: Camille is told.
+    let tom_live = tom.get(app.url(&live)).send().await.unwrap();
+    assert_eq!(tom_live.status(), StatusCode::OK);
+    let mut seen = String::new();
+    read_until(
+        &mut camille_live,
+        &mut seen,
+        "event: viewers\ndata: [\"editor person\"]",
+    )
+    .await;
+    // Tom writes a note: both live pages hear of a change.
+    app.post_with(
+        &tom,
+        &format!("/w/brand/inbox/{conversation}/change"),
+        &[("action", "note"), ("value", "Je m'en occupe")],
+    )
+    .await;
+    read_until(&mut camille_live, &mut seen, "event: changed").await;
+    let mut list_seen = String::new();
+    read_until(&mut list_live, &mut list_seen, "event: changed").await;
+    // Tom leaves: Camille is alone again.
+    drop(tom_live);
+    let before = seen.len();
+    let mut rest = String::new();
+    read_until(&mut camille_live, &mut rest, "event: viewers\ndata: []").await;
+    assert!(seen.len() == before);
+    // Another workspace's conversation has no live page for Camille.
+    let other_owner = app.user("zoe@other.example", "Zoé").await;
+    let other = app.workspace("other", &other_owner).await;
+    let theirs = source(&app, other.id).await;
+    let their_item = app
+        .ingestor
+        .ingest(&theirs, vec![mention("o1", "Chez eux", None)], 1)
+        .await
+        .unwrap()
+        .inserted_ids[0];
+    let their_conversation = app
+        .store
+        .send_to_inbox(other.id, their_item, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/w/brand/inbox/{their_conversation}/live"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
