@@ -141,3 +141,49 @@ mod tests {
         );
     }
 }
+
+/// A user (`owner@<slug>.example`, password hash "h") and the workspace `slug` they own, with
+/// one webhook source: what most store-level tests start from.
+pub async fn owner_workspace_source(
+    store: &dyn crate::Store,
+    slug: &str,
+) -> (crate::User, crate::Workspace, crate::Source) {
+    let email = format!("owner@{slug}.example");
+    let owner = store
+        .create_user(
+            &crate::NewUser {
+                email: &email,
+                display_name: "Owner",
+                password_hash: "h",
+                lang: None,
+            },
+            1,
+        )
+        .await
+        .expect("create the owner");
+    let workspace = store
+        .create_workspace(
+            &crate::NewWorkspace {
+                slug,
+                name: slug,
+                timezone: "UTC",
+            },
+            owner.id,
+            1,
+        )
+        .await
+        .expect("create the workspace");
+    let source = store
+        .create_source(&crate::NewSource {
+            workspace_id: workspace.id,
+            kind: "webhook",
+            name: "Hook",
+            config: "{}",
+            secret: Some("k"),
+            interval_secs: 0,
+            now: 1,
+        })
+        .await
+        .expect("create the source");
+    (owner, workspace, source)
+}

@@ -1136,42 +1136,7 @@ async fn listening_story_on_postgres() {
 /// ("incorrect binary data format in bind parameter 14"), now and then, depending on which
 /// pooled connection a batch got.
 async fn scores_after_a_missing_score(store: &dyn Store) {
-    let owner = store
-        .create_user(
-            &NewUser {
-                email: "o@b.example",
-                display_name: "O",
-                password_hash: "h",
-                lang: None,
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    let ws = store
-        .create_workspace(
-            &NewWorkspace {
-                slug: "b",
-                name: "B",
-                timezone: "UTC",
-            },
-            owner.id,
-            1,
-        )
-        .await
-        .unwrap();
-    let source = store
-        .create_source(&NewSource {
-            workspace_id: ws.id,
-            kind: "webhook",
-            name: "H",
-            config: "{}",
-            secret: None,
-            interval_secs: 0,
-            now: 1,
-        })
-        .await
-        .unwrap();
+    let (_, ws, source) = jardinier_store::testing::owner_workspace_source(store, "b").await;
     for i in 0..40 {
         let mut it = item(
             ws.id,
@@ -1211,42 +1176,7 @@ async fn near_duplicates_are_found_after_a_restart() {
     let db = TestDatabase::sqlite();
     let (ws, source, original) = {
         let store = open(&db).await;
-        let owner = store
-            .create_user(
-                &NewUser {
-                    email: "o@b.example",
-                    display_name: "O",
-                    password_hash: "h",
-                    lang: None,
-                },
-                1,
-            )
-            .await
-            .unwrap();
-        let ws = store
-            .create_workspace(
-                &NewWorkspace {
-                    slug: "b",
-                    name: "B",
-                    timezone: "UTC",
-                },
-                owner.id,
-                1,
-            )
-            .await
-            .unwrap();
-        let source = store
-            .create_source(&NewSource {
-                workspace_id: ws.id,
-                kind: "webhook",
-                name: "H",
-                config: "{}",
-                secret: None,
-                interval_secs: 0,
-                now: 1,
-            })
-            .await
-            .unwrap();
+        let (_, ws, source) = jardinier_store::testing::owner_workspace_source(&store, "b").await;
         let outcome = store
             .insert_item(
                 &item(

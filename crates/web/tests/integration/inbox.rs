@@ -15,6 +15,25 @@ both_backends!(
     live_pages_show_changes_and_who_else_is_there
 );
 
+/// A conversation of another workspace ("other"): (workspace, its item, the conversation).
+async fn foreign_conversation(app: &TestApp) -> (jardinier_store::Workspace, i64, i64) {
+    let other_owner = app.user("zoe@other.example", "Zoé").await;
+    let other = app.workspace("other", &other_owner).await;
+    let theirs = source(app, other.id).await;
+    let their_item = app
+        .ingestor
+        .ingest(&theirs, vec![mention("o1", "Chez eux", None)], 1)
+        .await
+        .unwrap()
+        .inserted_ids[0];
+    let conversation = app
+        .store
+        .send_to_inbox(other.id, their_item, None, 1)
+        .await
+        .unwrap();
+    (other, their_item, conversation)
+}
+
 async fn source(app: &TestApp, workspace_id: i64) -> Source {
     app.store
         .create_source(&NewSource {
@@ -261,20 +280,7 @@ async fn a_mention_becomes_a_conversation_that_the_team_handles(backend: Backend
     );
 
     // Another workspace's conversation and mentions are out of reach.
-    let other_owner = app.user("zoe@other.example", "Zoé").await;
-    let other = app.workspace("other", &other_owner).await;
-    let theirs = source(&app, other.id).await;
-    let their_item = app
-        .ingestor
-        .ingest(&theirs, vec![mention("o1", "Chez eux", None)], 1)
-        .await
-        .unwrap()
-        .inserted_ids[0];
-    let their_conversation = app
-        .store
-        .send_to_inbox(other.id, their_item, None, 1)
-        .await
-        .unwrap();
+    let (other, their_item, their_conversation) = foreign_conversation(&app).await;
     assert_eq!(
         app.get(&format!("/w/brand/inbox/{their_conversation}"))
             .await
@@ -381,20 +387,7 @@ async fn live_pages_show_changes_and_who_else_is_there(backend: Backend) {
     read_until(&mut camille_live, &mut rest, "event: viewers\ndata: []").await;
     assert!(seen.len() == before);
     // Another workspace's conversation has no live page for Camille.
-    let other_owner = app.user("zoe@other.example", "Zoé").await;
-    let other = app.workspace("other", &other_owner).await;
-    let theirs = source(&app, other.id).await;
-    let their_item = app
-        .ingestor
-        .ingest(&theirs, vec![mention("o1", "Chez eux", None)], 1)
-        .await
-        .unwrap()
-        .inserted_ids[0];
-    let their_conversation = app
-        .store
-        .send_to_inbox(other.id, their_item, None, 1)
-        .await
-        .unwrap();
+    let (_, _, their_conversation) = foreign_conversation(&app).await;
     assert_eq!(
         app.get(&format!("/w/brand/inbox/{their_conversation}/live"))
             .await
