@@ -12,6 +12,29 @@ pub mod streaming;
 
 pub use poller::{Poller, PollerConfig, next_fetch_after_failure};
 
+/// The HTTP client of the connectors, which says who it is; `timeout` bounds a whole request
+/// (none for endless responses such as streams, whose silence the caller watches).
+pub(crate) fn http_client(timeout: Option<std::time::Duration>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(15))
+        .user_agent(concat!(
+            "Jardinier/",
+            env!("CARGO_PKG_VERSION"),
+            " (listening; self-hosted)"
+        ));
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder.build().expect("an HTTP client")
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Why a fetch failed, in words a community manager can act on (shown on the source).
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {

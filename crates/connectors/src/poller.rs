@@ -8,8 +8,8 @@ use jardinier_listening::Ingestor;
 use jardinier_store::{FetchOutcome, Source, Store};
 use tokio::sync::Semaphore;
 
-use crate::FetchError;
 use crate::feed::{self, FeedConfig, FeedFetch};
+use crate::{FetchError, unix_now};
 
 #[derive(Debug, Clone)]
 pub struct PollerConfig {
@@ -70,24 +70,9 @@ pub struct Poller {
     slots: Arc<Semaphore>,
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 impl Poller {
     pub fn new(store: Arc<dyn Store>, ingestor: Arc<Ingestor>, config: PollerConfig) -> Poller {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .user_agent(concat!(
-                "Jardinier/",
-                env!("CARGO_PKG_VERSION"),
-                " (listening; self-hosted)"
-            ))
-            .build()
-            .expect("an HTTP client");
+        let client = crate::http_client(Some(config.timeout));
         let slots = Arc::new(Semaphore::new(config.concurrency));
         Poller {
             store,

@@ -24,6 +24,7 @@ use jardinier_store::{Source, Store};
 use tokio::task::JoinHandle;
 
 use crate::social::{SocialConfig, mastodon_update};
+use crate::unix_now;
 
 /// Holds the streams of Mastodon sources, started and stopped as sources change.
 pub struct MastodonStreams {
@@ -36,26 +37,11 @@ pub struct MastodonStreams {
     pub resync: Duration,
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 impl MastodonStreams {
     pub fn new(store: Arc<dyn Store>, ingestor: Arc<Ingestor>) -> MastodonStreams {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            // No overall timeout: the response is endless. A silent stream is detected by
-            // the heartbeat timeout in `stream_once`.
-            .user_agent(concat!(
-                "Jardinier/",
-                env!("CARGO_PKG_VERSION"),
-                " (listening; self-hosted)"
-            ))
-            .build()
-            .expect("an HTTP client");
+        // No overall timeout: the response is endless. A silent stream is noticed by
+        // `stream_once`'s heartbeat timeout.
+        let client = crate::http_client(None);
         MastodonStreams {
             store,
             ingestor,

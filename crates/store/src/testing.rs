@@ -123,25 +123,6 @@ impl TestDatabase {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_the_database_name_in_a_url() {
-        assert_eq!(
-            super::replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            super::replace_database("postgres://h/db?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_database("postgres://h", "x"),
-            "postgres://h/x"
-        );
-    }
-}
-
 /// A user (`owner@<slug>.example`, password hash "h") and the workspace `slug` they own, with
 /// one webhook source: what most store-level tests start from.
 pub async fn owner_workspace_source(
@@ -186,4 +167,23 @@ pub async fn owner_workspace_source(
         .await
         .expect("create the source");
     (owner, workspace, source)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database_name_in_a_url() {
+        assert_eq!(
+            super::replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_database("postgres://h", "x"),
+            "postgres://h/x"
+        );
+    }
 }
