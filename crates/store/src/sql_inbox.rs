@@ -309,14 +309,25 @@ impl InboxStore for SqlStore {
         actor_id: i64,
         now: i64,
     ) -> Result<Conversation> {
-        let current =
-            self.conversation_by_id(workspace_id, id)
-                .await?
-                .ok_or(StoreError::NotFound {
-                    what: "conversation",
-                })?;
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
+        // Read inside the transaction (locked on PostgreSQL; SQLite has one writer), so two
+        // teammates changing it at once each see the other's change.
+        let lock = match self.backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE",
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT state FROM conversations WHERE workspace_id = $1 AND id = $2{lock}"
+        )))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "conversation",
+        })?;
+        let current_state: String = row.try_get("state")?;
         match change {
             ConversationChange::Assign(assignee) => {
                 let name = match assignee {
@@ -333,7 +344,7 @@ impl InboxStore for SqlStore {
                     ),
                     None => None,
                 };
-                let state = State::parse(&current.state).unwrap_or(State::New);
+                let state = State::parse(&current_state).unwrap_or(State::New);
                 let next = after_assignment(state, *assignee);
                 sqlx::query(
                     "UPDATE conversations SET assignee_id = $2, state = $3, updated_at = $4 WHERE id = $1",

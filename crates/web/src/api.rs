@@ -19,6 +19,7 @@ use jardinier_store::{ApiPrincipal, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api_inbox as inbox;
 use crate::api_listening as listening;
 use crate::error::ErrorKind;
 use crate::pages::settings_api::{InviteError, create_invitation};
@@ -163,6 +164,42 @@ pub const ROUTES: &[ApiRoute] = &[
         request: None,
         response: (200, Some("MentionList")),
         handler: || get(listening::list_mentions),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/mentions/{id}/inbox",
+        summary: "Send a mention to the inbox: it joins the conversation of what it answers, or opens one.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        response: (201, Some("SentToInbox")),
+        handler: || post(inbox::send_mention),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/conversations",
+        summary: "Inbox conversations, newest activity first. Filters: state (open, the default, or new, assigned, waiting, done), who (me, nobody).",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        response: (200, Some("ConversationList")),
+        handler: || get(inbox::list),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/conversations/{id}",
+        summary: "One conversation with its mentions (oldest first) and its history.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        response: (200, Some("ConversationDetail")),
+        handler: || get(inbox::show),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/conversations/{id}/changes",
+        summary: "Change a conversation: exactly one of assign (a teammate's id, or null), state, priority, note.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: Some("ConversationChange"),
+        response: (200, Some("Conversation")),
+        handler: || post(inbox::change),
     },
 ];
 
@@ -512,8 +549,10 @@ fn schemas() -> Value {
         "AuditEntry": {"type": "object", "properties": {"id": int, "at": int, "actor": {"type": ["string", "null"]}, "action": string, "detail": string}},
         "AuditList": list("AuditEntry"),
     });
-    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), listening::schemas()) {
-        all.extend(more);
+    for more in [listening::schemas(), inbox::schemas()] {
+        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     all
 }

@@ -1,0 +1,262 @@
+//! The inbox in the JSON API: conversations, one conversation with its mentions and history,
+//! changes (assign, state, priority, note), and sending a mention to the inbox. The routes are
+//! listed in [`crate::api::ROUTES`]; the rules are the pages' (`jardinier_inbox`).
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jardinier_domain::Permission;
+use jardinier_inbox::{Priority, State as Step, StateError, set_by_hand};
+use jardinier_store::{AssigneeFilter, Conversation, ConversationChange, ConversationFilter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, Caller};
+use crate::pages::listening::mention_json;
+use crate::{SharedState, unix_now};
+
+fn conversation_json(c: &Conversation) -> Value {
+    json!({
+        "id": c.id, "channel": c.channel, "subject": c.subject,
+        "contact": {"name": c.contact_name, "handle": c.contact_handle},
+        "state": c.state, "priority": c.priority,
+        "assignee": c.assignee_id.map(|id| json!({"id": id, "name": c.assignee_name})),
+        "created_at": c.created_at, "updated_at": c.updated_at, "last_inbound_at": c.last_inbound_at,
+        "item_count": c.item_count,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    state: Option<String>,
+    /// "me" or "nobody".
+    #[serde(default)]
+    who: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewInbox)?;
+    let p = &caller.0;
+    let step = match params.state.as_deref() {
+        None | Some("") | Some("open") => None,
+        Some(text) => Some(Step::parse(text).ok_or_else(|| {
+            ApiError::invalid(
+                "state",
+                "error.kind_invalid",
+                format!("state: {text:?} is not one of open, new, assigned, waiting, done"),
+            )
+        })?),
+    };
+    let assignee = match params.who.as_deref() {
+        Some("me") => AssigneeFilter::User(p.user.id),
+        Some("nobody") => AssigneeFilter::Nobody,
+        _ => AssigneeFilter::Anyone,
+    };
+    let items: Vec<Value> = state
+        .store
+        .conversations(&ConversationFilter {
+            workspace_id: p.workspace.id,
+            state: step.map(|s| s.as_str().to_owned()),
+            assignee,
+            limit: 200,
+        })
+        .await?
+        .iter()
+        .map(conversation_json)
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewInbox)?;
+    let p = &caller.0;
+    let (conversation, items, events) = state.store.conversation(p.workspace.id, id).await?.ok_or(
+        jardinier_store::StoreError::NotFound {
+            what: "conversation",
+        },
+    )?;
+    let queries = state.store.listening_queries(p.workspace.id).await?;
+    let mut body = conversation_json(&conversation);
+    body["mentions"] = items.iter().map(|i| mention_json(i, &queries)).collect();
+    body["events"] = events
+        .iter()
+        .map(|e| json!({"id": e.id, "at": e.at, "actor": e.actor, "kind": e.kind, "detail": e.detail}))
+        .collect();
+    Ok(Json(body))
+}
+
+/// Exactly one of the fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeBody {
+    /// A teammate's user id, or null to give it back to the team.
+    #[serde(default, with = "double_option")]
+    assign: Option<Option<i64>>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Tells `"assign": null` (give back) from no `assign` at all.
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        Option::<i64>::deserialize(d).map(Some)
+    }
+}
+
+pub async fn change(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ChangeBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewInbox)?;
+    let Json(body) = body?;
+    let p = &caller.0;
+    let given = [
+        body.assign.is_some(),
+        body.state.is_some(),
+        body.priority.is_some(),
+        body.note.is_some(),
+    ]
+    .iter()
+    .filter(|g| **g)
+    .count();
+    if given != 1 {
+        return Err(ApiError::invalid(
+            "assign",
+            "error.required",
+            "Give exactly one of assign, state, priority or note.".into(),
+        ));
+    }
+    let (current, _, _) = state.store.conversation(p.workspace.id, id).await?.ok_or(
+        jardinier_store::StoreError::NotFound {
+            what: "conversation",
+        },
+    )?;
+    let change = if let Some(assignee) = body.assign {
+        if let Some(user) = assignee {
+            let works_the_inbox = state
+                .store
+                .members(p.workspace.id)
+                .await?
+                .iter()
+                .any(|m| m.user.id == user && m.role.can(Permission::ViewInbox));
+            if !works_the_inbox {
+                return Err(ApiError::invalid(
+                    "assign",
+                    "error.kind_invalid",
+                    format!("assign: user {user} is not a teammate who works the inbox"),
+                ));
+            }
+        }
+        ConversationChange::Assign(assignee)
+    } else if let Some(text) = body.state {
+        let step = Step::parse(&text).ok_or_else(|| {
+            ApiError::invalid(
+                "state",
+                "error.kind_invalid",
+                format!("state: {text:?} is not one of new, assigned, waiting, done"),
+            )
+        })?;
+        match set_by_hand(step, current.assignee_id) {
+            Ok(step) => ConversationChange::State(step.as_str().to_owned()),
+            Err(StateError::NobodyAssigned) => {
+                return Err(ApiError::invalid(
+                    "state",
+                    "error.kind_invalid",
+                    "state: \"assigned\" needs an assignee; assign the conversation instead".into(),
+                ));
+            }
+            Err(StateError::StillAssigned) => {
+                return Err(ApiError::invalid(
+                    "state",
+                    "error.kind_invalid",
+                    "state: someone has this conversation; give it back (\"assign\": null) to make it new".into(),
+                ));
+            }
+        }
+    } else if let Some(text) = body.priority {
+        let priority = Priority::parse(&text).ok_or_else(|| {
+            ApiError::invalid(
+                "priority",
+                "error.kind_invalid",
+                format!("priority: {text:?} is not one of low, normal, high, urgent"),
+            )
+        })?;
+        ConversationChange::Priority(priority.as_str().to_owned())
+    } else {
+        let note = body.note.unwrap_or_default();
+        let note = note.trim();
+        if note.is_empty() || note.chars().count() > 5_000 {
+            return Err(ApiError::invalid(
+                "note",
+                "error.too_long",
+                "note: between 1 and 5,000 characters".into(),
+            ));
+        }
+        ConversationChange::Note(note.to_owned())
+    };
+    let changed = state
+        .store
+        .change_conversation(p.workspace.id, id, &change, p.user.id, unix_now())
+        .await?;
+    Ok(Json(conversation_json(&changed)))
+}
+
+pub async fn send_mention(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ViewListening)?;
+    caller.require(Permission::ViewInbox)?;
+    let p = &caller.0;
+    let conversation = state
+        .store
+        .send_to_inbox(p.workspace.id, id, Some(p.user.id), unix_now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"conversation_id": conversation})),
+    )
+        .into_response())
+}
+
+/// The OpenAPI schemas of these routes.
+pub fn schemas() -> Value {
+    let string = json!({"type": "string"});
+    let int = json!({"type": "integer", "format": "int64"});
+    let nullable_string = json!({"type": ["string", "null"]});
+    json!({
+        "Conversation": {"type": "object", "properties": {"id": int, "channel": string, "subject": string,
+            "contact": {"type": "object", "properties": {"name": nullable_string, "handle": nullable_string}},
+            "state": {"type": "string", "enum": ["new", "assigned", "waiting", "done"]},
+            "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
+            "assignee": {"type": ["object", "null"], "properties": {"id": int, "name": string}},
+            "created_at": int, "updated_at": int, "last_inbound_at": int, "item_count": int}},
+        "ConversationList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Conversation"}}}},
+        "ConversationDetail": {"allOf": [{"$ref": "#/components/schemas/Conversation"}, {"type": "object", "properties": {
+            "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}},
+            "events": {"type": "array", "items": {"type": "object", "properties": {"id": int, "at": int, "actor": nullable_string, "kind": string, "detail": string}}}}}]},
+        "ConversationChange": {"type": "object", "description": "Exactly one of the fields.", "properties": {
+            "assign": {"type": ["integer", "null"]}, "state": string, "priority": string, "note": string}},
+        "SentToInbox": {"type": "object", "properties": {"conversation_id": int}},
+    })
+}
