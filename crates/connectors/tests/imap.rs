@@ -217,7 +217,7 @@ async fn a_mailbox_read_over_imap() {
             ws,
             conversation,
             &ConversationChange::State("done".into()),
-            store.members(ws).await.unwrap()[0].user.id,
+            Some(store.members(ws).await.unwrap()[0].user.id),
             12,
         )
         .await

@@ -207,3 +207,185 @@ mod tests {
         assert_eq!(State::parse("closed"), None);
     }
 }
+
+/// A routing rule's conditions: every condition given must hold (an empty list or `None`
+/// means "any"). Keywords are a saved-search expression checked by the caller, which has the
+/// matcher.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConditions {
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub query_ids: Vec<i64>,
+    #[serde(default)]
+    pub langs: Vec<String>,
+    #[serde(default)]
+    pub sentiments: Vec<String>,
+    #[serde(default)]
+    pub min_reach: Option<i64>,
+    #[serde(default)]
+    pub keywords: Option<String>,
+}
+
+/// What a routing rule does with a mention that meets its conditions: it goes to the inbox,
+/// given to someone and with a priority if the rule says so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleAction {
+    #[serde(default)]
+    pub assign_to: Option<i64>,
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// What a rule looks at in a mention, besides its words.
+pub struct Facts<'a> {
+    pub source_kind: &'a str,
+    pub query_ids: &'a [i64],
+    pub lang: Option<&'a str>,
+    pub sentiment: Option<&'a str>,
+    pub reach: Option<i64>,
+}
+
+impl RuleConditions {
+    /// Whether a mention meets every condition; `keywords_match` is the caller's verdict on
+    /// `keywords` (ignored when there are none).
+    pub fn holds(&self, facts: &Facts, keywords_match: bool) -> bool {
+        let any_or = |list: &[String], value: Option<&str>| {
+            list.is_empty() || value.is_some_and(|v| list.iter().any(|x| x == v))
+        };
+        any_or(&self.sources, Some(facts.source_kind))
+            && (self.query_ids.is_empty()
+                || self.query_ids.iter().any(|q| facts.query_ids.contains(q)))
+            && any_or(&self.langs, facts.lang)
+            && any_or(&self.sentiments, facts.sentiment)
+            && self
+                .min_reach
+                .is_none_or(|min| facts.reach.is_some_and(|r| r >= min))
+            && (self.keywords.is_none() || keywords_match)
+    }
+}
+
+#[cfg(test)]
+mod routing_tests {
+    use super::*;
+
+    fn facts<'a>(query_ids: &'a [i64]) -> Facts<'a> {
+        Facts {
+            source_kind: "mastodon",
+            query_ids,
+            lang: Some("fr"),
+            sentiment: Some("negative"),
+            reach: Some(1_200),
+        }
+    }
+
+    #[test]
+    fn every_given_condition_must_hold() {
+        let brand = [7];
+        let cases: Vec<(RuleConditions, bool, bool)> = vec![
+            (RuleConditions::default(), false, true),
+            (
+                RuleConditions {
+                    sources: vec!["mastodon".into()],
+                    ..Default::default()
+                },
+                false,
+                true,
+            ),
+            (
+                RuleConditions {
+                    sources: vec!["imap".into()],
+                    ..Default::default()
+                },
+                false,
+                false,
+            ),
+            (
+                RuleConditions {
+                    query_ids: vec![3, 7],
+                    ..Default::default()
+                },
+                false,
+                true,
+            ),
+            (
+                RuleConditions {
+                    query_ids: vec![3],
+                    ..Default::default()
+                },
+                false,
+                false,
+            ),
+            (
+                RuleConditions {
+                    langs: vec!["en".into()],
+                    ..Default::default()
+                },
+                false,
+                false,
+            ),
+            (
+                RuleConditions {
+                    sentiments: vec!["negative".into()],
+                    langs: vec!["fr".into()],
+                    ..Default::default()
+                },
+                false,
+                true,
+            ),
+            (
+                RuleConditions {
+                    min_reach: Some(1_000),
+                    ..Default::default()
+                },
+                false,
+                true,
+            ),
+            (
+                RuleConditions {
+                    min_reach: Some(5_000),
+                    ..Default::default()
+                },
+                false,
+                false,
+            ),
+            (
+                RuleConditions {
+                    keywords: Some("rembours*".into()),
+                    ..Default::default()
+                },
+                true,
+                true,
+            ),
+            (
+                RuleConditions {
+                    keywords: Some("rembours*".into()),
+                    ..Default::default()
+                },
+                false,
+                false,
+            ),
+        ];
+        for (conditions, keywords_match, expected) in cases {
+            assert_eq!(
+                conditions.holds(&facts(&brand), keywords_match),
+                expected,
+                "{conditions:?}"
+            );
+        }
+        let unknown_reach = Facts {
+            reach: None,
+            ..facts(&brand)
+        };
+        let reach = RuleConditions {
+            min_reach: Some(1),
+            ..Default::default()
+        };
+        assert!(
+            !reach.holds(&unknown_reach, false),
+            "an unknown reach is not a high one"
+        );
+    }
+}

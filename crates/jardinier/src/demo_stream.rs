@@ -338,7 +338,7 @@ pub async fn seed_inbox(
                     workspace_id,
                     mail_conversation,
                     &change,
-                    assignee,
+                    Some(assignee),
                     now - 3_600,
                 )
                 .await?;
@@ -366,7 +366,7 @@ pub async fn seed_inbox(
                 workspace_id,
                 question,
                 &Change::Priority("high".into()),
-                assignee,
+                Some(assignee),
                 now - 1_800,
             )
             .await?;

@@ -13,6 +13,7 @@ mod incoming;
 mod normalize;
 mod pipeline;
 pub mod quotes;
+pub mod routing;
 
 pub use incoming::{
     IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,

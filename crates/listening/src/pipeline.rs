@@ -277,6 +277,16 @@ impl Ingestor {
         let outcomes = self.store.insert_items(&prepared).await?;
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
         let mut replies: Vec<i64> = Vec::new();
+        // New originals that start a thread: candidates for the routing rules, if the
+        // workspace has any (one small query per batch).
+        let mut starters: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
+        let routed_workspace = match self.store.all_enabled_routing_rules().await {
+            Ok(rules) => rules.iter().any(|r| r.workspace_id == source.workspace_id),
+            Err(error) => {
+                tracing::error!(%error, "could not read the routing rules");
+                false
+            }
+        };
         for (((item, query_ids), outcome), runs) in prepared.into_iter().zip(outcomes).zip(runs) {
             match outcome {
                 InsertOutcome::Inserted {
@@ -288,6 +298,8 @@ impl Ingestor {
                     }
                     if item.parent_external_id.is_some() {
                         replies.push(id);
+                    } else if near_duplicate_of.is_none() && routed_workspace {
+                        starters.push((id, item.clone(), query_ids.clone()));
                     }
                     report.inserted += 1;
                     report.inserted_ids.push(id);
@@ -301,12 +313,18 @@ impl Ingestor {
                 InsertOutcome::ExactDuplicate { .. } => report.duplicates += 1,
             }
         }
-        // A reply to a conversation of the inbox joins it (and reopens it). The items are
-        // committed already: a failure here is logged, not returned.
+        // A reply to a conversation of the inbox joins it (and reopens it); a new mention that
+        // meets a routing rule opens one. The items are committed already: a failure here is
+        // logged, not returned.
         if !replies.is_empty()
             && let Err(error) = self.store.join_replies(&replies, now).await
         {
             tracing::error!(%error, "could not add replies to their inbox conversations");
+        }
+        if !starters.is_empty()
+            && let Err(error) = crate::routing::route(self.store.as_ref(), &starters, now).await
+        {
+            tracing::error!(%error, "could not apply the routing rules");
         }
         // Alerts look at what is committed, on their own task: the caller is answered as soon as
         // the items are stored, and a slow evaluation never holds up ingestion. The queue is

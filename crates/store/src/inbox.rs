@@ -68,6 +68,8 @@ pub enum ConversationChange {
     Priority(String),
     /// An internal note, never sent to the person.
     Note(String),
+    /// Records that a routing rule (named) sent the conversation here; changes nothing else.
+    Routed(String),
 }
 
 #[async_trait]
@@ -97,9 +99,14 @@ pub trait InboxStore: Send + Sync {
         workspace_id: i64,
         id: i64,
         change: &ConversationChange,
-        actor_id: i64,
+        actor_id: Option<i64>,
         now: i64,
     ) -> Result<Conversation>;
+    async fn create_routing_rule(&self, rule: &NewRoutingRule<'_>) -> Result<RoutingRule>;
+    async fn routing_rules(&self, workspace_id: i64) -> Result<Vec<RoutingRule>>;
+    /// Every enabled rule of every workspace, oldest first (for the pipeline).
+    async fn all_enabled_routing_rules(&self) -> Result<Vec<RoutingRule>>;
+    async fn delete_routing_rule(&self, workspace_id: i64, id: i64) -> Result<()>;
     /// A number that grows with every change to the workspace's inbox (or to one conversation
     /// of it): live pages compare it to know when to refresh.
     async fn inbox_version(&self, workspace_id: i64, conversation_id: Option<i64>) -> Result<i64>;
@@ -113,4 +120,24 @@ pub struct InboxCounts {
     pub assigned: i64,
     pub waiting: i64,
     pub mine: i64,
+}
+
+/// A routing rule as stored; `conditions` and `action` are JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingRule {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub conditions: String,
+    pub action: String,
+    pub enabled: bool,
+    pub created_at: i64,
+}
+
+pub struct NewRoutingRule<'a> {
+    pub workspace_id: i64,
+    pub name: &'a str,
+    pub conditions: &'a str,
+    pub action: &'a str,
+    pub now: i64,
 }

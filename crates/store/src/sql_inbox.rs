@@ -22,6 +22,18 @@ macro_rules! conversation_cols {
     };
 }
 
+fn routing_rule_row(row: &AnyRow) -> Result<RoutingRule> {
+    Ok(RoutingRule {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        name: row.try_get("name")?,
+        conditions: row.try_get("conditions")?,
+        action: row.try_get("action")?,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
 fn conversation_row(row: &AnyRow) -> Result<Conversation> {
     Ok(Conversation {
         id: row.try_get("id")?,
@@ -306,7 +318,7 @@ impl InboxStore for SqlStore {
         workspace_id: i64,
         id: i64,
         change: &ConversationChange,
-        actor_id: i64,
+        actor_id: Option<i64>,
         now: i64,
     ) -> Result<Conversation> {
         let _writing = self.writing().await;
@@ -359,13 +371,13 @@ impl InboxStore for SqlStore {
                     &mut tx,
                     id,
                     now,
-                    Some(actor_id),
+                    actor_id,
                     "assigned",
                     name.as_deref().unwrap_or(""),
                 )
                 .await?;
                 if next != state {
-                    record(&mut tx, id, now, Some(actor_id), "state", next.as_str()).await?;
+                    record(&mut tx, id, now, actor_id, "state", next.as_str()).await?;
                 }
             }
             ConversationChange::State(state) => {
@@ -375,7 +387,7 @@ impl InboxStore for SqlStore {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                record(&mut tx, id, now, Some(actor_id), "state", state).await?;
+                record(&mut tx, id, now, actor_id, "state", state).await?;
             }
             ConversationChange::Priority(priority) => {
                 sqlx::query(
@@ -386,7 +398,10 @@ impl InboxStore for SqlStore {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                record(&mut tx, id, now, Some(actor_id), "priority", priority).await?;
+                record(&mut tx, id, now, actor_id, "priority", priority).await?;
+            }
+            ConversationChange::Routed(rule) => {
+                record(&mut tx, id, now, actor_id, "routed", rule).await?;
             }
             ConversationChange::Note(text) => {
                 sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
@@ -394,7 +409,7 @@ impl InboxStore for SqlStore {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                record(&mut tx, id, now, Some(actor_id), "note", text).await?;
+                record(&mut tx, id, now, actor_id, "note", text).await?;
             }
         }
         tx.commit().await?;
@@ -423,6 +438,68 @@ impl InboxStore for SqlStore {
             .await?,
         };
         Ok(version)
+    }
+
+    async fn create_routing_rule(&self, r: &NewRoutingRule<'_>) -> Result<RoutingRule> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO routing_rules (workspace_id, name, conditions, action, enabled, created_at) \
+             VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+        )
+        .bind(r.workspace_id)
+        .bind(r.name)
+        .bind(r.conditions)
+        .bind(r.action)
+        .bind(r.now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(RoutingRule {
+            id,
+            workspace_id: r.workspace_id,
+            name: r.name.to_owned(),
+            conditions: r.conditions.to_owned(),
+            action: r.action.to_owned(),
+            enabled: true,
+            created_at: r.now,
+        })
+    }
+
+    async fn routing_rules(&self, workspace_id: i64) -> Result<Vec<RoutingRule>> {
+        sqlx::query(
+            "SELECT id, workspace_id, name, conditions, action, enabled, created_at FROM routing_rules \
+             WHERE workspace_id = $1 ORDER BY id",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(routing_rule_row)
+        .collect()
+    }
+
+    async fn all_enabled_routing_rules(&self) -> Result<Vec<RoutingRule>> {
+        sqlx::query(
+            "SELECT id, workspace_id, name, conditions, action, enabled, created_at FROM routing_rules \
+             WHERE enabled = 1 ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(routing_rule_row)
+        .collect()
+    }
+
+    async fn delete_routing_rule(&self, workspace_id: i64, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM routing_rules WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "routing rule",
+            });
+        }
+        Ok(())
     }
 
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts> {

@@ -215,7 +215,7 @@ pub async fn change(
     };
     let changed = state
         .store
-        .change_conversation(p.workspace.id, id, &change, p.user.id, unix_now())
+        .change_conversation(p.workspace.id, id, &change, Some(p.user.id), unix_now())
         .await?;
     Ok(Json(conversation_json(&changed)))
 }

@@ -132,6 +132,7 @@ fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
         ("state", _, true) => "inbox.event_state",
         ("state", _, false) => "inbox.event_state_auto",
         ("priority", _, _) => "inbox.event_priority",
+        ("routed", _, _) => "inbox.event_routed",
         _ => "inbox.event_note",
     }
 }
@@ -274,7 +275,7 @@ pub async fn change(
     };
     match state
         .store
-        .change_conversation(w.workspace.id, id, &change, w.user.id, unix_now())
+        .change_conversation(w.workspace.id, id, &change, Some(w.user.id), unix_now())
         .await
     {
         Ok(_) => Ok(back("inbox_saved")),
@@ -348,7 +349,7 @@ pub async fn bulk(
         };
         state
             .store
-            .change_conversation(w.workspace.id, id, &change, w.user.id, now)
+            .change_conversation(w.workspace.id, id, &change, Some(w.user.id), now)
             .await?;
     }
     Ok(back("inbox_bulk_saved"))
@@ -495,4 +496,231 @@ pub async fn live_conversation(
     Path((_slug, id)): Path<(String, i64)>,
 ) -> Result<Response, WebError> {
     live_stream(state, w, Some(id)).await
+}
+
+/// How many recent mentions a rule is tried against before it is saved.
+const RULE_PREVIEW: i64 = 200;
+
+pub struct RuleRow {
+    pub id: i64,
+    pub name: String,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox_rules.html")]
+struct RulesTemplate {
+    c: Chrome,
+    ws_slug: String,
+    rules: Vec<RuleRow>,
+    queries: Vec<jardinier_store::ListeningQuery>,
+    teammates: Vec<Teammate>,
+    form: RuleForm,
+    /// The preview: (matching, tried, examples).
+    preview: Option<(usize, usize, Vec<String>)>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct RuleForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
+    pub lang: String,
+    #[serde(default)]
+    pub sentiment: String,
+    #[serde(default)]
+    pub min_reach: String,
+    #[serde(default)]
+    pub keywords: String,
+    #[serde(default)]
+    pub assign_to: String,
+    #[serde(default)]
+    pub priority: String,
+    /// "preview" tries the rule; "save" saves it.
+    #[serde(default)]
+    pub intent: String,
+}
+
+impl RuleForm {
+    /// The rule's conditions and action, or what is wrong, in words.
+    fn read(
+        &self,
+        tr: jardinier_i18n::Tr,
+    ) -> Result<(jardinier_inbox::RuleConditions, jardinier_inbox::RuleAction), String> {
+        let one = |v: &str| -> Vec<String> {
+            Some(v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .into_iter()
+                .collect()
+        };
+        let keywords = Some(self.keywords.trim().to_owned()).filter(|k| !k.is_empty());
+        if let Some(k) = &keywords
+            && let Err(e) = jardinier_query::parse(k)
+        {
+            return Err(super::listening::query_error_message(tr, &e));
+        }
+        let min_reach = match self.min_reach.trim() {
+            "" => None,
+            text => Some(
+                text.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| tr.t("error.number_out_of_range").to_owned())?,
+            ),
+        };
+        Ok((
+            jardinier_inbox::RuleConditions {
+                sources: one(&self.source),
+                query_ids: self.query.trim().parse::<i64>().ok().into_iter().collect(),
+                langs: one(&self.lang),
+                sentiments: one(&self.sentiment),
+                min_reach,
+                keywords,
+            },
+            jardinier_inbox::RuleAction {
+                assign_to: self.assign_to.trim().parse::<i64>().ok(),
+                priority: Priority::parse(&self.priority).map(|p| p.as_str().to_owned()),
+            },
+        ))
+    }
+}
+
+async fn rules_template(
+    state: &SharedState,
+    w: &InWorkspace,
+    form: RuleForm,
+) -> Result<RulesTemplate, WebError> {
+    let rules = state
+        .store
+        .routing_rules(w.workspace.id)
+        .await?
+        .into_iter()
+        .map(|r| RuleRow {
+            id: r.id,
+            name: r.name,
+            summary: format!("{} → {}", r.conditions, r.action),
+        })
+        .collect();
+    Ok(RulesTemplate {
+        c: Chrome::workspace(w, "inbox"),
+        ws_slug: w.workspace.slug.clone(),
+        rules,
+        queries: state.store.listening_queries(w.workspace.id).await?,
+        teammates: teammates(state, w).await?,
+        form,
+        preview: None,
+        error: None,
+    })
+}
+
+pub async fn rules_page(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    render(rules_template(&state, &w, RuleForm::default()).await?)
+}
+
+/// Tries a rule on the recent mentions ("preview"), or saves it ("save"): a rule is tried
+/// before it is switched on.
+pub async fn save_rule(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<RuleForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    w.require(Permission::ManageListening)?;
+    let mut template = rules_template(&state, &w, form.clone()).await?;
+    let (conditions, action) = match form.read(w.ctx.tr) {
+        Ok(read) => read,
+        Err(message) => {
+            template.error = Some(message);
+            return super::render_invalid(template);
+        }
+    };
+    let conditions_json =
+        serde_json::to_string(&conditions).map_err(|e| WebError::Internal(e.into()))?;
+    let action_json = serde_json::to_string(&action).map_err(|e| WebError::Internal(e.into()))?;
+    if form.intent == "save" {
+        let name = match jardinier_domain::DisplayName::parse("name", &form.name) {
+            Ok(name) => name,
+            Err(_) => {
+                template.error = Some(w.ctx.tr.t("error.required").to_owned());
+                return super::render_invalid(template);
+            }
+        };
+        state
+            .store
+            .create_routing_rule(&jardinier_store::NewRoutingRule {
+                workspace_id: w.workspace.id,
+                name: name.as_str(),
+                conditions: &conditions_json,
+                action: &action_json,
+                now: unix_now(),
+            })
+            .await?;
+        super::audit_in(&state, &w, "routing_rule_created", name.as_str()).await?;
+        return Ok(redirect(&format!(
+            "/w/{}/inbox/rules?done=routing_rule_saved",
+            w.workspace.slug
+        )));
+    }
+    let rule = jardinier_listening::routing::load(jardinier_store::RoutingRule {
+        id: 0,
+        workspace_id: w.workspace.id,
+        name: String::new(),
+        conditions: conditions_json,
+        action: action_json,
+        enabled: true,
+        created_at: 0,
+    })
+    .ok_or_else(|| WebError::Internal(anyhow::anyhow!("a rule just written does not read")))?;
+    let recent = state
+        .store
+        .items(&jardinier_store::ItemFilter {
+            workspace_id: w.workspace.id,
+            limit: RULE_PREVIEW,
+            ..Default::default()
+        })
+        .await?;
+    let matching: Vec<String> = recent
+        .iter()
+        .filter(|i| {
+            rule.applies_to(&jardinier_listening::routing::Mention::of_stored(
+                i,
+                w.workspace.id,
+            ))
+        })
+        .map(|i| i.body.chars().take(160).collect())
+        .collect();
+    template.preview = Some((
+        matching.len(),
+        recent.len(),
+        matching.into_iter().take(5).collect(),
+    ));
+    render(template)
+}
+
+pub async fn delete_rule(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    w.require(Permission::ManageListening)?;
+    match state.store.delete_routing_rule(w.workspace.id, id).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
+    }
+    super::audit_in(&state, &w, "routing_rule_deleted", &id.to_string()).await?;
+    Ok(redirect(&format!(
+        "/w/{}/inbox/rules?done=routing_rule_deleted",
+        w.workspace.slug
+    )))
 }

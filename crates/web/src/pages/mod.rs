@@ -122,6 +122,14 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/w/{slug}/inbox", get(inbox::inbox))
         .route("/w/{slug}/inbox/bulk", post(inbox::bulk))
+        .route(
+            "/w/{slug}/inbox/rules",
+            get(inbox::rules_page).post(inbox::save_rule),
+        )
+        .route(
+            "/w/{slug}/inbox/rules/{id}/delete",
+            post(inbox::delete_rule),
+        )
         .route("/w/{slug}/inbox/live", get(inbox::live_list))
         .route("/w/{slug}/inbox/{id}/live", get(inbox::live_conversation))
         .route("/w/{slug}/inbox/{id}", get(inbox::conversation))

@@ -35,6 +35,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/w/ws/settings/oncall", "OMEDAC"),
     ("GET", "/w/ws/inbox?state=done&who=me", "OMED"),
     ("POST", "/w/ws/inbox/bulk", "OMED"),
+    ("GET", "/w/ws/inbox/rules", "OMED"),
+    ("POST", "/w/ws/inbox/rules", "OME"),
     ("POST", "/w/ws/settings", "OM"),
     ("POST", "/w/ws/listening/queries", "OME"),
     ("POST", "/w/ws/listening/sources", "OME"),

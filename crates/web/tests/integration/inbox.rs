@@ -12,7 +12,8 @@ use crate::helpers::*;
 
 both_backends!(
     a_mention_becomes_a_conversation_that_the_team_handles,
-    live_pages_show_changes_and_who_else_is_there
+    live_pages_show_changes_and_who_else_is_there,
+    routing_rules_are_tried_then_route_new_mentions
 );
 
 /// A conversation of another workspace ("other"): (workspace, its item, the conversation).
@@ -394,4 +395,120 @@ async fn live_pages_show_changes_and_who_else_is_there(backend: Backend) {
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+async fn routing_rules_are_tried_then_route_new_mentions(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    let tom = app.member(&ws, "tom@brand.example", Role::Editor).await;
+    let masto = source(&app, ws.id).await;
+    app.ingestor
+        .ingest(
+            &masto,
+            vec![
+                mention("old1", "Je veux être remboursé, colis jamais arrivé", None),
+                mention("old2", "Super café ce matin", None),
+            ],
+            1,
+        )
+        .await
+        .unwrap();
+    app.login("camille@brand.example").await;
+    let tom_id = tom.id.to_string();
+    let form = |intent: &'static str, keywords: &'static str| {
+        vec![
+            ("name", "Remboursements"),
+            ("keywords", keywords),
+            ("query", ""),
+            ("source", ""),
+            ("lang", ""),
+            ("sentiment", ""),
+            ("min_reach", ""),
+            ("assign_to", tom_id.as_str()),
+            ("priority", "urgent"),
+            ("intent", intent),
+        ]
+    };
+    // An invalid expression is refused with its position; a preview counts recent mentions.
+    let response = app
+        .post("/w/brand/inbox/rules", &form("preview", "rembours* AND"))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"rule-error\"")
+    );
+    let preview = app
+        .post("/w/brand/inbox/rules", &form("preview", "rembours*"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preview.contains("1 of the last 2 mentions meet this rule."),
+        "{preview}"
+    );
+    assert!(
+        app.store.routing_rules(ws.id).await.unwrap().is_empty(),
+        "a preview saves nothing"
+    );
+    let response = app
+        .post("/w/brand/inbox/rules", &form("save", "rembours*"))
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/inbox/rules?done=routing_rule_saved"
+    );
+
+    // From now on, a matching mention opens a conversation by itself; the others do not.
+    app.ingestor
+        .ingest(
+            &masto,
+            vec![
+                mention("new1", "Remboursez-moi, c'est la troisième fois", None),
+                mention("new2", "Merci pour l'accueil samedi", None),
+            ],
+            2,
+        )
+        .await
+        .unwrap();
+    let open = app
+        .store
+        .conversations(&jardinier_store::ConversationFilter {
+            workspace_id: ws.id,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        (
+            open[0].assignee_id,
+            open[0].state.as_str(),
+            open[0].priority.as_str()
+        ),
+        (Some(tom.id), "assigned", "urgent")
+    );
+    let page = app.text(&format!("/w/brand/inbox/{}", open[0].id)).await.1;
+    assert!(
+        page.contains("Sent here by the routing rule “Remboursements”"),
+        "{page}"
+    );
+
+    let rule = app.store.routing_rules(ws.id).await.unwrap().remove(0);
+    let response = app
+        .post(&format!("/w/brand/inbox/rules/{}/delete", rule.id), &[])
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/inbox/rules?done=routing_rule_deleted"
+    );
+    assert!(app.store.routing_rules(ws.id).await.unwrap().is_empty());
 }
