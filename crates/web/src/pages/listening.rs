@@ -293,26 +293,34 @@ pub async fn stream(
     })
 }
 
+/// The names of the saved searches an item matched ("" for one since deleted).
+fn search_names(ids: &[i64], queries: &[ListeningQuery]) -> Vec<String> {
+    ids.iter()
+        .map(|id| {
+            queries
+                .iter()
+                .find(|x| x.id == *id)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// UNIX seconds as an RFC 3339 UTC time, for exports.
+fn rfc3339(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
 /// One mention as the JSON export and the API give it.
 pub(crate) fn mention_json(i: &StoredItem, queries: &[ListeningQuery]) -> serde_json::Value {
-    let name = |id: &i64| {
-        queries
-            .iter()
-            .find(|x| x.id == *id)
-            .map(|x| x.name.clone())
-            .unwrap_or_default()
-    };
-    let time = |t: i64| {
-        jiff::Timestamp::from_second(t)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
     serde_json::json!({
-        "id": i.id, "published_at": time(i.published_at), "received_at": time(i.received_at),
+        "id": i.id, "published_at": rfc3339(i.published_at), "received_at": rfc3339(i.received_at),
         "source": i.source_kind, "source_id": i.source_id, "site": i.site, "url": i.url,
         "author": i.author_name, "handle": i.author_handle, "reach": i.author_reach, "lang": i.lang,
         "sentiment": i.sentiment, "score": i.sentiment_score, "sentiment_corrected": i.sentiment_corrected,
-        "searches": i.query_ids.iter().map(name).collect::<Vec<_>>(), "title": i.title, "text": i.body,
+        "searches": search_names(&i.query_ids, queries), "title": i.title, "text": i.body,
         "duplicate_of": i.duplicate_of, "seen_count": i.seen_count, "parent_id": i.parent_external_id,
         "quote_of": i.quote_of, "quoted_ref": i.quoted_ref,
         "enrichment_error": i.enrichment_error,
@@ -347,18 +355,6 @@ pub async fn export(
         }
     }
     items.truncate(EXPORT_LIMIT as usize);
-    let name = |id: &i64| {
-        queries
-            .iter()
-            .find(|x| x.id == *id)
-            .map(|x| x.name.clone())
-            .unwrap_or_default()
-    };
-    let time = |t: i64| {
-        jiff::Timestamp::from_second(t)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
     let (body, content_type) = if format == "csv" {
         let mut out = csv::Writer::from_writer(Vec::new());
         let header = [
@@ -382,7 +378,7 @@ pub async fn export(
         for i in &items {
             out.write_record([
                 i.id.to_string(),
-                time(i.published_at),
+                rfc3339(i.published_at),
                 i.source_kind.clone(),
                 i.site.clone().unwrap_or_default(),
                 i.url.clone().unwrap_or_default(),
@@ -394,7 +390,7 @@ pub async fn export(
                 i.sentiment_score
                     .map(|s| format!("{s:.3}"))
                     .unwrap_or_default(),
-                i.query_ids.iter().map(name).collect::<Vec<_>>().join("; "),
+                search_names(&i.query_ids, &queries).join("; "),
                 i.title.clone().unwrap_or_default(),
                 i.body.clone(),
             ])
