@@ -278,15 +278,21 @@ impl Ingestor {
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
         let mut replies: Vec<i64> = Vec::new();
         // New originals that start a thread: candidates for the routing rules, if the
-        // workspace has any (one small query per batch).
+        // workspace has any (one small query per batch, read once).
         let mut starters: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
-        let routed_workspace = match self.store.all_enabled_routing_rules().await {
-            Ok(rules) => rules.iter().any(|r| r.workspace_id == source.workspace_id),
-            Err(error) => {
-                tracing::error!(%error, "could not read the routing rules");
-                false
-            }
-        };
+        let rules: Vec<crate::routing::LoadedRule> =
+            match self.store.all_enabled_routing_rules().await {
+                Ok(rules) => rules
+                    .into_iter()
+                    .filter(|r| r.workspace_id == source.workspace_id)
+                    .filter_map(crate::routing::load)
+                    .collect(),
+                Err(error) => {
+                    tracing::error!(%error, "could not read the routing rules");
+                    Vec::new()
+                }
+            };
+        let routed_workspace = !rules.is_empty();
         for (((item, query_ids), outcome), runs) in prepared.into_iter().zip(outcomes).zip(runs) {
             match outcome {
                 InsertOutcome::Inserted {
@@ -322,7 +328,8 @@ impl Ingestor {
             tracing::error!(%error, "could not add replies to their inbox conversations");
         }
         if !starters.is_empty()
-            && let Err(error) = crate::routing::route(self.store.as_ref(), &starters, now).await
+            && let Err(error) =
+                crate::routing::route(self.store.as_ref(), &rules, &starters, now).await
         {
             tracing::error!(%error, "could not apply the routing rules");
         }

@@ -113,26 +113,14 @@ impl LoadedRule {
     }
 }
 
-/// Applies the workspace's rules to new mentions (id, item, matched saved searches).
+/// Applies rules (read with [`load`]) to new mentions (id, item, matched saved searches): the
+/// first rule of the mention's workspace that it meets, by age.
 pub async fn route(
     store: &dyn Store,
+    rules: &[LoadedRule],
     items: &[(i64, NewItem, Vec<i64>)],
     now: i64,
 ) -> Result<(), StoreError> {
-    let rules: Vec<LoadedRule> = store
-        .all_enabled_routing_rules()
-        .await?
-        .into_iter()
-        .filter(|r| {
-            items
-                .iter()
-                .any(|(_, i, _)| i.workspace_id == r.workspace_id)
-        })
-        .filter_map(load)
-        .collect();
-    if rules.is_empty() {
-        return Ok(());
-    }
     for (id, item, query_ids) in items {
         let mention = Mention::of_new(item, query_ids);
         let Some(rule) = rules.iter().find(|r| r.applies_to(&mention)) else {
