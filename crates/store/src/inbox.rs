@@ -88,6 +88,12 @@ pub trait InboxStore: Send + Sync {
     /// reopens). Returns the conversations that changed.
     async fn join_replies(&self, item_ids: &[i64], now: i64) -> Result<Vec<i64>>;
     async fn conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>>;
+    /// One conversation of the workspace, without its items and history.
+    async fn conversation_summary(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> Result<Option<Conversation>>;
     /// One conversation of the workspace with its items (oldest first) and history.
     async fn conversation(
         &self,

@@ -143,8 +143,15 @@ impl SqlStore {
             crate::Backend::Postgres => self.pool.begin().await?,
         })
     }
+}
 
-    async fn conversation_by_id(&self, workspace_id: i64, id: i64) -> Result<Option<Conversation>> {
+#[async_trait]
+impl InboxStore for SqlStore {
+    async fn conversation_summary(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> Result<Option<Conversation>> {
         let row = sqlx::query(concat!(
             "SELECT ",
             conversation_cols!(),
@@ -156,10 +163,6 @@ impl SqlStore {
         .await?;
         row.as_ref().map(conversation_row).transpose()
     }
-}
-
-#[async_trait]
-impl InboxStore for SqlStore {
     async fn send_to_inbox(
         &self,
         workspace_id: i64,
@@ -288,7 +291,7 @@ impl InboxStore for SqlStore {
         workspace_id: i64,
         id: i64,
     ) -> Result<Option<(Conversation, Vec<StoredItem>, Vec<ConversationEvent>)>> {
-        let Some(conversation) = self.conversation_by_id(workspace_id, id).await? else {
+        let Some(conversation) = self.conversation_summary(workspace_id, id).await? else {
             return Ok(None);
         };
         let items = self.items_of_conversation(id).await?;
@@ -414,7 +417,7 @@ impl InboxStore for SqlStore {
         }
         tx.commit().await?;
         drop(_writing);
-        self.conversation_by_id(workspace_id, id)
+        self.conversation_summary(workspace_id, id)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "conversation",

@@ -145,11 +145,13 @@ pub async fn change(
             "Give exactly one of assign, state, priority or note.".into(),
         ));
     }
-    let (current, _, _) = state.store.conversation(p.workspace.id, id).await?.ok_or(
-        jardinier_store::StoreError::NotFound {
+    let current = state
+        .store
+        .conversation_summary(p.workspace.id, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound {
             what: "conversation",
-        },
-    )?;
+        })?;
     let change = if let Some(assignee) = body.assign {
         if let Some(user) = assignee {
             let works_the_inbox = state

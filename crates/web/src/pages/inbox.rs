@@ -240,7 +240,7 @@ pub async fn change(
 ) -> Result<Response, WebError> {
     w.require(Permission::ViewInbox)?;
     let back = |done: &str| redirect(&format!("/w/{}/inbox/{id}?done={done}", w.workspace.slug));
-    let Some((current, _, _)) = state.store.conversation(w.workspace.id, id).await? else {
+    let Some(current) = state.store.conversation_summary(w.workspace.id, id).await? else {
         return Err(WebError::NotFound);
     };
     let value = form.value.trim();
@@ -332,7 +332,7 @@ pub async fn bulk(
     }
     let now = unix_now();
     for id in ids {
-        let Some((current, _, _)) = state.store.conversation(w.workspace.id, id).await? else {
+        let Some(current) = state.store.conversation_summary(w.workspace.id, id).await? else {
             return Err(WebError::NotFound);
         };
         let change = match action.as_str() {
@@ -374,7 +374,7 @@ async fn live_stream(
     if let Some(id) = conversation
         && state
             .store
-            .conversation(w.workspace.id, id)
+            .conversation_summary(w.workspace.id, id)
             .await?
             .is_none()
     {
