@@ -59,30 +59,8 @@ async fn story(store: Arc<dyn Store>) {
     let (ok_url, inbox) = receiver(StatusCode::OK).await;
     let (broken_url, _) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
     let (refusing_url, _) = receiver(StatusCode::NOT_FOUND).await;
-    let owner = store
-        .create_user(
-            &NewUser {
-                email: "o@b.example",
-                display_name: "O",
-                password_hash: "h",
-                lang: None,
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    let ws = store
-        .create_workspace(
-            &NewWorkspace {
-                slug: "b",
-                name: "B",
-                timezone: "UTC",
-            },
-            owner.id,
-            1,
-        )
-        .await
-        .unwrap();
+    let (_, ws, source) =
+        jardinier_store::testing::owner_workspace_source(store.as_ref(), "b").await;
     let query = store
         .create_listening_query(&NewListeningQuery {
             workspace_id: ws.id,
@@ -90,18 +68,6 @@ async fn story(store: Arc<dyn Store>) {
             query_text: "brulerie",
             kind: "brand",
             created_by: None,
-            now: 1,
-        })
-        .await
-        .unwrap();
-    let source = store
-        .create_source(&NewSource {
-            workspace_id: ws.id,
-            kind: "webhook",
-            name: "H",
-            config: "{}",
-            secret: Some("k"),
-            interval_secs: 0,
             now: 1,
         })
         .await

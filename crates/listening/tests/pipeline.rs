@@ -33,30 +33,8 @@ fn incoming(id: &str, text: &str, url: Option<&str>) -> IncomingItem {
 }
 
 async fn story(store: Arc<dyn Store>) {
-    let owner = store
-        .create_user(
-            &NewUser {
-                email: "o@b.example",
-                display_name: "O",
-                password_hash: "h",
-                lang: None,
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    let ws = store
-        .create_workspace(
-            &NewWorkspace {
-                slug: "b",
-                name: "B",
-                timezone: "UTC",
-            },
-            owner.id,
-            1,
-        )
-        .await
-        .unwrap();
+    let (_, ws, source) =
+        jardinier_store::testing::owner_workspace_source(store.as_ref(), "b").await;
     let brand = store
         .create_listening_query(&NewListeningQuery {
             workspace_id: ws.id,
@@ -75,18 +53,6 @@ async fn story(store: Arc<dyn Store>) {
             query_text: "brulerie NEAR/4 (déçu OR rate*)",
             kind: "topic",
             created_by: None,
-            now: 1,
-        })
-        .await
-        .unwrap();
-    let source = store
-        .create_source(&NewSource {
-            workspace_id: ws.id,
-            kind: "webhook",
-            name: "Hook",
-            config: "{}",
-            secret: Some("k"),
-            interval_secs: 0,
             now: 1,
         })
         .await
