@@ -47,6 +47,29 @@ pub struct ImapConfig {
     pub username: String,
     #[serde(default = "inbox")]
     pub mailbox: String,
+    /// Where replies from the inbox are sent: the mailbox's outgoing (SMTP) server. Without it,
+    /// the mailbox is read only and its conversations cannot be answered from Jardinier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The outgoing server of a mailbox. It logs in with the mailbox's user name and password
+/// (as most mail providers expect) unless `login` is false (a relay that trusts the network).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// The sender of replies, `"Name <address>"` or an address; the user name if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default = "yes")]
+    pub login: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn inbox() -> String {
@@ -78,6 +101,25 @@ impl ImapConfig {
         }
         if config.mailbox.trim().is_empty() {
             return Err(FetchError::Config("the mailbox name is missing".into()));
+        }
+        if let Some(smtp) = &config.smtp {
+            if smtp.host.trim().is_empty() || smtp.host.contains(['/', ' ', ':']) {
+                return Err(FetchError::Config(format!(
+                    "smtp.host: {:?} is not a server name (give it without smtp:// or port)",
+                    smtp.host
+                )));
+            }
+            if smtp.port == 0 {
+                return Err(FetchError::Config(
+                    "smtp.port: the port must be between 1 and 65535".into(),
+                ));
+            }
+            if smtp.from.is_none() && !config.username.contains('@') {
+                return Err(FetchError::Config(
+                    "smtp.from: give the address replies are sent from (the user name is not one)"
+                        .into(),
+                ));
+            }
         }
         Ok(config)
     }

@@ -28,6 +28,13 @@ pub struct SocialConfig {
     /// polling goes on and fills whatever a broken stream missed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stream: bool,
+    /// Bluesky: the brand's account (handle or DID) that replies from the inbox are posted as,
+    /// with an app password as the source's secret. Mastodon replies use the access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Bluesky: the account's server (PDS); `https://bsky.social` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pds: Option<String>,
 }
 
 pub const BLUESKY_APPVIEW: &str = "https://public.api.bsky.app";
@@ -44,6 +51,16 @@ impl SocialConfig {
                     "{:?} is not an http(s) address",
                     config.base
                 )));
+            }
+        }
+        if let Some(pds) = &config.pds {
+            match url::Url::parse(pds) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
+                _ => {
+                    return Err(FetchError::Config(format!(
+                        "pds: {pds:?} is not an http(s) address"
+                    )));
+                }
             }
         }
         if config.search.trim().is_empty() {
@@ -204,9 +221,13 @@ pub async fn fetch_mastodon(
 }
 
 /// One Mastodon status (REST or streaming `update` payload) as an item.
+///
+/// Its id is the status's id on the instance polled, the id that `in_reply_to_id` and a reply
+/// sent from the inbox name (a remote status's URI is not accepted there), so a reply chain is
+/// found within the source.
 fn status_item(s: MastodonStatus) -> IncomingItem {
     IncomingItem {
-        external_id: s.uri.clone(),
+        external_id: s.id.clone(),
         url: s.url.or(Some(s.uri)),
         author_name: Some(if s.account.display_name.is_empty() {
             s.account.acct.clone()
@@ -227,7 +248,7 @@ fn status_item(s: MastodonStatus) -> IncomingItem {
         quoted_ref: s
             .quote
             .as_ref()
-            .and_then(|q| q.pointer("/quoted_status/uri"))
+            .and_then(|q| q.pointer("/quoted_status/id"))
             .and_then(|u| u.as_str())
             .map(str::to_owned),
     }

@@ -98,6 +98,7 @@ async fn imap_source(store: &Arc<dyn Store>, ws: i64, server: &Dovecot, password
         security: Security::None,
         username: server.user.clone(),
         mailbox: "INBOX".into(),
+        smtp: None,
     })
     .unwrap();
     store

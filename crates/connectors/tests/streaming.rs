@@ -212,7 +212,7 @@ async fn statuses_arrive_through_the_stream() {
             stored[0].source_id
         ),
         (
-            "https://mastodon.example/users/lea/statuses/113500000000000009",
+            "113500000000000009",
             Some("@lea@mastodon.example"),
             streamed.id
         )

@@ -37,6 +37,10 @@ pub enum Permission {
     UseApi,
     /// Write saved searches, add and pause sources, correct an item's sentiment.
     ManageListening,
+    /// Replies from the inbox go out without an approver (moderators' replies wait).
+    ReplyWithoutApproval,
+    /// Approve or refuse teammates' replies.
+    ApproveReplies,
 }
 
 impl Role {
@@ -78,6 +82,8 @@ impl Role {
             ManageWorkspace => matches!(self, Owner | Manager),
             UseApi => !matches!(self, Client),
             ManageListening => matches!(self, Owner | Manager | Editor),
+            ReplyWithoutApproval => matches!(self, Owner | Manager | Editor),
+            ApproveReplies => matches!(self, Owner | Manager),
         }
     }
 
@@ -131,6 +137,8 @@ mod tests {
             Permission::ManageWorkspace,
             Permission::UseApi,
             Permission::ManageListening,
+            Permission::ReplyWithoutApproval,
+            Permission::ApproveReplies,
         ]
         .into_iter()
         .filter(|p| Role::Client.can(*p))

@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+mod reply;
+pub use reply::*;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     New,

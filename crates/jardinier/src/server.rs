@@ -115,6 +115,7 @@ pub async fn serve_bound(
         .as_ref()
         .map(|engine| engine.mail_wake.clone())
         .unwrap_or_else(|| Arc::new(Notify::new()));
+    let reply_wake = Arc::new(Notify::new());
     let mut web_config = WebConfig::new(&bound.base_url);
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
@@ -122,6 +123,7 @@ pub async fn serve_bound(
         store: store.clone(),
         config: web_config,
         mail_wake: mail_wake.clone(),
+        reply_wake: reply_wake.clone(),
         metrics: Default::default(),
         ingestor: ingestor.clone(),
         dev_inbox: Default::default(),
@@ -133,6 +135,9 @@ pub async fn serve_bound(
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mailer = Mailer::new(store.clone(), transport, &config.mail.from)?;
     let worker = tokio::spawn(mailer.run(Duration::from_secs(5), mail_wake, shutdown_rx.clone()));
+    let replies = jardinier_outbound::ReplyWorker::new(store.clone());
+    let reply_task =
+        tokio::spawn(replies.run(Duration::from_secs(5), reply_wake, shutdown_rx.clone()));
     let poller =
         jardinier_connectors::Poller::new(store.clone(), ingestor.clone(), Default::default());
     let poller_task = tokio::spawn(poller.run(shutdown_rx.clone()));
@@ -153,6 +158,7 @@ pub async fn serve_bound(
     ingestor.settle_alerts().await;
     let _ = shutdown_tx.send(true);
     let _ = worker.await;
+    let _ = reply_task.await;
     let _ = poller_task.await;
     let _ = streams_task.await;
     if let Some(alert_worker) = alert_worker {

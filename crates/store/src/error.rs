@@ -10,6 +10,9 @@ pub enum StoreError {
     /// A rule the store keeps for every caller, like "a workspace keeps at least one owner".
     #[error("{0}")]
     Refused(&'static str),
+    /// A value read back that no version of Jardinier writes (hand-edited database?).
+    #[error("the database holds an unexpected {0}")]
+    Corrupt(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
     #[error("could not open the database: {0}")]

@@ -25,6 +25,10 @@ pub struct Conversation {
     pub updated_at: i64,
     pub last_inbound_at: i64,
     pub item_count: i64,
+    /// When the brand's first reply reached the person (response times).
+    pub first_response_at: Option<i64>,
+    /// When it was last marked done.
+    pub resolved_at: Option<i64>,
 }
 
 /// Something that happened to a conversation, for its history.

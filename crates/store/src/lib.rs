@@ -16,11 +16,13 @@ mod error;
 mod inbox;
 mod listening;
 mod records;
+mod replies;
 mod sql;
 mod sql_alerts;
 mod sql_batch;
 mod sql_inbox;
 mod sql_listening;
+mod sql_replies;
 pub mod testing;
 
 pub use alerts::*;
@@ -28,6 +30,7 @@ pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
 pub use records::*;
+pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
 
 use async_trait::async_trait;
@@ -36,7 +39,9 @@ use jardinier_domain::Role;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: ListeningStore + AlertStore + InboxStore + Send + Sync + 'static {
+pub trait Store:
+    ListeningStore + AlertStore + InboxStore + ReplyStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;

@@ -11,12 +11,12 @@ use crate::inbox::*;
 use crate::listening::StoredItem;
 use crate::sql::SqlStore;
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 macro_rules! conversation_cols {
     () => {
         "c.id, c.workspace_id, c.channel, c.subject, c.contact_name, c.contact_handle, c.state, c.priority, \
-         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, \
+         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.resolved_at, \
          (SELECT COUNT(*) FROM conversation_items n WHERE n.conversation_id = c.id) AS item_count \
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id"
     };
@@ -50,10 +50,12 @@ fn conversation_row(row: &AnyRow) -> Result<Conversation> {
         updated_at: row.try_get("updated_at")?,
         last_inbound_at: row.try_get("last_inbound_at")?,
         item_count: row.try_get("item_count")?,
+        first_response_at: row.try_get("first_response_at")?,
+        resolved_at: row.try_get("resolved_at")?,
     })
 }
 
-async fn record(
+pub(crate) async fn record(
     tx: &mut Tx,
     conversation_id: i64,
     at: i64,
@@ -137,7 +139,7 @@ async fn join(
 }
 
 impl SqlStore {
-    async fn begin_write(&self) -> Result<Tx> {
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self.backend {
             crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Backend::Postgres => self.pool.begin().await?,
@@ -241,6 +243,17 @@ impl InboxStore for SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
             if already.is_some() {
+                continue;
+            }
+            // The brand's own reply, read back by a connector, is not the person writing again.
+            let ours: Option<i64> = sqlx::query_scalar(
+                "SELECT r.id FROM items i JOIN replies r ON r.remote_id = i.external_id \
+                 AND r.workspace_id = i.workspace_id WHERE i.id = $1",
+            )
+            .bind(*item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if ours.is_some() {
                 continue;
             }
             if let Some(parent) = parent_conversation(&mut tx, *item_id).await? {
@@ -384,7 +397,10 @@ impl InboxStore for SqlStore {
                 }
             }
             ConversationChange::State(state) => {
-                sqlx::query("UPDATE conversations SET state = $2, updated_at = $3 WHERE id = $1")
+                sqlx::query(
+                    "UPDATE conversations SET state = $2, updated_at = $3, \
+                     resolved_at = CASE WHEN $2 = 'done' THEN $3 ELSE resolved_at END WHERE id = $1",
+                )
                     .bind(id)
                     .bind(state)
                     .bind(now)

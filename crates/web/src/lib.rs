@@ -68,6 +68,8 @@ pub struct AppState {
     pub config: WebConfig,
     /// Notified when a request enqueues mail, so the mail worker delivers it at once.
     pub mail_wake: Arc<Notify>,
+    /// Notified when a reply is accepted, so the reply worker sends it at once.
+    pub reply_wake: Arc<Notify>,
     pub metrics: metrics::Metrics,
     /// Listening's ingest pipeline (webhooks and the pages that change saved queries use it).
     pub ingestor: Arc<jardinier_listening::Ingestor>,

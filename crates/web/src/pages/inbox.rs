@@ -97,6 +97,7 @@ pub struct Entry {
     pub mention: Option<Mention>,
     /// (catalogue key, its placeholder value, who) of an event.
     pub event: Option<(&'static str, String, String)>,
+    pub reply: Option<super::inbox_replies::ReplyView>,
 }
 
 pub struct Mention {
@@ -120,6 +121,23 @@ struct ConversationTemplate {
     priority_key: String,
     entries: Vec<Entry>,
     teammates: Vec<Teammate>,
+    /// Why it cannot be answered from here (catalogue key).
+    reply_blocked: Option<&'static str>,
+    /// The reply form's idempotency key: sending the same form twice stores one reply.
+    reply_key: String,
+    /// The reply box's text: a saved reply with its variables filled in.
+    prefill: String,
+    /// Saved replies: (id, name, language), the conversation's language first.
+    saved: Vec<(i64, String, String)>,
+    saved_choice: i64,
+    approval_needed: bool,
+    reply_limit: String,
+}
+
+#[derive(Deserialize)]
+pub struct ConversationQuery {
+    #[serde(default)]
+    saved: Option<i64>,
 }
 
 fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
@@ -133,6 +151,13 @@ fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
         ("state", _, false) => "inbox.event_state_auto",
         ("priority", _, _) => "inbox.event_priority",
         ("routed", _, _) => "inbox.event_routed",
+        ("reply_queued", _, _) => "inbox.event_reply_queued",
+        ("reply_pending", _, _) => "inbox.event_reply_pending",
+        ("reply_approved", _, _) => "inbox.event_reply_approved",
+        ("reply_rejected", _, _) => "inbox.event_reply_rejected",
+        ("reply_sent", _, _) => "inbox.event_reply_sent",
+        ("reply_failed", _, _) => "inbox.event_reply_failed",
+        ("reply_retried", _, _) => "inbox.event_reply_retried",
         _ => "inbox.event_note",
     }
 }
@@ -156,12 +181,44 @@ pub async fn conversation(
     State(state): State<SharedState>,
     w: InWorkspace,
     Path((_slug, id)): Path<(String, i64)>,
+    Query(query): Query<ConversationQuery>,
 ) -> Result<Response, WebError> {
+    use super::inbox_replies as replies;
     w.require(Permission::ViewInbox)?;
     let Some((conversation, items, events)) = state.store.conversation(w.workspace.id, id).await?
     else {
         return Err(WebError::NotFound);
     };
+    let newest = items.iter().max_by_key(|i| (i.published_at, i.id));
+    let reply_blocked = replies::reply_blocked(&state, newest.map(|i| i.source_id)).await?;
+    let reply_limit = newest
+        .and_then(|i| jardinier_outbound::reply_limit(&i.source_kind))
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let conversation_lang = newest.and_then(|i| i.lang.clone()).unwrap_or_default();
+    let mut saved_list = state.store.saved_replies(w.workspace.id).await?;
+    saved_list.sort_by_key(|s| (s.lang != conversation_lang, s.lang.clone(), s.name.clone()));
+    let prefill = query
+        .saved
+        .and_then(|choice| saved_list.iter().find(|s| s.id == choice))
+        .and_then(|s| {
+            jardinier_inbox::render_template(&s.body, &replies::reply_context(&conversation, &w))
+                .ok()
+        })
+        .unwrap_or_default();
+    let reply_entries: Vec<Entry> = state
+        .store
+        .replies_of(w.workspace.id, id)
+        .await?
+        .iter()
+        .map(|r| Entry {
+            at: r.created_at,
+            when: format_time(r.created_at, &w.workspace.timezone),
+            mention: None,
+            event: None,
+            reply: Some(replies::reply_view(r, &w)),
+        })
+        .collect();
     let tz = &w.workspace.timezone;
     let tr = w.ctx.tr;
     let mut entries: Vec<Entry> = items
@@ -182,8 +239,10 @@ pub async fn conversation(
                 sentiment: i.sentiment.unwrap_or_default(),
             }),
             event: None,
+            reply: None,
         })
         .collect();
+    entries.extend(reply_entries);
     entries.extend(events.into_iter().map(|e| {
         let value = match e.kind.as_str() {
             "state" => Step::parse(&e.detail)
@@ -203,9 +262,11 @@ pub async fn conversation(
                 value,
                 e.actor.unwrap_or_default(),
             )),
+            reply: None,
         }
     }));
     entries.sort_by_key(|e| e.at);
+    let approval_needed = replies::reply_needs_approval(&w, &conversation);
     render(ConversationTemplate {
         c: Chrome::workspace(&w, "inbox"),
         ws_slug: w.workspace.slug.clone(),
@@ -219,6 +280,16 @@ pub async fn conversation(
         ],
         entries,
         teammates: teammates(&state, &w).await?,
+        reply_blocked,
+        reply_key: crate::auth::random_token(),
+        prefill,
+        saved: saved_list
+            .into_iter()
+            .map(|s| (s.id, s.name, s.lang))
+            .collect(),
+        saved_choice: query.saved.unwrap_or(0),
+        approval_needed,
+        reply_limit,
     })
 }
 

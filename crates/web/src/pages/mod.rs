@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod dashboard;
 mod inbox;
+mod inbox_replies;
 pub(crate) mod listening;
 mod oncall;
 mod settings;
@@ -130,10 +131,26 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/inbox/rules/{id}/delete",
             post(inbox::delete_rule),
         )
+        .route(
+            "/w/{slug}/inbox/saved-replies",
+            get(inbox_replies::saved_replies).post(inbox_replies::save_saved_reply),
+        )
+        .route(
+            "/w/{slug}/inbox/saved-replies/{id}/delete",
+            post(inbox_replies::delete_saved_reply),
+        )
+        .route(
+            "/w/{slug}/inbox/replies/{id}/decide",
+            post(inbox_replies::decide_reply),
+        )
         .route("/w/{slug}/inbox/live", get(inbox::live_list))
         .route("/w/{slug}/inbox/{id}/live", get(inbox::live_conversation))
         .route("/w/{slug}/inbox/{id}", get(inbox::conversation))
         .route("/w/{slug}/inbox/{id}/change", post(inbox::change))
+        .route(
+            "/w/{slug}/inbox/{id}/reply",
+            post(inbox_replies::send_reply),
+        )
         .route(
             "/w/{slug}/listening/items/{id}/inbox",
             post(inbox::send_item),

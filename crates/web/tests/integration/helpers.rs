@@ -92,6 +92,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         store: store.clone(),
         config,
         mail_wake: Default::default(),
+        reply_wake: Default::default(),
         metrics: Default::default(),
         ingestor: ingestor.clone(),
         dev_inbox: Default::default(),

@@ -7,5 +7,6 @@ mod access;
 mod account;
 mod api;
 mod inbox;
+mod inbox_replies;
 mod listening;
 mod pages;
