@@ -693,9 +693,7 @@ async fn webhook_replies_are_signed_and_keyed() {
             .route(
                 "/answers",
                 post(
-                    |State(seen): State<Seen>,
-                     headers: HeaderMap,
-                     body: String| async move {
+                    |State(seen): State<Seen>, headers: HeaderMap, body: String| async move {
                         seen.lock().unwrap().push((headers, body));
                         Json(json!({"id": "msg-77", "url": "https://crm.example/m/77"}))
                     },

@@ -15,6 +15,7 @@ mod alerts;
 mod error;
 mod inbox;
 mod listening;
+mod members;
 mod records;
 mod replies;
 mod sql;
@@ -22,6 +23,7 @@ mod sql_alerts;
 mod sql_batch;
 mod sql_inbox;
 mod sql_listening;
+mod sql_members;
 mod sql_replies;
 pub mod testing;
 
@@ -29,6 +31,7 @@ pub use alerts::*;
 pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
+pub use members::*;
 pub use records::*;
 pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
@@ -40,7 +43,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
 pub trait Store:
-    ListeningStore + AlertStore + InboxStore + ReplyStore + Send + Sync + 'static
+    ListeningStore + AlertStore + InboxStore + ReplyStore + MemberStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;

@@ -102,6 +102,11 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 5000",
+                            // Deleted or rewritten rows are overwritten with zeros, not left in
+                            // the file's free space: an erased person leaves no trace
+                            // (MemberStore::erase_member), including old copies of their rows
+                            // that earlier updates freed.
+                            "PRAGMA secure_delete = ON",
                             // 16 MiB of page cache per connection (the default is 2 MiB): the
                             // items table's indexes stay in memory while a batch is written.
                             "PRAGMA cache_size = -16384",

@@ -139,6 +139,31 @@ async fn join(
 }
 
 impl SqlStore {
+    /// Conversations with any of these profiles, newest activity first.
+    pub(crate) async fn conversations_of_members(
+        &self,
+        workspace_id: i64,
+        members: &[i64],
+    ) -> Result<Vec<Conversation>> {
+        let mut out = Vec::new();
+        for member in members {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                conversation_cols!(),
+                " WHERE c.workspace_id = $1 AND c.member_id = $2"
+            ))
+            .bind(workspace_id)
+            .bind(*member)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                out.push(conversation_row(row)?);
+            }
+        }
+        out.sort_by_key(|c| std::cmp::Reverse((c.updated_at, c.id)));
+        Ok(out)
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self.backend {
             crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -198,10 +223,20 @@ impl InboxStore for SqlStore {
                 let title: Option<String> = item.try_get("title")?;
                 let body: String = item.try_get("body")?;
                 let channel: String = item.try_get("source_kind")?;
+                let member = crate::sql_members::member_for_author(
+                    &mut tx,
+                    workspace_id,
+                    &channel,
+                    item.try_get::<Option<String>, _>("author_name")?.as_deref(),
+                    item.try_get::<Option<String>, _>("author_handle")?
+                        .as_deref(),
+                    now,
+                )
+                .await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO conversations (workspace_id, channel, subject, contact_name, contact_handle, state, \
-                     priority, assignee_id, created_at, updated_at, last_inbound_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'new', 'normal', NULL, $6, $6, $7) RETURNING id",
+                     priority, assignee_id, created_at, updated_at, last_inbound_at, member_id) \
+                     VALUES ($1, $2, $3, $4, $5, 'new', 'normal', NULL, $6, $6, $7, $8) RETURNING id",
                 )
                 .bind(workspace_id)
                 .bind(&channel)
@@ -210,6 +245,7 @@ impl InboxStore for SqlStore {
                 .bind(item.try_get::<Option<String>, _>("author_handle")?)
                 .bind(now)
                 .bind(published_at)
+                .bind(member)
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(

@@ -107,6 +107,40 @@ impl SqlStore {
         .await?;
         rows.iter().map(item_row).collect()
     }
+
+    /// The workspace's items written by any of these authors (as items record them), newest
+    /// first.
+    pub(crate) async fn items_by_authors(
+        &self,
+        workspace_id: i64,
+        authors: &[String],
+        limit: i64,
+    ) -> Result<Vec<StoredItem>> {
+        let mut items = Vec::new();
+        for author in authors {
+            // Without statistics SQLite would walk the workspace's items in id order.
+            let hint = match self.backend {
+                crate::Backend::Sqlite => " INDEXED BY items_by_author",
+                crate::Backend::Postgres => "",
+            };
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM items i{hint} WHERE i.workspace_id = $1 AND i.author_handle = $2 \
+                 ORDER BY i.id DESC LIMIT $3",
+                item_cols!()
+            )))
+            .bind(workspace_id)
+            .bind(author)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                items.push(item_row(row)?);
+            }
+        }
+        items.sort_by_key(|i: &StoredItem| std::cmp::Reverse((i.published_at, i.id)));
+        items.truncate(limit.max(0) as usize);
+        Ok(items)
+    }
 }
 
 #[async_trait]

@@ -98,7 +98,10 @@ async fn a_conversation_is_answered_with_a_saved_reply(backend: Backend) {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(html.contains("{{prenon}} at character 9 is not a variable"), "{html}");
+    assert!(
+        html.contains("{{prenon}} at character 9 is not a variable"),
+        "{html}"
+    );
     let response = app
         .post(
             "/w/brand/inbox/saved-replies",
