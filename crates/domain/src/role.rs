@@ -76,7 +76,7 @@ impl Role {
             ViewListening => matches!(self, Owner | Manager | Editor | Analyst),
             ViewPublishing => matches!(self, Owner | Manager | Editor | Client),
             ViewCommunity => matches!(self, Owner | Manager | Moderator),
-            ViewMembers => matches!(self, Owner | Manager | Moderator | Analyst),
+            ViewMembers => matches!(self, Owner | Manager | Editor | Moderator | Analyst),
             ViewAnimation => matches!(self, Owner | Manager | Editor),
             ViewReports => true,
             ManageWorkspace => matches!(self, Owner | Manager),

@@ -29,6 +29,8 @@ pub struct Conversation {
     pub first_response_at: Option<i64>,
     /// When it was last marked done.
     pub resolved_at: Option<i64>,
+    /// The profile of the person (Members).
+    pub member_id: Option<i64>,
 }
 
 /// Something that happened to a conversation, for its history.

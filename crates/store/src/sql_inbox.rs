@@ -16,7 +16,7 @@ pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 macro_rules! conversation_cols {
     () => {
         "c.id, c.workspace_id, c.channel, c.subject, c.contact_name, c.contact_handle, c.state, c.priority, \
-         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.resolved_at, \
+         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.resolved_at, c.member_id, \
          (SELECT COUNT(*) FROM conversation_items n WHERE n.conversation_id = c.id) AS item_count \
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id"
     };
@@ -52,6 +52,7 @@ fn conversation_row(row: &AnyRow) -> Result<Conversation> {
         item_count: row.try_get("item_count")?,
         first_response_at: row.try_get("first_response_at")?,
         resolved_at: row.try_get("resolved_at")?,
+        member_id: row.try_get("member_id")?,
     })
 }
 

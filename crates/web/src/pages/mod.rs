@@ -9,6 +9,7 @@ mod dashboard;
 mod inbox;
 mod inbox_replies;
 pub(crate) mod listening;
+mod members;
 mod oncall;
 mod settings;
 mod workspace;
@@ -143,6 +144,25 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/inbox/replies/{id}/decide",
             post(inbox_replies::decide_reply),
         )
+        .route("/w/{slug}/members", get(members::members))
+        .route("/w/{slug}/members/merge", post(members::merge))
+        .route(
+            "/w/{slug}/members/merges/{id}/undo",
+            post(members::undo_merge),
+        )
+        .route("/w/{slug}/members/{id}", get(members::member))
+        .route(
+            "/w/{slug}/members/{id}/identities",
+            post(members::add_identity),
+        )
+        .route(
+            "/w/{slug}/members/{id}/identities/{identity}/delete",
+            post(members::remove_identity),
+        )
+        .route("/w/{slug}/members/{id}/edit", post(members::edit))
+        .route("/w/{slug}/members/{id}/notes", post(members::note))
+        .route("/w/{slug}/members/{id}/export", get(members::export))
+        .route("/w/{slug}/members/{id}/erase", post(members::erase))
         .route("/w/{slug}/inbox/live", get(inbox::live_list))
         .route("/w/{slug}/inbox/{id}/live", get(inbox::live_conversation))
         .route("/w/{slug}/inbox/{id}", get(inbox::conversation))

@@ -19,7 +19,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/w/ws/listening", "OMEA"),
     ("GET", "/w/ws/publishing", "OMEC"),
     ("GET", "/w/ws/community", "OMD"),
-    ("GET", "/w/ws/members", "OMDA"),
+    ("GET", "/w/ws/members", "OMEDA"),
     ("GET", "/w/ws/animation", "OME"),
     ("GET", "/w/ws/reports", "OMEDAC"),
     ("GET", "/w/ws/settings", "OMEDAC"),

@@ -9,4 +9,5 @@ mod api;
 mod inbox;
 mod inbox_replies;
 mod listening;
+mod members;
 mod pages;
