@@ -8,6 +8,7 @@
 use std::fmt;
 
 mod reply;
+pub mod sla;
 pub use reply::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

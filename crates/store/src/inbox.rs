@@ -122,8 +122,25 @@ pub trait InboxStore: Send + Sync {
     /// A number that grows with every change to the workspace's inbox (or to one conversation
     /// of it): live pages compare it to know when to refresh.
     async fn inbox_version(&self, workspace_id: i64, conversation_id: Option<i64>) -> Result<i64>;
+    /// The workspace's response-time targets, if set.
+    async fn sla_policy(&self, workspace_id: i64) -> Result<Option<SlaPolicy>>;
+    async fn set_sla_policy(&self, workspace_id: i64, policy: &SlaPolicy, now: i64) -> Result<()>;
+    /// Conversations opened since `since`, oldest first (for response-time reports).
+    async fn conversations_since(&self, workspace_id: i64, since: i64)
+    -> Result<Vec<Conversation>>;
     /// Open conversations per state (new, assigned, waiting) and those assigned to `user_id`.
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts>;
+}
+
+/// Response-time targets, in business minutes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaPolicy {
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+    /// Warn when this share of the time is used.
+    pub warn_percent: i64,
+    /// `jardinier_inbox::sla::BusinessHours::describe` form.
+    pub hours: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

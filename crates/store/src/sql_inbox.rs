@@ -558,6 +558,60 @@ impl InboxStore for SqlStore {
         Ok(())
     }
 
+    async fn sla_policy(&self, workspace_id: i64) -> Result<Option<SlaPolicy>> {
+        let row = sqlx::query(
+            "SELECT first_response_minutes, resolution_minutes, warn_percent, hours FROM sla_policies \
+             WHERE workspace_id = $1",
+        )
+        .bind(workspace_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SlaPolicy {
+                first_response_minutes: r.try_get("first_response_minutes")?,
+                resolution_minutes: r.try_get("resolution_minutes")?,
+                warn_percent: r.try_get("warn_percent")?,
+                hours: r.try_get("hours")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_sla_policy(&self, workspace_id: i64, p: &SlaPolicy, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sla_policies (workspace_id, first_response_minutes, resolution_minutes, warn_percent, hours, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id) DO UPDATE SET \
+             first_response_minutes = excluded.first_response_minutes, resolution_minutes = excluded.resolution_minutes, \
+             warn_percent = excluded.warn_percent, hours = excluded.hours, updated_at = excluded.updated_at",
+        )
+        .bind(workspace_id)
+        .bind(p.first_response_minutes)
+        .bind(p.resolution_minutes)
+        .bind(p.warn_percent)
+        .bind(&p.hours)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn conversations_since(
+        &self,
+        workspace_id: i64,
+        since: i64,
+    ) -> Result<Vec<Conversation>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " WHERE c.workspace_id = $1 AND c.created_at >= $2 ORDER BY c.created_at, c.id"
+        ))
+        .bind(workspace_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(conversation_row).collect()
+    }
+
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts> {
         let rows = sqlx::query(
             "SELECT state, COUNT(*) AS n, SUM(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine \

@@ -25,6 +25,7 @@ pub struct Teammate {
 pub struct ConversationRow {
     pub c: Conversation,
     pub updated: String,
+    pub sla: Option<super::inbox_sla::SlaView>,
 }
 
 #[derive(Template)]
@@ -37,6 +38,8 @@ struct InboxTemplate {
     /// The filters: state ("" for open ones) and who ("", "me", "nobody").
     state: String,
     who: String,
+    /// Open conversations whose clock is at risk or late, among those listed.
+    at_risk: usize,
 }
 
 #[derive(Deserialize, Default)]
@@ -69,13 +72,20 @@ pub async fn inbox(
         })
         .await?;
     let counts = state.store.inbox_counts(w.workspace.id, w.user.id).await?;
-    let rows = conversations
+    let targets = super::inbox_sla::targets(&state, &w).await?;
+    let now = unix_now();
+    let rows: Vec<ConversationRow> = conversations
         .into_iter()
         .map(|c| ConversationRow {
             updated: format_time(c.updated_at, &w.workspace.timezone),
+            sla: targets.view(&c, now),
             c,
         })
         .collect();
+    let at_risk = rows
+        .iter()
+        .filter(|r| r.sla.as_ref().is_some_and(|s| s.state != "on-time"))
+        .count();
     render(InboxTemplate {
         c: Chrome::workspace(&w, "inbox"),
         ws_slug: w.workspace.slug.clone(),
@@ -87,6 +97,7 @@ pub async fn inbox(
             AssigneeFilter::Nobody => "nobody".into(),
             AssigneeFilter::Anyone => String::new(),
         },
+        at_risk,
     })
 }
 
@@ -132,6 +143,8 @@ struct ConversationTemplate {
     saved_choice: i64,
     approval_needed: bool,
     reply_limit: String,
+    /// The SLA clock and when it falls due.
+    sla: Option<(super::inbox_sla::SlaView, String)>,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +280,8 @@ pub async fn conversation(
     }));
     entries.sort_by_key(|e| e.at);
     let approval_needed = replies::reply_needs_approval(&w, &conversation);
+    let targets = super::inbox_sla::targets(&state, &w).await?;
+    let sla = super::inbox_sla::due_line(&targets, &conversation, unix_now());
     render(ConversationTemplate {
         c: Chrome::workspace(&w, "inbox"),
         ws_slug: w.workspace.slug.clone(),
@@ -290,6 +305,7 @@ pub async fn conversation(
         saved_choice: query.saved.unwrap_or(0),
         approval_needed,
         reply_limit,
+        sla,
     })
 }
 

@@ -8,6 +8,7 @@ mod auth;
 mod dashboard;
 mod inbox;
 mod inbox_replies;
+mod inbox_sla;
 pub(crate) mod listening;
 mod members;
 mod oncall;
@@ -163,6 +164,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/w/{slug}/members/{id}/notes", post(members::note))
         .route("/w/{slug}/members/{id}/export", get(members::export))
         .route("/w/{slug}/members/{id}/erase", post(members::erase))
+        .route(
+            "/w/{slug}/inbox/report",
+            get(inbox_sla::report_get).post(inbox_sla::save_policy),
+        )
         .route("/w/{slug}/inbox/live", get(inbox::live_list))
         .route("/w/{slug}/inbox/{id}/live", get(inbox::live_conversation))
         .route("/w/{slug}/inbox/{id}", get(inbox::conversation))

@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod inbox;
 mod inbox_replies;
+mod inbox_sla;
 mod listening;
 mod members;
 mod pages;

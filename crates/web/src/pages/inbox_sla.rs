@@ -1,0 +1,365 @@
+//! Response times: the SLA clock of each conversation (first response, then resolution), the
+//! workspace's targets and business hours, and the report per teammate and per channel.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::response::Response;
+use jardinier_domain::Permission;
+use jardinier_inbox::sla::{BusinessHours, SlaClock, clock, median, short_duration};
+use jardinier_store::{Conversation, SlaPolicy};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use super::{Chrome, format_time, redirect, render};
+use crate::context::InWorkspace;
+use crate::error::WebError;
+use crate::{SharedState, unix_now};
+
+/// The targets used until a manager sets others: first answer within 4 business hours,
+/// resolution within 3 business days (27 hours of 9), warn at 75 % of the time.
+pub fn default_policy() -> SlaPolicy {
+    SlaPolicy {
+        first_response_minutes: 4 * 60,
+        resolution_minutes: 27 * 60,
+        warn_percent: 75,
+        hours: BusinessHours::default().describe(),
+    }
+}
+
+/// A workspace's targets, ready to judge conversations.
+pub struct Targets {
+    pub policy: SlaPolicy,
+    pub hours: BusinessHours,
+    pub tz: TimeZone,
+}
+
+pub async fn targets(state: &SharedState, w: &InWorkspace) -> Result<Targets, WebError> {
+    let policy = state
+        .store
+        .sla_policy(w.workspace.id)
+        .await?
+        .unwrap_or_else(default_policy);
+    let hours = BusinessHours::parse(&policy.hours).unwrap_or_default();
+    let tz = TimeZone::get(&w.workspace.timezone).unwrap_or(TimeZone::UTC);
+    Ok(Targets { policy, hours, tz })
+}
+
+/// The clock a conversation shows: (CSS state, catalogue key, duration in words).
+pub struct SlaView {
+    pub state: &'static str,
+    pub key: &'static str,
+    pub text: String,
+}
+
+impl Targets {
+    fn first_response(&self, c: &Conversation, now: i64) -> SlaClock {
+        clock(
+            c.created_at,
+            c.first_response_at,
+            now,
+            self.policy.first_response_minutes * 60,
+            self.policy.warn_percent,
+            &self.hours,
+            &self.tz,
+        )
+    }
+
+    fn resolution(&self, c: &Conversation, now: i64) -> SlaClock {
+        let resolved = (c.state == "done").then_some(c.resolved_at.unwrap_or(c.updated_at));
+        clock(
+            c.created_at,
+            resolved,
+            now,
+            self.policy.resolution_minutes * 60,
+            self.policy.warn_percent,
+            &self.hours,
+            &self.tz,
+        )
+    }
+
+    /// The clock that matters now: the first response until there is one, then resolution.
+    pub fn view(&self, c: &Conversation, now: i64) -> Option<SlaView> {
+        let (running, first) = if c.first_response_at.is_none() && c.state != "done" {
+            (self.first_response(c, now), true)
+        } else {
+            (self.resolution(c, now), false)
+        };
+        let (state, key, seconds) = match (running, first) {
+            (SlaClock::OnTime { due }, true) => ("on-time", "inbox.sla_first_due", due - now),
+            (SlaClock::AtRisk { due }, true) => ("at-risk", "inbox.sla_first_due", due - now),
+            (SlaClock::Breached { since }, true) => {
+                ("breached", "inbox.sla_first_late", now - since)
+            }
+            (SlaClock::OnTime { due }, false) => ("on-time", "inbox.sla_resolve_due", due - now),
+            (SlaClock::AtRisk { due }, false) => ("at-risk", "inbox.sla_resolve_due", due - now),
+            (SlaClock::Breached { since }, false) => {
+                ("breached", "inbox.sla_resolve_late", now - since)
+            }
+            (SlaClock::Met { .. } | SlaClock::Missed { .. }, _) => return None,
+        };
+        Some(SlaView {
+            state,
+            key,
+            text: short_duration(seconds),
+        })
+    }
+}
+
+/// One line of the report: conversations, medians in business time, share within target.
+pub struct ReportLine {
+    pub name: String,
+    pub conversations: usize,
+    pub first_response: String,
+    pub first_within: String,
+    pub resolution: String,
+    pub resolution_within: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    conversations: usize,
+    first: Vec<i64>,
+    first_met: usize,
+    resolution: Vec<i64>,
+    resolution_met: usize,
+}
+
+impl Tally {
+    fn add(&mut self, targets: &Targets, c: &Conversation, now: i64) {
+        self.conversations += 1;
+        match targets.first_response(c, now) {
+            SlaClock::Met { took } => {
+                self.first.push(took);
+                self.first_met += 1;
+            }
+            SlaClock::Missed { took } => self.first.push(took),
+            _ => {}
+        }
+        match targets.resolution(c, now) {
+            SlaClock::Met { took } => {
+                self.resolution.push(took);
+                self.resolution_met += 1;
+            }
+            SlaClock::Missed { took } => self.resolution.push(took),
+            _ => {}
+        }
+    }
+
+    fn line(self, name: String) -> ReportLine {
+        let percent = |met: usize, of: usize| {
+            (met * 100)
+                .checked_div(of)
+                .map(|p| format!("{p} %"))
+                .unwrap_or_else(|| "—".to_owned())
+        };
+        let med = |values: Vec<i64>| {
+            median(values)
+                .map(short_duration)
+                .unwrap_or_else(|| "—".into())
+        };
+        ReportLine {
+            name,
+            conversations: self.conversations,
+            first_within: percent(self.first_met, self.first.len()),
+            first_response: med(self.first),
+            resolution_within: percent(self.resolution_met, self.resolution.len()),
+            resolution: med(self.resolution),
+        }
+    }
+}
+
+/// The report's lines: everyone, then per teammate, then per channel.
+pub fn report(
+    targets: &Targets,
+    conversations: &[Conversation],
+    now: i64,
+    nobody: &str,
+    everyone: &str,
+) -> (ReportLine, Vec<ReportLine>, Vec<ReportLine>) {
+    let mut all = Tally::default();
+    let mut by_person: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_channel: BTreeMap<String, Tally> = BTreeMap::new();
+    for c in conversations {
+        all.add(targets, c, now);
+        by_person
+            .entry(c.assignee_name.clone().unwrap_or_else(|| nobody.to_owned()))
+            .or_default()
+            .add(targets, c, now);
+        by_channel
+            .entry(c.channel.clone())
+            .or_default()
+            .add(targets, c, now);
+    }
+    (
+        all.line(everyone.to_owned()),
+        by_person.into_iter().map(|(k, t)| t.line(k)).collect(),
+        by_channel.into_iter().map(|(k, t)| t.line(k)).collect(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "inbox_report.html")]
+struct ReportTemplate {
+    c: Chrome,
+    ws_slug: String,
+    days: i64,
+    total: ReportLine,
+    people: Vec<ReportLine>,
+    channels: Vec<ReportLine>,
+    policy: SlaPolicy,
+    timezone: String,
+    may_manage: bool,
+    error: Option<String>,
+    at_risk: Vec<(i64, String, SlaView)>,
+}
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    #[serde(default = "thirty")]
+    days: i64,
+}
+
+fn thirty() -> i64 {
+    30
+}
+
+async fn report_page(
+    state: &SharedState,
+    w: &InWorkspace,
+    days: i64,
+    error: Option<String>,
+    typed: Option<SlaPolicy>,
+) -> Result<Response, WebError> {
+    let days = days.clamp(1, 365);
+    let now = unix_now();
+    let targets = targets(state, w).await?;
+    let conversations = state
+        .store
+        .conversations_since(w.workspace.id, now - days * 86_400)
+        .await?;
+    let tr = w.ctx.tr;
+    let (total, people, channels) = report(
+        &targets,
+        &conversations,
+        now,
+        tr.t("inbox.who_nobody"),
+        tr.t("inbox.report_everyone"),
+    );
+    let at_risk = conversations
+        .iter()
+        .filter(|c| c.state != "done")
+        .filter_map(|c| {
+            targets
+                .view(c, now)
+                .filter(|v| v.state != "on-time")
+                .map(|v| (c.id, c.subject.clone(), v))
+        })
+        .collect();
+    render(ReportTemplate {
+        c: Chrome::workspace(w, "inbox"),
+        ws_slug: w.workspace.slug.clone(),
+        days,
+        total,
+        people,
+        channels,
+        policy: typed.unwrap_or(targets.policy),
+        timezone: w.workspace.timezone.clone(),
+        may_manage: w.role.can(Permission::ManageWorkspace),
+        error,
+        at_risk,
+    })
+}
+
+pub async fn report_get(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    report_page(&state, &w, q.days, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    #[serde(default)]
+    first_response_minutes: String,
+    #[serde(default)]
+    resolution_minutes: String,
+    #[serde(default)]
+    warn_percent: String,
+    #[serde(default)]
+    hours: String,
+}
+
+pub async fn save_policy(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<PolicyForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    w.require(Permission::ManageWorkspace)?;
+    let tr = w.ctx.tr;
+    let number = |text: &str, max: i64| {
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+    };
+    let typed = SlaPolicy {
+        first_response_minutes: number(&form.first_response_minutes, 60 * 24 * 30).unwrap_or(0),
+        resolution_minutes: number(&form.resolution_minutes, 60 * 24 * 90).unwrap_or(0),
+        warn_percent: number(&form.warn_percent, 100).unwrap_or(0),
+        hours: form.hours.clone(),
+    };
+    let problem = if typed.first_response_minutes == 0 || typed.resolution_minutes == 0 {
+        Some(tr.t("inbox.sla_minutes_invalid").to_owned())
+    } else if typed.warn_percent == 0 {
+        Some(tr.t("inbox.sla_warn_invalid").to_owned())
+    } else {
+        BusinessHours::parse(&form.hours)
+            .err()
+            .map(|e| tr.f("inbox.sla_hours_invalid", &[("why", &e)]))
+    };
+    if let Some(problem) = problem {
+        return report_page(&state, &w, 30, Some(problem), Some(typed)).await;
+    }
+    let hours = BusinessHours::parse(&form.hours)
+        .expect("checked")
+        .describe();
+    state
+        .store
+        .set_sla_policy(w.workspace.id, &SlaPolicy { hours, ..typed }, unix_now())
+        .await?;
+    Ok(redirect(&format!(
+        "/w/{}/inbox/report?done=inbox_saved",
+        w.workspace.slug
+    )))
+}
+
+/// For the conversation page: "first response due at …".
+pub fn due_line(targets: &Targets, c: &Conversation, now: i64) -> Option<(SlaView, String)> {
+    let view = targets.view(c, now)?;
+    let at = if view.state == "breached" {
+        String::new()
+    } else {
+        let due = if c.first_response_at.is_none() {
+            jardinier_inbox::sla::due_at(
+                c.created_at,
+                targets.policy.first_response_minutes * 60,
+                &targets.hours,
+                &targets.tz,
+            )
+        } else {
+            jardinier_inbox::sla::due_at(
+                c.created_at,
+                targets.policy.resolution_minutes * 60,
+                &targets.hours,
+                &targets.tz,
+            )
+        };
+        format_time(due, targets.tz.iana_name().unwrap_or("UTC"))
+    };
+    Some((view, at))
+}
