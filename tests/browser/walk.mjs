@@ -102,6 +102,43 @@ try {
   }
   assert.equal(state, "Terminée", "the d key marked the conversation done");
 
+  // Answer the Lyon question with a saved reply in French; the SLA clock is shown.
+  await page.goto(base + "/w/brulerie-du-canal/inbox");
+  assert.ok((await page.getByTestId("sla-clock").count()) >= 1, "conversations show their SLA clock");
+  await page.locator("a", { hasText: "vous livrez à Lyon" }).first().click();
+  assert.ok((await page.getByTestId("sla-clock").count()) === 1, "the conversation shows its clock");
+  await page.getByTestId("saved-reply-choice").selectOption({ label: "Livraison à Lyon (fr)" });
+  await page.getByTestId("saved-reply-insert").click();
+  await page.waitForURL("**saved=**");
+  assert.match(await page.getByTestId("reply-body").inputValue(), /^Bonjour Sam ! Oui, nous livrons/);
+  await page.getByTestId("reply-send").click();
+  await page.waitForURL("**done=inbox_reply_queued**");
+  let delivered = 0;
+  for (let i = 0; i < 60 && delivered === 0; i++) {
+    delivered = await page.locator("[data-reply-status=sent]").count();
+    if (delivered === 0) { await page.waitForTimeout(250); await page.reload(); }
+  }
+  assert.equal(delivered, 1, "the reply reached the channel's local stand-in");
+  await shot("conversation-replied-fr");
+  await page.goto(base + "/dev/hooks");
+  assert.match(await page.locator("body").innerText(), /Bonjour Sam ! Oui, nous livrons/);
+
+  // The person's profile: identities from two channels, export, erasure.
+  await page.goto(base + "/w/brulerie-du-canal/members");
+  await page.locator("[data-testid=member-row] a", { hasText: "Léa Martin" }).click();
+  assert.equal(await page.getByTestId("member-identity").count(), 2, "e-mail and Mastodon");
+  await shot("member-fr");
+  const exported = await page.request.get(await page.getByTestId("member-export").getAttribute("href"));
+  assert.equal(exported.status(), 200);
+  const data = await exported.json();
+  assert.equal(data.identities.length, 2);
+  assert.ok(data.conversations.length >= 2, "both conversations are in the export");
+  await page.getByTestId("member-erase-confirm").fill("Léa Martin");
+  await page.getByTestId("member-erase").click();
+  await page.waitForURL("**done=members_erased");
+  assert.equal(await page.locator("[data-testid=member-row]", { hasText: "Léa Martin" }).count(), 0);
+  await shot("members-after-erasure-fr");
+
   // Settings pages reachable from the settings index.
   await page.goto(base + "/w/brulerie-du-canal/settings/team");
   assert.ok((await page.locator("[data-testid=member-row]").count()) === 6, "six demo teammates");

@@ -269,6 +269,7 @@ pub async fn run(
             &ingestor,
             brulerie.id,
             camille.id,
+            &bound.base_url,
             jardinier_web::unix_now(),
         )
         .await?;

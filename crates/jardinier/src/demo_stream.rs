@@ -246,27 +246,46 @@ pub async fn seed_inbox(
     ingestor: &Ingestor,
     workspace_id: i64,
     assignee: i64,
+    base_url: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    let channel = |kind: &'static str, name: &'static str| NewSource {
-        workspace_id,
-        kind,
-        name,
-        config: "{}",
-        secret: None,
-        interval_secs: 0,
-        now,
-    };
+    // Replies to the demo's channels go to a local stand-in, shown at /dev/hooks.
+    let stand_in = |name: &str| format!(r#"{{"reply_url": "{base_url}/dev/hooks/{name}"}}"#);
+    let (mastodon_config, mail_config) =
+        (stand_in("reponses-mastodon"), stand_in("reponses-courriel"));
+    fn channel<'a>(
+        workspace_id: i64,
+        kind: &'a str,
+        name: &'a str,
+        config: &'a str,
+        now: i64,
+    ) -> NewSource<'a> {
+        NewSource {
+            workspace_id,
+            kind,
+            name,
+            config,
+            secret: None,
+            interval_secs: 0,
+            now,
+        }
+    }
     let mastodon = store
         .create_source(&channel(
+            workspace_id,
             "demo-mastodon",
             "Mastodon (démo) / Mastodon (demo)",
+            &mastodon_config,
+            now,
         ))
         .await?;
     let mail = store
         .create_source(&channel(
+            workspace_id,
             "demo-mail",
             "Courriel contact@ (démo) / Contact e-mail (demo)",
+            &mail_config,
+            now,
         ))
         .await?;
     let item = |id: &str,
@@ -356,6 +375,62 @@ pub async fn seed_inbox(
                 )],
                 now,
             )
+            .await?;
+    }
+    // Léa also wrote on Mastodon: her profile holds both identities (merged by the team).
+    let toot = ingestor
+        .ingest(
+            &mastodon,
+            vec![item(
+                "demo-toot-3",
+                ("Léa Martin", "@lea@piaille.example"),
+                None,
+                "Toujours pas de nouvelles de ma commande Brûlerie du Canal… J'ai écrit au service client hier.",
+                None,
+                1_200,
+            )],
+            now,
+        )
+        .await?;
+    if let Some(&toot) = toot.inserted_ids.first() {
+        store
+            .send_to_inbox(workspace_id, toot, Some(assignee), now - 1_000)
+            .await?;
+        let people = store.people(workspace_id, Some("Léa"), 10).await?;
+        if let [a, b] = people.as_slice() {
+            store
+                .merge_members(&jardinier_store::Merge {
+                    workspace_id,
+                    keep: a.person.id.min(b.person.id),
+                    absorb: a.person.id.max(b.person.id),
+                    reason: "same_name",
+                    confidence: 40,
+                    actor_id: Some(assignee),
+                    now: now - 900,
+                })
+                .await?;
+        }
+    }
+    // Saved replies in both languages.
+    for (name, lang, body) in [
+        (
+            "Commande en retard",
+            "fr",
+            "Bonjour {{prenom}}, je suis désolée pour ce retard. Je vérifie votre commande auprès du transporteur et je reviens vers vous aujourd'hui. {{conseiller}}, {{marque}}",
+        ),
+        (
+            "Livraison à Lyon",
+            "fr",
+            "Bonjour {{prenom}} ! Oui, nous livrons partout en France, Lyon compris, en 48 h. Le moka d'Éthiopie est sur notre boutique. Belle journée, {{conseiller}}",
+        ),
+        (
+            "Late order",
+            "en",
+            "Hello {{first_name}}, I am sorry your order is late. I am checking with the carrier and will get back to you today. {{agent}}, {{brand}}",
+        ),
+    ] {
+        store
+            .create_saved_reply(workspace_id, name, lang, body, now)
             .await?;
     }
     // The question about Lyon: priority high, given to the community manager.
