@@ -128,7 +128,7 @@ try {
   await page.locator("[data-testid=member-row] a", { hasText: "Léa Martin" }).click();
   assert.equal(await page.getByTestId("member-identity").count(), 2, "e-mail and Mastodon");
   await shot("member-fr");
-  const exported = await page.request.get(await page.getByTestId("member-export").getAttribute("href"));
+  const exported = await page.request.get(base + await page.getByTestId("member-export").getAttribute("href"));
   assert.equal(exported.status(), 200);
   const data = await exported.json();
   assert.equal(data.identities.length, 2);

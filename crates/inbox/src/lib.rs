@@ -230,6 +230,9 @@ pub struct RuleConditions {
     pub min_reach: Option<i64>,
     #[serde(default)]
     pub keywords: Option<String>,
+    /// The author's profile carries one of these tags (Members).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_tags: Vec<String>,
 }
 
 /// What a routing rule does with a mention that meets its conditions: it goes to the inbox,
@@ -241,6 +244,14 @@ pub struct RuleAction {
     pub assign_to: Option<i64>,
     #[serde(default)]
     pub priority: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// A team queue (support, sales…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Closed as spam at once (labelled `spam`, done).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spam: bool,
 }
 
 /// What a rule looks at in a mention, besides its words.
@@ -250,6 +261,8 @@ pub struct Facts<'a> {
     pub lang: Option<&'a str>,
     pub sentiment: Option<&'a str>,
     pub reach: Option<i64>,
+    /// The tags of the author's profile, if they have one.
+    pub member_tags: &'a [String],
 }
 
 impl RuleConditions {
@@ -268,6 +281,11 @@ impl RuleConditions {
                 .min_reach
                 .is_none_or(|min| facts.reach.is_some_and(|r| r >= min))
             && (self.keywords.is_none() || keywords_match)
+            && (self.member_tags.is_empty()
+                || facts
+                    .member_tags
+                    .iter()
+                    .any(|t| self.member_tags.contains(t)))
     }
 }
 
@@ -282,6 +300,7 @@ mod routing_tests {
             lang: Some("fr"),
             sentiment: Some("negative"),
             reach: Some(1_200),
+            member_tags: &[],
         }
     }
 
@@ -372,6 +391,19 @@ mod routing_tests {
                 false,
             ),
         ];
+        let tagged = vec!["vip".to_owned()];
+        let vip = RuleConditions {
+            member_tags: vec!["vip".into(), "presse".into()],
+            ..Default::default()
+        };
+        assert!(vip.holds(
+            &Facts {
+                member_tags: &tagged,
+                ..facts(&brand)
+            },
+            false
+        ));
+        assert!(!vip.holds(&facts(&brand), false), "no profile, no tag");
         for (conditions, keywords_match, expected) in cases {
             assert_eq!(
                 conditions.holds(&facts(&brand), keywords_match),

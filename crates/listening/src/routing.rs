@@ -50,6 +50,8 @@ pub struct Mention<'a> {
     pub sentiment: Option<&'a str>,
     pub reach: Option<i64>,
     pub query_ids: &'a [i64],
+    /// The author's profile's tags (looked up only when a rule asks).
+    pub member_tags: &'a [String],
 }
 
 impl<'a> Mention<'a> {
@@ -66,6 +68,7 @@ impl<'a> Mention<'a> {
             sentiment: item.sentiment.as_deref(),
             reach: item.author_reach,
             query_ids,
+            member_tags: &[],
         }
     }
 
@@ -82,6 +85,7 @@ impl<'a> Mention<'a> {
             sentiment: item.sentiment.as_deref(),
             reach: item.author_reach,
             query_ids: &item.query_ids,
+            member_tags: &[],
         }
     }
 }
@@ -107,6 +111,7 @@ impl LoadedRule {
                     lang: m.lang,
                     sentiment: m.sentiment,
                     reach: m.reach,
+                    member_tags: m.member_tags,
                 },
                 keywords_match,
             )
@@ -122,7 +127,22 @@ pub async fn route(
     now: i64,
 ) -> Result<(), StoreError> {
     for (id, item, query_ids) in items {
-        let mention = Mention::of_new(item, query_ids);
+        let mut mention = Mention::of_new(item, query_ids);
+        // Tags are read from the author's profile only when a rule of the workspace asks.
+        let tags = if rules.iter().any(|r| {
+            r.rule.workspace_id == item.workspace_id && !r.conditions.member_tags.is_empty()
+        }) {
+            store
+                .author_tags(
+                    item.workspace_id,
+                    &item.source_kind,
+                    item.author_handle.as_deref(),
+                )
+                .await?
+        } else {
+            Vec::new()
+        };
+        mention.member_tags = &tags;
         let Some(rule) = rules.iter().find(|r| r.applies_to(&mention)) else {
             continue;
         };
@@ -167,6 +187,21 @@ pub async fn route(
                     None,
                     now,
                 )
+                .await?;
+        }
+        let mut changes = Vec::new();
+        if let Some(label) = rule.action.label.clone() {
+            changes.push(ConversationChange::Label(label, true));
+        }
+        if let Some(queue) = rule.action.queue.clone() {
+            changes.push(ConversationChange::Queue(Some(queue)));
+        }
+        if rule.action.spam {
+            changes.push(ConversationChange::Spam);
+        }
+        for change in changes {
+            store
+                .change_conversation(ws, conversation, &change, None, now)
                 .await?;
         }
     }

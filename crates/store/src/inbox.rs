@@ -31,6 +31,10 @@ pub struct Conversation {
     pub resolved_at: Option<i64>,
     /// The profile of the person (Members).
     pub member_id: Option<i64>,
+    /// The team queue it is in (support, sales…), if any.
+    pub queue: Option<String>,
+    /// Its labels, in alphabetical order.
+    pub labels: Vec<String>,
 }
 
 /// Something that happened to a conversation, for its history.
@@ -52,6 +56,12 @@ pub struct ConversationFilter {
     /// None: the open ones (not done).
     pub state: Option<String>,
     pub assignee: AssigneeFilter,
+    pub label: Option<String>,
+    pub queue: Option<String>,
+    /// Words searched in the conversations' messages (archive terms: every group must match
+    /// one of its alternatives), or `contact` in the person's name or handle.
+    pub terms: Vec<Vec<String>>,
+    pub contact: Option<String>,
     pub limit: i64,
 }
 
@@ -76,6 +86,12 @@ pub enum ConversationChange {
     Note(String),
     /// Records that a routing rule (named) sent the conversation here; changes nothing else.
     Routed(String),
+    /// Adds (`true`) or removes a label.
+    Label(String, bool),
+    /// Puts it in a team queue, or takes it out of any.
+    Queue(Option<String>),
+    /// Spam: labelled so and done, out of the queue.
+    Spam,
 }
 
 #[async_trait]
@@ -122,6 +138,13 @@ pub trait InboxStore: Send + Sync {
     /// A number that grows with every change to the workspace's inbox (or to one conversation
     /// of it): live pages compare it to know when to refresh.
     async fn inbox_version(&self, workspace_id: i64, conversation_id: Option<i64>) -> Result<i64>;
+    /// Labels in use in the workspace, with their open conversations.
+    async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<(String, i64)>>;
+    /// Saved views: the team's and this person's own.
+    async fn inbox_views(&self, workspace_id: i64, user_id: i64) -> Result<Vec<InboxView>>;
+    async fn save_inbox_view(&self, view: &InboxView) -> Result<InboxView>;
+    /// Deletes a view: a personal one by its owner, a shared one by anyone of the workspace.
+    async fn delete_inbox_view(&self, workspace_id: i64, user_id: i64, id: i64) -> Result<()>;
     /// The workspace's response-time targets, if set.
     async fn sla_policy(&self, workspace_id: i64) -> Result<Option<SlaPolicy>>;
     async fn set_sla_policy(&self, workspace_id: i64, policy: &SlaPolicy, now: i64) -> Result<()>;
@@ -130,6 +153,18 @@ pub trait InboxStore: Send + Sync {
     -> Result<Vec<Conversation>>;
     /// Open conversations per state (new, assigned, waiting) and those assigned to `user_id`.
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts>;
+}
+
+/// A saved view of the inbox: a named filter (a URL query string), personal or shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxView {
+    pub id: i64,
+    pub workspace_id: i64,
+    /// `None`: shared with the team.
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub query: String,
+    pub created_at: i64,
 }
 
 /// Response-time targets, in business minutes.

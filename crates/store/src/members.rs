@@ -166,6 +166,13 @@ pub trait MemberStore: Send + Sync {
     /// Every profile with its identities (for merge suggestions), and the pairs people
     /// separated by undoing a merge.
     async fn member_profiles(&self, workspace_id: i64) -> Result<(Vec<Profile>, Vec<(i64, i64)>)>;
+    /// The tags of the profile an item's author has (by the identity the item carries).
+    async fn author_tags(
+        &self,
+        workspace_id: i64,
+        source_kind: &str,
+        author_handle: Option<&str>,
+    ) -> Result<Vec<String>>;
     /// Everything stored about the person, for a personal-data request (JSON).
     async fn export_member(&self, workspace_id: i64, id: i64) -> Result<Option<serde_json::Value>>;
     /// Erases the person: profile(s), identities, notes, their mentions (with their archive

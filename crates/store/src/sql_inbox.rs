@@ -16,7 +16,7 @@ pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 macro_rules! conversation_cols {
     () => {
         "c.id, c.workspace_id, c.channel, c.subject, c.contact_name, c.contact_handle, c.state, c.priority, \
-         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.resolved_at, c.member_id, \
+         c.assignee_id, u.display_name AS assignee_name, c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.resolved_at, c.member_id, c.queue, \
          (SELECT COUNT(*) FROM conversation_items n WHERE n.conversation_id = c.id) AS item_count \
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id"
     };
@@ -53,6 +53,8 @@ fn conversation_row(row: &AnyRow) -> Result<Conversation> {
         first_response_at: row.try_get("first_response_at")?,
         resolved_at: row.try_get("resolved_at")?,
         member_id: row.try_get("member_id")?,
+        queue: row.try_get("queue")?,
+        labels: Vec::new(),
     })
 }
 
@@ -140,6 +142,33 @@ async fn join(
 }
 
 impl SqlStore {
+    /// Reads the labels of these conversations (one query).
+    pub(crate) async fn fill_labels(&self, conversations: &mut [Conversation]) -> Result<()> {
+        let (Some(min), Some(max)) = (
+            conversations.iter().map(|c| c.id).min(),
+            conversations.iter().map(|c| c.id).max(),
+        ) else {
+            return Ok(());
+        };
+        let workspace_id = conversations[0].workspace_id;
+        let rows = sqlx::query(
+            "SELECT conversation_id, label FROM conversation_labels \
+             WHERE workspace_id = $1 AND conversation_id >= $2 AND conversation_id <= $3 ORDER BY label",
+        )
+        .bind(workspace_id)
+        .bind(min)
+        .bind(max)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let id: i64 = row.try_get("conversation_id")?;
+            if let Some(c) = conversations.iter_mut().find(|c| c.id == id) {
+                c.labels.push(row.try_get("label")?);
+            }
+        }
+        Ok(())
+    }
+
     /// Conversations with any of these profiles, newest activity first.
     pub(crate) async fn conversations_of_members(
         &self,
@@ -189,7 +218,14 @@ impl InboxStore for SqlStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(conversation_row).transpose()
+        let mut found: Vec<Conversation> = row
+            .as_ref()
+            .map(conversation_row)
+            .transpose()?
+            .into_iter()
+            .collect();
+        self.fill_labels(&mut found).await?;
+        Ok(found.pop())
     }
     async fn send_to_inbox(
         &self,
@@ -308,32 +344,84 @@ impl InboxStore for SqlStore {
     }
 
     async fn conversations(&self, f: &ConversationFilter) -> Result<Vec<Conversation>> {
-        let state_clause = if f.state.is_some() {
-            " AND c.state = $2"
-        } else {
-            " AND c.state <> 'done' AND $2 = $2"
+        enum Bind {
+            Int(i64),
+            Text(String),
+        }
+        let mut binds = vec![Bind::Int(f.workspace_id)];
+        let mut next = |b: Bind| {
+            binds.push(b);
+            format!("${}", binds.len())
         };
-        let assignee_clause = match f.assignee {
-            AssigneeFilter::Anyone => " AND $3 = $3",
-            AssigneeFilter::Nobody => " AND c.assignee_id IS NULL AND $3 = $3",
-            AssigneeFilter::User(_) => " AND c.assignee_id = $3",
-        };
-        let sql = format!(
-            "SELECT {} WHERE c.workspace_id = $1{state_clause}{assignee_clause} \
-             ORDER BY c.updated_at DESC, c.id DESC LIMIT $4",
-            conversation_cols!()
+        let mut sql = format!("SELECT {} WHERE c.workspace_id = $1", conversation_cols!());
+        match &f.state {
+            Some(state) => sql += &format!(" AND c.state = {}", next(Bind::Text(state.clone()))),
+            None => sql += " AND c.state <> 'done'",
+        }
+        match f.assignee {
+            AssigneeFilter::Anyone => {}
+            AssigneeFilter::Nobody => sql += " AND c.assignee_id IS NULL",
+            AssigneeFilter::User(id) => {
+                sql += &format!(" AND c.assignee_id = {}", next(Bind::Int(id)))
+            }
+        }
+        if let Some(label) = &f.label {
+            sql += &format!(
+                " AND c.id IN (SELECT l.conversation_id FROM conversation_labels l \
+                 WHERE l.workspace_id = $1 AND l.label = {})",
+                next(Bind::Text(label.clone()))
+            );
+        }
+        if let Some(queue) = &f.queue {
+            sql += &format!(" AND c.queue = {}", next(Bind::Text(queue.clone())));
+        }
+        let mut searches = Vec::new();
+        let groups: Vec<&Vec<String>> = f.terms.iter().filter(|g| !g.is_empty()).collect();
+        if !groups.is_empty() {
+            let mut words = Vec::new();
+            for group in groups {
+                let alternatives: Vec<String> =
+                    group.iter().map(|t| next(Bind::Text(t.clone()))).collect();
+                words.push(format!(
+                    "c.id IN (SELECT ci.conversation_id FROM item_terms t \
+                     JOIN conversation_items ci ON ci.item_id = t.item_id \
+                     WHERE t.workspace_id = $1 AND t.term IN ({}))",
+                    alternatives.join(", ")
+                ));
+            }
+            searches.push(format!("({})", words.join(" AND ")));
+        }
+        if let Some(contact) = f
+            .contact
+            .as_deref()
+            .map(|c| c.trim().to_lowercase().replace(['%', '_'], ""))
+            .filter(|c| !c.is_empty())
+        {
+            let p = next(Bind::Text(format!("%{contact}%")));
+            searches.push(format!(
+                "(LOWER(COALESCE(c.contact_name, '')) LIKE {p} OR LOWER(COALESCE(c.contact_handle, '')) LIKE {p} \
+                 OR LOWER(c.subject) LIKE {p})"
+            ));
+        }
+        if !searches.is_empty() {
+            sql += &format!(" AND ({})", searches.join(" OR "));
+        }
+        sql += &format!(
+            " ORDER BY c.updated_at DESC, c.id DESC LIMIT {}",
+            next(Bind::Int(f.limit.clamp(1, 500)))
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(f.workspace_id)
-            .bind(f.state.clone().unwrap_or_default())
-            .bind(match f.assignee {
-                AssigneeFilter::User(id) => id,
-                _ => 0,
-            })
-            .bind(f.limit.clamp(1, 500))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(conversation_row).collect()
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for bind in binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut conversations: Vec<Conversation> =
+            rows.iter().map(conversation_row).collect::<Result<_>>()?;
+        self.fill_labels(&mut conversations).await?;
+        Ok(conversations)
     }
 
     async fn conversation(
@@ -459,6 +547,69 @@ impl InboxStore for SqlStore {
             ConversationChange::Routed(rule) => {
                 record(&mut tx, id, now, actor_id, "routed", rule).await?;
             }
+            ConversationChange::Label(label, add) => {
+                if *add {
+                    sqlx::query(
+                        "INSERT INTO conversation_labels (conversation_id, workspace_id, label) \
+                         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(workspace_id)
+                    .bind(label)
+                    .execute(&mut *tx)
+                    .await?;
+                } else {
+                    sqlx::query(
+                        "DELETE FROM conversation_labels WHERE conversation_id = $1 AND label = $2",
+                    )
+                    .bind(id)
+                    .bind(label)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let kind = if *add { "labelled" } else { "unlabelled" };
+                record(&mut tx, id, now, actor_id, kind, label).await?;
+            }
+            ConversationChange::Queue(queue) => {
+                sqlx::query("UPDATE conversations SET queue = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(queue.clone())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                record(
+                    &mut tx,
+                    id,
+                    now,
+                    actor_id,
+                    "queue",
+                    queue.as_deref().unwrap_or(""),
+                )
+                .await?;
+            }
+            ConversationChange::Spam => {
+                sqlx::query(
+                    "INSERT INTO conversation_labels (conversation_id, workspace_id, label) \
+                     VALUES ($1, $2, 'spam') ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(workspace_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE conversations SET state = 'done', updated_at = $2, resolved_at = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                record(&mut tx, id, now, actor_id, "spam", "").await?;
+            }
             ConversationChange::Note(text) => {
                 sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
                     .bind(id)
@@ -554,6 +705,78 @@ impl InboxStore for SqlStore {
             return Err(StoreError::NotFound {
                 what: "routing rule",
             });
+        }
+        Ok(())
+    }
+
+    async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<(String, i64)>> {
+        sqlx::query(
+            "SELECT l.label, SUM(CASE WHEN c.state <> 'done' THEN 1 ELSE 0 END) AS open \
+             FROM conversation_labels l JOIN conversations c ON c.id = l.conversation_id \
+             WHERE l.workspace_id = $1 GROUP BY l.label ORDER BY l.label",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("label")?,
+                r.try_get::<Option<i64>, _>("open")?.unwrap_or(0),
+            ))
+        })
+        .collect()
+    }
+
+    async fn inbox_views(&self, workspace_id: i64, user_id: i64) -> Result<Vec<InboxView>> {
+        sqlx::query(
+            "SELECT id, workspace_id, user_id, name, query, created_at FROM inbox_views \
+             WHERE workspace_id = $1 AND (user_id IS NULL OR user_id = $2) ORDER BY name, id",
+        )
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(InboxView {
+                id: r.try_get("id")?,
+                workspace_id: r.try_get("workspace_id")?,
+                user_id: r.try_get("user_id")?,
+                name: r.try_get("name")?,
+                query: r.try_get("query")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn save_inbox_view(&self, v: &InboxView) -> Result<InboxView> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO inbox_views (workspace_id, user_id, name, query, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(v.workspace_id)
+        .bind(v.user_id)
+        .bind(&v.name)
+        .bind(&v.query)
+        .bind(v.created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(InboxView { id, ..v.clone() })
+    }
+
+    async fn delete_inbox_view(&self, workspace_id: i64, user_id: i64, id: i64) -> Result<()> {
+        let done = sqlx::query(
+            "DELETE FROM inbox_views WHERE workspace_id = $1 AND id = $2 AND (user_id IS NULL OR user_id = $3)",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "view" });
         }
         Ok(())
     }

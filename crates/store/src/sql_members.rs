@@ -693,6 +693,26 @@ impl MemberStore for SqlStore {
         Ok((profiles, dismissed))
     }
 
+    async fn author_tags(
+        &self,
+        workspace_id: i64,
+        source_kind: &str,
+        author_handle: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let Some(identity) = identity_of(source_kind, author_handle) else {
+            return Ok(Vec::new());
+        };
+        Ok(sqlx::query_scalar(
+            "SELECT t.tag FROM member_identities i JOIN member_tags t ON t.member_id = i.member_id \
+             WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 ORDER BY t.tag",
+        )
+        .bind(workspace_id)
+        .bind(identity.kind.as_str())
+        .bind(&identity.value)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn export_member(&self, workspace_id: i64, id: i64) -> Result<Option<Value>> {
         let Some(profile) = self.person(workspace_id, id).await? else {
             return Ok(None);

@@ -35,6 +35,13 @@ pub struct ListParams {
     /// "me" or "nobody".
     #[serde(default)]
     who: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    queue: Option<String>,
+    /// Words in the messages, or part of the person's name or handle.
+    #[serde(default)]
+    q: Option<String>,
 }
 
 pub async fn list(
@@ -65,6 +72,16 @@ pub async fn list(
             workspace_id: p.workspace.id,
             state: step.map(|s| s.as_str().to_owned()),
             assignee,
+            label: params
+                .label
+                .clone()
+                .and_then(|l| crate::pages::label_name(&l)),
+            queue: params
+                .queue
+                .clone()
+                .and_then(|q| crate::pages::label_name(&q)),
+            terms: crate::pages::search_groups(params.q.as_deref().unwrap_or_default()),
+            contact: params.q.clone(),
             limit: 200,
         })
         .await?

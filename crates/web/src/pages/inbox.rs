@@ -40,14 +40,48 @@ struct InboxTemplate {
     who: String,
     /// Open conversations whose clock is at risk or late, among those listed.
     at_risk: usize,
+    label: String,
+    queue: String,
+    q: String,
+    /// Labels in use: (name, open conversations).
+    labels: Vec<(String, i64)>,
+    /// Saved views: (id, name, link, shared).
+    views: Vec<(i64, String, String, bool)>,
+    /// The current filter as a query string, for "save this view".
+    current_query: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct InboxQuery {
     #[serde(default)]
     state: String,
     #[serde(default)]
     who: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    q: String,
+}
+
+impl InboxQuery {
+    /// As a URL query string (only what is set), for saved views.
+    fn encode(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("state", &self.state),
+            ("who", &self.who),
+            ("label", &self.label),
+            ("queue", &self.queue),
+            ("q", &self.q),
+        ] {
+            if !v.trim().is_empty() {
+                out.append_pair(k, v.trim());
+            }
+        }
+        out.finish()
+    }
 }
 
 pub async fn inbox(
@@ -68,6 +102,10 @@ pub async fn inbox(
             workspace_id: w.workspace.id,
             state: step.map(|s| s.as_str().to_owned()),
             assignee,
+            label: label_name(&q.label),
+            queue: label_name(&q.queue),
+            terms: super::search_groups(&q.q),
+            contact: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
             limit: 200,
         })
         .await?;
@@ -98,6 +136,25 @@ pub async fn inbox(
             AssigneeFilter::Anyone => String::new(),
         },
         at_risk,
+        labels: state.store.inbox_labels(w.workspace.id).await?,
+        views: state
+            .store
+            .inbox_views(w.workspace.id, w.user.id)
+            .await?
+            .into_iter()
+            .map(|v| {
+                (
+                    v.id,
+                    v.name,
+                    format!("/w/{}/inbox?{}", w.workspace.slug, v.query),
+                    v.user_id.is_none(),
+                )
+            })
+            .collect(),
+        current_query: q.encode(),
+        label: q.label.clone(),
+        queue: q.queue.clone(),
+        q: q.q.clone(),
     })
 }
 
@@ -171,6 +228,11 @@ fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
         ("reply_sent", _, _) => "inbox.event_reply_sent",
         ("reply_failed", _, _) => "inbox.event_reply_failed",
         ("reply_retried", _, _) => "inbox.event_reply_retried",
+        ("labelled", _, _) => "inbox.event_labelled",
+        ("unlabelled", _, _) => "inbox.event_unlabelled",
+        ("queue", "", _) => "inbox.event_queue_none",
+        ("queue", _, _) => "inbox.event_queue",
+        ("spam", _, _) => "inbox.event_spam",
         _ => "inbox.event_note",
     }
 }
@@ -358,6 +420,12 @@ pub async fn change(
         "note" if value.is_empty() => return Ok(back("inbox_note_empty")),
         "note" if value.chars().count() > 5_000 => return Ok(back("inbox_note_too_long")),
         "note" => ConversationChange::Note(value.to_owned()),
+        "label_add" | "label_remove" => match label_name(value) {
+            Some(label) => ConversationChange::Label(label, form.action == "label_add"),
+            None => return Ok(back("inbox_label_empty")),
+        },
+        "queue" => ConversationChange::Queue(label_name(value)),
+        "spam" => ConversationChange::Spam,
         _ => return Err(WebError::NotFound),
     };
     match state
@@ -404,10 +472,12 @@ pub async fn bulk(
     w.require(Permission::ViewInbox)?;
     let mut ids: Vec<i64> = Vec::new();
     let mut action = String::new();
+    let mut label = String::new();
     for (key, value) in form_urlencoded::parse(body.as_bytes()) {
         match key.as_ref() {
             "id" => ids.extend(value.parse::<i64>().ok()),
             "action" => action = value.into_owned(),
+            "label" => label = value.into_owned(),
             _ => {}
         }
     }
@@ -432,6 +502,11 @@ pub async fn bulk(
                     Err(_) => continue,
                 }
             }
+            "label" => match label_name(&label) {
+                Some(label) => ConversationChange::Label(label, true),
+                None => return Ok(back("inbox_label_empty")),
+            },
+            "spam" => ConversationChange::Spam,
             _ => return Err(WebError::NotFound),
         };
         state
@@ -585,6 +660,12 @@ pub async fn live_conversation(
     live_stream(state, w, Some(id)).await
 }
 
+/// A label or queue name as typed: trimmed, lower case, 40 characters at most; `None` if empty.
+pub fn label_name(text: &str) -> Option<String> {
+    let name: String = text.trim().to_lowercase().chars().take(40).collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// How many recent mentions a rule is tried against before it is saved.
 const RULE_PREVIEW: i64 = 200;
 
@@ -628,6 +709,14 @@ pub struct RuleForm {
     pub assign_to: String,
     #[serde(default)]
     pub priority: String,
+    #[serde(default)]
+    pub member_tags: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub queue: String,
+    #[serde(default)]
+    pub spam: String,
     /// "preview" tries the rule; "save" saves it.
     #[serde(default)]
     pub intent: String,
@@ -668,10 +757,19 @@ impl RuleForm {
                 sentiments: one(&self.sentiment),
                 min_reach,
                 keywords,
+                member_tags: self
+                    .member_tags
+                    .split(',')
+                    .map(|t| t.trim().to_lowercase())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
             },
             jardinier_inbox::RuleAction {
                 assign_to: self.assign_to.trim().parse::<i64>().ok(),
                 priority: Priority::parse(&self.priority).map(|p| p.as_str().to_owned()),
+                label: label_name(&self.label),
+                queue: label_name(&self.queue),
+                spam: !self.spam.is_empty(),
             },
         ))
     }
@@ -810,4 +908,83 @@ pub async fn delete_rule(
         "/w/{}/inbox/rules?done=routing_rule_deleted",
         w.workspace.slug
     )))
+}
+
+#[derive(Deserialize)]
+pub struct ViewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    shared: String,
+}
+
+/// Saves the current filter as a named view, personal or shared with the team.
+pub async fn save_view(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<ViewForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    let name: String = form.name.trim().chars().take(60).collect();
+    if name.is_empty() {
+        return Ok(redirect(&format!(
+            "/w/{}/inbox?{}&done=inbox_view_name",
+            w.workspace.slug, form.query
+        )));
+    }
+    // Only the filter's own keys are kept.
+    let filter: InboxQuery = serde_urlencoded_query(&form.query);
+    state
+        .store
+        .save_inbox_view(&jardinier_store::InboxView {
+            id: 0,
+            workspace_id: w.workspace.id,
+            user_id: (form.shared.is_empty()).then_some(w.user.id),
+            name,
+            query: filter.encode(),
+            created_at: unix_now(),
+        })
+        .await?;
+    Ok(redirect(&format!(
+        "/w/{}/inbox?{}&done=inbox_view_saved",
+        w.workspace.slug,
+        filter.encode()
+    )))
+}
+
+fn serde_urlencoded_query(query: &str) -> InboxQuery {
+    let mut q = InboxQuery::default();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "state" => q.state = v.into_owned(),
+            "who" => q.who = v.into_owned(),
+            "label" => q.label = v.into_owned(),
+            "queue" => q.queue = v.into_owned(),
+            "q" => q.q = v.into_owned(),
+            _ => {}
+        }
+    }
+    q
+}
+
+pub async fn delete_view(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewInbox)?;
+    match state
+        .store
+        .delete_inbox_view(w.workspace.id, w.user.id, id)
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!(
+            "/w/{}/inbox?done=inbox_saved",
+            w.workspace.slug
+        ))),
+        Err(StoreError::NotFound { .. }) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -257,7 +257,17 @@ pub async fn member(
             .map(|m| MergeLine {
                 id: m.id,
                 absorbed: m.absorbed_name.clone(),
-                reason: m.reason.clone(),
+                reason: w
+                    .ctx
+                    .tr
+                    .t(match m.reason.as_str() {
+                        "same_verified_identity" => "members.reason_same_verified_identity",
+                        "handle_and_name" => "members.likeness_handle_and_name",
+                        "same_handle" => "members.likeness_same_handle",
+                        "same_name" => "members.likeness_same_name",
+                        _ => "members.reason_by_hand",
+                    })
+                    .to_owned(),
                 when: format_time(m.at, tz),
                 undone: m.undone_at.is_some(),
             })

@@ -7,6 +7,8 @@ mod alerts;
 mod auth;
 mod dashboard;
 mod inbox;
+pub use inbox::label_name;
+pub use listening::search_groups;
 mod inbox_replies;
 mod inbox_sla;
 pub(crate) mod listening;
@@ -125,6 +127,11 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/w/{slug}/inbox", get(inbox::inbox))
         .route("/w/{slug}/inbox/bulk", post(inbox::bulk))
+        .route("/w/{slug}/inbox/views", post(inbox::save_view))
+        .route(
+            "/w/{slug}/inbox/views/{id}/delete",
+            post(inbox::delete_view),
+        )
         .route(
             "/w/{slug}/inbox/rules",
             get(inbox::rules_page).post(inbox::save_rule),

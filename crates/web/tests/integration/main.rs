@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod api;
 mod inbox;
+mod inbox_organise;
 mod inbox_replies;
 mod inbox_sla;
 mod listening;
