@@ -51,6 +51,10 @@ pub struct ImapConfig {
     /// the mailbox is read only and its conversations cannot be answered from Jardinier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
+    /// A contact mailbox: every message needs an answer and goes to the inbox by itself
+    /// (opening a conversation, or joining its thread's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inbox: bool,
 }
 
 /// The outgoing server of a mailbox. It logs in with the mailbox's user name and password

@@ -197,7 +197,16 @@ async fn fetch_source(
             kind => {
                 let config = crate::social::SocialConfig::parse(&source.config)?;
                 let cursor = source.etag.as_deref();
+                let secret = source.secret.as_deref().unwrap_or_default();
                 let fetched = match kind {
+                    "mastodon" if config.notifications => {
+                        crate::social::fetch_mastodon_notifications(client, &config, secret, cursor)
+                            .await?
+                    }
+                    "bluesky" if config.notifications => {
+                        crate::social::fetch_bluesky_notifications(client, &config, secret, cursor)
+                            .await?
+                    }
                     "mastodon" => crate::social::fetch_mastodon(client, &config, cursor).await?,
                     "bluesky" => crate::social::fetch_bluesky(client, &config, cursor).await?,
                     "hackernews" => {

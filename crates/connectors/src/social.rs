@@ -35,6 +35,12 @@ pub struct SocialConfig {
     /// Bluesky: the account's server (PDS); `https://bsky.social` when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pds: Option<String>,
+    /// Follow the brand account's notifications instead of a search: mentions, replies to its
+    /// posts (comments), direct messages (Mastodon) and quotes (Bluesky). They all need an
+    /// answer and go to the inbox by themselves. Needs the account's token (Mastodon) or app
+    /// password (Bluesky) as the source's secret.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notifications: bool,
 }
 
 pub const BLUESKY_APPVIEW: &str = "https://public.api.bsky.app";
@@ -63,9 +69,9 @@ impl SocialConfig {
                 }
             }
         }
-        if config.search.trim().is_empty() {
+        if config.search.trim().is_empty() && !config.notifications {
             return Err(FetchError::Config(
-                "nothing to follow: give a hashtag or search terms".into(),
+                "nothing to follow: give a hashtag or search terms, or follow the account's notifications".into(),
             ));
         }
         Ok(config)
@@ -109,21 +115,36 @@ async fn get_json(
     host: &str,
     url: url::Url,
 ) -> Result<serde_json::Value, FetchError> {
-    let response = client
-        .get(url)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| FetchError::Unreachable {
-            host: host.to_owned(),
-            reason: if e.is_timeout() {
-                "no answer in time".into()
-            } else if e.is_connect() {
-                "connection refused or host not found".into()
-            } else {
-                e.to_string()
-            },
-        })?;
+    get_json_as(client, host, url, None).await
+}
+
+/// A GET of JSON, with the account's bearer token when given.
+async fn get_json_as(
+    client: &reqwest::Client,
+    host: &str,
+    url: url::Url,
+    token: Option<&str>,
+) -> Result<serde_json::Value, FetchError> {
+    let mut request = client.get(url).header("Accept", "application/json");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|e| FetchError::Unreachable {
+        host: host.to_owned(),
+        reason: if e.is_timeout() {
+            "no answer in time".into()
+        } else if e.is_connect() {
+            "connection refused or host not found".into()
+        } else {
+            e.to_string()
+        },
+    })?;
+    if token.is_some() && matches!(response.status().as_u16(), 401 | 403) {
+        return Err(FetchError::Refused(format!(
+            "{host} refused the account's token or password (HTTP {}): check the source's secret",
+            response.status().as_u16()
+        )));
+    }
     if !response.status().is_success() {
         return Err(FetchError::Http {
             host: host.to_owned(),
@@ -184,6 +205,8 @@ struct MastodonStatus {
     in_reply_to_id: Option<String>,
     #[serde(default)]
     quote: Option<serde_json::Value>,
+    #[serde(default)]
+    visibility: String,
 }
 
 pub async fn fetch_mastodon(
@@ -236,7 +259,13 @@ fn status_item(s: MastodonStatus) -> IncomingItem {
         }),
         author_handle: Some(format!("@{}", s.account.acct)),
         author_reach: s.account.followers_count,
-        title: (!s.spoiler_text.is_empty()).then_some(s.spoiler_text),
+        title: if !s.spoiler_text.is_empty() {
+            Some(s.spoiler_text)
+        } else if s.visibility == "direct" {
+            Some("Message privé / Direct message".to_owned())
+        } else {
+            None
+        },
         text: without_tag_links(&text_of(&s.content)),
         published_at: s
             .created_at
@@ -304,53 +333,7 @@ pub async fn fetch_bluesky(
         .posts
         .into_iter()
         .filter(|p| cursor.is_none_or(|c| p.indexed_at.as_str() > c))
-        .map(|p| {
-            // at://did:plc:…/app.bsky.feed.post/<rkey> → https://bsky.app/profile/<handle>/post/<rkey>
-            let rkey = p.uri.rsplit('/').next().unwrap_or_default().to_owned();
-            let text = p
-                .record
-                .get("text")
-                .and_then(|t| t.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            let created = p
-                .record
-                .get("createdAt")
-                .and_then(|t| t.as_str())
-                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                .map(|t| t.as_second());
-            // A quote post embeds the quoted record (with or without media).
-            let quoted_ref = p
-                .record
-                .pointer("/embed/record/uri")
-                .or_else(|| p.record.pointer("/embed/record/record/uri"))
-                .and_then(|u| u.as_str())
-                .map(str::to_owned);
-            let parent = p
-                .record
-                .pointer("/reply/parent/uri")
-                .and_then(|u| u.as_str())
-                .map(str::to_owned);
-            IncomingItem {
-                external_id: p.uri.clone(),
-                url: Some(format!(
-                    "https://bsky.app/profile/{}/post/{rkey}",
-                    p.author.handle
-                )),
-                author_name: p
-                    .author
-                    .display_name
-                    .filter(|n| !n.is_empty())
-                    .or_else(|| Some(p.author.handle.clone())),
-                author_handle: Some(format!("@{}", p.author.handle)),
-                author_reach: None,
-                title: None,
-                text,
-                published_at: created,
-                parent_external_id: parent,
-                quoted_ref,
-            }
-        })
+        .map(|p| bluesky_item(&p.uri, &p.author, &p.record))
         .filter(|i| !i.text.is_empty())
         .collect();
     Ok(SocialFetch {
@@ -432,4 +415,186 @@ pub async fn fetch_hackernews(
 
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A Bluesky post (a search result or a notification's record) as an item.
+fn bluesky_item(uri: &str, author: &BlueskyAuthor, record: &serde_json::Value) -> IncomingItem {
+    // at://did:plc:…/app.bsky.feed.post/<rkey> → https://bsky.app/profile/<handle>/post/<rkey>
+    let rkey = uri.rsplit('/').next().unwrap_or_default().to_owned();
+    let text = record
+        .get("text")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let created = record
+        .get("createdAt")
+        .and_then(|t| t.as_str())
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_second());
+    // A quote post embeds the quoted record (with or without media).
+    let quoted_ref = record
+        .pointer("/embed/record/uri")
+        .or_else(|| record.pointer("/embed/record/record/uri"))
+        .and_then(|u| u.as_str())
+        .map(str::to_owned);
+    let parent = record
+        .pointer("/reply/parent/uri")
+        .and_then(|u| u.as_str())
+        .map(str::to_owned);
+    IncomingItem {
+        external_id: uri.to_owned(),
+        url: Some(format!(
+            "https://bsky.app/profile/{}/post/{rkey}",
+            author.handle
+        )),
+        author_name: author
+            .display_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .or_else(|| Some(author.handle.clone())),
+        author_handle: Some(format!("@{}", author.handle)),
+        author_reach: None,
+        title: None,
+        text,
+        published_at: created,
+        parent_external_id: parent,
+        quoted_ref,
+    }
+}
+
+#[derive(Deserialize)]
+struct MastodonNotification {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    status: Option<MastodonStatus>,
+}
+
+/// The brand account's mentions on Mastodon (`GET /api/v1/notifications?types[]=mention`, with
+/// its access token): replies to its posts, posts naming it and direct messages. The cursor is
+/// the newest notification id.
+pub async fn fetch_mastodon_notifications(
+    client: &reqwest::Client,
+    config: &SocialConfig,
+    token: &str,
+    cursor: Option<&str>,
+) -> Result<SocialFetch, FetchError> {
+    if token.is_empty() {
+        return Err(FetchError::Config(
+            "following the account's notifications needs its access token (read:notifications)"
+                .into(),
+        ));
+    }
+    let mut params = vec![
+        ("types[]", "mention".to_owned()),
+        ("limit", "40".to_owned()),
+    ];
+    if let Some(since) = cursor {
+        params.push(("since_id", since.to_owned()));
+    }
+    let url = url_with(&config.base, "/api/v1/notifications", &params)?;
+    let value = get_json_as(client, &config.host(), url, Some(token)).await?;
+    let notifications: Vec<MastodonNotification> = serde_json::from_value(value)
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Mastodon answer ({e})")))?;
+    let newest = notifications
+        .iter()
+        .map(|n| n.id.clone())
+        .max_by_key(|id| (id.len(), id.clone()));
+    let items = notifications
+        .into_iter()
+        .filter(|n| n.kind == "mention")
+        .filter_map(|n| n.status)
+        .map(status_item)
+        .filter(|i| !i.text.is_empty())
+        .collect();
+    Ok(SocialFetch {
+        items,
+        cursor: newest.or(cursor.map(str::to_owned)),
+    })
+}
+
+#[derive(Deserialize)]
+struct BlueskyNotification {
+    uri: String,
+    author: BlueskyAuthor,
+    reason: String,
+    record: serde_json::Value,
+    #[serde(rename = "indexedAt")]
+    indexed_at: String,
+}
+
+/// The brand account's notifications on Bluesky (`app.bsky.notification.listNotifications`
+/// through its PDS, after `com.atproto.server.createSession` with the app password): mentions,
+/// replies and quotes. The cursor is the newest `indexedAt`.
+pub async fn fetch_bluesky_notifications(
+    client: &reqwest::Client,
+    config: &SocialConfig,
+    app_password: &str,
+    cursor: Option<&str>,
+) -> Result<SocialFetch, FetchError> {
+    let (Some(account), false) = (config.account.as_deref(), app_password.is_empty()) else {
+        return Err(FetchError::Config(
+            "following the account's notifications needs its handle (account) and an app password"
+                .into(),
+        ));
+    };
+    let pds = config.pds.as_deref().unwrap_or("https://bsky.social");
+    let host = url::Url::parse(pds)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let session = client
+        .post(url_with(
+            pds,
+            "/xrpc/com.atproto.server.createSession",
+            &[],
+        )?)
+        .json(&serde_json::json!({"identifier": account, "password": app_password}))
+        .send()
+        .await
+        .map_err(|e| FetchError::Unreachable {
+            host: host.clone(),
+            reason: e.to_string(),
+        })?;
+    if !session.status().is_success() {
+        return Err(FetchError::Refused(format!(
+            "{host} refused the account {account:?} and its app password (HTTP {})",
+            session.status().as_u16()
+        )));
+    }
+    let session: serde_json::Value = session
+        .json()
+        .await
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Bluesky answer ({e})")))?;
+    let jwt = session
+        .get("accessJwt")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let url = url_with(
+        pds,
+        "/xrpc/app.bsky.notification.listNotifications",
+        &[("limit", "50".to_owned())],
+    )?;
+    let value = get_json_as(client, &host, url, Some(&jwt)).await?;
+    let notifications: Vec<BlueskyNotification> = value
+        .get("notifications")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Bluesky answer ({e})")))?
+        .unwrap_or_default();
+    let newest = notifications.iter().map(|n| n.indexed_at.clone()).max();
+    let items = notifications
+        .into_iter()
+        .filter(|n| matches!(n.reason.as_str(), "mention" | "reply" | "quote"))
+        .filter(|n| cursor.is_none_or(|c| n.indexed_at.as_str() > c))
+        .map(|n| bluesky_item(&n.uri, &n.author, &n.record))
+        .filter(|i| !i.text.is_empty())
+        .collect();
+    Ok(SocialFetch {
+        items,
+        cursor: newest.or(cursor.map(str::to_owned)),
+    })
 }

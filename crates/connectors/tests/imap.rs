@@ -99,6 +99,7 @@ async fn imap_source(store: &Arc<dyn Store>, ws: i64, server: &Dovecot, password
         username: server.user.clone(),
         mailbox: "INBOX".into(),
         smtp: None,
+        inbox: false,
     })
     .unwrap();
     store

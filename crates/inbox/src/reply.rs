@@ -265,3 +265,50 @@ mod tests {
         }
     }
 }
+
+/// The teammates a note mentions with `@name`: `name` is the part of their e-mail address
+/// before the `@`, or their first name, in any case and with or without accents
+/// (`@camille`, `@Lucas`, `@lucas.bernard`). Each teammate once, in the order given.
+pub fn mentioned(note: &str, teammates: &[(i64, &str, &str)]) -> Vec<i64> {
+    let fold = |s: &str| jardinier_members::fold(s.trim());
+    let words: Vec<String> = note
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '@' | '.' | '_' | '-')))
+        .filter_map(|w| w.strip_prefix('@'))
+        .map(|w| fold(w.trim_end_matches(['.', '-', '_'])))
+        .filter(|w| !w.is_empty())
+        .collect();
+    teammates
+        .iter()
+        .filter(|(_, email, name)| {
+            let local = fold(email.split('@').next().unwrap_or_default());
+            let first = fold(name.split_whitespace().next().unwrap_or_default());
+            words.iter().any(|w| *w == local || *w == first)
+        })
+        .map(|(id, _, _)| *id)
+        .collect()
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::mentioned;
+
+    #[test]
+    fn notes_mention_teammates_by_address_or_first_name() {
+        let team = [
+            (1, "camille@pollen.example", "Camille Martin"),
+            (2, "lucas.bernard@pollen.example", "Lucas Bernard"),
+            (3, "ines@pollen.example", "Inès Haddad"),
+        ];
+        assert_eq!(
+            mentioned("@Lucas tu peux regarder ? cc @INES.", &team),
+            vec![2, 3]
+        );
+        assert_eq!(mentioned("voir @lucas.bernard", &team), vec![2]);
+        assert_eq!(
+            mentioned("écrire à contact@pollen.example", &team),
+            Vec::<i64>::new()
+        );
+        assert_eq!(mentioned("@camille @camille", &team), vec![1]);
+        assert_eq!(mentioned("@inès", &team), vec![3]);
+    }
+}

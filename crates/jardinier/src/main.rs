@@ -3,6 +3,7 @@
 
 mod analysis;
 mod bench;
+mod bench_inbox;
 mod config;
 mod demo;
 mod demo_stream;
@@ -74,6 +75,23 @@ enum BenchCommand {
         #[arg(long)]
         database: Option<String>,
     },
+    /// The inbox under load: N items in conversations, U teammates working it over HTTP at
+    /// once for S seconds (queue, filters, search, a conversation, closing it).
+    Inbox {
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 50)]
+        users: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Each teammate's pause between two actions, on average (a fast community manager
+        /// reads for about a second); 0 fires requests back to back.
+        #[arg(long, default_value_t = 1_000)]
+        think_ms: u64,
+        /// Database URL (default: a fresh SQLite file in a temporary folder).
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Query matching only: parse Q queries, build the matcher, match N generated items.
     Match {
         #[arg(long, default_value_t = 100_000)]
@@ -128,6 +146,16 @@ fn main() -> std::process::ExitCode {
                         database,
                     },
             } => bench::ingest::run(items, queries, database).await,
+            Command::Bench {
+                command:
+                    BenchCommand::Inbox {
+                        items,
+                        users,
+                        seconds,
+                        think_ms,
+                        database,
+                    },
+            } => bench_inbox::run(items, users, seconds, think_ms, database).await,
         }
     });
     match result {

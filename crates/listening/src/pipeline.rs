@@ -10,6 +10,20 @@ use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError};
 use crate::incoming::IncomingItem;
 use crate::normalize::{archive_terms, canonical_url, content_hash, simhash};
 
+/// Whether a source's settings say that everything it brings needs an answer
+/// (`"inbox": true`, or a brand account's `"notifications": true`).
+fn source_feeds_inbox(config: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(config)
+        .ok()
+        .map(|v| {
+            // A brand account's notifications (mentions, comments, direct messages) too.
+            ["inbox", "notifications"]
+                .iter()
+                .any(|k| v.get(*k).and_then(|b| b.as_bool()) == Some(true))
+        })
+        .unwrap_or(false)
+}
+
 /// What language and sentiment analysis found for a text.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Enrichment {
@@ -332,6 +346,19 @@ impl Ingestor {
                 crate::routing::route(self.store.as_ref(), &rules, &starters, now).await
         {
             tracing::error!(%error, "could not apply the routing rules");
+        }
+        // Sources whose every message needs an answer (a contact mailbox, a contact form) put
+        // what they bring in the inbox: a new thread opens a conversation, a reply joins its own.
+        if source_feeds_inbox(&source.config) {
+            for id in &report.inserted_ids {
+                if let Err(error) = self
+                    .store
+                    .send_to_inbox(source.workspace_id, *id, None, now)
+                    .await
+                {
+                    tracing::error!(%error, item = id, "could not put a message in the inbox");
+                }
+            }
         }
         // Alerts look at what is committed, on their own task: the caller is answered as soon as
         // the items are stored, and a slow evaluation never holds up ingestion. The queue is

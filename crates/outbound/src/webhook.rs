@@ -19,12 +19,13 @@ pub struct WebhookReplyConfig {
 
 impl WebhookReplyConfig {
     pub fn parse(config: &str) -> Result<WebhookReplyConfig, String> {
-        let parsed: WebhookReplyConfig = serde_json::from_str(if config.trim().is_empty() {
-            "{}"
-        } else {
-            config
-        })
-        .map_err(|e| format!("the webhook's settings are invalid: {e}"))?;
+        let parsed: WebhookReplyConfig =
+            serde_json::from_str(if matches!(config.trim(), "" | "null") {
+                "{}"
+            } else {
+                config
+            })
+            .map_err(|e| format!("the webhook's settings are invalid: {e}"))?;
         if let Some(url) = &parsed.reply_url {
             match url::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}

@@ -91,6 +91,8 @@ async fn an_email_is_answered_and_the_answer_arrives_threaded() {
             // A relay that trusts loopback, as Postfix's mynetworks does here.
             login: false,
         }),
+        // The contact mailbox: every message goes to the inbox by itself.
+        inbox: true,
     })
     .unwrap();
     let source = store
@@ -132,10 +134,21 @@ async fn an_email_is_answered_and_the_answer_arrives_threaded() {
     );
     assert_eq!(items[0].external_id, "<first-4512@example.test>");
     let now = jardinier_outbound::unix_now();
-    let conversation = store
-        .send_to_inbox(ws.id, items[0].id, Some(owner.id), now)
+    let open = store
+        .conversations(&ConversationFilter {
+            workspace_id: ws.id,
+            state: None,
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
+    assert_eq!(
+        open.len(),
+        1,
+        "the mailbox's message opened a conversation by itself"
+    );
+    let conversation = open[0].id;
 
     // Answered from the inbox, sent through the SMTP server.
     let reply = store

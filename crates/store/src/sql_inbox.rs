@@ -353,7 +353,32 @@ impl InboxStore for SqlStore {
             binds.push(b);
             format!("${}", binds.len())
         };
-        let mut sql = format!("SELECT {} WHERE c.workspace_id = $1", conversation_cols!());
+        // Without statistics SQLite would sort every open conversation of the workspace: the
+        // plain queue walks the recent-activity index instead.
+        let plain = f.state.is_none()
+            && f.assignee == AssigneeFilter::Anyone
+            && f.label.is_none()
+            && f.queue.is_none()
+            && f.terms.iter().all(|g| g.is_empty())
+            && f.contact.as_deref().is_none_or(|c| c.trim().is_empty());
+        let cols = conversation_cols!();
+        let mine_only = f.state.is_none()
+            && matches!(f.assignee, AssigneeFilter::User(_))
+            && f.label.is_none()
+            && f.queue.is_none();
+        let hint = match (self.backend, plain, mine_only) {
+            (crate::Backend::Sqlite, true, _) => " INDEXED BY conversations_recent",
+            (crate::Backend::Sqlite, _, true) => " INDEXED BY conversations_mine",
+            _ => "",
+        };
+        let mut sql = format!(
+            "SELECT {} WHERE c.workspace_id = $1",
+            cols.replacen(
+                "FROM conversations c",
+                &format!("FROM conversations c{hint}"),
+                1
+            )
+        );
         match &f.state {
             Some(state) => sql += &format!(" AND c.state = {}", next(Bind::Text(state.clone()))),
             None => sql += " AND c.state <> 'done'",
@@ -375,6 +400,8 @@ impl InboxStore for SqlStore {
         if let Some(queue) = &f.queue {
             sql += &format!(" AND c.queue = {}", next(Bind::Text(queue.clone())));
         }
+        // A search is one set of conversation ids (the words' conversations intersected, or the
+        // person's), read by id: no pass over the workspace's conversations.
         let mut searches = Vec::new();
         let groups: Vec<&Vec<String>> = f.terms.iter().filter(|g| !g.is_empty()).collect();
         if !groups.is_empty() {
@@ -383,13 +410,13 @@ impl InboxStore for SqlStore {
                 let alternatives: Vec<String> =
                     group.iter().map(|t| next(Bind::Text(t.clone()))).collect();
                 words.push(format!(
-                    "c.id IN (SELECT ci.conversation_id FROM item_terms t \
+                    "SELECT ci.conversation_id FROM item_terms t \
                      JOIN conversation_items ci ON ci.item_id = t.item_id \
-                     WHERE t.workspace_id = $1 AND t.term IN ({}))",
+                     WHERE t.workspace_id = $1 AND t.term IN ({})",
                     alternatives.join(", ")
                 ));
             }
-            searches.push(format!("({})", words.join(" AND ")));
+            searches.push(words.join(" INTERSECT "));
         }
         if let Some(contact) = f
             .contact
@@ -397,14 +424,23 @@ impl InboxStore for SqlStore {
             .map(|c| c.trim().to_lowercase().replace(['%', '_'], ""))
             .filter(|c| !c.is_empty())
         {
+            // The person, by their profile's name or identities (far fewer rows than
+            // conversations).
             let p = next(Bind::Text(format!("%{contact}%")));
             searches.push(format!(
-                "(LOWER(COALESCE(c.contact_name, '')) LIKE {p} OR LOWER(COALESCE(c.contact_handle, '')) LIKE {p} \
-                 OR LOWER(c.subject) LIKE {p})"
+                "SELECT p.id FROM conversations p WHERE p.workspace_id = $1 AND p.member_id IN \
+                 (SELECT m.id FROM members m WHERE m.workspace_id = $1 AND LOWER(m.display_name) LIKE {p} \
+                 UNION SELECT i.member_id FROM member_identities i WHERE i.workspace_id = $1 AND LOWER(i.value) LIKE {p})"
             ));
         }
         if !searches.is_empty() {
-            sql += &format!(" AND ({})", searches.join(" OR "));
+            let union = searches
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("SELECT * FROM ({s}) AS found{i}"))
+                .collect::<Vec<_>>()
+                .join(" UNION ");
+            sql += &format!(" AND c.id IN ({union})");
         }
         sql += &format!(
             " ORDER BY c.updated_at DESC, c.id DESC LIMIT {}",
@@ -836,26 +872,28 @@ impl InboxStore for SqlStore {
     }
 
     async fn inbox_counts(&self, workspace_id: i64, user_id: i64) -> Result<InboxCounts> {
-        let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n, SUM(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine \
-             FROM conversations WHERE workspace_id = $1 AND state <> 'done' GROUP BY state",
+        // One index range per state (conversations_queue) and the person's own range
+        // (conversations_mine): no pass over the workspace's conversations.
+        let state = |name: &'static str| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND state = $2",
+            )
+            .bind(workspace_id)
+            .bind(name)
+            .fetch_one(&self.pool)
+        };
+        let mine = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND assignee_id = $2 \
+             AND state <> 'done'",
         )
         .bind(workspace_id)
         .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut counts = InboxCounts::default();
-        for row in rows {
-            let state: String = row.try_get("state")?;
-            let n: i64 = row.try_get("n")?;
-            counts.mine += row.try_get::<Option<i64>, _>("mine")?.unwrap_or(0);
-            match state.as_str() {
-                "new" => counts.new = n,
-                "assigned" => counts.assigned = n,
-                "waiting" => counts.waiting = n,
-                _ => {}
-            }
-        }
-        Ok(counts)
+        .fetch_one(&self.pool);
+        Ok(InboxCounts {
+            new: state("new").await?,
+            assigned: state("assigned").await?,
+            waiting: state("waiting").await?,
+            mine: mine.await?,
+        })
     }
 }

@@ -177,7 +177,7 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
         method: "get",
         path: "/workspace/conversations",
-        summary: "Inbox conversations, newest activity first. Filters: state (open, the default, or new, assigned, waiting, done), who (me, nobody).",
+        summary: "Inbox conversations, newest activity first. Filters: state (open, the default, or new, assigned, waiting, done), who (me, nobody), label, queue, q (words of the messages, or the person's name or identity).",
         permission: Some(Some(Permission::ViewInbox)),
         request: None,
         response: (200, Some("ConversationList")),
@@ -200,6 +200,15 @@ pub const ROUTES: &[ApiRoute] = &[
         request: Some("ConversationChange"),
         response: (200, Some("Conversation")),
         handler: || post(inbox::change),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/conversations/{id}/replies",
+        summary: "Reply to the conversation's person on their channel (through the reply outbox: 202, then its status in the conversation's replies). Moderators' replies and replies on urgent conversations wait for a manager's approval.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: Some("NewReply"),
+        response: (202, Some("Reply")),
+        handler: || post(inbox::reply),
     },
 ];
 

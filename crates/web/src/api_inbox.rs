@@ -110,7 +110,83 @@ pub async fn show(
         .iter()
         .map(|e| json!({"id": e.id, "at": e.at, "actor": e.actor, "kind": e.kind, "detail": e.detail}))
         .collect();
+    body["replies"] = state
+        .store
+        .replies_of(p.workspace.id, id)
+        .await?
+        .iter()
+        .map(reply_json)
+        .collect();
     Ok(Json(body))
+}
+
+fn reply_json(r: &jardinier_store::Reply) -> Value {
+    json!({"id": r.id, "conversation_id": r.conversation_id, "author": r.author_name, "text": r.body,
+           "status": r.status.as_str(), "attempts": r.attempts, "error": r.last_error,
+           "remote_id": r.remote_id, "remote_url": r.remote_url, "created_at": r.created_at,
+           "sent_at": r.sent_at, "decided_by": r.decided_by})
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    text: String,
+    /// Mark the conversation done once the reply is accepted.
+    #[serde(default)]
+    close: bool,
+    /// Sending the same key again returns the reply already stored.
+    #[serde(default)]
+    idempotency_key: Option<String>,
+}
+
+/// A reply to the conversation's person, on their channel, through the reply outbox.
+pub async fn reply(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ReplyBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ViewInbox)?;
+    let Json(body) = body?;
+    let p = &caller.0;
+    use crate::pages::{ReplyRefused, accept_reply};
+    match accept_reply(
+        &state,
+        p.workspace.id,
+        (p.user.id, p.role),
+        id,
+        &body.text,
+        body.close,
+        body.idempotency_key.as_deref().unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(reply) => Ok((StatusCode::ACCEPTED, Json(reply_json(&reply))).into_response()),
+        Err(ReplyRefused::NotFound) => Err(jardinier_store::StoreError::NotFound {
+            what: "conversation",
+        }
+        .into()),
+        Err(ReplyRefused::Blocked(why)) => Err(ApiError::invalid(
+            "conversation",
+            why,
+            "this conversation's channel cannot be answered from Jardinier (see the message)"
+                .into(),
+        )),
+        Err(ReplyRefused::Text(problem)) => Err(ApiError::invalid(
+            "text",
+            if problem == "inbox_reply_empty" {
+                "error.required"
+            } else {
+                "error.too_long"
+            },
+            if problem == "inbox_reply_empty" {
+                "text: the reply is empty".into()
+            } else {
+                "text: longer than this channel accepts".into()
+            },
+        )),
+        Err(ReplyRefused::Store(e)) => Err(e.into()),
+    }
 }
 
 /// Exactly one of the fields.
@@ -277,5 +353,10 @@ pub fn schemas() -> Value {
         "ConversationChange": {"type": "object", "description": "Exactly one of the fields.", "properties": {
             "assign": {"type": ["integer", "null"]}, "state": string, "priority": string, "note": string}},
         "SentToInbox": {"type": "object", "properties": {"conversation_id": int}},
+        "NewReply": {"type": "object", "required": ["text"], "properties": {"text": string, "close": {"type": "boolean"}, "idempotency_key": string}},
+        "Reply": {"type": "object", "properties": {"id": int, "conversation_id": int, "author": nullable_string, "text": string,
+            "status": {"type": "string", "enum": ["pending_approval", "queued", "sending", "sent", "failed", "rejected"]},
+            "attempts": int, "error": nullable_string, "remote_id": nullable_string, "remote_url": nullable_string,
+            "created_at": int, "sent_at": {"type": ["integer", "null"]}, "decided_by": nullable_string}},
     })
 }

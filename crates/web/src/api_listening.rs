@@ -92,7 +92,25 @@ fn source_config(body: &NewSourceBody) -> Result<String, ApiError> {
     let check =
         |result: Result<(), FetchError>| result.map_err(|e| settings_error(format!("config: {e}")));
     match body.kind.as_str() {
-        "webhook" => Ok("{}".to_owned()),
+        // Optional: where replies go (`reply_url`), and `inbox: true` for a contact form whose
+        // every message needs an answer.
+        "webhook" => {
+            let reply = jardinier_outbound::WebhookReplyConfig::parse(&config)
+                .map_err(|e| settings_error(format!("config: {e}")))?;
+            let inbox = body
+                .config
+                .get("inbox")
+                .and_then(|b| b.as_bool())
+                .unwrap_or(false);
+            let mut stored = json!({});
+            if let Some(url) = reply.reply_url {
+                stored["reply_url"] = json!(url);
+            }
+            if inbox {
+                stored["inbox"] = json!(true);
+            }
+            Ok(stored.to_string())
+        }
         "feed" => {
             check(FeedConfig::parse(&config).map(drop))?;
             Ok(config)

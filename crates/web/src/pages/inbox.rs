@@ -193,6 +193,10 @@ struct ConversationTemplate {
     reply_blocked: Option<&'static str>,
     /// The reply form's idempotency key: sending the same form twice stores one reply.
     reply_key: String,
+    /// When the page was drawn: a teammate's reply after it is a collision.
+    opened_at: i64,
+    /// Who answered while this teammate was writing (their draft is held back).
+    collision: Option<String>,
     /// The reply box's text: a saved reply with its variables filled in.
     prefill: String,
     /// Saved replies: (id, name, language), the conversation's language first.
@@ -258,8 +262,29 @@ pub async fn conversation(
     Path((_slug, id)): Path<(String, i64)>,
     Query(query): Query<ConversationQuery>,
 ) -> Result<Response, WebError> {
-    use super::inbox_replies as replies;
     w.require(Permission::ViewInbox)?;
+    conversation_page(&state, &w, id, query.saved, None).await
+}
+
+/// A reply kept while its author reads what a teammate answered meanwhile.
+pub struct Draft {
+    pub body: String,
+    pub key: String,
+    /// Who answered since the page was opened.
+    pub others: String,
+}
+
+/// The conversation page, with a draft reply when one is held back.
+pub async fn conversation_page(
+    state: &SharedState,
+    w: &InWorkspace,
+    id: i64,
+    saved: Option<i64>,
+    draft: Option<Draft>,
+) -> Result<Response, WebError> {
+    use super::inbox_replies as replies;
+    let state = state.clone();
+    let query = ConversationQuery { saved };
     let Some((conversation, items, events)) = state.store.conversation(w.workspace.id, id).await?
     else {
         return Err(WebError::NotFound);
@@ -273,12 +298,19 @@ pub async fn conversation(
     let conversation_lang = newest.and_then(|i| i.lang.clone()).unwrap_or_default();
     let mut saved_list = state.store.saved_replies(w.workspace.id).await?;
     saved_list.sort_by_key(|s| (s.lang != conversation_lang, s.lang.clone(), s.name.clone()));
-    let prefill = query
-        .saved
-        .and_then(|choice| saved_list.iter().find(|s| s.id == choice))
-        .and_then(|s| {
-            jardinier_inbox::render_template(&s.body, &replies::reply_context(&conversation, &w))
-                .ok()
+    let prefill = draft.as_ref().map(|d| d.body.clone());
+    let prefill = prefill
+        .or_else(|| {
+            query
+                .saved
+                .and_then(|choice| saved_list.iter().find(|s| s.id == choice))
+                .and_then(|s| {
+                    jardinier_inbox::render_template(
+                        &s.body,
+                        &replies::reply_context(&conversation, w),
+                    )
+                    .ok()
+                })
         })
         .unwrap_or_default();
     let reply_entries: Vec<Entry> = state
@@ -291,7 +323,7 @@ pub async fn conversation(
             when: format_time(r.created_at, &w.workspace.timezone),
             mention: None,
             event: None,
-            reply: Some(replies::reply_view(r, &w)),
+            reply: Some(replies::reply_view(r, w)),
         })
         .collect();
     let tz = &w.workspace.timezone;
@@ -341,11 +373,11 @@ pub async fn conversation(
         }
     }));
     entries.sort_by_key(|e| e.at);
-    let approval_needed = replies::reply_needs_approval(&w, &conversation);
-    let targets = super::inbox_sla::targets(&state, &w).await?;
+    let approval_needed = replies::reply_needs_approval(w, &conversation);
+    let targets = super::inbox_sla::targets(&state, w).await?;
     let sla = super::inbox_sla::due_line(&targets, &conversation, unix_now());
     render(ConversationTemplate {
-        c: Chrome::workspace(&w, "inbox"),
+        c: Chrome::workspace(w, "inbox"),
         ws_slug: w.workspace.slug.clone(),
         state_key: format!("inbox.state_{}", conversation.state),
         priority_key: format!("inbox.priority_{}", conversation.priority),
@@ -356,9 +388,14 @@ pub async fn conversation(
             ("state", "done".into(), "inbox.bulk_done", "d"),
         ],
         entries,
-        teammates: teammates(&state, &w).await?,
+        teammates: teammates(&state, w).await?,
         reply_blocked,
-        reply_key: crate::auth::random_token(),
+        reply_key: draft
+            .as_ref()
+            .map(|d| d.key.clone())
+            .unwrap_or_else(crate::auth::random_token),
+        opened_at: unix_now(),
+        collision: draft.as_ref().map(|d| d.others.clone()),
         prefill,
         saved: saved_list
             .into_iter()
@@ -428,15 +465,88 @@ pub async fn change(
         "spam" => ConversationChange::Spam,
         _ => return Err(WebError::NotFound),
     };
+    let note = match &change {
+        ConversationChange::Note(text) => Some(text.clone()),
+        _ => None,
+    };
     match state
         .store
         .change_conversation(w.workspace.id, id, &change, Some(w.user.id), unix_now())
         .await
     {
-        Ok(_) => Ok(back("inbox_saved")),
+        Ok(changed) => {
+            if let Some(note) = note
+                && notify_mentioned(&state, &w, &changed, &note).await? > 0
+            {
+                return Ok(back("inbox_note_mentioned"));
+            }
+            Ok(back("inbox_saved"))
+        }
         Err(StoreError::NotFound { .. }) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     }
+}
+
+/// E-mails the teammates a note mentions (`@camille`), in their language, through the mail
+/// outbox; returns how many.
+async fn notify_mentioned(
+    state: &SharedState,
+    w: &InWorkspace,
+    conversation: &Conversation,
+    note: &str,
+) -> Result<usize, WebError> {
+    let members = state.store.members(w.workspace.id).await?;
+    let team: Vec<(i64, &str, &str)> = members
+        .iter()
+        .filter(|m| m.role.can(Permission::ViewInbox) && m.user.id != w.user.id)
+        .map(|m| {
+            (
+                m.user.id,
+                m.user.email.as_str(),
+                m.user.display_name.as_str(),
+            )
+        })
+        .collect();
+    let mentioned = jardinier_inbox::mentioned(note, &team);
+    let now = unix_now();
+    for member in members.iter().filter(|m| mentioned.contains(&m.user.id)) {
+        let tr = jardinier_i18n::Tr::new(
+            member
+                .user
+                .lang
+                .as_deref()
+                .and_then(jardinier_i18n::Lang::parse)
+                .unwrap_or(jardinier_i18n::Lang::Fr),
+        );
+        let link = format!(
+            "{}/w/{}/inbox/{}",
+            state.config.base_url, w.workspace.slug, conversation.id
+        );
+        let args = [
+            ("who", w.user.display_name.as_str()),
+            ("name", member.user.display_name.as_str()),
+            ("subject", conversation.subject.as_str()),
+            ("note", note),
+            ("link", link.as_str()),
+        ];
+        state
+            .store
+            .enqueue_mail(&jardinier_store::NewMail {
+                idempotency_key: &format!(
+                    "mention:{}:{}:{}:{}",
+                    conversation.id, member.user.id, now, w.user.id
+                ),
+                to: &member.user.email,
+                subject: &tr.f("mail.mention.subject", &args),
+                body_text: &tr.f("mail.mention.body", &args),
+                created_at: now,
+            })
+            .await?;
+    }
+    if !mentioned.is_empty() {
+        state.mail_wake.notify_one();
+    }
+    Ok(mentioned.len())
 }
 
 /// "Send to the inbox" from the listening stream: the mention joins the conversation of what it

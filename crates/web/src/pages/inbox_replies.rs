@@ -90,11 +90,89 @@ pub async fn reply_blocked(
 
 /// Whether this teammate's reply on this conversation waits for an approver.
 pub fn reply_needs_approval(w: &InWorkspace, conversation: &Conversation) -> bool {
+    role_needs_approval(w.role, conversation)
+}
+
+fn role_needs_approval(role: jardinier_domain::Role, conversation: &Conversation) -> bool {
     needs_approval(
-        w.role.can(Permission::ReplyWithoutApproval),
-        w.role.can(Permission::ApproveReplies),
+        role.can(Permission::ReplyWithoutApproval),
+        role.can(Permission::ApproveReplies),
         Priority::parse(&conversation.priority).unwrap_or(Priority::Normal),
     )
+}
+
+/// Why a reply was not accepted.
+#[derive(Debug)]
+pub enum ReplyRefused {
+    NotFound,
+    /// The source cannot be answered from here (catalogue key).
+    Blocked(&'static str),
+    /// The text is empty or too long (`done` flash key).
+    Text(&'static str),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ReplyRefused {
+    fn from(e: StoreError) -> Self {
+        ReplyRefused::Store(e)
+    }
+}
+
+/// Accepts a teammate's reply to a conversation (from the page or the API): checks that its
+/// channel can be answered and the text fits it, decides whether it waits for approval, and
+/// writes it to the reply outbox (waking the reply worker).
+pub async fn accept_reply(
+    state: &SharedState,
+    workspace_id: i64,
+    author: (i64, jardinier_domain::Role),
+    conversation_id: i64,
+    text: &str,
+    close: bool,
+    key: &str,
+) -> Result<Reply, ReplyRefused> {
+    let Some((conversation, items, _)) = state
+        .store
+        .conversation(workspace_id, conversation_id)
+        .await?
+    else {
+        return Err(ReplyRefused::NotFound);
+    };
+    let newest = items.iter().max_by_key(|i| (i.published_at, i.id));
+    if let Some(why) = reply_blocked(state, newest.map(|i| i.source_id))
+        .await
+        .map_err(|_| ReplyRefused::NotFound)?
+    {
+        return Err(ReplyRefused::Blocked(why));
+    }
+    let text = text.trim();
+    let limit = newest.and_then(|i| jardinier_outbound::reply_limit(&i.source_kind));
+    if let Some(problem) = check_reply_text(text, limit) {
+        return Err(ReplyRefused::Text(problem));
+    }
+    // Without a key (an old page, an API caller that gives none) one is made: the reply can
+    // then only be stored once per request.
+    let key = if key.trim().is_empty() {
+        crate::auth::random_token()
+    } else {
+        key.trim().chars().take(100).collect()
+    };
+    let reply = state
+        .store
+        .queue_reply(&NewReply {
+            workspace_id,
+            conversation_id,
+            author_id: author.0,
+            body: text,
+            close_after: close,
+            needs_approval: role_needs_approval(author.1, &conversation),
+            idempotency_key: &key,
+            now: unix_now(),
+        })
+        .await?;
+    if reply.status == ReplyStatus::Queued {
+        state.reply_wake.notify_one();
+    }
+    Ok(reply)
 }
 
 #[derive(Deserialize)]
@@ -106,6 +184,12 @@ pub struct ReplyForm {
     /// "close": send and mark done.
     #[serde(default)]
     then: String,
+    /// When the page with the form was drawn.
+    #[serde(default)]
+    opened_at: i64,
+    /// Sent anyway after the warning that a teammate answered meanwhile.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// Why a reply's text is refused, as a `done` flash key; `None` when it is fine.
@@ -137,49 +221,50 @@ pub async fn send_reply(
             w.workspace.slug
         ))
     };
-    let Some((conversation, items, _)) = state.store.conversation(w.workspace.id, id).await? else {
-        return Err(WebError::NotFound);
-    };
-    let newest = items.iter().max_by_key(|i| (i.published_at, i.id));
-    if reply_blocked(&state, newest.map(|i| i.source_id))
-        .await?
-        .is_some()
+    // A teammate answered while this one was writing: show it, keep the draft, ask again.
+    if form.confirm.is_empty() && form.opened_at > 0 {
+        let mut others: Vec<String> = state
+            .store
+            .replies_of(w.workspace.id, id)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.created_at >= form.opened_at
+                    && r.author_id != Some(w.user.id)
+                    && r.status != ReplyStatus::Rejected
+            })
+            .filter_map(|r| r.author_name)
+            .collect();
+        others.dedup();
+        if !others.is_empty() {
+            let draft = super::inbox::Draft {
+                body: form.body.clone(),
+                key: form.key.clone(),
+                others: others.join(", "),
+            };
+            return super::inbox::conversation_page(&state, &w, id, None, Some(draft)).await;
+        }
+    }
+    match accept_reply(
+        &state,
+        w.workspace.id,
+        (w.user.id, w.role),
+        id,
+        &form.body,
+        form.then == "close",
+        &form.key,
+    )
+    .await
     {
-        return Ok(back("inbox_reply_blocked"));
+        Ok(reply) if reply.status == ReplyStatus::PendingApproval => {
+            Ok(back("inbox_reply_awaits_approval"))
+        }
+        Ok(_) => Ok(back("inbox_reply_queued")),
+        Err(ReplyRefused::NotFound) => Err(WebError::NotFound),
+        Err(ReplyRefused::Blocked(_)) => Ok(back("inbox_reply_blocked")),
+        Err(ReplyRefused::Text(problem)) => Ok(back(problem)),
+        Err(ReplyRefused::Store(e)) => Err(e.into()),
     }
-    let text = form.body.trim();
-    let limit = newest.and_then(|i| jardinier_outbound::reply_limit(&i.source_kind));
-    if let Some(problem) = check_reply_text(text, limit) {
-        return Ok(back(problem));
-    }
-    // A form without its key (an old page) gets one: it can then only be sent once per click.
-    let key = if form.key.trim().is_empty() {
-        crate::auth::random_token()
-    } else {
-        form.key.trim().chars().take(100).collect()
-    };
-    let pending = reply_needs_approval(&w, &conversation);
-    let reply = state
-        .store
-        .queue_reply(&NewReply {
-            workspace_id: w.workspace.id,
-            conversation_id: id,
-            author_id: w.user.id,
-            body: text,
-            close_after: form.then == "close",
-            needs_approval: pending,
-            idempotency_key: &key,
-            now: unix_now(),
-        })
-        .await?;
-    if reply.status == ReplyStatus::Queued {
-        state.reply_wake.notify_one();
-    }
-    Ok(back(if pending {
-        "inbox_reply_awaits_approval"
-    } else {
-        "inbox_reply_queued"
-    }))
 }
 
 #[derive(Deserialize)]

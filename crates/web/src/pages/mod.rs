@@ -8,6 +8,7 @@ mod auth;
 mod dashboard;
 mod inbox;
 pub use inbox::label_name;
+pub use inbox_replies::{ReplyRefused, accept_reply};
 pub use listening::search_groups;
 mod inbox_replies;
 mod inbox_sla;

@@ -249,6 +249,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "GET /api/v1/workspace/team",
             "PATCH /api/v1/workspace/sources/{id}",
             "POST /api/v1/workspace/conversations/{id}/changes",
+            "POST /api/v1/workspace/conversations/{id}/replies",
             "POST /api/v1/workspace/invitations",
             "POST /api/v1/workspace/mentions/{id}/inbox",
             "POST /api/v1/workspace/queries",

@@ -253,6 +253,153 @@ async fn a_conversation_is_answered_with_a_saved_reply(backend: Backend) {
     );
     assert_eq!(received.lock().unwrap().len(), 2);
 
+    // A teammate answers while Camille is writing: her reply is held back with a warning.
+    let (_, page) = app.text(&format!("/w/brand/inbox/{conversation}")).await;
+    let opened_at = page
+        .split("name=\"opened_at\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let editor = app.member(&ws, "eli@brand.example", Role::Editor).await;
+    app.store
+        .queue_reply(&jardinier_store::NewReply {
+            workspace_id: ws.id,
+            conversation_id: conversation,
+            author_id: editor.id,
+            body: "Je m'en occupe.",
+            close_after: false,
+            needs_approval: false,
+            idempotency_key: "eli-1",
+            now: opened_at.parse::<i64>().unwrap() + 1,
+        })
+        .await
+        .unwrap();
+    let before = app
+        .store
+        .replies_of(ws.id, conversation)
+        .await
+        .unwrap()
+        .len();
+    let response = app
+        .post(
+            &format!("/w/brand/inbox/{conversation}/reply"),
+            &[
+                ("body", "Ma réponse à moi"),
+                ("key", "cam-2"),
+                ("opened_at", &opened_at),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("data-testid=\"reply-collision\""), "{html}");
+    assert!(
+        html.contains("Ma réponse à moi</textarea>"),
+        "the draft is kept: {html}"
+    );
+    assert_eq!(
+        app.store
+            .replies_of(ws.id, conversation)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+    let response = app
+        .post(
+            &format!("/w/brand/inbox/{conversation}/reply"),
+            &[
+                ("body", "Ma réponse à moi"),
+                ("key", "cam-2"),
+                ("opened_at", &opened_at),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert!(location(&response).contains("inbox_reply_queued"));
+    assert_eq!(
+        app.store
+            .replies_of(ws.id, conversation)
+            .await
+            .unwrap()
+            .len(),
+        before + 1
+    );
+
+    // A note that mentions a teammate tells them by e-mail.
+    let response = app
+        .post(
+            &format!("/w/brand/inbox/{conversation}/change"),
+            &[("action", "note"), ("value", "@eli tu peux rappeler Léa ?")],
+        )
+        .await;
+    assert!(
+        location(&response).contains("inbox_note_mentioned"),
+        "{}",
+        location(&response)
+    );
+    let mail = app.store.recent_mail(10).await.unwrap();
+    let to_eli = mail
+        .iter()
+        .find(|m| m.to == "eli@brand.example")
+        .expect("a mail to Eli");
+    assert!(
+        to_eli.body_text.contains("tu peux rappeler Léa"),
+        "{}",
+        to_eli.body_text
+    );
+    assert!(
+        to_eli
+            .body_text
+            .contains(&format!("/w/brand/inbox/{conversation}"))
+    );
+
+    // The API answers the same way: 202, once per key, refusals that say what is wrong.
+    let token = app.api_token(&app.client, "brand").await;
+    let api = |body: serde_json::Value| {
+        let request = app
+            .client
+            .post(app.url(&format!(
+                "/api/v1/workspace/conversations/{conversation}/replies"
+            )))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let first = api(serde_json::json!({"text": "Merci Léa !", "idempotency_key": "api-1"})).await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    let first: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(first["status"], "queued");
+    let again: serde_json::Value =
+        api(serde_json::json!({"text": "Merci Léa !", "idempotency_key": "api-1"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(again["id"], first["id"]);
+    let empty = api(serde_json::json!({"text": "  "})).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().await.unwrap().contains("empty"));
+    let detail: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/workspace/conversations/{conversation}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        detail["replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == first["id"]),
+        "{detail}"
+    );
+
     // Another workspace's teammate cannot answer or decide here.
     let outsider = app.user("zoe@other.example", "Zoé").await;
     app.workspace("other", &outsider).await;

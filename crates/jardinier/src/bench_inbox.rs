@@ -1,0 +1,490 @@
+//! `jardinier bench inbox`: a workspace with N items in conversations, and U simulated
+//! teammates working the inbox over HTTP at once (the queue, filters, search, a conversation,
+//! closing it). Prints one JSON object as its last line.
+//!
+//! Loading goes through the store as the product does: items in batches (with their archive
+//! terms, for search), then conversations opened from the first item of each thread and the
+//! thread's replies joined to them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jardinier_store::{ConversationChange, NewItem, NewSource, NewUser, NewWorkspace, Store};
+use jardinier_web::{AppState, Application, WebConfig};
+
+use crate::bench::Lcg;
+
+/// Items per conversation: a first message and its follow-ups.
+const THREAD: usize = 5;
+const LABELS: [&str; 6] = ["sav", "livraison", "presse", "facture", "produit", "vip"];
+const WORDS: [&str; 16] = [
+    "commande",
+    "livraison",
+    "remboursement",
+    "colis",
+    "cafe",
+    "moka",
+    "abonnement",
+    "facture",
+    "retard",
+    "cassé",
+    "delivery",
+    "refund",
+    "order",
+    "broken",
+    "grinder",
+    "subscription",
+];
+const NAMES: [&str; 12] = [
+    "Léa", "Sam", "Noor", "Hugo", "Inès", "Paul", "Zoé", "Malik", "Emma", "Tom", "Chloé", "Yanis",
+];
+
+/// A message of thread `thread`: a few common words, a product among thousands (a few are
+/// much more talked about), and the order's reference, as customers write them.
+fn text(rng: &mut Lcg, thread: usize) -> String {
+    let mut words: Vec<String> = (0..6)
+        .map(|_| WORDS[rng.below(WORDS.len())].to_owned())
+        .collect();
+    words.insert(3, crate::bench::brand(thread_product(thread)));
+    words.push(format!("cmd{thread}"));
+    words.join(" ")
+}
+
+fn thread_product(thread: usize) -> usize {
+    Lcg(thread as u64).skewed(5_000)
+}
+
+fn person_name(person: usize) -> String {
+    format!(
+        "{} {}",
+        NAMES[person % NAMES.len()],
+        crate::bench::brand(person + 7_000)
+    )
+}
+
+struct Loaded {
+    store: Arc<dyn Store>,
+    slug: String,
+    conversations: Vec<i64>,
+    users: Vec<String>,
+}
+
+async fn load(url: &str, items: usize, users: usize) -> anyhow::Result<Loaded> {
+    let store = jardinier_store::connect(url).await?;
+    store.migrate().await?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    // A database loaded by an earlier run (`--database`) is used as it is.
+    if let Some(ws) = store.workspace_by_slug("bench").await? {
+        let users = store
+            .members(ws.id)
+            .await?
+            .into_iter()
+            .map(|m| m.user.email)
+            .collect();
+        let conversations: Vec<i64> = store
+            .conversations_since(ws.id, 0)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        eprintln!(
+            "bench inbox: reusing the loaded database ({} conversations)",
+            conversations.len()
+        );
+        return Ok(Loaded {
+            store,
+            slug: "bench".into(),
+            conversations,
+            users,
+        });
+    }
+    let now = jardinier_web::unix_now();
+    let hash = jardinier_web::auth::hash_password("bench-password");
+    let owner = store
+        .create_user(
+            &NewUser {
+                email: "bench0@bench.example",
+                display_name: "Bench 0",
+                password_hash: &hash,
+                lang: None,
+            },
+            now,
+        )
+        .await?;
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "bench",
+                name: "Bench",
+                timezone: "Europe/Paris",
+            },
+            owner.id,
+            now,
+        )
+        .await?;
+    let mut emails = vec!["bench0@bench.example".to_owned()];
+    let mut teammates = vec![owner.id];
+    for i in 1..users {
+        let email = format!("bench{i}@bench.example");
+        let user = store
+            .create_user(
+                &NewUser {
+                    email: &email,
+                    display_name: &format!("Bench {i}"),
+                    password_hash: &hash,
+                    lang: None,
+                },
+                now,
+            )
+            .await?;
+        store
+            .add_member(ws.id, user.id, jardinier_domain::Role::Editor, now)
+            .await?;
+        emails.push(email);
+        teammates.push(user.id);
+    }
+    let source = store
+        .create_source(&NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "bench",
+            config: "{}",
+            secret: Some("bench"),
+            interval_secs: 0,
+            now,
+        })
+        .await?;
+
+    let started = Instant::now();
+    let mut rng = Lcg(7);
+    let mut roots = Vec::with_capacity(items / THREAD + 1);
+    let mut replies = Vec::with_capacity(items);
+    let mut batch = Vec::with_capacity(1_000);
+    for n in 0..items {
+        let thread = n / THREAD;
+        let person = thread % 20_000;
+        let body = text(&mut rng, thread);
+        let published = now - 30 * 86_400 + (n as i64 * 30 * 86_400 / items.max(1) as i64);
+        batch.push((
+            NewItem {
+                workspace_id: ws.id,
+                source_id: source.id,
+                source_kind: "webhook".into(),
+                external_id: format!("m{n}"),
+                url: None,
+                site: None,
+                author_name: Some(person_name(person)),
+                author_handle: Some(format!("person{person}@exemple.fr")),
+                author_reach: Some(rng.skewed(50_000) as i64),
+                title: None,
+                terms: jardinier_listening::archive_terms("", &body, Some("fr")),
+                body,
+                lang: Some("fr".into()),
+                sentiment: Some(["negative", "neutral", "positive"][rng.below(3)].into()),
+                sentiment_score: None,
+                published_at: published,
+                received_at: published,
+                parent_external_id: (n % THREAD != 0).then(|| format!("m{}", thread * THREAD)),
+                content_hash: format!("h{n}"),
+                simhash: None,
+                enrichment_error: None,
+                quoted_ref: None,
+                quote_of: None,
+            },
+            Vec::new(),
+        ));
+        if batch.len() == 1_000 || n + 1 == items {
+            let outcomes = store.insert_items(&batch).await?;
+            for ((item, _), outcome) in batch.iter().zip(outcomes) {
+                if let jardinier_store::InsertOutcome::Inserted { id, .. } = outcome {
+                    if item.parent_external_id.is_none() {
+                        roots.push(id);
+                    } else {
+                        replies.push(id);
+                    }
+                }
+            }
+            batch.clear();
+        }
+    }
+    eprintln!(
+        "bench inbox: {items} items stored in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let mut conversations = Vec::with_capacity(roots.len());
+    for (k, root) in roots.iter().enumerate() {
+        let id = store.send_to_inbox(ws.id, *root, None, now - 1_000).await?;
+        conversations.push(id);
+        // A quarter are taken by someone, a tenth labelled, a third already done.
+        if k % 4 == 0 {
+            store
+                .change_conversation(
+                    ws.id,
+                    id,
+                    &ConversationChange::Assign(Some(teammates[k % teammates.len()])),
+                    None,
+                    now - 900,
+                )
+                .await?;
+        }
+        if k % 10 == 0 {
+            store
+                .change_conversation(
+                    ws.id,
+                    id,
+                    &ConversationChange::Label(LABELS[k % LABELS.len()].into(), true),
+                    None,
+                    now - 900,
+                )
+                .await?;
+        }
+        if k % 3 == 0 {
+            store
+                .change_conversation(
+                    ws.id,
+                    id,
+                    &ConversationChange::State("done".into()),
+                    None,
+                    now - 800,
+                )
+                .await?;
+        }
+    }
+    for chunk in replies.chunks(1_000) {
+        store.join_replies(chunk, now - 500).await?;
+    }
+    eprintln!(
+        "bench inbox: {} conversations opened and {} replies joined in {:.1} s",
+        conversations.len(),
+        replies.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Loaded {
+        store,
+        slug: "bench".into(),
+        conversations,
+        users: emails,
+    })
+}
+
+fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
+
+/// One simulated teammate: signs in, then works the inbox until `until`.
+async fn teammate(
+    base: String,
+    slug: String,
+    email: String,
+    conversations: Arc<Vec<i64>>,
+    seed: u64,
+    think: Duration,
+    until: Instant,
+) -> anyhow::Result<(Vec<(&'static str, f64)>, usize)> {
+    let threads = conversations.len().max(1);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let login = client
+        .get(format!("{base}/login"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let token = csrf_in(&login).unwrap_or_default();
+    let signed_in = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", "bench-password"),
+            ("next", "/"),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        signed_in.status().is_redirection(),
+        "{email} could not sign in: {}",
+        signed_in.status()
+    );
+    let page = client
+        .get(format!("{base}/w/{slug}/inbox"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let token = csrf_in(&page).unwrap_or_default();
+    let mut rng = Lcg(seed);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    // Teammates start at different moments, as people do.
+    tokio::time::sleep(Duration::from_millis(seed % 1_000) * think.as_millis().min(1) as u32).await;
+    while Instant::now() < until {
+        if !think.is_zero() {
+            // Between 0.5 and 1.5 times the think time.
+            tokio::time::sleep(think / 2 + think.mul_f64(rng.below(1_000) as f64 / 1_000.0)).await;
+        }
+        let conversation = conversations[rng.below(conversations.len())];
+        let (kind, request) = match rng.below(10) {
+            0..=2 => ("queue", client.get(format!("{base}/w/{slug}/inbox"))),
+            3 => ("mine", client.get(format!("{base}/w/{slug}/inbox?who=me"))),
+            4 => (
+                "label",
+                client.get(format!(
+                    "{base}/w/{slug}/inbox?label={}",
+                    LABELS[rng.below(LABELS.len())]
+                )),
+            ),
+            5 => (
+                "waiting",
+                client.get(format!("{base}/w/{slug}/inbox?state=waiting")),
+            ),
+            6 => {
+                // An order reference, a product, or the person, as a CM searches.
+                let thread = rng.below(threads);
+                let q = match rng.below(3) {
+                    0 => format!("cmd{thread}"),
+                    1 => crate::bench::brand(thread_product(thread)),
+                    _ => person_name(thread % 20_000),
+                };
+                (
+                    "search",
+                    client.get(format!("{base}/w/{slug}/inbox?q={}", q.replace(' ', "+"))),
+                )
+            }
+            7 | 8 => (
+                "open",
+                client.get(format!("{base}/w/{slug}/inbox/{conversation}")),
+            ),
+            _ => (
+                "close",
+                client
+                    .post(format!("{base}/w/{slug}/inbox/{conversation}/change"))
+                    .form(&[
+                        ("action", "state"),
+                        ("value", "done"),
+                        ("_csrf", token.as_str()),
+                    ]),
+            ),
+        };
+        let started = Instant::now();
+        match request.send().await {
+            Ok(response) => {
+                let ok = response.status().is_success() || response.status().is_redirection();
+                if std::env::var("BENCH_DEBUG").is_ok() {
+                    eprintln!("{kind} {}", response.status());
+                }
+                let _ = response.bytes().await;
+                latencies.push((kind, started.elapsed().as_secs_f64() * 1_000.0));
+                if !ok {
+                    errors += 1;
+                }
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    Ok((latencies, errors))
+}
+
+pub async fn run(
+    items: usize,
+    users: usize,
+    seconds: u64,
+    think_ms: u64,
+    database: Option<String>,
+) -> anyhow::Result<()> {
+    let dir = jardinier_store::testing::TempDir::new("bench-inbox");
+    let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.0.display()));
+    let loaded = load(&url, items, users.max(1)).await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+        loaded.store.clone(),
+        crate::analysis::enrich,
+    ));
+    let state = Arc::new(AppState {
+        store: loaded.store.clone(),
+        config: WebConfig::new(&base),
+        mail_wake: Default::default(),
+        reply_wake: Default::default(),
+        metrics: Default::default(),
+        ingestor,
+        dev_inbox: Default::default(),
+        viewers: Default::default(),
+        stopping: Default::default(),
+    });
+    let app = Application::from_listener(listener, state);
+    tokio::spawn(app.serve(std::future::pending()));
+
+    let conversations = Arc::new(loaded.conversations);
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (i, email) in loaded.users.iter().enumerate() {
+        tasks.push(tokio::spawn(teammate(
+            base.clone(),
+            loaded.slug.clone(),
+            email.clone(),
+            conversations.clone(),
+            1_000 + i as u64,
+            Duration::from_millis(think_ms),
+            until,
+        )));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (mut l, e) = task.await??;
+        latencies.append(&mut l);
+        errors += e;
+    }
+    // Per kind of request, on stderr: where the time goes.
+    let mut kinds: Vec<&str> = latencies.iter().map(|(k, _)| *k).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
+        let mut of: Vec<f64> = latencies
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, l)| *l)
+            .collect();
+        of.sort_by(f64::total_cmp);
+        eprintln!(
+            "bench inbox: {kind:8} {:6} requests, p50 {:7.1} ms, p99 {:7.1} ms",
+            of.len(),
+            of[of.len() / 2],
+            of[((of.len() as f64 * 0.99) as usize).min(of.len() - 1)]
+        );
+    }
+    let mut latencies: Vec<f64> = latencies.into_iter().map(|(_, l)| l).collect();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "inbox",
+            "backend": loaded.store.backend().name(),
+            "items": items,
+            "conversations": conversations.len(),
+            "users": users,
+            "seconds": seconds,
+            "think_ms": think_ms,
+            "requests_per_s": round(latencies.len() as f64 / seconds.max(1) as f64),
+            "requests": latencies.len(),
+            "p50_ms": round(at(0.50)),
+            "p99_ms": round(at(0.99)),
+            "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
+            "errors": errors,
+        })
+    );
+    Ok(())
+}
