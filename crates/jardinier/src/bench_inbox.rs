@@ -80,6 +80,7 @@ async fn load(url: &str, items: usize, users: usize) -> anyhow::Result<Loaded> {
             .await?
             .into_iter()
             .map(|m| m.user.email)
+            .take(users)
             .collect();
         let conversations: Vec<i64> = store
             .conversations_since(ws.id, 0)
@@ -416,6 +417,7 @@ pub async fn run(
         dev_inbox: Default::default(),
         viewers: Default::default(),
         stopping: Default::default(),
+        inbox_counts: Default::default(),
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

@@ -129,6 +129,7 @@ pub async fn serve_bound(
         dev_inbox: Default::default(),
         viewers: Default::default(),
         stopping: Default::default(),
+        inbox_counts: Default::default(),
     });
     let app = Application::from_listener(bound.listener, state);
 

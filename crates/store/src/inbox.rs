@@ -138,8 +138,10 @@ pub trait InboxStore: Send + Sync {
     /// A number that grows with every change to the workspace's inbox (or to one conversation
     /// of it): live pages compare it to know when to refresh.
     async fn inbox_version(&self, workspace_id: i64, conversation_id: Option<i64>) -> Result<i64>;
-    /// Labels in use in the workspace, with their open conversations.
-    async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<(String, i64)>>;
+    /// Labels in use in the workspace, by name.
+    async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<String>>;
+    /// Open conversations assigned to `user_id` (the part of the counts that is personal).
+    async fn inbox_mine(&self, workspace_id: i64, user_id: i64) -> Result<i64>;
     /// Saved views: the team's and this person's own.
     async fn inbox_views(&self, workspace_id: i64, user_id: i64) -> Result<Vec<InboxView>>;
     async fn save_inbox_view(&self, view: &InboxView) -> Result<InboxView>;

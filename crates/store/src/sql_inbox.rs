@@ -344,6 +344,42 @@ impl InboxStore for SqlStore {
     }
 
     async fn conversations(&self, f: &ConversationFilter) -> Result<Vec<Conversation>> {
+        // Searched words: a rare word names a small set of conversations, read by id; when
+        // every word is common (a popular product), the recent conversations are walked and each
+        // is probed, which stops after a page. The postings are counted up to the limit only.
+        const SET_LIMIT: i64 = 50_000;
+        let groups: Vec<&Vec<String>> = f.terms.iter().filter(|g| !g.is_empty()).collect();
+        let mut smallest = i64::MAX;
+        for group in &groups {
+            let placeholders: Vec<String> =
+                (0..group.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM item_terms WHERE workspace_id = $1 \
+                 AND term IN ({}) LIMIT {SET_LIMIT}) AS postings",
+                placeholders.join(", ")
+            );
+            let mut query =
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(f.workspace_id);
+            for term in group.iter() {
+                query = query.bind(term.clone());
+            }
+            smallest = smallest.min(query.fetch_one(&self.pool).await?);
+        }
+        let walk_words = !groups.is_empty() && smallest >= SET_LIMIT;
+        // The same for a label: a common one is found by walking, a rare one read as a set.
+        const LABEL_SET_LIMIT: i64 = 2_000;
+        let walk_label = match &f.label {
+            Some(label) => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM conversation_labels WHERE workspace_id = $1 \
+                     AND label = $2 LIMIT {LABEL_SET_LIMIT}) AS labelled"
+            )))
+            .bind(f.workspace_id)
+            .bind(label)
+            .fetch_one(&self.pool)
+            .await?
+                >= LABEL_SET_LIMIT,
+            None => false,
+        };
         enum Bind {
             Int(i64),
             Text(String),
@@ -366,9 +402,19 @@ impl InboxStore for SqlStore {
             && matches!(f.assignee, AssigneeFilter::User(_))
             && f.label.is_none()
             && f.queue.is_none();
-        let hint = match (self.backend, plain, mine_only) {
-            (crate::Backend::Sqlite, true, _) => " INDEXED BY conversations_recent",
-            (crate::Backend::Sqlite, _, true) => " INDEXED BY conversations_mine",
+        // A label or a search names a set of conversations: read them by id and sort them,
+        // rather than walk the workspace's recent activity looking for them.
+        let by_set = (f.label.is_some() && !walk_label)
+            || (!groups.is_empty() && !walk_words)
+            || (groups.is_empty() && f.contact.as_deref().is_some_and(|c| !c.trim().is_empty()));
+        let walk = plain
+            || ((walk_words || walk_label)
+                && f.state.is_none()
+                && f.assignee == AssigneeFilter::Anyone);
+        let hint = match (self.backend, walk, mine_only, by_set) {
+            (crate::Backend::Sqlite, _, _, true) => " NOT INDEXED",
+            (crate::Backend::Sqlite, true, _, false) => " INDEXED BY conversations_recent",
+            (crate::Backend::Sqlite, _, true, false) => " INDEXED BY conversations_mine",
             _ => "",
         };
         let mut sql = format!(
@@ -391,11 +437,18 @@ impl InboxStore for SqlStore {
             }
         }
         if let Some(label) = &f.label {
-            sql += &format!(
-                " AND c.id IN (SELECT l.conversation_id FROM conversation_labels l \
-                 WHERE l.workspace_id = $1 AND l.label = {})",
-                next(Bind::Text(label.clone()))
-            );
+            let p = next(Bind::Text(label.clone()));
+            if walk_label {
+                sql += &format!(
+                    " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id \
+                     AND l.label = {p})"
+                );
+            } else {
+                sql += &format!(
+                    " AND c.id IN (SELECT l.conversation_id FROM conversation_labels l \
+                     WHERE l.workspace_id = $1 AND l.label = {p})"
+                );
+            }
         }
         if let Some(queue) = &f.queue {
             sql += &format!(" AND c.queue = {}", next(Bind::Text(queue.clone())));
@@ -403,10 +456,21 @@ impl InboxStore for SqlStore {
         // A search is one set of conversation ids (the words' conversations intersected, or the
         // person's), read by id: no pass over the workspace's conversations.
         let mut searches = Vec::new();
-        let groups: Vec<&Vec<String>> = f.terms.iter().filter(|g| !g.is_empty()).collect();
-        if !groups.is_empty() {
+        let mut probes = Vec::new();
+        if walk_words {
+            for group in &groups {
+                let alternatives: Vec<String> =
+                    group.iter().map(|t| next(Bind::Text(t.clone()))).collect();
+                probes.push(format!(
+                    "EXISTS (SELECT 1 FROM conversation_items ci CROSS JOIN item_terms t \
+                     WHERE t.item_id = ci.item_id AND ci.conversation_id = c.id \
+                     AND t.workspace_id = $1 AND t.term IN ({}))",
+                    alternatives.join(", ")
+                ));
+            }
+        } else if !groups.is_empty() {
             let mut words = Vec::new();
-            for group in groups {
+            for group in &groups {
                 let alternatives: Vec<String> =
                     group.iter().map(|t| next(Bind::Text(t.clone()))).collect();
                 words.push(format!(
@@ -428,12 +492,19 @@ impl InboxStore for SqlStore {
             // conversations).
             let p = next(Bind::Text(format!("%{contact}%")));
             searches.push(format!(
-                "SELECT p.id FROM conversations p WHERE p.workspace_id = $1 AND p.member_id IN \
+                "SELECT p.id FROM conversations p WHERE p.member_id IN \
                  (SELECT m.id FROM members m WHERE m.workspace_id = $1 AND LOWER(m.display_name) LIKE {p} \
                  UNION SELECT i.member_id FROM member_identities i WHERE i.workspace_id = $1 AND LOWER(i.value) LIKE {p})"
             ));
         }
-        if !searches.is_empty() {
+        if walk_words {
+            // The words' probes, or the person (a small set).
+            let words = format!("({})", probes.join(" AND "));
+            match searches.pop() {
+                Some(person) => sql += &format!(" AND ({words} OR c.id IN ({person}))"),
+                None => sql += &format!(" AND {words}"),
+            }
+        } else if !searches.is_empty() {
             let union = searches
                 .iter()
                 .enumerate()
@@ -745,23 +816,25 @@ impl InboxStore for SqlStore {
         Ok(())
     }
 
-    async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<(String, i64)>> {
-        sqlx::query(
-            "SELECT l.label, SUM(CASE WHEN c.state <> 'done' THEN 1 ELSE 0 END) AS open \
-             FROM conversation_labels l JOIN conversations c ON c.id = l.conversation_id \
-             WHERE l.workspace_id = $1 GROUP BY l.label ORDER BY l.label",
+    async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<String>> {
+        // Distinct names straight from the label index.
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT label FROM conversation_labels WHERE workspace_id = $1 ORDER BY label",
         )
         .bind(workspace_id)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("label")?,
-                r.try_get::<Option<i64>, _>("open")?.unwrap_or(0),
-            ))
-        })
-        .collect()
+        .await?)
+    }
+
+    async fn inbox_mine(&self, workspace_id: i64, user_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND assignee_id = $2 \
+             AND state <> 'done'",
+        )
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn inbox_views(&self, workspace_id: i64, user_id: i64) -> Result<Vec<InboxView>> {

@@ -79,7 +79,13 @@ pub struct AppState {
     pub viewers: Viewers,
     /// Set when the server begins to stop: live streams end, so shutdown does not wait on them.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The inbox's counts per state, per workspace, with the inbox version they were counted at.
+    pub inbox_counts: InboxCountsCache,
 }
+
+/// Workspace id → (inbox version, counts).
+pub type InboxCountsCache =
+    std::sync::Mutex<std::collections::HashMap<i64, (i64, jardinier_store::InboxCounts)>>;
 
 /// A conversation's viewers: user id → (name, pages open).
 pub type ConversationViewers = std::collections::HashMap<i64, (String, usize)>;

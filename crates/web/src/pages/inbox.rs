@@ -16,6 +16,41 @@ use crate::context::InWorkspace;
 use crate::error::WebError;
 use crate::{SharedState, unix_now};
 
+/// The queue's counts. Those per state are the same for the whole team until the inbox
+/// changes: they are kept per workspace with the inbox's version (which every change raises,
+/// in any process) and counted again only when it moved; the person's own is always counted.
+async fn inbox_counts(state: &SharedState, w: &InWorkspace) -> Result<InboxCounts, WebError> {
+    let ws = w.workspace.id;
+    let version = state.store.inbox_version(ws, None).await?;
+    let cached = state
+        .inbox_counts
+        .lock()
+        .expect("counts cache")
+        .get(&ws)
+        .filter(|(v, _)| *v == version)
+        .map(|(_, counts)| *counts);
+    let counts = match cached {
+        Some(counts) => InboxCounts {
+            mine: state.store.inbox_mine(ws, w.user.id).await?,
+            ..counts
+        },
+        None => {
+            let counts = state.store.inbox_counts(ws, w.user.id).await?;
+            state
+                .inbox_counts
+                .lock()
+                .expect("counts cache")
+                .insert(ws, (version, counts));
+            counts
+        }
+    };
+    Ok(counts)
+}
+
+/// Conversations listed on the queue page: a screenful or two, the newest activity first
+/// (filters and search narrow it down).
+pub const QUEUE_PAGE: i64 = 100;
+
 /// A teammate who may be given conversations.
 pub struct Teammate {
     pub id: i64,
@@ -43,8 +78,8 @@ struct InboxTemplate {
     label: String,
     queue: String,
     q: String,
-    /// Labels in use: (name, open conversations).
-    labels: Vec<(String, i64)>,
+    /// Labels in use.
+    labels: Vec<String>,
     /// Saved views: (id, name, link, shared).
     views: Vec<(i64, String, String, bool)>,
     /// The current filter as a query string, for "save this view".
@@ -106,10 +141,10 @@ pub async fn inbox(
             queue: label_name(&q.queue),
             terms: super::search_groups(&q.q),
             contact: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
-            limit: 200,
+            limit: QUEUE_PAGE,
         })
         .await?;
-    let counts = state.store.inbox_counts(w.workspace.id, w.user.id).await?;
+    let counts = inbox_counts(&state, &w).await?;
     let targets = super::inbox_sla::targets(&state, &w).await?;
     let now = unix_now();
     let rows: Vec<ConversationRow> = conversations

@@ -98,6 +98,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         dev_inbox: Default::default(),
         viewers: Default::default(),
         stopping: Default::default(),
+        inbox_counts: Default::default(),
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));
