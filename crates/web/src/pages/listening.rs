@@ -856,9 +856,16 @@ pub struct SocialForm {
     /// Mastodon: hold a streaming connection too ("on" when ticked).
     #[serde(default)]
     stream: String,
-    /// Mastodon: an access token, for instances that require one to stream.
+    /// Mastodon: the account's access token (streaming, notifications, replies); Bluesky: the
+    /// account's app password (notifications, replies).
     #[serde(default)]
     token: String,
+    /// Bluesky: the brand's handle, to answer and to read its notifications.
+    #[serde(default)]
+    account: String,
+    /// Follow the account's notifications (mentions, comments, direct messages): "on".
+    #[serde(default)]
+    notifications: String,
 }
 
 /// Adds a Mastodon hashtag, a Bluesky search or a Hacker News search.
@@ -883,13 +890,28 @@ pub async fn create_social_source(
         (_, base) => base.to_owned(),
     };
     let stream = form.kind == "mastodon" && form.stream == "on";
+    let notifications =
+        matches!(form.kind.as_str(), "mastodon" | "bluesky") && form.notifications == "on";
     let mut config = serde_json::json!({"base": base, "search": form.search.trim()});
     if stream {
         config["stream"] = serde_json::json!(true);
     }
+    if notifications {
+        config["notifications"] = serde_json::json!(true);
+    }
+    let account = form.account.trim().trim_start_matches('@');
+    if form.kind == "bluesky" && !account.is_empty() {
+        config["account"] = serde_json::json!(account);
+    }
     let config = config.to_string();
     let token = form.token.trim();
-    if form.search.trim().is_empty() {
+    if notifications && token.is_empty() {
+        errors.push(FieldError::new("social_token", "error.required"));
+    }
+    if form.kind == "bluesky" && notifications && account.is_empty() {
+        errors.push(FieldError::new("social_account", "error.required"));
+    }
+    if form.search.trim().is_empty() && !notifications {
         errors.push(FieldError::new("social_search", "error.required"));
     } else if SocialConfig::parse(&config).is_err() {
         errors.push(FieldError::new("social_base", "error.url_invalid"));
@@ -905,7 +927,8 @@ pub async fn create_social_source(
         kind: &form.kind,
         name: name.as_str(),
         config: &config,
-        secret: (form.kind == "mastodon" && !token.is_empty()).then_some(token),
+        secret: (matches!(form.kind.as_str(), "mastodon" | "bluesky") && !token.is_empty())
+            .then_some(token),
         interval_secs: minutes * 60,
         now: unix_now(),
     };
@@ -930,6 +953,18 @@ pub struct ImapForm {
     mailbox: String,
     #[serde(default)]
     minutes: String,
+    /// Every message needs an answer and goes to the inbox: "on".
+    #[serde(default)]
+    inbox: String,
+    /// The outgoing server, to answer from the inbox (optional).
+    #[serde(default)]
+    smtp_host: String,
+    #[serde(default)]
+    smtp_port: String,
+    #[serde(default)]
+    smtp_security: String,
+    #[serde(default)]
+    smtp_from: String,
 }
 
 /// Adds an IMAP mailbox (the brand's contact address…). The password goes to the source's
@@ -970,14 +1005,39 @@ pub async fn create_imap_source(
         "" => "INBOX",
         m => m,
     };
-    let config = serde_json::json!({
+    let mut config = serde_json::json!({
         "host": host,
         "port": port,
         "security": form.security,
         "username": form.username.trim(),
         "mailbox": mailbox,
-    })
-    .to_string();
+    });
+    if form.inbox == "on" {
+        config["inbox"] = serde_json::json!(true);
+    }
+    let smtp_host = form.smtp_host.trim();
+    if !smtp_host.is_empty() {
+        let smtp_port = match form.smtp_port.trim().parse::<u16>() {
+            Ok(p) if p > 0 => p,
+            _ => {
+                errors.push(FieldError::new("imap_smtp_port", "error.number_out_of_range"));
+                0
+            }
+        };
+        let security = match form.smtp_security.as_str() {
+            s @ ("tls" | "starttls" | "none") => s,
+            _ => "starttls",
+        };
+        let mut smtp = serde_json::json!({"host": smtp_host, "port": smtp_port, "security": security});
+        if !form.smtp_from.trim().is_empty() {
+            smtp["from"] = serde_json::json!(form.smtp_from.trim());
+        }
+        config["smtp"] = smtp;
+    }
+    let config = config.to_string();
+    if !smtp_host.is_empty() && ImapConfig::parse(&config).is_err() {
+        errors.push(FieldError::new("imap_smtp_host", "error.host_invalid"));
+    }
     let minutes = polling_minutes(&mut errors, "imap_minutes", &form.minutes);
     let (Some(name), Some(minutes), true, Ok(_)) =
         (name, minutes, errors.is_empty(), ImapConfig::parse(&config))

@@ -482,3 +482,88 @@ async fn a_source_that_cannot_answer_says_why() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn channels_are_set_up_to_be_answered_from_the_sources_page() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    // Notifications need the account's secret.
+    let response = app
+        .post(
+            "/w/brand/listening/sources/social",
+            &[
+                ("kind", "mastodon"),
+                ("name", "Notre compte"),
+                ("base", "https://piaille.example"),
+                ("search", ""),
+                ("minutes", "5"),
+                ("notifications", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .post(
+            "/w/brand/listening/sources/social",
+            &[
+                ("kind", "mastodon"),
+                ("name", "Notre compte"),
+                ("base", "https://piaille.example"),
+                ("search", ""),
+                ("minutes", "5"),
+                ("notifications", "on"),
+                ("token", "tok"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = app
+        .post(
+            "/w/brand/listening/sources/imap",
+            &[
+                ("name", "contact@"),
+                ("host", "mail.brand.example"),
+                ("port", "993"),
+                ("security", "tls"),
+                ("username", "contact@brand.example"),
+                ("password", "pw"),
+                ("mailbox", "INBOX"),
+                ("minutes", "5"),
+                ("inbox", "on"),
+                ("smtp_host", "smtp.brand.example"),
+                ("smtp_port", "587"),
+                ("smtp_security", "starttls"),
+                ("smtp_from", "Brand <contact@brand.example>"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let sources = app.store.sources(ws.id).await.unwrap();
+    let masto = sources.iter().find(|s| s.kind == "mastodon").unwrap();
+    let config: serde_json::Value = serde_json::from_str(&masto.config).unwrap();
+    assert_eq!(config["notifications"], true);
+    assert!(
+        jardinier_outbound::can_reply(&masto.kind, &masto.config, masto.secret.as_deref()).is_ok()
+    );
+    let mail = sources.iter().find(|s| s.kind == "imap").unwrap();
+    let config: serde_json::Value = serde_json::from_str(&mail.config).unwrap();
+    assert_eq!(
+        (
+            config["inbox"].clone(),
+            config["smtp"]["host"].clone(),
+            config["smtp"]["port"].clone()
+        ),
+        (
+            serde_json::json!(true),
+            serde_json::json!("smtp.brand.example"),
+            serde_json::json!(587)
+        )
+    );
+    assert!(
+        jardinier_outbound::can_reply(&mail.kind, &mail.config, mail.secret.as_deref()).is_ok()
+    );
+}
