@@ -1020,7 +1020,10 @@ pub async fn create_imap_source(
         let smtp_port = match form.smtp_port.trim().parse::<u16>() {
             Ok(p) if p > 0 => p,
             _ => {
-                errors.push(FieldError::new("imap_smtp_port", "error.number_out_of_range"));
+                errors.push(FieldError::new(
+                    "imap_smtp_port",
+                    "error.number_out_of_range",
+                ));
                 0
             }
         };
@@ -1028,7 +1031,8 @@ pub async fn create_imap_source(
             s @ ("tls" | "starttls" | "none") => s,
             _ => "starttls",
         };
-        let mut smtp = serde_json::json!({"host": smtp_host, "port": smtp_port, "security": security});
+        let mut smtp =
+            serde_json::json!({"host": smtp_host, "port": smtp_port, "security": security});
         if !form.smtp_from.trim().is_empty() {
             smtp["from"] = serde_json::json!(form.smtp_from.trim());
         }

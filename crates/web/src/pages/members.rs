@@ -120,6 +120,8 @@ pub struct TimelineLine {
     pub key: &'static str,
     pub text: String,
     pub link: Option<String>,
+    /// A mention's sentiment (catalogue key): the person's sentiment over time.
+    pub sentiment: Option<&'static str>,
 }
 
 pub struct IdentityLine {
@@ -184,6 +186,10 @@ pub async fn member(
             key: "members.timeline_mention",
             text: format!("{} — {}", item.source_kind, item.body),
             link: item.url.clone(),
+            sentiment: item
+                .sentiment
+                .as_deref()
+                .map(super::listening_sentiment_key),
         });
     }
     for c in &profile.conversations {
@@ -193,6 +199,7 @@ pub async fn member(
             key: "members.timeline_conversation",
             text: c.subject.clone(),
             link: Some(format!("/w/{slug}/inbox/{}", c.id)),
+            sentiment: None,
         });
     }
     for n in &profile.notes {
@@ -202,6 +209,7 @@ pub async fn member(
             key: "members.timeline_note",
             text: format!("{} : {}", n.author.clone().unwrap_or_default(), n.body),
             link: None,
+            sentiment: None,
         });
     }
     timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
