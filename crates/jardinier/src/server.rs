@@ -135,7 +135,18 @@ pub async fn serve_bound(
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mailer = Mailer::new(store.clone(), transport, &config.mail.from)?;
-    let worker = tokio::spawn(mailer.run(Duration::from_secs(5), mail_wake, shutdown_rx.clone()));
+    let worker = tokio::spawn(mailer.run(
+        Duration::from_secs(5),
+        mail_wake.clone(),
+        shutdown_rx.clone(),
+    ));
+    let sla_task = tokio::spawn(jardinier_web::sla_watch::run(
+        store.clone(),
+        bound.base_url.clone(),
+        mail_wake.clone(),
+        Duration::from_secs(60),
+        shutdown_rx.clone(),
+    ));
     let replies = jardinier_outbound::ReplyWorker::new(store.clone());
     let reply_task =
         tokio::spawn(replies.run(Duration::from_secs(5), reply_wake, shutdown_rx.clone()));
@@ -160,6 +171,7 @@ pub async fn serve_bound(
     let _ = shutdown_tx.send(true);
     let _ = worker.await;
     let _ = reply_task.await;
+    let _ = sla_task.await;
     let _ = poller_task.await;
     let _ = streams_task.await;
     if let Some(alert_worker) = alert_worker {

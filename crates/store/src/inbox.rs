@@ -147,6 +147,11 @@ pub trait InboxStore: Send + Sync {
     async fn save_inbox_view(&self, view: &InboxView) -> Result<InboxView>;
     /// Deletes a view: a personal one by its owner, a shared one by anyone of the workspace.
     async fn delete_inbox_view(&self, workspace_id: i64, user_id: i64, id: i64) -> Result<()>;
+    /// Open conversations of any workspace still waiting for a first answer and not yet warned
+    /// about, oldest first.
+    async fn unanswered_unwarned(&self, limit: i64) -> Result<Vec<Conversation>>;
+    /// Records that the team was warned the conversation's first response is at risk (or late).
+    async fn mark_sla_warned(&self, conversation_id: i64, detail: &str, now: i64) -> Result<()>;
     /// The workspace's response-time targets, if set.
     async fn sla_policy(&self, workspace_id: i64) -> Result<Option<SlaPolicy>>;
     async fn set_sla_policy(&self, workspace_id: i64, policy: &SlaPolicy, now: i64) -> Result<()>;

@@ -890,6 +890,32 @@ impl InboxStore for SqlStore {
         Ok(())
     }
 
+    async fn unanswered_unwarned(&self, limit: i64) -> Result<Vec<Conversation>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " WHERE c.first_response_at IS NULL AND c.sla_warned_at IS NULL AND c.state <> 'done' \
+             ORDER BY c.created_at LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(conversation_row).collect()
+    }
+
+    async fn mark_sla_warned(&self, conversation_id: i64, detail: &str, now: i64) -> Result<()> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE conversations SET sla_warned_at = $2 WHERE id = $1")
+            .bind(conversation_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, conversation_id, now, None, "sla_warning", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn sla_policy(&self, workspace_id: i64) -> Result<Option<SlaPolicy>> {
         let row = sqlx::query(
             "SELECT first_response_minutes, resolution_minutes, warn_percent, hours FROM sla_policies \

@@ -272,6 +272,8 @@ fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
         ("queue", "", _) => "inbox.event_queue_none",
         ("queue", _, _) => "inbox.event_queue",
         ("spam", _, _) => "inbox.event_spam",
+        ("sla_warning", "late", _) => "inbox.event_sla_late",
+        ("sla_warning", _, _) => "inbox.event_sla_at_risk",
         _ => "inbox.event_note",
     }
 }

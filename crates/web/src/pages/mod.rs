@@ -9,6 +9,7 @@ mod dashboard;
 mod inbox;
 pub use inbox::label_name;
 pub use inbox_replies::{ReplyRefused, accept_reply};
+pub use inbox_sla::default_policy as default_sla_policy;
 pub use listening::search_groups;
 mod inbox_replies;
 mod inbox_sla;

@@ -100,6 +100,29 @@ async fn clocks_warn_and_reports_count_business_time(backend: Backend) {
     sorted.sort();
     assert_eq!(sorted, vec!["at-risk", "breached", "on-time"], "{html}");
     assert!(html.contains("data-testid=\"count-at-risk\">2<"), "{html}");
+    // The team is warned by e-mail before the breach (and about the late one), once each, in
+    // the teammate's language (French unless they chose English).
+    let warned = jardinier_web::sla_watch::warn_due(app.store.as_ref(), &app.base, now)
+        .await
+        .unwrap();
+    assert_eq!(warned, 2, "the late one and the one at risk");
+    assert_eq!(
+        jardinier_web::sla_watch::warn_due(app.store.as_ref(), &app.base, now + 30)
+            .await
+            .unwrap(),
+        0,
+        "once each"
+    );
+    let mail = app.store.recent_mail(10).await.unwrap();
+    assert!(
+        mail.iter()
+            .any(|m| m.to == "camille@brand.example" && m.subject.starts_with("À répondre avant")),
+        "{mail:#?}"
+    );
+    assert!(
+        mail.iter().any(|m| m.subject.starts_with("En retard")),
+        "{mail:#?}"
+    );
     let (_, html) = app
         .text(&format!("/w/brand/inbox/{}", conversations[1]))
         .await;
