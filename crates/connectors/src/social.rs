@@ -43,6 +43,10 @@ pub struct SocialConfig {
     pub notifications: bool,
 }
 
+/// The title a direct message is given (it has none of its own): the inbox shows it, and a
+/// reply to it stays direct.
+pub const DIRECT_MESSAGE: &str = "Message privé / Direct message";
+
 pub const BLUESKY_APPVIEW: &str = "https://public.api.bsky.app";
 pub const HN_SEARCH: &str = "https://hn.algolia.com";
 
@@ -262,7 +266,7 @@ fn status_item(s: MastodonStatus) -> IncomingItem {
         title: if !s.spoiler_text.is_empty() {
             Some(s.spoiler_text)
         } else if s.visibility == "direct" {
-            Some("Message privé / Direct message".to_owned())
+            Some(DIRECT_MESSAGE.to_owned())
         } else {
             None
         },

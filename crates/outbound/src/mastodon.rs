@@ -31,7 +31,12 @@ pub(crate) async fn reply(
     let mut body = json!({
         "status": with_mention(&job.reply.body, job.item_author_handle.as_deref()),
         "in_reply_to_id": job.item_external_id,
-        "visibility": "public",
+        // An answer to a direct message stays direct: it must never go public.
+        "visibility": if job.item_title.as_deref() == Some(jardinier_connectors::social::DIRECT_MESSAGE) {
+            "direct"
+        } else {
+            "public"
+        },
     });
     if let Some(lang) = job
         .item_lang

@@ -34,6 +34,19 @@ async fn setup(
     external_id: &str,
     handle: &str,
 ) -> Setup {
+    setup_titled(url, kind, config, secret, external_id, handle, None).await
+}
+
+/// The same, for an item with a title (a direct message is marked by its title).
+async fn setup_titled(
+    url: &str,
+    kind: &str,
+    config: &str,
+    secret: &str,
+    external_id: &str,
+    handle: &str,
+    title: Option<&str>,
+) -> Setup {
     let store = connect(url).await.unwrap();
     store.migrate().await.unwrap();
     let (owner, workspace, _) = owner_workspace_source(&store, "brand").await;
@@ -59,7 +72,7 @@ async fn setup(
         author_name: Some("Léa Martin".into()),
         author_handle: Some(handle.into()),
         author_reach: Some(300),
-        title: None,
+        title: title.map(str::to_owned),
         body: "Ma commande n'est toujours pas arrivée".into(),
         lang: Some("fr".into()),
         sentiment: Some("negative".into()),
@@ -737,4 +750,32 @@ async fn webhook_replies_are_signed_and_keyed() {
     assert_eq!(body["to"]["handle"], "lea@example.org");
     let r = &s.replies().await[0];
     assert_eq!(r.remote_id.as_deref(), Some("msg-77"));
+}
+
+#[tokio::test]
+async fn an_answer_to_a_direct_message_stays_direct() {
+    let db = TestDatabase::sqlite();
+    let state = MastodonState::default();
+    let server = mastodon_server(state.clone()).await;
+    let config = json!({"base": server, "search": "", "notifications": true}).to_string();
+    let s = setup_titled(
+        &db.url,
+        "mastodon",
+        &config,
+        "brand-token",
+        "113500000000000002",
+        "@lea@piaille.fr",
+        Some(jardinier_connectors::social::DIRECT_MESSAGE),
+    )
+    .await;
+    s.reply("Je vous réponds en privé.", "dm-1", false).await;
+    assert_eq!(
+        ReplyWorker::new(s.store.clone())
+            .deliver_due(NOW)
+            .await
+            .unwrap(),
+        1
+    );
+    let visibility = state.lock().unwrap().statuses.values().next().unwrap()["visibility"].clone();
+    assert_eq!(visibility, "direct");
 }
