@@ -590,15 +590,180 @@ pub async fn fetch_bluesky_notifications(
         .map_err(|e| FetchError::NotAFeed(format!("unexpected Bluesky answer ({e})")))?
         .unwrap_or_default();
     let newest = notifications.iter().map(|n| n.indexed_at.clone()).max();
-    let items = notifications
+    let mut items: Vec<IncomingItem> = notifications
         .into_iter()
         .filter(|n| matches!(n.reason.as_str(), "mention" | "reply" | "quote"))
         .filter(|n| cursor.is_none_or(|c| n.indexed_at.as_str() > c))
         .map(|n| bluesky_item(&n.uri, &n.author, &n.record))
         .filter(|i| !i.text.is_empty())
         .collect();
+    let did = session
+        .get("did")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    items.extend(fetch_bluesky_chats(client, pds, &host, &jwt, &did).await?);
     Ok(SocialFetch {
         items,
         cursor: newest.or(cursor.map(str::to_owned)),
     })
+}
+
+/// The header that sends a chat call through the account's PDS to Bluesky's chat service.
+pub const BLUESKY_CHAT_PROXY: (&str, &str) = ("atproto-proxy", "did:web:api.bsky.chat#bsky_chat");
+
+/// How far back direct messages are read at each poll: conversations active in this window
+/// have their last messages read again (they are stored once).
+const CHAT_WINDOW_SECS: i64 = 7 * 86_400;
+
+#[derive(Deserialize)]
+struct ChatMember {
+    did: String,
+    handle: String,
+    #[serde(rename = "displayName", default)]
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChatMessage {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    sender: Option<serde_json::Value>,
+    #[serde(rename = "sentAt", default)]
+    sent_at: String,
+}
+
+#[derive(Deserialize)]
+struct ChatConvo {
+    id: String,
+    members: Vec<ChatMember>,
+    #[serde(rename = "lastMessage", default)]
+    last_message: Option<ChatMessage>,
+}
+
+/// The brand account's direct messages on Bluesky (`chat.bsky.convo.listConvos` and
+/// `getMessages`, through the PDS with the chat proxy header; the app password must allow
+/// direct messages). Each message of the other person is an item `chat:<convo>:<message>`
+/// whose parent is their previous message, so a chat is one conversation in the inbox.
+async fn fetch_bluesky_chats(
+    client: &reqwest::Client,
+    pds: &str,
+    host: &str,
+    jwt: &str,
+    own_did: &str,
+) -> Result<Vec<IncomingItem>, FetchError> {
+    let get = |url: url::Url| {
+        client
+            .get(url)
+            .bearer_auth(jwt)
+            .header(BLUESKY_CHAT_PROXY.0, BLUESKY_CHAT_PROXY.1)
+            .send()
+    };
+    let unreachable = |e: reqwest::Error| FetchError::Unreachable {
+        host: host.to_owned(),
+        reason: e.to_string(),
+    };
+    let response = get(url_with(
+        pds,
+        "/xrpc/chat.bsky.convo.listConvos",
+        &[("limit", "50".to_owned())],
+    )?)
+    .await
+    .map_err(unreachable)?;
+    if matches!(response.status().as_u16(), 401 | 403) {
+        // An app password without access to direct messages: notifications still work.
+        tracing::warn!(
+            host,
+            "the app password does not give access to direct messages"
+        );
+        return Ok(Vec::new());
+    }
+    if !response.status().is_success() {
+        return Err(FetchError::Http {
+            host: host.to_owned(),
+            status: response.status().as_u16(),
+        });
+    }
+    let value: serde_json::Value = response.json().await.map_err(unreachable)?;
+    let convos: Vec<ChatConvo> = value
+        .get("convos")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| FetchError::NotAFeed(format!("unexpected Bluesky chat answer ({e})")))?
+        .unwrap_or_default();
+    let since = crate::unix_now() - CHAT_WINDOW_SECS;
+    let recent = |m: &ChatMessage| {
+        m.sent_at
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_second() >= since)
+            .unwrap_or(false)
+    };
+    let mut items = Vec::new();
+    for convo in convos
+        .iter()
+        .filter(|c| c.last_message.as_ref().is_some_and(recent))
+    {
+        let url = url_with(
+            pds,
+            "/xrpc/chat.bsky.convo.getMessages",
+            &[("convoId", convo.id.clone()), ("limit", "20".to_owned())],
+        )?;
+        let response = get(url).await.map_err(unreachable)?;
+        if !response.status().is_success() {
+            continue;
+        }
+        let value: serde_json::Value = response.json().await.map_err(unreachable)?;
+        let mut messages: Vec<ChatMessage> = value
+            .get("messages")
+            .and_then(|m| m.as_array())
+            .map(|all| {
+                all.iter()
+                    .filter_map(|m| serde_json::from_value(m.clone()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Oldest first; only the other person's words.
+        messages.sort_by(|a, b| a.sent_at.cmp(&b.sent_at));
+        let mut previous: Option<String> = None;
+        for message in messages {
+            let sender = message
+                .sender
+                .as_ref()
+                .and_then(|s| s.get("did"))
+                .and_then(|d| d.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            if sender == own_did || message.text.trim().is_empty() || message.id.is_empty() {
+                continue;
+            }
+            let member = convo.members.iter().find(|m| m.did == sender);
+            let external_id = format!("chat:{}:{}", convo.id, message.id);
+            items.push(IncomingItem {
+                external_id: external_id.clone(),
+                url: None,
+                author_name: member.map(|m| {
+                    m.display_name
+                        .clone()
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| m.handle.clone())
+                }),
+                author_handle: member.map(|m| format!("@{}", m.handle)),
+                author_reach: None,
+                title: Some(DIRECT_MESSAGE.to_owned()),
+                text: message.text,
+                published_at: message
+                    .sent_at
+                    .parse::<jiff::Timestamp>()
+                    .ok()
+                    .map(|t| t.as_second()),
+                parent_external_id: previous.replace(external_id),
+                quoted_ref: None,
+            });
+        }
+    }
+    Ok(items)
 }

@@ -103,6 +103,52 @@ async fn server() -> (String, Seen) {
                 }
             }),
         );
+    let now = jiff::Timestamp::now();
+    let sent = |minutes: i64| (now - jiff::SignedDuration::from_mins(minutes)).to_string();
+    let (first, second, ours) = (sent(30), sent(20), sent(25));
+    let last = second.clone();
+    let app = app
+        .route(
+            "/xrpc/chat.bsky.convo.listConvos",
+            get(move |headers: HeaderMap| {
+                let ok = auth(&headers) == "Bearer jwt-9"
+                    && headers.get("atproto-proxy").and_then(|v| v.to_str().ok())
+                        == Some("did:web:api.bsky.chat#bsky_chat");
+                let second = last.clone();
+                async move {
+                    if !ok {
+                        return (StatusCode::BAD_REQUEST, Json(json!({"error": "InvalidRequest", "message": "no proxy"})));
+                    }
+                    (StatusCode::OK, Json(json!({"convos": [
+                        {"id": "convo-7", "rev": "r1", "unreadCount": 2, "muted": false,
+                         "members": [{"did": "did:plc:brand", "handle": "brulerie.example"},
+                                     {"did": "did:plc:ines", "handle": "ines.bsky.social", "displayName": "Inès"}],
+                         "lastMessage": {"$type": "chat.bsky.convo.defs#messageView", "id": "m3", "rev": "r", "text": "Vous êtes là ?",
+                                         "sender": {"did": "did:plc:ines"}, "sentAt": second}},
+                        {"id": "convo-old", "rev": "r0", "unreadCount": 0, "muted": false,
+                         "members": [{"did": "did:plc:brand", "handle": "brulerie.example"}, {"did": "did:plc:x", "handle": "x.bsky.social"}],
+                         "lastMessage": {"id": "o1", "rev": "r", "text": "vieux", "sender": {"did": "did:plc:x"}, "sentAt": "2020-01-01T00:00:00Z"}}
+                    ]})))
+                }
+            }),
+        )
+        .route(
+            "/xrpc/chat.bsky.convo.getMessages",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let (first, second, ours) = (first.clone(), second.clone(), ours.clone());
+                async move {
+                    if q.get("convoId").map(String::as_str) != Some("convo-7") {
+                        return Json(json!({"messages": []}));
+                    }
+                    // Newest first, as the chat service gives them.
+                    Json(json!({"messages": [
+                        {"$type": "chat.bsky.convo.defs#messageView", "id": "m3", "rev": "r3", "text": "Vous êtes là ?", "sender": {"did": "did:plc:ines"}, "sentAt": second},
+                        {"$type": "chat.bsky.convo.defs#messageView", "id": "m2", "rev": "r2", "text": "On regarde !", "sender": {"did": "did:plc:brand"}, "sentAt": ours},
+                        {"$type": "chat.bsky.convo.defs#messageView", "id": "m1", "rev": "r1", "text": "Bonjour, ma commande 77 est abîmée", "sender": {"did": "did:plc:ines"}, "sentAt": first}
+                    ]}))
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -161,7 +207,10 @@ async fn the_brand_accounts_notifications_reach_the_inbox() {
         sources["mastodon"].item_count, 2,
         "mentions only, no favourite"
     );
-    assert_eq!(sources["bluesky"].item_count, 1, "a reply, not a follow");
+    assert_eq!(
+        sources["bluesky"].item_count, 3,
+        "a reply (not a follow) and Inès's two direct messages (not the brand's, read again without being stored twice)"
+    );
     let requests = seen.lock().unwrap().clone();
     assert!(
         requests[0]
@@ -192,7 +241,12 @@ async fn the_brand_accounts_notifications_reach_the_inbox() {
         })
         .await
         .unwrap();
-    assert_eq!(open.len(), 3, "{open:#?}");
+    assert_eq!(open.len(), 4, "the chat is one conversation: {open:#?}");
+    let chat = open
+        .iter()
+        .find(|c| c.contact_name.as_deref() == Some("Inès"))
+        .expect("the chat");
+    assert_eq!(chat.item_count, 2, "{chat:?}");
     assert!(
         open.iter()
             .any(|c| c.subject == "Message privé / Direct message"),

@@ -76,6 +76,13 @@ pub(crate) async fn reply(
         )));
     };
     let handle = text_at(&session, "/handle").unwrap_or_else(|| did.clone());
+    if let Some(convo) = job
+        .item_external_id
+        .strip_prefix("chat:")
+        .and_then(|rest| rest.split(':').next())
+    {
+        return chat_reply(client, pds, &pds_host, &jwt, &did, convo, job).await;
+    }
     let rkey = record_key(job);
     let delivered = |uri: String| Delivered {
         remote_id: uri,
@@ -162,6 +169,72 @@ pub(crate) async fn reply(
     let uri = text_at(&created, "/uri")
         .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the record's uri")))?;
     Ok(delivered(uri))
+}
+
+/// A reply to a direct message: `chat.bsky.convo.sendMessage` through the PDS with the chat
+/// proxy header. Chat messages take no key of the sender's: an attempt after the first looks
+/// for the same text, sent by the brand since the reply was written, before sending again.
+async fn chat_reply(
+    client: &reqwest::Client,
+    pds: &str,
+    pds_host: &str,
+    jwt: &str,
+    did: &str,
+    convo: &str,
+    job: &ReplyJob,
+) -> Result<Delivered, SendError> {
+    let (proxy, chat) = jardinier_connectors::social::BLUESKY_CHAT_PROXY;
+    let delivered = |id: String| Delivered {
+        remote_id: format!("chat:{convo}:{id}"),
+        remote_url: None,
+    };
+    if job.in_doubt || job.reply.attempts > 1 {
+        let recent = json_answer(
+            pds_host,
+            "checking whether the message was already sent",
+            client
+                .get(with_query(
+                    &endpoint(pds, "/xrpc/chat.bsky.convo.getMessages"),
+                    &[("convoId", convo), ("limit", "20")],
+                )?)
+                .bearer_auth(jwt)
+                .header(proxy, chat)
+                .send()
+                .await,
+        )
+        .await?;
+
+        let already = recent
+            .get("messages")
+            .and_then(|m| m.as_array())
+            .into_iter()
+            .flatten()
+            .find(|m| {
+                text_at(m, "/sender/did").as_deref() == Some(did)
+                    && text_at(m, "/text").as_deref() == Some(job.reply.body.as_str())
+                    && text_at(m, "/sentAt")
+                        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+                        .is_some_and(|at| at.as_second() >= job.reply.created_at)
+            });
+        if let Some(id) = already.and_then(|m| text_at(m, "/id")) {
+            return Ok(delivered(id));
+        }
+    }
+    let sent = json_answer(
+        pds_host,
+        "sending the direct message",
+        client
+            .post(endpoint(pds, "/xrpc/chat.bsky.convo.sendMessage"))
+            .bearer_auth(jwt)
+            .header(proxy, chat)
+            .json(&json!({"convoId": convo, "message": {"text": job.reply.body}}))
+            .send()
+            .await,
+    )
+    .await?;
+    let id = text_at(&sent, "/id")
+        .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the message id")))?;
+    Ok(delivered(id))
 }
 
 #[cfg(test)]

@@ -779,3 +779,98 @@ async fn an_answer_to_a_direct_message_stays_direct() {
     let visibility = state.lock().unwrap().statuses.values().next().unwrap()["visibility"].clone();
     assert_eq!(visibility, "direct");
 }
+
+#[derive(Default)]
+struct Chat {
+    messages: Vec<Value>,
+    sends: usize,
+    lose_answers: usize,
+}
+
+#[tokio::test]
+async fn bluesky_direct_messages_are_answered_in_the_chat_once() {
+    let db = TestDatabase::sqlite();
+    let chat: Arc<Mutex<Chat>> = Arc::default();
+    chat.lock().unwrap().lose_answers = 1;
+    let proxied = |headers: &HeaderMap| {
+        header(headers, "authorization").as_deref() == Some("Bearer jwt-1")
+            && header(headers, "atproto-proxy").as_deref()
+                == Some("did:web:api.bsky.chat#bsky_chat")
+    };
+    let server = serve(
+        Router::new()
+            .route("/xrpc/com.atproto.server.createSession", post(create_session))
+            .route(
+                "/xrpc/chat.bsky.convo.sendMessage",
+                post(move |State(chat): State<Arc<Mutex<Chat>>>, headers: HeaderMap, Json(body): Json<Value>| async move {
+                    if !proxied(&headers) || body["convoId"] != "convo-7" || !body["message"]["text"].is_string() {
+                        return (StatusCode::BAD_REQUEST, Json(json!({"error": "InvalidRequest"})));
+                    }
+                    let mut chat = chat.lock().unwrap();
+                    chat.sends += 1;
+                    let message = json!({"id": format!("sent-{}", chat.sends), "rev": "r", "text": body["message"]["text"],
+                                         "sender": {"did": "did:plc:brand"}, "sentAt": jiff::Timestamp::now().to_string()});
+                    chat.messages.push(message.clone());
+                    if chat.lose_answers > 0 {
+                        chat.lose_answers -= 1;
+                        return (StatusCode::BAD_GATEWAY, Json(json!({})));
+                    }
+                    (StatusCode::OK, Json(message))
+                }),
+            )
+            .route(
+                "/xrpc/chat.bsky.convo.getMessages",
+                get(move |State(chat): State<Arc<Mutex<Chat>>>, headers: HeaderMap| async move {
+                    if !proxied(&headers) {
+                        return (StatusCode::BAD_REQUEST, Json(json!({"error": "InvalidRequest"})));
+                    }
+                    let mut messages = chat.lock().unwrap().messages.clone();
+                    messages.reverse();
+                    (StatusCode::OK, Json(json!({"messages": messages})))
+                }),
+            )
+            .with_state(chat.clone()),
+    )
+    .await;
+    let config = json!({"base": server, "search": "", "notifications": true, "account": "brulerie.example", "pds": server}).to_string();
+    let s = setup_titled(
+        &db.url,
+        "bluesky",
+        &config,
+        "app-pass-word",
+        "chat:convo-7:m3",
+        "@ines.bsky.social",
+        Some(jardinier_connectors::social::DIRECT_MESSAGE),
+    )
+    .await;
+    // Replies are written "now" in this test: the in-doubt check compares times.
+    let now = jardinier_outbound::unix_now();
+    s.store
+        .queue_reply(&NewReply {
+            workspace_id: s.ws,
+            conversation_id: s.conversation,
+            author_id: s.owner,
+            body: "Nous vous renvoyons la commande 77.",
+            close_after: false,
+            needs_approval: false,
+            idempotency_key: "chat-1",
+            now,
+        })
+        .await
+        .unwrap();
+    let worker = ReplyWorker::new(s.store.clone());
+    assert_eq!(
+        worker.deliver_due(now).await.unwrap(),
+        0,
+        "the answer is lost"
+    );
+    assert_eq!(worker.deliver_due(now + 60).await.unwrap(), 1);
+    let r = &s.replies().await[0];
+    assert_eq!(r.status, ReplyStatus::Sent, "{r:?}");
+    assert_eq!(r.remote_id.as_deref(), Some("chat:convo-7:sent-1"));
+    assert_eq!(
+        chat.lock().unwrap().sends,
+        1,
+        "found in the chat, not sent twice"
+    );
+}
