@@ -783,23 +783,29 @@ impl MemberStore for SqlStore {
                     .execute(&self.pool)
                     .await?;
             }
-            // Dead row versions are reclaimed (and later overwritten) by VACUUM.
+            // PostgreSQL keeps deleted and replaced row versions (and index entries) in its files
+            // until they are reused: the tables that held the person are rewritten, which holds
+            // each one's lock for the time it takes.
             crate::Backend::Postgres => {
                 for table in [
-                    "items",
-                    "item_terms",
-                    "item_matches",
                     "members",
                     "member_identities",
                     "member_notes",
+                    "member_tags",
+                    "member_merges",
                     "conversations",
+                    "conversation_items",
                     "conversation_events",
                     "replies",
+                    "items",
+                    "item_terms",
+                    "item_matches",
                     "mail_outbox",
                     "alert_events",
                     "alert_deliveries",
+                    "audit_log",
                 ] {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM {table}")))
+                    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM FULL {table}")))
                         .execute(&self.pool)
                         .await?;
                 }
@@ -969,7 +975,35 @@ async fn erase_in(
             .await?;
     }
 
-    // What others wrote about or to them, and the records that quoted them.
+    // What others wrote about or to them, and the records that quoted them. Addresses written
+    // in others' mentions are archive terms of theirs too: those terms go.
+    for value in values
+        .iter()
+        .filter(|v| v.contains('@') && !v.starts_with('@'))
+    {
+        let local = format!(
+            "{}@",
+            value.split('@').next().unwrap_or_default().to_lowercase()
+        );
+        let mentioning: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM items WHERE workspace_id = $1 AND (LOWER(body) LIKE '%' || $2 || '%' \
+             OR LOWER(COALESCE(title, '')) LIKE '%' || $2 || '%')",
+        )
+        .bind(workspace_id)
+        .bind(value.to_lowercase())
+        .fetch_all(&mut **tx)
+        .await?;
+        for item in mentioning {
+            sqlx::query(
+                "DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2 AND term LIKE '%' || $3 || '%'",
+            )
+            .bind(workspace_id)
+            .bind(item)
+            .bind(&local)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     let in_workspace = "workspace_id = $1";
     for needle in values.iter().chain(names.iter()) {
         for (table, column, scope) in [
