@@ -4,6 +4,7 @@
 mod analysis;
 mod bench;
 mod bench_inbox;
+mod bench_publish;
 mod config;
 mod demo;
 mod demo_stream;
@@ -92,6 +93,18 @@ enum BenchCommand {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Publishing exactly once: N posts scheduled over W seconds to local stand-ins, the
+    /// scheduler killed halfway and restarted; counts duplicates, losses and lateness.
+    Publish {
+        #[arg(long, default_value_t = 100_000)]
+        posts: usize,
+        /// The seconds over which the posts fall due.
+        #[arg(long, default_value_t = 60)]
+        window: u64,
+        /// Database URL (default: a fresh SQLite file in a temporary folder).
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Query matching only: parse Q queries, build the matcher, match N generated items.
     Match {
         #[arg(long, default_value_t = 100_000)]
@@ -156,6 +169,14 @@ fn main() -> std::process::ExitCode {
                         database,
                     },
             } => bench_inbox::run(items, users, seconds, think_ms, database).await,
+            Command::Bench {
+                command:
+                    BenchCommand::Publish {
+                        posts,
+                        window,
+                        database,
+                    },
+            } => bench_publish::run(posts, window, database).await,
         }
     });
     match result {

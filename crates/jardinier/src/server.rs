@@ -147,6 +147,14 @@ pub async fn serve_bound(
         Duration::from_secs(60),
         shutdown_rx.clone(),
     ));
+    // Scheduled posts: published as they fall due (one publisher per database).
+    let publisher_task = tokio::spawn(
+        jardinier_outbound::publish::Publisher::new(store.clone()).run(
+            Duration::from_secs(5),
+            Arc::new(Notify::new()),
+            shutdown_rx.clone(),
+        ),
+    );
     let replies = jardinier_outbound::ReplyWorker::new(store.clone());
     let reply_task =
         tokio::spawn(replies.run(Duration::from_secs(5), reply_wake, shutdown_rx.clone()));
@@ -172,6 +180,7 @@ pub async fn serve_bound(
     let _ = worker.await;
     let _ = reply_task.await;
     let _ = sla_task.await;
+    let _ = publisher_task.await;
     let _ = poller_task.await;
     let _ = streams_task.await;
     if let Some(alert_worker) = alert_worker {

@@ -34,14 +34,14 @@ fn record_key(job: &ReplyJob) -> String {
     tid(micros, job.reply.id as u64)
 }
 
-fn with_query(base: &str, params: &[(&str, &str)]) -> Result<url::Url, SendError> {
+pub(crate) fn with_query(base: &str, params: &[(&str, &str)]) -> Result<url::Url, SendError> {
     let mut url = url::Url::parse(base)
         .map_err(|e| SendError::Permanent(format!("{base:?} is not an address: {e}")))?;
     url.query_pairs_mut().extend_pairs(params);
     Ok(url)
 }
 
-fn text_at(value: &Value, pointer: &str) -> Option<String> {
+pub(crate) fn text_at(value: &Value, pointer: &str) -> Option<String> {
     value
         .pointer(pointer)
         .and_then(|v| v.as_str())

@@ -15,6 +15,7 @@
 mod bluesky;
 mod email;
 mod mastodon;
+pub mod publish;
 mod webhook;
 
 use std::sync::Arc;
@@ -136,7 +137,7 @@ pub fn reply_limit(kind: &str) -> Option<usize> {
     }
 }
 
-fn retry_delay(attempts_so_far: i64) -> i64 {
+pub(crate) fn retry_delay(attempts_so_far: i64) -> i64 {
     (30_i64 << attempts_so_far.clamp(0, 7)).min(3_600)
 }
 

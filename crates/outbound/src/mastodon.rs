@@ -27,7 +27,6 @@ pub(crate) async fn reply(
     token: &str,
     job: &ReplyJob,
 ) -> Result<Delivered, SendError> {
-    let host = host_of(&config.base);
     let mut body = json!({
         "status": with_mention(&job.reply.body, job.item_author_handle.as_deref()),
         "in_reply_to_id": job.item_external_id,
@@ -45,15 +44,36 @@ pub(crate) async fn reply(
     {
         body["language"] = json!(lang);
     }
+    create_status(
+        client,
+        &config.base,
+        token,
+        &body,
+        &job.idempotency_key,
+        "posting the reply",
+    )
+    .await
+}
+
+/// `POST /api/v1/statuses` with the account's token and an `Idempotency-Key`: Mastodon answers
+/// a repeated key with the status it already created (kept one hour).
+pub(crate) async fn create_status(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &serde_json::Value,
+    key: &str,
+    what: &str,
+) -> Result<Delivered, SendError> {
+    let host = host_of(base);
     let response = client
-        .post(endpoint(&config.base, "/api/v1/statuses"))
+        .post(endpoint(base, "/api/v1/statuses"))
         .bearer_auth(token)
-        // Mastodon answers a repeated key with the status it already created (kept one hour).
-        .header("Idempotency-Key", &job.idempotency_key)
-        .json(&body)
+        .header("Idempotency-Key", key)
+        .json(body)
         .send()
         .await;
-    let status = json_answer(&host, "posting the reply", response).await?;
+    let status = json_answer(&host, what, response).await?;
     let id = status
         .get("id")
         .and_then(|v| v.as_str())

@@ -16,6 +16,7 @@ mod error;
 mod inbox;
 mod listening;
 mod members;
+mod publishing;
 mod records;
 mod replies;
 mod sql;
@@ -24,6 +25,7 @@ mod sql_batch;
 mod sql_inbox;
 mod sql_listening;
 mod sql_members;
+mod sql_publishing;
 mod sql_replies;
 pub mod testing;
 
@@ -32,6 +34,7 @@ pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
 pub use members::*;
+pub use publishing::*;
 pub use records::*;
 pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
@@ -43,7 +46,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
 pub trait Store:
-    ListeningStore + AlertStore + InboxStore + ReplyStore + MemberStore + Send + Sync + 'static
+    ListeningStore
+    + AlertStore
+    + InboxStore
+    + ReplyStore
+    + MemberStore
+    + PublishStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;

@@ -1,0 +1,338 @@
+//! Publishing: the scheduler that sends due post deliveries (the publishing outbox) to their
+//! channels, once.
+//!
+//! - Mastodon: `POST /api/v1/statuses` with the delivery's `Idempotency-Key` (a second attempt
+//!   gets the first status back).
+//! - Bluesky: createRecord under a record key derived from the delivery; any attempt after the
+//!   first asks getRecord before posting.
+//! - Generic webhooks: signed JSON with the `Idempotency-Key` header, for the receiver to check.
+//! - Discord and Slack webhooks have no key and no way to look a message up: a delivery left in
+//!   doubt by a stop is not sent again by itself; it fails with a message asking a person to check
+//!   the channel (a duplicate is worse than a question).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jardinier_store::{DeliveryJob, DeliveryOutcome, Store, StoreError};
+use serde_json::{Value, json};
+
+use crate::bluesky::{DEFAULT_PDS, text_at, tid, with_query};
+use crate::{Delivered, MAX_ATTEMPTS, SendError, endpoint, host_of, json_answer, retry_delay};
+
+/// A delivery still `sending` this long after its claim was cut off by a stop.
+pub const PUBLISH_STALE_AFTER: i64 = 120;
+
+/// The kinds of channel a post can go to.
+pub const CHANNEL_KINDS: [&str; 5] = ["mastodon", "bluesky", "discord", "slack", "webhook"];
+
+/// The longest text a channel takes, in characters.
+pub fn post_limit(kind: &str) -> Option<usize> {
+    match kind {
+        "mastodon" => Some(500),
+        "bluesky" => Some(300),
+        "discord" => Some(2_000),
+        "slack" => Some(40_000),
+        _ => None,
+    }
+}
+
+/// Sends due deliveries of scheduled posts.
+pub struct Publisher {
+    store: Arc<dyn Store>,
+    client: reqwest::Client,
+    /// Deliveries this process finds `sending` from before it started were cut off by the stop
+    /// of the one that claimed them: they are taken up at once (one publisher per database).
+    started_at: i64,
+}
+
+impl Publisher {
+    pub fn new(store: Arc<dyn Store>) -> Publisher {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!(
+                "Jardinier/",
+                env!("CARGO_PKG_VERSION"),
+                " (publishing; self-hosted)"
+            ))
+            .build()
+            .expect("an HTTP client");
+        Publisher {
+            store,
+            client,
+            started_at: crate::unix_now(),
+        }
+    }
+
+    /// Sends every delivery due at `now` (a batch at a time, `concurrency` at once); returns
+    /// how many reached their channel.
+    pub async fn publish_due(&self, now: i64, concurrency: usize) -> Result<usize, StoreError> {
+        let mut sent = 0;
+        loop {
+            let jobs = self
+                .store
+                .claim_deliveries(now, self.started_at.max(now - PUBLISH_STALE_AFTER), 200)
+                .await?;
+            if jobs.is_empty() {
+                return Ok(sent);
+            }
+            let mut pending = Vec::new();
+            for chunk in jobs.chunks(concurrency.max(1)) {
+                let results = futures_util::future::join_all(
+                    chunk
+                        .iter()
+                        .map(|job| async move { (job, self.send(job).await) }),
+                )
+                .await;
+                pending.extend(results.into_iter().map(|(job, r)| (job.clone(), r)));
+            }
+            for (job, result) in pending {
+                let outcome = match result {
+                    Ok(d) => {
+                        sent += 1;
+                        DeliveryOutcome::Sent {
+                            remote_id: d.remote_id,
+                            remote_url: d.remote_url,
+                        }
+                    }
+                    Err(SendError::Retry(error)) if job.delivery.attempts < MAX_ATTEMPTS => {
+                        DeliveryOutcome::Retry {
+                            error,
+                            at: now + retry_delay(job.delivery.attempts - 1),
+                        }
+                    }
+                    Err(SendError::Retry(error)) => DeliveryOutcome::Failed {
+                        error: format!("given up after {MAX_ATTEMPTS} attempts: {error}"),
+                    },
+                    Err(SendError::Permanent(error)) => DeliveryOutcome::Failed { error },
+                };
+                self.store
+                    .finish_delivery(job.delivery.id, &outcome, crate::unix_now())
+                    .await?;
+            }
+        }
+    }
+
+    async fn send(&self, job: &DeliveryJob) -> Result<Delivered, SendError> {
+        let secret = job.channel.secret.as_deref().unwrap_or_default();
+        let config: Value = serde_json::from_str(&job.channel.config).unwrap_or(Value::Null);
+        let url = || {
+            config
+                .get("url")
+                .and_then(|u| u.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| SendError::Permanent("the channel has no address (url)".into()))
+        };
+        match job.channel.kind.as_str() {
+            "mastodon" => {
+                let base = text_at(&config, "/base").ok_or_else(|| {
+                    SendError::Permanent(
+                        "the Mastodon channel has no instance address (base)".into(),
+                    )
+                })?;
+                crate::mastodon::create_status(
+                    &self.client,
+                    &base,
+                    secret,
+                    &json!({"status": job.delivery.body, "visibility": "public"}),
+                    &job.idempotency_key,
+                    "publishing the post",
+                )
+                .await
+            }
+            "bluesky" => {
+                let account = text_at(&config, "/account").ok_or_else(|| {
+                    SendError::Permanent("the Bluesky channel has no account to post as".into())
+                })?;
+                let pds = text_at(&config, "/pds").unwrap_or_else(|| DEFAULT_PDS.to_owned());
+                bluesky_post(&self.client, &account, &pds, secret, job).await
+            }
+            "discord" | "slack" if job.in_doubt => Err(SendError::Permanent(format!(
+                "the publisher stopped while sending this post; {} cannot tell whether it arrived: check the channel, then send it again if it is not there",
+                job.channel.kind
+            ))),
+            "discord" => {
+                // `wait=true`: Discord answers with the message, whose id is the receipt.
+                let answer = json_answer(
+                    &host_of(&url()?),
+                    "publishing the post",
+                    self.client
+                        .post(format!("{}?wait=true", url()?))
+                        .json(&json!({"content": job.delivery.body}))
+                        .send()
+                        .await,
+                )
+                .await?;
+                Ok(Delivered {
+                    remote_id: text_at(&answer, "/id")
+                        .unwrap_or_else(|| format!("discord:{}", job.idempotency_key)),
+                    remote_url: None,
+                })
+            }
+            "slack" => {
+                let response = self
+                    .client
+                    .post(url()?)
+                    .json(&json!({"text": job.delivery.body}))
+                    .send()
+                    .await;
+                // Slack answers "ok" as text, not JSON.
+                let response = response.map_err(|e| SendError::Retry(e.to_string()))?;
+                let status = response.status();
+                if status.is_success() {
+                    Ok(Delivered {
+                        remote_id: format!("slack:{}", job.idempotency_key),
+                        remote_url: None,
+                    })
+                } else if status.is_server_error() || status.as_u16() == 429 {
+                    Err(SendError::Retry(format!(
+                        "Slack answered HTTP {}",
+                        status.as_u16()
+                    )))
+                } else {
+                    Err(SendError::Permanent(format!(
+                        "Slack refused the post (HTTP {}): {}",
+                        status.as_u16(),
+                        response.text().await.unwrap_or_default()
+                    )))
+                }
+            }
+            "webhook" => {
+                let body = json!({"post_id": job.delivery.post_id, "delivery_id": job.delivery.id,
+                                  "text": job.delivery.body})
+                .to_string();
+                let address = url()?;
+                let answer = json_answer(
+                    &host_of(&address),
+                    "publishing the post",
+                    self.client
+                        .post(&address)
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", &job.idempotency_key)
+                        .header(
+                            "X-Jardinier-Signature",
+                            jardinier_listening::sign(secret, body.as_bytes()),
+                        )
+                        .body(body)
+                        .send()
+                        .await,
+                )
+                .await?;
+                Ok(Delivered {
+                    remote_id: text_at(&answer, "/id")
+                        .unwrap_or_else(|| format!("webhook:{}", job.idempotency_key)),
+                    remote_url: text_at(&answer, "/url"),
+                })
+            }
+            other => Err(SendError::Permanent(format!(
+                "posts cannot be published to {other} channels"
+            ))),
+        }
+    }
+
+    /// Runs until `shutdown` flips to true: publishes what is due, then sleeps until the next
+    /// delivery falls due (at most `interval`), or until `wake` (a post was scheduled).
+    pub async fn run(
+        self,
+        interval: Duration,
+        wake: Arc<tokio::sync::Notify>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            if let Err(error) = self.publish_due(crate::unix_now(), 16).await {
+                tracing::error!(%error, "publisher");
+            }
+            let sleep = match self.store.next_delivery_due().await {
+                Ok(Some(at)) => {
+                    Duration::from_secs((at - crate::unix_now()).clamp(0, 3_600) as u64)
+                        .min(interval)
+                }
+                _ => interval,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(sleep.max(Duration::from_millis(200))) => {}
+                _ = wake.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+}
+
+/// A post on Bluesky under a record key derived from the delivery, looked up before any second
+/// attempt.
+async fn bluesky_post(
+    client: &reqwest::Client,
+    account: &str,
+    pds: &str,
+    app_password: &str,
+    job: &DeliveryJob,
+) -> Result<Delivered, SendError> {
+    let pds_host = host_of(pds);
+    let session = json_answer(
+        &pds_host,
+        "signing in",
+        client
+            .post(endpoint(pds, "/xrpc/com.atproto.server.createSession"))
+            .json(&json!({"identifier": account, "password": app_password}))
+            .send()
+            .await,
+    )
+    .await?;
+    let (Some(jwt), Some(did)) = (text_at(&session, "/accessJwt"), text_at(&session, "/did"))
+    else {
+        return Err(SendError::Retry(format!(
+            "{pds_host} answered the sign-in without a session"
+        )));
+    };
+    let handle = text_at(&session, "/handle").unwrap_or_else(|| did.clone());
+    let micros =
+        (job.delivery.created_at.max(0) as u64) * 1_000_000 + (job.delivery.id as u64 % 1_000_000);
+    let rkey = tid(micros, job.delivery.id as u64 + 512);
+    let delivered = |uri: String| Delivered {
+        remote_id: uri,
+        remote_url: Some(format!("https://bsky.app/profile/{handle}/post/{rkey}")),
+    };
+    if job.in_doubt || job.delivery.attempts > 1 {
+        let response = client
+            .get(with_query(
+                &endpoint(pds, "/xrpc/com.atproto.repo.getRecord"),
+                &[
+                    ("repo", &did),
+                    ("collection", "app.bsky.feed.post"),
+                    ("rkey", &rkey),
+                ],
+            )?)
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(format!("could not reach {pds_host}: {e}")))?;
+        if response.status().is_success() {
+            let record: Value = response.json().await.unwrap_or(Value::Null);
+            if let Some(uri) = text_at(&record, "/uri") {
+                return Ok(delivered(uri));
+            }
+        }
+    }
+    let created = json_answer(
+        &pds_host,
+        "publishing the post",
+        client
+            .post(endpoint(pds, "/xrpc/com.atproto.repo.createRecord"))
+            .bearer_auth(&jwt)
+            .json(
+                &json!({"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey, "record": {
+                    "$type": "app.bsky.feed.post",
+                    "text": job.delivery.body,
+                    "createdAt": jiff::Timestamp::now().to_string(),
+                }}),
+            )
+            .send()
+            .await,
+    )
+    .await?;
+    let uri = text_at(&created, "/uri")
+        .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the record's uri")))?;
+    Ok(delivered(uri))
+}

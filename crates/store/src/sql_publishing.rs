@@ -1,0 +1,355 @@
+//! [`PublishStore`] for [`SqlStore`].
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::publishing::*;
+use crate::sql::SqlStore;
+
+const DELIVERY_COLS: &str = "id, post_id, channel_id, body, status, attempts, due_at, remote_id, \
+     remote_url, last_error, sent_at, created_at";
+const POST_COLS: &str =
+    "id, workspace_id, author_id, title, state, scheduled_at, created_at, updated_at";
+const CHANNEL_COLS: &str = "id, workspace_id, kind, name, config, secret, created_at";
+
+fn delivery_row(r: &AnyRow) -> Result<PostDelivery> {
+    Ok(PostDelivery {
+        id: r.try_get("id")?,
+        post_id: r.try_get("post_id")?,
+        channel_id: r.try_get("channel_id")?,
+        body: r.try_get("body")?,
+        status: r.try_get("status")?,
+        attempts: r.try_get("attempts")?,
+        due_at: r.try_get("due_at")?,
+        remote_id: r.try_get("remote_id")?,
+        remote_url: r.try_get("remote_url")?,
+        last_error: r.try_get("last_error")?,
+        sent_at: r.try_get("sent_at")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn post_row(r: &AnyRow) -> Result<Post> {
+    Ok(Post {
+        id: r.try_get("id")?,
+        workspace_id: r.try_get("workspace_id")?,
+        author_id: r.try_get("author_id")?,
+        title: r.try_get("title")?,
+        state: r.try_get("state")?,
+        scheduled_at: r.try_get("scheduled_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn channel_row(r: &AnyRow) -> Result<PublishChannel> {
+    Ok(PublishChannel {
+        id: r.try_get("id")?,
+        workspace_id: r.try_get("workspace_id")?,
+        kind: r.try_get("kind")?,
+        name: r.try_get("name")?,
+        config: r.try_get("config")?,
+        secret: r.try_get("secret")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+#[async_trait]
+impl PublishStore for SqlStore {
+    async fn create_channel(&self, c: &NewChannel<'_>) -> Result<PublishChannel> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO publish_channels (workspace_id, kind, name, config, secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(c.workspace_id)
+        .bind(c.kind)
+        .bind(c.name)
+        .bind(c.config)
+        .bind(c.secret)
+        .bind(c.now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(PublishChannel {
+            id,
+            workspace_id: c.workspace_id,
+            kind: c.kind.to_owned(),
+            name: c.name.to_owned(),
+            config: c.config.to_owned(),
+            secret: c.secret.map(str::to_owned),
+            created_at: c.now,
+        })
+    }
+
+    async fn channels(&self, workspace_id: i64) -> Result<Vec<PublishChannel>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHANNEL_COLS} FROM publish_channels WHERE workspace_id = $1 ORDER BY name, id"
+        )))
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(channel_row)
+        .collect()
+    }
+
+    async fn create_post(&self, p: &NewPost<'_>) -> Result<Post> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let state = if p.scheduled_at.is_some() {
+            "scheduled"
+        } else {
+            "draft"
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO posts (workspace_id, author_id, title, state, scheduled_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(p.workspace_id)
+        .bind(p.author_id)
+        .bind(p.title)
+        .bind(state)
+        .bind(p.scheduled_at)
+        .bind(p.now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (channel, text) in p.variants {
+            // The channel must be the workspace's.
+            let ok: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM publish_channels WHERE workspace_id = $1 AND id = $2",
+            )
+            .bind(p.workspace_id)
+            .bind(*channel)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if ok.is_none() {
+                return Err(StoreError::NotFound { what: "channel" });
+            }
+            sqlx::query(
+                "INSERT INTO post_deliveries (workspace_id, post_id, channel_id, body, status, idempotency_key, \
+                 attempts, due_at, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8)",
+            )
+            .bind(p.workspace_id)
+            .bind(id)
+            .bind(*channel)
+            .bind(text)
+            .bind(state)
+            .bind(format!("post-{id}-channel-{channel}"))
+            .bind(p.scheduled_at)
+            .bind(p.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Post {
+            id,
+            workspace_id: p.workspace_id,
+            author_id: p.author_id,
+            title: p.title.to_owned(),
+            state: state.to_owned(),
+            scheduled_at: p.scheduled_at,
+            created_at: p.now,
+            updated_at: p.now,
+        })
+    }
+
+    async fn post(&self, workspace_id: i64, id: i64) -> Result<Option<(Post, Vec<PostDelivery>)>> {
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLS} FROM posts WHERE workspace_id = $1 AND id = $2"
+        )))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let deliveries = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DELIVERY_COLS} FROM post_deliveries WHERE post_id = $1 ORDER BY id"
+        )))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(delivery_row)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some((post_row(&row)?, deliveries)))
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        stale_before: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryJob>> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let skip_locked = match self.backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let due: Vec<(i64, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, status FROM post_deliveries WHERE (status = 'scheduled' AND next_attempt_at <= $1) \
+             OR (status = 'sending' AND claimed_at < $2) ORDER BY next_attempt_at, id LIMIT $3{skip_locked}"
+        )))
+        .bind(now)
+        .bind(stale_before)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
+        .collect::<Result<_>>()?;
+        let mut jobs = Vec::with_capacity(due.len());
+        for (id, status) in due {
+            sqlx::query(
+                "UPDATE post_deliveries SET status = 'sending', claimed_at = $2, attempts = attempts + 1 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT d.workspace_id AS delivery_workspace, d.idempotency_key, {} FROM post_deliveries d WHERE d.id = $1",
+                DELIVERY_COLS
+                    .split(", ")
+                    .map(|c| format!("d.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let delivery = delivery_row(&row)?;
+            let channel = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CHANNEL_COLS} FROM publish_channels WHERE id = $1"
+            )))
+            .bind(delivery.channel_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            jobs.push(DeliveryJob {
+                workspace_id: row.try_get("delivery_workspace")?,
+                idempotency_key: row.try_get("idempotency_key")?,
+                in_doubt: status == "sending",
+                channel: channel_row(&channel)?,
+                delivery,
+            });
+        }
+        tx.commit().await?;
+        Ok(jobs)
+    }
+
+    async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<()> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let post_id: i64 = sqlx::query_scalar("SELECT post_id FROM post_deliveries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound { what: "delivery" })?;
+        match outcome {
+            DeliveryOutcome::Sent {
+                remote_id,
+                remote_url,
+            } => {
+                sqlx::query(
+                    "UPDATE post_deliveries SET status = 'sent', sent_at = $2, remote_id = $3, remote_url = $4, \
+                     last_error = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(remote_id)
+                .bind(remote_url)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DeliveryOutcome::Retry { error, at } => {
+                sqlx::query(
+                    "UPDATE post_deliveries SET status = 'scheduled', next_attempt_at = $2, last_error = $3 \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(*at)
+                .bind(error)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DeliveryOutcome::Failed { error } => {
+                sqlx::query(
+                    "UPDATE post_deliveries SET status = 'failed', last_error = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(error)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        // The post's state follows its deliveries.
+        let row = sqlx::query(
+            "SELECT SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
+             SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, COUNT(*) AS n \
+             FROM post_deliveries WHERE post_id = $1",
+        )
+        .bind(post_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (sent, failed, n): (Option<i64>, Option<i64>, i64) = (
+            row.try_get("sent")?,
+            row.try_get("failed")?,
+            row.try_get("n")?,
+        );
+        let state = if failed.unwrap_or(0) > 0 {
+            Some("failed")
+        } else if sent.unwrap_or(0) == n {
+            Some("published")
+        } else {
+            None
+        };
+        if let Some(state) = state {
+            sqlx::query("UPDATE posts SET state = $2, updated_at = $3 WHERE id = $1")
+                .bind(post_id)
+                .bind(state)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn shift_scheduled(&self, workspace_id: i64, seconds: i64, now: i64) -> Result<u64> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE post_deliveries SET due_at = due_at + $2, next_attempt_at = next_attempt_at + $2 \
+             WHERE workspace_id = $1 AND status = 'scheduled'",
+        )
+        .bind(workspace_id)
+        .bind(seconds)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE posts SET scheduled_at = scheduled_at + $2, updated_at = $3 \
+             WHERE workspace_id = $1 AND state = 'scheduled'",
+        )
+        .bind(workspace_id)
+        .bind(seconds)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    async fn next_delivery_due(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM post_deliveries WHERE status = 'scheduled'",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
