@@ -41,6 +41,8 @@ pub enum Permission {
     ReplyWithoutApproval,
     /// Approve or refuse teammates' replies.
     ApproveReplies,
+    /// Connect channels, write and schedule posts.
+    Publish,
 }
 
 impl Role {
@@ -84,6 +86,7 @@ impl Role {
             ManageListening => matches!(self, Owner | Manager | Editor),
             ReplyWithoutApproval => matches!(self, Owner | Manager | Editor),
             ApproveReplies => matches!(self, Owner | Manager),
+            Publish => matches!(self, Owner | Manager | Editor),
         }
     }
 
@@ -139,6 +142,7 @@ mod tests {
             Permission::ManageListening,
             Permission::ReplyWithoutApproval,
             Permission::ApproveReplies,
+            Permission::Publish,
         ]
         .into_iter()
         .filter(|p| Role::Client.can(*p))

@@ -102,6 +102,8 @@ pub trait PublishStore: Send + Sync {
     /// A post with one delivery per variant, scheduled at once when `scheduled_at` is given.
     async fn create_post(&self, post: &NewPost<'_>) -> Result<Post>;
     async fn post(&self, workspace_id: i64, id: i64) -> Result<Option<(Post, Vec<PostDelivery>)>>;
+    /// The workspace's posts with their deliveries, the soonest scheduled first, then drafts.
+    async fn posts(&self, workspace_id: i64, limit: i64) -> Result<Vec<(Post, Vec<PostDelivery>)>>;
     /// Claims up to `limit` due deliveries (scheduled and due, or left `sending` before
     /// `stale_before`): each is marked `sending` with its attempt counted, committed before this
     /// returns.

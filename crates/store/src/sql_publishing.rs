@@ -178,6 +178,24 @@ impl PublishStore for SqlStore {
         Ok(Some((post_row(&row)?, deliveries)))
     }
 
+    async fn posts(&self, workspace_id: i64, limit: i64) -> Result<Vec<(Post, Vec<PostDelivery>)>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM posts WHERE workspace_id = $1 \
+             ORDER BY CASE WHEN scheduled_at IS NULL THEN 1 ELSE 0 END, scheduled_at DESC, id DESC LIMIT $2",
+        )
+        .bind(workspace_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(found) = self.post(workspace_id, id).await? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
     async fn claim_deliveries(
         &self,
         now: i64,

@@ -16,6 +16,7 @@ mod inbox_sla;
 pub(crate) mod listening;
 mod members;
 mod oncall;
+mod publishing;
 mod settings;
 mod workspace;
 
@@ -154,6 +155,12 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/inbox/replies/{id}/decide",
             post(inbox_replies::decide_reply),
         )
+        .route("/w/{slug}/publishing", get(publishing::publishing))
+        .route(
+            "/w/{slug}/publishing/channels",
+            post(publishing::add_channel),
+        )
+        .route("/w/{slug}/publishing/posts", post(publishing::add_post))
         .route("/w/{slug}/members", get(members::members))
         .route("/w/{slug}/members/merge", post(members::merge))
         .route(

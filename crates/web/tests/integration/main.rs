@@ -13,3 +13,4 @@ mod inbox_sla;
 mod listening;
 mod members;
 mod pages;
+mod publishing;

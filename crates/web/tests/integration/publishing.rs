@@ -1,0 +1,139 @@
+//! The Publishing section's first version: channels are checked, a post with a text per
+//! channel is scheduled in the workspace's time zone (or kept as a draft), the publisher sends
+//! it, and the page shows each channel's receipt; clients read, editors write.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::routing::post;
+use jardinier_domain::Role;
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(a_post_is_scheduled_then_published_with_receipts);
+
+async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.member(&ws, "cli@brand.example", Role::Client).await;
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let kept = received.clone();
+    let hook = axum::Router::new().route(
+        "/discord",
+        post(move |Json(body): Json<serde_json::Value>| {
+            kept.lock().unwrap().push(body);
+            async { Json(serde_json::json!({"id": "1190000000000000007"})) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/discord", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+    app.login("camille@brand.example").await;
+
+    // A channel without its address is refused, saying what is missing.
+    let response = app
+        .post(
+            "/w/brand/publishing/channels",
+            &[("kind", "discord"), ("name", "Discord"), ("address", "")],
+        )
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"publishing-error\"")
+    );
+    let response = app
+        .post(
+            "/w/brand/publishing/channels",
+            &[
+                ("kind", "discord"),
+                ("name", "Discord de la marque"),
+                ("address", &hook_url),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let channel = app.store.channels(ws.id).await.unwrap()[0].id;
+    let field = format!("text_{channel}");
+
+    // Too long for Discord; then scheduled for now (the workspace's time zone).
+    let too_long = "x".repeat(2_001);
+    let when = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get(&ws.timezone).unwrap())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Moka"),
+                (&field, &too_long),
+                ("when", &when),
+                ("intent", "schedule"),
+            ],
+        )
+        .await;
+    assert!(response.text().await.unwrap().contains("2000"));
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Moka"),
+                (&field, "Le moka est là ☕"),
+                ("when", &when),
+                ("intent", "schedule"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.post(
+        "/w/brand/publishing/posts",
+        &[
+            ("title", "Plus tard"),
+            (&field, "Brouillon"),
+            ("intent", "draft"),
+        ],
+    )
+    .await;
+    let publisher = jardinier_outbound::publish::Publisher::new(app.store.clone());
+    assert_eq!(
+        publisher
+            .publish_due(jardinier_outbound::unix_now() + 60, 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(received.lock().unwrap()[0]["content"], "Le moka est là ☕");
+    let (_, html) = app.text("/w/brand/publishing").await;
+    assert!(html.contains("1190000000000000007"), "the receipt: {html}");
+    assert_eq!(html.matches("data-testid=\"post-row\"").count(), 2);
+
+    // A client reads the section but cannot publish.
+    let client = new_client();
+    app.login_with(&client, "cli@brand.example", PASSWORD).await;
+    let page = app
+        .get_with(&client, "/w/brand/publishing")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("/publishing/posts\""),
+        "no composer for a client"
+    );
+    let response = app
+        .post_with(
+            &client,
+            "/w/brand/publishing/posts",
+            &[("title", "x"), (&field, "x"), ("intent", "draft")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
