@@ -95,6 +95,43 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// A draft sent for approval.
+pub struct ApprovalRequest<'a> {
+    pub workspace_id: i64,
+    pub post_id: i64,
+    /// When to publish once approved (now, if that time has passed by then).
+    pub scheduled_at: i64,
+    /// The link's token, hashed.
+    pub token_hash: &'a str,
+    pub expires_at: i64,
+    /// Who asked (for the history).
+    pub actor: &'a str,
+    pub now: i64,
+}
+
+/// An approval request as the link shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub post_id: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    /// approved, changes_requested.
+    pub decision: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostEvent {
+    pub at: i64,
+    pub actor: String,
+    /// created, approval_requested, approved, changes_requested, approval_revoked.
+    pub kind: String,
+    pub detail: String,
+}
+
 #[async_trait]
 pub trait PublishStore: Send + Sync {
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<PublishChannel>;
@@ -119,6 +156,33 @@ pub trait PublishStore: Send + Sync {
     /// Moves every scheduled post of the workspace, and its deliveries, by `seconds` (later when
     /// positive): postponing the calendar during a crisis. Returns how many deliveries moved.
     async fn shift_scheduled(&self, workspace_id: i64, seconds: i64, now: i64) -> Result<u64>;
+    /// Sends a draft for approval, to be published at `scheduled_at` once approved; the link's
+    /// token is stored as its hash. Refused unless the post is a draft.
+    async fn request_approval(&self, request: &ApprovalRequest<'_>) -> Result<Approval>;
+    /// The approval a link opens, with its post and deliveries, whatever its state (the page says
+    /// when it no longer works).
+    async fn approval_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Approval, Post, Vec<PostDelivery>)>>;
+    /// Approves (the post is scheduled) or asks for changes (back to draft), once, while the link
+    /// works at `now`.
+    async fn decide_approval(
+        &self,
+        token_hash: &str,
+        approve: bool,
+        comment: &str,
+        now: i64,
+    ) -> Result<Approval>;
+    /// Revokes the post's open approval links.
+    async fn revoke_approvals(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<u64>;
+    async fn post_events(&self, workspace_id: i64, post_id: i64) -> Result<Vec<PostEvent>>;
     /// When the next delivery falls due (for the scheduler's sleep), if any.
     async fn next_delivery_due(&self) -> Result<Option<i64>>;
 }

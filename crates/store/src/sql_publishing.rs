@@ -57,6 +57,47 @@ fn channel_row(r: &AnyRow) -> Result<PublishChannel> {
     })
 }
 
+const APPROVAL_COLS: &str =
+    "id, workspace_id, post_id, expires_at, revoked_at, decided_at, decision, comment";
+
+fn approval_row(r: &AnyRow) -> Result<Approval> {
+    Ok(Approval {
+        id: r.try_get("id")?,
+        workspace_id: r.try_get("workspace_id")?,
+        post_id: r.try_get("post_id")?,
+        expires_at: r.try_get("expires_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+        decided_at: r.try_get("decided_at")?,
+        decision: r.try_get("decision")?,
+        comment: r.try_get("comment")?,
+    })
+}
+
+type Tx = crate::sql_inbox::Tx;
+
+async fn post_event(
+    tx: &mut Tx,
+    workspace_id: i64,
+    post_id: i64,
+    actor: &str,
+    kind: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO post_events (workspace_id, post_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(workspace_id)
+    .bind(post_id)
+    .bind(now)
+    .bind(actor)
+    .bind(kind)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl PublishStore for SqlStore {
     async fn create_channel(&self, c: &NewChannel<'_>) -> Result<PublishChannel> {
@@ -361,6 +402,238 @@ impl PublishStore for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(moved)
+    }
+
+    async fn request_approval(&self, r: &ApprovalRequest<'_>) -> Result<Approval> {
+        let ApprovalRequest {
+            workspace_id,
+            post_id,
+            scheduled_at,
+            token_hash,
+            expires_at,
+            actor,
+            now,
+        } = *r;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let state: String =
+            sqlx::query_scalar("SELECT state FROM posts WHERE workspace_id = $1 AND id = $2")
+                .bind(workspace_id)
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound { what: "post" })?;
+        if state != "draft" {
+            return Err(StoreError::Refused("only a draft can be sent for approval"));
+        }
+        sqlx::query(
+            "UPDATE posts SET state = 'pending_approval', scheduled_at = $2, updated_at = $3 WHERE id = $1",
+        )
+        .bind(post_id)
+        .bind(scheduled_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO post_approvals (workspace_id, post_id, token_hash, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        post_event(
+            &mut tx,
+            workspace_id,
+            post_id,
+            actor,
+            "approval_requested",
+            "",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Approval {
+            id,
+            workspace_id,
+            post_id,
+            expires_at,
+            revoked_at: None,
+            decided_at: None,
+            decision: None,
+            comment: None,
+        })
+    }
+
+    async fn approval_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Approval, Post, Vec<PostDelivery>)>> {
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {APPROVAL_COLS} FROM post_approvals WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let approval = approval_row(&row)?;
+        let Some((post, deliveries)) = self.post(approval.workspace_id, approval.post_id).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((approval, post, deliveries)))
+    }
+
+    async fn decide_approval(
+        &self,
+        token_hash: &str,
+        approve: bool,
+        comment: &str,
+        now: i64,
+    ) -> Result<Approval> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {APPROVAL_COLS} FROM post_approvals WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "approval" })?;
+        let approval = approval_row(&row)?;
+        if approval.revoked_at.is_some()
+            || approval.decided_at.is_some()
+            || approval.expires_at <= now
+        {
+            return Err(StoreError::Refused("this approval link no longer works"));
+        }
+        let decision = if approve {
+            "approved"
+        } else {
+            "changes_requested"
+        };
+        sqlx::query(
+            "UPDATE post_approvals SET decided_at = $2, decision = $3, comment = $4 WHERE id = $1",
+        )
+        .bind(approval.id)
+        .bind(now)
+        .bind(decision)
+        .bind(comment)
+        .execute(&mut *tx)
+        .await?;
+        if approve {
+            let scheduled: Option<i64> =
+                sqlx::query_scalar("SELECT scheduled_at FROM posts WHERE id = $1")
+                    .bind(approval.post_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let due = scheduled.unwrap_or(now).max(now);
+            sqlx::query("UPDATE posts SET state = 'scheduled', updated_at = $2 WHERE id = $1")
+                .bind(approval.post_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE post_deliveries SET status = 'scheduled', due_at = $2, next_attempt_at = $2 \
+                 WHERE post_id = $1 AND status = 'draft'",
+            )
+            .bind(approval.post_id)
+            .bind(due)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query("UPDATE posts SET state = 'draft', updated_at = $2 WHERE id = $1")
+                .bind(approval.post_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        post_event(
+            &mut tx,
+            approval.workspace_id,
+            approval.post_id,
+            "approval link",
+            decision,
+            comment,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Approval {
+            decided_at: Some(now),
+            decision: Some(decision.to_owned()),
+            comment: Some(comment.to_owned()),
+            ..approval
+        })
+    }
+
+    async fn revoke_approvals(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<u64> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let revoked = sqlx::query(
+            "UPDATE post_approvals SET revoked_at = $3 WHERE workspace_id = $1 AND post_id = $2 \
+             AND revoked_at IS NULL AND decided_at IS NULL",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if revoked > 0 {
+            sqlx::query(
+                "UPDATE posts SET state = 'draft', updated_at = $3 WHERE workspace_id = $1 AND id = $2 \
+                 AND state = 'pending_approval'",
+            )
+            .bind(workspace_id)
+            .bind(post_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            post_event(
+                &mut tx,
+                workspace_id,
+                post_id,
+                actor,
+                "approval_revoked",
+                "",
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    async fn post_events(&self, workspace_id: i64, post_id: i64) -> Result<Vec<PostEvent>> {
+        sqlx::query(
+            "SELECT at, actor, kind, detail FROM post_events WHERE workspace_id = $1 AND post_id = $2 ORDER BY id",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PostEvent {
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                kind: r.try_get("kind")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect()
     }
 
     async fn next_delivery_due(&self) -> Result<Option<i64>> {

@@ -190,7 +190,7 @@ impl Application {
 /// Paths that carry a secret token (`/password/reset/{token}`, `/invite/{token}`) are logged
 /// without it.
 fn redact_path(path: &str) -> String {
-    for prefix in ["/password/reset/", "/invite/"] {
+    for prefix in ["/password/reset/", "/invite/", "/approve/"] {
         if path.starts_with(prefix) {
             return format!("{prefix}<token>");
         }

@@ -161,6 +161,18 @@ pub fn routes() -> Router<SharedState> {
             post(publishing::add_channel),
         )
         .route("/w/{slug}/publishing/posts", post(publishing::add_post))
+        .route(
+            "/w/{slug}/publishing/posts/{id}/approval",
+            post(publishing::request_approval),
+        )
+        .route(
+            "/w/{slug}/publishing/posts/{id}/revoke",
+            post(publishing::revoke_approval),
+        )
+        .route(
+            "/approve/{token}",
+            get(publishing::approval_page).post(publishing::approval_decide),
+        )
         .route("/w/{slug}/members", get(members::members))
         .route("/w/{slug}/members/merge", post(members::merge))
         .route(

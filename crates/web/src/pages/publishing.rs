@@ -31,6 +31,7 @@ pub struct DeliveryLine {
 }
 
 pub struct PostLine {
+    pub id: i64,
     pub title: String,
     pub state: String,
     pub when: String,
@@ -48,12 +49,23 @@ struct PublishingTemplate {
     may_publish: bool,
     timezone: String,
     error: Option<String>,
+    /// The approval link just made: shown once.
+    approval_link: Option<String>,
 }
 
 async fn page(
     state: &SharedState,
     w: &InWorkspace,
     error: Option<String>,
+) -> Result<Response, WebError> {
+    page_with(state, w, error, None).await
+}
+
+async fn page_with(
+    state: &SharedState,
+    w: &InWorkspace,
+    error: Option<String>,
+    approval_link: Option<String>,
 ) -> Result<Response, WebError> {
     let channels = state.store.channels(w.workspace.id).await?;
     let name_of = |id: i64| {
@@ -70,6 +82,7 @@ async fn page(
         .await?
         .into_iter()
         .map(|(p, deliveries)| PostLine {
+            id: p.id,
             title: p.title,
             state: p.state,
             when: p
@@ -107,6 +120,7 @@ async fn page(
         may_publish: w.role.can(Permission::Publish),
         timezone: tz.clone(),
         error,
+        approval_link,
     })
 }
 
@@ -332,5 +346,214 @@ mod tests {
             channel_config(&form("fax", "", "", "")),
             Err("publishing.channel_kind_invalid")
         );
+    }
+}
+
+/// How long an approval link works.
+pub const APPROVAL_DAYS: i64 = 7;
+
+#[derive(Deserialize)]
+pub struct ApprovalForm {
+    #[serde(default)]
+    when: String,
+    /// Optional: the link is also e-mailed there.
+    #[serde(default)]
+    email: String,
+}
+
+/// Sends a draft for approval: a link that works without an account for seven days, shown once
+/// (and e-mailed when an address is given); the post is published when it is approved.
+pub async fn request_approval(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+    Form(form): Form<ApprovalForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    w.require(Permission::Publish)?;
+    let tr = w.ctx.tr;
+    let Some(when) = local_time(&form.when, &w.workspace.timezone) else {
+        return page(
+            &state,
+            &w,
+            Some(tr.t("publishing.post_when_invalid").to_owned()),
+        )
+        .await;
+    };
+    let email = form.email.trim();
+    if !email.is_empty() && jardinier_domain::Email::parse("email", email).is_err() {
+        return page(
+            &state,
+            &w,
+            Some(tr.t("publishing.approval_email_invalid").to_owned()),
+        )
+        .await;
+    }
+    let token = crate::auth::random_token();
+    let now = unix_now();
+    match state
+        .store
+        .request_approval(&jardinier_store::ApprovalRequest {
+            workspace_id: w.workspace.id,
+            post_id: id,
+            scheduled_at: when,
+            token_hash: &crate::auth::token_hash(&token),
+            expires_at: now + APPROVAL_DAYS * 86_400,
+            actor: &w.user.display_name,
+            now,
+        })
+        .await
+    {
+        Ok(_) => {}
+        Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+        Err(jardinier_store::StoreError::Refused(_)) => {
+            return page(
+                &state,
+                &w,
+                Some(tr.t("publishing.approval_not_draft").to_owned()),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let link = format!("{}/approve/{token}", state.config.base_url);
+    if !email.is_empty() {
+        let args = [
+            ("who", w.user.display_name.as_str()),
+            ("brand", w.workspace.name.as_str()),
+            ("link", link.as_str()),
+            ("days", "7"),
+        ];
+        state
+            .store
+            .enqueue_mail(&jardinier_store::NewMail {
+                idempotency_key: &format!("approval:{}", crate::auth::token_hash(&token)),
+                to: email,
+                subject: &tr.f("mail.approval.subject", &args),
+                body_text: &tr.f("mail.approval.body", &args),
+                created_at: now,
+            })
+            .await?;
+        state.mail_wake.notify_one();
+    }
+    page_with(&state, &w, None, Some(link)).await
+}
+
+pub async fn revoke_approval(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    w.require(Permission::Publish)?;
+    state
+        .store
+        .revoke_approvals(w.workspace.id, id, &w.user.display_name, unix_now())
+        .await?;
+    Ok(redirect(&format!(
+        "/w/{}/publishing?done=publishing_saved",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "approve.html")]
+struct ApproveTemplate {
+    c: Chrome,
+    token: String,
+    brand: String,
+    title: String,
+    when: String,
+    variants: Vec<(String, String)>,
+}
+
+/// The approval link's page, for someone without an account (the client).
+pub async fn approval_page(
+    State(state): State<SharedState>,
+    ctx: crate::context::RequestCtx,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    let found = state
+        .store
+        .approval_by_token(&crate::auth::token_hash(&token))
+        .await?;
+    let Some((approval, post, deliveries)) = found.filter(|(a, _, _)| {
+        a.revoked_at.is_none() && a.decided_at.is_none() && a.expires_at > unix_now()
+    }) else {
+        return super::gone(&ctx, "approval", ("/", "error_page.home"));
+    };
+    let Some(workspace) = state.store.workspace_by_id(approval.workspace_id).await? else {
+        return super::gone(&ctx, "approval", ("/", "error_page.home"));
+    };
+    let channels = state.store.channels(approval.workspace_id).await?;
+    render(ApproveTemplate {
+        c: super::Chrome::new(&ctx),
+        token,
+        brand: workspace.name,
+        title: post.title,
+        when: post
+            .scheduled_at
+            .map(|t| format_time(t, &workspace.timezone))
+            .unwrap_or_default(),
+        variants: deliveries
+            .into_iter()
+            .map(|d| {
+                let channel = channels
+                    .iter()
+                    .find(|c| c.id == d.channel_id)
+                    .map(|c| format!("{} ({})", c.name, c.kind))
+                    .unwrap_or_default();
+                (channel, d.body)
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn approval_decide(
+    State(state): State<SharedState>,
+    ctx: crate::context::RequestCtx,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, WebError> {
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "changes" => false,
+        _ => return Err(WebError::NotFound),
+    };
+    let comment: String = form.comment.trim().chars().take(2_000).collect();
+    match state
+        .store
+        .decide_approval(
+            &crate::auth::token_hash(&token),
+            approve,
+            &comment,
+            unix_now(),
+        )
+        .await
+    {
+        Ok(_) => super::message(
+            &ctx,
+            "approval.thanks_title",
+            ctx.tr
+                .t(if approve {
+                    "approval.thanks_approved"
+                } else {
+                    "approval.thanks_changes"
+                })
+                .to_owned(),
+            None,
+        ),
+        Err(
+            jardinier_store::StoreError::NotFound { .. } | jardinier_store::StoreError::Refused(_),
+        ) => super::gone(&ctx, "approval", ("/", "error_page.home")),
+        Err(e) => Err(e.into()),
     }
 }

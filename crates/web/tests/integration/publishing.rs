@@ -115,6 +115,152 @@ async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
     assert!(html.contains("1190000000000000007"), "the receipt: {html}");
     assert_eq!(html.matches("data-testid=\"post-row\"").count(), 2);
 
+    // The draft goes to the client for approval: a link that works without an account.
+    let draft = app
+        .store
+        .posts(ws.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(p, _)| p.state == "draft")
+        .unwrap()
+        .0;
+    let response = app
+        .post(
+            &format!("/w/brand/publishing/posts/{}/approval", draft.id),
+            &[("when", &when), ("email", "client@brand.example")],
+        )
+        .await;
+    let html = response.text().await.unwrap();
+    let link = html
+        .split("data-testid=\"approval-link\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the link is shown once")
+        .to_owned();
+    let path = link.trim_start_matches(&app.base).to_owned();
+    assert!(
+        app.store
+            .recent_mail(5)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.to == "client@brand.example" && m.body_text.contains(&link)),
+        "the link is e-mailed"
+    );
+    assert_eq!(
+        app.store
+            .post(ws.id, draft.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .state,
+        "pending_approval"
+    );
+    assert_eq!(
+        publisher
+            .publish_due(jardinier_outbound::unix_now() + 60, 2)
+            .await
+            .unwrap(),
+        0,
+        "not before approval"
+    );
+    let anonymous = new_client();
+    let page = app.get_with(&anonymous, &path).await.text().await.unwrap();
+    assert!(
+        page.contains("Brouillon") && page.contains("data-testid=\"approval-variant\""),
+        "{page}"
+    );
+    let response = app
+        .post_with(
+            &anonymous,
+            &path,
+            &[("decision", "approve"), ("comment", "Parfait")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        app.store
+            .post(ws.id, draft.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .state,
+        "scheduled"
+    );
+    assert_eq!(
+        publisher
+            .publish_due(jardinier_outbound::unix_now() + 60, 2)
+            .await
+            .unwrap(),
+        1
+    );
+    // Used once.
+    assert_eq!(
+        app.get_with(&anonymous, &path).await.status(),
+        StatusCode::GONE
+    );
+    let events = app.store.post_events(ws.id, draft.id).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        vec!["approval_requested", "approved"]
+    );
+    assert_eq!(events[1].detail, "Parfait");
+
+    // A revoked link no longer works, and the post is a draft again.
+    app.post(
+        "/w/brand/publishing/posts",
+        &[("title", "Encore"), (&field, "Encore"), ("intent", "draft")],
+    )
+    .await;
+    let again = app
+        .store
+        .posts(ws.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(p, _)| p.state == "draft")
+        .unwrap()
+        .0;
+    let html = app
+        .post(
+            &format!("/w/brand/publishing/posts/{}/approval", again.id),
+            &[("when", &when)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = html
+        .split("data-testid=\"approval-link\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/w/brand/publishing/posts/{}/revoke", again.id),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        app.get_with(&anonymous, link.trim_start_matches(&app.base))
+            .await
+            .status(),
+        StatusCode::GONE
+    );
+    assert_eq!(
+        app.store
+            .post(ws.id, again.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .state,
+        "draft"
+    );
+
     // A client reads the section but cannot publish.
     let client = new_client();
     app.login_with(&client, "cli@brand.example", PASSWORD).await;
