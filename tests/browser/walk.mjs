@@ -139,6 +139,24 @@ try {
   assert.equal(await page.locator("[data-testid=member-row]", { hasText: "Léa Martin" }).count(), 0);
   await shot("members-after-erasure-fr");
 
+  // Publishing: the demo's posts; the draft goes to the client through the approval link.
+  await page.goto(base + "/w/brulerie-du-canal/publishing");
+  assert.ok((await page.getByTestId("post-row").count()) >= 3, "the demo's posts");
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 16);
+  const draft = page.locator("[data-testid=post-row]", { hasText: "brouillon" }).first();
+  await draft.locator("input[type=datetime-local]").fill(tomorrow);
+  await draft.getByTestId("send-for-approval").click();
+  await page.waitForLoadState("load");
+  const link = await page.getByTestId("approval-link").innerText();
+  await shot("publishing-fr");
+  const client = await browser.newPage({ locale: "fr-FR" });
+  await client.goto(link);
+  assert.equal(await client.getByTestId("approval-variant").count(), 2, "a text per channel");
+  await client.getByTestId("approval-approve").click();
+  await client.waitForLoadState("load");
+  assert.match(await client.locator("body").innerText(), /Validé/);
+  await client.close();
+
   // Settings pages reachable from the settings index.
   await page.goto(base + "/w/brulerie-du-canal/settings/team");
   assert.ok((await page.locator("[data-testid=member-row]").count()) === 6, "six demo teammates");

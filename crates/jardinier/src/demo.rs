@@ -273,6 +273,14 @@ pub async fn run(
             jardinier_web::unix_now(),
         )
         .await?;
+        crate::demo_stream::seed_publishing(
+            store.as_ref(),
+            brulerie.id,
+            camille.id,
+            &bound.base_url,
+            jardinier_web::unix_now(),
+        )
+        .await?;
         tracing::info!("demo data seeded");
         Some(source)
     } else {

@@ -517,3 +517,80 @@ mod tests {
         }
     }
 }
+
+/// Publishing in the demo: two stand-in channels named as demo ones (posts sent to them arrive
+/// at the local webhook inbox, /dev/hooks), a post published a minute after start, one due
+/// tomorrow morning, and a draft to send for approval.
+pub async fn seed_publishing(
+    store: &dyn Store,
+    workspace_id: i64,
+    author: i64,
+    base_url: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let mut channels = Vec::new();
+    for (name, hook) in [
+        ("Mastodon (démo) / Mastodon (demo)", "publication-mastodon"),
+        (
+            "Discord de la communauté (démo) / Community Discord (demo)",
+            "publication-discord",
+        ),
+    ] {
+        let config = serde_json::json!({"url": format!("{base_url}/dev/hooks/{hook}")}).to_string();
+        channels.push(
+            store
+                .create_channel(&jardinier_store::NewChannel {
+                    workspace_id,
+                    kind: "webhook",
+                    name,
+                    config: &config,
+                    secret: Some("demo"),
+                    now,
+                })
+                .await?
+                .id,
+        );
+    }
+    for (title, texts, at) in [
+        (
+            "Arrivage : moka d'Éthiopie",
+            [
+                "☕ Nouvel arrivage : un moka d'Éthiopie aux notes de myrtille, torréfié cette semaine au bord du canal. #café",
+                "☕ Just in: an Ethiopian moka with blueberry notes, roasted this week by the canal.",
+            ],
+            Some(now + 60),
+        ),
+        (
+            "Atelier dégustation samedi",
+            [
+                "Samedi 10 h : atelier dégustation à la brûlerie, 12 places. Inscriptions en message privé !",
+                "Saturday 10 am: tasting workshop at the roastery, 12 seats. Sign up by DM!",
+            ],
+            Some(now + 86_400),
+        ),
+        (
+            "Jeu-concours de décembre (brouillon)",
+            [
+                "🎁 Jeu-concours : gagnez un an de café ! Règlement en lien.",
+                "🎁 Giveaway: win a year of coffee! Rules in the link.",
+            ],
+            None,
+        ),
+    ] {
+        let variants = vec![
+            (channels[0], texts[0].to_owned()),
+            (channels[1], texts[1].to_owned()),
+        ];
+        store
+            .create_post(&jardinier_store::NewPost {
+                workspace_id,
+                author_id: Some(author),
+                title,
+                variants: &variants,
+                scheduled_at: at,
+                now,
+            })
+            .await?;
+    }
+    Ok(())
+}
