@@ -479,45 +479,6 @@ pub async fn run(ingestor: Arc<Ingestor>, source: Source) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_queries_parse_and_find_the_mentions_they_are_for() {
-        let set = jardinier_query::QuerySet::new(
-            QUERIES
-                .iter()
-                .enumerate()
-                .map(|(i, (_, _, q))| (i, jardinier_query::parse(q).unwrap())),
-        );
-        let matches = |text: &str| {
-            set.matches(&jardinier_query::Prepared::new(
-                &jardinier_query::Document {
-                    text,
-                    ..Default::default()
-                },
-            ))
-        };
-        assert_eq!(matches(EVERYDAY[0]), vec![0]);
-        assert_eq!(
-            matches(EVERYDAY[3]),
-            vec![0, 4],
-            "a delivery complaint is about the brand and deliveries"
-        );
-        assert_eq!(matches(EVERYDAY[10]), vec![1]);
-        assert_eq!(matches(EVERYDAY[11]), vec![2]);
-        assert_eq!(
-            matches("Ce coutume ancestral"),
-            Vec::<usize>::new(),
-            "{{Coutume}} needs the capital"
-        );
-        for text in BAD_BUZZ {
-            assert!(matches(text).contains(&0), "{text}");
-        }
-    }
-}
-
 /// Publishing in the demo: two stand-in channels named as demo ones (posts sent to them arrive
 /// at the local webhook inbox, /dev/hooks), a post published a minute after start, one due
 /// tomorrow morning, and a draft to send for approval.
@@ -593,4 +554,43 @@ pub async fn seed_publishing(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_queries_parse_and_find_the_mentions_they_are_for() {
+        let set = jardinier_query::QuerySet::new(
+            QUERIES
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, q))| (i, jardinier_query::parse(q).unwrap())),
+        );
+        let matches = |text: &str| {
+            set.matches(&jardinier_query::Prepared::new(
+                &jardinier_query::Document {
+                    text,
+                    ..Default::default()
+                },
+            ))
+        };
+        assert_eq!(matches(EVERYDAY[0]), vec![0]);
+        assert_eq!(
+            matches(EVERYDAY[3]),
+            vec![0, 4],
+            "a delivery complaint is about the brand and deliveries"
+        );
+        assert_eq!(matches(EVERYDAY[10]), vec![1]);
+        assert_eq!(matches(EVERYDAY[11]), vec![2]);
+        assert_eq!(
+            matches("Ce coutume ancestral"),
+            Vec::<usize>::new(),
+            "{{Coutume}} needs the capital"
+        );
+        for text in BAD_BUZZ {
+            assert!(matches(text).contains(&0), "{text}");
+        }
+    }
 }
