@@ -375,9 +375,6 @@ async fn teammate(
         match request.send().await {
             Ok(response) => {
                 let ok = response.status().is_success() || response.status().is_redirection();
-                if std::env::var("BENCH_DEBUG").is_ok() {
-                    eprintln!("{kind} {}", response.status());
-                }
                 let _ = response.bytes().await;
                 latencies.push((kind, started.elapsed().as_secs_f64() * 1_000.0));
                 if !ok {

@@ -48,16 +48,19 @@ pub(crate) fn text_at(value: &Value, pointer: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub(crate) async fn reply(
+/// A signed-in Bluesky account (com.atproto.server.createSession with an app password).
+pub(crate) struct Session {
+    pub jwt: String,
+    pub did: String,
+    pub handle: String,
+}
+
+pub(crate) async fn sign_in(
     client: &reqwest::Client,
-    config: &SocialConfig,
+    pds: &str,
+    account: &str,
     app_password: &str,
-    job: &ReplyJob,
-) -> Result<Delivered, SendError> {
-    let account = config.account.as_deref().ok_or_else(|| {
-        SendError::Permanent("the Bluesky source has no account to answer as".into())
-    })?;
-    let pds = config.pds.as_deref().unwrap_or(DEFAULT_PDS);
+) -> Result<Session, SendError> {
     let pds_host = host_of(pds);
     let session = json_answer(
         &pds_host,
@@ -76,12 +79,83 @@ pub(crate) async fn reply(
         )));
     };
     let handle = text_at(&session, "/handle").unwrap_or_else(|| did.clone());
+    Ok(Session { jwt, did, handle })
+}
+
+/// The URI of the account's post under `rkey`, if it exists (getRecord): an attempt after the
+/// first looks before posting again.
+pub(crate) async fn existing_post(
+    client: &reqwest::Client,
+    pds: &str,
+    did: &str,
+    rkey: &str,
+) -> Result<Option<String>, SendError> {
+    let pds_host = host_of(pds);
+    let response = client
+        .get(with_query(
+            &endpoint(pds, "/xrpc/com.atproto.repo.getRecord"),
+            &[("repo", did), ("collection", POST), ("rkey", rkey)],
+        )?)
+        .send()
+        .await
+        .map_err(|e| SendError::Retry(format!("could not reach {pds_host}: {e}")))?;
+    if response.status().is_success() {
+        let record: Value = response.json().await.unwrap_or(Value::Null);
+        return Ok(text_at(&record, "/uri"));
+    }
+    if response.status().is_server_error() {
+        return Err(SendError::Retry(format!(
+            "{pds_host} answered HTTP {} when checking whether the post was already made",
+            response.status().as_u16()
+        )));
+    }
+    Ok(None)
+}
+
+/// Creates the account's post `record` under `rkey` (createRecord); returns its URI.
+pub(crate) async fn create_post(
+    client: &reqwest::Client,
+    pds: &str,
+    session: &Session,
+    rkey: &str,
+    record: &Value,
+    what: &str,
+) -> Result<String, SendError> {
+    let pds_host = host_of(pds);
+    let created = json_answer(
+        &pds_host,
+        what,
+        client
+            .post(endpoint(pds, "/xrpc/com.atproto.repo.createRecord"))
+            .bearer_auth(&session.jwt)
+            .json(&json!({"repo": session.did, "collection": POST, "rkey": rkey, "record": record}))
+            .send()
+            .await,
+    )
+    .await?;
+    text_at(&created, "/uri")
+        .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the record's uri")))
+}
+
+pub(crate) async fn reply(
+    client: &reqwest::Client,
+    config: &SocialConfig,
+    app_password: &str,
+    job: &ReplyJob,
+) -> Result<Delivered, SendError> {
+    let account = config.account.as_deref().ok_or_else(|| {
+        SendError::Permanent("the Bluesky source has no account to answer as".into())
+    })?;
+    let pds = config.pds.as_deref().unwrap_or(DEFAULT_PDS);
+    let pds_host = host_of(pds);
+    let session = sign_in(client, pds, account, app_password).await?;
+    let (jwt, did, handle) = (&session.jwt, &session.did, &session.handle);
     if let Some(convo) = job
         .item_external_id
         .strip_prefix("chat:")
         .and_then(|rest| rest.split(':').next())
     {
-        return chat_reply(client, pds, &pds_host, &jwt, &did, convo, job).await;
+        return chat_reply(client, pds, &pds_host, jwt, did, convo, job).await;
     }
     let rkey = record_key(job);
     let delivered = |uri: String| Delivered {
@@ -90,26 +164,10 @@ pub(crate) async fn reply(
     };
 
     // A repeated attempt (after a lost answer or a stop) may find its post already there.
-    if job.in_doubt || job.reply.attempts > 1 {
-        let response = client
-            .get(with_query(
-                &endpoint(pds, "/xrpc/com.atproto.repo.getRecord"),
-                &[("repo", &did), ("collection", POST), ("rkey", &rkey)],
-            )?)
-            .send()
-            .await
-            .map_err(|e| SendError::Retry(format!("could not reach {pds_host}: {e}")))?;
-        if response.status().is_success() {
-            let record: Value = response.json().await.unwrap_or(Value::Null);
-            if let Some(uri) = text_at(&record, "/uri") {
-                return Ok(delivered(uri));
-            }
-        } else if response.status().is_server_error() {
-            return Err(SendError::Retry(format!(
-                "{pds_host} answered HTTP {} when checking whether the reply was already posted",
-                response.status().as_u16()
-            )));
-        }
+    if (job.in_doubt || job.reply.attempts > 1)
+        && let Some(uri) = existing_post(client, pds, did, &rkey).await?
+    {
+        return Ok(delivered(uri));
     }
 
     let appview_host = host_of(&config.base);
@@ -155,19 +213,7 @@ pub(crate) async fn reply(
     {
         record["langs"] = json!([lang]);
     }
-    let created = json_answer(
-        &pds_host,
-        "posting the reply",
-        client
-            .post(endpoint(pds, "/xrpc/com.atproto.repo.createRecord"))
-            .bearer_auth(&jwt)
-            .json(&json!({"repo": did, "collection": POST, "rkey": rkey, "record": record}))
-            .send()
-            .await,
-    )
-    .await?;
-    let uri = text_at(&created, "/uri")
-        .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the record's uri")))?;
+    let uri = create_post(client, pds, &session, &rkey, &record, "posting the reply").await?;
     Ok(delivered(uri))
 }
 

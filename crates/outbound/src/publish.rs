@@ -16,8 +16,8 @@ use std::time::Duration;
 use jardinier_store::{DeliveryJob, DeliveryOutcome, Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::bluesky::{DEFAULT_PDS, text_at, tid, with_query};
-use crate::{Delivered, MAX_ATTEMPTS, SendError, endpoint, host_of, json_answer, retry_delay};
+use crate::bluesky::{DEFAULT_PDS, create_post, existing_post, sign_in, text_at, tid};
+use crate::{Delivered, MAX_ATTEMPTS, SendError, host_of, json_answer, retry_delay};
 
 /// A delivery still `sending` this long after its claim was cut off by a stop.
 pub const PUBLISH_STALE_AFTER: i64 = 120;
@@ -270,69 +270,27 @@ async fn bluesky_post(
     app_password: &str,
     job: &DeliveryJob,
 ) -> Result<Delivered, SendError> {
-    let pds_host = host_of(pds);
-    let session = json_answer(
-        &pds_host,
-        "signing in",
-        client
-            .post(endpoint(pds, "/xrpc/com.atproto.server.createSession"))
-            .json(&json!({"identifier": account, "password": app_password}))
-            .send()
-            .await,
-    )
-    .await?;
-    let (Some(jwt), Some(did)) = (text_at(&session, "/accessJwt"), text_at(&session, "/did"))
-    else {
-        return Err(SendError::Retry(format!(
-            "{pds_host} answered the sign-in without a session"
-        )));
-    };
-    let handle = text_at(&session, "/handle").unwrap_or_else(|| did.clone());
+    let session = sign_in(client, pds, account, app_password).await?;
     let micros =
         (job.delivery.created_at.max(0) as u64) * 1_000_000 + (job.delivery.id as u64 % 1_000_000);
     let rkey = tid(micros, job.delivery.id as u64 + 512);
     let delivered = |uri: String| Delivered {
         remote_id: uri,
-        remote_url: Some(format!("https://bsky.app/profile/{handle}/post/{rkey}")),
+        remote_url: Some(format!(
+            "https://bsky.app/profile/{}/post/{rkey}",
+            session.handle
+        )),
     };
-    if job.in_doubt || job.delivery.attempts > 1 {
-        let response = client
-            .get(with_query(
-                &endpoint(pds, "/xrpc/com.atproto.repo.getRecord"),
-                &[
-                    ("repo", &did),
-                    ("collection", "app.bsky.feed.post"),
-                    ("rkey", &rkey),
-                ],
-            )?)
-            .send()
-            .await
-            .map_err(|e| SendError::Retry(format!("could not reach {pds_host}: {e}")))?;
-        if response.status().is_success() {
-            let record: Value = response.json().await.unwrap_or(Value::Null);
-            if let Some(uri) = text_at(&record, "/uri") {
-                return Ok(delivered(uri));
-            }
-        }
+    if (job.in_doubt || job.delivery.attempts > 1)
+        && let Some(uri) = existing_post(client, pds, &session.did, &rkey).await?
+    {
+        return Ok(delivered(uri));
     }
-    let created = json_answer(
-        &pds_host,
-        "publishing the post",
-        client
-            .post(endpoint(pds, "/xrpc/com.atproto.repo.createRecord"))
-            .bearer_auth(&jwt)
-            .json(
-                &json!({"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey, "record": {
-                    "$type": "app.bsky.feed.post",
-                    "text": job.delivery.body,
-                    "createdAt": jiff::Timestamp::now().to_string(),
-                }}),
-            )
-            .send()
-            .await,
-    )
-    .await?;
-    let uri = text_at(&created, "/uri")
-        .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the record's uri")))?;
+    let record = json!({
+        "$type": "app.bsky.feed.post",
+        "text": job.delivery.body,
+        "createdAt": jiff::Timestamp::now().to_string(),
+    });
+    let uri = create_post(client, pds, &session, &rkey, &record, "publishing the post").await?;
     Ok(delivered(uri))
 }
