@@ -62,12 +62,8 @@ pub struct Mailer {
     pub from: Mailbox,
 }
 
-/// Attempts before a message is given up; the waits double from 30 s (30 s, 1 min, … ~1 h).
-pub const MAX_ATTEMPTS: i64 = 8;
-
-fn retry_delay(attempts_so_far: i64) -> i64 {
-    (30_i64 << attempts_so_far.clamp(0, 7)).min(3_600)
-}
+pub use jardinier_store::outbox::MAX_ATTEMPTS;
+use jardinier_store::outbox::retry_delay;
 
 impl Mailer {
     pub fn new(
@@ -171,14 +167,6 @@ pub fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retries_back_off_to_an_hour() {
-        assert_eq!(retry_delay(0), 30);
-        assert_eq!(retry_delay(1), 60);
-        assert_eq!(retry_delay(7), 3_600);
-        assert_eq!(retry_delay(40), 3_600);
-    }
 
     #[test]
     fn transport_config_is_checked() {

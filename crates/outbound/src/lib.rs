@@ -28,8 +28,9 @@ use jardinier_store::{ReplyJob, ReplyOutcome, Store, StoreError};
 pub use bluesky::tid;
 pub use webhook::WebhookReplyConfig;
 
-/// Attempts before a reply is given up and shown as failed; waits double from 30 s to an hour.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// Attempts before a reply is given up and shown as failed; waits double from 30 s to an hour
+/// (the schedule every outbox shares).
+pub use jardinier_store::outbox::{MAX_ATTEMPTS, retry_delay};
 /// A reply still `sending` this long after it was claimed was cut off by a stop: claimed again.
 pub const STALE_AFTER: i64 = 300;
 
@@ -135,10 +136,6 @@ pub fn reply_limit(kind: &str) -> Option<usize> {
         "bluesky" => Some(300),
         _ => None,
     }
-}
-
-pub(crate) fn retry_delay(attempts_so_far: i64) -> i64 {
-    (30_i64 << attempts_so_far.clamp(0, 7)).min(3_600)
 }
 
 /// Delivers due replies from the outbox.
@@ -305,13 +302,6 @@ pub fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retries_back_off_to_an_hour() {
-        assert_eq!(retry_delay(0), 30);
-        assert_eq!(retry_delay(3), 240);
-        assert_eq!(retry_delay(12), 3_600);
-    }
 
     #[test]
     fn sources_say_why_they_cannot_be_answered() {

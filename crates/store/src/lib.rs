@@ -16,6 +16,7 @@ mod error;
 mod inbox;
 mod listening;
 mod members;
+pub mod outbox;
 mod publishing;
 mod records;
 mod replies;

@@ -113,15 +113,8 @@ impl AlertStore for SqlStore {
     }
 
     async fn delete_alert_rule(&self, workspace_id: i64, rule_id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM alert_rules WHERE workspace_id = $1 AND id = $2")
-            .bind(workspace_id)
-            .bind(rule_id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "alert rule" });
-        }
-        Ok(())
+        self.delete_in_workspace("alert_rules", workspace_id, rule_id, "alert rule")
+            .await
     }
 
     async fn match_counts(

@@ -142,6 +142,27 @@ async fn join(
 }
 
 impl SqlStore {
+    /// Deletes the workspace's row `id` of `table`; `NotFound { what }` when there is none.
+    pub(crate) async fn delete_in_workspace(
+        &self,
+        table: &'static str,
+        workspace_id: i64,
+        id: i64,
+        what: &'static str,
+    ) -> Result<()> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE workspace_id = $1 AND id = $2"
+        )))
+        .bind(workspace_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what });
+        }
+        Ok(())
+    }
+
     /// Reads the labels of these conversations (one query).
     pub(crate) async fn fill_labels(&self, conversations: &mut [Conversation]) -> Result<()> {
         let (Some(min), Some(max)) = (
@@ -816,17 +837,8 @@ impl InboxStore for SqlStore {
     }
 
     async fn delete_routing_rule(&self, workspace_id: i64, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM routing_rules WHERE workspace_id = $1 AND id = $2")
-            .bind(workspace_id)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "routing rule",
-            });
-        }
-        Ok(())
+        self.delete_in_workspace("routing_rules", workspace_id, id, "routing rule")
+            .await
     }
 
     async fn inbox_labels(&self, workspace_id: i64) -> Result<Vec<String>> {

@@ -245,32 +245,18 @@ impl PublishStore for SqlStore {
     ) -> Result<Vec<DeliveryJob>> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
-        let skip_locked = match self.backend {
-            crate::Backend::Sqlite => "",
-            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
-        let due: Vec<(i64, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, status FROM post_deliveries WHERE (status = 'scheduled' AND next_attempt_at <= $1) \
-             OR (status = 'sending' AND claimed_at < $2) ORDER BY next_attempt_at, id LIMIT $3{skip_locked}"
-        )))
-        .bind(now)
-        .bind(stale_before)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
-        .collect::<Result<_>>()?;
+        let due = crate::outbox::claim_due(
+            &mut tx,
+            self.backend,
+            "post_deliveries",
+            "scheduled",
+            now,
+            stale_before,
+            limit,
+        )
+        .await?;
         let mut jobs = Vec::with_capacity(due.len());
-        for (id, status) in due {
-            sqlx::query(
-                "UPDATE post_deliveries SET status = 'sending', claimed_at = $2, attempts = attempts + 1 \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        for (id, in_doubt) in due {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT d.workspace_id AS delivery_workspace, d.idempotency_key, {} FROM post_deliveries d WHERE d.id = $1",
                 DELIVERY_COLS
@@ -292,7 +278,7 @@ impl PublishStore for SqlStore {
             jobs.push(DeliveryJob {
                 workspace_id: row.try_get("delivery_workspace")?,
                 idempotency_key: row.try_get("idempotency_key")?,
-                in_doubt: status == "sending",
+                in_doubt,
                 channel: channel_row(&channel)?,
                 delivery,
             });

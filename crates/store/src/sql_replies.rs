@@ -333,32 +333,18 @@ impl ReplyStore for SqlStore {
     ) -> Result<Vec<ReplyJob>> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
-        let skip_locked = match self.backend {
-            crate::Backend::Sqlite => "",
-            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
-        let due: Vec<(i64, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, status FROM replies WHERE (status = 'queued' AND next_attempt_at <= $1) \
-             OR (status = 'sending' AND claimed_at < $2) ORDER BY id LIMIT $3{skip_locked}"
-        )))
-        .bind(now)
-        .bind(stale_before)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
-        .collect::<Result<_>>()?;
+        let due = crate::outbox::claim_due(
+            &mut tx,
+            self.backend,
+            "replies",
+            "queued",
+            now,
+            stale_before,
+            limit,
+        )
+        .await?;
         let mut jobs = Vec::with_capacity(due.len());
-        for (id, status) in due {
-            sqlx::query(
-                "UPDATE replies SET status = 'sending', claimed_at = $2, attempts = attempts + 1 \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        for (id, in_doubt) in due {
             let row = sqlx::query(
                 "SELECT r.workspace_id, r.idempotency_key, s.id AS source_id, s.kind, s.config, s.secret, \
                  i.external_id, i.parent_external_id, i.author_name, i.author_handle, i.title, i.url, i.lang \
@@ -372,7 +358,7 @@ impl ReplyStore for SqlStore {
             jobs.push(ReplyJob {
                 reply: reply_in(&mut tx, workspace_id, id).await?,
                 idempotency_key: row.try_get("idempotency_key")?,
-                in_doubt: status == "sending",
+                in_doubt,
                 source_id: row.try_get("source_id")?,
                 source_kind: row.try_get("kind")?,
                 source_config: row.try_get("config")?,
@@ -528,16 +514,7 @@ impl ReplyStore for SqlStore {
     }
 
     async fn delete_saved_reply(&self, workspace_id: i64, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM saved_replies WHERE workspace_id = $1 AND id = $2")
-            .bind(workspace_id)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "saved reply",
-            });
-        }
-        Ok(())
+        self.delete_in_workspace("saved_replies", workspace_id, id, "saved reply")
+            .await
     }
 }
