@@ -244,11 +244,49 @@ pub async fn fetch(
         .map_err(|_| unreachable(config, "no answer in time"))?
 }
 
+/// Reads the raw messages that arrived since `cursor` (a huge one by its headers only), for
+/// readers of a mailbox that are not sources (the newsletter's bounce mailbox). Returns them
+/// with the new cursor.
+pub async fn fetch_raw(
+    config: &ImapConfig,
+    password: &str,
+    cursor: Option<&str>,
+    timeout: Duration,
+) -> Result<(Vec<Vec<u8>>, Option<String>), FetchError> {
+    let (messages, cursor) =
+        tokio::time::timeout(timeout, fetch_messages(config, password, cursor))
+            .await
+            .map_err(|_| unreachable(config, "no answer in time"))??;
+    Ok((messages.into_iter().map(|m| m.raw).collect(), cursor))
+}
+
+struct RawMessage {
+    validity: u32,
+    uid: u32,
+    headers_only: bool,
+    raw: Vec<u8>,
+}
+
 async fn fetch_inner(
     config: &ImapConfig,
     password: &str,
     cursor: Option<&str>,
 ) -> Result<ImapFetch, FetchError> {
+    let (messages, cursor) = fetch_messages(config, password, cursor).await?;
+    Ok(ImapFetch {
+        items: messages
+            .iter()
+            .filter_map(|m| item_of(&m.raw, m.validity, m.uid, m.headers_only))
+            .collect(),
+        cursor,
+    })
+}
+
+async fn fetch_messages(
+    config: &ImapConfig,
+    password: &str,
+    cursor: Option<&str>,
+) -> Result<(Vec<RawMessage>, Option<String>), FetchError> {
     let mut session = open(config, password).await?;
     let mailbox = session.examine(config.mailbox.trim()).await.map_err(|e| {
         FetchError::Refused(format!(
@@ -295,19 +333,19 @@ async fn fetch_inner(
                 .map_err(|e| unreachable(config, e))?;
             for message in &fetched {
                 let raw = message.body().or_else(|| message.header()).unwrap_or(&[]);
-                if let Some(item) = item_of(raw, validity, uid, size > MAX_MESSAGE_BYTES) {
-                    items.push(item);
-                }
+                items.push(RawMessage {
+                    validity,
+                    uid,
+                    headers_only: size > MAX_MESSAGE_BYTES,
+                    raw: raw.to_vec(),
+                });
             }
             newest = newest.max(uid);
         }
     }
     // A failed LOGOUT does not undo what was read.
     let _ = session.logout().await;
-    Ok(ImapFetch {
-        items,
-        cursor: Some(format!("{validity}:{newest}")),
-    })
+    Ok((items, Some(format!("{validity}:{newest}"))))
 }
 
 /// One message as an item; `None` for bytes that are not a message at all.

@@ -415,6 +415,7 @@ pub async fn run(
         viewers: Default::default(),
         stopping: Default::default(),
         inbox_counts: Default::default(),
+        newsletter_wake: None,
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

@@ -16,7 +16,34 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub mail: MailConfig,
+    pub newsletter: NewsletterConfig,
     pub log: LogConfig,
+}
+
+/// Where newsletters go out and where their bounces come back.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewsletterConfig {
+    /// The SMTP server newsletters go through (`smtp://…`, `smtps://…`). Empty: newsletters can
+    /// be written and previewed, not sent.
+    pub smtp: String,
+    /// The envelope sender, `bounces@your-domain`: each message goes out as
+    /// `bounces+KEY@your-domain`, so every bounce names its message.
+    pub return_path: String,
+    /// The mailbox that receives those bounces, read every minute:
+    /// `imaps://user:password@host:993/INBOX`. Empty: only refusals during sending are seen.
+    pub bounce_mailbox: String,
+}
+
+impl std::fmt::Debug for NewsletterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Both URLs may hold passwords.
+        f.debug_struct("NewsletterConfig")
+            .field("smtp", &(!self.smtp.is_empty()))
+            .field("return_path", &self.return_path)
+            .field("bounce_mailbox", &(!self.bounce_mailbox.is_empty()))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +169,15 @@ impl Config {
         text("JARDINIER_DATABASE_URL", &mut self.database.url);
         text("JARDINIER_MAIL_TRANSPORT", &mut self.mail.transport);
         text("JARDINIER_MAIL_FROM", &mut self.mail.from);
+        text("JARDINIER_NEWSLETTER_SMTP", &mut self.newsletter.smtp);
+        text(
+            "JARDINIER_NEWSLETTER_RETURN_PATH",
+            &mut self.newsletter.return_path,
+        );
+        text(
+            "JARDINIER_NEWSLETTER_BOUNCE_MAILBOX",
+            &mut self.newsletter.bounce_mailbox,
+        );
         text("JARDINIER_LOG_LEVEL", &mut self.log.level);
         text("JARDINIER_LOG_FORMAT", &mut self.log.format);
         if let Some(value) = env("JARDINIER_MAIL_LOG_PAGE") {
@@ -168,6 +204,26 @@ impl Config {
             );
         }
         jardinier_mail::Transport::from_config(&self.mail.transport).context("mail.transport")?;
+        let newsletter = &self.newsletter;
+        if !newsletter.smtp.is_empty() {
+            jardinier_mail::Transport::from_config(&newsletter.smtp).context("newsletter.smtp")?;
+            if newsletter.return_path.is_empty() {
+                bail!(
+                    "newsletter.return_path is missing: with newsletter.smtp set, give the address bounces come back to (bounces@your-domain)"
+                );
+            }
+        }
+        if !newsletter.return_path.is_empty() {
+            jardinier_newsletter::check_return_path(&newsletter.return_path)
+                .context("newsletter.return_path")?;
+        }
+        if !newsletter.bounce_mailbox.is_empty() {
+            if let Err(e) =
+                jardinier_outbound::newsletter::bounce_mailbox(&newsletter.bounce_mailbox)
+            {
+                bail!("newsletter.bounce_mailbox: {e}");
+            }
+        }
         Ok(())
     }
 

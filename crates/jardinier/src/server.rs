@@ -116,6 +116,19 @@ pub async fn serve_bound(
         .map(|engine| engine.mail_wake.clone())
         .unwrap_or_else(|| Arc::new(Notify::new()));
     let reply_wake = Arc::new(Notify::new());
+    let newsletter_sender = if config.newsletter.smtp.is_empty() {
+        None
+    } else {
+        Some(jardinier_outbound::newsletter::NewsletterSender::new(
+            store.clone(),
+            jardinier_outbound::newsletter::NewsletterSettings {
+                smtp_url: config.newsletter.smtp.clone(),
+                return_path: config.newsletter.return_path.clone(),
+                base_url: bound.base_url.clone(),
+            },
+        )?)
+    };
+    let newsletter_wake = newsletter_sender.as_ref().map(|_| Arc::new(Notify::new()));
     let mut web_config = WebConfig::new(&bound.base_url);
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
@@ -130,6 +143,7 @@ pub async fn serve_bound(
         viewers: Default::default(),
         stopping: Default::default(),
         inbox_counts: Default::default(),
+        newsletter_wake: newsletter_wake.clone(),
     });
     let app = Application::from_listener(bound.listener, state);
 
@@ -155,6 +169,29 @@ pub async fn serve_bound(
             shutdown_rx.clone(),
         ),
     );
+    // Newsletters: sent at their campaign's pace; bounces read from their mailbox.
+    let newsletter_task = newsletter_sender
+        .zip(newsletter_wake)
+        .map(|(sender, wake)| {
+            tokio::spawn(sender.run(Duration::from_secs(5), wake, shutdown_rx.clone()))
+        });
+    let bounce_task = match config.newsletter.bounce_mailbox.as_str() {
+        "" => None,
+        url => {
+            let (imap, password) = jardinier_outbound::newsletter::bounce_mailbox(url)
+                .map_err(|e| anyhow::anyhow!("newsletter.bounce_mailbox: {e}"))?;
+            Some(tokio::spawn(
+                jardinier_outbound::newsletter::run_bounce_reader(
+                    store.clone(),
+                    imap,
+                    password,
+                    config.newsletter.return_path.clone(),
+                    Duration::from_secs(60),
+                    shutdown_rx.clone(),
+                ),
+            ))
+        }
+    };
     let replies = jardinier_outbound::ReplyWorker::new(store.clone());
     let reply_task =
         tokio::spawn(replies.run(Duration::from_secs(5), reply_wake, shutdown_rx.clone()));
@@ -181,6 +218,9 @@ pub async fn serve_bound(
     let _ = reply_task.await;
     let _ = sla_task.await;
     let _ = publisher_task.await;
+    for task in [newsletter_task, bounce_task].into_iter().flatten() {
+        let _ = task.await;
+    }
     let _ = poller_task.await;
     let _ = streams_task.await;
     if let Some(alert_worker) = alert_worker {

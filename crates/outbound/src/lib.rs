@@ -15,6 +15,7 @@
 mod bluesky;
 mod email;
 mod mastodon;
+pub mod newsletter;
 pub mod publish;
 mod webhook;
 

@@ -16,6 +16,7 @@ mod error;
 mod inbox;
 mod listening;
 mod members;
+mod newsletters;
 pub mod outbox;
 mod publishing;
 mod records;
@@ -26,6 +27,7 @@ mod sql_batch;
 mod sql_inbox;
 mod sql_listening;
 mod sql_members;
+mod sql_newsletters;
 mod sql_publishing;
 mod sql_replies;
 pub mod testing;
@@ -35,6 +37,7 @@ pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
 pub use members::*;
+pub use newsletters::*;
 pub use publishing::*;
 pub use records::*;
 pub use replies::*;
@@ -53,6 +56,7 @@ pub trait Store:
     + ReplyStore
     + MemberStore
     + PublishStore
+    + NewsletterStore
     + Send
     + Sync
     + 'static

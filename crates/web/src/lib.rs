@@ -82,6 +82,9 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// The inbox's counts per state, per workspace, with the inbox version they were counted at.
     pub inbox_counts: InboxCountsCache,
+    /// Notified when a newsletter starts sending; `None` when no SMTP server is configured for
+    /// newsletters (the pages say so instead of queueing mail that cannot go).
+    pub newsletter_wake: Option<Arc<Notify>>,
 }
 
 /// Workspace id → (inbox version, counts).

@@ -15,6 +15,7 @@ mod inbox_replies;
 mod inbox_sla;
 pub(crate) mod listening;
 mod members;
+mod newsletters;
 mod oncall;
 mod publishing;
 mod settings;
@@ -173,6 +174,51 @@ pub fn routes() -> Router<SharedState> {
             "/approve/{token}",
             get(publishing::approval_page).post(publishing::approval_decide),
         )
+        .route(
+            "/w/{slug}/publishing/newsletters",
+            get(newsletters::newsletters),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/lists",
+            post(newsletters::create_list),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/lists/{id}",
+            get(newsletters::list_page),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/lists/{id}/subscribers",
+            post(newsletters::add_subscribers),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/campaigns",
+            post(newsletters::create_campaign),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/campaigns/{id}",
+            get(newsletters::campaign_page),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/campaigns/{id}/preview",
+            get(newsletters::campaign_preview),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/campaigns/{id}/send",
+            post(newsletters::send_campaign),
+        )
+        .route(
+            "/n/{public_id}",
+            get(newsletters::signup_page).post(newsletters::signup),
+        )
+        .route(
+            "/n/c/{token}",
+            get(newsletters::confirm_page).post(newsletters::confirm),
+        )
+        .route(
+            "/n/u/{token}",
+            get(newsletters::unsubscribe_page).post(newsletters::unsubscribe),
+        )
+        .route("/n/l/{token}", get(newsletters::click))
         .route("/w/{slug}/members", get(members::members))
         .route("/w/{slug}/members/merge", post(members::merge))
         .route(
