@@ -217,12 +217,11 @@ impl Config {
             jardinier_newsletter::check_return_path(&newsletter.return_path)
                 .context("newsletter.return_path")?;
         }
-        if !newsletter.bounce_mailbox.is_empty() {
-            if let Err(e) =
+        if !newsletter.bounce_mailbox.is_empty()
+            && let Err(e) =
                 jardinier_outbound::newsletter::bounce_mailbox(&newsletter.bounce_mailbox)
-            {
-                bail!("newsletter.bounce_mailbox: {e}");
-            }
+        {
+            bail!("newsletter.bounce_mailbox: {e}");
         }
         Ok(())
     }

@@ -212,6 +212,9 @@ pub fn print_logins(base_url: &str) {
     println!(
         "  Listening alerts arrive in the mail log and at the local webhook inbox: {base_url}/dev/hooks"
     );
+    println!(
+        "  Newsletters go out through a local SMTP server; what it receives is shown at {base_url}/dev/hooks"
+    );
     println!("  Press Ctrl+C to stop.");
     println!();
 }
@@ -243,6 +246,10 @@ pub async fn run(
     config.mail.log_page = true;
     let store: Arc<dyn Store> = open_store(&config.database.url).await?;
     let bound = bind(&config).await?;
+    // Newsletters go out over SMTP to the demo's own server, shown at /dev/hooks.
+    config.newsletter.smtp = crate::demo_smtp::start(&bound.base_url)?;
+    config.newsletter.return_path = "bounces@demo.localhost".into();
+    config.newsletter.bounce_mailbox = String::new();
     let ingestor = new_ingestor(&store, &bound.base_url).await?;
     let stream_source = if seed(store.as_ref(), &bound.base_url).await? {
         let brulerie = store
@@ -281,6 +288,8 @@ pub async fn run(
             jardinier_web::unix_now(),
         )
         .await?;
+        crate::demo_stream::seed_newsletter(store.as_ref(), brulerie.id, jardinier_web::unix_now())
+            .await?;
         tracing::info!("demo data seeded");
         Some(source)
     } else {

@@ -556,6 +556,54 @@ pub async fn seed_publishing(
     Ok(())
 }
 
+/// A newsletter in the demo: a list with three test addresses already subscribed (one pending
+/// confirmation), and a draft ready to send through the local SMTP server.
+pub async fn seed_newsletter(store: &dyn Store, workspace_id: i64, now: i64) -> anyhow::Result<()> {
+    let list = store
+        .create_list(&jardinier_store::NewList {
+            workspace_id,
+            name: "La Gazette de la Brûlerie (démo)",
+            public_id: "demo-gazette",
+            from_name: "Brûlerie du Canal",
+            from_address: "gazette@brulerie-du-canal.example",
+            footer: "Brûlerie du Canal, 12 quai de Valmy, 75010 Paris",
+            language: "fr",
+            now,
+        })
+        .await?;
+    for (email, confirm) in [
+        ("lea.martin@example.org", None),
+        ("sam.diallo@example.org", None),
+        ("ines.roux@example.org", None),
+        ("en.attente@example.org", Some("demo-pending-confirmation")),
+    ] {
+        store
+            .subscribe(&jardinier_store::NewSubscriber {
+                list_id: list.id,
+                email,
+                source: if confirm.is_some() { "form" } else { "team" },
+                confirm_token_hash: confirm,
+                unsubscribe_token: &format!("demo-unsubscribe-{}", email.replace(['@', '.'], "-")),
+                now,
+            })
+            .await?;
+    }
+    store
+        .create_campaign(&jardinier_store::NewCampaign {
+            workspace_id,
+            list_id: list.id,
+            subject: "Les cafés de décembre",
+            body_markdown: "# Les cafés de décembre\n\nBonjour,\n\nCe mois-ci : un **moka d'Éthiopie** aux notes de myrtille \
+                et notre assemblage de Noël.\n\n- Atelier dégustation samedi à 10 h\n- Livraison offerte dès 30 €\n\n\
+                [Voir les nouveautés](https://brulerie-du-canal.example/nouveautes)\n\nÀ bientôt au bord du canal !",
+            rate_per_minute: 600,
+            author: "Camille Martin",
+            now,
+        })
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,7 +99,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         viewers: Default::default(),
         stopping: Default::default(),
         inbox_counts: Default::default(),
-        newsletter_wake: None,
+        newsletter_wake: Some(Default::default()),
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

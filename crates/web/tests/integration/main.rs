@@ -12,5 +12,6 @@ mod inbox_replies;
 mod inbox_sla;
 mod listening;
 mod members;
+mod newsletters;
 mod pages;
 mod publishing;
