@@ -157,6 +157,33 @@ try {
   assert.match(await client.locator("body").innerText(), /Validé/);
   await client.close();
 
+  // The demo newsletter goes out through the local SMTP server to its test list; a reader
+  // unsubscribes with the link of the e-mail.
+  await page.goto(base + "/w/brulerie-du-canal/publishing");
+  await page.getByTestId("newsletters-link").click();
+  await page.locator("[data-testid=campaign-row] a", { hasText: "Les cafés de décembre" }).click();
+  await page.getByTestId("campaign-send").click();
+  await page.waitForLoadState("load");
+  let sent = "0";
+  for (let i = 0; i < 60 && sent !== "3"; i++) {
+    sent = await page.getByTestId("stat-sent").innerText();
+    if (sent !== "3") { await page.waitForTimeout(250); await page.reload(); }
+  }
+  assert.equal(sent, "3", "the three subscribed test addresses were sent the newsletter");
+  await shot("newsletter-sent-fr");
+  await page.goto(base + "/dev/hooks");
+  const received = page.locator("[data-testid=dev-hook]", { hasText: "sam.diallo@example.org" }).first();
+  const mail = await received.innerText();
+  assert.match(mail, /List-Unsubscribe-Post: List-Unsubscribe=One-Click/);
+  assert.match(mail, /moka d'Éthiopie/);
+  const unsubscribe = mail.match(/Se désinscrire: (\S+)/)[1];
+  const reader = await browser.newPage({ locale: "fr-FR" });
+  await reader.goto(unsubscribe);
+  await reader.getByTestId("newsletter-unsubscribe").click();
+  await reader.waitForLoadState("load");
+  assert.match(await reader.locator("body").innerText(), /Vous ne recevrez plus/);
+  await reader.close();
+
   // Settings pages reachable from the settings index.
   await page.goto(base + "/w/brulerie-du-canal/settings/team");
   assert.ok((await page.locator("[data-testid=member-row]").count()) === 6, "six demo teammates");
