@@ -151,7 +151,7 @@ try {
   await shot("publishing-fr");
   const client = await browser.newPage({ locale: "fr-FR" });
   await client.goto(link);
-  assert.equal(await client.getByTestId("approval-variant").count(), 2, "a text per channel");
+  assert.equal(await client.getByTestId("approval-variant").count(), 4, "a French and an English text per channel");
   await client.getByTestId("approval-approve").click();
   await client.waitForLoadState("load");
   assert.match(await client.locator("body").innerText(), /Validé/);

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jardinier_outbound::publish::Publisher;
-use jardinier_store::{NewChannel, NewPost, NewUser, NewWorkspace, Store};
+use jardinier_store::{NewChannel, NewPost, NewUser, NewVariant, NewWorkspace, Store};
 
 /// What the stand-ins received, per post (its number, read from the text): the delivery keys
 /// it came with, how many requests, and the first arrival in UNIX milliseconds.
@@ -152,7 +152,12 @@ pub async fn run(posts: usize, window: u64, database: Option<String>) -> anyhow:
                 workspace_id: ws.id,
                 author_id: Some(owner.id),
                 title: &format!("Post {i}"),
-                variants: &[(channel, format!("Post numéro {i} du calendrier éditorial"))],
+                variants: &[NewVariant::plain(
+                    channel,
+                    format!("Post numéro {i} du calendrier éditorial"),
+                )],
+                campaign: "",
+                tags: &[],
                 scheduled_at: Some(due),
                 now,
             })

@@ -538,16 +538,32 @@ pub async fn seed_publishing(
             None,
         ),
     ] {
-        let variants = vec![
-            (channels[0], texts[0].to_owned()),
-            (channels[1], texts[1].to_owned()),
-        ];
+        // The brand writes in French and English: each channel gets both.
+        let variants: Vec<jardinier_store::NewVariant> = channels
+            .iter()
+            .flat_map(|&channel_id| {
+                [("fr", texts[0]), ("en", texts[1])].map(|(lang, text)| {
+                    jardinier_store::NewVariant {
+                        channel_id,
+                        language: Some(lang.to_owned()),
+                        text: text.to_owned(),
+                    }
+                })
+            })
+            .collect();
+        let campaign = if title.contains("concours") {
+            "Noël 2026"
+        } else {
+            "Arrivages"
+        };
         store
             .create_post(&jardinier_store::NewPost {
                 workspace_id,
                 author_id: Some(author),
                 title,
                 variants: &variants,
+                campaign,
+                tags: &["café".to_owned()],
                 scheduled_at: at,
                 now,
             })

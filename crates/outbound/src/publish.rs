@@ -25,17 +25,6 @@ pub const PUBLISH_STALE_AFTER: i64 = 120;
 /// The kinds of channel a post can go to.
 pub const CHANNEL_KINDS: [&str; 5] = ["mastodon", "bluesky", "discord", "slack", "webhook"];
 
-/// The longest text a channel takes, in characters.
-pub fn post_limit(kind: &str) -> Option<usize> {
-    match kind {
-        "mastodon" => Some(500),
-        "bluesky" => Some(300),
-        "discord" => Some(2_000),
-        "slack" => Some(40_000),
-        _ => None,
-    }
-}
-
 /// Sends due deliveries of scheduled posts.
 pub struct Publisher {
     store: Arc<dyn Store>,
@@ -134,7 +123,11 @@ impl Publisher {
                     &self.client,
                     &base,
                     secret,
-                    &json!({"status": job.delivery.body, "visibility": "public"}),
+                    &match &job.delivery.language {
+                        // ISO 639: shown to readers, used by their language filters.
+                        Some(lang) => json!({"status": job.delivery.body, "visibility": "public", "language": lang}),
+                        None => json!({"status": job.delivery.body, "visibility": "public"}),
+                    },
                     &job.idempotency_key,
                     "publishing the post",
                 )
@@ -199,7 +192,7 @@ impl Publisher {
             }
             "webhook" => {
                 let body = json!({"post_id": job.delivery.post_id, "delivery_id": job.delivery.id,
-                                  "text": job.delivery.body})
+                                  "text": job.delivery.body, "language": job.delivery.language})
                 .to_string();
                 let address = url()?;
                 let answer = json_answer(
@@ -286,11 +279,15 @@ async fn bluesky_post(
     {
         return Ok(delivered(uri));
     }
-    let record = json!({
+    let mut record = json!({
         "$type": "app.bsky.feed.post",
         "text": job.delivery.body,
         "createdAt": jiff::Timestamp::now().to_string(),
     });
+    if let Some(lang) = &job.delivery.language {
+        // The post's languages (BCP 47), which Bluesky's feeds filter on.
+        record["langs"] = json!([lang]);
+    }
     let uri = create_post(client, pds, &session, &rkey, &record, "publishing the post").await?;
     Ok(delivered(uri))
 }

@@ -98,10 +98,14 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
     )
     .await;
     let variants = [
-        (mastodon, "Nouveau moka d'Éthiopie ☕".to_owned()),
-        (discord, "New Ethiopian moka!".to_owned()),
-        (slack, "Nouveau moka".to_owned()),
-        (hook, "Moka".to_owned()),
+        NewVariant {
+            channel_id: mastodon,
+            language: Some("fr".into()),
+            text: "Nouveau moka d'Éthiopie ☕".to_owned(),
+        },
+        NewVariant::plain(discord, "New Ethiopian moka!"),
+        NewVariant::plain(slack, "Nouveau moka"),
+        NewVariant::plain(hook, "Moka"),
     ];
     let post = store
         .create_post(&NewPost {
@@ -109,6 +113,8 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             author_id: Some(owner.id),
             title: "Moka",
             variants: &variants,
+            campaign: "",
+            tags: &[],
             scheduled_at: Some(now + 60),
             now,
         })
@@ -131,7 +137,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
         vec![
             (
                 mastodon,
-                Some(format!("status-post-{}-channel-{mastodon}", post.id))
+                Some(format!("status-post-{}-channel-{mastodon}-fr", post.id))
             ),
             (discord, Some("1180000000000000001".into())),
             (
@@ -146,9 +152,15 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
         let get = |kind: &str| seen.iter().find(|(k, _, _)| k == kind).unwrap().clone();
         assert_eq!(
             get("mastodon").1,
-            format!("Bearer tok post-{}-channel-{mastodon}", post.id)
+            format!("Bearer tok post-{}-channel-{mastodon}-fr", post.id)
         );
         assert_eq!(get("mastodon").2["status"], "Nouveau moka d'Éthiopie ☕");
+        assert_eq!(
+            get("mastodon").2["language"],
+            "fr",
+            "the variant's language"
+        );
+        assert!(get("discord").2.get("language").is_none());
         assert!(
             get("discord").1.contains("wait"),
             "Discord is asked for the message back"
@@ -170,9 +182,11 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             author_id: Some(owner.id),
             title: "Atelier",
             variants: &[
-                (mastodon, "Atelier samedi".into()),
-                (discord, "Workshop Saturday".into()),
+                NewVariant::plain(mastodon, "Atelier samedi"),
+                NewVariant::plain(discord, "Workshop Saturday"),
             ],
+            campaign: "",
+            tags: &[],
             scheduled_at: Some(now),
             now,
         })
@@ -227,7 +241,9 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             workspace_id: ws.id,
             author_id: None,
             title: "Plus tard",
-            variants: &[(slack, "Plus tard".into())],
+            variants: &[NewVariant::plain(slack, "Plus tard")],
+            campaign: "",
+            tags: &[],
             scheduled_at: Some(now + 100),
             now,
         })
@@ -246,7 +262,9 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
                 workspace_id: ws.id + 1,
                 author_id: None,
                 title: "x",
-                variants: &[(slack, "x".into())],
+                variants: &[NewVariant::plain(slack, "x")],
+                campaign: "",
+                tags: &[],
                 scheduled_at: None,
                 now
             })

@@ -36,6 +36,9 @@ pub struct Post {
     /// draft, scheduled, published, failed.
     pub state: String,
     pub scheduled_at: Option<i64>,
+    /// The campaign it belongs to ("" for none).
+    pub campaign: String,
+    pub tags: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -45,6 +48,8 @@ pub struct PostDelivery {
     pub id: i64,
     pub post_id: i64,
     pub channel_id: i64,
+    /// fr, en: the language of this variant, when the post has one per language.
+    pub language: Option<String>,
     pub body: String,
     /// draft, scheduled, sending, sent, failed.
     pub status: String,
@@ -57,13 +62,34 @@ pub struct PostDelivery {
     pub created_at: i64,
 }
 
+/// One text of a post: for a channel, in a language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVariant {
+    pub channel_id: i64,
+    pub language: Option<String>,
+    pub text: String,
+}
+
+impl NewVariant {
+    /// A text for a channel, with no language of its own.
+    pub fn plain(channel_id: i64, text: impl Into<String>) -> NewVariant {
+        NewVariant {
+            channel_id,
+            language: None,
+            text: text.into(),
+        }
+    }
+}
+
 /// A post and the text each channel gets.
 pub struct NewPost<'a> {
     pub workspace_id: i64,
     pub author_id: Option<i64>,
     pub title: &'a str,
-    /// (channel, text) per variant.
-    pub variants: &'a [(i64, String)],
+    /// One per delivery; a channel appears once per language.
+    pub variants: &'a [NewVariant],
+    pub campaign: &'a str,
+    pub tags: &'a [String],
     /// `None`: a draft.
     pub scheduled_at: Option<i64>,
     pub now: i64,

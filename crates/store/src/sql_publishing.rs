@@ -9,10 +9,10 @@ use crate::error::StoreError;
 use crate::publishing::*;
 use crate::sql::SqlStore;
 
-const DELIVERY_COLS: &str = "id, post_id, channel_id, body, status, attempts, due_at, remote_id, \
-     remote_url, last_error, sent_at, created_at";
-const POST_COLS: &str =
-    "id, workspace_id, author_id, title, state, scheduled_at, created_at, updated_at";
+const DELIVERY_COLS: &str = "id, post_id, channel_id, language, body, status, attempts, due_at, \
+     remote_id, remote_url, last_error, sent_at, created_at";
+const POST_COLS: &str = "id, workspace_id, author_id, title, state, scheduled_at, campaign, tags, \
+     created_at, updated_at";
 const CHANNEL_COLS: &str = "id, workspace_id, kind, name, config, secret, created_at";
 
 fn delivery_row(r: &AnyRow) -> Result<PostDelivery> {
@@ -20,6 +20,7 @@ fn delivery_row(r: &AnyRow) -> Result<PostDelivery> {
         id: r.try_get("id")?,
         post_id: r.try_get("post_id")?,
         channel_id: r.try_get("channel_id")?,
+        language: r.try_get("language")?,
         body: r.try_get("body")?,
         status: r.try_get("status")?,
         attempts: r.try_get("attempts")?,
@@ -40,6 +41,9 @@ fn post_row(r: &AnyRow) -> Result<Post> {
         title: r.try_get("title")?,
         state: r.try_get("state")?,
         scheduled_at: r.try_get("scheduled_at")?,
+        campaign: r.try_get("campaign")?,
+        tags: serde_json::from_str(&r.try_get::<String, _>("tags")?)
+            .map_err(|e| StoreError::Corrupt(format!("post tags ({e})")))?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -145,18 +149,21 @@ impl PublishStore for SqlStore {
             "draft"
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO posts (workspace_id, author_id, title, state, scheduled_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            "INSERT INTO posts (workspace_id, author_id, title, state, scheduled_at, campaign, tags, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         )
         .bind(p.workspace_id)
         .bind(p.author_id)
         .bind(p.title)
         .bind(state)
         .bind(p.scheduled_at)
+        .bind(p.campaign)
+        .bind(serde_json::to_string(p.tags).expect("tags serialise"))
         .bind(p.now)
         .fetch_one(&mut *tx)
         .await?;
-        for (channel, text) in p.variants {
+        for variant in p.variants {
+            let channel = &variant.channel_id;
             // The channel must be the workspace's.
             let ok: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM publish_channels WHERE workspace_id = $1 AND id = $2",
@@ -169,15 +176,20 @@ impl PublishStore for SqlStore {
                 return Err(StoreError::NotFound { what: "channel" });
             }
             sqlx::query(
-                "INSERT INTO post_deliveries (workspace_id, post_id, channel_id, body, status, idempotency_key, \
-                 attempts, due_at, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8)",
+                "INSERT INTO post_deliveries (workspace_id, post_id, channel_id, language, body, status, \
+                 idempotency_key, attempts, due_at, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
             )
             .bind(p.workspace_id)
             .bind(id)
             .bind(*channel)
-            .bind(text)
+            .bind(variant.language.as_deref())
+            .bind(&variant.text)
             .bind(state)
-            .bind(format!("post-{id}-channel-{channel}"))
+            .bind(match &variant.language {
+                Some(lang) => format!("post-{id}-channel-{channel}-{lang}"),
+                None => format!("post-{id}-channel-{channel}"),
+            })
             .bind(p.scheduled_at)
             .bind(p.now)
             .execute(&mut *tx)
@@ -191,6 +203,8 @@ impl PublishStore for SqlStore {
             title: p.title.to_owned(),
             state: state.to_owned(),
             scheduled_at: p.scheduled_at,
+            campaign: p.campaign.to_owned(),
+            tags: p.tags.to_vec(),
             created_at: p.now,
             updated_at: p.now,
         })

@@ -70,6 +70,60 @@
       if (area.value.trim()) check();
     });
 
+    // The composer: each channel's text (its own, or the common one of its language) is
+    // counted as that network counts, live; the server checks again on save.
+    document.querySelectorAll("form[data-composer]").forEach(function (form) {
+      var endpoint = form.getAttribute("data-composer");
+      var timers = {};
+      var sequences = {};
+      function effective(area) {
+        if (area.value.trim()) return area.value;
+        var common = form.querySelector("[data-common='" + area.getAttribute("data-lang") + "']");
+        return common ? common.value : "";
+      }
+      function chosen(area) {
+        var box = form.querySelector("[data-channel-choice='" + area.getAttribute("data-channel") + "']");
+        return area.value.trim() !== "" || !box || box.checked;
+      }
+      function check(area) {
+        var outputs = form.querySelectorAll("[data-count-for='" + area.id + "']");
+        var text = effective(area);
+        if (!text.trim() || !chosen(area)) {
+          outputs.forEach(function (o) { o.textContent = "—"; o.className = "hint"; });
+          return;
+        }
+        var mine = sequences[area.id] = (sequences[area.id] || 0) + 1;
+        fetch(endpoint + "?kind=" + encodeURIComponent(area.getAttribute("data-kind")) +
+              "&text=" + encodeURIComponent(text), { credentials: "same-origin" })
+          .then(function (response) { return response.json(); })
+          .then(function (result) {
+            if (mine !== sequences[area.id]) return;
+            outputs.forEach(function (o) {
+              o.textContent = result.message;
+              o.className = result.valid ? "hint valid" : "field-error";
+            });
+            area.setAttribute("aria-invalid", result.valid ? "false" : "true");
+          })
+          .catch(function () { /* offline: the server checks again on save */ });
+      }
+      function later(area) {
+        clearTimeout(timers[area.id]);
+        timers[area.id] = setTimeout(function () { check(area); }, 200);
+      }
+      var variants = form.querySelectorAll("textarea[data-kind]");
+      variants.forEach(function (area) { area.addEventListener("input", function () { later(area); }); });
+      form.querySelectorAll("[data-common]").forEach(function (common) {
+        common.addEventListener("input", function () {
+          variants.forEach(function (area) {
+            if (area.getAttribute("data-lang") === common.getAttribute("data-common")) later(area);
+          });
+        });
+      });
+      form.querySelectorAll("[data-channel-choice]").forEach(function (box) {
+        box.addEventListener("change", function () { variants.forEach(later); });
+      });
+    });
+
     // Keyboard shortcuts (inbox): a key clicks the element that declares it, j/k move between
     // the rows of a list, x ticks the row's check box. Never while typing in a field.
     var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row-nav] tbody tr"));

@@ -162,6 +162,7 @@ pub fn routes() -> Router<SharedState> {
             post(publishing::add_channel),
         )
         .route("/w/{slug}/publishing/posts", post(publishing::add_post))
+        .route("/w/{slug}/publishing/check", get(publishing::check_text))
         .route(
             "/w/{slug}/publishing/posts/{id}/approval",
             post(publishing::request_approval),

@@ -4,10 +4,10 @@
 
 use askama::Template;
 use axum::extract::{Form, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use jardinier_domain::Permission;
-use jardinier_outbound::publish::{CHANNEL_KINDS, post_limit};
-use jardinier_store::{NewChannel, NewPost};
+use jardinier_outbound::publish::CHANNEL_KINDS;
+use jardinier_store::{NewChannel, NewPost, NewVariant};
 use serde::Deserialize;
 
 use super::{Chrome, format_time, redirect, render};
@@ -51,6 +51,10 @@ struct PublishingTemplate {
     error: Option<String>,
     /// The approval link just made: shown once.
     approval_link: Option<String>,
+    /// (code, name) of the languages a post is written in.
+    languages: Vec<(&'static str, String)>,
+    /// The workspace's campaigns so far, for the composer's suggestions.
+    campaigns: Vec<String>,
 }
 
 async fn page(
@@ -76,10 +80,15 @@ async fn page_with(
             .unwrap_or_default()
     };
     let tz = &w.workspace.timezone;
-    let posts = state
-        .store
-        .posts(w.workspace.id, 100)
-        .await?
+    let found = state.store.posts(w.workspace.id, 100).await?;
+    let mut campaigns: Vec<String> = found
+        .iter()
+        .map(|(p, _)| p.campaign.clone())
+        .filter(|c| !c.is_empty())
+        .collect();
+    campaigns.sort();
+    campaigns.dedup();
+    let posts = found
         .into_iter()
         .map(|(p, deliveries)| PostLine {
             id: p.id,
@@ -110,7 +119,8 @@ async fn page_with(
                 id: c.id,
                 kind: c.kind.clone(),
                 name: c.name.clone(),
-                limit: post_limit(&c.kind)
+                limit: jardinier_compose::rules::text_rules(&c.kind)
+                    .limit
                     .map(|n| n.to_string())
                     .unwrap_or_default(),
             })
@@ -121,6 +131,11 @@ async fn page_with(
         timezone: tz.clone(),
         error,
         approval_link,
+        languages: POST_LANGUAGES
+            .iter()
+            .map(|l| (*l, w.ctx.tr.t(&format!("language.{l}")).to_owned()))
+            .collect(),
+        campaigns,
     })
 }
 
@@ -224,6 +239,93 @@ pub fn local_time(text: &str, timezone: &str) -> Option<i64> {
     Some(civil.to_zoned(tz).ok()?.timestamp().as_second())
 }
 
+/// The languages a post can be written in.
+pub const POST_LANGUAGES: [&str; 2] = ["fr", "en"];
+
+/// What the composer's form holds, read from its fields: `title`, `campaign`, `tags` (commas),
+/// `when`, `intent`, `common_{lang}` (the text every chosen channel gets), `channel_{id}`
+/// (chosen), `text_{id}_{lang}` (a channel's own text), `text_{id}` (a channel's text without a
+/// language), `utm_campaign` (tag the links).
+#[derive(Default)]
+struct PostForm {
+    title: String,
+    campaign: String,
+    tags: Vec<String>,
+    when: String,
+    intent: String,
+    utm_campaign: String,
+    draft: jardinier_compose::variants::Draft,
+}
+
+fn read_post_form(body: &str) -> PostForm {
+    let mut form = PostForm::default();
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "title" => form.title = value.trim().to_owned(),
+            "campaign" => form.campaign = value.trim().chars().take(120).collect(),
+            "tags" => {
+                for tag in value.split(',') {
+                    let tag = tag.trim().trim_start_matches('#').to_lowercase();
+                    if !tag.is_empty() && !form.tags.contains(&tag) && form.tags.len() < 20 {
+                        form.tags.push(tag);
+                    }
+                }
+            }
+            "when" => form.when = value.into_owned(),
+            "intent" => form.intent = value.into_owned(),
+            "utm_campaign" => form.utm_campaign = value.trim().to_owned(),
+            other => {
+                if let Some(lang) = other.strip_prefix("common_") {
+                    if POST_LANGUAGES.contains(&lang) {
+                        form.draft
+                            .common
+                            .push((lang.to_owned(), value.into_owned()));
+                    }
+                } else if let Some(id) = other
+                    .strip_prefix("channel_")
+                    .and_then(|i| i.parse::<i64>().ok())
+                {
+                    form.draft.channels.push(id);
+                } else if let Some(rest) = other.strip_prefix("text_") {
+                    let (id, lang) = match rest.split_once('_') {
+                        Some((id, lang)) if POST_LANGUAGES.contains(&lang) => {
+                            (id, Some(lang.to_owned()))
+                        }
+                        Some(_) => continue,
+                        None => (rest, None),
+                    };
+                    if let Ok(id) = id.parse::<i64>() {
+                        form.draft.own.push((id, lang, value.into_owned()));
+                    }
+                }
+            }
+        }
+    }
+    form
+}
+
+/// Why a text does not fit its channel, in words.
+fn text_problem(
+    tr: &jardinier_i18n::Tr,
+    channel: &jardinier_store::PublishChannel,
+    language: Option<&str>,
+    text: &str,
+) -> Option<String> {
+    match jardinier_compose::rules::check(&channel.kind, text) {
+        Ok(_) => None,
+        Err(jardinier_compose::rules::TextProblem::Empty) => None,
+        Err(jardinier_compose::rules::TextProblem::TooLong { length, limit }) => Some(tr.f(
+            "publishing.post_too_long",
+            &[
+                ("channel", channel.name.as_str()),
+                ("language", language.unwrap_or("-")),
+                ("length", &length.to_string()),
+                ("limit", &limit.to_string()),
+            ],
+        )),
+    }
+}
+
 pub async fn add_post(
     State(state): State<SharedState>,
     w: InWorkspace,
@@ -233,46 +335,49 @@ pub async fn add_post(
     w.require(Permission::Publish)?;
     let tr = w.ctx.tr;
     let channels = state.store.channels(w.workspace.id).await?;
-    let (mut title, mut when, mut intent) = (String::new(), String::new(), String::new());
-    let mut variants: Vec<(i64, String)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
-        match key.as_ref() {
-            "title" => title = value.trim().to_owned(),
-            "when" => when = value.into_owned(),
-            "intent" => intent = value.into_owned(),
-            other => {
-                if let Some(id) = other
-                    .strip_prefix("text_")
-                    .and_then(|i| i.parse::<i64>().ok())
-                    && !value.trim().is_empty()
-                {
-                    variants.push((id, value.trim().to_owned()));
-                }
-            }
-        }
+    let form = read_post_form(&body);
+    let mut variants: Vec<NewVariant> = Vec::new();
+    let mut unknown_channel = false;
+    for v in jardinier_compose::variants::assemble(&form.draft) {
+        let Some(channel) = channels.iter().find(|c| c.id == v.channel_id) else {
+            unknown_channel = true;
+            continue;
+        };
+        let text = if form.utm_campaign.is_empty() {
+            v.text
+        } else {
+            jardinier_compose::utm::tag_links(
+                &v.text,
+                &jardinier_compose::utm::Utm {
+                    source: channel.kind.clone(),
+                    medium: "social".into(),
+                    campaign: form.utm_campaign.clone(),
+                    content: String::new(),
+                },
+            )
+        };
+        variants.push(NewVariant {
+            channel_id: v.channel_id,
+            language: v.language,
+            text,
+        });
     }
-    let problem = if title.is_empty() || title.chars().count() > 120 {
+    if unknown_channel {
+        return Err(WebError::NotFound);
+    }
+    let problem = if form.title.is_empty() || form.title.chars().count() > 120 {
         Some(tr.t("publishing.post_title_invalid").to_owned())
     } else if variants.is_empty() {
         Some(tr.t("publishing.post_no_variant").to_owned())
     } else {
-        variants.iter().find_map(|(id, text)| {
-            let channel = channels.iter().find(|c| c.id == *id)?;
-            let limit = post_limit(&channel.kind)?;
-            (text.chars().count() > limit).then(|| {
-                tr.f(
-                    "publishing.post_too_long",
-                    &[
-                        ("channel", channel.name.as_str()),
-                        ("limit", &limit.to_string()),
-                    ],
-                )
-            })
+        variants.iter().find_map(|v| {
+            let channel = channels.iter().find(|c| c.id == v.channel_id)?;
+            text_problem(&tr, channel, v.language.as_deref(), &v.text)
         })
     };
-    let scheduled_at = match intent.as_str() {
+    let scheduled_at = match form.intent.as_str() {
         "draft" => None,
-        _ => match local_time(&when, &w.workspace.timezone) {
+        _ => match local_time(&form.when, &w.workspace.timezone) {
             Some(t) if t >= unix_now() - 60 => Some(t),
             _ => {
                 let error = tr.t("publishing.post_when_invalid").to_owned();
@@ -288,8 +393,10 @@ pub async fn add_post(
         .create_post(&NewPost {
             workspace_id: w.workspace.id,
             author_id: Some(w.user.id),
-            title: &title,
+            title: &form.title,
             variants: &variants,
+            campaign: &form.campaign,
+            tags: &form.tags,
             scheduled_at,
             now: unix_now(),
         })
@@ -302,6 +409,43 @@ pub async fn add_post(
         Err(jardinier_store::StoreError::NotFound { .. }) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// The composer's live check: a text's length as the network counts it, against its limit.
+pub async fn check_text(
+    w: InWorkspace,
+    axum::extract::Query(q): axum::extract::Query<CheckQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    let tr = w.ctx.tr;
+    let rules = jardinier_compose::rules::text_rules(&q.kind);
+    let length = jardinier_compose::rules::length(&rules, &q.text);
+    let valid = rules.limit.is_none_or(|limit| length <= limit);
+    let message = match rules.limit {
+        Some(limit) => tr.f(
+            "publishing.count_of",
+            &[
+                ("length", &length.to_string()),
+                ("limit", &limit.to_string()),
+            ],
+        ),
+        None => tr.f("publishing.count", &[("length", &length.to_string())]),
+    };
+    Ok(axum::Json(serde_json::json!({
+        "length": length,
+        "limit": rules.limit,
+        "valid": valid,
+        "message": message,
+    }))
+    .into_response())
 }
 
 #[cfg(test)]

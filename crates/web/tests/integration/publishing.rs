@@ -12,7 +12,10 @@ use reqwest::StatusCode;
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(a_post_is_scheduled_then_published_with_receipts);
+both_backends!(
+    a_post_is_scheduled_then_published_with_receipts,
+    a_post_is_written_once_in_two_languages_and_adapted_per_channel
+);
 
 async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -282,4 +285,148 @@ async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+async fn a_post_is_written_once_in_two_languages_and_adapted_per_channel(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    for (kind, name, address) in [
+        ("mastodon", "Mastodon", "https://piaille.example"),
+        (
+            "discord",
+            "Discord",
+            "https://discord.example/api/webhooks/1/x",
+        ),
+    ] {
+        let response = app
+            .post(
+                "/w/brand/publishing/channels",
+                &[
+                    ("kind", kind),
+                    ("name", name),
+                    ("address", address),
+                    ("secret", "token"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{kind}");
+    }
+    let channels = app.store.channels(ws.id).await.unwrap();
+    let id = |kind: &str| {
+        channels
+            .iter()
+            .find(|c| c.kind == kind)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let (mastodon, discord) = (id("mastodon"), id("discord"));
+
+    // The live check counts as each network does: a long link is 23 on Mastodon.
+    let link = format!("https://brand.example/{}", "x".repeat(300));
+    let text = format!("{} {link}", "a".repeat(470));
+    let (status, body) = app
+        .text(&format!(
+            "/w/brand/publishing/check?kind=mastodon&text={}",
+            text.replace(' ', "%20")
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let check: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(check["length"], 494);
+    assert_eq!(check["valid"], true);
+    let (_, body) = app
+        .text(&format!(
+            "/w/brand/publishing/check?kind=discord&text={}",
+            "b".repeat(2_001)
+        ))
+        .await;
+    let check: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (check["limit"].as_i64(), check["valid"].as_bool()),
+        (Some(2_000), Some(false))
+    );
+
+    // Too long for Bluesky-like limits is named with its channel and language.
+    let too_long = "é".repeat(501);
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Moka"),
+                (&format!("channel_{mastodon}"), "1"),
+                ("common_fr", &too_long),
+                ("intent", "draft"),
+            ],
+        )
+        .await;
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Mastodon (fr)") && page.contains("501"),
+        "{page}"
+    );
+    assert!(app.store.posts(ws.id, 10).await.unwrap().is_empty());
+
+    // Compose once in French and English; Discord gets its own English words; links tagged.
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Moka"),
+                (&format!("channel_{mastodon}"), "1"),
+                (&format!("channel_{discord}"), "1"),
+                ("common_fr", "Nouveau moka https://brand.example/moka"),
+                ("common_en", "New moka https://brand.example/moka"),
+                (&format!("text_{discord}_en"), "New moka, Discord friends!"),
+                (&format!("text_{mastodon}_fr"), ""),
+                ("campaign", "Arrivages"),
+                ("tags", "café, #Moka, café"),
+                ("utm_campaign", "arrivages"),
+                ("intent", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (post, deliveries) = app.store.posts(ws.id, 10).await.unwrap().remove(0);
+    assert_eq!(post.campaign, "Arrivages");
+    assert_eq!(post.tags, ["café", "moka"]);
+    let texts: Vec<(String, Option<String>, String)> = deliveries
+        .iter()
+        .map(|d| {
+            let kind = channels
+                .iter()
+                .find(|c| c.id == d.channel_id)
+                .unwrap()
+                .kind
+                .clone();
+            (kind, d.language.clone(), d.body.clone())
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "mastodon".to_owned(),
+                Some("fr".to_owned()),
+                "Nouveau moka https://brand.example/moka?utm_source=mastodon&utm_medium=social&utm_campaign=arrivages".to_owned()
+            ),
+            (
+                "mastodon".to_owned(),
+                Some("en".to_owned()),
+                "New moka https://brand.example/moka?utm_source=mastodon&utm_medium=social&utm_campaign=arrivages".to_owned()
+            ),
+            (
+                "discord".to_owned(),
+                Some("fr".to_owned()),
+                "Nouveau moka https://brand.example/moka?utm_source=discord&utm_medium=social&utm_campaign=arrivages".to_owned()
+            ),
+            ("discord".to_owned(), Some("en".to_owned()), "New moka, Discord friends!".to_owned()),
+        ]
+    );
 }

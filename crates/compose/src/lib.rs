@@ -1,0 +1,21 @@
+//! Writing posts, without I/O.
+//!
+//! - [`rules`]: what each network accepts, and the length of a text as the network counts it.
+//! - [`utm`]: campaign parameters added to the links of a post.
+//! - [`variants`]: compose once, adapt per channel and language.
+
+pub mod rules;
+pub mod utm;
+pub mod variants;
+
+/// A web link inside a word: `(https://x.example/a).` → (`(`, `https://x.example/a`, `).`).
+/// Punctuation around a link is not part of it, as the networks' link detection has it.
+pub(crate) fn split_link(word: &str) -> Option<(&str, &str, &str)> {
+    let lower = word.to_ascii_lowercase();
+    let start = lower.find("https://").or_else(|| lower.find("http://"))?;
+    let rest = &word[start..];
+    let link = rest.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'', '»']);
+    let parsed = url::Url::parse(link).ok()?;
+    parsed.host_str()?;
+    Some((&word[..start], link, &rest[link.len()..]))
+}

@@ -1,0 +1,6 @@
+-- Language variants: a post may have a text per language for the same channel (a bilingual
+-- brand), each its own delivery; the network gets the language tag where it takes one.
+ALTER TABLE post_deliveries ADD COLUMN language TEXT;
+-- The campaign a post belongs to (free text, shared by its posts) and its tags (a JSON array).
+ALTER TABLE posts ADD COLUMN campaign TEXT NOT NULL DEFAULT '';
+ALTER TABLE posts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
