@@ -153,7 +153,8 @@ pub struct Approval {
 pub struct PostEvent {
     pub at: i64,
     pub actor: String,
-    /// created, approval_requested, approved, changes_requested, approval_revoked.
+    /// created, approval_requested, approved, changes_requested, approval_revoked, comment,
+    /// published, failed.
     pub kind: String,
     pub detail: String,
 }
@@ -209,6 +210,30 @@ pub trait PublishStore: Send + Sync {
         now: i64,
     ) -> Result<u64>;
     async fn post_events(&self, workspace_id: i64, post_id: i64) -> Result<Vec<PostEvent>>;
+    /// A teammate's comment on a post, kept in its history.
+    async fn comment_post(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        actor: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// The posts planned in `[from, to)` (by their publishing time), soonest first, with their
+    /// deliveries: what the calendar shows.
+    async fn posts_between(
+        &self,
+        workspace_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(Post, Vec<PostDelivery>)>>;
+    /// The workspace's drafts (no publishing time yet), newest first.
+    async fn drafts(&self, workspace_id: i64, limit: i64)
+    -> Result<Vec<(Post, Vec<PostDelivery>)>>;
+    /// The calendar feed's token (hashed): a new one replaces the previous, which stops working.
+    async fn set_calendar_feed(&self, workspace_id: i64, token_hash: &str, now: i64) -> Result<()>;
+    /// The workspace whose calendar feed this token opens.
+    async fn calendar_feed_workspace(&self, token_hash: &str) -> Result<Option<i64>>;
     /// When the next delivery falls due (for the scheduler's sleep), if any.
     async fn next_delivery_due(&self) -> Result<Option<i64>>;
 }

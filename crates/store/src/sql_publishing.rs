@@ -102,6 +102,22 @@ async fn post_event(
     Ok(())
 }
 
+impl SqlStore {
+    async fn posts_by_ids(
+        &self,
+        workspace_id: i64,
+        ids: Vec<i64>,
+    ) -> Result<Vec<(Post, Vec<PostDelivery>)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(found) = self.post(workspace_id, id).await? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[async_trait]
 impl PublishStore for SqlStore {
     async fn create_channel(&self, c: &NewChannel<'_>) -> Result<PublishChannel> {
@@ -195,6 +211,29 @@ impl PublishStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        let author: Option<String> = match p.author_id {
+            Some(author) => {
+                sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                    .bind(author)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            None => None,
+        };
+        post_event(
+            &mut tx,
+            p.workspace_id,
+            id,
+            author.as_deref().unwrap_or("Jardinier"),
+            "created",
+            if p.scheduled_at.is_some() {
+                "scheduled"
+            } else {
+                "draft"
+            },
+            p.now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Post {
             id,
@@ -231,6 +270,67 @@ impl PublishStore for SqlStore {
         .map(delivery_row)
         .collect::<Result<Vec<_>>>()?;
         Ok(Some((post_row(&row)?, deliveries)))
+    }
+
+    async fn posts_between(
+        &self,
+        workspace_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(Post, Vec<PostDelivery>)>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM posts WHERE workspace_id = $1 AND scheduled_at >= $2 AND scheduled_at < $3 \
+             ORDER BY scheduled_at, id LIMIT 2000",
+        )
+        .bind(workspace_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        self.posts_by_ids(workspace_id, ids).await
+    }
+
+    async fn drafts(
+        &self,
+        workspace_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(Post, Vec<PostDelivery>)>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM posts WHERE workspace_id = $1 AND scheduled_at IS NULL ORDER BY id DESC LIMIT $2",
+        )
+        .bind(workspace_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.pool)
+        .await?;
+        self.posts_by_ids(workspace_id, ids).await
+    }
+
+    async fn set_calendar_feed(&self, workspace_id: i64, token_hash: &str, now: i64) -> Result<()> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM calendar_feeds WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO calendar_feeds (workspace_id, token_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(workspace_id)
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn calendar_feed_workspace(&self, token_hash: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT workspace_id FROM calendar_feeds WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn posts(&self, workspace_id: i64, limit: i64) -> Result<Vec<(Post, Vec<PostDelivery>)>> {
@@ -368,12 +468,35 @@ impl PublishStore for SqlStore {
             None
         };
         if let Some(state) = state {
+            let (workspace_id, before): (i64, String) = {
+                let row = sqlx::query("SELECT workspace_id, state FROM posts WHERE id = $1")
+                    .bind(post_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                (row.try_get("workspace_id")?, row.try_get("state")?)
+            };
             sqlx::query("UPDATE posts SET state = $2, updated_at = $3 WHERE id = $1")
                 .bind(post_id)
                 .bind(state)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            if before != state {
+                let detail = match outcome {
+                    DeliveryOutcome::Failed { error } => error.as_str(),
+                    _ => "",
+                };
+                post_event(
+                    &mut tx,
+                    workspace_id,
+                    post_id,
+                    "Jardinier",
+                    state,
+                    detail,
+                    now,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -614,6 +737,30 @@ impl PublishStore for SqlStore {
         }
         tx.commit().await?;
         Ok(revoked)
+    }
+
+    async fn comment_post(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        actor: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<()> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM posts WHERE workspace_id = $1 AND id = $2")
+                .bind(workspace_id)
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound { what: "post" });
+        }
+        post_event(&mut tx, workspace_id, post_id, actor, "comment", text, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn post_events(&self, workspace_id: i64, post_id: i64) -> Result<Vec<PostEvent>> {

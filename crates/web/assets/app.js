@@ -124,6 +124,18 @@
       });
     });
 
+    // A chosen file is read into the text area its input names (the form stays a plain form).
+    document.querySelectorAll("input[type=file][data-file-into]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var target = document.getElementById(input.getAttribute("data-file-into"));
+        var file = input.files && input.files[0];
+        if (!target || !file) return;
+        var reader = new FileReader();
+        reader.onload = function () { target.value = reader.result; };
+        reader.readAsText(file);
+      });
+    });
+
     // Keyboard shortcuts (inbox): a key clicks the element that declares it, j/k move between
     // the rows of a list, x ticks the row's check box. Never while typing in a field.
     var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row-nav] tbody tr"));

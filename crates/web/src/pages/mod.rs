@@ -18,6 +18,7 @@ mod members;
 mod newsletters;
 mod oncall;
 mod publishing;
+mod publishing_calendar;
 mod settings;
 mod workspace;
 
@@ -163,6 +164,31 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/w/{slug}/publishing/posts", post(publishing::add_post))
         .route("/w/{slug}/publishing/check", get(publishing::check_text))
+        .route(
+            "/w/{slug}/publishing/calendar",
+            get(publishing_calendar::calendar),
+        )
+        .route(
+            "/w/{slug}/publishing/calendar.csv",
+            get(publishing_calendar::export_csv),
+        )
+        .route(
+            "/w/{slug}/publishing/calendar/import",
+            post(publishing_calendar::import_csv),
+        )
+        .route(
+            "/w/{slug}/publishing/calendar/feed",
+            post(publishing_calendar::new_feed),
+        )
+        .route("/ical/{file}", get(publishing_calendar::feed))
+        .route(
+            "/w/{slug}/publishing/posts/{id}",
+            get(publishing::post_page),
+        )
+        .route(
+            "/w/{slug}/publishing/posts/{id}/comments",
+            post(publishing::comment),
+        )
         .route(
             "/w/{slug}/publishing/posts/{id}/approval",
             post(publishing::request_approval),

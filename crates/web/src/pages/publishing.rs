@@ -701,3 +701,150 @@ pub async fn approval_decide(
         Err(e) => Err(e.into()),
     }
 }
+
+pub struct VariantView {
+    pub channel: String,
+    pub kind: String,
+    pub language: String,
+    pub body: String,
+    pub count: String,
+    pub status_key: String,
+    pub receipt: Option<String>,
+    pub receipt_url: Option<String>,
+    pub error: Option<String>,
+}
+
+pub struct EventView {
+    pub at: String,
+    pub text: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "publishing_post.html")]
+struct PostTemplate {
+    c: Chrome,
+    ws_slug: String,
+    id: i64,
+    title: String,
+    state: String,
+    state_key: String,
+    when: String,
+    campaign: String,
+    tags: Vec<String>,
+    variants: Vec<VariantView>,
+    events: Vec<EventView>,
+    may_publish: bool,
+    timezone: String,
+}
+
+/// One post: each text as its network will show it (with its count), each channel's receipt,
+/// the approval actions, and the whole history with the team's comments.
+pub async fn post_page(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    let tr = w.ctx.tr;
+    let Some((post, deliveries)) = state.store.post(w.workspace.id, id).await? else {
+        return Err(WebError::NotFound);
+    };
+    let channels = state.store.channels(w.workspace.id).await?;
+    let tz = &w.workspace.timezone;
+    let variants = deliveries
+        .into_iter()
+        .map(|d| {
+            let channel = channels.iter().find(|c| c.id == d.channel_id);
+            let kind = channel.map(|c| c.kind.clone()).unwrap_or_default();
+            let rules = jardinier_compose::rules::text_rules(&kind);
+            let length = jardinier_compose::rules::length(&rules, &d.body).to_string();
+            let count = match rules.limit {
+                Some(limit) => tr.f(
+                    "publishing.count_of",
+                    &[("length", &length), ("limit", &limit.to_string())],
+                ),
+                None => tr.f("publishing.count", &[("length", &length)]),
+            };
+            VariantView {
+                channel: channel.map(|c| c.name.clone()).unwrap_or_default(),
+                kind,
+                language: d
+                    .language
+                    .as_deref()
+                    .map(|l| tr.t(&format!("language.{l}")).to_owned())
+                    .unwrap_or_default(),
+                body: d.body,
+                count,
+                status_key: format!("publishing.delivery_{}", d.status),
+                receipt_url: d.remote_url.clone(),
+                receipt: d.remote_id,
+                error: d.last_error,
+            }
+        })
+        .collect();
+    let events = state
+        .store
+        .post_events(w.workspace.id, id)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            at: format_time(e.at, tz),
+            text: tr.f(
+                &format!("publishing.event_{}", e.kind),
+                &[("who", e.actor.as_str())],
+            ),
+            detail: e.detail,
+        })
+        .collect();
+    render(PostTemplate {
+        c: Chrome::workspace(&w, "publishing"),
+        ws_slug: w.workspace.slug.clone(),
+        id,
+        title: post.title,
+        state_key: format!("publishing.state_{}", post.state),
+        state: post.state,
+        when: post
+            .scheduled_at
+            .map(|t| format_time(t, tz))
+            .unwrap_or_default(),
+        campaign: post.campaign,
+        tags: post.tags,
+        variants,
+        events,
+        may_publish: w.role.can(Permission::Publish),
+        timezone: tz.clone(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// A comment on a post, for the team (and in its history). Clients comment too: that is
+/// what a draft shown to them is for.
+pub async fn comment(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+    Form(form): Form<CommentForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    let text: String = form.text.trim().chars().take(4_000).collect();
+    if !text.is_empty() {
+        match state
+            .store
+            .comment_post(w.workspace.id, id, &w.user.display_name, &text, unix_now())
+            .await
+        {
+            Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+            other => other?,
+        }
+    }
+    Ok(redirect(&format!(
+        "/w/{}/publishing/posts/{id}#history",
+        w.workspace.slug
+    )))
+}

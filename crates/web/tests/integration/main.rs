@@ -15,3 +15,4 @@ mod members;
 mod newsletters;
 mod pages;
 mod publishing;
+mod publishing_calendar;

@@ -208,9 +208,10 @@ async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
     let events = app.store.post_events(ws.id, draft.id).await.unwrap();
     assert_eq!(
         events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-        vec!["approval_requested", "approved"]
+        vec!["created", "approval_requested", "approved", "published"]
     );
-    assert_eq!(events[1].detail, "Parfait");
+    assert_eq!(events[0].actor, "Camille");
+    assert_eq!(events[2].detail, "Parfait");
 
     // A revoked link no longer works, and the post is a draft again.
     app.post(

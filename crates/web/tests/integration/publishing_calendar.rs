@@ -1,0 +1,207 @@
+//! The editorial calendar over HTTP: posts placed on their day in the workspace's time zone
+//! (month, week, list, filters), the post's page with previews, history and comments, the
+//! iCalendar feed behind its secret address, and planned posts out and back in as CSV.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(the_calendar_shows_exports_and_imports_planned_posts);
+
+async fn the_calendar_shows_exports_and_imports_planned_posts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    for (kind, name) in [("mastodon", "Mastodon"), ("discord", "Discord")] {
+        app.post(
+            "/w/brand/publishing/channels",
+            &[
+                ("kind", kind),
+                ("name", name),
+                ("address", "https://social.example/x"),
+                ("secret", "t"),
+            ],
+        )
+        .await;
+    }
+    let channels = app.store.channels(ws.id).await.unwrap();
+    let mastodon = channels.iter().find(|c| c.kind == "mastodon").unwrap().id;
+
+    // Two posts next month via CSV, with a typo first: nothing is added, the line is named.
+    let tz = jiff::tz::TimeZone::get(&ws.timezone).unwrap();
+    let next_month = jiff::Timestamp::now()
+        .to_zoned(tz.clone())
+        .date()
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap();
+    let day = next_month.checked_add(jiff::Span::new().days(9)).unwrap(); // the 10th
+    let csv = format!(
+        "title,date,time,channel,language,text,campaign,tags\n\
+Moka,{day},09:30,Mastodon,fr,Nouveau moka,Arrivages,café\n\
+Moka,{day},09:30,Discord,en,New moka,Arrivages,café\n\
+Atelier,{day},18:00,Instagram,fr,Atelier,,\n"
+    );
+    let response = app
+        .post("/w/brand/publishing/calendar/import", &[("csv", &csv)])
+        .await;
+    let page = response.text().await.unwrap();
+    assert!(page.contains("calendar-import-errors"), "{page}");
+    assert!(page.contains("4") && page.contains("Instagram"), "{page}");
+    assert!(app.store.posts(ws.id, 10).await.unwrap().is_empty());
+    let csv = csv.replace("Instagram", "discord");
+    let response = app
+        .post("/w/brand/publishing/calendar/import", &[("csv", &csv)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let posts = app.store.posts(ws.id, 10).await.unwrap();
+    assert_eq!(posts.len(), 2);
+    let (moka, deliveries) = posts.iter().find(|(p, _)| p.title == "Moka").unwrap();
+    assert_eq!(deliveries.len(), 2);
+    assert_eq!(moka.campaign, "Arrivages");
+    let expected = day
+        .at(9, 30, 0, 0)
+        .to_zoned(tz.clone())
+        .unwrap()
+        .timestamp()
+        .as_second();
+    assert_eq!(
+        moka.scheduled_at,
+        Some(expected),
+        "09:30 in the workspace's zone"
+    );
+    // A draft too.
+    app.post(
+        "/w/brand/publishing/posts",
+        &[
+            ("title", "Idée de jeu"),
+            (&format!("text_{mastodon}"), "Un jeu ?"),
+            ("intent", "draft"),
+        ],
+    )
+    .await;
+
+    // The month view puts both on the 10th; filters narrow; week and list views agree.
+    let month = format!("/w/brand/publishing/calendar?view=month&date={day}");
+    let (status, page) = app.text(&month).await;
+    assert_eq!(status, StatusCode::OK);
+    let cell = page
+        .split(&format!("data-date=\"{day}\""))
+        .nth(1)
+        .unwrap()
+        .split("</td>")
+        .next()
+        .unwrap();
+    assert!(
+        cell.contains("Moka") && cell.contains("09:30") && cell.contains("Atelier"),
+        "{cell}"
+    );
+    assert!(page.contains("calendar-draft") && page.contains("Idée de jeu"));
+    let (_, filtered) = app.text(&format!("{month}&campaign=Arrivages")).await;
+    assert!(filtered.contains("Moka") && !filtered.contains(">18:00</time> Atelier"));
+    let (_, week) = app
+        .text(&format!(
+            "/w/brand/publishing/calendar?view=week&date={day}"
+        ))
+        .await;
+    assert_eq!(week.matches("data-testid=\"calendar-entry\"").count(), 2);
+    let (_, list) = app
+        .text(&format!(
+            "/w/brand/publishing/calendar?view=list&date={day}"
+        ))
+        .await;
+    assert!(
+        list.find("Moka").unwrap() < list.find("Atelier").unwrap(),
+        "in time order"
+    );
+
+    // The post's page: a preview per network with its count, history, and a comment.
+    let (_, page) = app
+        .text(&format!("/w/brand/publishing/posts/{}", moka.id))
+        .await;
+    assert_eq!(page.matches("data-testid=\"post-preview\"").count(), 2);
+    assert!(
+        page.contains("12 / 500"),
+        "Mastodon's count of the text: {page}"
+    );
+    app.post(
+        &format!("/w/brand/publishing/posts/{}/comments", moka.id),
+        &[("text", "On ajoute une photo ?")],
+    )
+    .await;
+    let events = app.store.post_events(ws.id, moka.id).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["created", "comment"]
+    );
+    let (_, page) = app
+        .text(&format!("/w/brand/publishing/posts/{}", moka.id))
+        .await;
+    assert!(
+        page.contains("On ajoute une photo ?") && page.contains("Camille commented"),
+        "{page}"
+    );
+
+    // CSV out: every text, which reads back.
+    let response = app.get("/w/brand/publishing/calendar.csv").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let exported = response.text().await.unwrap();
+    assert!(exported.starts_with("title,date,time,channel,language,text,campaign,tags,state"));
+    assert!(
+        exported.contains(&format!(
+            "Moka,{day},09:30,Mastodon,fr,Nouveau moka,Arrivages,café,scheduled"
+        )),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("Idée de jeu,,,Mastodon,,Un jeu ?,,,draft"),
+        "{exported}"
+    );
+
+    // The iCalendar feed: only behind its secret address; a new address retires the old one.
+    let page = app
+        .post("/w/brand/publishing/calendar/feed", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let marker = "data-testid=\"calendar-feed-url\">";
+    let start = page.find(marker).unwrap() + marker.len();
+    let url = page[start..].split('<').next().unwrap().to_owned();
+    let anonymous = new_client();
+    let response = anonymous.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let feed = response.text().await.unwrap();
+    assert!(feed.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert_eq!(feed.matches("BEGIN:VEVENT").count(), 2, "{feed}");
+    let start = jiff::Timestamp::from_second(expected)
+        .unwrap()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    assert!(feed.contains(&format!("DTSTART:{start}")), "{feed}");
+    assert!(
+        feed.replace("\r\n ", "")
+            .contains("Mastodon (fr) : Nouveau moka")
+    );
+    app.post("/w/brand/publishing/calendar/feed", &[]).await;
+    assert_eq!(
+        anonymous.get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
