@@ -139,13 +139,26 @@ try {
   assert.equal(await page.locator("[data-testid=member-row]", { hasText: "Léa Martin" }).count(), 0);
   await shot("members-after-erasure-fr");
 
-  // Publishing: the demo's posts; the draft goes to the client through the approval link.
+  // Publishing: a newcomer writes a post once in French and English for the two demo channels,
+  // sends it for approval, the client approves it through the link, it is on the calendar, and
+  // it is published to the local stand-ins with a receipt per channel and language.
   await page.goto(base + "/w/brulerie-du-canal/publishing");
   assert.ok((await page.getByTestId("post-row").count()) >= 3, "the demo's posts");
-  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 16);
-  const draft = page.locator("[data-testid=post-row]", { hasText: "brouillon" }).first();
-  await draft.locator("input[type=datetime-local]").fill(tomorrow);
-  await draft.getByTestId("send-for-approval").click();
+  await page.getByTestId("post-title").fill("Assemblage de Noël");
+  await page.getByTestId("post-common-fr").fill("🎄 Notre assemblage de Noël est arrivé : épices douces et cacao. https://brulerie-du-canal.example/noel");
+  await page.getByTestId("post-common-en").fill("🎄 Our Christmas blend is here: soft spices and cocoa. https://brulerie-du-canal.example/noel");
+  // Each channel's text is counted live as its network counts (the demo's stand-ins are
+  // webhooks, which have no limit).
+  const counter = page.locator("output[data-count-for]").first();
+  await page.waitForFunction((el) => /\d+/.test(el.textContent), await counter.elementHandle());
+  await page.getByTestId("post-save-draft").click();
+  await page.waitForURL("**done=publishing_saved**");
+  await page.locator("[data-testid=post-row] a", { hasText: "Assemblage de Noël" }).click();
+  assert.equal(await page.getByTestId("post-preview").count(), 4, "French and English for each channel");
+  await shot("post-previews-fr");
+  const now = new Date(Date.now() - 60000).toISOString().slice(0, 16);
+  await page.locator("input[type=datetime-local]").fill(now);
+  await page.getByTestId("send-for-approval").click();
   await page.waitForLoadState("load");
   const link = await page.getByTestId("approval-link").innerText();
   await shot("publishing-fr");
@@ -156,6 +169,21 @@ try {
   await client.waitForLoadState("load");
   assert.match(await client.locator("body").innerText(), /Validé/);
   await client.close();
+  await page.goto(base + "/w/brulerie-du-canal/publishing");
+  await page.getByTestId("calendar-link").click();
+  await page.locator("[data-testid=calendar-entry]", { hasText: "Assemblage de Noël" }).first().waitFor();
+  await shot("calendar-month-fr");
+  await page.locator("[data-testid=calendar-entry]", { hasText: "Assemblage de Noël" }).first().click();
+  let receipts = 0;
+  for (let i = 0; i < 80 && receipts < 4; i++) {
+    receipts = await page.getByTestId("post-receipt").count();
+    if (receipts < 4) { await page.waitForTimeout(250); await page.reload(); }
+  }
+  assert.equal(receipts, 4, "a receipt per channel and language");
+  assert.match(await page.getByTestId("post-history").innerText(), /Publié sur tous ses canaux/);
+  await shot("post-published-fr");
+  await page.goto(base + "/dev/hooks");
+  assert.match(await page.locator("body").innerText(), /Our Christmas blend is here/);
 
   // The demo newsletter goes out through the local SMTP server to its test list; a reader
   // unsubscribes with the link of the e-mail.
