@@ -234,6 +234,19 @@ pub trait PublishStore: Send + Sync {
     async fn set_calendar_feed(&self, workspace_id: i64, token_hash: &str, now: i64) -> Result<()>;
     /// The workspace whose calendar feed this token opens.
     async fn calendar_feed_workspace(&self, token_hash: &str) -> Result<Option<i64>>;
+    /// Sends a post's failed deliveries again (due at `now`, a fresh count of attempts); the post
+    /// is scheduled again. Returns how many were put back.
+    async fn retry_failed(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<u64>;
+    /// Failed deliveries nobody has been told about yet, oldest first, with their post.
+    async fn failed_unnotified(&self, limit: i64) -> Result<Vec<(PostDelivery, Post)>>;
+    /// Records that the team was told about a failed delivery.
+    async fn mark_failure_notified(&self, delivery_id: i64, now: i64) -> Result<()>;
     /// When the next delivery falls due (for the scheduler's sleep), if any.
     async fn next_delivery_due(&self) -> Result<Option<i64>>;
 }

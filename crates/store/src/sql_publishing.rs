@@ -305,6 +305,71 @@ impl PublishStore for SqlStore {
         self.posts_by_ids(workspace_id, ids).await
     }
 
+    async fn retry_failed(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<u64> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE post_deliveries SET status = 'scheduled', next_attempt_at = $3, attempts = 0, \
+             failure_notified_at = NULL WHERE workspace_id = $1 AND post_id = $2 AND status = 'failed'",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved > 0 {
+            sqlx::query(
+                "UPDATE posts SET state = 'scheduled', updated_at = $3 WHERE workspace_id = $1 AND id = $2",
+            )
+            .bind(workspace_id)
+            .bind(post_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            post_event(&mut tx, workspace_id, post_id, actor, "retried", "", now).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    async fn failed_unnotified(&self, limit: i64) -> Result<Vec<(PostDelivery, Post)>> {
+        let rows = sqlx::query(
+            "SELECT id, workspace_id, post_id FROM post_deliveries \
+             WHERE status = 'failed' AND failure_notified_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit.clamp(1, 1_000))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let workspace_id: i64 = row.try_get("workspace_id")?;
+            let post_id: i64 = row.try_get("post_id")?;
+            if let Some((post, deliveries)) = self.post(workspace_id, post_id).await?
+                && let Some(delivery) = deliveries.into_iter().find(|d| d.id == id)
+            {
+                out.push((delivery, post));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mark_failure_notified(&self, delivery_id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE post_deliveries SET failure_notified_at = $2 WHERE id = $1")
+            .bind(delivery_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn set_calendar_feed(&self, workspace_id: i64, token_hash: &str, now: i64) -> Result<()> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;

@@ -16,6 +16,7 @@ pub mod error;
 mod hooks;
 mod metrics;
 mod pages;
+pub mod publish_watch;
 pub mod sla_watch;
 mod static_files;
 

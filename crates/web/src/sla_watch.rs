@@ -92,8 +92,9 @@ pub async fn warn_due(store: &dyn Store, base_url: &str, now: i64) -> Result<usi
     Ok(warned)
 }
 
-/// Runs until `shutdown` flips to true, checking every `interval`; wakes the mail worker when
-/// it wrote warnings.
+/// Runs until `shutdown` flips to true, checking every `interval` (response-time warnings, and
+/// publishing failures through [`crate::publish_watch`]); wakes the mail worker when it wrote
+/// mail.
 pub async fn run(
     store: Arc<dyn Store>,
     base_url: String,
@@ -109,6 +110,16 @@ pub async fn run(
                 mail_wake.notify_one();
             }
             Err(error) => tracing::error!(%error, "response-time warnings"),
+        }
+        match crate::publish_watch::notify_failures(store.as_ref(), &base_url, crate::unix_now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(failures = n, "publishing failures told to the team");
+                mail_wake.notify_one();
+            }
+            Err(error) => tracing::error!(%error, "publishing failure notices"),
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

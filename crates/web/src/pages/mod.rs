@@ -186,6 +186,10 @@ pub fn routes() -> Router<SharedState> {
             get(publishing::post_page),
         )
         .route(
+            "/w/{slug}/publishing/posts/{id}/retry",
+            post(publishing::retry),
+        )
+        .route(
             "/w/{slug}/publishing/posts/{id}/comments",
             post(publishing::comment),
         )

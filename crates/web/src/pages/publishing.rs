@@ -848,3 +848,20 @@ pub async fn comment(
         w.workspace.slug
     )))
 }
+
+/// Sends the post's failed deliveries again (after the team fixed what the channel refused).
+pub async fn retry(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::Publish)?;
+    state
+        .store
+        .retry_failed(w.workspace.id, id, &w.user.display_name, unix_now())
+        .await?;
+    Ok(redirect(&format!(
+        "/w/{}/publishing/posts/{id}?done=publishing_retried",
+        w.workspace.slug
+    )))
+}

@@ -14,7 +14,8 @@ use crate::helpers::*;
 
 both_backends!(
     a_post_is_scheduled_then_published_with_receipts,
-    a_post_is_written_once_in_two_languages_and_adapted_per_channel
+    a_post_is_written_once_in_two_languages_and_adapted_per_channel,
+    a_failure_is_told_to_the_author_and_sent_again
 );
 
 async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
@@ -430,4 +431,134 @@ async fn a_post_is_written_once_in_two_languages_and_adapted_per_channel(backend
             ("discord".to_owned(), Some("en".to_owned()), "New moka, Discord friends!".to_owned()),
         ]
     );
+}
+
+async fn a_failure_is_told_to_the_author_and_sent_again(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    // Discord refuses the first time (a bad request: no retry), accepts after the fix.
+    let refuse = Arc::new(Mutex::new(true));
+    let refusing = refuse.clone();
+    let hook = axum::Router::new().route(
+        "/discord",
+        post(move |Json(_): Json<serde_json::Value>| {
+            let refuse = *refusing.lock().unwrap();
+            async move {
+                if refuse {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        Json(serde_json::json!({"message": "Invalid Form Body", "code": 50035})),
+                    )
+                } else {
+                    (
+                        StatusCode::OK,
+                        Json(serde_json::json!({"id": "1190000000000000009"})),
+                    )
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/discord", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/publishing/channels",
+        &[
+            ("kind", "discord"),
+            ("name", "Discord"),
+            ("address", &hook_url),
+        ],
+    )
+    .await;
+    let channel = app.store.channels(ws.id).await.unwrap()[0].id;
+    let when = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get(&ws.timezone).unwrap())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    app.post(
+        "/w/brand/publishing/posts",
+        &[
+            ("title", "Soldes"),
+            (&format!("text_{channel}"), "Les soldes commencent"),
+            ("when", &when),
+            ("intent", "schedule"),
+        ],
+    )
+    .await;
+    let publisher = jardinier_outbound::publish::Publisher::new(app.store.clone());
+    let now = jardinier_outbound::unix_now();
+    assert_eq!(publisher.publish_due(now + 60, 2).await.unwrap(), 0);
+    let (post, deliveries) = app.store.posts(ws.id, 10).await.unwrap().remove(0);
+    assert_eq!(post.state, "failed");
+    assert!(
+        deliveries[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("Invalid Form Body")
+    );
+
+    // The author is told once, with the channel's words and a link to the post.
+    let base = app.url("");
+    assert_eq!(
+        jardinier_web::publish_watch::notify_failures(app.store.as_ref(), &base, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        jardinier_web::publish_watch::notify_failures(app.store.as_ref(), &base, now)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    let mail: Vec<_> = app
+        .store
+        .recent_mail(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.idempotency_key.starts_with("post-failed:"))
+        .collect();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, "camille@brand.example");
+    assert!(mail[0].subject.contains("Soldes") && mail[0].subject.contains("Discord"));
+    assert!(mail[0].body_text.contains("Invalid Form Body"));
+    assert!(
+        mail[0]
+            .body_text
+            .contains(&format!("/w/brand/publishing/posts/{}", post.id))
+    );
+
+    // Fixed on Discord's side; sent again from the post's page.
+    *refuse.lock().unwrap() = false;
+    let (_, page) = app
+        .text(&format!("/w/brand/publishing/posts/{}", post.id))
+        .await;
+    assert!(page.contains("post-retry"));
+    let response = app
+        .post(&format!("/w/brand/publishing/posts/{}/retry", post.id), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(publisher.publish_due(now + 120, 2).await.unwrap(), 1);
+    let (post, deliveries) = app.store.posts(ws.id, 10).await.unwrap().remove(0);
+    assert_eq!(post.state, "published");
+    assert_eq!(
+        deliveries[0].remote_id.as_deref(),
+        Some("1190000000000000009")
+    );
+    let kinds: Vec<String> = app
+        .store
+        .post_events(ws.id, post.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["created", "failed", "retried", "published"]);
 }

@@ -1,0 +1,77 @@
+//! Failures nobody is told about are the first complaint about scheduling tools: each failed
+//! delivery is e-mailed once to the post's author (or, without one, to the workspace's owners
+//! and managers) with the channel's words and a link to the post. Run by the watcher loop of
+//! [`crate::sla_watch::run`].
+
+use jardinier_domain::Permission;
+use jardinier_i18n::{Lang, Tr};
+use jardinier_store::{NewMail, Store, StoreError};
+
+/// Tells the team about failed deliveries; returns how many were told.
+pub async fn notify_failures(
+    store: &dyn Store,
+    base_url: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let mut told = 0;
+    for (delivery, post) in store.failed_unnotified(200).await? {
+        let Some(workspace) = store.workspace_by_id(post.workspace_id).await? else {
+            continue;
+        };
+        let members = store.members(post.workspace_id).await?;
+        let author = members
+            .iter()
+            .filter(|m| Some(m.user.id) == post.author_id)
+            .collect::<Vec<_>>();
+        let recipients = if author.is_empty() {
+            members
+                .iter()
+                .filter(|m| m.role.can(Permission::ManageWorkspace))
+                .collect()
+        } else {
+            author
+        };
+        let channel = store
+            .channels(post.workspace_id)
+            .await?
+            .into_iter()
+            .find(|c| c.id == delivery.channel_id)
+            .map(|c| c.name)
+            .unwrap_or_default();
+        let link = format!(
+            "{base_url}/w/{}/publishing/posts/{}",
+            workspace.slug, post.id
+        );
+        let error = delivery.last_error.clone().unwrap_or_default();
+        for member in recipients {
+            let tr = Tr::new(
+                member
+                    .user
+                    .lang
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or(Lang::Fr),
+            );
+            let args = [
+                ("name", member.user.display_name.as_str()),
+                ("title", post.title.as_str()),
+                ("channel", channel.as_str()),
+                ("brand", workspace.name.as_str()),
+                ("error", error.as_str()),
+                ("link", link.as_str()),
+            ];
+            store
+                .enqueue_mail(&NewMail {
+                    idempotency_key: &format!("post-failed:{}:{}", delivery.id, member.user.id),
+                    to: &member.user.email,
+                    subject: &tr.f("mail.post_failed.subject", &args),
+                    body_text: &tr.f("mail.post_failed.body", &args),
+                    created_at: now,
+                })
+                .await?;
+        }
+        store.mark_failure_notified(delivery.id, now).await?;
+        told += 1;
+    }
+    Ok(told)
+}
