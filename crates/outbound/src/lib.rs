@@ -15,8 +15,10 @@
 mod bluesky;
 mod email;
 mod mastodon;
+mod matrix;
 pub mod newsletter;
 pub mod publish;
+mod telegram;
 mod webhook;
 
 use std::sync::Arc;
@@ -257,10 +259,12 @@ async fn json_answer(
     if status.is_success() {
         return Ok(value);
     }
-    // Mastodon: {"error": "…"}; XRPC: {"error": "Name", "message": "…"}.
+    // Mastodon: {"error": "…"}; XRPC: {"error": "Name", "message": "…"}; Matrix: {"errcode",
+    // "error"}; Telegram: {"description"}.
     let said = value
         .get("message")
         .or_else(|| value.get("error"))
+        .or_else(|| value.get("description"))
         .and_then(|m| m.as_str())
         .map(|m| format!(": {m}"))
         .unwrap_or_default();

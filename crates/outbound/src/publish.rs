@@ -6,9 +6,10 @@
 //! - Bluesky: createRecord under a record key derived from the delivery; any attempt after the
 //!   first asks getRecord before posting.
 //! - Generic webhooks: signed JSON with the `Idempotency-Key` header, for the receiver to check.
-//! - Discord and Slack webhooks have no key and no way to look a message up: a delivery left in
-//!   doubt by a stop is not sent again by itself; it fails with a message asking a person to check
-//!   the channel (a duplicate is worse than a question).
+//! - Matrix: the delivery's key is the transaction id, which the homeserver deduplicates.
+//! - Discord and Slack webhooks and Telegram bots have no key and no way to look a message up: a
+//!   delivery left in doubt by a stop is not sent again by itself; it fails with a message asking
+//!   a person to check the channel (a duplicate is worse than a question).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +24,9 @@ use crate::{Delivered, MAX_ATTEMPTS, SendError, host_of, json_answer, retry_dela
 pub const PUBLISH_STALE_AFTER: i64 = 120;
 
 /// The kinds of channel a post can go to.
-pub const CHANNEL_KINDS: [&str; 5] = ["mastodon", "bluesky", "discord", "slack", "webhook"];
+pub const CHANNEL_KINDS: [&str; 7] = [
+    "mastodon", "bluesky", "discord", "slack", "telegram", "matrix", "webhook",
+];
 
 /// Sends due deliveries of scheduled posts.
 pub struct Publisher {
@@ -140,7 +143,23 @@ impl Publisher {
                 let pds = text_at(&config, "/pds").unwrap_or_else(|| DEFAULT_PDS.to_owned());
                 bluesky_post(&self.client, &account, &pds, secret, job).await
             }
-            "discord" | "slack" if job.in_doubt => Err(SendError::Permanent(format!(
+            "matrix" => {
+                let homeserver = text_at(&config, "/homeserver").ok_or_else(|| {
+                    SendError::Permanent("the Matrix channel has no homeserver".into())
+                })?;
+                let room = text_at(&config, "/room")
+                    .ok_or_else(|| SendError::Permanent("the Matrix channel has no room".into()))?;
+                crate::matrix::send_message(
+                    &self.client,
+                    &homeserver,
+                    secret,
+                    &room,
+                    &job.idempotency_key,
+                    &job.delivery.body,
+                )
+                .await
+            }
+            "discord" | "slack" | "telegram" if job.in_doubt => Err(SendError::Permanent(format!(
                 "the publisher stopped while sending this post; {} cannot tell whether it arrived: check the channel, then send it again if it is not there",
                 job.channel.kind
             ))),
@@ -161,6 +180,15 @@ impl Publisher {
                         .unwrap_or_else(|| format!("discord:{}", job.idempotency_key)),
                     remote_url: None,
                 })
+            }
+            "telegram" => {
+                let chat = text_at(&config, "/chat").ok_or_else(|| {
+                    SendError::Permanent("the Telegram channel has no chat to post in".into())
+                })?;
+                let api = text_at(&config, "/api")
+                    .unwrap_or_else(|| crate::telegram::DEFAULT_API.to_owned());
+                crate::telegram::send_message(&self.client, &api, secret, &chat, &job.delivery.body)
+                    .await
             }
             "slack" => {
                 let response = self

@@ -156,10 +156,11 @@ pub struct ChannelForm {
     /// Mastodon: the instance; Discord, Slack, webhook: the address posts go to.
     #[serde(default)]
     address: String,
-    /// Bluesky: the brand's handle.
+    /// Bluesky: the brand's handle; Telegram: the chat; Matrix: the room id.
     #[serde(default)]
     account: String,
-    /// Mastodon: access token; Bluesky: app password; webhook: signing secret.
+    /// Mastodon: access token; Bluesky: app password; webhook: signing secret; Telegram: the
+    /// bot's token; Matrix: an access token.
     #[serde(default)]
     secret: String,
 }
@@ -186,6 +187,31 @@ pub fn channel_config(form: &ChannelForm) -> Result<serde_json::Value, &'static 
             Ok(config)
         }
         "bluesky" => Err("publishing.channel_bluesky_invalid"),
+        "telegram" => {
+            let chat = form.account.trim();
+            let token = form.secret.trim();
+            let chat_ok = chat.starts_with('@') && chat.len() > 5 || chat.parse::<i64>().is_ok();
+            let token_ok = token
+                .split_once(':')
+                .is_some_and(|(id, key)| id.parse::<u64>().is_ok() && key.len() >= 20);
+            if !chat_ok || !token_ok {
+                return Err("publishing.channel_telegram_invalid");
+            }
+            let mut config = serde_json::json!({"chat": chat});
+            // A local Bot API server (self-hosted), or a test stand-in.
+            if is_http(address) {
+                config["api"] = serde_json::json!(address);
+            }
+            Ok(config)
+        }
+        "matrix" => {
+            let room = form.account.trim();
+            let room_ok = room.starts_with('!') && room.contains(':');
+            if !is_http(address) || !room_ok || form.secret.trim().is_empty() {
+                return Err("publishing.channel_matrix_invalid");
+            }
+            Ok(serde_json::json!({"homeserver": address, "room": room}))
+        }
         "discord" | "slack" | "webhook" if is_http(address) => {
             Ok(serde_json::json!({"url": address}))
         }
@@ -489,6 +515,42 @@ mod tests {
         assert_eq!(
             channel_config(&form("fax", "", "", "")),
             Err("publishing.channel_kind_invalid")
+        );
+        let bot = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+        assert_eq!(
+            channel_config(&form("telegram", "", "@brulerie", bot)),
+            Ok(serde_json::json!({"chat": "@brulerie"}))
+        );
+        assert!(channel_config(&form("telegram", "", "-1001234567890", bot)).is_ok());
+        assert_eq!(
+            channel_config(&form("telegram", "", "brulerie", bot)),
+            Err("publishing.channel_telegram_invalid"),
+            "a channel name starts with @"
+        );
+        assert_eq!(
+            channel_config(&form("telegram", "", "@brulerie", "not-a-token")),
+            Err("publishing.channel_telegram_invalid")
+        );
+        assert_eq!(
+            channel_config(&form(
+                "matrix",
+                "https://matrix.example",
+                "!abc:matrix.example",
+                "t"
+            )),
+            Ok(
+                serde_json::json!({"homeserver": "https://matrix.example", "room": "!abc:matrix.example"})
+            )
+        );
+        assert_eq!(
+            channel_config(&form(
+                "matrix",
+                "https://matrix.example",
+                "#room:matrix.example",
+                "t"
+            )),
+            Err("publishing.channel_matrix_invalid"),
+            "an alias is not a room id"
         );
     }
 }

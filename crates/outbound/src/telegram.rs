@@ -1,0 +1,67 @@
+//! Telegram: a bot posts to a channel or group it administers (`sendMessage`, Bot API).
+//!
+//! The Bot API has no idempotency key and no way to find a message by anything of ours, so a
+//! delivery cut off mid-send is handed to a person rather than sent twice (as for Discord).
+//! Errors come as `{"ok": false, "error_code", "description", "parameters": {"retry_after"}}`.
+
+use serde_json::{Value, json};
+
+use crate::{Delivered, SendError, host_of};
+
+/// The Bot API's address (tests give a local one).
+pub const DEFAULT_API: &str = "https://api.telegram.org";
+
+/// Posts `text` to `chat` (`@channelname` or a numeric id) as the bot whose token is `token`.
+pub(crate) async fn send_message(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    chat: &str,
+    text: &str,
+) -> Result<Delivered, SendError> {
+    let url = format!("{}/bot{token}/sendMessage", api.trim_end_matches('/'));
+    let response = client
+        .post(&url)
+        .json(&json!({"chat_id": chat, "text": text}))
+        .send()
+        .await
+        .map_err(|e| {
+            // The address holds the token: never repeat it.
+            SendError::Retry(format!(
+                "could not reach {}: {}",
+                host_of(api),
+                e.without_url()
+            ))
+        })?;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if body["ok"] == json!(true) {
+        let message_id = body["result"]["message_id"].as_i64().unwrap_or_default();
+        let username = body["result"]["chat"]["username"].as_str();
+        return Ok(Delivered {
+            remote_id: format!("{}:{message_id}", body["result"]["chat"]["id"]),
+            // Only public channels and groups have an address.
+            remote_url: username.map(|u| format!("https://t.me/{u}/{message_id}")),
+        });
+    }
+    let description = body["description"].as_str().unwrap_or("no explanation");
+    let code = body["error_code"].as_i64().unwrap_or(status as i64);
+    match code {
+        429 => Err(SendError::Retry(format!(
+            "Telegram asks to wait {} s before posting again ({description})",
+            body["parameters"]["retry_after"].as_i64().unwrap_or(30)
+        ))),
+        401 | 404 => Err(SendError::Permanent(format!(
+            "Telegram refused the bot's token ({description}); check the channel's token"
+        ))),
+        403 => Err(SendError::Permanent(format!(
+            "the bot may not post in {chat} ({description}): make it an administrator of the channel"
+        ))),
+        c if c >= 500 => Err(SendError::Retry(format!(
+            "Telegram answered {c} ({description})"
+        ))),
+        c => Err(SendError::Permanent(format!(
+            "Telegram refused the post (error {c}: {description})"
+        ))),
+    }
+}
