@@ -3,12 +3,14 @@
 //! - [`ical`]: the calendar as an iCalendar feed.
 //! - [`planned`]: planned posts as CSV, both ways.
 //! - [`rules`]: what each network accepts, and the length of a text as the network counts it.
+//! - [`timing`]: the best time to post, from the workspace's own results.
 //! - [`utm`]: campaign parameters added to the links of a post.
 //! - [`variants`]: compose once, adapt per channel and language.
 
 pub mod ical;
 pub mod planned;
 pub mod rules;
+pub mod timing;
 pub mod utm;
 pub mod variants;
 

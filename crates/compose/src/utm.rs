@@ -52,13 +52,19 @@ pub fn tag(url: &str, utm: &Utm) -> Option<String> {
 
 /// Every web link of a text, tagged (words that are links; the rest is unchanged).
 pub fn tag_links(text: &str, utm: &Utm) -> String {
+    rewrite_links(text, |link| tag(link, utm))
+}
+
+/// Every web link of a text replaced by what `f` returns for it (`None`: left as it is).
+/// Punctuation around a link stays outside it.
+pub fn rewrite_links(text: &str, mut f: impl FnMut(&str) -> Option<String>) -> String {
     text.split_inclusive(char::is_whitespace)
         .map(|word| {
             let trimmed = word.trim_end_matches(char::is_whitespace);
             if let Some((before, link, _)) = crate::split_link(trimmed)
-                && let Some(tagged) = tag(link, utm)
+                && let Some(new) = f(link)
             {
-                return format!("{before}{tagged}{}", &word[before.len() + link.len()..]);
+                return format!("{before}{new}{}", &word[before.len() + link.len()..]);
             }
             word.to_owned()
         })
@@ -93,6 +99,17 @@ mod tests {
             tag("https://shop.example/", &Utm::default()).unwrap(),
             "https://shop.example/"
         );
+    }
+
+    #[test]
+    fn links_can_be_replaced_one_by_one() {
+        let mut seen = Vec::new();
+        let out = rewrite_links("a https://x.example/1, b\nhttps://y.example/2", |link| {
+            seen.push(link.to_owned());
+            Some(format!("https://j.example/s/{}", seen.len()))
+        });
+        assert_eq!(out, "a https://j.example/s/1, b\nhttps://j.example/s/2");
+        assert_eq!(seen, ["https://x.example/1", "https://y.example/2"]);
     }
 
     #[test]

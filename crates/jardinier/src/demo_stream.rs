@@ -564,6 +564,7 @@ pub async fn seed_publishing(
                 variants: &variants,
                 campaign,
                 tags: &["café".to_owned()],
+                short_links: &[],
                 scheduled_at: at,
                 now,
             })

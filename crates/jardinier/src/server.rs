@@ -192,6 +192,11 @@ pub async fn serve_bound(
             ))
         }
     };
+    // Engagement counts of published posts, read back from the networks that give them.
+    let results_task = tokio::spawn(
+        jardinier_outbound::results::ResultsFetcher::new(store.clone())
+            .run(Duration::from_secs(60), shutdown_rx.clone()),
+    );
     let replies = jardinier_outbound::ReplyWorker::new(store.clone());
     let reply_task =
         tokio::spawn(replies.run(Duration::from_secs(5), reply_wake, shutdown_rx.clone()));
@@ -218,6 +223,7 @@ pub async fn serve_bound(
     let _ = reply_task.await;
     let _ = sla_task.await;
     let _ = publisher_task.await;
+    let _ = results_task.await;
     for task in [newsletter_task, bounce_task].into_iter().flatten() {
         let _ = task.await;
     }

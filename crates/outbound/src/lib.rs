@@ -18,6 +18,7 @@ mod mastodon;
 mod matrix;
 pub mod newsletter;
 pub mod publish;
+pub mod results;
 mod telegram;
 mod webhook;
 

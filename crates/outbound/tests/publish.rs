@@ -115,6 +115,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             variants: &variants,
             campaign: "",
             tags: &[],
+            short_links: &[],
             scheduled_at: Some(now + 60),
             now,
         })
@@ -187,6 +188,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             ],
             campaign: "",
             tags: &[],
+            short_links: &[],
             scheduled_at: Some(now),
             now,
         })
@@ -244,6 +246,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             variants: &[NewVariant::plain(slack, "Plus tard")],
             campaign: "",
             tags: &[],
+            short_links: &[],
             scheduled_at: Some(now + 100),
             now,
         })
@@ -265,6 +268,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
                 variants: &[NewVariant::plain(slack, "x")],
                 campaign: "",
                 tags: &[],
+                short_links: &[],
                 scheduled_at: None,
                 now
             })

@@ -150,6 +150,7 @@ async fn telegram_and_matrix_get_each_post_once_with_receipts() {
                     variants: &variants,
                     campaign: "",
                     tags: &[],
+                    short_links: &[],
                     scheduled_at: Some(now),
                     now,
                 })

@@ -60,6 +60,28 @@ pub struct PostDelivery {
     pub last_error: Option<String>,
     pub sent_at: Option<i64>,
     pub created_at: i64,
+    /// Engagement fetched back from the network (None: not given, or not yet fetched).
+    pub likes: Option<i64>,
+    pub shares: Option<i64>,
+    pub replies: Option<i64>,
+    pub metrics_at: Option<i64>,
+}
+
+/// A built-in short link put in a post's text: `/s/{code}` redirects to `url` and counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShortLink {
+    pub code: String,
+    pub url: String,
+    pub channel_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortLink {
+    pub code: String,
+    pub url: String,
+    pub post_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub clicks: i64,
 }
 
 /// One text of a post: for a channel, in a language.
@@ -90,6 +112,8 @@ pub struct NewPost<'a> {
     pub variants: &'a [NewVariant],
     pub campaign: &'a str,
     pub tags: &'a [String],
+    /// Short links its texts use, written with the post.
+    pub short_links: &'a [NewShortLink],
     /// `None`: a draft.
     pub scheduled_at: Option<i64>,
     pub now: i64,
@@ -247,6 +271,29 @@ pub trait PublishStore: Send + Sync {
     async fn failed_unnotified(&self, limit: i64) -> Result<Vec<(PostDelivery, Post)>>;
     /// Records that the team was told about a failed delivery.
     async fn mark_failure_notified(&self, delivery_id: i64, now: i64) -> Result<()>;
+    /// Sent deliveries whose counts are due a refresh: sent after `sent_after`, on a channel
+    /// of `kinds`, not fetched since `fetched_before`; with their channel.
+    async fn due_metrics(
+        &self,
+        kinds: &[&str],
+        sent_after: i64,
+        fetched_before: i64,
+        limit: i64,
+    ) -> Result<Vec<(PostDelivery, PublishChannel)>>;
+    async fn record_metrics(
+        &self,
+        delivery_id: i64,
+        likes: i64,
+        shares: i64,
+        replies: i64,
+        now: i64,
+    ) -> Result<()>;
+    /// Counts a click on a short link and returns where it goes.
+    async fn click_short_link(&self, code: &str) -> Result<Option<String>>;
+    /// The short links of a post.
+    async fn short_links(&self, workspace_id: i64, post_id: i64) -> Result<Vec<ShortLink>>;
+    /// Clicks on each post's short links: (post id, clicks).
+    async fn clicks_by_post(&self, workspace_id: i64) -> Result<Vec<(i64, i64)>>;
     /// When the next delivery falls due (for the scheduler's sleep), if any.
     async fn next_delivery_due(&self) -> Result<Option<i64>>;
 }

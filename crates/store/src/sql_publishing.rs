@@ -10,7 +10,7 @@ use crate::publishing::*;
 use crate::sql::SqlStore;
 
 const DELIVERY_COLS: &str = "id, post_id, channel_id, language, body, status, attempts, due_at, \
-     remote_id, remote_url, last_error, sent_at, created_at";
+     remote_id, remote_url, last_error, sent_at, created_at, likes, shares, replies, metrics_at";
 const POST_COLS: &str = "id, workspace_id, author_id, title, state, scheduled_at, campaign, tags, \
      created_at, updated_at";
 const CHANNEL_COLS: &str = "id, workspace_id, kind, name, config, secret, created_at";
@@ -30,6 +30,10 @@ fn delivery_row(r: &AnyRow) -> Result<PostDelivery> {
         last_error: r.try_get("last_error")?,
         sent_at: r.try_get("sent_at")?,
         created_at: r.try_get("created_at")?,
+        likes: r.try_get("likes")?,
+        shares: r.try_get("shares")?,
+        replies: r.try_get("replies")?,
+        metrics_at: r.try_get("metrics_at")?,
     })
 }
 
@@ -211,6 +215,21 @@ impl PublishStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        for link in p.short_links {
+            sqlx::query(
+                "INSERT INTO short_links (workspace_id, code, url, post_id, channel_id, clicks, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 0, $6)",
+            )
+            .bind(p.workspace_id)
+            .bind(&link.code)
+            .bind(&link.url)
+            .bind(id)
+            .bind(link.channel_id)
+            .bind(p.now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::on_unique("short link"))?;
+        }
         let author: Option<String> = match p.author_id {
             Some(author) => {
                 sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
@@ -337,6 +356,112 @@ impl PublishStore for SqlStore {
         }
         tx.commit().await?;
         Ok(moved)
+    }
+
+    async fn due_metrics(
+        &self,
+        kinds: &[&str],
+        sent_after: i64,
+        fetched_before: i64,
+        limit: i64,
+    ) -> Result<Vec<(PostDelivery, PublishChannel)>> {
+        let mut out = Vec::new();
+        for kind in kinds {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM post_deliveries d JOIN publish_channels c ON c.id = d.channel_id \
+                 WHERE d.status = 'sent' AND c.kind = $1 AND d.sent_at > $2 \
+                 AND (d.metrics_at IS NULL OR d.metrics_at < $3) ORDER BY d.sent_at DESC LIMIT $4",
+                DELIVERY_COLS
+                    .split(", ")
+                    .map(|c| format!("d.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+            .bind(*kind)
+            .bind(sent_after)
+            .bind(fetched_before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in rows {
+                let delivery = delivery_row(&row)?;
+                let channel = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CHANNEL_COLS} FROM publish_channels WHERE id = $1"
+                )))
+                .bind(delivery.channel_id)
+                .fetch_one(&self.pool)
+                .await?;
+                out.push((delivery, channel_row(&channel)?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_metrics(
+        &self,
+        delivery_id: i64,
+        likes: i64,
+        shares: i64,
+        replies: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE post_deliveries SET likes = $2, shares = $3, replies = $4, metrics_at = $5 WHERE id = $1",
+        )
+        .bind(delivery_id)
+        .bind(likes)
+        .bind(shares)
+        .bind(replies)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn click_short_link(&self, code: &str) -> Result<Option<String>> {
+        let _writing = self.writing().await;
+        let url: Option<String> = sqlx::query_scalar(
+            "UPDATE short_links SET clicks = clicks + 1 WHERE code = $1 RETURNING url",
+        )
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(url)
+    }
+
+    async fn short_links(&self, workspace_id: i64, post_id: i64) -> Result<Vec<ShortLink>> {
+        sqlx::query(
+            "SELECT code, url, post_id, channel_id, clicks FROM short_links \
+             WHERE workspace_id = $1 AND post_id = $2 ORDER BY id",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ShortLink {
+                code: r.try_get("code")?,
+                url: r.try_get("url")?,
+                post_id: r.try_get("post_id")?,
+                channel_id: r.try_get("channel_id")?,
+                clicks: r.try_get("clicks")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn clicks_by_post(&self, workspace_id: i64) -> Result<Vec<(i64, i64)>> {
+        sqlx::query(
+            "SELECT post_id, CAST(SUM(clicks) AS BIGINT) AS clicks FROM short_links \
+             WHERE workspace_id = $1 AND post_id IS NOT NULL GROUP BY post_id",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("post_id")?, r.try_get("clicks")?)))
+        .collect()
     }
 
     async fn failed_unnotified(&self, limit: i64) -> Result<Vec<(PostDelivery, Post)>> {

@@ -19,6 +19,7 @@ mod newsletters;
 mod oncall;
 mod publishing;
 mod publishing_calendar;
+mod publishing_results;
 mod settings;
 mod workspace;
 
@@ -181,6 +182,11 @@ pub fn routes() -> Router<SharedState> {
             post(publishing_calendar::new_feed),
         )
         .route("/ical/{file}", get(publishing_calendar::feed))
+        .route("/s/{code}", get(publishing::short_link))
+        .route(
+            "/w/{slug}/publishing/results",
+            get(publishing_results::results),
+        )
         .route(
             "/w/{slug}/publishing/posts/{id}",
             get(publishing::post_page),

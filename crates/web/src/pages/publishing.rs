@@ -280,6 +280,8 @@ struct PostForm {
     when: String,
     intent: String,
     utm_campaign: String,
+    /// Replace the links by built-in short links that count clicks.
+    shorten: bool,
     draft: jardinier_compose::variants::Draft,
 }
 
@@ -300,6 +302,7 @@ fn read_post_form(body: &str) -> PostForm {
             "when" => form.when = value.into_owned(),
             "intent" => form.intent = value.into_owned(),
             "utm_campaign" => form.utm_campaign = value.trim().to_owned(),
+            "shorten" => form.shorten = !value.is_empty(),
             other => {
                 if let Some(lang) = other.strip_prefix("common_") {
                     if POST_LANGUAGES.contains(&lang) {
@@ -363,6 +366,7 @@ pub async fn add_post(
     let channels = state.store.channels(w.workspace.id).await?;
     let form = read_post_form(&body);
     let mut variants: Vec<NewVariant> = Vec::new();
+    let mut short_links: Vec<jardinier_store::NewShortLink> = Vec::new();
     let mut unknown_channel = false;
     for v in jardinier_compose::variants::assemble(&form.draft) {
         let Some(channel) = channels.iter().find(|c| c.id == v.channel_id) else {
@@ -381,6 +385,20 @@ pub async fn add_post(
                     content: String::new(),
                 },
             )
+        };
+        let text = if form.shorten {
+            jardinier_compose::utm::rewrite_links(&text, |url| {
+                let code = crate::auth::random_token()[..10].to_owned();
+                let short = format!("{}/s/{code}", state.config.base_url);
+                short_links.push(jardinier_store::NewShortLink {
+                    code,
+                    url: url.to_owned(),
+                    channel_id: Some(v.channel_id),
+                });
+                Some(short)
+            })
+        } else {
+            text
         };
         variants.push(NewVariant {
             channel_id: v.channel_id,
@@ -423,6 +441,7 @@ pub async fn add_post(
             variants: &variants,
             campaign: &form.campaign,
             tags: &form.tags,
+            short_links: &short_links,
             scheduled_at,
             now: unix_now(),
         })
@@ -774,6 +793,8 @@ pub struct VariantView {
     pub receipt: Option<String>,
     pub receipt_url: Option<String>,
     pub error: Option<String>,
+    /// "12 likes · 3 shares · 2 replies", or why there are none.
+    pub results: String,
 }
 
 pub struct EventView {
@@ -798,6 +819,8 @@ struct PostTemplate {
     events: Vec<EventView>,
     may_publish: bool,
     timezone: String,
+    /// (short address, where it goes, clicks).
+    links: Vec<(String, String, i64)>,
 }
 
 /// One post: each text as its network will show it (with its count), each channel's receipt,
@@ -828,7 +851,22 @@ pub async fn post_page(
                 ),
                 None => tr.f("publishing.count", &[("length", &length)]),
             };
+            let counted = jardinier_outbound::results::COUNTED_KINDS.contains(&kind.as_str());
+            let results = match (d.likes, d.shares, d.replies) {
+                (Some(likes), Some(shares), Some(replies)) => tr.f(
+                    "publishing.results_counts",
+                    &[
+                        ("likes", &likes.to_string()),
+                        ("shares", &shares.to_string()),
+                        ("replies", &replies.to_string()),
+                    ],
+                ),
+                _ if !counted => tr.t("publishing.results_not_given").to_owned(),
+                _ if d.status == "sent" => tr.t("publishing.results_soon").to_owned(),
+                _ => String::new(),
+            };
             VariantView {
+                results,
                 channel: channel.map(|c| c.name.clone()).unwrap_or_default(),
                 kind,
                 language: d
@@ -859,7 +897,21 @@ pub async fn post_page(
             detail: e.detail,
         })
         .collect();
+    let links = state
+        .store
+        .short_links(w.workspace.id, id)
+        .await?
+        .into_iter()
+        .map(|l| {
+            (
+                format!("{}/s/{}", state.config.base_url, l.code),
+                l.url,
+                l.clicks,
+            )
+        })
+        .collect();
     render(PostTemplate {
+        links,
         c: Chrome::workspace(&w, "publishing"),
         ws_slug: w.workspace.slug.clone(),
         id,
@@ -926,4 +978,27 @@ pub async fn retry(
         "/w/{}/publishing/posts/{id}?done=publishing_retried",
         w.workspace.slug
     )))
+}
+
+/// A built-in short link: one more click, then on to the address. Nothing about the reader is
+/// kept.
+pub async fn short_link(
+    State(state): State<SharedState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    match state.store.click_short_link(&code).await? {
+        Some(url) => Ok((
+            axum::http::StatusCode::FOUND,
+            [
+                (axum::http::header::LOCATION, url),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+                (
+                    axum::http::header::REFERRER_POLICY,
+                    "no-referrer".to_owned(),
+                ),
+            ],
+        )
+            .into_response()),
+        None => Err(WebError::NotFound),
+    }
 }

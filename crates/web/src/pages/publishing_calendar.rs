@@ -530,6 +530,7 @@ pub async fn import_csv(
                 variants: &variants,
                 campaign: &post.campaign,
                 tags: &post.tags,
+                short_links: &[],
                 scheduled_at: post.at,
                 now,
             })

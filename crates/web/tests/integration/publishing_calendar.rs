@@ -7,7 +7,10 @@ use reqwest::StatusCode;
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(the_calendar_shows_exports_and_imports_planned_posts);
+both_backends!(
+    the_calendar_shows_exports_and_imports_planned_posts,
+    short_links_count_clicks_and_results_add_up
+);
 
 async fn the_calendar_shows_exports_and_imports_planned_posts(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -204,4 +207,123 @@ Atelier,{day},18:00,Instagram,fr,Atelier,,\n"
         anonymous.get(&url).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+}
+
+async fn short_links_count_clicks_and_results_add_up(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/publishing/channels",
+        &[
+            ("kind", "mastodon"),
+            ("name", "Mastodon"),
+            ("address", "https://piaille.example"),
+            ("secret", "t"),
+        ],
+    )
+    .await;
+    let channel = app.store.channels(ws.id).await.unwrap()[0].id;
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Moka"),
+                (&format!("channel_{channel}"), "1"),
+                ("common_fr", "Nouveau moka : https://brand.example/moka !"),
+                ("campaign", "Arrivages"),
+                ("utm_campaign", "arrivages"),
+                ("shorten", "1"),
+                ("intent", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (post, deliveries) = app.store.posts(ws.id, 10).await.unwrap().remove(0);
+    let body = &deliveries[0].body;
+    let short = body
+        .split_whitespace()
+        .find(|w| w.contains("/s/"))
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    assert!(
+        body.starts_with("Nouveau moka : http") && body.ends_with(" !"),
+        "{body}"
+    );
+    // The short link goes to the tagged address, and counts each click.
+    let anonymous = new_client();
+    for _ in 0..3 {
+        let response = anonymous.get(&short).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND);
+        assert_eq!(
+            location(&response),
+            "https://brand.example/moka?utm_source=mastodon&utm_medium=social&utm_campaign=arrivages"
+        );
+    }
+    let (_, page) = app
+        .text(&format!("/w/brand/publishing/posts/{}", post.id))
+        .await;
+    let row = page.split("data-testid=\"short-link\"").nth(1).unwrap();
+    assert!(
+        row.split("</tr>").next().unwrap().contains("<td>3</td>"),
+        "{row}"
+    );
+
+    // Published with counts read back: the results add up per post and campaign.
+    let now = jardinier_outbound::unix_now();
+    app.store
+        .request_approval(&jardinier_store::ApprovalRequest {
+            workspace_id: ws.id,
+            post_id: post.id,
+            scheduled_at: now - 60,
+            token_hash: "h",
+            expires_at: now + 3_600,
+            actor: "Camille",
+            now,
+        })
+        .await
+        .unwrap();
+    app.store.decide_approval("h", true, "", now).await.unwrap();
+    let job = app
+        .store
+        .claim_deliveries(now, now - 300, 10)
+        .await
+        .unwrap()
+        .remove(0);
+    app.store
+        .finish_delivery(
+            job.delivery.id,
+            &jardinier_store::DeliveryOutcome::Sent {
+                remote_id: "113".into(),
+                remote_url: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    app.store
+        .record_metrics(job.delivery.id, 12, 3, 2, now)
+        .await
+        .unwrap();
+    let (status, page) = app.text("/w/brand/publishing/results").await;
+    assert_eq!(status, StatusCode::OK);
+    let likes = page.split("data-testid=\"results-likes\">").nth(1).unwrap();
+    assert!(likes.starts_with("12<"), "{page}");
+    let clicks = page
+        .split("data-testid=\"results-clicks\">")
+        .nth(1)
+        .unwrap();
+    assert!(clicks.starts_with("3<"));
+    assert!(page.contains("data-testid=\"results-campaign\"><td>Arrivages</td><td>1</td><td>12</td><td>3</td><td>2</td><td>3</td>"), "{page}");
+    assert!(
+        page.contains("results-best-none"),
+        "one post is not a pattern"
+    );
+    let (_, page) = app
+        .text(&format!("/w/brand/publishing/posts/{}", post.id))
+        .await;
+    assert!(page.contains("12 likes · 3 shares · 2 replies"));
 }
