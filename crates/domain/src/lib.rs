@@ -5,10 +5,12 @@
 //! is) are tested without a server. Input types follow "parse, don't validate": a handler turns
 //! raw form or JSON input into these types once, and nothing invalid reaches the core.
 
+pub mod approval;
 pub mod input;
 pub mod role;
 pub mod section;
 
+pub use approval::{ApprovalPolicy, ApprovalStep, PolicyError};
 pub use input::{
     DisplayName, Email, FieldError, InvitationRequest, NewAccount, Password, Slug, TokenName,
     ValidationErrors, WorkspaceName,

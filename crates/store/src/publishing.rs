@@ -39,6 +39,9 @@ pub struct Post {
     /// The campaign it belongs to ("" for none).
     pub campaign: String,
     pub tags: Vec<String>,
+    /// While pending approval: the team step it waits at (0-based); `None` when no team step
+    /// is left (the client's turn, or not pending).
+    pub approval_step: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -151,12 +154,52 @@ pub struct ApprovalRequest<'a> {
     pub post_id: i64,
     /// When to publish once approved (now, if that time has passed by then).
     pub scheduled_at: i64,
-    /// The link's token, hashed.
-    pub token_hash: &'a str,
+    /// The client link's token, hashed: given when the client's turn is now (no team step);
+    /// with team steps, the link is made when they are passed ([`PublishStore::open_client_link`]).
+    pub token_hash: Option<&'a str>,
+    /// Where to send the client's link when it is made later.
+    pub client_email: Option<&'a str>,
     pub expires_at: i64,
     /// Who asked (for the history).
     pub actor: &'a str,
     pub now: i64,
+}
+
+/// A teammate's decision on the step a post waits at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalVote {
+    pub step: i64,
+    pub user_id: i64,
+    /// approved, changes_requested.
+    pub decision: String,
+    pub at: i64,
+}
+
+/// A teammate's decision on the step a post waits at.
+pub struct Vote<'a> {
+    pub workspace_id: i64,
+    pub post_id: i64,
+    pub user_id: i64,
+    /// Their name, for the history.
+    pub actor: &'a str,
+    pub approve: bool,
+    pub comment: &'a str,
+    pub now: i64,
+}
+
+/// What a teammate's vote did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoteOutcome {
+    /// The step waits for more approvals.
+    Waiting,
+    /// The step is passed; the post waits at the next one.
+    NextStep(i64),
+    /// The team's steps are passed; the client's link now works.
+    ClientTurn,
+    /// Approved by everyone: scheduled.
+    Scheduled,
+    /// Changes asked: back to draft (the client's link no longer works).
+    BackToDraft,
 }
 
 /// An approval request as the link shows it.
@@ -207,9 +250,11 @@ pub trait PublishStore: Send + Sync {
     /// Moves every scheduled post of the workspace, and its deliveries, by `seconds` (later when
     /// positive): postponing the calendar during a crisis. Returns how many deliveries moved.
     async fn shift_scheduled(&self, workspace_id: i64, seconds: i64, now: i64) -> Result<u64>;
-    /// Sends a draft for approval, to be published at `scheduled_at` once approved; the link's
-    /// token is stored as its hash. Refused unless the post is a draft.
-    async fn request_approval(&self, request: &ApprovalRequest<'_>) -> Result<Approval>;
+    /// Sends a draft for approval, to be published at `scheduled_at` once approved: it waits at
+    /// the policy's first team step, if any; the client's link (its token stored as its hash)
+    /// works once the team's steps are passed. Refused unless the post is a draft. Returns the
+    /// link's approval, if the policy has one.
+    async fn request_approval(&self, request: &ApprovalRequest<'_>) -> Result<Option<Approval>>;
     /// The approval a link opens, with its post and deliveries, whatever its state (the page says
     /// when it no longer works).
     async fn approval_by_token(
@@ -234,6 +279,29 @@ pub trait PublishStore: Send + Sync {
         now: i64,
     ) -> Result<u64>;
     async fn post_events(&self, workspace_id: i64, post_id: i64) -> Result<Vec<PostEvent>>;
+    /// The workspace's approval policy (the default: the client's link only).
+    async fn approval_policy(&self, workspace_id: i64) -> Result<jardinier_domain::ApprovalPolicy>;
+    async fn set_approval_policy(
+        &self,
+        workspace_id: i64,
+        policy: &jardinier_domain::ApprovalPolicy,
+        now: i64,
+    ) -> Result<()>;
+    /// A teammate approves (or asks for changes on) the step the post waits at. Refused unless
+    /// the post waits at a team step that names this teammate, who has not decided yet.
+    async fn vote_approval(&self, vote: &Vote<'_>) -> Result<VoteOutcome>;
+    /// Makes the client's link once the team's steps are passed; returns the address to send
+    /// it to, if one was given. Refused unless the post waits for its client.
+    async fn open_client_link(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<String>>;
+    /// The votes of the current round.
+    async fn approval_votes(&self, workspace_id: i64, post_id: i64) -> Result<Vec<ApprovalVote>>;
     /// A teammate's comment on a post, kept in its history.
     async fn comment_post(
         &self,

@@ -12,7 +12,7 @@ use crate::sql::SqlStore;
 const DELIVERY_COLS: &str = "id, post_id, channel_id, language, body, status, attempts, due_at, \
      remote_id, remote_url, last_error, sent_at, created_at, likes, shares, replies, metrics_at";
 const POST_COLS: &str = "id, workspace_id, author_id, title, state, scheduled_at, campaign, tags, \
-     created_at, updated_at";
+     approval_step, created_at, updated_at";
 const CHANNEL_COLS: &str = "id, workspace_id, kind, name, config, secret, created_at";
 
 fn delivery_row(r: &AnyRow) -> Result<PostDelivery> {
@@ -48,6 +48,7 @@ fn post_row(r: &AnyRow) -> Result<Post> {
         campaign: r.try_get("campaign")?,
         tags: serde_json::from_str(&r.try_get::<String, _>("tags")?)
             .map_err(|e| StoreError::Corrupt(format!("post tags ({e})")))?,
+        approval_step: r.try_get("approval_step")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -119,6 +120,67 @@ impl SqlStore {
             }
         }
         Ok(out)
+    }
+}
+
+/// An approved post is scheduled: at its time, or now if that has passed.
+async fn schedule_approved(tx: &mut Tx, post_id: i64, now: i64) -> Result<()> {
+    let scheduled: Option<i64> = sqlx::query_scalar("SELECT scheduled_at FROM posts WHERE id = $1")
+        .bind(post_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let due = scheduled.unwrap_or(now).max(now);
+    sqlx::query(
+        "UPDATE posts SET state = 'scheduled', approval_step = NULL, updated_at = $2 WHERE id = $1",
+    )
+    .bind(post_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE post_deliveries SET status = 'scheduled', due_at = $2, next_attempt_at = $2 \
+         WHERE post_id = $1 AND status = 'draft'",
+    )
+    .bind(post_id)
+    .bind(due)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Back to draft: the client's open links stop working, the round's votes are cleared.
+async fn back_to_draft(tx: &mut Tx, post_id: i64, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE posts SET state = 'draft', approval_step = NULL, updated_at = $2 WHERE id = $1",
+    )
+    .bind(post_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE post_approvals SET revoked_at = $2 WHERE post_id = $1 AND revoked_at IS NULL AND decided_at IS NULL",
+    )
+    .bind(post_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM post_approval_votes WHERE post_id = $1")
+        .bind(post_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn policy_in(tx: &mut Tx, workspace_id: i64) -> Result<jardinier_domain::ApprovalPolicy> {
+    let text: Option<String> =
+        sqlx::query_scalar("SELECT policy FROM approval_policies WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match text {
+        None => Ok(Default::default()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("approval policy ({e})"))),
     }
 }
 
@@ -263,6 +325,7 @@ impl PublishStore for SqlStore {
             scheduled_at: p.scheduled_at,
             campaign: p.campaign.to_owned(),
             tags: p.tags.to_vec(),
+            approval_step: None,
             created_at: p.now,
             updated_at: p.now,
         })
@@ -717,7 +780,7 @@ impl PublishStore for SqlStore {
         Ok(moved)
     }
 
-    async fn request_approval(&self, r: &ApprovalRequest<'_>) -> Result<Approval> {
+    async fn request_approval(&self, r: &ApprovalRequest<'_>) -> Result<Option<Approval>> {
         let ApprovalRequest {
             workspace_id,
             post_id,
@@ -726,6 +789,7 @@ impl PublishStore for SqlStore {
             expires_at,
             actor,
             now,
+            ..
         } = *r;
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
@@ -739,25 +803,44 @@ impl PublishStore for SqlStore {
         if state != "draft" {
             return Err(StoreError::Refused("only a draft can be sent for approval"));
         }
+        let policy = policy_in(&mut tx, workspace_id).await?;
+        if token_hash.is_none() && policy.client && policy.steps.is_empty() {
+            return Err(StoreError::Refused(
+                "this workspace's approval is the client's link",
+            ));
+        }
+        let first_step = (!policy.steps.is_empty()).then_some(0_i64);
         sqlx::query(
-            "UPDATE posts SET state = 'pending_approval', scheduled_at = $2, updated_at = $3 WHERE id = $1",
+            "UPDATE posts SET state = 'pending_approval', scheduled_at = $2, approval_step = $3, \
+             approval_email = $4, updated_at = $5 WHERE id = $1",
         )
         .bind(post_id)
         .bind(scheduled_at)
+        .bind(first_step)
+        .bind(r.client_email)
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO post_approvals (workspace_id, post_id, token_hash, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(workspace_id)
-        .bind(post_id)
-        .bind(token_hash)
-        .bind(expires_at)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        sqlx::query("DELETE FROM post_approval_votes WHERE post_id = $1")
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+        let id: Option<i64> = match token_hash.filter(|_| policy.client && policy.steps.is_empty()) {
+            Some(token_hash) => Some(
+                sqlx::query_scalar(
+                    "INSERT INTO post_approvals (workspace_id, post_id, token_hash, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(workspace_id)
+                .bind(post_id)
+                .bind(token_hash)
+                .bind(expires_at)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?,
+            ),
+            None => None,
+        };
         post_event(
             &mut tx,
             workspace_id,
@@ -769,7 +852,7 @@ impl PublishStore for SqlStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(Approval {
+        Ok(id.map(|id| Approval {
             id,
             workspace_id,
             post_id,
@@ -778,7 +861,7 @@ impl PublishStore for SqlStore {
             decided_at: None,
             decision: None,
             comment: None,
-        })
+        }))
     }
 
     async fn approval_by_token(
@@ -825,6 +908,16 @@ impl PublishStore for SqlStore {
         {
             return Err(StoreError::Refused("this approval link no longer works"));
         }
+        let waiting_team: Option<i64> =
+            sqlx::query_scalar("SELECT approval_step FROM posts WHERE id = $1")
+                .bind(approval.post_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if waiting_team.is_some() {
+            return Err(StoreError::Refused(
+                "the team has not approved this post yet; the link works once it has",
+            ));
+        }
         let decision = if approve {
             "approved"
         } else {
@@ -840,31 +933,9 @@ impl PublishStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         if approve {
-            let scheduled: Option<i64> =
-                sqlx::query_scalar("SELECT scheduled_at FROM posts WHERE id = $1")
-                    .bind(approval.post_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let due = scheduled.unwrap_or(now).max(now);
-            sqlx::query("UPDATE posts SET state = 'scheduled', updated_at = $2 WHERE id = $1")
-                .bind(approval.post_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE post_deliveries SET status = 'scheduled', due_at = $2, next_attempt_at = $2 \
-                 WHERE post_id = $1 AND status = 'draft'",
-            )
-            .bind(approval.post_id)
-            .bind(due)
-            .execute(&mut *tx)
-            .await?;
+            schedule_approved(&mut tx, approval.post_id, now).await?;
         } else {
-            sqlx::query("UPDATE posts SET state = 'draft', updated_at = $2 WHERE id = $1")
-                .bind(approval.post_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            back_to_draft(&mut tx, approval.post_id, now).await?;
         }
         post_event(
             &mut tx,
@@ -904,16 +975,16 @@ impl PublishStore for SqlStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let pending: Option<String> = sqlx::query_scalar(
+            "SELECT state FROM posts WHERE workspace_id = $1 AND id = $2 AND state = 'pending_approval'",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let revoked = revoked + u64::from(pending.is_some() && revoked == 0);
         if revoked > 0 {
-            sqlx::query(
-                "UPDATE posts SET state = 'draft', updated_at = $3 WHERE workspace_id = $1 AND id = $2 \
-                 AND state = 'pending_approval'",
-            )
-            .bind(workspace_id)
-            .bind(post_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            back_to_draft(&mut tx, post_id, now).await?;
             post_event(
                 &mut tx,
                 workspace_id,
@@ -927,6 +998,226 @@ impl PublishStore for SqlStore {
         }
         tx.commit().await?;
         Ok(revoked)
+    }
+
+    async fn approval_policy(&self, workspace_id: i64) -> Result<jardinier_domain::ApprovalPolicy> {
+        let mut tx = self.pool.begin().await?;
+        let policy = policy_in(&mut tx, workspace_id).await?;
+        tx.commit().await?;
+        Ok(policy)
+    }
+
+    async fn set_approval_policy(
+        &self,
+        workspace_id: i64,
+        policy: &jardinier_domain::ApprovalPolicy,
+        now: i64,
+    ) -> Result<()> {
+        let text = serde_json::to_string(policy).expect("a policy serialises");
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM approval_policies WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO approval_policies (workspace_id, policy, updated_at) VALUES ($1, $2, $3)",
+        )
+        .bind(workspace_id)
+        .bind(text)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn vote_approval(&self, vote: &Vote<'_>) -> Result<VoteOutcome> {
+        let Vote {
+            workspace_id,
+            post_id,
+            user_id,
+            actor,
+            approve,
+            comment,
+            now,
+        } = *vote;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        // One vote at a time per post, on PostgreSQL too (SQLite writes one at a time anyway).
+        let lock = match self.backend {
+            crate::sql::Backend::Sqlite => "",
+            crate::sql::Backend::Postgres => " FOR UPDATE",
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT state, approval_step FROM posts WHERE workspace_id = $1 AND id = $2{lock}"
+        )))
+        .bind(workspace_id)
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "post" })?;
+        let state: String = row.try_get("state")?;
+        let step: Option<i64> = row.try_get("approval_step")?;
+        let Some(step) = step.filter(|_| state == "pending_approval") else {
+            return Err(StoreError::Refused(
+                "this post is not waiting for the team's approval",
+            ));
+        };
+        let policy = policy_in(&mut tx, workspace_id).await?;
+        let Some(current) = policy.steps.get(step as usize) else {
+            return Err(StoreError::Refused(
+                "the approval steps changed; send the post for approval again",
+            ));
+        };
+        if !current.approvers.contains(&user_id) {
+            return Err(StoreError::Refused("you are not an approver of this step"));
+        }
+        let decision = if approve {
+            "approved"
+        } else {
+            "changes_requested"
+        };
+        sqlx::query(
+            "INSERT INTO post_approval_votes (workspace_id, post_id, step, user_id, decision, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .bind(step)
+        .bind(user_id)
+        .bind(decision)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::on_unique("vote")(e) {
+            StoreError::Conflict { .. } => {
+                StoreError::Refused("you have already decided on this step")
+            }
+            other => other,
+        })?;
+        let kind = if approve {
+            "step_approved"
+        } else {
+            "step_changes_requested"
+        };
+        let detail = if comment.is_empty() {
+            current.name.clone()
+        } else {
+            format!("{} — {comment}", current.name)
+        };
+        post_event(&mut tx, workspace_id, post_id, actor, kind, &detail, now).await?;
+        let outcome = if !approve {
+            back_to_draft(&mut tx, post_id, now).await?;
+            VoteOutcome::BackToDraft
+        } else {
+            let approved_by: Vec<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM post_approval_votes WHERE post_id = $1 AND step = $2 AND decision = 'approved'",
+            )
+            .bind(post_id)
+            .bind(step)
+            .fetch_all(&mut *tx)
+            .await?;
+            if !current.passed(&approved_by) {
+                VoteOutcome::Waiting
+            } else if (step as usize) + 1 < policy.steps.len() {
+                sqlx::query("UPDATE posts SET approval_step = $2, updated_at = $3 WHERE id = $1")
+                    .bind(post_id)
+                    .bind(step + 1)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                VoteOutcome::NextStep(step + 1)
+            } else {
+                if policy.client {
+                    sqlx::query(
+                        "UPDATE posts SET approval_step = NULL, updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(post_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    VoteOutcome::ClientTurn
+                } else {
+                    schedule_approved(&mut tx, post_id, now).await?;
+                    post_event(
+                        &mut tx,
+                        workspace_id,
+                        post_id,
+                        "Jardinier",
+                        "approved_by_team",
+                        "",
+                        now,
+                    )
+                    .await?;
+                    VoteOutcome::Scheduled
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn open_client_link(
+        &self,
+        workspace_id: i64,
+        post_id: i64,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<String>> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT state, approval_step, approval_email FROM posts WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "post" })?;
+        let state: String = row.try_get("state")?;
+        let step: Option<i64> = row.try_get("approval_step")?;
+        if state != "pending_approval" || step.is_some() {
+            return Err(StoreError::Refused(
+                "this post is not waiting for its client",
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO post_approvals (workspace_id, post_id, token_hash, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let email: Option<String> = row.try_get("approval_email")?;
+        tx.commit().await?;
+        Ok(email)
+    }
+
+    async fn approval_votes(&self, workspace_id: i64, post_id: i64) -> Result<Vec<ApprovalVote>> {
+        sqlx::query(
+            "SELECT step, user_id, decision, at FROM post_approval_votes \
+             WHERE workspace_id = $1 AND post_id = $2 ORDER BY id",
+        )
+        .bind(workspace_id)
+        .bind(post_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ApprovalVote {
+                step: r.try_get("step")?,
+                user_id: r.try_get("user_id")?,
+                decision: r.try_get("decision")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
     }
 
     async fn comment_post(

@@ -18,6 +18,7 @@ mod members;
 mod newsletters;
 mod oncall;
 mod publishing;
+mod publishing_approval;
 mod publishing_calendar;
 mod publishing_results;
 mod settings;
@@ -192,6 +193,14 @@ pub fn routes() -> Router<SharedState> {
             get(publishing::post_page),
         )
         .route(
+            "/w/{slug}/publishing/posts/{id}/vote",
+            post(publishing_approval::vote),
+        )
+        .route(
+            "/w/{slug}/publishing/approvals",
+            get(publishing_approval::policy).post(publishing_approval::save_policy),
+        )
+        .route(
             "/w/{slug}/publishing/posts/{id}/retry",
             post(publishing::retry),
         )
@@ -201,7 +210,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route(
             "/w/{slug}/publishing/posts/{id}/approval",
-            post(publishing::request_approval),
+            post(publishing_approval::request_approval),
         )
         .route(
             "/w/{slug}/publishing/posts/{id}/revoke",

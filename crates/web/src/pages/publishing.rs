@@ -57,6 +57,24 @@ struct PublishingTemplate {
     campaigns: Vec<String>,
 }
 
+/// The section's page with an error shown.
+pub async fn page_error(
+    state: &SharedState,
+    w: &InWorkspace,
+    error: &str,
+) -> Result<Response, WebError> {
+    page(state, w, Some(error.to_owned())).await
+}
+
+/// The section's page with an approval link just made, shown once.
+pub async fn page_with_link(
+    state: &SharedState,
+    w: &InWorkspace,
+    link: String,
+) -> Result<Response, WebError> {
+    page_with(state, w, None, Some(link)).await
+}
+
 async fn page(
     state: &SharedState,
     w: &InWorkspace,
@@ -577,93 +595,8 @@ mod tests {
 /// How long an approval link works.
 pub const APPROVAL_DAYS: i64 = 7;
 
-#[derive(Deserialize)]
-pub struct ApprovalForm {
-    #[serde(default)]
-    when: String,
-    /// Optional: the link is also e-mailed there.
-    #[serde(default)]
-    email: String,
-}
-
 /// Sends a draft for approval: a link that works without an account for seven days, shown once
 /// (and e-mailed when an address is given); the post is published when it is approved.
-pub async fn request_approval(
-    State(state): State<SharedState>,
-    w: InWorkspace,
-    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
-    Form(form): Form<ApprovalForm>,
-) -> Result<Response, WebError> {
-    w.require(Permission::ViewPublishing)?;
-    w.require(Permission::Publish)?;
-    let tr = w.ctx.tr;
-    let Some(when) = local_time(&form.when, &w.workspace.timezone) else {
-        return page(
-            &state,
-            &w,
-            Some(tr.t("publishing.post_when_invalid").to_owned()),
-        )
-        .await;
-    };
-    let email = form.email.trim();
-    if !email.is_empty() && jardinier_domain::Email::parse("email", email).is_err() {
-        return page(
-            &state,
-            &w,
-            Some(tr.t("publishing.approval_email_invalid").to_owned()),
-        )
-        .await;
-    }
-    let token = crate::auth::random_token();
-    let now = unix_now();
-    match state
-        .store
-        .request_approval(&jardinier_store::ApprovalRequest {
-            workspace_id: w.workspace.id,
-            post_id: id,
-            scheduled_at: when,
-            token_hash: &crate::auth::token_hash(&token),
-            expires_at: now + APPROVAL_DAYS * 86_400,
-            actor: &w.user.display_name,
-            now,
-        })
-        .await
-    {
-        Ok(_) => {}
-        Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
-        Err(jardinier_store::StoreError::Refused(_)) => {
-            return page(
-                &state,
-                &w,
-                Some(tr.t("publishing.approval_not_draft").to_owned()),
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let link = format!("{}/approve/{token}", state.config.base_url);
-    if !email.is_empty() {
-        let args = [
-            ("who", w.user.display_name.as_str()),
-            ("brand", w.workspace.name.as_str()),
-            ("link", link.as_str()),
-            ("days", "7"),
-        ];
-        state
-            .store
-            .enqueue_mail(&jardinier_store::NewMail {
-                idempotency_key: &format!("approval:{}", crate::auth::token_hash(&token)),
-                to: email,
-                subject: &tr.f("mail.approval.subject", &args),
-                body_text: &tr.f("mail.approval.body", &args),
-                created_at: now,
-            })
-            .await?;
-        state.mail_wake.notify_one();
-    }
-    page_with(&state, &w, None, Some(link)).await
-}
-
 pub async fn revoke_approval(
     State(state): State<SharedState>,
     w: InWorkspace,
@@ -821,6 +754,19 @@ struct PostTemplate {
     timezone: String,
     /// (short address, where it goes, clicks).
     links: Vec<(String, String, i64)>,
+    steps: Vec<StepView>,
+    may_vote: bool,
+    client_step: bool,
+    client_turn: bool,
+    approval_link: Option<String>,
+}
+
+pub struct StepView {
+    pub name: String,
+    pub rule: String,
+    pub current: bool,
+    /// (name, decision: "", approved, changes_requested)
+    pub people: Vec<(String, String)>,
 }
 
 /// One post: each text as its network will show it (with its count), each channel's receipt,
@@ -829,6 +775,16 @@ pub async fn post_page(
     State(state): State<SharedState>,
     w: InWorkspace,
     axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    post_page_with_link(&state, &w, id, None).await
+}
+
+/// The post's page; `approval_link`: the client's link just made, shown once.
+pub async fn post_page_with_link(
+    state: &SharedState,
+    w: &InWorkspace,
+    id: i64,
+    approval_link: Option<String>,
 ) -> Result<Response, WebError> {
     w.require(Permission::ViewPublishing)?;
     let tr = w.ctx.tr;
@@ -910,9 +866,63 @@ pub async fn post_page(
             )
         })
         .collect();
+    // The approval's steps, with who decided, and whether this teammate may decide now.
+    let policy = state.store.approval_policy(w.workspace.id).await?;
+    let votes = state.store.approval_votes(w.workspace.id, id).await?;
+    let members = state.store.members(w.workspace.id).await?;
+    let name_of = |uid: i64| {
+        members
+            .iter()
+            .find(|m| m.user.id == uid)
+            .map(|m| m.user.display_name.clone())
+            .unwrap_or_default()
+    };
+    let waiting_at = post
+        .approval_step
+        .filter(|_| post.state == "pending_approval");
+    let steps: Vec<StepView> = policy
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| StepView {
+            name: step.name.clone(),
+            rule: tr
+                .t(if step.all {
+                    "approvals.rule_all"
+                } else {
+                    "approvals.rule_any"
+                })
+                .to_owned(),
+            current: waiting_at == Some(i as i64),
+            people: step
+                .approvers
+                .iter()
+                .map(|uid| {
+                    let decided = votes
+                        .iter()
+                        .find(|v| v.step == i as i64 && v.user_id == *uid)
+                        .map(|v| v.decision.clone());
+                    (name_of(*uid), decided.unwrap_or_default())
+                })
+                .collect(),
+        })
+        .collect();
+    let may_vote = waiting_at.is_some_and(|i| {
+        policy
+            .steps
+            .get(i as usize)
+            .is_some_and(|s| s.approvers.contains(&w.user.id))
+            && !votes.iter().any(|v| v.step == i && v.user_id == w.user.id)
+    });
+    let client_turn = post.state == "pending_approval" && waiting_at.is_none();
     render(PostTemplate {
+        steps,
+        may_vote,
+        client_step: policy.client,
+        client_turn,
+        approval_link,
         links,
-        c: Chrome::workspace(&w, "publishing"),
+        c: Chrome::workspace(w, "publishing"),
         ws_slug: w.workspace.slug.clone(),
         id,
         title: post.title,

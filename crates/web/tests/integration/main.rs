@@ -15,4 +15,5 @@ mod members;
 mod newsletters;
 mod pages;
 mod publishing;
+mod publishing_approval;
 mod publishing_calendar;
