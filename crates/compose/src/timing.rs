@@ -103,3 +103,133 @@ mod tests {
         assert_eq!(engagement(3, 1, 1, 2), 9.0);
     }
 }
+
+/// A weekly publishing slot of a channel, in the workspace's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueSlot {
+    /// 1 = Monday … 7 = Sunday.
+    pub weekday: i8,
+    pub hour: i8,
+    pub minute: i8,
+}
+
+/// The first slot after `now` (within four weeks) whose time is not in `taken` (the times
+/// already used by scheduled posts of the channel), as UNIX seconds.
+pub fn next_free_slot(slots: &[QueueSlot], taken: &[i64], timezone: &str, now: i64) -> Option<i64> {
+    let tz = jiff::tz::TimeZone::get(timezone).ok()?;
+    let today = jiff::Timestamp::from_second(now)
+        .ok()?
+        .to_zoned(tz.clone())
+        .date();
+    let mut candidates: Vec<i64> = Vec::new();
+    for offset in 0..29 {
+        let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else {
+            continue;
+        };
+        for slot in slots {
+            if day.weekday().to_monday_one_offset() != slot.weekday {
+                continue;
+            }
+            // A slot in a DST gap is moved forward, as the clock is.
+            if let Ok(zoned) = day.at(slot.hour, slot.minute, 0, 0).to_zoned(tz.clone()) {
+                let at = zoned.timestamp().as_second();
+                if at > now && !taken.contains(&at) {
+                    candidates.push(at);
+                }
+            }
+        }
+    }
+    candidates.into_iter().min()
+}
+
+/// How often a post repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    Day,
+    Week,
+    Month,
+}
+
+/// `count` publishing times from `first`, each one period later at the same local time (so a
+/// weekly post stays at 9:00 across a change of summer time; a monthly post on the 31st goes
+/// to the month's last day).
+pub fn repeat(first: i64, every: Every, count: usize, timezone: &str) -> Vec<i64> {
+    let Ok(tz) = jiff::tz::TimeZone::get(timezone) else {
+        return vec![first];
+    };
+    let Ok(start) = jiff::Timestamp::from_second(first).map(|t| t.to_zoned(tz)) else {
+        return vec![first];
+    };
+    (0..count.max(1) as i64)
+        .filter_map(|n| {
+            let span = match every {
+                Every::Day => jiff::Span::new().days(n),
+                Every::Week => jiff::Span::new().weeks(n),
+                Every::Month => jiff::Span::new().months(n),
+            };
+            start
+                .checked_add(span)
+                .ok()
+                .map(|z| z.timestamp().as_second())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod queue_tests {
+    use super::*;
+
+    fn paris(text: &str) -> i64 {
+        format!("{text}[Europe/Paris]")
+            .parse::<jiff::Zoned>()
+            .unwrap()
+            .timestamp()
+            .as_second()
+    }
+
+    #[test]
+    fn the_next_free_slot_skips_the_past_and_the_taken() {
+        let slots = [
+            QueueSlot {
+                weekday: 1,
+                hour: 9,
+                minute: 0,
+            },
+            QueueSlot {
+                weekday: 3,
+                hour: 18,
+                minute: 30,
+            },
+        ];
+        // Monday 2026-11-23 at 10:00: Monday 9:00 has passed; Wednesday 18:30 is next.
+        let now = paris("2026-11-23T10:00");
+        assert_eq!(
+            next_free_slot(&slots, &[], "Europe/Paris", now),
+            Some(paris("2026-11-25T18:30"))
+        );
+        let taken = [paris("2026-11-25T18:30")];
+        assert_eq!(
+            next_free_slot(&slots, &taken, "Europe/Paris", now),
+            Some(paris("2026-11-30T09:00"))
+        );
+        assert_eq!(next_free_slot(&[], &[], "Europe/Paris", now), None);
+    }
+
+    #[test]
+    fn repeats_keep_the_local_time_across_summer_time() {
+        // Saturday 2027-03-27 09:00 in Paris; summer time starts the next night.
+        let first = paris("2027-03-27T09:00");
+        let days = repeat(first, Every::Day, 3, "Europe/Paris");
+        assert_eq!(
+            days,
+            [first, paris("2027-03-28T09:00"), paris("2027-03-29T09:00")]
+        );
+        assert_eq!(days[1] - days[0], 23 * 3_600, "a 23-hour day");
+        let months = repeat(paris("2027-01-31T09:00"), Every::Month, 2, "Europe/Paris");
+        assert_eq!(months[1], paris("2027-02-28T09:00"));
+        assert_eq!(
+            repeat(first, Every::Week, 2, "Europe/Paris")[1],
+            paris("2027-04-03T09:00")
+        );
+    }
+}

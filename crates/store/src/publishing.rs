@@ -70,6 +70,17 @@ pub struct PostDelivery {
     pub metrics_at: Option<i64>,
 }
 
+/// A weekly time a channel publishes at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSlotRow {
+    pub id: i64,
+    pub channel_id: i64,
+    /// 1 = Monday … 7 = Sunday.
+    pub weekday: i64,
+    /// Minutes after midnight, local time.
+    pub minute: i64,
+}
+
 /// A built-in short link put in a post's text: `/s/{code}` redirects to `url` and counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewShortLink {
@@ -362,6 +373,18 @@ pub trait PublishStore: Send + Sync {
     async fn short_links(&self, workspace_id: i64, post_id: i64) -> Result<Vec<ShortLink>>;
     /// Clicks on each post's short links: (post id, clicks).
     async fn clicks_by_post(&self, workspace_id: i64) -> Result<Vec<(i64, i64)>>;
+    async fn queue_slots(&self, workspace_id: i64) -> Result<Vec<QueueSlotRow>>;
+    /// Adds a slot (nothing if the channel has it already); the channel must be the workspace's.
+    async fn add_queue_slot(
+        &self,
+        workspace_id: i64,
+        channel_id: i64,
+        weekday: i64,
+        minute: i64,
+    ) -> Result<()>;
+    async fn delete_queue_slot(&self, workspace_id: i64, id: i64) -> Result<()>;
+    /// The times already taken on a channel from `from` on (deliveries scheduled or sent).
+    async fn taken_times(&self, channel_id: i64, from: i64) -> Result<Vec<i64>>;
     /// When the next delivery falls due (for the scheduler's sleep), if any.
     async fn next_delivery_due(&self) -> Result<Option<i64>>;
 }

@@ -527,6 +527,82 @@ impl PublishStore for SqlStore {
         .collect()
     }
 
+    async fn queue_slots(&self, workspace_id: i64) -> Result<Vec<QueueSlotRow>> {
+        sqlx::query(
+            "SELECT id, channel_id, weekday, minute FROM queue_slots WHERE workspace_id = $1 \
+             ORDER BY channel_id, weekday, minute",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(QueueSlotRow {
+                id: r.try_get("id")?,
+                channel_id: r.try_get("channel_id")?,
+                weekday: r.try_get("weekday")?,
+                minute: r.try_get("minute")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn add_queue_slot(
+        &self,
+        workspace_id: i64,
+        channel_id: i64,
+        weekday: i64,
+        minute: i64,
+    ) -> Result<()> {
+        if !(1..=7).contains(&weekday) || !(0..1_440).contains(&minute) {
+            return Err(StoreError::Refused("a slot is a weekday and a time of day"));
+        }
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let ours: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM publish_channels WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(channel_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if ours.is_none() {
+            return Err(StoreError::NotFound { what: "channel" });
+        }
+        sqlx::query(
+            "INSERT INTO queue_slots (workspace_id, channel_id, weekday, minute) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (channel_id, weekday, minute) DO NOTHING",
+        )
+        .bind(workspace_id)
+        .bind(channel_id)
+        .bind(weekday)
+        .bind(minute)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_queue_slot(&self, workspace_id: i64, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM queue_slots WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn taken_times(&self, channel_id: i64, from: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT due_at FROM post_deliveries WHERE channel_id = $1 AND due_at >= $2 \
+             AND status IN ('scheduled', 'sending', 'sent')",
+        )
+        .bind(channel_id)
+        .bind(from)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn failed_unnotified(&self, limit: i64) -> Result<Vec<(PostDelivery, Post)>> {
         let rows = sqlx::query(
             "SELECT id, workspace_id, post_id FROM post_deliveries \

@@ -197,6 +197,14 @@ pub fn routes() -> Router<SharedState> {
             post(publishing_approval::vote),
         )
         .route(
+            "/w/{slug}/publishing/queue",
+            get(publishing::queue).post(publishing::add_slots),
+        )
+        .route(
+            "/w/{slug}/publishing/queue/{id}/delete",
+            post(publishing::delete_slot),
+        )
+        .route(
             "/w/{slug}/publishing/approvals",
             get(publishing_approval::policy).post(publishing_approval::save_policy),
         )

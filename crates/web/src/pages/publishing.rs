@@ -128,7 +128,8 @@ async fn page_with(
                 .collect(),
         })
         .collect();
-    render(PublishingTemplate {
+    let invalid = error.is_some();
+    let template = PublishingTemplate {
         c: Chrome::workspace(w, "publishing"),
         ws_slug: w.workspace.slug.clone(),
         channels: channels
@@ -154,7 +155,13 @@ async fn page_with(
             .map(|l| (*l, w.ctx.tr.t(&format!("language.{l}")).to_owned()))
             .collect(),
         campaigns,
-    })
+    };
+    // A form sent back with its mistake answers 422, so scripts and tests can tell.
+    if invalid {
+        super::render_invalid(template)
+    } else {
+        render(template)
+    }
 }
 
 pub async fn publishing(
@@ -300,6 +307,9 @@ struct PostForm {
     utm_campaign: String,
     /// Replace the links by built-in short links that count clicks.
     shorten: bool,
+    /// Repeat the post (each time its own post).
+    repeat: Option<jardinier_compose::timing::Every>,
+    repeat_count: usize,
     draft: jardinier_compose::variants::Draft,
 }
 
@@ -321,6 +331,15 @@ fn read_post_form(body: &str) -> PostForm {
             "intent" => form.intent = value.into_owned(),
             "utm_campaign" => form.utm_campaign = value.trim().to_owned(),
             "shorten" => form.shorten = !value.is_empty(),
+            "repeat" => {
+                form.repeat = match value.as_ref() {
+                    "day" => Some(jardinier_compose::timing::Every::Day),
+                    "week" => Some(jardinier_compose::timing::Every::Week),
+                    "month" => Some(jardinier_compose::timing::Every::Month),
+                    _ => None,
+                }
+            }
+            "repeat_count" => form.repeat_count = value.trim().parse().unwrap_or(0),
             other => {
                 if let Some(lang) = other.strip_prefix("common_") {
                     if POST_LANGUAGES.contains(&lang) {
@@ -373,24 +392,17 @@ fn text_problem(
     }
 }
 
-pub async fn add_post(
-    State(state): State<SharedState>,
-    w: InWorkspace,
-    body: String,
-) -> Result<Response, WebError> {
-    w.require(Permission::ViewPublishing)?;
-    w.require(Permission::Publish)?;
-    let tr = w.ctx.tr;
-    let channels = state.store.channels(w.workspace.id).await?;
-    let form = read_post_form(&body);
-    let mut variants: Vec<NewVariant> = Vec::new();
-    let mut short_links: Vec<jardinier_store::NewShortLink> = Vec::new();
-    let mut unknown_channel = false;
+/// The texts of one post from the form: UTM parameters added, links shortened (fresh codes
+/// for each post made). `None` when a channel is not the workspace's.
+fn build_variants(
+    form: &PostForm,
+    channels: &[jardinier_store::PublishChannel],
+    base_url: &str,
+) -> Option<(Vec<NewVariant>, Vec<jardinier_store::NewShortLink>)> {
+    let mut variants = Vec::new();
+    let mut short_links = Vec::new();
     for v in jardinier_compose::variants::assemble(&form.draft) {
-        let Some(channel) = channels.iter().find(|c| c.id == v.channel_id) else {
-            unknown_channel = true;
-            continue;
-        };
+        let channel = channels.iter().find(|c| c.id == v.channel_id)?;
         let text = if form.utm_campaign.is_empty() {
             v.text
         } else {
@@ -407,7 +419,7 @@ pub async fn add_post(
         let text = if form.shorten {
             jardinier_compose::utm::rewrite_links(&text, |url| {
                 let code = crate::auth::random_token()[..10].to_owned();
-                let short = format!("{}/s/{code}", state.config.base_url);
+                let short = format!("{base_url}/s/{code}");
                 short_links.push(jardinier_store::NewShortLink {
                     code,
                     url: url.to_owned(),
@@ -424,54 +436,140 @@ pub async fn add_post(
             text,
         });
     }
-    if unknown_channel {
-        return Err(WebError::NotFound);
+    Some((variants, short_links))
+}
+
+/// The first free queue slot of the post's channels.
+async fn queue_time(
+    state: &SharedState,
+    w: &InWorkspace,
+    channel_ids: &[i64],
+) -> Result<Option<i64>, WebError> {
+    let slots = state.store.queue_slots(w.workspace.id).await?;
+    let now = unix_now();
+    let mut best: Option<i64> = None;
+    for channel in channel_ids {
+        let mine: Vec<jardinier_compose::timing::QueueSlot> = slots
+            .iter()
+            .filter(|s| s.channel_id == *channel)
+            .map(|s| jardinier_compose::timing::QueueSlot {
+                weekday: s.weekday as i8,
+                hour: (s.minute / 60) as i8,
+                minute: (s.minute % 60) as i8,
+            })
+            .collect();
+        let taken = state.store.taken_times(*channel, now).await?;
+        if let Some(at) =
+            jardinier_compose::timing::next_free_slot(&mine, &taken, &w.workspace.timezone, now)
+        {
+            best = Some(best.map_or(at, |b: i64| b.min(at)));
+        }
     }
+    Ok(best)
+}
+
+pub async fn add_post(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    body: String,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    w.require(Permission::Publish)?;
+    let tr = w.ctx.tr;
+    let channels = state.store.channels(w.workspace.id).await?;
+    let form = read_post_form(&body);
+    let Some((variants, short_links)) = build_variants(&form, &channels, &state.config.base_url)
+    else {
+        return Err(WebError::NotFound);
+    };
     let problem = if form.title.is_empty() || form.title.chars().count() > 120 {
         Some(tr.t("publishing.post_title_invalid").to_owned())
     } else if variants.is_empty() {
         Some(tr.t("publishing.post_no_variant").to_owned())
+    } else if form.repeat.is_some() && !(2..=52).contains(&form.repeat_count) {
+        Some(tr.t("publishing.repeat_count_invalid").to_owned())
     } else {
         variants.iter().find_map(|v| {
             let channel = channels.iter().find(|c| c.id == v.channel_id)?;
             text_problem(&tr, channel, v.language.as_deref(), &v.text)
         })
     };
-    let scheduled_at = match form.intent.as_str() {
-        "draft" => None,
-        _ => match local_time(&form.when, &w.workspace.timezone) {
-            Some(t) if t >= unix_now() - 60 => Some(t),
-            _ => {
-                let error = tr.t("publishing.post_when_invalid").to_owned();
-                return page(&state, &w, Some(problem.unwrap_or(error))).await;
-            }
-        },
-    };
     if let Some(problem) = problem {
         return page(&state, &w, Some(problem)).await;
     }
-    match state
-        .store
-        .create_post(&NewPost {
-            workspace_id: w.workspace.id,
-            author_id: Some(w.user.id),
-            title: &form.title,
-            variants: &variants,
-            campaign: &form.campaign,
-            tags: &form.tags,
-            short_links: &short_links,
-            scheduled_at,
-            now: unix_now(),
-        })
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/w/{}/publishing?done=publishing_saved",
-            w.workspace.slug
-        ))),
-        Err(jardinier_store::StoreError::NotFound { .. }) => Err(WebError::NotFound),
-        Err(e) => Err(e.into()),
+    let scheduled_at = match form.intent.as_str() {
+        "draft" => None,
+        "queue" => {
+            let mut ids: Vec<i64> = variants.iter().map(|v| v.channel_id).collect();
+            ids.dedup();
+            match queue_time(&state, &w, &ids).await? {
+                Some(at) => Some(at),
+                None => {
+                    return page(&state, &w, Some(tr.t("publishing.queue_empty").to_owned())).await;
+                }
+            }
+        }
+        _ => match local_time(&form.when, &w.workspace.timezone) {
+            Some(t) if t >= unix_now() - 60 => Some(t),
+            _ => {
+                return page(
+                    &state,
+                    &w,
+                    Some(tr.t("publishing.post_when_invalid").to_owned()),
+                )
+                .await;
+            }
+        },
+    };
+    // A repeating post is one post per time, each published (and approvable) on its own.
+    let times: Vec<Option<i64>> = match (scheduled_at, form.repeat) {
+        (Some(first), Some(every)) => jardinier_compose::timing::repeat(
+            first,
+            every,
+            form.repeat_count,
+            &w.workspace.timezone,
+        )
+        .into_iter()
+        .map(Some)
+        .collect(),
+        (at, _) => vec![at],
+    };
+    let count = times.len();
+    for (n, at) in times.into_iter().enumerate() {
+        let (variants, short_links) = if n == 0 {
+            (variants.clone(), short_links.clone())
+        } else {
+            build_variants(&form, &channels, &state.config.base_url).unwrap_or_default()
+        };
+        let title = if count > 1 {
+            format!("{} ({}/{count})", form.title, n + 1)
+        } else {
+            form.title.clone()
+        };
+        match state
+            .store
+            .create_post(&NewPost {
+                workspace_id: w.workspace.id,
+                author_id: Some(w.user.id),
+                title: &title,
+                variants: &variants,
+                campaign: &form.campaign,
+                tags: &form.tags,
+                short_links: &short_links,
+                scheduled_at: at,
+                now: unix_now(),
+            })
+            .await
+        {
+            Ok(_) => {}
+            Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(redirect(&format!(
+        "/w/{}/publishing?done=publishing_saved",
+        w.workspace.slug
+    )))
 }
 
 #[derive(Deserialize)]
@@ -1011,4 +1109,128 @@ pub async fn short_link(
             .into_response()),
         None => Err(WebError::NotFound),
     }
+}
+
+pub struct SlotLine {
+    pub id: i64,
+    pub channel: String,
+    pub day: String,
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "publishing_queue.html")]
+struct QueueTemplate {
+    c: Chrome,
+    ws_slug: String,
+    slots: Vec<SlotLine>,
+    channels: Vec<(i64, String)>,
+    weekdays: Vec<(i64, String)>,
+    may_publish: bool,
+    timezone: String,
+    error: Option<String>,
+}
+
+async fn queue_page(
+    state: &SharedState,
+    w: &InWorkspace,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let tr = w.ctx.tr;
+    let channels = state.store.channels(w.workspace.id).await?;
+    let slots = state
+        .store
+        .queue_slots(w.workspace.id)
+        .await?
+        .into_iter()
+        .map(|s| SlotLine {
+            id: s.id,
+            channel: channels
+                .iter()
+                .find(|c| c.id == s.channel_id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            day: tr.t(&format!("calendar.weekday_{}", s.weekday)).to_owned(),
+            time: format!("{:02}:{:02}", s.minute / 60, s.minute % 60),
+        })
+        .collect();
+    let template = QueueTemplate {
+        c: Chrome::workspace(w, "publishing"),
+        ws_slug: w.workspace.slug.clone(),
+        slots,
+        channels: channels.iter().map(|c| (c.id, c.name.clone())).collect(),
+        weekdays: (1..=7)
+            .map(|d| (d, tr.t(&format!("calendar.weekday_{d}")).to_owned()))
+            .collect(),
+        may_publish: w.role.can(Permission::Publish),
+        timezone: w.workspace.timezone.clone(),
+        error,
+    };
+    if template.error.is_some() {
+        super::render_invalid(template)
+    } else {
+        render(template)
+    }
+}
+
+/// The channels' weekly queue slots.
+pub async fn queue(State(state): State<SharedState>, w: InWorkspace) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    queue_page(&state, &w, None).await
+}
+
+/// Adds slots from `channel`, `day` (repeated, 1–7) and `time` (09:30).
+pub async fn add_slots(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    body: String,
+) -> Result<Response, WebError> {
+    w.require(Permission::Publish)?;
+    let (mut channel, mut days, mut time) = (0_i64, Vec::new(), String::new());
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "channel" => channel = value.parse().unwrap_or(0),
+            "day" => days.extend(value.parse::<i64>().ok().filter(|d| (1..=7).contains(d))),
+            "time" => time = value.into_owned(),
+            _ => {}
+        }
+    }
+    let minute = jiff::civil::Time::strptime("%H:%M", time.trim())
+        .ok()
+        .map(|t| i64::from(t.hour()) * 60 + i64::from(t.minute()));
+    let Some(minute) = minute.filter(|_| !days.is_empty()) else {
+        return queue_page(
+            &state,
+            &w,
+            Some(w.ctx.tr.t("publishing.slot_invalid").to_owned()),
+        )
+        .await;
+    };
+    for day in days {
+        match state
+            .store
+            .add_queue_slot(w.workspace.id, channel, day, minute)
+            .await
+        {
+            Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+            other => other?,
+        }
+    }
+    Ok(redirect(&format!(
+        "/w/{}/publishing/queue?done=publishing_slots_saved",
+        w.workspace.slug
+    )))
+}
+
+pub async fn delete_slot(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Path((_slug, id)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::Publish)?;
+    state.store.delete_queue_slot(w.workspace.id, id).await?;
+    Ok(redirect(&format!(
+        "/w/{}/publishing/queue?done=publishing_slots_saved",
+        w.workspace.slug
+    )))
 }

@@ -9,7 +9,8 @@ use crate::helpers::*;
 
 both_backends!(
     the_calendar_shows_exports_and_imports_planned_posts,
-    short_links_count_clicks_and_results_add_up
+    short_links_count_clicks_and_results_add_up,
+    queue_slots_and_repeats_place_posts
 );
 
 async fn the_calendar_shows_exports_and_imports_planned_posts(backend: Backend) {
@@ -327,4 +328,154 @@ async fn short_links_count_clicks_and_results_add_up(backend: Backend) {
         .text(&format!("/w/brand/publishing/posts/{}", post.id))
         .await;
     assert!(page.contains("12 likes · 3 shares · 2 replies"));
+}
+
+async fn queue_slots_and_repeats_place_posts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/publishing/channels",
+        &[
+            ("kind", "discord"),
+            ("name", "Discord"),
+            ("address", "https://discord.example/h"),
+        ],
+    )
+    .await;
+    let channel = app.store.channels(ws.id).await.unwrap()[0].id.to_string();
+    let text = format!("text_{channel}");
+    // Without slots, "add to the queue" says what to do.
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[("title", "Moka"), (&text, "Moka"), ("intent", "queue")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .post(
+            "/w/brand/publishing/queue",
+            &[("channel", &channel), ("time", "09:00")],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no day chosen"
+    );
+    let response = app
+        .post(
+            "/w/brand/publishing/queue",
+            &[
+                ("channel", &channel),
+                ("day", "1"),
+                ("day", "3"),
+                ("time", "09:30"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.text("/w/brand/publishing/queue").await;
+    assert_eq!(page.matches("data-testid=\"queue-slot\"").count(), 2);
+
+    // Two posts to the queue take the next two free slots, in the workspace's zone.
+    let tz = jiff::tz::TimeZone::get(&ws.timezone).unwrap();
+    let now = jiff::Timestamp::now().to_zoned(tz.clone());
+    let mut expected = Vec::new();
+    let mut day = now.date();
+    while expected.len() < 2 {
+        let weekday = day.weekday().to_monday_one_offset();
+        let at = day.at(9, 30, 0, 0).to_zoned(tz.clone()).unwrap();
+        if (weekday == 1 || weekday == 3) && at.timestamp() > now.timestamp() {
+            expected.push(at.timestamp().as_second());
+        }
+        day = day.tomorrow().unwrap();
+    }
+    for title in ["Premier", "Second"] {
+        let response = app
+            .post(
+                "/w/brand/publishing/posts",
+                &[("title", title), (&text, title), ("intent", "queue")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let posts = app.store.posts(ws.id, 10).await.unwrap();
+    let at = |title: &str| {
+        posts
+            .iter()
+            .find(|(p, _)| p.title == title)
+            .unwrap()
+            .0
+            .scheduled_at
+            .unwrap()
+    };
+    assert_eq!([at("Premier"), at("Second")], [expected[0], expected[1]]);
+
+    // A weekly post three times: three posts a week apart at the same local time.
+    let first = now.date().tomorrow().unwrap().at(10, 0, 0, 0);
+    let when = first.strftime("%Y-%m-%dT%H:%M").to_string();
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Conseil"),
+                (&text, "Le conseil de la semaine"),
+                ("when", &when),
+                ("repeat", "week"),
+                ("repeat_count", "1"),
+                ("intent", "schedule"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.post(
+        "/w/brand/publishing/posts",
+        &[
+            ("title", "Conseil"),
+            (&text, "Le conseil de la semaine"),
+            ("when", &when),
+            ("repeat", "week"),
+            ("repeat_count", "3"),
+            ("intent", "schedule"),
+        ],
+    )
+    .await;
+    let posts = app.store.posts(ws.id, 20).await.unwrap();
+    let mut series: Vec<(String, i64)> = posts
+        .iter()
+        .filter(|(p, _)| p.title.starts_with("Conseil"))
+        .map(|(p, _)| (p.title.clone(), p.scheduled_at.unwrap()))
+        .collect();
+    series.sort_by_key(|(_, at)| *at);
+    let local: Vec<String> = series
+        .iter()
+        .map(|(_, at)| {
+            jiff::Timestamp::from_second(*at)
+                .unwrap()
+                .to_zoned(tz.clone())
+                .strftime("%H:%M")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        series.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        ["Conseil (1/3)", "Conseil (2/3)", "Conseil (3/3)"]
+    );
+    assert_eq!(local, ["10:00", "10:00", "10:00"]);
+    let days = |a: i64, b: i64| {
+        let d = |t: i64| {
+            jiff::Timestamp::from_second(t)
+                .unwrap()
+                .to_zoned(tz.clone())
+                .date()
+        };
+        (d(b) - d(a)).get_days()
+    };
+    assert_eq!(days(series[0].1, series[1].1), 7);
+    assert_eq!(days(series[1].1, series[2].1), 7);
 }
