@@ -1,5 +1,6 @@
 //! Writing posts, without I/O.
 //!
+//! - [`hashtags`]: hashtag suggestions from what listening gathered.
 //! - [`ical`]: the calendar as an iCalendar feed.
 //! - [`planned`]: planned posts as CSV, both ways.
 //! - [`rules`]: what each network accepts, and the length of a text as the network counts it.
@@ -7,6 +8,7 @@
 //! - [`utm`]: campaign parameters added to the links of a post.
 //! - [`variants`]: compose once, adapt per channel and language.
 
+pub mod hashtags;
 pub mod ical;
 pub mod planned;
 pub mod rules;

@@ -124,6 +124,21 @@
       });
     });
 
+    // Hashtag suggestions: a click adds the tag to the text last written in (French first).
+    var lastCommon = document.querySelector("[data-common]");
+    document.querySelectorAll("[data-common]").forEach(function (area) {
+      area.addEventListener("focus", function () { lastCommon = area; });
+    });
+    document.querySelectorAll("[data-insert-tag]").forEach(function (chip) {
+      chip.addEventListener("click", function () {
+        if (!lastCommon) return;
+        var tag = chip.getAttribute("data-insert-tag");
+        lastCommon.value = lastCommon.value.replace(/\s*$/, "") + (lastCommon.value.trim() ? " " : "") + tag;
+        lastCommon.dispatchEvent(new Event("input"));
+        lastCommon.focus();
+      });
+    });
+
     // A chosen file is read into the text area its input names (the form stays a plain form).
     document.querySelectorAll("input[type=file][data-file-into]").forEach(function (input) {
       input.addEventListener("change", function () {

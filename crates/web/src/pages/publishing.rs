@@ -55,6 +55,8 @@ struct PublishingTemplate {
     languages: Vec<(&'static str, String)>,
     /// The workspace's campaigns so far, for the composer's suggestions.
     campaigns: Vec<String>,
+    /// Hashtags people use in what listening gathered (tag, mentions).
+    hashtags: Vec<(String, usize)>,
 }
 
 /// The section's page with an error shown.
@@ -128,8 +130,26 @@ async fn page_with(
                 .collect(),
         })
         .collect();
+    // Hashtag suggestions from the last month of listening.
+    let texts: Vec<(String, Option<String>)> = state
+        .store
+        .items(&jardinier_store::ItemFilter {
+            workspace_id: w.workspace.id,
+            from: Some(unix_now() - 30 * 86_400),
+            limit: 2_000,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|i| (i.body, i.sentiment))
+        .collect();
+    let hashtags = jardinier_compose::hashtags::suggest(&texts, "", 12)
+        .into_iter()
+        .map(|s| (s.tag, s.mentions))
+        .collect();
     let invalid = error.is_some();
     let template = PublishingTemplate {
+        hashtags,
         c: Chrome::workspace(w, "publishing"),
         ws_slug: w.workspace.slug.clone(),
         channels: channels

@@ -15,7 +15,8 @@ use crate::helpers::*;
 both_backends!(
     a_post_is_scheduled_then_published_with_receipts,
     a_post_is_written_once_in_two_languages_and_adapted_per_channel,
-    a_failure_is_told_to_the_author_and_sent_again
+    a_failure_is_told_to_the_author_and_sent_again,
+    hashtags_people_use_are_suggested
 );
 
 async fn a_post_is_scheduled_then_published_with_receipts(backend: Backend) {
@@ -561,4 +562,66 @@ async fn a_failure_is_told_to_the_author_and_sent_again(backend: Backend) {
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, ["created", "failed", "retried", "published"]);
+}
+
+async fn hashtags_people_use_are_suggested(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    let source = app
+        .store
+        .create_source(&jardinier_store::NewSource {
+            workspace_id: ws.id,
+            kind: "webhook",
+            name: "Mentions",
+            config: "{}",
+            secret: None,
+            interval_secs: 300,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let now = jardinier_web::unix_now();
+    let items: Vec<jardinier_listening::IncomingItem> = [
+        "Le #CaféDeSpécialité de la brûlerie est top",
+        "encore du #cafédespécialité ce matin #Paris",
+        "#paris sous la pluie, mais un bon café",
+        "un #hapax",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, text)| jardinier_listening::IncomingItem {
+        external_id: format!("m{i}"),
+        text: (*text).into(),
+        published_at: Some(now - 3_600),
+        ..Default::default()
+    })
+    .collect();
+    app.ingestor.ingest(&source, items, now).await.unwrap();
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/publishing/channels",
+        &[
+            ("kind", "discord"),
+            ("name", "Discord"),
+            ("address", "https://discord.example/h"),
+        ],
+    )
+    .await;
+    let (_, page) = app.text("/w/brand/publishing").await;
+    let chips = page
+        .split("data-testid=\"hashtag-suggestions\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{page}"))
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(
+        chips.contains("data-insert-tag=\"#CaféDeSpécialité\""),
+        "{chips}"
+    );
+    assert!(chips.contains("#Paris") || chips.contains("#paris"));
+    assert!(!chips.contains("hapax"), "said once is not a pattern");
 }
