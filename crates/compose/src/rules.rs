@@ -168,3 +168,217 @@ mod tests {
         assert!(text_rules("mastodon").language_tag && !text_rules("discord").language_tag);
     }
 }
+
+/// What a network takes with a post, as its API documents (instance defaults for Mastodon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaRules {
+    /// Jardinier can send media there at all.
+    pub supported: bool,
+    pub max_images: usize,
+    /// 0: no video.
+    pub max_videos: usize,
+    /// Images and a video together.
+    pub mixed: bool,
+    pub image_bytes: u64,
+    pub video_bytes: u64,
+    /// The longest description (alt text), in characters.
+    pub alt_chars: usize,
+}
+
+pub fn media_rules(kind: &str) -> MediaRules {
+    const MB: u64 = 1_000_000;
+    match kind {
+        // Mastodon 4.x defaults: 16 MB images, 99 MB video, 4 attachments, no mixing.
+        "mastodon" => MediaRules {
+            supported: true,
+            max_images: 4,
+            max_videos: 1,
+            mixed: false,
+            image_bytes: 16 * MB,
+            video_bytes: 99 * MB,
+            alt_chars: 1_500,
+        },
+        // Blobs of app.bsky.embed.images: 4 images of at most 1,000,000 bytes.
+        "bluesky" => MediaRules {
+            supported: true,
+            max_images: 4,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: MB,
+            video_bytes: 0,
+            alt_chars: 2_000,
+        },
+        // Webhook attachments: 10 files, 10 MB each without a boosted server.
+        "discord" => MediaRules {
+            supported: true,
+            max_images: 10,
+            max_videos: 10,
+            mixed: true,
+            image_bytes: 10 * MB,
+            video_bytes: 10 * MB,
+            alt_chars: 1_024,
+        },
+        _ => MediaRules {
+            supported: false,
+            max_images: 0,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 0,
+            video_bytes: 0,
+            alt_chars: 0,
+        },
+    }
+}
+
+/// One medium as the rules see it.
+#[derive(Debug, Clone)]
+pub struct MediaInfo<'a> {
+    pub name: &'a str,
+    pub video: bool,
+    pub size: u64,
+    pub alt: &'a str,
+}
+
+/// What a network will not take, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaProblem {
+    NotSupported,
+    TooManyImages { max: usize },
+    NoVideo,
+    TooManyVideos { max: usize },
+    Mixed,
+    TooBig { name: String, max_mb: u64 },
+    NoAlt { name: String },
+    AltTooLong { name: String, max: usize },
+}
+
+/// Checks a post's media against a network's rules; every image needs a description.
+pub fn check_media(kind: &str, media: &[MediaInfo<'_>]) -> Result<(), MediaProblem> {
+    if media.is_empty() {
+        return Ok(());
+    }
+    let rules = media_rules(kind);
+    if !rules.supported {
+        return Err(MediaProblem::NotSupported);
+    }
+    let videos = media.iter().filter(|m| m.video).count();
+    let images = media.len() - videos;
+    if videos > 0 && rules.max_videos == 0 {
+        return Err(MediaProblem::NoVideo);
+    }
+    if videos > rules.max_videos {
+        return Err(MediaProblem::TooManyVideos {
+            max: rules.max_videos,
+        });
+    }
+    if images > rules.max_images {
+        return Err(MediaProblem::TooManyImages {
+            max: rules.max_images,
+        });
+    }
+    if videos > 0 && images > 0 && !rules.mixed {
+        return Err(MediaProblem::Mixed);
+    }
+    for m in media {
+        let max = if m.video {
+            rules.video_bytes
+        } else {
+            rules.image_bytes
+        };
+        if m.size > max {
+            return Err(MediaProblem::TooBig {
+                name: m.name.to_owned(),
+                max_mb: max / 1_000_000,
+            });
+        }
+        if !m.video && m.alt.trim().is_empty() {
+            return Err(MediaProblem::NoAlt {
+                name: m.name.to_owned(),
+            });
+        }
+        if m.alt.chars().count() > rules.alt_chars {
+            return Err(MediaProblem::AltTooLong {
+                name: m.name.to_owned(),
+                max: rules.alt_chars,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod media_tests {
+    use super::*;
+
+    fn image(size: u64, alt: &'static str) -> MediaInfo<'static> {
+        MediaInfo {
+            name: "moka.jpg",
+            video: false,
+            size,
+            alt,
+        }
+    }
+
+    #[test]
+    fn each_network_takes_what_it_documents() {
+        let four = [
+            image(500_000, "Un moka"),
+            image(500_000, "b"),
+            image(500_000, "c"),
+            image(500_000, "d"),
+        ];
+        assert_eq!(check_media("mastodon", &four), Ok(()));
+        assert_eq!(check_media("bluesky", &four), Ok(()));
+        let five = [&four[..], &[image(1, "e")]].concat();
+        assert_eq!(
+            check_media("mastodon", &five),
+            Err(MediaProblem::TooManyImages { max: 4 })
+        );
+        assert_eq!(
+            check_media("bluesky", &[image(1_200_000, "Un moka")]),
+            Err(MediaProblem::TooBig {
+                name: "moka.jpg".into(),
+                max_mb: 1
+            })
+        );
+        assert_eq!(
+            check_media("mastodon", &[image(1, "  ")]),
+            Err(MediaProblem::NoAlt {
+                name: "moka.jpg".into()
+            })
+        );
+        let video = MediaInfo {
+            name: "atelier.mp4",
+            video: true,
+            size: 20_000_000,
+            alt: "",
+        };
+        assert_eq!(
+            check_media("mastodon", &[video]),
+            Ok(()),
+            "a video needs no description"
+        );
+        let video = MediaInfo {
+            name: "atelier.mp4",
+            video: true,
+            size: 20_000_000,
+            alt: "",
+        };
+        assert_eq!(check_media("bluesky", &[video]), Err(MediaProblem::NoVideo));
+        let video = MediaInfo {
+            name: "atelier.mp4",
+            video: true,
+            size: 1,
+            alt: "",
+        };
+        assert_eq!(
+            check_media("mastodon", &[video, image(1, "x")]),
+            Err(MediaProblem::Mixed)
+        );
+        assert_eq!(
+            check_media("slack", &[image(1, "x")]),
+            Err(MediaProblem::NotSupported)
+        );
+        assert_eq!(check_media("slack", &[]), Ok(()));
+    }
+}

@@ -159,6 +159,7 @@ pub async fn run(posts: usize, window: u64, database: Option<String>) -> anyhow:
                 campaign: "",
                 tags: &[],
                 short_links: &[],
+                media: &[],
                 scheduled_at: Some(due),
                 now,
             })

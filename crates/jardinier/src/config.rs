@@ -17,7 +17,27 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub mail: MailConfig,
     pub newsletter: NewsletterConfig,
+    pub media: MediaConfig,
     pub log: LogConfig,
+}
+
+/// The media library's files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// The folder the library's images and videos are kept in.
+    pub dir: String,
+    /// The largest file accepted, in megabytes.
+    pub max_upload_mb: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            dir: "jardinier-data/media".into(),
+            max_upload_mb: 100,
+        }
+    }
 }
 
 /// Where newsletters go out and where their bounces come back.
@@ -178,6 +198,14 @@ impl Config {
             "JARDINIER_NEWSLETTER_BOUNCE_MAILBOX",
             &mut self.newsletter.bounce_mailbox,
         );
+        text("JARDINIER_MEDIA_DIR", &mut self.media.dir);
+        if let Some(value) = env("JARDINIER_MEDIA_MAX_UPLOAD_MB") {
+            self.media.max_upload_mb = value.trim().parse().with_context(|| {
+                format!(
+                    "JARDINIER_MEDIA_MAX_UPLOAD_MB must be a number of megabytes, not {value:?}"
+                )
+            })?;
+        }
         text("JARDINIER_LOG_LEVEL", &mut self.log.level);
         text("JARDINIER_LOG_FORMAT", &mut self.log.format);
         if let Some(value) = env("JARDINIER_MAIL_LOG_PAGE") {
@@ -204,6 +232,15 @@ impl Config {
             );
         }
         jardinier_mail::Transport::from_config(&self.mail.transport).context("mail.transport")?;
+        if self.media.dir.trim().is_empty() {
+            bail!("media.dir is empty: give the folder the media library is kept in");
+        }
+        if !(1..=2_000).contains(&self.media.max_upload_mb) {
+            bail!(
+                "media.max_upload_mb must be between 1 and 2000, not {}",
+                self.media.max_upload_mb
+            );
+        }
         let newsletter = &self.newsletter;
         if !newsletter.smtp.is_empty() {
             jardinier_mail::Transport::from_config(&newsletter.smtp).context("newsletter.smtp")?;

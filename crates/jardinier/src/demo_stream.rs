@@ -565,6 +565,7 @@ pub async fn seed_publishing(
                 campaign,
                 tags: &["café".to_owned()],
                 short_links: &[],
+                media: &[],
                 scheduled_at: at,
                 now,
             })

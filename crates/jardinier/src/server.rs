@@ -132,6 +132,8 @@ pub async fn serve_bound(
     let mut web_config = WebConfig::new(&bound.base_url);
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
+    web_config.media_dir = config.media.dir.clone().into();
+    web_config.max_upload_bytes = (config.media.max_upload_mb as usize) * 1024 * 1024;
     let state = Arc::new(AppState {
         store: store.clone(),
         config: web_config,
@@ -163,11 +165,13 @@ pub async fn serve_bound(
     ));
     // Scheduled posts: published as they fall due (one publisher per database).
     let publisher_task = tokio::spawn(
-        jardinier_outbound::publish::Publisher::new(store.clone()).run(
-            Duration::from_secs(5),
-            Arc::new(Notify::new()),
-            shutdown_rx.clone(),
-        ),
+        jardinier_outbound::publish::Publisher::new(store.clone())
+            .with_media_dir(&config.media.dir)
+            .run(
+                Duration::from_secs(5),
+                Arc::new(Notify::new()),
+                shutdown_rx.clone(),
+            ),
     );
     // Newsletters: sent at their campaign's pace; bounces read from their mailbox.
     let newsletter_task = newsletter_sender

@@ -16,6 +16,7 @@ mod bluesky;
 mod email;
 mod mastodon;
 mod matrix;
+mod media;
 pub mod newsletter;
 pub mod publish;
 pub mod results;

@@ -35,6 +35,8 @@ pub struct Publisher {
     /// Deliveries this process finds `sending` from before it started were cut off by the stop
     /// of the one that claimed them: they are taken up at once (one publisher per database).
     started_at: i64,
+    /// Where the media library's files are.
+    media_dir: std::path::PathBuf,
 }
 
 impl Publisher {
@@ -53,7 +55,14 @@ impl Publisher {
             store,
             client,
             started_at: crate::unix_now(),
+            media_dir: std::path::PathBuf::from("jardinier-data/media"),
         }
+    }
+
+    /// Reads media files from `dir` (the media library's folder).
+    pub fn with_media_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Publisher {
+        self.media_dir = dir.into();
+        self
     }
 
     /// Sends every delivery due at `now` (a batch at a time, `concurrency` at once); returns
@@ -122,15 +131,22 @@ impl Publisher {
                         "the Mastodon channel has no instance address (base)".into(),
                     )
                 })?;
+                let mut status = json!({"status": job.delivery.body, "visibility": "public"});
+                if let Some(lang) = &job.delivery.language {
+                    // ISO 639: shown to readers, used by their language filters.
+                    status["language"] = json!(lang);
+                }
+                if !job.media.is_empty() {
+                    let loaded = crate::media::load(&self.media_dir, &job.media).await?;
+                    let ids =
+                        crate::media::mastodon_upload(&self.client, &base, secret, &loaded).await?;
+                    status["media_ids"] = json!(ids);
+                }
                 crate::mastodon::create_status(
                     &self.client,
                     &base,
                     secret,
-                    &match &job.delivery.language {
-                        // ISO 639: shown to readers, used by their language filters.
-                        Some(lang) => json!({"status": job.delivery.body, "visibility": "public", "language": lang}),
-                        None => json!({"status": job.delivery.body, "visibility": "public"}),
-                    },
+                    &status,
                     &job.idempotency_key,
                     "publishing the post",
                 )
@@ -141,7 +157,7 @@ impl Publisher {
                     SendError::Permanent("the Bluesky channel has no account to post as".into())
                 })?;
                 let pds = text_at(&config, "/pds").unwrap_or_else(|| DEFAULT_PDS.to_owned());
-                bluesky_post(&self.client, &account, &pds, secret, job).await
+                bluesky_post(&self.client, &account, &pds, secret, job, &self.media_dir).await
             }
             "matrix" => {
                 let homeserver = text_at(&config, "/homeserver").ok_or_else(|| {
@@ -165,14 +181,17 @@ impl Publisher {
             ))),
             "discord" => {
                 // `wait=true`: Discord answers with the message, whose id is the receipt.
+                let request = self.client.post(format!("{}?wait=true", url()?));
+                let request = if job.media.is_empty() {
+                    request.json(&json!({"content": job.delivery.body}))
+                } else {
+                    let loaded = crate::media::load(&self.media_dir, &job.media).await?;
+                    request.multipart(crate::media::discord_form(&job.delivery.body, &loaded)?)
+                };
                 let answer = json_answer(
                     &host_of(&url()?),
                     "publishing the post",
-                    self.client
-                        .post(format!("{}?wait=true", url()?))
-                        .json(&json!({"content": job.delivery.body}))
-                        .send()
-                        .await,
+                    request.send().await,
                 )
                 .await?;
                 Ok(Delivered {
@@ -290,6 +309,7 @@ async fn bluesky_post(
     pds: &str,
     app_password: &str,
     job: &DeliveryJob,
+    media_dir: &std::path::Path,
 ) -> Result<Delivered, SendError> {
     let session = sign_in(client, pds, account, app_password).await?;
     let micros =
@@ -315,6 +335,10 @@ async fn bluesky_post(
     if let Some(lang) = &job.delivery.language {
         // The post's languages (BCP 47), which Bluesky's feeds filter on.
         record["langs"] = json!([lang]);
+    }
+    if !job.media.is_empty() {
+        let loaded = crate::media::load(media_dir, &job.media).await?;
+        record["embed"] = crate::media::bluesky_embed(client, pds, &session.jwt, &loaded).await?;
     }
     let uri = create_post(client, pds, &session, &rkey, &record, "publishing the post").await?;
     Ok(delivered(uri))

@@ -116,6 +116,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             campaign: "",
             tags: &[],
             short_links: &[],
+            media: &[],
             scheduled_at: Some(now + 60),
             now,
         })
@@ -189,6 +190,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             campaign: "",
             tags: &[],
             short_links: &[],
+            media: &[],
             scheduled_at: Some(now),
             now,
         })
@@ -247,6 +249,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             campaign: "",
             tags: &[],
             short_links: &[],
+            media: &[],
             scheduled_at: Some(now + 100),
             now,
         })
@@ -269,6 +272,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
                 campaign: "",
                 tags: &[],
                 short_links: &[],
+                media: &[],
                 scheduled_at: None,
                 now
             })

@@ -151,6 +151,7 @@ async fn telegram_and_matrix_get_each_post_once_with_receipts() {
                     campaign: "",
                     tags: &[],
                     short_links: &[],
+                    media: &[],
                     scheduled_at: Some(now),
                     now,
                 })

@@ -89,6 +89,7 @@ async fn counts_come_back_from_mastodon_and_bluesky() {
             campaign: "",
             tags: &[],
             short_links: &[],
+            media: &[],
             scheduled_at: Some(now - 60),
             now: now - 120,
         })

@@ -70,6 +70,45 @@ pub struct PostDelivery {
     pub metrics_at: Option<i64>,
 }
 
+/// An image or video of the media library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// The description read aloud to people who cannot see it.
+    pub alt: String,
+    pub created_at: i64,
+}
+
+impl Media {
+    /// Its file, relative to the media folder: `{workspace}/{sha256}`.
+    pub fn relative_path(&self) -> String {
+        format!("{}/{}", self.workspace_id, self.sha256)
+    }
+
+    pub fn is_video(&self) -> bool {
+        self.content_type.starts_with("video/")
+    }
+}
+
+pub struct NewMedia<'a> {
+    pub workspace_id: i64,
+    pub sha256: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub alt: &'a str,
+    pub now: i64,
+}
+
 /// A weekly time a channel publishes at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueSlotRow {
@@ -128,6 +167,8 @@ pub struct NewPost<'a> {
     pub tags: &'a [String],
     /// Short links its texts use, written with the post.
     pub short_links: &'a [NewShortLink],
+    /// Media of the library shown with every text, in order.
+    pub media: &'a [i64],
     /// `None`: a draft.
     pub scheduled_at: Option<i64>,
     pub now: i64,
@@ -142,6 +183,8 @@ pub struct DeliveryJob {
     /// It was being sent when the process stopped: it may have reached the channel.
     pub in_doubt: bool,
     pub channel: PublishChannel,
+    /// The post's images or video, in order.
+    pub media: Vec<Media>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -385,6 +428,14 @@ pub trait PublishStore: Send + Sync {
     async fn delete_queue_slot(&self, workspace_id: i64, id: i64) -> Result<()>;
     /// The times already taken on a channel from `from` on (deliveries scheduled or sent).
     async fn taken_times(&self, channel_id: i64, from: i64) -> Result<Vec<i64>>;
+    /// Adds a file to the library; the same file (same SHA-256) twice is one entry, whose
+    /// description the new one replaces when given.
+    async fn add_media(&self, media: &NewMedia<'_>) -> Result<Media>;
+    async fn media_library(&self, workspace_id: i64, limit: i64) -> Result<Vec<Media>>;
+    async fn media(&self, workspace_id: i64, id: i64) -> Result<Option<Media>>;
+    async fn set_media_alt(&self, workspace_id: i64, id: i64, alt: &str) -> Result<()>;
+    /// A post's media, in order.
+    async fn post_media(&self, post_id: i64) -> Result<Vec<Media>>;
     /// When the next delivery falls due (for the scheduler's sleep), if any.
     async fn next_delivery_due(&self) -> Result<Option<i64>>;
 }

@@ -84,6 +84,24 @@ fn approval_row(r: &AnyRow) -> Result<Approval> {
 
 type Tx = crate::sql_inbox::Tx;
 
+const MEDIA_COLS: &str =
+    "id, workspace_id, sha256, filename, content_type, size, width, height, alt, created_at";
+
+fn media_row(r: &AnyRow) -> Result<Media> {
+    Ok(Media {
+        id: r.try_get("id")?,
+        workspace_id: r.try_get("workspace_id")?,
+        sha256: r.try_get("sha256")?,
+        filename: r.try_get("filename")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        width: r.try_get("width")?,
+        height: r.try_get("height")?,
+        alt: r.try_get("alt")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
 async fn post_event(
     tx: &mut Tx,
     workspace_id: i64,
@@ -276,6 +294,23 @@ impl PublishStore for SqlStore {
             .bind(p.now)
             .execute(&mut *tx)
             .await?;
+        }
+        for (position, media_id) in p.media.iter().enumerate() {
+            let ours: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM media WHERE workspace_id = $1 AND id = $2")
+                    .bind(p.workspace_id)
+                    .bind(*media_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ours.is_none() {
+                return Err(StoreError::NotFound { what: "media" });
+            }
+            sqlx::query("INSERT INTO post_media (post_id, media_id, position) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(*media_id)
+                .bind(position as i64)
+                .execute(&mut *tx)
+                .await?;
         }
         for link in p.short_links {
             sqlx::query(
@@ -603,6 +638,108 @@ impl PublishStore for SqlStore {
         .await?)
     }
 
+    async fn add_media(&self, m: &NewMedia<'_>) -> Result<Media> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM media WHERE workspace_id = $1 AND sha256 = $2")
+                .bind(m.workspace_id)
+                .bind(m.sha256)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let id = match existing {
+            Some(id) => {
+                if !m.alt.is_empty() {
+                    sqlx::query("UPDATE media SET alt = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(m.alt)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                id
+            }
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO media (workspace_id, sha256, filename, content_type, size, width, height, alt, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(m.workspace_id)
+                .bind(m.sha256)
+                .bind(m.filename)
+                .bind(m.content_type)
+                .bind(m.size)
+                .bind(m.width)
+                .bind(m.height)
+                .bind(m.alt)
+                .bind(m.now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        media_row(&row)
+    }
+
+    async fn media_library(&self, workspace_id: i64, limit: i64) -> Result<Vec<Media>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2"
+        )))
+        .bind(workspace_id)
+        .bind(limit.clamp(1, 1_000))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(media_row)
+        .collect()
+    }
+
+    async fn media(&self, workspace_id: i64, id: i64) -> Result<Option<Media>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE workspace_id = $1 AND id = $2"
+        )))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(media_row)
+        .transpose()
+    }
+
+    async fn set_media_alt(&self, workspace_id: i64, id: i64, alt: &str) -> Result<()> {
+        sqlx::query("UPDATE media SET alt = $3 WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id)
+            .bind(id)
+            .bind(alt)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn post_media(&self, post_id: i64) -> Result<Vec<Media>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM media m JOIN post_media pm ON pm.media_id = m.id WHERE pm.post_id = $1 \
+             ORDER BY pm.position",
+            MEDIA_COLS
+                .split(", ")
+                .map(|c| format!("m.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+        .bind(post_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(media_row)
+        .collect()
+    }
+
     async fn failed_unnotified(&self, limit: i64) -> Result<Vec<(PostDelivery, Post)>> {
         let rows = sqlx::query(
             "SELECT id, workspace_id, post_id FROM post_deliveries \
@@ -718,7 +855,23 @@ impl PublishStore for SqlStore {
             .bind(delivery.channel_id)
             .fetch_one(&mut *tx)
             .await?;
+            let media = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM media m JOIN post_media pm ON pm.media_id = m.id WHERE pm.post_id = $1 \
+                 ORDER BY pm.position",
+                MEDIA_COLS
+                    .split(", ")
+                    .map(|c| format!("m.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+            .bind(delivery.post_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(media_row)
+            .collect::<Result<Vec<_>>>()?;
             jobs.push(DeliveryJob {
+                media,
                 workspace_id: row.try_get("delivery_workspace")?,
                 idempotency_key: row.try_get("idempotency_key")?,
                 in_doubt,

@@ -133,7 +133,28 @@ pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Nex
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // The newsletter's public links (/n/…) are capabilities carried in the address, and its
     // sign-up form is posted from the brand's own site: no CSRF token there.
-    if unsafe_method && !is_api(&path) && !path.starts_with("/n/") {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if unsafe_method && multipart && !is_api(&path) {
+        // A file upload: its body is streamed, not read here; the form carries its token in
+        // its address instead (`?_csrf=`).
+        let submitted = req
+            .uri()
+            .query()
+            .and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_default();
+        if !auth::constant_time_eq(&submitted, &csrf) {
+            tracing::info!(path = %path, "upload refused: missing or wrong CSRF token");
+            return crate::pages::error_page(&ctx, ErrorKind::Csrf);
+        }
+    } else if unsafe_method && !is_api(&path) && !path.starts_with("/n/") {
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
             Ok(bytes) => bytes,

@@ -49,6 +49,10 @@ pub struct WebConfig {
     /// Failed sign-ins allowed per e-mail address inside `lockout_window`, then a lock.
     pub max_failed_logins: i64,
     pub lockout_window: Duration,
+    /// Where the media library's files are kept.
+    pub media_dir: std::path::PathBuf,
+    /// The largest file accepted into the media library.
+    pub max_upload_bytes: usize,
 }
 
 impl WebConfig {
@@ -61,6 +65,8 @@ impl WebConfig {
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             max_failed_logins: 5,
             lockout_window: Duration::from_secs(15 * 60),
+            media_dir: std::path::PathBuf::from("jardinier-data/media"),
+            max_upload_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -116,6 +122,10 @@ pub fn router(state: SharedState) -> Router {
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
+    // Uploads to the media library are the only bodies over 1 MB.
+    let uploads = pages::upload_routes().layer(tower_http::limit::RequestBodyLimitLayer::new(
+        state.config.max_upload_bytes + 64 * 1024,
+    ));
     let mut app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
@@ -123,6 +133,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(metrics::routes())
         .merge(hooks::routes())
         .fallback(error::not_found)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::layer,
@@ -131,7 +143,6 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             metrics::layer,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         // One log line per request: method, path (without query, secret tokens redacted),
         // status and latency.
         .layer(

@@ -20,6 +20,7 @@ mod oncall;
 mod publishing;
 mod publishing_approval;
 mod publishing_calendar;
+mod publishing_media;
 mod publishing_results;
 mod settings;
 mod workspace;
@@ -40,6 +41,15 @@ use jardinier_store::{User, Workspace};
 use crate::SharedState;
 use crate::context::{InWorkspace, RequestCtx};
 use crate::error::{ErrorKind, WebError};
+
+/// Routes whose bodies may be larger than the 1 MB every other request gets: uploads to the
+/// media library (their own limit, `WebConfig::max_upload_bytes`).
+pub fn upload_routes() -> Router<SharedState> {
+    Router::new().route(
+        "/w/{slug}/publishing/media",
+        post(publishing_media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+    )
+}
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -196,6 +206,15 @@ pub fn routes() -> Router<SharedState> {
             "/w/{slug}/publishing/posts/{id}/vote",
             post(publishing_approval::vote),
         )
+        .route("/w/{slug}/publishing/media", get(publishing_media::library))
+        .route(
+            "/w/{slug}/publishing/media/{id}/file",
+            get(publishing_media::file),
+        )
+        .route(
+            "/w/{slug}/publishing/media/{id}/alt",
+            post(publishing_media::set_alt),
+        )
         .route(
             "/w/{slug}/publishing/queue",
             get(publishing::queue).post(publishing::add_slots),
@@ -223,6 +242,10 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/w/{slug}/publishing/posts/{id}/revoke",
             post(publishing::revoke_approval),
+        )
+        .route(
+            "/approve/{token}/media/{id}",
+            get(publishing::approval_media),
         )
         .route(
             "/approve/{token}",

@@ -57,6 +57,8 @@ struct PublishingTemplate {
     campaigns: Vec<String>,
     /// Hashtags people use in what listening gathered (tag, mentions).
     hashtags: Vec<(String, usize)>,
+    /// The library's latest media, to pick from.
+    library: Vec<super::publishing_media::MediaLine>,
 }
 
 /// The section's page with an error shown.
@@ -147,8 +149,11 @@ async fn page_with(
         .into_iter()
         .map(|s| (s.tag, s.mentions))
         .collect();
+    let library =
+        super::publishing_media::lines(state.store.media_library(w.workspace.id, 24).await?);
     let invalid = error.is_some();
     let template = PublishingTemplate {
+        library,
         hashtags,
         c: Chrome::workspace(w, "publishing"),
         ws_slug: w.workspace.slug.clone(),
@@ -330,6 +335,8 @@ struct PostForm {
     /// Repeat the post (each time its own post).
     repeat: Option<jardinier_compose::timing::Every>,
     repeat_count: usize,
+    /// Media of the library, in the order ticked.
+    media: Vec<i64>,
     draft: jardinier_compose::variants::Draft,
 }
 
@@ -360,6 +367,13 @@ fn read_post_form(body: &str) -> PostForm {
                 }
             }
             "repeat_count" => form.repeat_count = value.trim().parse().unwrap_or(0),
+            "media" => {
+                if let Ok(id) = value.parse::<i64>()
+                    && !form.media.contains(&id)
+                {
+                    form.media.push(id);
+                }
+            }
             other => {
                 if let Some(lang) = other.strip_prefix("common_") {
                     if POST_LANGUAGES.contains(&lang) {
@@ -388,6 +402,34 @@ fn read_post_form(body: &str) -> PostForm {
         }
     }
     form
+}
+
+/// Why a channel will not take the post's media, in words.
+fn media_problem(
+    tr: &jardinier_i18n::Tr,
+    channel: &str,
+    problem: &jardinier_compose::rules::MediaProblem,
+) -> String {
+    use jardinier_compose::rules::MediaProblem as P;
+    let (key, name, max) = match problem {
+        P::NotSupported => ("publishing.media_not_supported", "", String::new()),
+        P::TooManyImages { max } => ("publishing.media_too_many_images", "", max.to_string()),
+        P::NoVideo => ("publishing.media_no_video", "", String::new()),
+        P::TooManyVideos { max } => ("publishing.media_too_many_videos", "", max.to_string()),
+        P::Mixed => ("publishing.media_mixed", "", String::new()),
+        P::TooBig { name, max_mb } => (
+            "publishing.media_too_big",
+            name.as_str(),
+            max_mb.to_string(),
+        ),
+        P::NoAlt { name } => ("publishing.media_no_alt", name.as_str(), String::new()),
+        P::AltTooLong { name, max } => (
+            "publishing.media_alt_too_long",
+            name.as_str(),
+            max.to_string(),
+        ),
+    };
+    tr.f(key, &[("channel", channel), ("name", name), ("max", &max)])
 }
 
 /// Why a text does not fit its channel, in words.
@@ -517,6 +559,41 @@ pub async fn add_post(
     if let Some(problem) = problem {
         return page(&state, &w, Some(problem)).await;
     }
+    // The media: the workspace's, and what each channel takes.
+    let mut media = Vec::new();
+    for id in &form.media {
+        match state.store.media(w.workspace.id, *id).await? {
+            Some(m) => media.push(m),
+            None => return Err(WebError::NotFound),
+        }
+    }
+    let infos: Vec<jardinier_compose::rules::MediaInfo> = media
+        .iter()
+        .map(|m| jardinier_compose::rules::MediaInfo {
+            name: &m.filename,
+            video: m.is_video(),
+            size: m.size as u64,
+            alt: &m.alt,
+        })
+        .collect();
+    let mut kinds_seen: Vec<i64> = Vec::new();
+    for v in &variants {
+        if kinds_seen.contains(&v.channel_id) {
+            continue;
+        }
+        kinds_seen.push(v.channel_id);
+        let Some(channel) = channels.iter().find(|c| c.id == v.channel_id) else {
+            continue;
+        };
+        if let Err(problem) = jardinier_compose::rules::check_media(&channel.kind, &infos) {
+            return page(
+                &state,
+                &w,
+                Some(media_problem(&tr, &channel.name, &problem)),
+            )
+            .await;
+        }
+    }
     let scheduled_at = match form.intent.as_str() {
         "draft" => None,
         "queue" => {
@@ -576,6 +653,7 @@ pub async fn add_post(
                 campaign: &form.campaign,
                 tags: &form.tags,
                 short_links: &short_links,
+                media: &form.media,
                 scheduled_at: at,
                 now: unix_now(),
             })
@@ -741,6 +819,8 @@ struct ApproveTemplate {
     title: String,
     when: String,
     variants: Vec<(String, String)>,
+    /// (id, alt, video) of the post's media, served through the link.
+    media: Vec<(i64, String, bool)>,
 }
 
 /// The approval link's page, for someone without an account (the client).
@@ -762,7 +842,15 @@ pub async fn approval_page(
         return super::gone(&ctx, "approval", ("/", "error_page.home"));
     };
     let channels = state.store.channels(approval.workspace_id).await?;
+    let media = state
+        .store
+        .post_media(post.id)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.alt.clone(), m.is_video()))
+        .collect();
     render(ApproveTemplate {
+        media,
         c: super::Chrome::new(&ctx),
         token,
         brand: workspace.name,
@@ -873,6 +961,8 @@ struct PostTemplate {
     /// (short address, where it goes, clicks).
     links: Vec<(String, String, i64)>,
     steps: Vec<StepView>,
+    /// The post's media.
+    media: Vec<super::publishing_media::MediaLine>,
     may_vote: bool,
     client_step: bool,
     client_turn: bool,
@@ -1033,7 +1123,9 @@ pub async fn post_page_with_link(
             && !votes.iter().any(|v| v.step == i && v.user_id == w.user.id)
     });
     let client_turn = post.state == "pending_approval" && waiting_at.is_none();
+    let media = super::publishing_media::lines(state.store.post_media(id).await?);
     render(PostTemplate {
+        media,
         steps,
         may_vote,
         client_step: policy.client,
@@ -1253,4 +1345,40 @@ pub async fn delete_slot(
         "/w/{}/publishing/queue?done=publishing_slots_saved",
         w.workspace.slug
     )))
+}
+
+/// A medium of the post an approval link shows, for the client (only while the link works).
+pub async fn approval_media(
+    State(state): State<SharedState>,
+    axum::extract::Path((token, id)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let Some((approval, post, _)) = state
+        .store
+        .approval_by_token(&crate::auth::token_hash(&token))
+        .await?
+        .filter(|(a, _, _)| {
+            a.revoked_at.is_none() && a.decided_at.is_none() && a.expires_at > unix_now()
+        })
+    else {
+        return Err(WebError::NotFound);
+    };
+    let Some(media) = state
+        .store
+        .post_media(post.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == id && m.workspace_id == approval.workspace_id)
+    else {
+        return Err(WebError::NotFound);
+    };
+    let bytes = tokio::fs::read(state.config.media_dir.join(media.relative_path()))
+        .await
+        .map_err(|_| WebError::NotFound)?;
+    let mut response = bytes.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&media.content_type) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    Ok(response)
 }

@@ -531,6 +531,7 @@ pub async fn import_csv(
                 campaign: &post.campaign,
                 tags: &post.tags,
                 short_links: &[],
+                media: &[],
                 scheduled_at: post.at,
                 now,
             })

@@ -51,6 +51,8 @@ pub struct TestApp {
     /// The pipeline, to wait for alert evaluation (`settle_alerts`).
     pub ingestor: Arc<jardinier_listening::Ingestor>,
     pub client: reqwest::Client,
+    /// The media library's folder.
+    pub media: jardinier_store::testing::TempDir,
     _db: TestDatabase,
 }
 
@@ -66,6 +68,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut config = WebConfig::new(&base);
     config.mail_log_page = true;
+    let media = jardinier_store::testing::TempDir::new("media");
+    config.media_dir = media.0.clone();
     // As the server does: the pipeline with its alert engine and the alert sender.
     let engine = Arc::new(jardinier_listening::alerts::AlertEngine::new(
         store.clone(),
@@ -108,6 +112,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         store,
         ingestor,
         client: new_client(),
+        media,
         _db: db,
     })
 }

@@ -17,3 +17,4 @@ mod pages;
 mod publishing;
 mod publishing_approval;
 mod publishing_calendar;
+mod publishing_media;

@@ -1,0 +1,132 @@
+//! Media sent with posts: read from the media folder, then uploaded as each network documents.
+//!
+//! - Mastodon: `POST /api/v2/media` (multipart `file` and `description`), then the status with
+//!   `media_ids`. An upload repeated after a stop leaves an unused attachment on the instance,
+//!   never a second post (the status keeps its idempotency key).
+//! - Bluesky: `com.atproto.repo.uploadBlob` (the raw bytes), then the post with an
+//!   `app.bsky.embed.images` embed (alt text and aspect ratio).
+//! - Discord: the webhook's multipart form (`payload_json` with the attachments' descriptions,
+//!   then `files[n]`).
+
+use std::path::Path;
+
+use jardinier_store::Media;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::{SendError, endpoint, host_of, json_answer};
+
+/// A medium with its bytes.
+pub(crate) struct Loaded {
+    pub media: Media,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads the post's media from the media folder.
+pub(crate) async fn load(dir: &Path, media: &[Media]) -> Result<Vec<Loaded>, SendError> {
+    let mut out = Vec::with_capacity(media.len());
+    for m in media {
+        let bytes = tokio::fs::read(dir.join(m.relative_path())).await.map_err(|e| {
+            SendError::Permanent(format!(
+                "the file of \"{}\" is missing from the media folder ({e}); add it to the library again",
+                m.filename
+            ))
+        })?;
+        out.push(Loaded {
+            media: m.clone(),
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+fn part(loaded: &Loaded) -> Result<Part, SendError> {
+    Part::bytes(loaded.bytes.clone())
+        .file_name(loaded.media.filename.clone())
+        .mime_str(&loaded.media.content_type)
+        .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))
+}
+
+/// Uploads to Mastodon; returns the attachments' ids in order.
+pub(crate) async fn mastodon_upload(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    media: &[Loaded],
+) -> Result<Vec<String>, SendError> {
+    let mut ids = Vec::with_capacity(media.len());
+    for loaded in media {
+        let form = Form::new()
+            .part("file", part(loaded)?)
+            .text("description", loaded.media.alt.clone());
+        let answer = json_answer(
+            &host_of(base),
+            "uploading an image",
+            client
+                .post(endpoint(base, "/api/v2/media"))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await,
+        )
+        .await?;
+        let id = answer["id"].as_str().ok_or_else(|| {
+            SendError::Retry(format!(
+                "{} answered without the attachment's id",
+                host_of(base)
+            ))
+        })?;
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
+}
+
+/// Uploads blobs to a Bluesky PDS; returns the post's images embed.
+pub(crate) async fn bluesky_embed(
+    client: &reqwest::Client,
+    pds: &str,
+    jwt: &str,
+    media: &[Loaded],
+) -> Result<Value, SendError> {
+    let mut images = Vec::with_capacity(media.len());
+    for loaded in media {
+        let answer = json_answer(
+            &host_of(pds),
+            "uploading an image",
+            client
+                .post(endpoint(pds, "/xrpc/com.atproto.repo.uploadBlob"))
+                .bearer_auth(jwt)
+                .header("Content-Type", &loaded.media.content_type)
+                .body(loaded.bytes.clone())
+                .send()
+                .await,
+        )
+        .await?;
+        let blob = answer.get("blob").cloned().ok_or_else(|| {
+            SendError::Retry(format!("{} answered without the blob", host_of(pds)))
+        })?;
+        let mut image = json!({"alt": loaded.media.alt, "image": blob});
+        if let (Some(width), Some(height)) = (loaded.media.width, loaded.media.height) {
+            image["aspectRatio"] = json!({"width": width, "height": height});
+        }
+        images.push(image);
+    }
+    Ok(json!({"$type": "app.bsky.embed.images", "images": images}))
+}
+
+/// Discord's webhook form with the files attached.
+pub(crate) fn discord_form(content: &str, media: &[Loaded]) -> Result<Form, SendError> {
+    let attachments: Vec<Value> = media
+        .iter()
+        .enumerate()
+        .map(|(i, l)| json!({"id": i, "filename": l.media.filename, "description": l.media.alt}))
+        .collect();
+    let mut form = Form::new().text(
+        "payload_json",
+        json!({"content": content, "attachments": attachments}).to_string(),
+    );
+    for (i, loaded) in media.iter().enumerate() {
+        form = form.part(format!("files[{i}]"), part(loaded)?);
+    }
+    Ok(form)
+}

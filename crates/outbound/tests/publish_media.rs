@@ -1,0 +1,293 @@
+//! Media published with posts, against local servers that check them as the APIs do: Mastodon
+//! gets each file with its description at `/api/v2/media`, then the status with their ids;
+//! Bluesky gets each image's bytes at `uploadBlob`, then the post with an images embed (alt
+//! text, aspect ratio); Discord gets a multipart form with `payload_json` and the files.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::Multipart;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use jardinier_outbound::publish::Publisher;
+use jardinier_store::testing::{TempDir, TestDatabase, owner_workspace_source};
+use jardinier_store::*;
+use serde_json::{Value, json};
+
+/// A real 3 × 2 PNG.
+const PNG: [u8; 73] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0,
+    0, 0, 18, 22, 241, 77, 0, 0, 0, 16, 73, 68, 65, 84, 120, 156, 99, 248, 207, 192, 0, 65, 12,
+    112, 22, 0, 65, 210, 5, 251, 135, 240, 185, 72, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+#[derive(Default)]
+struct Seen {
+    /// (network, what arrived)
+    calls: Vec<(String, Value)>,
+}
+
+type Shared = Arc<Mutex<Seen>>;
+
+/// The parts of a multipart body: (name, file name, bytes).
+async fn parts(mut form: Multipart) -> Vec<(String, Option<String>, Vec<u8>)> {
+    let mut out = Vec::new();
+    while let Some(field) = form.next_field().await.unwrap() {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file = field.file_name().map(str::to_owned);
+        out.push((name, file, field.bytes().await.unwrap().to_vec()));
+    }
+    out
+}
+
+async fn servers(seen: Shared) -> String {
+    let (s1, s2, s3, s4, s5) = (seen.clone(), seen.clone(), seen.clone(), seen.clone(), seen);
+    let app = Router::new()
+        .route(
+            "/api/v2/media",
+            post(move |headers: HeaderMap, form: Multipart| {
+                let seen = s1.clone();
+                async move {
+                    assert_eq!(headers["authorization"], "Bearer tok");
+                    let parts = parts(form).await;
+                    let file = parts.iter().find(|p| p.0 == "file").unwrap();
+                    let description = parts.iter().find(|p| p.0 == "description").unwrap();
+                    assert_eq!(file.2, PNG, "the file's bytes");
+                    assert_eq!(file.1.as_deref(), Some("moka.png"));
+                    seen.lock().unwrap().calls.push(("mastodon-media".into(),
+                        json!({"description": String::from_utf8_lossy(&description.2)})));
+                    Json(json!({"id": "media-22", "type": "image"}))
+                }
+            }),
+        )
+        .route(
+            "/api/v1/statuses",
+            post(move |Json(body): Json<Value>| {
+                s2.lock().unwrap().calls.push(("mastodon-status".into(), body));
+                async { Json(json!({"id": "113", "url": "https://piaille.example/@brand/113"})) }
+            }),
+        )
+        .route(
+            "/xrpc/com.atproto.server.createSession",
+            post(|| async { Json(json!({"accessJwt": "jwt-1", "refreshJwt": "r", "handle": "brand.example", "did": "did:plc:brand"})) }),
+        )
+        .route(
+            "/xrpc/com.atproto.repo.uploadBlob",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let seen = s3.clone();
+                async move {
+                    if headers["authorization"] != "Bearer jwt-1" {
+                        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "AuthRequired"})));
+                    }
+                    assert_eq!(headers["content-type"], "image/png");
+                    assert_eq!(body.as_ref(), &PNG[..]);
+                    seen.lock().unwrap().calls.push(("bluesky-blob".into(), json!(body.len())));
+                    (StatusCode::OK, Json(json!({"blob": {"$type": "blob", "ref": {"$link": "bafkreimoka"}, "mimeType": "image/png", "size": 73}})))
+                }
+            }),
+        )
+        .route(
+            "/xrpc/com.atproto.repo.createRecord",
+            post(move |Json(body): Json<Value>| {
+                s4.lock().unwrap().calls.push(("bluesky-post".into(), body["record"].clone()));
+                async { Json(json!({"uri": "at://did:plc:brand/app.bsky.feed.post/3l", "cid": "c"})) }
+            }),
+        )
+        .route(
+            "/discord",
+            post(move |form: Multipart| {
+                let seen = s5.clone();
+                async move {
+                    let parts = parts(form).await;
+                    let payload: Value = serde_json::from_slice(&parts.iter().find(|p| p.0 == "payload_json").unwrap().2).unwrap();
+                    let file = parts.iter().find(|p| p.0 == "files[0]").unwrap();
+                    assert_eq!(file.2, PNG);
+                    seen.lock().unwrap().calls.push(("discord".into(), payload));
+                    Json(json!({"id": "1190000000000000011"}))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn images_go_out_with_their_descriptions() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seen: Shared = Arc::default();
+    let base = servers(seen.clone()).await;
+    let media_dir = TempDir::new("media");
+    let now = jardinier_outbound::unix_now();
+    let moka = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "0123abcd",
+            filename: "moka.png",
+            content_type: "image/png",
+            size: PNG.len() as i64,
+            width: Some(3),
+            height: Some(2),
+            alt: "Une tasse de moka fumante",
+            now,
+        })
+        .await
+        .unwrap();
+    let file = media_dir.0.join(moka.relative_path());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, PNG).unwrap();
+    let mut ids = Vec::new();
+    for (kind, config) in [
+        ("mastodon", json!({"base": base})),
+        ("bluesky", json!({"account": "brand.example", "pds": base})),
+        ("discord", json!({"url": format!("{base}/discord")})),
+    ] {
+        ids.push(
+            store
+                .create_channel(&NewChannel {
+                    workspace_id: ws.id,
+                    kind,
+                    name: kind,
+                    config: &config.to_string(),
+                    secret: Some("tok"),
+                    now,
+                })
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let variants: Vec<NewVariant> = ids
+        .iter()
+        .map(|&c| NewVariant::plain(c, "Nouveau moka"))
+        .collect();
+    let post = store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Moka",
+            variants: &variants,
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[moka.id],
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let publisher = Publisher::new(store.clone()).with_media_dir(&media_dir.0);
+    assert_eq!(publisher.publish_due(now, 4).await.unwrap(), 3);
+    let (published, _) = store.post(ws.id, post.id).await.unwrap().unwrap();
+    assert_eq!(published.state, "published");
+    let seen = seen.lock().unwrap();
+    let call = |name: &str| {
+        seen.calls
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(
+        call("mastodon-media")["description"],
+        "Une tasse de moka fumante"
+    );
+    assert_eq!(call("mastodon-status")["media_ids"], json!(["media-22"]));
+    let record = call("bluesky-post");
+    assert_eq!(record["embed"]["$type"], "app.bsky.embed.images");
+    assert_eq!(
+        record["embed"]["images"][0]["alt"],
+        "Une tasse de moka fumante"
+    );
+    assert_eq!(
+        record["embed"]["images"][0]["image"]["ref"]["$link"],
+        "bafkreimoka"
+    );
+    assert_eq!(
+        record["embed"]["images"][0]["aspectRatio"],
+        json!({"width": 3, "height": 2})
+    );
+    let discord = call("discord");
+    assert_eq!(discord["content"], "Nouveau moka");
+    assert_eq!(
+        discord["attachments"][0]["description"],
+        "Une tasse de moka fumante"
+    );
+    assert_eq!(seen.calls.len(), 5, "{:?}", seen.calls);
+}
+
+#[tokio::test]
+async fn a_missing_file_is_a_clear_failure() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seen: Shared = Arc::default();
+    let base = servers(seen.clone()).await;
+    let now = jardinier_outbound::unix_now();
+    let gone = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "feedbeef",
+            filename: "perdu.png",
+            content_type: "image/png",
+            size: 10,
+            width: None,
+            height: None,
+            alt: "x",
+            now,
+        })
+        .await
+        .unwrap();
+    let channel = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "mastodon",
+            name: "m",
+            config: &json!({"base": base}).to_string(),
+            secret: Some("tok"),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    let post = store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "x",
+            variants: &[NewVariant::plain(channel, "x")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[gone.id],
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let media_dir = TempDir::new("media");
+    Publisher::new(store.clone())
+        .with_media_dir(&media_dir.0)
+        .publish_due(now, 1)
+        .await
+        .unwrap();
+    let (_, deliveries) = store.post(ws.id, post.id).await.unwrap().unwrap();
+    assert_eq!(deliveries[0].status, "failed");
+    assert!(
+        deliveries[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("perdu.png")
+    );
+    assert!(seen.lock().unwrap().calls.is_empty(), "nothing half-posted");
+}
