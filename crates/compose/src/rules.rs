@@ -32,6 +32,9 @@ pub enum Counting {
     Graphemes,
     /// Unicode scalar values (what Discord, Slack and Telegram document as characters).
     Characters,
+    /// X's weighted count (twitter-text 3): Latin and common punctuation 1, other scripts and
+    /// emoji 2, every link 23.
+    X,
 }
 
 /// The rules of a channel kind; unknown kinds have no limit.
@@ -43,6 +46,10 @@ pub fn text_rules(kind: &str) -> TextRules {
         "slack" => (Some(40_000), Counting::Characters, false),
         "telegram" => (Some(4_096), Counting::Characters, false),
         "matrix" => (Some(30_000), Counting::Characters, false),
+        "x" => (Some(280), Counting::X, true),
+        "linkedin" => (Some(3_000), Counting::Characters, false),
+        "facebook" => (Some(63_206), Counting::Characters, false),
+        "instagram" => (Some(2_200), Counting::Characters, false),
         _ => (None, Counting::Characters, false),
     };
     TextRules {
@@ -57,6 +64,20 @@ pub fn length(rules: &TextRules, text: &str) -> usize {
     match rules.counting {
         Counting::Characters => text.chars().count(),
         Counting::Graphemes => text.graphemes(true).count(),
+        Counting::X => text
+            .split_inclusive(char::is_whitespace)
+            .map(|word| {
+                let trimmed = word.trim_end_matches(char::is_whitespace);
+                let space: usize = word[trimmed.len()..].chars().count();
+                let counted = match crate::split_link(trimmed) {
+                    Some((before, _, after)) => {
+                        x_weight(before) + MASTODON_URL_LENGTH + x_weight(after)
+                    }
+                    None => x_weight(trimmed),
+                };
+                counted + space
+            })
+            .sum(),
         Counting::Mastodon => text
             .split_inclusive(char::is_whitespace)
             .map(|word| {
@@ -75,6 +96,23 @@ pub fn length(rules: &TextRules, text: &str) -> usize {
             })
             .sum(),
     }
+}
+
+/// X's weights: code points in its "light" ranges count 1, the rest 2; an emoji sequence 2.
+fn x_weight(text: &str) -> usize {
+    text.graphemes(true)
+        .map(|g| {
+            let first = g.chars().next().map_or(0, u32::from);
+            let light = matches!(first, 0..=4351 | 8192..=8205 | 8208..=8223 | 8242..=8247);
+            if g.chars().count() > 1 && !light {
+                2
+            } else if light {
+                g.chars().count().max(1)
+            } else {
+                2
+            }
+        })
+        .sum()
 }
 
 /// `@user@instance.tld` → `@user`.
@@ -147,6 +185,26 @@ mod tests {
     }
 
     #[test]
+    fn x_weighs_as_twitter_text_does() {
+        let x = text_rules("x");
+        assert_eq!(length(&x, "Bonjour à tous"), 14);
+        assert_eq!(length(&x, "こんにちは"), 10, "CJK counts twice");
+        assert_eq!(length(&x, "☕ moka"), 7, "an emoji counts twice");
+        assert_eq!(length(&x, "👨‍👩‍👧"), 2);
+        assert_eq!(
+            length(&x, &format!("voir https://example.org/{}", "a".repeat(100))),
+            5 + 23
+        );
+        assert_eq!(
+            check("x", &"a".repeat(281)),
+            Err(TextProblem::TooLong {
+                length: 281,
+                limit: 280
+            })
+        );
+    }
+
+    #[test]
     fn limits_are_each_networks() {
         assert_eq!(check("bluesky", &"a".repeat(300)), Ok(300));
         assert_eq!(
@@ -183,6 +241,8 @@ pub struct MediaRules {
     pub video_bytes: u64,
     /// The longest description (alt text), in characters.
     pub alt_chars: usize,
+    /// A post there needs an image (Instagram).
+    pub required: bool,
 }
 
 pub fn media_rules(kind: &str) -> MediaRules {
@@ -197,6 +257,7 @@ pub fn media_rules(kind: &str) -> MediaRules {
             image_bytes: 16 * MB,
             video_bytes: 99 * MB,
             alt_chars: 1_500,
+            required: false,
         },
         // Blobs of app.bsky.embed.images: 4 images of at most 1,000,000 bytes.
         "bluesky" => MediaRules {
@@ -207,6 +268,7 @@ pub fn media_rules(kind: &str) -> MediaRules {
             image_bytes: MB,
             video_bytes: 0,
             alt_chars: 2_000,
+            required: false,
         },
         // Webhook attachments: 10 files, 10 MB each without a boosted server.
         "discord" => MediaRules {
@@ -217,6 +279,18 @@ pub fn media_rules(kind: &str) -> MediaRules {
             image_bytes: 10 * MB,
             video_bytes: 10 * MB,
             alt_chars: 1_024,
+            required: false,
+        },
+        // One image, fetched by Meta from its public address (carousels and video later).
+        "instagram" => MediaRules {
+            supported: true,
+            max_images: 1,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 8 * MB,
+            video_bytes: 0,
+            alt_chars: 1_000,
+            required: true,
         },
         _ => MediaRules {
             supported: false,
@@ -226,6 +300,7 @@ pub fn media_rules(kind: &str) -> MediaRules {
             image_bytes: 0,
             video_bytes: 0,
             alt_chars: 0,
+            required: false,
         },
     }
 }
@@ -243,21 +318,39 @@ pub struct MediaInfo<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaProblem {
     NotSupported,
-    TooManyImages { max: usize },
+    /// The network needs an image (Instagram).
+    Required,
+    TooManyImages {
+        max: usize,
+    },
     NoVideo,
-    TooManyVideos { max: usize },
+    TooManyVideos {
+        max: usize,
+    },
     Mixed,
-    TooBig { name: String, max_mb: u64 },
-    NoAlt { name: String },
-    AltTooLong { name: String, max: usize },
+    TooBig {
+        name: String,
+        max_mb: u64,
+    },
+    NoAlt {
+        name: String,
+    },
+    AltTooLong {
+        name: String,
+        max: usize,
+    },
 }
 
 /// Checks a post's media against a network's rules; every image needs a description.
 pub fn check_media(kind: &str, media: &[MediaInfo<'_>]) -> Result<(), MediaProblem> {
-    if media.is_empty() {
-        return Ok(());
-    }
     let rules = media_rules(kind);
+    if media.is_empty() {
+        return if rules.required {
+            Err(MediaProblem::Required)
+        } else {
+            Ok(())
+        };
+    }
     if !rules.supported {
         return Err(MediaProblem::NotSupported);
     }
@@ -380,5 +473,7 @@ mod media_tests {
             Err(MediaProblem::NotSupported)
         );
         assert_eq!(check_media("slack", &[]), Ok(()));
+        assert_eq!(check_media("instagram", &[]), Err(MediaProblem::Required));
+        assert_eq!(check_media("instagram", &[image(1, "x")]), Ok(()));
     }
 }

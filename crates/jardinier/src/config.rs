@@ -18,7 +18,89 @@ pub struct Config {
     pub mail: MailConfig,
     pub newsletter: NewsletterConfig,
     pub media: MediaConfig,
+    pub oauth: OAuthConfig,
     pub log: LogConfig,
+}
+
+/// Jardinier's applications with the networks that only take posts through OAuth. A network
+/// whose `client_id` is empty cannot be connected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthConfig {
+    pub x: OAuthAppConfig,
+    pub linkedin: OAuthAppConfig,
+    pub meta: OAuthAppConfig,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthAppConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub auth_url: String,
+    pub token_url: String,
+    pub api_url: String,
+}
+
+impl std::fmt::Debug for OAuthAppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthAppConfig")
+            .field("client_id", &self.client_id)
+            .field("client_key", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        let app = |auth: &str, token: &str, api: &str| OAuthAppConfig {
+            auth_url: auth.into(),
+            token_url: token.into(),
+            api_url: api.into(),
+            ..Default::default()
+        };
+        OAuthConfig {
+            x: app(
+                "https://x.com/i/oauth2/authorize",
+                "https://api.x.com/2/oauth2/token",
+                "https://api.x.com",
+            ),
+            linkedin: app(
+                "https://www.linkedin.com/oauth/v2/authorization",
+                "https://www.linkedin.com/oauth/v2/accessToken",
+                "https://api.linkedin.com",
+            ),
+            meta: app(
+                "https://www.facebook.com/v19.0/dialog/oauth",
+                "https://graph.facebook.com/v19.0/oauth/access_token",
+                "https://graph.facebook.com/v19.0",
+            ),
+        }
+    }
+}
+
+impl OAuthConfig {
+    /// The configured applications.
+    pub fn apps(&self) -> Vec<jardinier_outbound::oauth::OAuthApp> {
+        use jardinier_outbound::oauth::{Network, OAuthApp};
+        [
+            (Network::X, &self.x),
+            (Network::LinkedIn, &self.linkedin),
+            (Network::Meta, &self.meta),
+        ]
+        .into_iter()
+        .filter(|(_, c)| !c.client_id.is_empty())
+        .map(|(network, c)| OAuthApp {
+            network,
+            client_id: c.client_id.clone(),
+            client_secret: c.client_secret.clone(),
+            auth_url: c.auth_url.clone(),
+            token_url: c.token_url.clone(),
+            api_url: c.api_url.clone(),
+        })
+        .collect()
+    }
 }
 
 /// The media library's files.
@@ -206,6 +288,20 @@ impl Config {
                 )
             })?;
         }
+        for (name, app) in [
+            ("X", &mut self.oauth.x),
+            ("LINKEDIN", &mut self.oauth.linkedin),
+            ("META", &mut self.oauth.meta),
+        ] {
+            text(
+                &format!("JARDINIER_OAUTH_{name}_CLIENT_ID"),
+                &mut app.client_id,
+            );
+            text(
+                &format!("JARDINIER_OAUTH_{name}_CLIENT_SECRET"),
+                &mut app.client_secret,
+            );
+        }
         text("JARDINIER_LOG_LEVEL", &mut self.log.level);
         text("JARDINIER_LOG_FORMAT", &mut self.log.format);
         if let Some(value) = env("JARDINIER_MAIL_LOG_PAGE") {
@@ -232,6 +328,26 @@ impl Config {
             );
         }
         jardinier_mail::Transport::from_config(&self.mail.transport).context("mail.transport")?;
+        for (name, app) in [
+            ("x", &self.oauth.x),
+            ("linkedin", &self.oauth.linkedin),
+            ("meta", &self.oauth.meta),
+        ] {
+            if !app.client_id.is_empty() && app.client_secret.is_empty() {
+                bail!(
+                    "oauth.{name}.client_secret is missing: give the application's secret with its client_id"
+                );
+            }
+            for (key, value) in [
+                ("auth_url", &app.auth_url),
+                ("token_url", &app.token_url),
+                ("api_url", &app.api_url),
+            ] {
+                if !value.starts_with("https://") && !value.starts_with("http://") {
+                    bail!("oauth.{name}.{key} must be an http(s) address, not {value:?}");
+                }
+            }
+        }
         if self.media.dir.trim().is_empty() {
             bail!("media.dir is empty: give the folder the media library is kept in");
         }

@@ -133,6 +133,7 @@ pub async fn serve_bound(
     // The mail log shows reset links: only where no mail is really sent.
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
     web_config.media_dir = config.media.dir.clone().into();
+    web_config.oauth = config.oauth.apps();
     web_config.max_upload_bytes = (config.media.max_upload_mb as usize) * 1024 * 1024;
     let state = Arc::new(AppState {
         store: store.clone(),
@@ -167,6 +168,8 @@ pub async fn serve_bound(
     let publisher_task = tokio::spawn(
         jardinier_outbound::publish::Publisher::new(store.clone())
             .with_media_dir(&config.media.dir)
+            .with_oauth(config.oauth.apps())
+            .with_public_base(bound.base_url.clone())
             .run(
                 Duration::from_secs(5),
                 Arc::new(Notify::new()),

@@ -28,6 +28,9 @@ pub const CHANNEL_KINDS: [&str; 7] = [
     "mastodon", "bluesky", "discord", "slack", "telegram", "matrix", "webhook",
 ];
 
+/// Kinds connected through OAuth (added by "Connect", not by the channel form).
+pub const OAUTH_KINDS: [&str; 4] = ["x", "linkedin", "facebook", "instagram"];
+
 /// Sends due deliveries of scheduled posts.
 pub struct Publisher {
     store: Arc<dyn Store>,
@@ -37,6 +40,10 @@ pub struct Publisher {
     started_at: i64,
     /// Where the media library's files are.
     media_dir: std::path::PathBuf,
+    /// Applications registered with the OAuth networks (X, LinkedIn, Meta).
+    oauth: Vec<crate::oauth::OAuthApp>,
+    /// Jardinier's public address, where Meta fetches Instagram images.
+    public_base: String,
 }
 
 impl Publisher {
@@ -56,6 +63,71 @@ impl Publisher {
             client,
             started_at: crate::unix_now(),
             media_dir: std::path::PathBuf::from("jardinier-data/media"),
+            oauth: Vec::new(),
+            public_base: String::new(),
+        }
+    }
+
+    /// The OAuth applications, for posting and renewing tokens.
+    pub fn with_oauth(mut self, apps: Vec<crate::oauth::OAuthApp>) -> Publisher {
+        self.oauth = apps;
+        self
+    }
+
+    /// Jardinier's public address (Instagram images are fetched from it).
+    pub fn with_public_base(mut self, base: impl Into<String>) -> Publisher {
+        self.public_base = base.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    fn app(&self, network: crate::oauth::Network) -> Result<&crate::oauth::OAuthApp, SendError> {
+        self.oauth
+            .iter()
+            .find(|a| a.network == network)
+            .ok_or_else(|| {
+                SendError::Permanent(format!(
+                    "this server has no {} application configured ([oauth.{}] in jardinier.toml)",
+                    network.name(),
+                    network.name()
+                ))
+            })
+    }
+
+    /// The channel's tokens, renewed first when they are about to end.
+    async fn tokens(
+        &self,
+        job: &DeliveryJob,
+        network: crate::oauth::Network,
+    ) -> Result<crate::oauth::Tokens, SendError> {
+        let tokens = job
+            .channel
+            .secret
+            .as_deref()
+            .and_then(crate::oauth::Tokens::parse)
+            .ok_or_else(|| {
+                SendError::Permanent("the channel's connection is missing: connect it again".into())
+            })?;
+        let now = crate::unix_now();
+        if !tokens.needs_refresh(now) {
+            return Ok(tokens);
+        }
+        match &tokens.refresh_token {
+            Some(refresh) => {
+                let renewed =
+                    crate::oauth::refresh(&self.client, self.app(network)?, refresh, now).await?;
+                self.store
+                    .set_channel_secret(job.channel.id, &renewed.to_secret())
+                    .await
+                    .map_err(|e| SendError::Retry(e.to_string()))?;
+                Ok(renewed)
+            }
+            None if tokens.expires_at.is_some_and(|at| at <= now) => {
+                Err(SendError::Permanent(format!(
+                    "the connection to {} has ended: connect the channel again",
+                    job.channel.kind
+                )))
+            }
+            None => Ok(tokens),
         }
     }
 
@@ -175,10 +247,14 @@ impl Publisher {
                 )
                 .await
             }
-            "discord" | "slack" | "telegram" if job.in_doubt => Err(SendError::Permanent(format!(
-                "the publisher stopped while sending this post; {} cannot tell whether it arrived: check the channel, then send it again if it is not there",
-                job.channel.kind
-            ))),
+            "discord" | "slack" | "telegram" | "x" | "linkedin" | "facebook" | "instagram"
+                if job.in_doubt =>
+            {
+                Err(SendError::Permanent(format!(
+                    "the publisher stopped while sending this post; {} cannot tell whether it arrived: check the channel, then send it again if it is not there",
+                    job.channel.kind
+                )))
+            }
             "discord" => {
                 // `wait=true`: Discord answers with the message, whose id is the receipt.
                 let request = self.client.post(format!("{}?wait=true", url()?));
@@ -199,6 +275,72 @@ impl Publisher {
                         .unwrap_or_else(|| format!("discord:{}", job.idempotency_key)),
                     remote_url: None,
                 })
+            }
+            "x" => {
+                let tokens = self.tokens(job, crate::oauth::Network::X).await?;
+                let app = self.app(crate::oauth::Network::X)?;
+                let username = text_at(&config, "/username").unwrap_or_default();
+                crate::networks::x_post(
+                    &self.client,
+                    &app.api_url,
+                    &tokens.access_token,
+                    &username,
+                    &job.delivery.body,
+                )
+                .await
+            }
+            "linkedin" => {
+                let tokens = self.tokens(job, crate::oauth::Network::LinkedIn).await?;
+                let app = self.app(crate::oauth::Network::LinkedIn)?;
+                let author = text_at(&config, "/author").ok_or_else(|| {
+                    SendError::Permanent("the LinkedIn channel has no author".into())
+                })?;
+                crate::networks::linkedin_post(
+                    &self.client,
+                    &app.api_url,
+                    &tokens.access_token,
+                    &author,
+                    &job.delivery.body,
+                )
+                .await
+            }
+            "facebook" => {
+                let tokens = self.tokens(job, crate::oauth::Network::Meta).await?;
+                let app = self.app(crate::oauth::Network::Meta)?;
+                let page = text_at(&config, "/page_id").ok_or_else(|| {
+                    SendError::Permanent("the Facebook channel has no page".into())
+                })?;
+                crate::networks::facebook_post(
+                    &self.client,
+                    &app.api_url,
+                    &tokens.access_token,
+                    &page,
+                    &job.delivery.body,
+                )
+                .await
+            }
+            "instagram" => {
+                let tokens = self.tokens(job, crate::oauth::Network::Meta).await?;
+                let app = self.app(crate::oauth::Network::Meta)?;
+                let ig = text_at(&config, "/ig_user_id").ok_or_else(|| {
+                    SendError::Permanent("the Instagram channel has no account".into())
+                })?;
+                let image = job.media.first().ok_or_else(|| {
+                    SendError::Permanent("Instagram needs an image with the post".into())
+                })?;
+                let image_url = format!(
+                    "{}/m/{}/{}",
+                    self.public_base, image.workspace_id, image.sha256
+                );
+                crate::networks::instagram_post(
+                    &self.client,
+                    &app.api_url,
+                    &tokens.access_token,
+                    &ig,
+                    &image_url,
+                    &job.delivery.body,
+                )
+                .await
             }
             "telegram" => {
                 let chat = text_at(&config, "/chat").ok_or_else(|| {

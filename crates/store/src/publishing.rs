@@ -284,6 +284,31 @@ pub struct PostEvent {
 pub trait PublishStore: Send + Sync {
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<PublishChannel>;
     async fn channels(&self, workspace_id: i64) -> Result<Vec<PublishChannel>>;
+    /// A pending OAuth authorization (the state kept as its hash).
+    async fn save_oauth_state(
+        &self,
+        state_hash: &str,
+        workspace_id: i64,
+        user_id: i64,
+        network: &str,
+        verifier: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// Takes a pending authorization made after `since` (each is used once): (workspace, user,
+    /// network, PKCE verifier).
+    async fn take_oauth_state(
+        &self,
+        state_hash: &str,
+        since: i64,
+    ) -> Result<Option<(i64, i64, String, String)>>;
+    /// A medium by its file's hash (the public address Instagram fetches).
+    async fn media_by_hash(&self, workspace_id: i64, sha256: &str) -> Result<Option<Media>>;
+    /// Keeps a channel's renewed secret (OAuth tokens after a refresh).
+    async fn set_channel_secret(&self, channel_id: i64, secret: &str) -> Result<()>;
+    /// Channels of `kinds` whose connection ends before `before` and nobody was warned of;
+    /// marks them warned.
+    async fn channels_expiring(&self, kinds: &[&str], before: i64) -> Result<Vec<PublishChannel>>;
+    async fn mark_channel_warned(&self, channel_id: i64, now: i64) -> Result<()>;
     /// A post with one delivery per variant, scheduled at once when `scheduled_at` is given.
     async fn create_post(&self, post: &NewPost<'_>) -> Result<Post>;
     async fn post(&self, workspace_id: i64, id: i64) -> Result<Option<(Post, Vec<PostDelivery>)>>;

@@ -240,6 +240,126 @@ impl PublishStore for SqlStore {
         .collect()
     }
 
+    async fn save_oauth_state(
+        &self,
+        state_hash: &str,
+        workspace_id: i64,
+        user_id: i64,
+        network: &str,
+        verifier: &str,
+        now: i64,
+    ) -> Result<()> {
+        // Old, unused ones go first.
+        sqlx::query("DELETE FROM oauth_states WHERE created_at < $1")
+            .bind(now - 3_600)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO oauth_states (state_hash, workspace_id, user_id, network, verifier, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(state_hash)
+        .bind(workspace_id)
+        .bind(user_id)
+        .bind(network)
+        .bind(verifier)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(
+        &self,
+        state_hash: &str,
+        since: i64,
+    ) -> Result<Option<(i64, i64, String, String)>> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT workspace_id, user_id, network, verifier, created_at FROM oauth_states WHERE state_hash = $1",
+        )
+        .bind(state_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oauth_states WHERE state_hash = $1")
+            .bind(state_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let created: i64 = row.try_get("created_at")?;
+        if created < since {
+            return Ok(None);
+        }
+        Ok(Some((
+            row.try_get("workspace_id")?,
+            row.try_get("user_id")?,
+            row.try_get("network")?,
+            row.try_get("verifier")?,
+        )))
+    }
+
+    async fn media_by_hash(&self, workspace_id: i64, sha256: &str) -> Result<Option<Media>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE workspace_id = $1 AND sha256 = $2"
+        )))
+        .bind(workspace_id)
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(media_row)
+        .transpose()
+    }
+
+    async fn set_channel_secret(&self, channel_id: i64, secret: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE publish_channels SET secret = $2, expiry_warned_at = NULL WHERE id = $1",
+        )
+        .bind(channel_id)
+        .bind(secret)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn channels_expiring(&self, kinds: &[&str], before: i64) -> Result<Vec<PublishChannel>> {
+        let mut out = Vec::new();
+        for kind in kinds {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CHANNEL_COLS} FROM publish_channels WHERE kind = $1 AND expiry_warned_at IS NULL"
+            )))
+            .bind(*kind)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in rows {
+                let channel = channel_row(&row)?;
+                // The tokens are JSON in the secret: {"access_token", "refresh_token", "expires_at"}.
+                let tokens: serde_json::Value = channel
+                    .secret
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok())
+                    .unwrap_or_default();
+                let expires = tokens["expires_at"].as_i64();
+                let refreshable = tokens["refresh_token"].is_string();
+                if expires.is_some_and(|at| at < before) && !refreshable {
+                    out.push(channel);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mark_channel_warned(&self, channel_id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE publish_channels SET expiry_warned_at = $2 WHERE id = $1")
+            .bind(channel_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn create_post(&self, p: &NewPost<'_>) -> Result<Post> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;

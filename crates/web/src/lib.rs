@@ -53,6 +53,8 @@ pub struct WebConfig {
     pub media_dir: std::path::PathBuf,
     /// The largest file accepted into the media library.
     pub max_upload_bytes: usize,
+    /// Applications registered with the OAuth networks (X, LinkedIn, Meta).
+    pub oauth: Vec<jardinier_outbound::oauth::OAuthApp>,
 }
 
 impl WebConfig {
@@ -67,6 +69,7 @@ impl WebConfig {
             lockout_window: Duration::from_secs(15 * 60),
             media_dir: std::path::PathBuf::from("jardinier-data/media"),
             max_upload_bytes: 100 * 1024 * 1024,
+            oauth: Vec::new(),
         }
     }
 }

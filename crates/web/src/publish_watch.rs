@@ -75,3 +75,57 @@ pub async fn notify_failures(
     }
     Ok(told)
 }
+
+/// Warns owners and managers once, a week ahead, that a channel's connection will end (tokens
+/// that cannot be renewed by themselves); returns how many channels were warned of.
+pub async fn warn_expiring(
+    store: &dyn Store,
+    base_url: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let expiring = store
+        .channels_expiring(&jardinier_outbound::publish::OAUTH_KINDS, now + 7 * 86_400)
+        .await?;
+    let count = expiring.len();
+    for channel in expiring {
+        let Some(workspace) = store.workspace_by_id(channel.workspace_id).await? else {
+            continue;
+        };
+        let link = format!("{base_url}/w/{}/publishing", workspace.slug);
+        for member in store
+            .members(channel.workspace_id)
+            .await?
+            .iter()
+            .filter(|m| m.role.can(Permission::ManageWorkspace))
+        {
+            let tr = Tr::new(
+                member
+                    .user
+                    .lang
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or(Lang::Fr),
+            );
+            let args = [
+                ("name", member.user.display_name.as_str()),
+                ("channel", channel.name.as_str()),
+                ("brand", workspace.name.as_str()),
+                ("link", link.as_str()),
+            ];
+            store
+                .enqueue_mail(&NewMail {
+                    idempotency_key: &format!(
+                        "channel-expiring:{}:{}:{now}",
+                        channel.id, member.user.id
+                    ),
+                    to: &member.user.email,
+                    subject: &tr.f("mail.channel_expiring.subject", &args),
+                    body_text: &tr.f("mail.channel_expiring.body", &args),
+                    created_at: now,
+                })
+                .await?;
+        }
+        store.mark_channel_warned(channel.id, now).await?;
+    }
+    Ok(count)
+}

@@ -121,6 +121,16 @@ pub async fn run(
             }
             Err(error) => tracing::error!(%error, "publishing failure notices"),
         }
+        match crate::publish_watch::warn_expiring(store.as_ref(), &base_url, crate::unix_now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(channels = n, "ending connections told to the team");
+                mail_wake.notify_one();
+            }
+            Err(error) => tracing::error!(%error, "connection expiry warnings"),
+        }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = shutdown.changed() => {}

@@ -20,6 +20,7 @@ mod oncall;
 mod publishing;
 mod publishing_approval;
 mod publishing_calendar;
+mod publishing_connect;
 mod publishing_media;
 mod publishing_results;
 mod settings;
@@ -214,6 +215,15 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/w/{slug}/publishing/media/{id}/alt",
             post(publishing_media::set_alt),
+        )
+        .route(
+            "/w/{slug}/publishing/connect/{network}",
+            get(publishing_connect::connect),
+        )
+        .route("/oauth/callback", get(publishing_connect::callback))
+        .route(
+            "/m/{workspace}/{sha}",
+            get(publishing_connect::public_media),
         )
         .route(
             "/w/{slug}/publishing/queue",

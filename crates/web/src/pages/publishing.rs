@@ -59,6 +59,8 @@ struct PublishingTemplate {
     hashtags: Vec<(String, usize)>,
     /// The library's latest media, to pick from.
     library: Vec<super::publishing_media::MediaLine>,
+    /// (network, name, configured) of the OAuth networks.
+    connect: Vec<(String, String, bool)>,
 }
 
 /// The section's page with an error shown.
@@ -152,7 +154,23 @@ async fn page_with(
     let library =
         super::publishing_media::lines(state.store.media_library(w.workspace.id, 24).await?);
     let invalid = error.is_some();
+    let connect = [
+        ("x", "X"),
+        ("linkedin", "LinkedIn"),
+        ("meta", "Facebook & Instagram"),
+    ]
+    .into_iter()
+    .map(|(network, label)| {
+        let ready = state
+            .config
+            .oauth
+            .iter()
+            .any(|a| a.network.name() == network);
+        (network.to_owned(), label.to_owned(), ready)
+    })
+    .collect();
     let template = PublishingTemplate {
+        connect,
         library,
         hashtags,
         c: Chrome::workspace(w, "publishing"),
@@ -413,6 +431,7 @@ fn media_problem(
     use jardinier_compose::rules::MediaProblem as P;
     let (key, name, max) = match problem {
         P::NotSupported => ("publishing.media_not_supported", "", String::new()),
+        P::Required => ("publishing.media_required", "", String::new()),
         P::TooManyImages { max } => ("publishing.media_too_many_images", "", max.to_string()),
         P::NoVideo => ("publishing.media_no_video", "", String::new()),
         P::TooManyVideos { max } => ("publishing.media_too_many_videos", "", max.to_string()),

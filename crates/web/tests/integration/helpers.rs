@@ -57,6 +57,14 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with a change to the web configuration first.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut WebConfig),
+) -> Option<TestApp> {
     let db = match backend {
         Backend::Sqlite => TestDatabase::sqlite(),
         Backend::Postgres => TestDatabase::postgres().await?,
@@ -70,6 +78,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     config.mail_log_page = true;
     let media = jardinier_store::testing::TempDir::new("media");
     config.media_dir = media.0.clone();
+    configure(&mut config);
     // As the server does: the pipeline with its alert engine and the alert sender.
     let engine = Arc::new(jardinier_listening::alerts::AlertEngine::new(
         store.clone(),

@@ -18,3 +18,4 @@ mod publishing;
 mod publishing_approval;
 mod publishing_calendar;
 mod publishing_media;
+mod publishing_oauth;

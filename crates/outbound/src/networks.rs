@@ -1,0 +1,157 @@
+//! Posting to the networks connected through OAuth, as their APIs document:
+//!
+//! - X: `POST /2/tweets` (`{"text"}`), the receipt at `https://x.com/{user}/status/{id}`.
+//! - LinkedIn: `POST /rest/posts` with `LinkedIn-Version` and `X-Restli-Protocol-Version`;
+//!   the post's URN comes back in the `x-restli-id` header.
+//! - Facebook Page: `POST /{page-id}/feed` (`message`) with the page's token.
+//! - Instagram: `POST /{ig-user-id}/media` (`image_url`, `caption`) makes a container, then
+//!   `POST /{ig-user-id}/media_publish` (`creation_id`) publishes it. Meta fetches the image
+//!   from its public address, so Jardinier must be reachable from the internet.
+//!
+//! None of them takes an idempotency key or can be searched by one: a delivery cut off mid-send
+//! goes to a person (the publisher's rule), never out twice.
+
+use serde_json::{Value, json};
+
+use crate::{Delivered, SendError, endpoint, host_of, json_answer};
+
+/// The LinkedIn API version Jardinier is written against (YYYYMM).
+pub const LINKEDIN_VERSION: &str = "202405";
+
+pub(crate) async fn x_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    username: &str,
+    text: &str,
+) -> Result<Delivered, SendError> {
+    let answer = json_answer(
+        &host_of(api),
+        "publishing the post",
+        client
+            .post(endpoint(api, "/2/tweets"))
+            .bearer_auth(token)
+            .json(&json!({"text": text}))
+            .send()
+            .await,
+    )
+    .await?;
+    let id = answer["data"]["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("X answered without the post's id".into()))?;
+    Ok(Delivered {
+        remote_id: id.to_owned(),
+        remote_url: Some(format!("https://x.com/{username}/status/{id}")),
+    })
+}
+
+pub(crate) async fn linkedin_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    author: &str,
+    text: &str,
+) -> Result<Delivered, SendError> {
+    let body = json!({
+        "author": author,
+        "commentary": text,
+        "visibility": "PUBLIC",
+        "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+        "lifecycleState": "PUBLISHED",
+        "isReshareDisabledByAuthor": false
+    });
+    let response = client
+        .post(endpoint(api, "/rest/posts"))
+        .bearer_auth(token)
+        .header("LinkedIn-Version", LINKEDIN_VERSION)
+        .header("X-Restli-Protocol-Version", "2.0.0")
+        .json(&body)
+        .send()
+        .await;
+    let urn = match &response {
+        Ok(r) => r
+            .headers()
+            .get("x-restli-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        Err(_) => None,
+    };
+    json_answer(&host_of(api), "publishing the post", response).await?;
+    let urn =
+        urn.ok_or_else(|| SendError::Retry("LinkedIn answered without the post's URN".into()))?;
+    Ok(Delivered {
+        remote_url: Some(format!("https://www.linkedin.com/feed/update/{urn}/")),
+        remote_id: urn,
+    })
+}
+
+pub(crate) async fn facebook_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    page_id: &str,
+    text: &str,
+) -> Result<Delivered, SendError> {
+    let answer = json_answer(
+        &host_of(api),
+        "publishing the post",
+        client
+            .post(endpoint(api, &format!("/{page_id}/feed")))
+            .form(&[("message", text), ("access_token", token)])
+            .send()
+            .await,
+    )
+    .await?;
+    let id = answer["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("Facebook answered without the post's id".into()))?;
+    Ok(Delivered {
+        remote_id: id.to_owned(),
+        remote_url: Some(format!("https://www.facebook.com/{id}")),
+    })
+}
+
+pub(crate) async fn instagram_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    ig_user: &str,
+    image_url: &str,
+    caption: &str,
+) -> Result<Delivered, SendError> {
+    let host = host_of(api);
+    let container: Value = json_answer(
+        &host,
+        "preparing the image",
+        client
+            .post(endpoint(api, &format!("/{ig_user}/media")))
+            .form(&[
+                ("image_url", image_url),
+                ("caption", caption),
+                ("access_token", token),
+            ])
+            .send()
+            .await,
+    )
+    .await?;
+    let creation = container["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("Instagram answered without the container's id".into()))?;
+    let published = json_answer(
+        &host,
+        "publishing the post",
+        client
+            .post(endpoint(api, &format!("/{ig_user}/media_publish")))
+            .form(&[("creation_id", creation), ("access_token", token)])
+            .send()
+            .await,
+    )
+    .await?;
+    let id = published["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("Instagram answered without the post's id".into()))?;
+    Ok(Delivered {
+        remote_id: id.to_owned(),
+        remote_url: None,
+    })
+}
