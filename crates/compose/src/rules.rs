@@ -477,3 +477,132 @@ mod media_tests {
         assert_eq!(check_media("instagram", &[image(1, "x")]), Ok(()));
     }
 }
+
+/// The posts of a thread: a text split at lines holding only `---`, each part trimmed, empty
+/// parts left out. A text without such a line is one post.
+pub fn thread_parts(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    for line in text.lines() {
+        if line.trim() == "---" {
+            parts.push(String::new());
+        } else {
+            let current = parts.last_mut().expect("at least one part");
+            if !current.is_empty() {
+                current.push('\n');
+            }
+            current.push_str(line);
+        }
+    }
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The network takes threads and a first comment from Jardinier (as replies to the post).
+pub fn supports_replies(kind: &str) -> bool {
+    matches!(kind, "mastodon" | "bluesky")
+}
+
+/// A poll with the post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poll {
+    pub options: Vec<String>,
+    pub minutes: i64,
+}
+
+/// What a network's polls allow: (options min, max, characters per option, minutes min, max).
+pub fn poll_rules(kind: &str) -> Option<(usize, usize, usize, i64, i64)> {
+    match kind {
+        // Mastodon's defaults: 4 options of 50 characters, 5 minutes to 30 days.
+        "mastodon" => Some((2, 4, 50, 5, 30 * 24 * 60)),
+        // X: 4 options of 25 characters, 5 minutes to 7 days.
+        "x" => Some((2, 4, 25, 5, 7 * 24 * 60)),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollProblem {
+    NotSupported,
+    Options { min: usize, max: usize },
+    OptionTooLong { max: usize },
+    Duration { min: i64, max: i64 },
+    WithMedia,
+}
+
+pub fn check_poll(kind: &str, poll: &Poll, with_media: bool) -> Result<(), PollProblem> {
+    let (min, max, chars, shortest, longest) = poll_rules(kind).ok_or(PollProblem::NotSupported)?;
+    if poll.options.len() < min || poll.options.len() > max {
+        return Err(PollProblem::Options { min, max });
+    }
+    if poll.options.iter().any(|o| o.chars().count() > chars) {
+        return Err(PollProblem::OptionTooLong { max: chars });
+    }
+    if poll.minutes < shortest || poll.minutes > longest {
+        return Err(PollProblem::Duration {
+            min: shortest,
+            max: longest,
+        });
+    }
+    if with_media {
+        // Both Mastodon and X refuse a poll and media together.
+        return Err(PollProblem::WithMedia);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::*;
+
+    #[test]
+    fn threads_split_at_their_lines_of_dashes() {
+        assert_eq!(thread_parts("Un seul post"), ["Un seul post"]);
+        assert_eq!(
+            thread_parts("1/ Début\nsuite\n---\n2/ Milieu\n  ---  \n\n---\n3/ Fin ---"),
+            ["1/ Début\nsuite", "2/ Milieu", "3/ Fin ---"]
+        );
+        assert!(supports_replies("bluesky") && !supports_replies("discord"));
+    }
+
+    #[test]
+    fn polls_follow_each_networks_rules() {
+        let poll = |options: &[&str], minutes| Poll {
+            options: options.iter().map(|s| (*s).to_owned()).collect(),
+            minutes,
+        };
+        assert_eq!(
+            check_poll("mastodon", &poll(&["Moka", "Java"], 1_440), false),
+            Ok(())
+        );
+        assert_eq!(
+            check_poll("mastodon", &poll(&["Moka"], 1_440), false),
+            Err(PollProblem::Options { min: 2, max: 4 })
+        );
+        assert_eq!(
+            check_poll(
+                "x",
+                &poll(&["Un café bien serré au comptoir", "Java"], 60),
+                false
+            ),
+            Err(PollProblem::OptionTooLong { max: 25 })
+        );
+        assert_eq!(
+            check_poll("x", &poll(&["a", "b"], 30 * 24 * 60), false),
+            Err(PollProblem::Duration {
+                min: 5,
+                max: 7 * 24 * 60
+            })
+        );
+        assert_eq!(
+            check_poll("mastodon", &poll(&["a", "b"], 60), true),
+            Err(PollProblem::WithMedia)
+        );
+        assert_eq!(
+            check_poll("bluesky", &poll(&["a", "b"], 60), false),
+            Err(PollProblem::NotSupported)
+        );
+    }
+}

@@ -160,6 +160,8 @@ pub async fn run(posts: usize, window: u64, database: Option<String>) -> anyhow:
                 tags: &[],
                 short_links: &[],
                 media: &[],
+                first_comment: None,
+                poll: None,
                 scheduled_at: Some(due),
                 now,
             })

@@ -566,6 +566,8 @@ pub async fn seed_publishing(
                 tags: &["café".to_owned()],
                 short_links: &[],
                 media: &[],
+                first_comment: None,
+                poll: None,
                 scheduled_at: at,
                 now,
             })

@@ -90,6 +90,16 @@ pub(crate) async fn existing_post(
     did: &str,
     rkey: &str,
 ) -> Result<Option<String>, SendError> {
+    Ok(post_ref(client, pds, did, rkey).await?.map(|(uri, _)| uri))
+}
+
+/// The (uri, cid) of the account's post under `rkey`, if it exists (getRecord).
+pub(crate) async fn post_ref(
+    client: &reqwest::Client,
+    pds: &str,
+    did: &str,
+    rkey: &str,
+) -> Result<Option<(String, String)>, SendError> {
     let pds_host = host_of(pds);
     let response = client
         .get(with_query(
@@ -101,7 +111,9 @@ pub(crate) async fn existing_post(
         .map_err(|e| SendError::Retry(format!("could not reach {pds_host}: {e}")))?;
     if response.status().is_success() {
         let record: Value = response.json().await.unwrap_or(Value::Null);
-        return Ok(text_at(&record, "/uri"));
+        return Ok(
+            text_at(&record, "/uri").map(|uri| (uri, text_at(&record, "/cid").unwrap_or_default()))
+        );
     }
     if response.status().is_server_error() {
         return Err(SendError::Retry(format!(
@@ -110,6 +122,32 @@ pub(crate) async fn existing_post(
         )));
     }
     Ok(None)
+}
+
+/// Creates a post and returns its (uri, cid), to answer it in a thread.
+pub(crate) async fn create_post_ref(
+    client: &reqwest::Client,
+    pds: &str,
+    session: &Session,
+    rkey: &str,
+    record: &Value,
+    what: &str,
+) -> Result<(String, String), SendError> {
+    let pds_host = host_of(pds);
+    let created = json_answer(
+        &pds_host,
+        what,
+        client
+            .post(endpoint(pds, "/xrpc/com.atproto.repo.createRecord"))
+            .bearer_auth(&session.jwt)
+            .json(&json!({"repo": session.did, "collection": POST, "rkey": rkey, "record": record}))
+            .send()
+            .await,
+    )
+    .await?;
+    let uri = text_at(&created, "/uri")
+        .ok_or_else(|| SendError::Retry(format!("{pds_host} answered without the record's uri")))?;
+    Ok((uri, text_at(&created, "/cid").unwrap_or_default()))
 }
 
 /// Creates the account's post `record` under `rkey` (createRecord); returns its URI.

@@ -24,14 +24,19 @@ pub(crate) async fn x_post(
     token: &str,
     username: &str,
     text: &str,
+    poll: Option<&jardinier_store::PostPoll>,
 ) -> Result<Delivered, SendError> {
+    let mut body = json!({"text": text});
+    if let Some(poll) = poll {
+        body["poll"] = json!({"options": poll.options, "duration_minutes": poll.minutes});
+    }
     let answer = json_answer(
         &host_of(api),
         "publishing the post",
         client
             .post(endpoint(api, "/2/tweets"))
             .bearer_auth(token)
-            .json(&json!({"text": text}))
+            .json(&body)
             .send()
             .await,
     )

@@ -17,7 +17,7 @@ use std::time::Duration;
 use jardinier_store::{DeliveryJob, DeliveryOutcome, Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::bluesky::{DEFAULT_PDS, create_post, existing_post, sign_in, text_at, tid};
+use crate::bluesky::{DEFAULT_PDS, create_post_ref, post_ref, sign_in, text_at, tid};
 use crate::{Delivered, MAX_ATTEMPTS, SendError, host_of, json_answer, retry_delay};
 
 /// A delivery still `sending` this long after its claim was cut off by a stop.
@@ -203,26 +203,52 @@ impl Publisher {
                         "the Mastodon channel has no instance address (base)".into(),
                     )
                 })?;
-                let mut status = json!({"status": job.delivery.body, "visibility": "public"});
-                if let Some(lang) = &job.delivery.language {
-                    // ISO 639: shown to readers, used by their language filters.
-                    status["language"] = json!(lang);
+                // The post, its thread's next parts, then the first comment: each a reply to the
+                // one before, each with its own key (a retry gets the same statuses back).
+                let mut parts = jardinier_compose::rules::thread_parts(&job.delivery.body);
+                parts.extend(job.first_comment.clone().filter(|c| !c.trim().is_empty()));
+                let mut first: Option<Delivered> = None;
+                let mut previous: Option<String> = None;
+                for (i, text) in parts.iter().enumerate() {
+                    let mut status = json!({"status": text, "visibility": "public"});
+                    if let Some(lang) = &job.delivery.language {
+                        // ISO 639: shown to readers, used by their language filters.
+                        status["language"] = json!(lang);
+                    }
+                    if i == 0 {
+                        if !job.media.is_empty() {
+                            let loaded = crate::media::load(&self.media_dir, &job.media).await?;
+                            let ids =
+                                crate::media::mastodon_upload(&self.client, &base, secret, &loaded)
+                                    .await?;
+                            status["media_ids"] = json!(ids);
+                        }
+                        if let Some(poll) = &job.poll {
+                            status["poll"] =
+                                json!({"options": poll.options, "expires_in": poll.minutes * 60});
+                        }
+                    }
+                    if let Some(parent) = &previous {
+                        status["in_reply_to_id"] = json!(parent);
+                    }
+                    let key = if i == 0 {
+                        job.idempotency_key.clone()
+                    } else {
+                        format!("{}-part{i}", job.idempotency_key)
+                    };
+                    let delivered = crate::mastodon::create_status(
+                        &self.client,
+                        &base,
+                        secret,
+                        &status,
+                        &key,
+                        "publishing the post",
+                    )
+                    .await?;
+                    previous = Some(delivered.remote_id.clone());
+                    first.get_or_insert(delivered);
                 }
-                if !job.media.is_empty() {
-                    let loaded = crate::media::load(&self.media_dir, &job.media).await?;
-                    let ids =
-                        crate::media::mastodon_upload(&self.client, &base, secret, &loaded).await?;
-                    status["media_ids"] = json!(ids);
-                }
-                crate::mastodon::create_status(
-                    &self.client,
-                    &base,
-                    secret,
-                    &status,
-                    &job.idempotency_key,
-                    "publishing the post",
-                )
-                .await
+                first.ok_or_else(|| SendError::Permanent("the post has no text".into()))
             }
             "bluesky" => {
                 let account = text_at(&config, "/account").ok_or_else(|| {
@@ -286,6 +312,7 @@ impl Publisher {
                     &tokens.access_token,
                     &username,
                     &job.delivery.body,
+                    job.poll.as_ref(),
                 )
                 .await
             }
@@ -464,24 +491,58 @@ async fn bluesky_post(
             session.handle
         )),
     };
-    if (job.in_doubt || job.delivery.attempts > 1)
-        && let Some(uri) = existing_post(client, pds, &session.did, &rkey).await?
-    {
-        return Ok(delivered(uri));
+    // The post, its thread's next parts, then the first comment, each a reply to the one
+    // before under a record key derived from the delivery and its place: looked up before any
+    // second attempt, so a retry after a stop makes nothing twice.
+    let mut parts = jardinier_compose::rules::thread_parts(&job.delivery.body);
+    parts.extend(job.first_comment.clone().filter(|c| !c.trim().is_empty()));
+    let look_first = job.in_doubt || job.delivery.attempts > 1;
+    let mut root: Option<(String, String)> = None;
+    let mut parent: Option<(String, String)> = None;
+    for (i, text) in parts.iter().enumerate() {
+        let key = if i == 0 {
+            rkey.clone()
+        } else {
+            tid(micros + i as u64, job.delivery.id as u64 + 512)
+        };
+        let made = if look_first {
+            post_ref(client, pds, &session.did, &key).await?
+        } else {
+            None
+        };
+        let made = match made {
+            Some(found) => found,
+            None => {
+                let mut record = json!({
+                    "$type": "app.bsky.feed.post",
+                    "text": text,
+                    "createdAt": jiff::Timestamp::now().to_string(),
+                });
+                if let Some(lang) = &job.delivery.language {
+                    // The post's languages (BCP 47), which Bluesky's feeds filter on.
+                    record["langs"] = json!([lang]);
+                }
+                if i == 0 && !job.media.is_empty() {
+                    let loaded = crate::media::load(media_dir, &job.media).await?;
+                    record["embed"] =
+                        crate::media::bluesky_embed(client, pds, &session.jwt, &loaded).await?;
+                }
+                if let (Some((root_uri, root_cid)), Some((parent_uri, parent_cid))) =
+                    (&root, &parent)
+                {
+                    record["reply"] = json!({
+                        "root": {"uri": root_uri, "cid": root_cid},
+                        "parent": {"uri": parent_uri, "cid": parent_cid},
+                    });
+                }
+                create_post_ref(client, pds, &session, &key, &record, "publishing the post").await?
+            }
+        };
+        if root.is_none() {
+            root = Some(made.clone());
+        }
+        parent = Some(made);
     }
-    let mut record = json!({
-        "$type": "app.bsky.feed.post",
-        "text": job.delivery.body,
-        "createdAt": jiff::Timestamp::now().to_string(),
-    });
-    if let Some(lang) = &job.delivery.language {
-        // The post's languages (BCP 47), which Bluesky's feeds filter on.
-        record["langs"] = json!([lang]);
-    }
-    if !job.media.is_empty() {
-        let loaded = crate::media::load(media_dir, &job.media).await?;
-        record["embed"] = crate::media::bluesky_embed(client, pds, &session.jwt, &loaded).await?;
-    }
-    let uri = create_post(client, pds, &session, &rkey, &record, "publishing the post").await?;
+    let (uri, _) = root.ok_or_else(|| SendError::Permanent("the post has no text".into()))?;
     Ok(delivered(uri))
 }

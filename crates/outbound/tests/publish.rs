@@ -117,6 +117,8 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             tags: &[],
             short_links: &[],
             media: &[],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now + 60),
             now,
         })
@@ -191,6 +193,8 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             tags: &[],
             short_links: &[],
             media: &[],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now),
             now,
         })
@@ -250,6 +254,8 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             tags: &[],
             short_links: &[],
             media: &[],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now + 100),
             now,
         })
@@ -273,6 +279,8 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
                 tags: &[],
                 short_links: &[],
                 media: &[],
+                first_comment: None,
+                poll: None,
                 scheduled_at: None,
                 now
             })

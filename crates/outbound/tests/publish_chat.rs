@@ -152,6 +152,8 @@ async fn telegram_and_matrix_get_each_post_once_with_receipts() {
                     tags: &[],
                     short_links: &[],
                     media: &[],
+                    first_comment: None,
+                    poll: None,
                     scheduled_at: Some(now),
                     now,
                 })

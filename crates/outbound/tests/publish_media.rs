@@ -177,6 +177,8 @@ async fn images_go_out_with_their_descriptions() {
             tags: &[],
             short_links: &[],
             media: &[moka.id],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now),
             now,
         })
@@ -269,6 +271,8 @@ async fn a_missing_file_is_a_clear_failure() {
             tags: &[],
             short_links: &[],
             media: &[gone.id],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now),
             now,
         })

@@ -90,6 +90,8 @@ async fn counts_come_back_from_mastodon_and_bluesky() {
             tags: &[],
             short_links: &[],
             media: &[],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now - 60),
             now: now - 120,
         })

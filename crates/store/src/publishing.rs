@@ -42,6 +42,9 @@ pub struct Post {
     /// While pending approval: the team step it waits at (0-based); `None` when no team step
     /// is left (the client's turn, or not pending).
     pub approval_step: Option<i64>,
+    /// Posted as a reply to the post where the network allows it.
+    pub first_comment: Option<String>,
+    pub poll: Option<PostPoll>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -120,6 +123,13 @@ pub struct QueueSlotRow {
     pub minute: i64,
 }
 
+/// A poll with a post.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PostPoll {
+    pub options: Vec<String>,
+    pub minutes: i64,
+}
+
 /// A built-in short link put in a post's text: `/s/{code}` redirects to `url` and counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewShortLink {
@@ -169,6 +179,8 @@ pub struct NewPost<'a> {
     pub short_links: &'a [NewShortLink],
     /// Media of the library shown with every text, in order.
     pub media: &'a [i64],
+    pub first_comment: Option<&'a str>,
+    pub poll: Option<&'a PostPoll>,
     /// `None`: a draft.
     pub scheduled_at: Option<i64>,
     pub now: i64,
@@ -185,6 +197,8 @@ pub struct DeliveryJob {
     pub channel: PublishChannel,
     /// The post's images or video, in order.
     pub media: Vec<Media>,
+    pub first_comment: Option<String>,
+    pub poll: Option<PostPoll>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::sql::SqlStore;
 const DELIVERY_COLS: &str = "id, post_id, channel_id, language, body, status, attempts, due_at, \
      remote_id, remote_url, last_error, sent_at, created_at, likes, shares, replies, metrics_at";
 const POST_COLS: &str = "id, workspace_id, author_id, title, state, scheduled_at, campaign, tags, \
-     approval_step, created_at, updated_at";
+     approval_step, first_comment, poll, created_at, updated_at";
 const CHANNEL_COLS: &str = "id, workspace_id, kind, name, config, secret, created_at";
 
 fn delivery_row(r: &AnyRow) -> Result<PostDelivery> {
@@ -49,6 +49,12 @@ fn post_row(r: &AnyRow) -> Result<Post> {
         tags: serde_json::from_str(&r.try_get::<String, _>("tags")?)
             .map_err(|e| StoreError::Corrupt(format!("post tags ({e})")))?,
         approval_step: r.try_get("approval_step")?,
+        first_comment: r.try_get("first_comment")?,
+        poll: r
+            .try_get::<Option<String>, _>("poll")?
+            .map(|p| serde_json::from_str(&p))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("post poll ({e})")))?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -369,8 +375,9 @@ impl PublishStore for SqlStore {
             "draft"
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO posts (workspace_id, author_id, title, state, scheduled_at, campaign, tags, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            "INSERT INTO posts (workspace_id, author_id, title, state, scheduled_at, campaign, tags, \
+             first_comment, poll, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
         )
         .bind(p.workspace_id)
         .bind(p.author_id)
@@ -379,6 +386,8 @@ impl PublishStore for SqlStore {
         .bind(p.scheduled_at)
         .bind(p.campaign)
         .bind(serde_json::to_string(p.tags).expect("tags serialise"))
+        .bind(p.first_comment)
+        .bind(p.poll.map(|poll| serde_json::to_string(poll).expect("a poll serialises")))
         .bind(p.now)
         .fetch_one(&mut *tx)
         .await?;
@@ -481,6 +490,8 @@ impl PublishStore for SqlStore {
             campaign: p.campaign.to_owned(),
             tags: p.tags.to_vec(),
             approval_step: None,
+            first_comment: p.first_comment.map(str::to_owned),
+            poll: p.poll.cloned(),
             created_at: p.now,
             updated_at: p.now,
         })
@@ -990,7 +1001,17 @@ impl PublishStore for SqlStore {
             .iter()
             .map(media_row)
             .collect::<Result<Vec<_>>>()?;
+            let extras = sqlx::query("SELECT first_comment, poll FROM posts WHERE id = $1")
+                .bind(delivery.post_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let first_comment: Option<String> = extras.try_get("first_comment")?;
+            let poll: Option<PostPoll> = extras
+                .try_get::<Option<String>, _>("poll")?
+                .and_then(|p| serde_json::from_str(&p).ok());
             jobs.push(DeliveryJob {
+                first_comment,
+                poll,
                 media,
                 workspace_id: row.try_get("delivery_workspace")?,
                 idempotency_key: row.try_get("idempotency_key")?,

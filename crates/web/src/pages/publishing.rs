@@ -355,6 +355,9 @@ struct PostForm {
     repeat_count: usize,
     /// Media of the library, in the order ticked.
     media: Vec<i64>,
+    first_comment: String,
+    poll_options: Vec<String>,
+    poll_minutes: i64,
     draft: jardinier_compose::variants::Draft,
 }
 
@@ -385,6 +388,13 @@ fn read_post_form(body: &str) -> PostForm {
                 }
             }
             "repeat_count" => form.repeat_count = value.trim().parse().unwrap_or(0),
+            "first_comment" => form.first_comment = value.trim().to_owned(),
+            "poll_option" => {
+                if !value.trim().is_empty() {
+                    form.poll_options.push(value.trim().to_owned());
+                }
+            }
+            "poll_minutes" => form.poll_minutes = value.trim().parse().unwrap_or(0),
             "media" => {
                 if let Ok(id) = value.parse::<i64>()
                     && !form.media.contains(&id)
@@ -420,6 +430,38 @@ fn read_post_form(body: &str) -> PostForm {
         }
     }
     form
+}
+
+/// Why a channel will not take the post's poll, in words.
+fn poll_problem(
+    tr: &jardinier_i18n::Tr,
+    channel: &str,
+    problem: &jardinier_compose::rules::PollProblem,
+) -> String {
+    use jardinier_compose::rules::PollProblem as P;
+    let (key, a, b) = match problem {
+        P::NotSupported => (
+            "publishing.poll_not_supported",
+            String::new(),
+            String::new(),
+        ),
+        P::Options { min, max } => ("publishing.poll_options", min.to_string(), max.to_string()),
+        P::OptionTooLong { max } => (
+            "publishing.poll_option_long",
+            max.to_string(),
+            String::new(),
+        ),
+        P::Duration { min, max } => ("publishing.poll_duration", min.to_string(), max.to_string()),
+        P::WithMedia => ("publishing.poll_with_media", String::new(), String::new()),
+    };
+    tr.f(
+        key,
+        &[
+            ("channel", channel),
+            ("min", &a),
+            ("max", if b.is_empty() { &a } else { &b }),
+        ],
+    )
 }
 
 /// Why a channel will not take the post's media, in words.
@@ -572,9 +614,51 @@ pub async fn add_post(
     } else {
         variants.iter().find_map(|v| {
             let channel = channels.iter().find(|c| c.id == v.channel_id)?;
-            text_problem(&tr, channel, v.language.as_deref(), &v.text)
+            let parts = jardinier_compose::rules::thread_parts(&v.text);
+            if parts.len() > 1 && !jardinier_compose::rules::supports_replies(&channel.kind) {
+                return Some(tr.f(
+                    "publishing.no_threads",
+                    &[("channel", channel.name.as_str())],
+                ));
+            }
+            parts
+                .iter()
+                .find_map(|part| text_problem(&tr, channel, v.language.as_deref(), part))
         })
     };
+    let problem = problem.or_else(|| {
+        // The first comment: a reply, where the network allows it.
+        if form.first_comment.is_empty() {
+            return None;
+        }
+        variants.iter().find_map(|v| {
+            let channel = channels.iter().find(|c| c.id == v.channel_id)?;
+            if !jardinier_compose::rules::supports_replies(&channel.kind) {
+                return Some(tr.f(
+                    "publishing.no_first_comment",
+                    &[("channel", channel.name.as_str())],
+                ));
+            }
+            text_problem(&tr, channel, None, &form.first_comment)
+        })
+    });
+    let poll = (!form.poll_options.is_empty()).then(|| jardinier_store::PostPoll {
+        options: form.poll_options.clone(),
+        minutes: form.poll_minutes,
+    });
+    let problem = problem.or_else(|| {
+        let poll = poll.as_ref()?;
+        variants.iter().find_map(|v| {
+            let channel = channels.iter().find(|c| c.id == v.channel_id)?;
+            let spec = jardinier_compose::rules::Poll {
+                options: poll.options.clone(),
+                minutes: poll.minutes,
+            };
+            jardinier_compose::rules::check_poll(&channel.kind, &spec, !form.media.is_empty())
+                .err()
+                .map(|p| poll_problem(&tr, &channel.name, &p))
+        })
+    });
     if let Some(problem) = problem {
         return page(&state, &w, Some(problem)).await;
     }
@@ -673,6 +757,9 @@ pub async fn add_post(
                 tags: &form.tags,
                 short_links: &short_links,
                 media: &form.media,
+                first_comment: (!form.first_comment.is_empty())
+                    .then_some(form.first_comment.as_str()),
+                poll: poll.as_ref(),
                 scheduled_at: at,
                 now: unix_now(),
             })

@@ -532,6 +532,8 @@ pub async fn import_csv(
                 tags: &post.tags,
                 short_links: &[],
                 media: &[],
+                first_comment: None,
+                poll: None,
                 scheduled_at: post.at,
                 now,
             })

@@ -432,6 +432,70 @@ async fn a_post_is_written_once_in_two_languages_and_adapted_per_channel(backend
             ("discord".to_owned(), Some("en".to_owned()), "New moka, Discord friends!".to_owned()),
         ]
     );
+
+    // Threads, first comments and polls: said where a network cannot take them.
+    let both = [
+        (format!("channel_{mastodon}"), "1".to_owned()),
+        (format!("channel_{discord}"), "1".to_owned()),
+    ];
+    let attempt = |extra: Vec<(&'static str, &'static str)>| {
+        let mut fields: Vec<(String, String)> = both.to_vec();
+        fields.push(("title".into(), "Fil".into()));
+        fields.push(("intent".into(), "draft".into()));
+        fields.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+        fields
+    };
+    for (extra, expected) in [
+        (vec![("common_fr", "Un\n---\nDeux")], "Discord"),
+        (
+            vec![("common_fr", "Un"), ("first_comment", "Et aussi")],
+            "Discord",
+        ),
+        (
+            vec![
+                ("common_fr", "Un"),
+                ("poll_option", "Oui"),
+                ("poll_option", "Non"),
+                ("poll_minutes", "60"),
+            ],
+            "Discord",
+        ),
+    ] {
+        let fields = attempt(extra);
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app.post("/w/brand/publishing/posts", &borrowed).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains(expected));
+    }
+    let response = app
+        .post(
+            "/w/brand/publishing/posts",
+            &[
+                ("title", "Sondage"),
+                (&format!("channel_{mastodon}"), "1"),
+                ("common_fr", "Votre café préféré ?\n---\nRéponse demain !"),
+                ("first_comment", "Merci de voter"),
+                ("poll_option", "Moka"),
+                ("poll_option", "Java"),
+                ("poll_minutes", "1440"),
+                ("intent", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (post, _) = app
+        .store
+        .posts(ws.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(p, _)| p.title == "Sondage")
+        .unwrap();
+    assert_eq!(post.first_comment.as_deref(), Some("Merci de voter"));
+    assert_eq!(post.poll.unwrap().options, ["Moka", "Java"]);
 }
 
 async fn a_failure_is_told_to_the_author_and_sent_again(backend: Backend) {

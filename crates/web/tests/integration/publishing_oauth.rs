@@ -311,6 +311,8 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
             tags: &[],
             short_links: &[],
             media: &[image],
+            first_comment: None,
+            poll: None,
             scheduled_at: Some(now),
             now,
         })
