@@ -229,6 +229,7 @@ async fn threads_first_comments_and_polls_land_once_in_order() {
     assert_eq!(reply("Deuxième")["parent"]["cid"], "cid-before-stop");
     assert_eq!(reply("Troisième")["root"]["cid"], "cid-before-stop");
     assert_ne!(reply("Troisième")["parent"]["cid"], "cid-before-stop");
+    drop(net);
     let (_, deliveries) = store.post(ws.id, thread.id).await.unwrap().unwrap();
     assert_eq!(deliveries[0].status, "sent");
 }
