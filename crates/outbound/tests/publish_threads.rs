@@ -211,25 +211,26 @@ async fn threads_first_comments_and_polls_land_once_in_order() {
             .unwrap(),
         1
     );
-    let net = net.lock().unwrap();
-    let texts: Vec<&str> = net
-        .records
-        .values()
-        .filter_map(|r| r["value"]["text"].as_str())
-        .collect();
-    assert_eq!(texts.iter().filter(|t| **t == "Premier").count(), 1, "once");
-    let reply = |text: &str| {
-        net.records
+    {
+        let net = net.lock().unwrap();
+        let texts: Vec<&str> = net
+            .records
             .values()
-            .find(|r| r["value"]["text"] == text)
-            .unwrap()["value"]["reply"]
-            .clone()
-    };
-    assert_eq!(reply("Deuxième")["root"]["cid"], "cid-before-stop");
-    assert_eq!(reply("Deuxième")["parent"]["cid"], "cid-before-stop");
-    assert_eq!(reply("Troisième")["root"]["cid"], "cid-before-stop");
-    assert_ne!(reply("Troisième")["parent"]["cid"], "cid-before-stop");
-    drop(net);
+            .filter_map(|r| r["value"]["text"].as_str())
+            .collect();
+        assert_eq!(texts.iter().filter(|t| **t == "Premier").count(), 1, "once");
+        let reply = |text: &str| {
+            net.records
+                .values()
+                .find(|r| r["value"]["text"] == text)
+                .unwrap()["value"]["reply"]
+                .clone()
+        };
+        assert_eq!(reply("Deuxième")["root"]["cid"], "cid-before-stop");
+        assert_eq!(reply("Deuxième")["parent"]["cid"], "cid-before-stop");
+        assert_eq!(reply("Troisième")["root"]["cid"], "cid-before-stop");
+        assert_ne!(reply("Troisième")["parent"]["cid"], "cid-before-stop");
+    }
     let (_, deliveries) = store.post(ws.id, thread.id).await.unwrap().unwrap();
     assert_eq!(deliveries[0].status, "sent");
 }
