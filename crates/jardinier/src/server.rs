@@ -202,6 +202,7 @@ pub async fn serve_bound(
     // Engagement counts of published posts, read back from the networks that give them.
     let results_task = tokio::spawn(
         jardinier_outbound::results::ResultsFetcher::new(store.clone())
+            .with_oauth(config.oauth.apps())
             .run(Duration::from_secs(60), shutdown_rx.clone()),
     );
     let replies = jardinier_outbound::ReplyWorker::new(store.clone());

@@ -1,7 +1,10 @@
 //! Results: engagement counts fetched back from the networks that give them to the account that
-//! posted — Mastodon (`GET /api/v1/statuses/{id}`: favourites, reblogs, replies) and Bluesky
-//! (`app.bsky.feed.getPosts` on the public AppView: likes, reposts and quotes, replies). Discord,
-//! Slack, Telegram bots, Matrix and webhooks give no counts: the pages say so.
+//! posted — Mastodon (`GET /api/v1/statuses/{id}`: favourites, reblogs, replies), Bluesky
+//! (`app.bsky.feed.getPosts` on the public AppView: likes, reposts and quotes, replies), X
+//! (`GET /2/tweets/{id}` with `public_metrics`) and Facebook Pages (`GET /{post-id}` with the
+//! reactions' and comments' summaries and shares). Discord, Slack, Telegram bots, Matrix,
+//! webhooks, LinkedIn (its statistics need a partner program) and Instagram (insights need a
+//! review) give none here: the pages say so.
 //!
 //! Counts are refreshed every [`REFRESH_EVERY`] for two weeks after publishing.
 
@@ -15,7 +18,7 @@ use crate::bluesky::text_at;
 use crate::{SendError, endpoint, host_of, json_answer};
 
 /// The kinds of channel that give counts back.
-pub const COUNTED_KINDS: [&str; 2] = ["mastodon", "bluesky"];
+pub const COUNTED_KINDS: [&str; 4] = ["mastodon", "bluesky", "x", "facebook"];
 /// How often a post's counts are asked again.
 pub const REFRESH_EVERY: i64 = 15 * 60;
 /// How long after publishing they are followed.
@@ -29,6 +32,8 @@ pub type Counts = (i64, i64, i64);
 pub struct ResultsFetcher {
     store: Arc<dyn Store>,
     client: reqwest::Client,
+    /// The OAuth applications (X's and Meta's API addresses).
+    oauth: Vec<crate::oauth::OAuthApp>,
 }
 
 impl ResultsFetcher {
@@ -43,7 +48,24 @@ impl ResultsFetcher {
             ))
             .build()
             .expect("an HTTP client");
-        ResultsFetcher { store, client }
+        ResultsFetcher {
+            store,
+            client,
+            oauth: Vec::new(),
+        }
+    }
+
+    pub fn with_oauth(mut self, apps: Vec<crate::oauth::OAuthApp>) -> ResultsFetcher {
+        self.oauth = apps;
+        self
+    }
+
+    fn api(&self, network: crate::oauth::Network) -> Result<&str, SendError> {
+        self.oauth
+            .iter()
+            .find(|a| a.network == network)
+            .map(|a| a.api_url.as_str())
+            .ok_or_else(|| SendError::Permanent(format!("no {} application", network.name())))
     }
 
     /// Refreshes what is due; returns how many deliveries got fresh counts.
@@ -116,6 +138,53 @@ impl ResultsFetcher {
                 bluesky_counts(&answer)
                     .ok_or_else(|| SendError::Permanent("the post is no longer there".into()))
             }
+            "x" | "facebook" => {
+                let token = channel
+                    .secret
+                    .as_deref()
+                    .and_then(crate::oauth::Tokens::parse)
+                    .ok_or_else(|| SendError::Permanent("the connection is missing".into()))?
+                    .access_token;
+                if channel.kind == "x" {
+                    let api = self.api(crate::oauth::Network::X)?;
+                    let answer = json_answer(
+                        &host_of(api),
+                        "reading the post's counts",
+                        self.client
+                            .get(format!(
+                                "{}?tweet.fields=public_metrics",
+                                endpoint(api, &format!("/2/tweets/{remote}"))
+                            ))
+                            .bearer_auth(&token)
+                            .send()
+                            .await,
+                    )
+                    .await?;
+                    Ok(x_counts(&answer))
+                } else {
+                    let api = self.api(crate::oauth::Network::Meta)?;
+                    let answer = json_answer(
+                        &host_of(api),
+                        "reading the post's counts",
+                        self.client
+                            .get(format!(
+                                "{}?{}",
+                                endpoint(api, &format!("/{remote}")),
+                                url::form_urlencoded::Serializer::new(String::new())
+                                    .append_pair(
+                                        "fields",
+                                        "reactions.summary(total_count),comments.summary(total_count),shares",
+                                    )
+                                    .append_pair("access_token", &token)
+                                    .finish()
+                            ))
+                            .send()
+                            .await,
+                    )
+                    .await?;
+                    Ok(facebook_counts(&answer))
+                }
+            }
             other => Err(SendError::Permanent(format!("{other} gives no counts"))),
         }
     }
@@ -158,6 +227,27 @@ pub fn bluesky_counts(answer: &Value) -> Option<Counts> {
     ))
 }
 
+/// An X post's counts (`public_metrics`; quotes count as shares).
+pub fn x_counts(answer: &Value) -> Counts {
+    let m = &answer["data"]["public_metrics"];
+    let n = |k: &str| m.get(k).and_then(Value::as_i64).unwrap_or(0);
+    (
+        n("like_count"),
+        n("retweet_count") + n("quote_count"),
+        n("reply_count"),
+    )
+}
+
+/// A Facebook Page post's counts (reactions, shares, comments).
+pub fn facebook_counts(answer: &Value) -> Counts {
+    let n = |pointer: &str| answer.pointer(pointer).and_then(Value::as_i64).unwrap_or(0);
+    (
+        n("/reactions/summary/total_count"),
+        n("/shares/count"),
+        n("/comments/summary/total_count"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +262,12 @@ mod tests {
             "likeCount": 7, "repostCount": 2, "quoteCount": 1, "replyCount": 4}]});
         assert_eq!(bluesky_counts(&posts), Some((7, 3, 4)));
         assert_eq!(bluesky_counts(&serde_json::json!({"posts": []})), None);
+        let tweet = serde_json::json!({"data": {"id": "1", "public_metrics": {"retweet_count": 4,
+            "reply_count": 2, "like_count": 30, "quote_count": 1, "impression_count": 900}}});
+        assert_eq!(x_counts(&tweet), (30, 5, 2));
+        let page_post = serde_json::json!({"id": "1_2", "shares": {"count": 3},
+            "reactions": {"data": [], "summary": {"total_count": 41}},
+            "comments": {"data": [], "summary": {"total_count": 6}}});
+        assert_eq!(facebook_counts(&page_post), (41, 3, 6));
     }
 }

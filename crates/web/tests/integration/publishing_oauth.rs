@@ -98,6 +98,18 @@ async fn networks(net: Shared, jardinier: String) -> String {
                 (StatusCode::CREATED, Json(json!({"data": {"id": "1445880548472328192", "text": body["text"]}})))
             }
         }))
+        .route("/x/2/tweets/{id}", get(|Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap| async move {
+            assert_eq!(q["tweet.fields"], "public_metrics");
+            assert_eq!(headers["authorization"], "Bearer x-access-2");
+            Json(json!({"data": {"id": id, "text": "…", "public_metrics": {"retweet_count": 4, "reply_count": 2, "like_count": 30, "quote_count": 1}}}))
+        }))
+        .route("/meta/{node}", get(|Query(q): Query<HashMap<String, String>>| async move {
+            assert_eq!(q["access_token"], "page-token");
+            assert!(q["fields"].contains("reactions.summary(total_count)"));
+            Json(json!({"id": "1029384756_555", "shares": {"count": 3},
+                "reactions": {"data": [], "summary": {"total_count": 41}},
+                "comments": {"data": [], "summary": {"total_count": 6}}}))
+        }))
         // LinkedIn
         .route("/li/token", post(|Form(f): Form<HashMap<String, String>>| async move {
             if f["client_secret"] != "li-secret" || f["code"] != "li-code" {
@@ -366,6 +378,28 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         .find(|c| c.kind == "x")
         .unwrap();
     assert!(x.secret.unwrap().contains("x-access-2"));
+
+    // Counts come back from X and Facebook (LinkedIn and Instagram give none to Jardinier).
+    let fetcher = jardinier_outbound::results::ResultsFetcher::new(app.store.clone())
+        .with_oauth(apps.clone());
+    assert_eq!(
+        fetcher
+            .refresh(jardinier_web::unix_now() + 10)
+            .await
+            .unwrap(),
+        2
+    );
+    let (_, deliveries) = app.store.post(ws.id, post.id).await.unwrap().unwrap();
+    let counts = |kind: &str| {
+        let d = deliveries
+            .iter()
+            .find(|d| d.channel_id == id(kind))
+            .unwrap();
+        (d.likes, d.shares, d.replies)
+    };
+    assert_eq!(counts("x"), (Some(30), Some(5), Some(2)));
+    assert_eq!(counts("facebook"), (Some(41), Some(3), Some(6)));
+    assert_eq!(counts("linkedin"), (None, None, None));
 
     // LinkedIn's connection ends in five days and cannot renew itself: the owner is told once.
     let base = app.url("");
