@@ -804,6 +804,8 @@ impl MemberStore for SqlStore {
                     "alert_events",
                     "alert_deliveries",
                     "audit_log",
+                    "newsletter_subscribers",
+                    "newsletter_sends",
                 ] {
                     sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM FULL {table}")))
                         .execute(&self.pool)
@@ -952,6 +954,15 @@ async fn erase_in(
                 .await?;
         }
         erasure.items += items.len() as i64;
+    }
+
+    // Their newsletter addresses (and what was sent to them), in this workspace's lists.
+    for value in &values {
+        sqlx::query("DELETE FROM newsletter_subscribers WHERE workspace_id = $1 AND email = $2")
+            .bind(workspace_id)
+            .bind(value.to_lowercase())
+            .execute(&mut **tx)
+            .await?;
     }
 
     for member in &members {

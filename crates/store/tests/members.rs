@@ -320,6 +320,50 @@ async fn member_story(store: &dyn Store) -> i64 {
     }
     assert_eq!(export["conversations"].as_array().unwrap().len(), 3);
 
+    // She is on the newsletter too, with a newsletter sent to her.
+    let list = store
+        .create_list(&NewList {
+            workspace_id: ws,
+            name: "La lettre",
+            public_id: "lettre-brand",
+            from_name: "Brand",
+            from_address: "lettre@brand.example",
+            footer: "Brand SAS",
+            language: "fr",
+            now: NOW,
+        })
+        .await
+        .unwrap();
+    for email in ["Lea@Example.org", "sam@example.org"] {
+        store
+            .subscribe(&NewSubscriber {
+                list_id: list.id,
+                email,
+                source: "team",
+                confirm_token_hash: None,
+                unsubscribe_token: &format!("u-{email}"),
+                now: NOW,
+            })
+            .await
+            .unwrap();
+    }
+    let campaign = store
+        .create_campaign(&NewCampaign {
+            workspace_id: ws,
+            list_id: list.id,
+            subject: "Nouveautés",
+            body_markdown: "Bonjour",
+            rate_per_minute: 600,
+            author: "Owner",
+            now: NOW,
+        })
+        .await
+        .unwrap();
+    store
+        .start_campaign(ws, campaign.id, &[], NOW)
+        .await
+        .unwrap();
+
     // Erasure.
     let erased = store
         .erase_member(ws, p_mail, owner.id, NOW + 10)
