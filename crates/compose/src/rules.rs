@@ -505,6 +505,12 @@ pub fn supports_replies(kind: &str) -> bool {
     matches!(kind, "mastodon" | "bluesky")
 }
 
+/// The network takes a first comment from Jardinier: a reply (Mastodon, Bluesky) or a comment
+/// right after the post (Facebook, Instagram, LinkedIn).
+pub fn supports_first_comment(kind: &str) -> bool {
+    supports_replies(kind) || matches!(kind, "facebook" | "instagram" | "linkedin")
+}
+
 /// A poll with the post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Poll {

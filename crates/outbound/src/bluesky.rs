@@ -197,6 +197,7 @@ pub(crate) async fn reply(
     }
     let rkey = record_key(job);
     let delivered = |uri: String| Delivered {
+        note: None,
         remote_id: uri,
         remote_url: Some(format!("https://bsky.app/profile/{handle}/post/{rkey}")),
     };
@@ -269,6 +270,7 @@ async fn chat_reply(
 ) -> Result<Delivered, SendError> {
     let (proxy, chat) = jardinier_connectors::social::BLUESKY_CHAT_PROXY;
     let delivered = |id: String| Delivered {
+        note: None,
         remote_id: format!("chat:{convo}:{id}"),
         remote_url: None,
     };

@@ -95,6 +95,7 @@ pub(crate) async fn reply(
     .build();
     match transport.send(message).await {
         Ok(_) => Ok(Delivered {
+            note: None,
             remote_id: message_id,
             remote_url: None,
         }),

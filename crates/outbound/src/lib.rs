@@ -53,10 +53,12 @@ pub enum SendError {
 }
 
 /// A reply that reached the channel: its id there, and its address when it has one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Delivered {
     pub remote_id: String,
     pub remote_url: Option<String>,
+    /// Something that went wrong after it arrived (a first comment that could not be posted).
+    pub note: Option<String>,
 }
 
 /// Why a conversation from a source cannot be answered from Jardinier.

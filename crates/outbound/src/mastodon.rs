@@ -79,6 +79,7 @@ pub(crate) async fn create_status(
         .and_then(|v| v.as_str())
         .ok_or_else(|| SendError::Retry(format!("{host} answered without a status id")))?;
     Ok(Delivered {
+        note: None,
         remote_id: id.to_owned(),
         remote_url: status
             .get("url")

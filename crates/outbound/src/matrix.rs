@@ -43,6 +43,7 @@ pub(crate) async fn send_message(
         .as_str()
         .ok_or_else(|| SendError::Retry("the homeserver answered without an event id".into()))?;
     Ok(Delivered {
+        note: None,
         remote_id: event.to_owned(),
         remote_url: Some(format!("https://matrix.to/#/{room}/{event}")),
     })

@@ -9,7 +9,10 @@
 //!   from its public address, so Jardinier must be reachable from the internet.
 //!
 //! None of them takes an idempotency key or can be searched by one: a delivery cut off mid-send
-//! goes to a person (the publisher's rule), never out twice.
+//! goes to a person (the publisher's rule), never out twice. A first comment is tried once
+//! after the post (`/{id}/comments` on Meta, `socialActions/{urn}/comments` on LinkedIn): if
+//! it fails, the post stays published and the delivery says what happened, rather than the
+//! post being sent again.
 
 use serde_json::{Value, json};
 
@@ -45,6 +48,7 @@ pub(crate) async fn x_post(
         .as_str()
         .ok_or_else(|| SendError::Retry("X answered without the post's id".into()))?;
     Ok(Delivered {
+        note: None,
         remote_id: id.to_owned(),
         remote_url: Some(format!("https://x.com/{username}/status/{id}")),
     })
@@ -85,6 +89,7 @@ pub(crate) async fn linkedin_post(
     let urn =
         urn.ok_or_else(|| SendError::Retry("LinkedIn answered without the post's URN".into()))?;
     Ok(Delivered {
+        note: None,
         remote_url: Some(format!("https://www.linkedin.com/feed/update/{urn}/")),
         remote_id: urn,
     })
@@ -111,6 +116,7 @@ pub(crate) async fn facebook_post(
         .as_str()
         .ok_or_else(|| SendError::Retry("Facebook answered without the post's id".into()))?;
     Ok(Delivered {
+        note: None,
         remote_id: id.to_owned(),
         remote_url: Some(format!("https://www.facebook.com/{id}")),
     })
@@ -156,7 +162,60 @@ pub(crate) async fn instagram_post(
         .as_str()
         .ok_or_else(|| SendError::Retry("Instagram answered without the post's id".into()))?;
     Ok(Delivered {
+        note: None,
         remote_id: id.to_owned(),
         remote_url: None,
     })
+}
+
+/// A comment on a Facebook Page post or an Instagram media; the failure in words.
+pub(crate) async fn meta_comment(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    object: &str,
+    text: &str,
+) -> Result<(), String> {
+    json_answer(
+        &host_of(api),
+        "posting the first comment",
+        client
+            .post(endpoint(api, &format!("/{object}/comments")))
+            .form(&[("message", text), ("access_token", token)])
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("published, but the first comment could not be posted: {e}"))
+}
+
+/// A comment on a LinkedIn post, as its author.
+pub(crate) async fn linkedin_comment(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    author: &str,
+    urn: &str,
+    text: &str,
+) -> Result<(), String> {
+    let encoded: String = url::form_urlencoded::byte_serialize(urn.as_bytes()).collect();
+    json_answer(
+        &host_of(api),
+        "posting the first comment",
+        client
+            .post(endpoint(
+                api,
+                &format!("/rest/socialActions/{encoded}/comments"),
+            ))
+            .bearer_auth(token)
+            .header("LinkedIn-Version", LINKEDIN_VERSION)
+            .header("X-Restli-Protocol-Version", "2.0.0")
+            .json(&json!({"actor": author, "object": urn, "message": {"text": text}}))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("published, but the first comment could not be posted: {e}"))
 }

@@ -77,7 +77,8 @@ impl NewsletterSender {
 
     /// Sends what is due; returns how many sends were finished (any outcome).
     pub async fn send_due(&self, now: i64, limit: i64) -> Result<usize, NewsletterSendError> {
-        let stale_before = (now - NEWSLETTER_STALE_AFTER).min(self.started_at);
+        // Claimed at or before this sender started: cut off by the previous one's stop.
+        let stale_before = (now - NEWSLETTER_STALE_AFTER).max(self.started_at + 1);
         let jobs = self.store.claim_sends(now, stale_before, limit).await?;
         let count = jobs.len();
         for job in jobs {

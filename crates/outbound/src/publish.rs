@@ -144,7 +144,13 @@ impl Publisher {
         loop {
             let jobs = self
                 .store
-                .claim_deliveries(now, self.started_at.max(now - PUBLISH_STALE_AFTER), 200)
+                // Claimed at or before this publisher started: cut off by the previous one's
+                // stop, even within the same second (one publisher per database).
+                .claim_deliveries(
+                    now,
+                    (self.started_at + 1).max(now - PUBLISH_STALE_AFTER),
+                    200,
+                )
                 .await?;
             if jobs.is_empty() {
                 return Ok(sent);
@@ -164,6 +170,7 @@ impl Publisher {
                     Ok(d) => {
                         sent += 1;
                         DeliveryOutcome::Sent {
+                            note: d.note,
                             remote_id: d.remote_id,
                             remote_url: d.remote_url,
                         }
@@ -297,6 +304,7 @@ impl Publisher {
                 )
                 .await?;
                 Ok(Delivered {
+                    note: None,
                     remote_id: text_at(&answer, "/id")
                         .unwrap_or_else(|| format!("discord:{}", job.idempotency_key)),
                     remote_url: None,
@@ -322,14 +330,31 @@ impl Publisher {
                 let author = text_at(&config, "/author").ok_or_else(|| {
                     SendError::Permanent("the LinkedIn channel has no author".into())
                 })?;
-                crate::networks::linkedin_post(
+                let mut delivered = crate::networks::linkedin_post(
                     &self.client,
                     &app.api_url,
                     &tokens.access_token,
                     &author,
                     &job.delivery.body,
                 )
-                .await
+                .await?;
+                if let Some(comment) = job
+                    .first_comment
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    delivered.note = crate::networks::linkedin_comment(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &author,
+                        &delivered.remote_id,
+                        comment,
+                    )
+                    .await
+                    .err();
+                }
+                Ok(delivered)
             }
             "facebook" => {
                 let tokens = self.tokens(job, crate::oauth::Network::Meta).await?;
@@ -337,14 +362,30 @@ impl Publisher {
                 let page = text_at(&config, "/page_id").ok_or_else(|| {
                     SendError::Permanent("the Facebook channel has no page".into())
                 })?;
-                crate::networks::facebook_post(
+                let mut delivered = crate::networks::facebook_post(
                     &self.client,
                     &app.api_url,
                     &tokens.access_token,
                     &page,
                     &job.delivery.body,
                 )
-                .await
+                .await?;
+                if let Some(comment) = job
+                    .first_comment
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    delivered.note = crate::networks::meta_comment(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &delivered.remote_id,
+                        comment,
+                    )
+                    .await
+                    .err();
+                }
+                Ok(delivered)
             }
             "instagram" => {
                 let tokens = self.tokens(job, crate::oauth::Network::Meta).await?;
@@ -359,7 +400,7 @@ impl Publisher {
                     "{}/m/{}/{}",
                     self.public_base, image.workspace_id, image.sha256
                 );
-                crate::networks::instagram_post(
+                let mut delivered = crate::networks::instagram_post(
                     &self.client,
                     &app.api_url,
                     &tokens.access_token,
@@ -367,7 +408,23 @@ impl Publisher {
                     &image_url,
                     &job.delivery.body,
                 )
-                .await
+                .await?;
+                if let Some(comment) = job
+                    .first_comment
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    delivered.note = crate::networks::meta_comment(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &delivered.remote_id,
+                        comment,
+                    )
+                    .await
+                    .err();
+                }
+                Ok(delivered)
             }
             "telegram" => {
                 let chat = text_at(&config, "/chat").ok_or_else(|| {
@@ -390,6 +447,7 @@ impl Publisher {
                 let status = response.status();
                 if status.is_success() {
                     Ok(Delivered {
+                        note: None,
                         remote_id: format!("slack:{}", job.idempotency_key),
                         remote_url: None,
                     })
@@ -428,6 +486,7 @@ impl Publisher {
                 )
                 .await?;
                 Ok(Delivered {
+                    note: None,
                     remote_id: text_at(&answer, "/id")
                         .unwrap_or_else(|| format!("webhook:{}", job.idempotency_key)),
                     remote_url: text_at(&answer, "/url"),
@@ -485,6 +544,7 @@ async fn bluesky_post(
         (job.delivery.created_at.max(0) as u64) * 1_000_000 + (job.delivery.id as u64 % 1_000_000);
     let rkey = tid(micros, job.delivery.id as u64 + 512);
     let delivered = |uri: String| Delivered {
+        note: None,
         remote_id: uri,
         remote_url: Some(format!(
             "https://bsky.app/profile/{}/post/{rkey}",

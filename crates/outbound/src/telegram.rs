@@ -39,6 +39,7 @@ pub(crate) async fn send_message(
         let message_id = body["result"]["message_id"].as_i64().unwrap_or_default();
         let username = body["result"]["chat"]["username"].as_str();
         return Ok(Delivered {
+            note: None,
             remote_id: format!("{}:{message_id}", body["result"]["chat"]["id"]),
             // Only public channels and groups have an address.
             remote_url: username.map(|u| format!("https://t.me/{u}/{message_id}")),

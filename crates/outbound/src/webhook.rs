@@ -71,6 +71,7 @@ pub(crate) async fn reply(
     )
     .await?;
     Ok(Delivered {
+        note: None,
         remote_id: answer
             .get("id")
             .and_then(|v| {

@@ -194,7 +194,6 @@ async fn threads_first_comments_and_polls_land_once_in_order() {
     let claimed = store.claim_deliveries(now, now - 3_600, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     // The first part reached the PDS before the stop (as the publisher would have made it).
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let restarted = Publisher::new(store.clone());
     let micros = (claimed[0].delivery.created_at as u64) * 1_000_000
         + (claimed[0].delivery.id as u64 % 1_000_000);

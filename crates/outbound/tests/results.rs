@@ -108,6 +108,7 @@ async fn counts_come_back_from_mastodon_and_bluesky() {
             .finish_delivery(
                 job.delivery.id,
                 &DeliveryOutcome::Sent {
+                    note: None,
                     remote_id: remote.into(),
                     remote_url: None,
                 },

@@ -206,6 +206,8 @@ pub enum DeliveryOutcome {
     Sent {
         remote_id: String,
         remote_url: Option<String>,
+        /// Kept as the delivery's last error: what went wrong after it arrived.
+        note: Option<String>,
     },
     Retry {
         error: String,

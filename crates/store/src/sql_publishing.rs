@@ -1036,15 +1036,17 @@ impl PublishStore for SqlStore {
             DeliveryOutcome::Sent {
                 remote_id,
                 remote_url,
+                note,
             } => {
                 sqlx::query(
                     "UPDATE post_deliveries SET status = 'sent', sent_at = $2, remote_id = $3, remote_url = $4, \
-                     last_error = NULL WHERE id = $1",
+                     last_error = $5 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(now)
                 .bind(remote_id)
                 .bind(remote_url)
+                .bind(note)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -633,7 +633,7 @@ pub async fn add_post(
         }
         variants.iter().find_map(|v| {
             let channel = channels.iter().find(|c| c.id == v.channel_id)?;
-            if !jardinier_compose::rules::supports_replies(&channel.kind) {
+            if !jardinier_compose::rules::supports_first_comment(&channel.kind) {
                 return Some(tr.f(
                     "publishing.no_first_comment",
                     &[("channel", channel.name.as_str())],

@@ -299,6 +299,7 @@ async fn short_links_count_clicks_and_results_add_up(backend: Backend) {
         .finish_delivery(
             job.delivery.id,
             &jardinier_store::DeliveryOutcome::Sent {
+                note: None,
                 remote_id: "113".into(),
                 remote_url: None,
             },

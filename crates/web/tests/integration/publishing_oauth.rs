@@ -49,7 +49,14 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 async fn networks(net: Shared, jardinier: String) -> String {
-    let (n1, n2, n3, n4, n5) = (net.clone(), net.clone(), net.clone(), net.clone(), net);
+    let (n1, n2, n3, n4, n5, n6) = (
+        net.clone(),
+        net.clone(),
+        net.clone(),
+        net.clone(),
+        net.clone(),
+        net,
+    );
     let app = Router::new()
         // X
         .route("/x/authorize", get(move |Query(q): Query<HashMap<String, String>>| {
@@ -129,6 +136,16 @@ async fn networks(net: Shared, jardinier: String) -> String {
                 (StatusCode::CREATED, [("x-restli-id", "urn:li:share:6844785523593134080")], Json(json!({}))).into_response()
             }
         }))
+        .route("/li/rest/socialActions/{urn}/comments", post(move |Path(urn): Path<String>, headers: HeaderMap, Json(body): Json<Value>| {
+            let net = n6.clone();
+            async move {
+                assert_eq!(headers["x-restli-protocol-version"], "2.0.0");
+                assert_eq!(urn, "urn:li:share:6844785523593134080");
+                assert_eq!(body["object"], urn);
+                net.lock().unwrap().posts.push(("linkedin-comment".into(), body));
+                (StatusCode::CREATED, Json(json!({})))
+            }
+        }))
         // Meta
         .route("/meta/oauth/access_token", get(|Query(q): Query<HashMap<String, String>>| async move {
             if q["client_secret"] != "meta-secret" {
@@ -154,7 +171,7 @@ async fn networks(net: Shared, jardinier: String) -> String {
                 match edge.as_str() {
                     "feed" => {
                         net.lock().unwrap().posts.push(("facebook".into(), json!({"page": node, "message": f["message"]})));
-                        Json(json!({"id": "1029384756_555"}))
+                        (StatusCode::OK, Json(json!({"id": "1029384756_555"})))
                     }
                     "media" => {
                         // Meta fetches the image from Jardinier's public address.
@@ -164,14 +181,22 @@ async fn networks(net: Shared, jardinier: String) -> String {
                         assert_eq!(image.status(), Status::OK);
                         assert_eq!(image.headers()["content-type"], "image/png");
                         net.lock().unwrap().posts.push(("instagram-container".into(), json!({"caption": f["caption"]})));
-                        Json(json!({"id": "container-1"}))
+                        (StatusCode::OK, Json(json!({"id": "container-1"})))
+                    }
+                    "comments" if node == "17920238422030506" => {
+                        // Comments are turned off on this Instagram post.
+                        (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "comments disabled", "code": 100}})))
+                    }
+                    "comments" => {
+                        net.lock().unwrap().posts.push(("comment".into(), json!({"on": node, "message": f["message"]})));
+                        (StatusCode::OK, Json(json!({"id": "comment-1"})))
                     }
                     "media_publish" => {
                         assert_eq!(f["creation_id"], "container-1");
                         net.lock().unwrap().posts.push(("instagram".into(), json!({"user": node})));
-                        Json(json!({"id": "17920238422030506"}))
+                        (StatusCode::OK, Json(json!({"id": "17920238422030506"})))
                     }
-                    _ => Json(json!({})),
+                    _ => (StatusCode::NOT_FOUND, Json(json!({}))),
                 }
             }
         }));
@@ -323,7 +348,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
             tags: &[],
             short_links: &[],
             media: &[image],
-            first_comment: None,
+            first_comment: Some("Tous les détails en boutique"),
             poll: None,
             scheduled_at: Some(now),
             now,
@@ -367,7 +392,26 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         assert_eq!(posted("facebook")["page"], "1029384756");
         assert_eq!(posted("instagram-container")["caption"], "Nouveau moka ☕");
         assert_eq!(posted("instagram")["user"], "17841400008460056");
+        assert_eq!(posted("comment")["on"], "1029384756_555");
+        assert_eq!(posted("comment")["message"], "Tous les détails en boutique");
+        assert_eq!(
+            posted("linkedin-comment")["message"]["text"],
+            "Tous les détails en boutique"
+        );
     }
+    // Instagram refused the comment: the post stays published, and the delivery says so.
+    let instagram = deliveries
+        .iter()
+        .find(|d| d.channel_id == id("instagram"))
+        .unwrap();
+    assert_eq!(instagram.status, "sent");
+    assert!(
+        instagram
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("first comment")
+    );
     // The renewed X tokens are kept.
     let x = app
         .store
