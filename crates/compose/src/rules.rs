@@ -612,3 +612,75 @@ mod thread_tests {
         );
     }
 }
+
+/// A span of a Bluesky post's text that is a link or a hashtag (richtext facets: Bluesky shows
+/// neither as such without them), by UTF-8 byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Facet {
+    Link {
+        start: usize,
+        end: usize,
+        uri: String,
+    },
+    Tag {
+        start: usize,
+        end: usize,
+        tag: String,
+    },
+}
+
+/// The links and hashtags of a text, as Bluesky facets.
+pub fn bluesky_facets(text: &str) -> Vec<Facet> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let trimmed = word.trim_end_matches(char::is_whitespace);
+        if let Some((before, link, _)) = crate::split_link(trimmed) {
+            let start = offset + before.len();
+            out.push(Facet::Link {
+                start,
+                end: start + link.len(),
+                uri: link.to_owned(),
+            });
+        } else {
+            for tag in crate::hashtags::hashtags(trimmed) {
+                // Within this word: find where the tag starts.
+                if let Some(at) = trimmed.find(tag) {
+                    let start = offset + at;
+                    out.push(Facet::Tag {
+                        start,
+                        end: start + tag.len(),
+                        tag: tag.trim_start_matches('#').to_owned(),
+                    });
+                }
+            }
+        }
+        offset += word.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod facet_tests {
+    use super::*;
+
+    #[test]
+    fn facets_point_at_bytes_of_links_and_tags() {
+        let text = "Café ☕ (https://shop.example/moka). #Moka, et #café";
+        let facets = bluesky_facets(text);
+        let link = &facets[0];
+        let Facet::Link { start, end, uri } = link else {
+            panic!("{facets:?}")
+        };
+        assert_eq!(&text[*start..*end], "https://shop.example/moka");
+        assert_eq!(uri, "https://shop.example/moka");
+        let tags: Vec<&str> = facets
+            .iter()
+            .filter_map(|f| match f {
+                Facet::Tag { start, end, .. } => Some(&text[*start..*end]),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tags, ["#Moka", "#café"]);
+    }
+}

@@ -155,7 +155,8 @@ impl Publisher {
             if jobs.is_empty() {
                 return Ok(sent);
             }
-            let mut pending = Vec::new();
+            // Each chunk is sent together, then its outcomes are written in one transaction
+            // (one commit per chunk, and nothing of it left in doubt longer than it takes).
             for chunk in jobs.chunks(concurrency.max(1)) {
                 let results = futures_util::future::join_all(
                     chunk
@@ -163,31 +164,32 @@ impl Publisher {
                         .map(|job| async move { (job, self.send(job).await) }),
                 )
                 .await;
-                pending.extend(results.into_iter().map(|(job, r)| (job.clone(), r)));
-            }
-            for (job, result) in pending {
-                let outcome = match result {
-                    Ok(d) => {
-                        sent += 1;
-                        DeliveryOutcome::Sent {
-                            note: d.note,
-                            remote_id: d.remote_id,
-                            remote_url: d.remote_url,
+                let mut outcomes = Vec::with_capacity(results.len());
+                for (job, result) in results {
+                    let outcome = match result {
+                        Ok(d) => {
+                            sent += 1;
+                            DeliveryOutcome::Sent {
+                                note: d.note,
+                                remote_id: d.remote_id,
+                                remote_url: d.remote_url,
+                            }
                         }
-                    }
-                    Err(SendError::Retry(error)) if job.delivery.attempts < MAX_ATTEMPTS => {
-                        DeliveryOutcome::Retry {
-                            error,
-                            at: now + retry_delay(job.delivery.attempts - 1),
+                        Err(SendError::Retry(error)) if job.delivery.attempts < MAX_ATTEMPTS => {
+                            DeliveryOutcome::Retry {
+                                error,
+                                at: now + retry_delay(job.delivery.attempts - 1),
+                            }
                         }
-                    }
-                    Err(SendError::Retry(error)) => DeliveryOutcome::Failed {
-                        error: format!("given up after {MAX_ATTEMPTS} attempts: {error}"),
-                    },
-                    Err(SendError::Permanent(error)) => DeliveryOutcome::Failed { error },
-                };
+                        Err(SendError::Retry(error)) => DeliveryOutcome::Failed {
+                            error: format!("given up after {MAX_ATTEMPTS} attempts: {error}"),
+                        },
+                        Err(SendError::Permanent(error)) => DeliveryOutcome::Failed { error },
+                    };
+                    outcomes.push((job.delivery.id, outcome));
+                }
                 self.store
-                    .finish_delivery(job.delivery.id, &outcome, crate::unix_now())
+                    .finish_deliveries(&outcomes, crate::unix_now())
                     .await?;
             }
         }
@@ -529,6 +531,25 @@ impl Publisher {
     }
 }
 
+/// Links and hashtags of a text as Bluesky richtext facets (without them Bluesky shows neither
+/// as a link).
+fn bluesky_facets(text: &str) -> Vec<Value> {
+    use jardinier_compose::rules::Facet;
+    jardinier_compose::rules::bluesky_facets(text)
+        .into_iter()
+        .map(|facet| match facet {
+            Facet::Link { start, end, uri } => json!({
+                "index": {"byteStart": start, "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
+            }),
+            Facet::Tag { start, end, tag } => json!({
+                "index": {"byteStart": start, "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
+            }),
+        })
+        .collect()
+}
+
 /// A post on Bluesky under a record key derived from the delivery, looked up before any second
 /// attempt.
 async fn bluesky_post(
@@ -581,6 +602,10 @@ async fn bluesky_post(
                 if let Some(lang) = &job.delivery.language {
                     // The post's languages (BCP 47), which Bluesky's feeds filter on.
                     record["langs"] = json!([lang]);
+                }
+                let facets = bluesky_facets(text);
+                if !facets.is_empty() {
+                    record["facets"] = json!(facets);
                 }
                 if i == 0 && !job.media.is_empty() {
                     let loaded = crate::media::load(media_dir, &job.media).await?;

@@ -342,6 +342,8 @@ pub trait PublishStore: Send + Sync {
     /// Records how a delivery went; the post becomes published when all are sent, failed when
     /// one gave up.
     async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<()>;
+    /// Several outcomes in one transaction (one commit for a batch sent together).
+    async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<()>;
     /// Moves every scheduled post of the workspace, and its deliveries, by `seconds` (later when
     /// positive): postponing the calendar during a crisis. Returns how many deliveries moved.
     async fn shift_scheduled(&self, workspace_id: i64, seconds: i64, now: i64) -> Result<u64>;

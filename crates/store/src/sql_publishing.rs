@@ -208,6 +208,100 @@ async fn policy_in(tx: &mut Tx, workspace_id: i64) -> Result<jardinier_domain::A
     }
 }
 
+/// Records how a delivery went, in `tx`; the post becomes published when all are sent, failed
+/// when one gave up.
+async fn finish_in(tx: &mut Tx, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<()> {
+    let post_id: i64 = sqlx::query_scalar("SELECT post_id FROM post_deliveries WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "delivery" })?;
+    let settles = !matches!(outcome, DeliveryOutcome::Retry { .. });
+    match outcome {
+        DeliveryOutcome::Sent {
+            remote_id,
+            remote_url,
+            note,
+        } => {
+            sqlx::query(
+                "UPDATE post_deliveries SET status = 'sent', sent_at = $2, remote_id = $3, remote_url = $4, \
+                 last_error = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(remote_id)
+            .bind(remote_url)
+            .bind(note)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DeliveryOutcome::Retry { error, at } => {
+            sqlx::query(
+                "UPDATE post_deliveries SET status = 'scheduled', next_attempt_at = $2, last_error = $3 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(*at)
+            .bind(error)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DeliveryOutcome::Failed { error } => {
+            sqlx::query(
+                "UPDATE post_deliveries SET status = 'failed', last_error = $2 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    // The post's state follows its deliveries (a retry changes nothing there).
+    if !settles {
+        return Ok(());
+    }
+    let row = sqlx::query(
+        "SELECT SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
+         SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, COUNT(*) AS n, \
+         (SELECT state FROM posts WHERE id = $1) AS post_state, \
+         (SELECT workspace_id FROM posts WHERE id = $1) AS post_workspace \
+         FROM post_deliveries WHERE post_id = $1",
+    )
+    .bind(post_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (sent, failed, n): (Option<i64>, Option<i64>, i64) = (
+        row.try_get("sent")?,
+        row.try_get("failed")?,
+        row.try_get("n")?,
+    );
+    let state = if failed.unwrap_or(0) > 0 {
+        Some("failed")
+    } else if sent.unwrap_or(0) == n {
+        Some("published")
+    } else {
+        None
+    };
+    let before: String = row.try_get("post_state")?;
+    let workspace_id: i64 = row.try_get("post_workspace")?;
+    if let Some(state) = state.filter(|s| *s != before) {
+        sqlx::query("UPDATE posts SET state = $2, updated_at = $3 WHERE id = $1")
+            .bind(post_id)
+            .bind(state)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        {
+            let detail = match outcome {
+                DeliveryOutcome::Failed { error } => error.as_str(),
+                _ => "",
+            };
+            post_event(tx, workspace_id, post_id, "Jardinier", state, detail, now).await?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl PublishStore for SqlStore {
     async fn create_channel(&self, c: &NewChannel<'_>) -> Result<PublishChannel> {
@@ -966,57 +1060,114 @@ impl PublishStore for SqlStore {
             limit,
         )
         .await?;
-        let mut jobs = Vec::with_capacity(due.len());
-        for (id, in_doubt) in due {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT d.workspace_id AS delivery_workspace, d.idempotency_key, {} FROM post_deliveries d WHERE d.id = $1",
-                DELIVERY_COLS
-                    .split(", ")
-                    .map(|c| format!("d.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let delivery = delivery_row(&row)?;
-            let channel = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CHANNEL_COLS} FROM publish_channels WHERE id = $1"
-            )))
-            .bind(delivery.channel_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let media = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {} FROM media m JOIN post_media pm ON pm.media_id = m.id WHERE pm.post_id = $1 \
-                 ORDER BY pm.position",
-                MEDIA_COLS
-                    .split(", ")
-                    .map(|c| format!("m.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
-            .bind(delivery.post_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(media_row)
-            .collect::<Result<Vec<_>>>()?;
-            let extras = sqlx::query("SELECT first_comment, poll FROM posts WHERE id = $1")
-                .bind(delivery.post_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let first_comment: Option<String> = extras.try_get("first_comment")?;
-            let poll: Option<PostPoll> = extras
+        // Everything the jobs need, read in four queries whatever their number: the claim is
+        // on the publisher's path, and one round trip per row per table does not keep up.
+        if due.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let list = |ids: &mut dyn Iterator<Item = i64>| {
+            let mut ids: Vec<i64> = ids.collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let delivery_ids = list(&mut due.iter().map(|(id, _)| *id));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT d.workspace_id AS delivery_workspace, d.idempotency_key, {} FROM post_deliveries d \
+             WHERE d.id IN ({delivery_ids})",
+            DELIVERY_COLS
+                .split(", ")
+                .map(|c| format!("d.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+        // Each list makes a new statement: not worth a place in the prepared-statement cache.
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut found: std::collections::HashMap<i64, (PostDelivery, i64, String)> =
+            std::collections::HashMap::new();
+        for row in &rows {
+            let delivery = delivery_row(row)?;
+            found.insert(
+                delivery.id,
+                (
+                    delivery,
+                    row.try_get("delivery_workspace")?,
+                    row.try_get("idempotency_key")?,
+                ),
+            );
+        }
+        let channel_ids = list(&mut found.values().map(|(d, _, _)| d.channel_id));
+        let mut channels: std::collections::HashMap<i64, PublishChannel> = Default::default();
+        for row in sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHANNEL_COLS} FROM publish_channels WHERE id IN ({channel_ids})"
+        )))
+        // Each list makes a new statement: not worth a place in the prepared-statement cache.
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let channel = channel_row(&row)?;
+            channels.insert(channel.id, channel);
+        }
+        let post_ids = list(&mut found.values().map(|(d, _, _)| d.post_id));
+        let mut media: std::collections::HashMap<i64, Vec<Media>> = Default::default();
+        for row in sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pm.post_id AS of_post, {} FROM media m JOIN post_media pm ON pm.media_id = m.id \
+             WHERE pm.post_id IN ({post_ids}) ORDER BY pm.post_id, pm.position",
+            MEDIA_COLS
+                .split(", ")
+                .map(|c| format!("m.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+        // Each list makes a new statement: not worth a place in the prepared-statement cache.
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            media
+                .entry(row.try_get("of_post")?)
+                .or_default()
+                .push(media_row(&row)?);
+        }
+        let mut extras: std::collections::HashMap<i64, (Option<String>, Option<PostPoll>)> =
+            Default::default();
+        for row in sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, first_comment, poll FROM posts WHERE id IN ({post_ids})"
+        )))
+        // Each list makes a new statement: not worth a place in the prepared-statement cache.
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let poll: Option<PostPoll> = row
                 .try_get::<Option<String>, _>("poll")?
                 .and_then(|p| serde_json::from_str(&p).ok());
+            extras.insert(row.try_get("id")?, (row.try_get("first_comment")?, poll));
+        }
+        let mut jobs = Vec::with_capacity(due.len());
+        for (id, in_doubt) in due {
+            let Some((delivery, workspace_id, idempotency_key)) = found.remove(&id) else {
+                continue;
+            };
+            let Some(channel) = channels.get(&delivery.channel_id).cloned() else {
+                continue;
+            };
+            let (first_comment, poll) = extras.get(&delivery.post_id).cloned().unwrap_or_default();
             jobs.push(DeliveryJob {
                 first_comment,
                 poll,
-                media,
-                workspace_id: row.try_get("delivery_workspace")?,
-                idempotency_key: row.try_get("idempotency_key")?,
+                media: media.get(&delivery.post_id).cloned().unwrap_or_default(),
+                workspace_id,
+                idempotency_key,
                 in_doubt,
-                channel: channel_row(&channel)?,
+                channel,
                 delivery,
             });
         }
@@ -1025,103 +1176,14 @@ impl PublishStore for SqlStore {
     }
 
     async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<()> {
+        self.finish_deliveries(&[(id, outcome.clone())], now).await
+    }
+
+    async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<()> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
-        let post_id: i64 = sqlx::query_scalar("SELECT post_id FROM post_deliveries WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound { what: "delivery" })?;
-        match outcome {
-            DeliveryOutcome::Sent {
-                remote_id,
-                remote_url,
-                note,
-            } => {
-                sqlx::query(
-                    "UPDATE post_deliveries SET status = 'sent', sent_at = $2, remote_id = $3, remote_url = $4, \
-                     last_error = $5 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(now)
-                .bind(remote_id)
-                .bind(remote_url)
-                .bind(note)
-                .execute(&mut *tx)
-                .await?;
-            }
-            DeliveryOutcome::Retry { error, at } => {
-                sqlx::query(
-                    "UPDATE post_deliveries SET status = 'scheduled', next_attempt_at = $2, last_error = $3 \
-                     WHERE id = $1",
-                )
-                .bind(id)
-                .bind(*at)
-                .bind(error)
-                .execute(&mut *tx)
-                .await?;
-            }
-            DeliveryOutcome::Failed { error } => {
-                sqlx::query(
-                    "UPDATE post_deliveries SET status = 'failed', last_error = $2 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(error)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        // The post's state follows its deliveries.
-        let row = sqlx::query(
-            "SELECT SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
-             SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, COUNT(*) AS n \
-             FROM post_deliveries WHERE post_id = $1",
-        )
-        .bind(post_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let (sent, failed, n): (Option<i64>, Option<i64>, i64) = (
-            row.try_get("sent")?,
-            row.try_get("failed")?,
-            row.try_get("n")?,
-        );
-        let state = if failed.unwrap_or(0) > 0 {
-            Some("failed")
-        } else if sent.unwrap_or(0) == n {
-            Some("published")
-        } else {
-            None
-        };
-        if let Some(state) = state {
-            let (workspace_id, before): (i64, String) = {
-                let row = sqlx::query("SELECT workspace_id, state FROM posts WHERE id = $1")
-                    .bind(post_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                (row.try_get("workspace_id")?, row.try_get("state")?)
-            };
-            sqlx::query("UPDATE posts SET state = $2, updated_at = $3 WHERE id = $1")
-                .bind(post_id)
-                .bind(state)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            if before != state {
-                let detail = match outcome {
-                    DeliveryOutcome::Failed { error } => error.as_str(),
-                    _ => "",
-                };
-                post_event(
-                    &mut tx,
-                    workspace_id,
-                    post_id,
-                    "Jardinier",
-                    state,
-                    detail,
-                    now,
-                )
-                .await?;
-            }
+        for (id, outcome) in outcomes {
+            finish_in(&mut tx, *id, outcome, now).await?;
         }
         tx.commit().await?;
         Ok(())
