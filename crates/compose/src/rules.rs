@@ -227,6 +227,15 @@ mod tests {
     }
 }
 
+/// The longest text a network takes with media (Telegram's captions), when it is shorter than
+/// its limit for text alone.
+pub fn caption_limit(kind: &str) -> Option<usize> {
+    match kind {
+        "telegram" => Some(1_024),
+        _ => None,
+    }
+}
+
 /// What a network takes with a post, as its API documents (instance defaults for Mastodon).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaRules {
@@ -279,6 +288,28 @@ pub fn media_rules(kind: &str) -> MediaRules {
             image_bytes: 10 * MB,
             video_bytes: 10 * MB,
             alt_chars: 1_024,
+            required: false,
+        },
+        // Photos of a Page post, fetched by Meta from their public address (video later).
+        "facebook" => MediaRules {
+            supported: true,
+            max_images: 10,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 10 * MB,
+            video_bytes: 0,
+            alt_chars: 1_000,
+            required: false,
+        },
+        // One photo (sendPhoto, 10 MB), its caption the post's text.
+        "telegram" => MediaRules {
+            supported: true,
+            max_images: 1,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 10 * MB,
+            video_bytes: 0,
+            alt_chars: 1_000,
             required: false,
         },
         // One image, fetched by Meta from its public address (carousels and video later).

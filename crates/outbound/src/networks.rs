@@ -219,3 +219,61 @@ pub(crate) async fn linkedin_comment(
     .map(|_| ())
     .map_err(|e| format!("published, but the first comment could not be posted: {e}"))
 }
+
+/// A Page post with photos: each photo uploaded unpublished from its public address, then the
+/// post with them attached (`attached_media`).
+pub(crate) async fn facebook_photos_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    page_id: &str,
+    text: &str,
+    image_urls: &[String],
+) -> Result<Delivered, SendError> {
+    let host = host_of(api);
+    let mut form: Vec<(String, String)> = vec![
+        ("message".into(), text.to_owned()),
+        ("access_token".into(), token.to_owned()),
+    ];
+    for (i, url) in image_urls.iter().enumerate() {
+        let photo = json_answer(
+            &host,
+            "uploading a photo",
+            client
+                .post(endpoint(api, &format!("/{page_id}/photos")))
+                .form(&[
+                    ("url", url.as_str()),
+                    ("published", "false"),
+                    ("access_token", token),
+                ])
+                .send()
+                .await,
+        )
+        .await?;
+        let id = photo["id"]
+            .as_str()
+            .ok_or_else(|| SendError::Retry("Facebook answered without the photo's id".into()))?;
+        form.push((
+            format!("attached_media[{i}]"),
+            json!({"media_fbid": id}).to_string(),
+        ));
+    }
+    let answer = json_answer(
+        &host,
+        "publishing the post",
+        client
+            .post(endpoint(api, &format!("/{page_id}/feed")))
+            .form(&form)
+            .send()
+            .await,
+    )
+    .await?;
+    let id = answer["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("Facebook answered without the post's id".into()))?;
+    Ok(Delivered {
+        note: None,
+        remote_id: id.to_owned(),
+        remote_url: Some(format!("https://www.facebook.com/{id}")),
+    })
+}

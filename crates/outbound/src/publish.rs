@@ -364,14 +364,31 @@ impl Publisher {
                 let page = text_at(&config, "/page_id").ok_or_else(|| {
                     SendError::Permanent("the Facebook channel has no page".into())
                 })?;
-                let mut delivered = crate::networks::facebook_post(
-                    &self.client,
-                    &app.api_url,
-                    &tokens.access_token,
-                    &page,
-                    &job.delivery.body,
-                )
-                .await?;
+                let mut delivered = if job.media.is_empty() {
+                    crate::networks::facebook_post(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &page,
+                        &job.delivery.body,
+                    )
+                    .await?
+                } else {
+                    let urls: Vec<String> = job
+                        .media
+                        .iter()
+                        .map(|m| format!("{}/m/{}/{}", self.public_base, m.workspace_id, m.sha256))
+                        .collect();
+                    crate::networks::facebook_photos_post(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &page,
+                        &job.delivery.body,
+                        &urls,
+                    )
+                    .await?
+                };
                 if let Some(comment) = job
                     .first_comment
                     .as_deref()
@@ -434,8 +451,30 @@ impl Publisher {
                 })?;
                 let api = text_at(&config, "/api")
                     .unwrap_or_else(|| crate::telegram::DEFAULT_API.to_owned());
-                crate::telegram::send_message(&self.client, &api, secret, &chat, &job.delivery.body)
-                    .await
+                match job.media.first() {
+                    None => {
+                        crate::telegram::send_message(
+                            &self.client,
+                            &api,
+                            secret,
+                            &chat,
+                            &job.delivery.body,
+                        )
+                        .await
+                    }
+                    Some(_) => {
+                        let loaded = crate::media::load(&self.media_dir, &job.media[..1]).await?;
+                        crate::telegram::send_photo(
+                            &self.client,
+                            &api,
+                            secret,
+                            &chat,
+                            &job.delivery.body,
+                            &loaded[0],
+                        )
+                        .await
+                    }
+                }
             }
             "slack" => {
                 let response = self

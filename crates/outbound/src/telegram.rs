@@ -11,6 +11,39 @@ use crate::{Delivered, SendError, host_of};
 /// The Bot API's address (tests give a local one).
 pub const DEFAULT_API: &str = "https://api.telegram.org";
 
+/// Posts a photo with `caption` (multipart `sendPhoto`).
+pub(crate) async fn send_photo(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    chat: &str,
+    caption: &str,
+    photo: &crate::media::Loaded,
+) -> Result<Delivered, SendError> {
+    let part = reqwest::multipart::Part::bytes(photo.bytes.clone())
+        .file_name(photo.media.filename.clone())
+        .mime_str(&photo.media.content_type)
+        .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))?;
+    let form = reqwest::multipart::Form::new()
+        .text("chat_id", chat.to_owned())
+        .text("caption", caption.to_owned())
+        .part("photo", part);
+    let url = format!("{}/bot{token}/sendPhoto", api.trim_end_matches('/'));
+    let response = client
+        .post(&url)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| {
+            SendError::Retry(format!(
+                "could not reach {}: {}",
+                host_of(api),
+                e.without_url()
+            ))
+        })?;
+    answer(chat, response).await
+}
+
 /// Posts `text` to `chat` (`@channelname` or a numeric id) as the bot whose token is `token`.
 pub(crate) async fn send_message(
     client: &reqwest::Client,
@@ -33,6 +66,11 @@ pub(crate) async fn send_message(
                 e.without_url()
             ))
         })?;
+    answer(chat, response).await
+}
+
+/// The Bot API's answer: the message's receipt, or what went wrong in words.
+async fn answer(chat: &str, response: reqwest::Response) -> Result<Delivered, SendError> {
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if body["ok"] == json!(true) {

@@ -33,7 +33,7 @@ struct Seen {
 type Shared = Arc<Mutex<Seen>>;
 
 async fn servers(seen: Shared) -> String {
-    let (t, m) = (seen.clone(), seen);
+    let (t, m, p) = (seen.clone(), seen.clone(), seen);
     let app = Router::new()
         .route(
             "/{bot}/sendMessage",
@@ -58,6 +58,24 @@ async fn servers(seen: Shared) -> String {
                     (StatusCode::OK, Json(json!({"ok": true, "result": {"message_id": id, "date": 1_795_000_000,
                         "chat": {"id": -1001234567890_i64, "title": "Brûlerie", "username": "brulerie", "type": "channel"},
                         "text": body["text"]}})))
+                }
+            }),
+        )
+        .route(
+            "/{bot}/sendPhoto",
+            post(move |Path(bot): Path<String>, mut form: axum::extract::Multipart| {
+                let seen = p.clone();
+                async move {
+                    assert_eq!(bot, format!("bot{BOT}"));
+                    let mut fields = HashMap::new();
+                    while let Some(field) = form.next_field().await.unwrap() {
+                        let name = field.name().unwrap_or_default().to_owned();
+                        fields.insert(name, field.bytes().await.unwrap().to_vec());
+                    }
+                    let caption = String::from_utf8(fields["caption"].clone()).unwrap();
+                    assert_eq!(fields["photo"], b"\x89PNG fake".to_vec());
+                    seen.lock().unwrap().telegram.push(("photo".into(), caption.clone()));
+                    Json(json!({"ok": true, "result": {"message_id": 77, "chat": {"id": -1001234567890_i64, "username": "brulerie"}, "caption": caption}}))
                 }
             }),
         )
@@ -276,4 +294,74 @@ async fn telegram_and_matrix_get_each_post_once_with_receipts() {
         0
     );
     assert_eq!(seen.telegram.len(), 1);
+}
+
+#[tokio::test]
+async fn a_photo_goes_to_telegram_with_its_caption() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seen: Shared = Arc::default();
+    let base = servers(seen.clone()).await;
+    let now = jardinier_outbound::unix_now();
+    let dir = jardinier_store::testing::TempDir::new("media");
+    let photo = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "abc123",
+            filename: "moka.png",
+            content_type: "image/png",
+            size: 10,
+            width: None,
+            height: None,
+            alt: "Un moka",
+            now,
+        })
+        .await
+        .unwrap();
+    let file = dir.0.join(photo.relative_path());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"\x89PNG fake").unwrap();
+    let telegram = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "telegram",
+            name: "Telegram",
+            config: &json!({"chat": "@brulerie", "api": base}).to_string(),
+            secret: Some(BOT),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    let post = store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Photo",
+            variants: &[NewVariant::plain(telegram, "Le moka du jour")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[photo.id],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let publisher = Publisher::new(store.clone()).with_media_dir(&dir.0);
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let (_, deliveries) = store.post(ws.id, post.id).await.unwrap().unwrap();
+    assert_eq!(
+        deliveries[0].remote_url.as_deref(),
+        Some("https://t.me/brulerie/77")
+    );
+    assert_eq!(
+        seen.lock().unwrap().telegram,
+        [("photo".to_owned(), "Le moka du jour".to_owned())]
+    );
 }

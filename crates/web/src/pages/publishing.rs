@@ -696,6 +696,23 @@ pub async fn add_post(
             )
             .await;
         }
+        if let Some(limit) = jardinier_compose::rules::caption_limit(&channel.kind)
+            && !media.is_empty()
+            && v.text.chars().count() > limit
+        {
+            return page(
+                &state,
+                &w,
+                Some(tr.f(
+                    "publishing.caption_too_long",
+                    &[
+                        ("channel", channel.name.as_str()),
+                        ("limit", &limit.to_string()),
+                    ],
+                )),
+            )
+            .await;
+        }
     }
     let scheduled_at = match form.intent.as_str() {
         "draft" => None,

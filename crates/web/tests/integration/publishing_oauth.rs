@@ -169,8 +169,14 @@ async fn networks(net: Shared, jardinier: String) -> String {
             async move {
                 assert_eq!(f["access_token"], "page-token");
                 match edge.as_str() {
+                    "photos" => {
+                        assert_eq!(f["published"], "false");
+                        assert!(f["url"].starts_with(&jardinier), "{}", f["url"]);
+                        (StatusCode::OK, Json(json!({"id": "photo-1"})))
+                    }
                     "feed" => {
-                        net.lock().unwrap().posts.push(("facebook".into(), json!({"page": node, "message": f["message"]})));
+                        net.lock().unwrap().posts.push(("facebook".into(), json!({"page": node, "message": f["message"],
+                            "attached": f.get("attached_media[0]")})));
                         (StatusCode::OK, Json(json!({"id": "1029384756_555"})))
                     }
                     "media" => {
@@ -390,6 +396,10 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         assert_eq!(posted("linkedin")["author"], "urn:li:person:782bbtaQ");
         assert_eq!(posted("linkedin")["commentary"], "Nouveau moka ☕");
         assert_eq!(posted("facebook")["page"], "1029384756");
+        assert_eq!(
+            posted("facebook")["attached"],
+            "{\"media_fbid\":\"photo-1\"}"
+        );
         assert_eq!(posted("instagram-container")["caption"], "Nouveau moka ☕");
         assert_eq!(posted("instagram")["user"], "17841400008460056");
         assert_eq!(posted("comment")["on"], "1029384756_555");
