@@ -1,5 +1,6 @@
 //! Writing posts, without I/O.
 //!
+//! - [`card`]: a linked page's card (Open Graph).
 //! - [`hashtags`]: hashtag suggestions from what listening gathered.
 //! - [`ical`]: the calendar as an iCalendar feed.
 //! - [`planned`]: planned posts as CSV, both ways.
@@ -8,6 +9,7 @@
 //! - [`utm`]: campaign parameters added to the links of a post.
 //! - [`variants`]: compose once, adapt per channel and language.
 
+pub mod card;
 pub mod hashtags;
 pub mod ical;
 pub mod planned;

@@ -130,3 +130,79 @@ pub(crate) fn discord_form(content: &str, media: &[Loaded]) -> Result<Form, Send
     }
     Ok(form)
 }
+
+/// The largest page or image read for a link card.
+const CARD_BYTES: usize = 1_000_000;
+
+async fn read_limited(response: reqwest::Response) -> Option<Vec<u8>> {
+    if response
+        .content_length()
+        .is_some_and(|n| n as usize > CARD_BYTES)
+    {
+        return None;
+    }
+    let bytes = response.bytes().await.ok()?;
+    (bytes.len() <= CARD_BYTES).then(|| bytes.to_vec())
+}
+
+/// Bluesky's card for the first link of a post (`app.bsky.embed.external`), its image uploaded
+/// as the thumbnail. `None` when there is no link or the page gives no title: the post goes
+/// out without a card rather than not at all.
+pub(crate) async fn bluesky_card(
+    client: &reqwest::Client,
+    pds: &str,
+    jwt: &str,
+    text: &str,
+) -> Option<Value> {
+    let url = jardinier_compose::rules::bluesky_facets(text)
+        .into_iter()
+        .find_map(|f| match f {
+            jardinier_compose::rules::Facet::Link { uri, .. } => Some(uri),
+            _ => None,
+        })?;
+    let page = client
+        .get(&url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .ok()
+        .filter(|r| r.status().is_success())?;
+    let html = String::from_utf8_lossy(&read_limited(page).await?).into_owned();
+    let card = jardinier_compose::card::from_html(&html, &url)?;
+    let mut external = json!({"uri": url, "title": card.title, "description": card.description});
+    if let Some(image) = &card.image
+        && let Some(response) = client
+            .get(image)
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+    {
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        if kind.starts_with("image/")
+            && let Some(bytes) = read_limited(response).await
+            && let Ok(answer) = json_answer(
+                &host_of(pds),
+                "uploading the link's image",
+                client
+                    .post(endpoint(pds, "/xrpc/com.atproto.repo.uploadBlob"))
+                    .bearer_auth(jwt)
+                    .header("Content-Type", kind)
+                    .body(bytes)
+                    .send()
+                    .await,
+            )
+            .await
+            && let Some(blob) = answer.get("blob")
+        {
+            external["thumb"] = blob.clone();
+        }
+    }
+    Some(json!({"$type": "app.bsky.embed.external", "external": external}))
+}

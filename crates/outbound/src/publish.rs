@@ -650,6 +650,11 @@ async fn bluesky_post(
                     let loaded = crate::media::load(media_dir, &job.media).await?;
                     record["embed"] =
                         crate::media::bluesky_embed(client, pds, &session.jwt, &loaded).await?;
+                } else if let Some(card) =
+                    crate::media::bluesky_card(client, pds, &session.jwt, text).await
+                {
+                    // Bluesky shows no preview by itself: the linked page's card.
+                    record["embed"] = card;
                 }
                 if let (Some((root_uri, root_cid)), Some((parent_uri, parent_cid))) =
                     (&root, &parent)

@@ -95,6 +95,19 @@ async fn servers(seen: Shared) -> String {
             }),
         )
         .route(
+            "/page",
+            axum::routing::get(|| async {
+                axum::response::Html(
+                    r#"<html><head><title>x</title><meta property="og:title" content="Le moka d'Éthiopie">
+                    <meta property="og:description" content="Notes de myrtille"><meta property="og:image" content="/moka.png"></head></html>"#,
+                )
+            }),
+        )
+        .route(
+            "/moka.png",
+            axum::routing::get(|| async { ([("content-type", "image/png")], PNG.to_vec()) }),
+        )
+        .route(
             "/discord",
             post(move |form: Multipart| {
                 let seen = s5.clone();
@@ -294,4 +307,76 @@ async fn a_missing_file_is_a_clear_failure() {
             .contains("perdu.png")
     );
     assert!(seen.lock().unwrap().calls.is_empty(), "nothing half-posted");
+}
+
+#[tokio::test]
+async fn a_link_gets_its_card_on_bluesky() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seen: Shared = Arc::default();
+    let base = servers(seen.clone()).await;
+    let now = jardinier_outbound::unix_now();
+    let channel = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "bluesky",
+            name: "b",
+            config: &json!({"account": "brand.example", "pds": base}).to_string(),
+            secret: Some("tok"),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    let text = format!("Nouveau : {base}/page #moka");
+    store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Lien",
+            variants: &[NewVariant::plain(channel, text.clone())],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        Publisher::new(store.clone())
+            .publish_due(now, 1)
+            .await
+            .unwrap(),
+        1
+    );
+    let seen = seen.lock().unwrap();
+    let record = seen
+        .calls
+        .iter()
+        .find(|(n, _)| n == "bluesky-post")
+        .unwrap()
+        .1
+        .clone();
+    let external = &record["embed"]["external"];
+    assert_eq!(record["embed"]["$type"], "app.bsky.embed.external");
+    assert_eq!(external["uri"], format!("{base}/page"));
+    assert_eq!(external["title"], "Le moka d'Éthiopie");
+    assert_eq!(external["description"], "Notes de myrtille");
+    assert_eq!(external["thumb"]["ref"]["$link"], "bafkreimoka");
+    // The link and the tag are facets, by their bytes.
+    let facets = record["facets"].as_array().unwrap();
+    let link = &facets[0]["index"];
+    let (start, end) = (
+        link["byteStart"].as_u64().unwrap() as usize,
+        link["byteEnd"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], format!("{base}/page"));
+    assert_eq!(facets[1]["features"][0]["tag"], "moka");
 }
