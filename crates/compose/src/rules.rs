@@ -301,6 +301,17 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
+        // Images in the room after the text (the homeserver's usual 50 MB upload limit).
+        "matrix" => MediaRules {
+            supported: true,
+            max_images: 10,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 50 * MB,
+            video_bytes: 0,
+            alt_chars: 1_000,
+            required: false,
+        },
         // One photo (sendPhoto, 10 MB), its caption the post's text.
         "telegram" => MediaRules {
             supported: true,

@@ -272,7 +272,7 @@ impl Publisher {
                 })?;
                 let room = text_at(&config, "/room")
                     .ok_or_else(|| SendError::Permanent("the Matrix channel has no room".into()))?;
-                crate::matrix::send_message(
+                let delivered = crate::matrix::send_message(
                     &self.client,
                     &homeserver,
                     secret,
@@ -280,7 +280,20 @@ impl Publisher {
                     &job.idempotency_key,
                     &job.delivery.body,
                 )
-                .await
+                .await?;
+                if !job.media.is_empty() {
+                    let loaded = crate::media::load(&self.media_dir, &job.media).await?;
+                    crate::matrix::send_images(
+                        &self.client,
+                        &homeserver,
+                        secret,
+                        &room,
+                        &job.idempotency_key,
+                        &loaded,
+                    )
+                    .await?;
+                }
+                Ok(delivered)
             }
             "discord" | "slack" | "telegram" | "x" | "linkedin" | "facebook" | "instagram"
                 if job.in_doubt =>

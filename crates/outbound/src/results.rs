@@ -2,9 +2,9 @@
 //! posted — Mastodon (`GET /api/v1/statuses/{id}`: favourites, reblogs, replies), Bluesky
 //! (`app.bsky.feed.getPosts` on the public AppView: likes, reposts and quotes, replies), X
 //! (`GET /2/tweets/{id}` with `public_metrics`) and Facebook Pages (`GET /{post-id}` with the
-//! reactions' and comments' summaries and shares). Discord, Slack, Telegram bots, Matrix,
-//! webhooks, LinkedIn (its statistics need a partner program) and Instagram (insights need a
-//! review) give none here: the pages say so.
+//! reactions' and comments' summaries and shares), Instagram (`like_count`, `comments_count`).
+//! Discord, Slack, Telegram bots, Matrix, webhooks and LinkedIn (its statistics need a partner
+//! program) give none here: the pages say so.
 //!
 //! Counts are refreshed every [`REFRESH_EVERY`] for two weeks after publishing.
 
@@ -18,7 +18,7 @@ use crate::bluesky::text_at;
 use crate::{SendError, endpoint, host_of, json_answer};
 
 /// The kinds of channel that give counts back.
-pub const COUNTED_KINDS: [&str; 4] = ["mastodon", "bluesky", "x", "facebook"];
+pub const COUNTED_KINDS: [&str; 5] = ["mastodon", "bluesky", "x", "facebook", "instagram"];
 /// How often a post's counts are asked again.
 pub const REFRESH_EVERY: i64 = 15 * 60;
 /// How long after publishing they are followed.
@@ -138,7 +138,7 @@ impl ResultsFetcher {
                 bluesky_counts(&answer)
                     .ok_or_else(|| SendError::Permanent("the post is no longer there".into()))
             }
-            "x" | "facebook" => {
+            "x" | "facebook" | "instagram" => {
                 let token = channel
                     .secret
                     .as_deref()
@@ -161,6 +161,27 @@ impl ResultsFetcher {
                     )
                     .await?;
                     Ok(x_counts(&answer))
+                } else if channel.kind == "instagram" {
+                    let api = self.api(crate::oauth::Network::Meta)?;
+                    let answer = json_answer(
+                        &host_of(api),
+                        "reading the post's counts",
+                        self.client
+                            .get(format!(
+                                "{}?{}",
+                                endpoint(api, &format!("/{remote}")),
+                                url::form_urlencoded::Serializer::new(String::new())
+                                    .append_pair("fields", "like_count,comments_count")
+                                    .append_pair("access_token", &token)
+                                    .finish()
+                            ))
+                            .send()
+                            .await,
+                    )
+                    .await?;
+                    let n = |k: &str| answer.get(k).and_then(Value::as_i64).unwrap_or(0);
+                    // Instagram gives no share count to applications.
+                    Ok((n("like_count"), 0, n("comments_count")))
                 } else {
                     let api = self.api(crate::oauth::Network::Meta)?;
                     let answer = json_answer(

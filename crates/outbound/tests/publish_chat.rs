@@ -62,6 +62,15 @@ async fn servers(seen: Shared) -> String {
             }),
         )
         .route(
+            "/_matrix/media/v3/upload",
+            post(|headers: HeaderMap, body: axum::body::Bytes| async move {
+                assert_eq!(headers["authorization"], "Bearer syt_token");
+                assert_eq!(headers["content-type"], "image/png");
+                assert_eq!(body.as_ref(), b"\x89PNG fake");
+                Json(json!({"content_uri": "mxc://matrix.example/moka"}))
+            }),
+        )
+        .route(
             "/{bot}/sendPhoto",
             post(move |Path(bot): Path<String>, mut form: axum::extract::Multipart| {
                 let seen = p.clone();
@@ -91,7 +100,7 @@ async fn servers(seen: Shared) -> String {
                     if room != ROOM {
                         return (StatusCode::FORBIDDEN, Json(json!({"errcode": "M_FORBIDDEN", "error": "You are not in this room."})));
                     }
-                    assert_eq!(body["msgtype"], "m.text");
+                    assert!(body["msgtype"] == "m.text" || (body["msgtype"] == "m.image" && body["url"] == "mxc://matrix.example/moka"), "{body}");
                     if let Some(event) = seen.transactions.get(&txn) {
                         // The same transaction: the same event, nothing new in the room.
                         return (StatusCode::OK, Json(json!({"event_id": event})));
@@ -364,4 +373,72 @@ async fn a_photo_goes_to_telegram_with_its_caption() {
         seen.lock().unwrap().telegram,
         [("photo".to_owned(), "Le moka du jour".to_owned())]
     );
+}
+
+#[tokio::test]
+async fn an_image_goes_to_the_matrix_room_after_the_text() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seen: Shared = Arc::default();
+    let base = servers(seen.clone()).await;
+    let now = jardinier_outbound::unix_now();
+    let dir = jardinier_store::testing::TempDir::new("media");
+    let photo = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "def456",
+            filename: "moka.png",
+            content_type: "image/png",
+            size: 10,
+            width: Some(3),
+            height: Some(2),
+            alt: "Un moka fumant",
+            now,
+        })
+        .await
+        .unwrap();
+    let file = dir.0.join(photo.relative_path());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"\x89PNG fake").unwrap();
+    let matrix = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "matrix",
+            name: "Matrix",
+            config: &json!({"homeserver": base, "room": ROOM}).to_string(),
+            secret: Some("syt_token"),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Image",
+            variants: &[NewVariant::plain(matrix, "Le moka du jour")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[photo.id],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let publisher = Publisher::new(store.clone()).with_media_dir(&dir.0);
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.room,
+        ["Le moka du jour", "Un moka fumant"],
+        "the text, then the image"
+    );
+    assert!(seen.transactions.keys().any(|k| k.ends_with("-image0")));
 }

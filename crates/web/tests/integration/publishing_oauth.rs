@@ -110,8 +110,12 @@ async fn networks(net: Shared, jardinier: String) -> String {
             assert_eq!(headers["authorization"], "Bearer x-access-2");
             Json(json!({"data": {"id": id, "text": "…", "public_metrics": {"retweet_count": 4, "reply_count": 2, "like_count": 30, "quote_count": 1}}}))
         }))
-        .route("/meta/{node}", get(|Query(q): Query<HashMap<String, String>>| async move {
+        .route("/meta/{node}", get(|Path(node): Path<String>, Query(q): Query<HashMap<String, String>>| async move {
             assert_eq!(q["access_token"], "page-token");
+            if node == "17920238422030506" {
+                assert_eq!(q["fields"], "like_count,comments_count");
+                return Json(json!({"id": node, "like_count": 57, "comments_count": 4}));
+            }
             assert!(q["fields"].contains("reactions.summary(total_count)"));
             Json(json!({"id": "1029384756_555", "shares": {"count": 3},
                 "reactions": {"data": [], "summary": {"total_count": 41}},
@@ -433,7 +437,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         .unwrap();
     assert!(x.secret.unwrap().contains("x-access-2"));
 
-    // Counts come back from X and Facebook (LinkedIn and Instagram give none to Jardinier).
+    // Counts come back from X, Facebook and Instagram (LinkedIn gives none to Jardinier).
     let fetcher = jardinier_outbound::results::ResultsFetcher::new(app.store.clone())
         .with_oauth(apps.clone());
     assert_eq!(
@@ -441,7 +445,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
             .refresh(jardinier_web::unix_now() + 10)
             .await
             .unwrap(),
-        2
+        3
     );
     let (_, deliveries) = app.store.post(ws.id, post.id).await.unwrap().unwrap();
     let counts = |kind: &str| {
@@ -453,6 +457,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
     };
     assert_eq!(counts("x"), (Some(30), Some(5), Some(2)));
     assert_eq!(counts("facebook"), (Some(41), Some(3), Some(6)));
+    assert_eq!(counts("instagram"), (Some(57), Some(0), Some(4)));
     assert_eq!(counts("linkedin"), (None, None, None));
 
     // LinkedIn's connection ends in five days and cannot renew itself: the owner is told once.
