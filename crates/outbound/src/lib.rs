@@ -16,7 +16,7 @@ mod bluesky;
 mod email;
 mod mastodon;
 mod matrix;
-mod media;
+pub mod media;
 mod networks;
 pub mod newsletter;
 pub mod oauth;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::{SendError, endpoint, host_of, json_answer};
 
 /// A medium with its bytes.
-pub(crate) struct Loaded {
+pub struct Loaded {
     pub media: Media,
     pub bytes: Vec<u8>,
 }
@@ -145,6 +145,26 @@ async fn read_limited(response: reqwest::Response) -> Option<Vec<u8>> {
     (bytes.len() <= CARD_BYTES).then(|| bytes.to_vec())
 }
 
+/// The card of a linked page (read up to 1 MB, 5 s); `None` when it gives no title.
+pub async fn fetch_card(
+    client: &reqwest::Client,
+    url: &str,
+) -> Option<jardinier_compose::card::LinkCard> {
+    let parsed = url::Url::parse(url).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    let page = client
+        .get(url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .ok()
+        .filter(|r| r.status().is_success())?;
+    let html = String::from_utf8_lossy(&read_limited(page).await?).into_owned();
+    jardinier_compose::card::from_html(&html, url)
+}
+
 /// Bluesky's card for the first link of a post (`app.bsky.embed.external`), its image uploaded
 /// as the thumbnail. `None` when there is no link or the page gives no title: the post goes
 /// out without a card rather than not at all.
@@ -160,15 +180,7 @@ pub(crate) async fn bluesky_card(
             jardinier_compose::rules::Facet::Link { uri, .. } => Some(uri),
             _ => None,
         })?;
-    let page = client
-        .get(&url)
-        .timeout(std::time::Duration::from_secs(5))
-        .send()
-        .await
-        .ok()
-        .filter(|r| r.status().is_success())?;
-    let html = String::from_utf8_lossy(&read_limited(page).await?).into_owned();
-    let card = jardinier_compose::card::from_html(&html, &url)?;
+    let card = fetch_card(client, &url).await?;
     let mut external = json!({"uri": url, "title": card.title, "description": card.description});
     if let Some(image) = &card.image
         && let Some(response) = client

@@ -139,6 +139,45 @@
       });
     });
 
+    // Link cards: what the first linked page says about itself, as networks will show it.
+    document.querySelectorAll("[data-link-card]").forEach(function (box) {
+      var endpoint = box.getAttribute("data-link-card");
+      var shown = null;
+      var timer = null;
+      function text() {
+        if (box.hasAttribute("data-text")) return box.getAttribute("data-text");
+        return Array.prototype.map.call(document.querySelectorAll("[data-common]"), function (a) { return a.value; }).join(" ");
+      }
+      function refresh() {
+        var match = text().match(/https?:\/\/[^\s)]+/);
+        var url = match ? match[0].replace(/[.,;:!?]+$/, "") : null;
+        if (url === shown) return;
+        shown = url;
+        if (!url) { box.hidden = true; return; }
+        fetch(endpoint + "?url=" + encodeURIComponent(url), { credentials: "same-origin" })
+          .then(function (response) { return response.json(); })
+          .then(function (card) {
+            if (url !== shown) return;
+            if (!card) { box.hidden = true; return; }
+            box.textContent = "";
+            var title = document.createElement("strong");
+            title.textContent = card.title;
+            var description = document.createElement("p");
+            description.textContent = card.description;
+            var site = document.createElement("span");
+            site.className = "hint";
+            site.textContent = new URL(url).host;
+            box.appendChild(title); box.appendChild(description); box.appendChild(site);
+            box.hidden = false;
+          })
+          .catch(function () { box.hidden = true; });
+      }
+      document.querySelectorAll("[data-common]").forEach(function (area) {
+        area.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 600); });
+      });
+      refresh();
+    });
+
     // A chosen file is read into the text area its input names (the form stays a plain form).
     document.querySelectorAll("input[type=file][data-file-into]").forEach(function (input) {
       input.addEventListener("change", function () {

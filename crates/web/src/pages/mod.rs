@@ -177,6 +177,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/w/{slug}/publishing/posts", post(publishing::add_post))
         .route("/w/{slug}/publishing/check", get(publishing::check_text))
+        .route("/w/{slug}/publishing/card", get(publishing::link_card))
         .route(
             "/w/{slug}/publishing/calendar",
             get(publishing_calendar::calendar),

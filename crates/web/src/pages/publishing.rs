@@ -1505,3 +1505,24 @@ pub async fn approval_media(
     }
     Ok(response)
 }
+
+#[derive(Deserialize)]
+pub struct CardQuery {
+    #[serde(default)]
+    url: String,
+}
+
+/// The card of a linked page, for the composer's and the post's previews (JSON; `null` when
+/// the page gives none).
+pub async fn link_card(
+    w: InWorkspace,
+    axum::extract::Query(q): axum::extract::Query<CardQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::Publish)?;
+    let client = jardinier_outbound::oauth::http_client();
+    let card = jardinier_outbound::media::fetch_card(&client, q.url.trim()).await;
+    Ok(axum::Json(card.map(
+        |c| serde_json::json!({"title": c.title, "description": c.description, "image": c.image}),
+    ))
+    .into_response())
+}

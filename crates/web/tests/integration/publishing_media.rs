@@ -15,7 +15,10 @@ pub const PNG: [u8; 73] = [
     112, 22, 0, 65, 210, 5, 251, 135, 240, 185, 72, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
 ];
 
-both_backends!(media_are_uploaded_described_and_attached);
+both_backends!(
+    media_are_uploaded_described_and_attached,
+    a_linked_page_gives_its_card
+);
 
 async fn upload(
     app: &TestApp,
@@ -206,4 +209,46 @@ async fn media_are_uploaded_described_and_attached(backend: Backend) {
     assert_eq!(response.bytes().await.unwrap().as_ref(), &PNG[..]);
     let response = app.get_with(&stranger, "/approve/wrongtoken/media/1").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_linked_page_gives_its_card(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    let page = axum::Router::new().route(
+        "/moka",
+        axum::routing::get(|| async {
+            axum::response::Html(
+                r#"<html><head><meta property="og:title" content="Moka d'Éthiopie"><meta property="og:description" content="Notes de myrtille"></head></html>"#,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, page).await.unwrap() });
+    let (status, body) = app
+        .text(&format!("/w/brand/publishing/card?url={site}/moka"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let card: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(card["title"], "Moka d'Éthiopie");
+    assert_eq!(card["description"], "Notes de myrtille");
+    let (_, body) = app
+        .text("/w/brand/publishing/card?url=ftp://x.example/")
+        .await;
+    assert_eq!(body, "null");
+    app.post(
+        "/w/brand/publishing/channels",
+        &[
+            ("kind", "discord"),
+            ("name", "Discord"),
+            ("address", "https://discord.example/h"),
+        ],
+    )
+    .await;
+    let (_, page) = app.text("/w/brand/publishing").await;
+    assert!(page.contains("data-link-card=\"/w/brand/publishing/card\""));
 }
