@@ -301,6 +301,28 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
+        // X: 4 images of 5 MB (video needs the chunked upload, not built).
+        "x" => MediaRules {
+            supported: true,
+            max_images: 4,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 5 * MB,
+            video_bytes: 0,
+            alt_chars: 1_000,
+            required: false,
+        },
+        // LinkedIn: one image, or up to 20 as a multi-image post.
+        "linkedin" => MediaRules {
+            supported: true,
+            max_images: 20,
+            max_videos: 0,
+            mixed: false,
+            image_bytes: 10 * MB,
+            video_bytes: 0,
+            alt_chars: 4_086,
+            required: false,
+        },
         // Images in the room after the text (the homeserver's usual 50 MB upload limit).
         "matrix" => MediaRules {
             supported: true,

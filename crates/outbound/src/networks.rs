@@ -28,10 +28,55 @@ pub(crate) async fn x_post(
     username: &str,
     text: &str,
     poll: Option<&jardinier_store::PostPoll>,
+    images: &[crate::media::Loaded],
 ) -> Result<Delivered, SendError> {
     let mut body = json!({"text": text});
     if let Some(poll) = poll {
         body["poll"] = json!({"options": poll.options, "duration_minutes": poll.minutes});
+    }
+    if !images.is_empty() {
+        let mut ids = Vec::with_capacity(images.len());
+        for image in images {
+            let part = reqwest::multipart::Part::bytes(image.bytes.clone())
+                .file_name(image.media.filename.clone())
+                .mime_str(&image.media.content_type)
+                .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))?;
+            let form = reqwest::multipart::Form::new()
+                .part("media", part)
+                .text("media_category", "tweet_image");
+            let uploaded = json_answer(
+                &host_of(api),
+                "uploading an image",
+                client
+                    .post(endpoint(api, "/2/media/upload"))
+                    .bearer_auth(token)
+                    .multipart(form)
+                    .send()
+                    .await,
+            )
+            .await?;
+            let id = uploaded["data"]["id"]
+                .as_str()
+                .ok_or_else(|| SendError::Retry("X answered without the image's id".into()))?
+                .to_owned();
+            if !image.media.alt.is_empty() {
+                json_answer(
+                    &host_of(api),
+                    "describing an image",
+                    client
+                        .post(endpoint(api, "/2/media/metadata"))
+                        .bearer_auth(token)
+                        .json(
+                            &json!({"id": id, "metadata": {"alt_text": {"text": image.media.alt}}}),
+                        )
+                        .send()
+                        .await,
+                )
+                .await?;
+            }
+            ids.push(id);
+        }
+        body["media"] = json!({"media_ids": ids});
     }
     let answer = json_answer(
         &host_of(api),
@@ -60,8 +105,51 @@ pub(crate) async fn linkedin_post(
     token: &str,
     author: &str,
     text: &str,
+    images: &[crate::media::Loaded],
 ) -> Result<Delivered, SendError> {
-    let body = json!({
+    // Images first: each registered (initializeUpload), then its bytes put at the address given.
+    let mut uploaded = Vec::with_capacity(images.len());
+    for image in images {
+        let init = json_answer(
+            &host_of(api),
+            "preparing an image",
+            client
+                .post(format!(
+                    "{}?action=initializeUpload",
+                    endpoint(api, "/rest/images")
+                ))
+                .bearer_auth(token)
+                .header("LinkedIn-Version", LINKEDIN_VERSION)
+                .header("X-Restli-Protocol-Version", "2.0.0")
+                .json(&json!({"initializeUploadRequest": {"owner": author}}))
+                .send()
+                .await,
+        )
+        .await?;
+        let (Some(upload_url), Some(urn)) = (
+            init["value"]["uploadUrl"].as_str(),
+            init["value"]["image"].as_str(),
+        ) else {
+            return Err(SendError::Retry(
+                "LinkedIn answered without the image's upload address".into(),
+            ));
+        };
+        let response = client
+            .put(upload_url)
+            .bearer_auth(token)
+            .body(image.bytes.clone())
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(format!("could not upload to LinkedIn: {e}")))?;
+        if !response.status().is_success() {
+            return Err(SendError::Retry(format!(
+                "LinkedIn answered HTTP {} to the image's upload",
+                response.status().as_u16()
+            )));
+        }
+        uploaded.push(json!({"id": urn, "altText": image.media.alt}));
+    }
+    let mut body = json!({
         "author": author,
         "commentary": text,
         "visibility": "PUBLIC",
@@ -69,6 +157,11 @@ pub(crate) async fn linkedin_post(
         "lifecycleState": "PUBLISHED",
         "isReshareDisabledByAuthor": false
     });
+    match uploaded.len() {
+        0 => {}
+        1 => body["content"] = json!({"media": uploaded[0]}),
+        _ => body["content"] = json!({"multiImage": {"images": uploaded}}),
+    }
     let response = client
         .post(endpoint(api, "/rest/posts"))
         .bearer_auth(token)

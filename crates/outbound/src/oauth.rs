@@ -40,7 +40,7 @@ impl Network {
     /// What Jardinier asks to be allowed: post, and read the account (and refresh, for X).
     pub fn scopes(self) -> &'static str {
         match self {
-            Network::X => "tweet.read tweet.write users.read offline.access",
+            Network::X => "tweet.read tweet.write users.read media.write offline.access",
             Network::LinkedIn => "openid profile w_member_social",
             Network::Meta => {
                 "pages_show_list pages_read_engagement pages_manage_posts instagram_basic instagram_content_publish business_management"

@@ -329,6 +329,7 @@ impl Publisher {
                 let tokens = self.tokens(job, crate::oauth::Network::X).await?;
                 let app = self.app(crate::oauth::Network::X)?;
                 let username = text_at(&config, "/username").unwrap_or_default();
+                let images = crate::media::load(&self.media_dir, &job.media).await?;
                 crate::networks::x_post(
                     &self.client,
                     &app.api_url,
@@ -336,6 +337,7 @@ impl Publisher {
                     &username,
                     &job.delivery.body,
                     job.poll.as_ref(),
+                    &images,
                 )
                 .await
             }
@@ -345,12 +347,14 @@ impl Publisher {
                 let author = text_at(&config, "/author").ok_or_else(|| {
                     SendError::Permanent("the LinkedIn channel has no author".into())
                 })?;
+                let images = crate::media::load(&self.media_dir, &job.media).await?;
                 let mut delivered = crate::networks::linkedin_post(
                     &self.client,
                     &app.api_url,
                     &tokens.access_token,
                     &author,
                     &job.delivery.body,
+                    &images,
                 )
                 .await?;
                 if let Some(comment) = job

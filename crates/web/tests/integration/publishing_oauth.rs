@@ -105,6 +105,25 @@ async fn networks(net: Shared, jardinier: String) -> String {
                 (StatusCode::CREATED, Json(json!({"data": {"id": "1445880548472328192", "text": body["text"]}})))
             }
         }))
+        .route("/x/2/media/upload", post(|headers: HeaderMap, mut form: axum::extract::Multipart| async move {
+            assert_eq!(headers["authorization"], "Bearer x-access-2");
+            let mut category = String::new();
+            let mut size = 0;
+            while let Some(field) = form.next_field().await.unwrap() {
+                match field.name() {
+                    Some("media_category") => category = field.text().await.unwrap(),
+                    Some("media") => size = field.bytes().await.unwrap().len(),
+                    _ => {}
+                }
+            }
+            assert_eq!((category.as_str(), size), ("tweet_image", crate::publishing_media::PNG.len()));
+            Json(json!({"data": {"id": "1880028106020515840", "media_key": "3_1880028106020515840"}}))
+        }))
+        .route("/x/2/media/metadata", post(|Json(body): Json<Value>| async move {
+            assert_eq!(body["id"], "1880028106020515840");
+            assert_eq!(body["metadata"]["alt_text"]["text"], "Une tasse de moka");
+            Json(json!({"data": {"associated_metadata": true}}))
+        }))
         .route("/x/2/tweets/{id}", get(|Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap| async move {
             assert_eq!(q["tweet.fields"], "public_metrics");
             assert_eq!(headers["authorization"], "Bearer x-access-2");
@@ -128,6 +147,16 @@ async fn networks(net: Shared, jardinier: String) -> String {
             }
             // Five days left and no refresh token: the owners are warned.
             (StatusCode::OK, Json(json!({"access_token": "li-access", "expires_in": 5 * 86_400})))
+        }))
+        .route("/li/rest/images", post(|headers: HeaderMap, Query(q): Query<HashMap<String, String>>, Json(body): Json<Value>| async move {
+            assert_eq!(q["action"], "initializeUpload");
+            assert_eq!(body["initializeUploadRequest"]["owner"], "urn:li:person:782bbtaQ");
+            let host = headers["host"].to_str().unwrap().to_owned();
+            Json(json!({"value": {"uploadUrl": format!("http://{host}/li/upload/C4E"), "image": "urn:li:image:C4E"}}))
+        }))
+        .route("/li/upload/{id}", axum::routing::put(|body: axum::body::Bytes| async move {
+            assert_eq!(body.as_ref(), &crate::publishing_media::PNG[..]);
+            StatusCode::CREATED
         }))
         .route("/li/v2/userinfo", get(|| async { Json(json!({"sub": "782bbtaQ", "name": "Camille Martin"})) }))
         .route("/li/rest/posts", post(move |headers: HeaderMap, Json(body): Json<Value>| {
@@ -399,6 +428,14 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         assert_eq!(posted("x")["text"], "Nouveau moka ☕");
         assert_eq!(posted("linkedin")["author"], "urn:li:person:782bbtaQ");
         assert_eq!(posted("linkedin")["commentary"], "Nouveau moka ☕");
+        assert_eq!(
+            posted("linkedin")["content"]["media"],
+            json!({"id": "urn:li:image:C4E", "altText": "Une tasse de moka"})
+        );
+        assert_eq!(
+            posted("x")["media"]["media_ids"],
+            json!(["1880028106020515840"])
+        );
         assert_eq!(posted("facebook")["page"], "1029384756");
         assert_eq!(
             posted("facebook")["attached"],
