@@ -334,10 +334,11 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
-        // One photo (sendPhoto, 10 MB), its caption the post's text.
+        // One photo (sendPhoto) or an album of up to 10 (sendMediaGroup), 10 MB each, the
+        // post's text as the caption.
         "telegram" => MediaRules {
             supported: true,
-            max_images: 1,
+            max_images: 10,
             max_videos: 0,
             mixed: false,
             image_bytes: 10 * MB,
@@ -345,10 +346,10 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
-        // One image, fetched by Meta from its public address (carousels and video later).
+        // One image, or a carousel of up to 10, fetched by Meta from their public address.
         "instagram" => MediaRules {
             supported: true,
-            max_images: 1,
+            max_images: 10,
             max_videos: 0,
             mixed: false,
             image_bytes: 8 * MB,

@@ -220,24 +220,61 @@ pub(crate) async fn instagram_post(
     api: &str,
     token: &str,
     ig_user: &str,
-    image_url: &str,
+    image_urls: &[String],
     caption: &str,
 ) -> Result<Delivered, SendError> {
     let host = host_of(api);
-    let container: Value = json_answer(
-        &host,
-        "preparing the image",
-        client
-            .post(endpoint(api, &format!("/{ig_user}/media")))
-            .form(&[
-                ("image_url", image_url),
-                ("caption", caption),
-                ("access_token", token),
-            ])
-            .send()
-            .await,
-    )
-    .await?;
+    let container: Value = if image_urls.len() == 1 {
+        json_answer(
+            &host,
+            "preparing the image",
+            client
+                .post(endpoint(api, &format!("/{ig_user}/media")))
+                .form(&[
+                    ("image_url", image_urls[0].as_str()),
+                    ("caption", caption),
+                    ("access_token", token),
+                ])
+                .send()
+                .await,
+        )
+        .await?
+    } else {
+        // A carousel: one item container per image, then the carousel's container.
+        let mut children = Vec::with_capacity(image_urls.len());
+        for url in image_urls {
+            let item = json_answer(
+                &host,
+                "preparing an image",
+                client
+                    .post(endpoint(api, &format!("/{ig_user}/media")))
+                    .form(&[
+                        ("image_url", url.as_str()),
+                        ("is_carousel_item", "true"),
+                        ("access_token", token),
+                    ])
+                    .send()
+                    .await,
+            )
+            .await?;
+            children.push(item["id"].as_str().unwrap_or_default().to_owned());
+        }
+        json_answer(
+            &host,
+            "preparing the carousel",
+            client
+                .post(endpoint(api, &format!("/{ig_user}/media")))
+                .form(&[
+                    ("media_type", "CAROUSEL"),
+                    ("children", children.join(",").as_str()),
+                    ("caption", caption),
+                    ("access_token", token),
+                ])
+                .send()
+                .await,
+        )
+        .await?
+    };
     let creation = container["id"]
         .as_str()
         .ok_or_else(|| SendError::Retry("Instagram answered without the container's id".into()))?;

@@ -429,19 +429,22 @@ impl Publisher {
                 let ig = text_at(&config, "/ig_user_id").ok_or_else(|| {
                     SendError::Permanent("the Instagram channel has no account".into())
                 })?;
-                let image = job.media.first().ok_or_else(|| {
-                    SendError::Permanent("Instagram needs an image with the post".into())
-                })?;
-                let image_url = format!(
-                    "{}/m/{}/{}",
-                    self.public_base, image.workspace_id, image.sha256
-                );
+                if job.media.is_empty() {
+                    return Err(SendError::Permanent(
+                        "Instagram needs an image with the post".into(),
+                    ));
+                }
+                let image_urls: Vec<String> = job
+                    .media
+                    .iter()
+                    .map(|m| format!("{}/m/{}/{}", self.public_base, m.workspace_id, m.sha256))
+                    .collect();
                 let mut delivered = crate::networks::instagram_post(
                     &self.client,
                     &app.api_url,
                     &tokens.access_token,
                     &ig,
-                    &image_url,
+                    &image_urls,
                     &job.delivery.body,
                 )
                 .await?;
@@ -479,8 +482,8 @@ impl Publisher {
                         )
                         .await
                     }
-                    Some(_) => {
-                        let loaded = crate::media::load(&self.media_dir, &job.media[..1]).await?;
+                    Some(_) if job.media.len() == 1 => {
+                        let loaded = crate::media::load(&self.media_dir, &job.media).await?;
                         crate::telegram::send_photo(
                             &self.client,
                             &api,
@@ -488,6 +491,18 @@ impl Publisher {
                             &chat,
                             &job.delivery.body,
                             &loaded[0],
+                        )
+                        .await
+                    }
+                    Some(_) => {
+                        let loaded = crate::media::load(&self.media_dir, &job.media).await?;
+                        crate::telegram::send_album(
+                            &self.client,
+                            &api,
+                            secret,
+                            &chat,
+                            &job.delivery.body,
+                            &loaded,
                         )
                         .await
                     }

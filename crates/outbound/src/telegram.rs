@@ -44,6 +44,50 @@ pub(crate) async fn send_photo(
     answer(chat, response).await
 }
 
+/// Posts an album (`sendMediaGroup`), the caption on its first photo.
+pub(crate) async fn send_album(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    chat: &str,
+    caption: &str,
+    photos: &[crate::media::Loaded],
+) -> Result<Delivered, SendError> {
+    let media: Vec<Value> = (0..photos.len())
+        .map(|i| {
+            let mut item = json!({"type": "photo", "media": format!("attach://photo{i}")});
+            if i == 0 {
+                item["caption"] = json!(caption);
+            }
+            item
+        })
+        .collect();
+    let mut form = reqwest::multipart::Form::new()
+        .text("chat_id", chat.to_owned())
+        .text("media", Value::Array(media).to_string());
+    for (i, photo) in photos.iter().enumerate() {
+        let part = reqwest::multipart::Part::bytes(photo.bytes.clone())
+            .file_name(photo.media.filename.clone())
+            .mime_str(&photo.media.content_type)
+            .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))?;
+        form = form.part(format!("photo{i}"), part);
+    }
+    let url = format!("{}/bot{token}/sendMediaGroup", api.trim_end_matches('/'));
+    let response = client
+        .post(&url)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| {
+            SendError::Retry(format!(
+                "could not reach {}: {}",
+                host_of(api),
+                e.without_url()
+            ))
+        })?;
+    answer(chat, response).await
+}
+
 /// Posts `text` to `chat` (`@channelname` or a numeric id) as the bot whose token is `token`.
 pub(crate) async fn send_message(
     client: &reqwest::Client,
@@ -74,11 +118,17 @@ async fn answer(chat: &str, response: reqwest::Response) -> Result<Delivered, Se
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if body["ok"] == json!(true) {
-        let message_id = body["result"]["message_id"].as_i64().unwrap_or_default();
-        let username = body["result"]["chat"]["username"].as_str();
+        // An album answers with its messages: the first is the receipt.
+        let message = if body["result"].is_array() {
+            &body["result"][0]
+        } else {
+            &body["result"]
+        };
+        let message_id = message["message_id"].as_i64().unwrap_or_default();
+        let username = message["chat"]["username"].as_str();
         return Ok(Delivered {
             note: None,
-            remote_id: format!("{}:{message_id}", body["result"]["chat"]["id"]),
+            remote_id: format!("{}:{message_id}", message["chat"]["id"]),
             // Only public channels and groups have an address.
             remote_url: username.map(|u| format!("https://t.me/{u}/{message_id}")),
         });

@@ -33,7 +33,7 @@ struct Seen {
 type Shared = Arc<Mutex<Seen>>;
 
 async fn servers(seen: Shared) -> String {
-    let (t, m, p) = (seen.clone(), seen.clone(), seen);
+    let (t, m, p, g) = (seen.clone(), seen.clone(), seen.clone(), seen);
     let app = Router::new()
         .route(
             "/{bot}/sendMessage",
@@ -68,6 +68,28 @@ async fn servers(seen: Shared) -> String {
                 assert_eq!(headers["content-type"], "image/png");
                 assert_eq!(body.as_ref(), b"\x89PNG fake");
                 Json(json!({"content_uri": "mxc://matrix.example/moka"}))
+            }),
+        )
+        .route(
+            "/{bot}/sendMediaGroup",
+            post(move |Path(bot): Path<String>, mut form: axum::extract::Multipart| {
+                let seen = g.clone();
+                async move {
+                    assert_eq!(bot, format!("bot{BOT}"));
+                    let mut fields = HashMap::new();
+                    while let Some(field) = form.next_field().await.unwrap() {
+                        let name = field.name().unwrap_or_default().to_owned();
+                        fields.insert(name, field.bytes().await.unwrap().to_vec());
+                    }
+                    let media: Value = serde_json::from_slice(&fields["media"]).unwrap();
+                    assert_eq!(media[0]["media"], "attach://photo0");
+                    assert_eq!(media[1]["media"], "attach://photo1");
+                    assert!(fields.contains_key("photo0") && fields.contains_key("photo1"));
+                    seen.lock().unwrap().telegram.push(("album".into(), media[0]["caption"].as_str().unwrap().to_owned()));
+                    Json(json!({"ok": true, "result": [
+                        {"message_id": 80, "chat": {"id": -1001234567890_i64, "username": "brulerie"}},
+                        {"message_id": 81, "chat": {"id": -1001234567890_i64, "username": "brulerie"}}]}))
+                }
             }),
         )
         .route(
@@ -441,4 +463,78 @@ async fn an_image_goes_to_the_matrix_room_after_the_text() {
         "the text, then the image"
     );
     assert!(seen.transactions.keys().any(|k| k.ends_with("-image0")));
+}
+
+#[tokio::test]
+async fn two_photos_go_to_telegram_as_an_album() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seen: Shared = Arc::default();
+    let base = servers(seen.clone()).await;
+    let now = jardinier_outbound::unix_now();
+    let dir = jardinier_store::testing::TempDir::new("media");
+    let mut ids = Vec::new();
+    for sha in ["aa11", "bb22"] {
+        let photo = store
+            .add_media(&NewMedia {
+                workspace_id: ws.id,
+                sha256: sha,
+                filename: "moka.png",
+                content_type: "image/png",
+                size: 10,
+                width: None,
+                height: None,
+                alt: "Un moka",
+                now,
+            })
+            .await
+            .unwrap();
+        let file = dir.0.join(photo.relative_path());
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, b"\x89PNG fake").unwrap();
+        ids.push(photo.id);
+    }
+    let telegram = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "telegram",
+            name: "Telegram",
+            config: &json!({"chat": "@brulerie", "api": base}).to_string(),
+            secret: Some(BOT),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    let post = store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Album",
+            variants: &[NewVariant::plain(telegram, "Deux mokas")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &ids,
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let publisher = Publisher::new(store.clone()).with_media_dir(&dir.0);
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let (_, deliveries) = store.post(ws.id, post.id).await.unwrap().unwrap();
+    assert_eq!(
+        deliveries[0].remote_url.as_deref(),
+        Some("https://t.me/brulerie/80")
+    );
+    assert_eq!(
+        seen.lock().unwrap().telegram,
+        [("album".to_owned(), "Deux mokas".to_owned())]
+    );
 }

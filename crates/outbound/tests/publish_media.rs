@@ -380,3 +380,124 @@ async fn a_link_gets_its_card_on_bluesky() {
     assert_eq!(&text[start..end], format!("{base}/page"));
     assert_eq!(facets[1]["features"][0]["tag"], "moka");
 }
+
+#[tokio::test]
+async fn two_images_make_an_instagram_carousel() {
+    let calls: Arc<Mutex<Vec<std::collections::HashMap<String, String>>>> = Arc::default();
+    let c = calls.clone();
+    let graph = Router::new().route(
+        "/{node}/{edge}",
+        post(
+            move |axum::extract::Path((node, edge)): axum::extract::Path<(String, String)>,
+                  axum::extract::Form(f): axum::extract::Form<
+                std::collections::HashMap<String, String>,
+            >| {
+                let calls = c.clone();
+                async move {
+                    assert_eq!(node, "17841400008460056");
+                    assert_eq!(f["access_token"], "page-token");
+                    let mut call = f.clone();
+                    call.insert("edge".into(), edge.clone());
+                    let n = {
+                        let mut calls = calls.lock().unwrap();
+                        calls.push(call);
+                        calls.len()
+                    };
+                    match edge.as_str() {
+                        "media" => Json(json!({"id": format!("container-{n}")})),
+                        _ => Json(json!({"id": "17920238422030599"})),
+                    }
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, graph).await.unwrap() });
+
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = jardinier_outbound::unix_now();
+    let mut ids = Vec::new();
+    for sha in ["a".repeat(64), "b".repeat(64)] {
+        ids.push(
+            store
+                .add_media(&NewMedia {
+                    workspace_id: ws.id,
+                    sha256: &sha,
+                    filename: "moka.png",
+                    content_type: "image/png",
+                    size: 73,
+                    width: Some(3),
+                    height: Some(2),
+                    alt: "Un moka",
+                    now,
+                })
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let channel = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "instagram",
+            name: "@brulerie",
+            config: &json!({"ig_user_id": "17841400008460056"}).to_string(),
+            secret: Some(r#"{"access_token":"page-token"}"#),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Carrousel",
+            variants: &[NewVariant::plain(channel, "Deux mokas")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &ids,
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let meta = jardinier_outbound::oauth::OAuthApp {
+        network: jardinier_outbound::oauth::Network::Meta,
+        client_id: "c".into(),
+        client_secret: "s".into(),
+        auth_url: format!("{api}/dialog"),
+        token_url: format!("{api}/token"),
+        api_url: api.clone(),
+    };
+    let publisher = Publisher::new(store.clone())
+        .with_oauth(vec![meta])
+        .with_public_base("https://jardinier.example");
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let calls = calls.lock().unwrap();
+    assert_eq!(
+        calls.len(),
+        4,
+        "two items, the carousel, the publication: {calls:?}"
+    );
+    assert_eq!(calls[0]["is_carousel_item"], "true");
+    assert_eq!(
+        calls[0]["image_url"],
+        format!("https://jardinier.example/m/{}/{}", ws.id, "a".repeat(64))
+    );
+    assert_eq!(calls[2]["media_type"], "CAROUSEL");
+    assert_eq!(calls[2]["children"], "container-1,container-2");
+    assert_eq!(calls[2]["caption"], "Deux mokas");
+    assert_eq!(
+        (calls[3]["edge"].as_str(), calls[3]["creation_id"].as_str()),
+        ("media_publish", "container-3")
+    );
+}
