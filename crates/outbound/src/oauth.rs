@@ -41,7 +41,9 @@ impl Network {
     pub fn scopes(self) -> &'static str {
         match self {
             Network::X => "tweet.read tweet.write users.read media.write offline.access",
-            Network::LinkedIn => "openid profile w_member_social",
+            Network::LinkedIn => {
+                "openid profile w_member_social r_organization_admin w_organization_social r_member_social"
+            }
             Network::Meta => {
                 "pages_show_list pages_read_engagement pages_manage_posts instagram_basic instagram_content_publish business_management"
             }
@@ -336,12 +338,59 @@ pub async fn discover(
             )
             .await?;
             let sub = me["sub"].as_str().unwrap_or_default();
-            Ok(vec![Account {
+            let mut accounts = vec![Account {
                 kind: "linkedin",
                 name: me["name"].as_str().unwrap_or("LinkedIn").to_owned(),
                 config: serde_json::json!({"author": format!("urn:li:person:{sub}")}),
                 tokens: tokens.clone(),
-            }])
+            }];
+            // The organisations (company pages) the member administers post as themselves.
+            let acls = json_answer(
+                &host,
+                "reading the pages",
+                client
+                    .get(format!(
+                        "{}?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED",
+                        endpoint(&app.api_url, "/rest/organizationAcls")
+                    ))
+                    .bearer_auth(&tokens.access_token)
+                    .header("LinkedIn-Version", crate::networks::LINKEDIN_VERSION)
+                    .header("X-Restli-Protocol-Version", "2.0.0")
+                    .send()
+                    .await,
+            )
+            .await;
+            // A member without pages (or an application without the organisation scopes)
+            // still gets their own channel.
+            if let Ok(acls) = acls {
+                for acl in acls["elements"].as_array().into_iter().flatten() {
+                    let Some(org) = acl["organization"].as_str() else {
+                        continue;
+                    };
+                    let id = org.rsplit(':').next().unwrap_or_default();
+                    let name = json_answer(
+                        &host,
+                        "reading a page",
+                        client
+                            .get(endpoint(&app.api_url, &format!("/rest/organizations/{id}")))
+                            .bearer_auth(&tokens.access_token)
+                            .header("LinkedIn-Version", crate::networks::LINKEDIN_VERSION)
+                            .send()
+                            .await,
+                    )
+                    .await
+                    .ok()
+                    .and_then(|o| o["localizedName"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| org.to_owned());
+                    accounts.push(Account {
+                        kind: "linkedin",
+                        name,
+                        config: serde_json::json!({"author": org}),
+                        tokens: tokens.clone(),
+                    });
+                }
+            }
+            Ok(accounts)
         }
         Network::Meta => {
             let pages = json_answer(

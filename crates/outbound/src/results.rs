@@ -3,8 +3,9 @@
 //! (`app.bsky.feed.getPosts` on the public AppView: likes, reposts and quotes, replies), X
 //! (`GET /2/tweets/{id}` with `public_metrics`) and Facebook Pages (`GET /{post-id}` with the
 //! reactions' and comments' summaries and shares), Instagram (`like_count`, `comments_count`).
-//! Discord, Slack, Telegram bots, Matrix, webhooks and LinkedIn (its statistics need a partner
-//! program) give none here: the pages say so.
+//! LinkedIn (`socialActions`: likes and comments; reading them needs `r_member_social`, which
+//! LinkedIn grants to approved applications). Discord, Slack, Telegram bots, Matrix and webhooks
+//! give none: the pages say so.
 //!
 //! Counts are refreshed every [`REFRESH_EVERY`] for two weeks after publishing.
 
@@ -18,7 +19,14 @@ use crate::bluesky::text_at;
 use crate::{SendError, endpoint, host_of, json_answer};
 
 /// The kinds of channel that give counts back.
-pub const COUNTED_KINDS: [&str; 5] = ["mastodon", "bluesky", "x", "facebook", "instagram"];
+pub const COUNTED_KINDS: [&str; 6] = [
+    "mastodon",
+    "bluesky",
+    "x",
+    "facebook",
+    "instagram",
+    "linkedin",
+];
 /// How often a post's counts are asked again.
 pub const REFRESH_EVERY: i64 = 15 * 60;
 /// How long after publishing they are followed.
@@ -138,7 +146,7 @@ impl ResultsFetcher {
                 bluesky_counts(&answer)
                     .ok_or_else(|| SendError::Permanent("the post is no longer there".into()))
             }
-            "x" | "facebook" | "instagram" => {
+            "x" | "facebook" | "instagram" | "linkedin" => {
                 let token = channel
                     .secret
                     .as_deref()
@@ -161,6 +169,31 @@ impl ResultsFetcher {
                     )
                     .await?;
                     Ok(x_counts(&answer))
+                } else if channel.kind == "linkedin" {
+                    let api = self.api(crate::oauth::Network::LinkedIn)?;
+                    let encoded: String =
+                        url::form_urlencoded::byte_serialize(remote.as_bytes()).collect();
+                    let answer = json_answer(
+                        &host_of(api),
+                        "reading the post's counts",
+                        self.client
+                            .get(endpoint(api, &format!("/rest/socialActions/{encoded}")))
+                            .bearer_auth(&token)
+                            .header("LinkedIn-Version", crate::networks::LINKEDIN_VERSION)
+                            .header("X-Restli-Protocol-Version", "2.0.0")
+                            .send()
+                            .await,
+                    )
+                    .await?;
+                    let n = |pointer: &str| {
+                        answer.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+                    };
+                    // Reposts are not part of social actions.
+                    Ok((
+                        n("/likesSummary/totalLikes"),
+                        0,
+                        n("/commentsSummary/aggregatedTotalComments"),
+                    ))
                 } else if channel.kind == "instagram" {
                     let api = self.api(crate::oauth::Network::Meta)?;
                     let answer = json_answer(

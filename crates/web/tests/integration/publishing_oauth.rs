@@ -158,6 +158,18 @@ async fn networks(net: Shared, jardinier: String) -> String {
             assert_eq!(body.as_ref(), &crate::publishing_media::PNG[..]);
             StatusCode::CREATED
         }))
+        .route("/li/rest/organizationAcls", get(|Query(q): Query<HashMap<String, String>>| async move {
+            assert_eq!((q["q"].as_str(), q["role"].as_str()), ("roleAssignee", "ADMINISTRATOR"));
+            Json(json!({"elements": [{"organization": "urn:li:organization:2414183", "role": "ADMINISTRATOR", "state": "APPROVED"}]}))
+        }))
+        .route("/li/rest/organizations/{id}", get(|Path(id): Path<String>| async move {
+            assert_eq!(id, "2414183");
+            Json(json!({"id": 2414183, "localizedName": "Brûlerie du Canal SAS"}))
+        }))
+        .route("/li/rest/socialActions/{urn}", get(|Path(urn): Path<String>| async move {
+            assert_eq!(urn, "urn:li:share:6844785523593134080");
+            Json(json!({"likesSummary": {"totalLikes": 18}, "commentsSummary": {"aggregatedTotalComments": 3}}))
+        }))
         .route("/li/v2/userinfo", get(|| async { Json(json!({"sub": "782bbtaQ", "name": "Camille Martin"})) }))
         .route("/li/rest/posts", post(move |headers: HeaderMap, Json(body): Json<Value>| {
             let net = n4.clone();
@@ -347,12 +359,20 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
     for expected in [
         ("x", "@brulerie"),
         ("linkedin", "Camille Martin"),
+        ("linkedin", "Brûlerie du Canal SAS"),
         ("facebook", "Brûlerie du Canal"),
         ("instagram", "@brulerie"),
     ] {
         assert!(kinds.contains(&expected), "{kinds:?}");
     }
-    let id = |kind: &str| channels.iter().find(|c| c.kind == kind).unwrap().id;
+    // The member's own LinkedIn channel (the company page is the other one).
+    let id = |kind: &str| {
+        channels
+            .iter()
+            .find(|c| c.kind == kind && c.name != "Brûlerie du Canal SAS")
+            .unwrap()
+            .id
+    };
 
     // An image for Instagram, which needs one.
     let csrf = app.csrf(&app.client).await;
@@ -474,7 +494,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         .unwrap();
     assert!(x.secret.unwrap().contains("x-access-2"));
 
-    // Counts come back from X, Facebook and Instagram (LinkedIn gives none to Jardinier).
+    // Counts come back from X, Facebook, Instagram and LinkedIn.
     let fetcher = jardinier_outbound::results::ResultsFetcher::new(app.store.clone())
         .with_oauth(apps.clone());
     assert_eq!(
@@ -482,7 +502,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
             .refresh(jardinier_web::unix_now() + 10)
             .await
             .unwrap(),
-        3
+        4
     );
     let (_, deliveries) = app.store.post(ws.id, post.id).await.unwrap().unwrap();
     let counts = |kind: &str| {
@@ -495,15 +515,16 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
     assert_eq!(counts("x"), (Some(30), Some(5), Some(2)));
     assert_eq!(counts("facebook"), (Some(41), Some(3), Some(6)));
     assert_eq!(counts("instagram"), (Some(57), Some(0), Some(4)));
-    assert_eq!(counts("linkedin"), (None, None, None));
+    assert_eq!(counts("linkedin"), (Some(18), Some(0), Some(3)));
 
-    // LinkedIn's connection ends in five days and cannot renew itself: the owner is told once.
+    // LinkedIn's connection (the member's and the page's channels) ends in five days and cannot
+    // renew itself: the owner is told once for each.
     let base = app.url("");
     assert_eq!(
         jardinier_web::publish_watch::warn_expiring(app.store.as_ref(), &base, now)
             .await
             .unwrap(),
-        1
+        2
     );
     assert_eq!(
         jardinier_web::publish_watch::warn_expiring(app.store.as_ref(), &base, now)
@@ -512,10 +533,15 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
         0
     );
     let mail = app.store.recent_mail(20).await.unwrap();
-    let warned = mail
+    let warned: Vec<_> = mail
         .iter()
-        .find(|m| m.idempotency_key.starts_with("channel-expiring:"))
-        .unwrap();
-    assert_eq!(warned.to, "camille@brand.example");
-    assert!(warned.subject.contains("Camille Martin"));
+        .filter(|m| m.idempotency_key.starts_with("channel-expiring:"))
+        .collect();
+    assert!(warned.iter().all(|m| m.to == "camille@brand.example"));
+    assert!(warned.iter().any(|m| m.subject.contains("Camille Martin")));
+    assert!(
+        warned
+            .iter()
+            .any(|m| m.subject.contains("Brûlerie du Canal SAS"))
+    );
 }
