@@ -290,14 +290,14 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_024,
             required: false,
         },
-        // Photos of a Page post, fetched by Meta from their public address (video later).
+        // Photos of a Page post, or one video, fetched by Meta from their public address.
         "facebook" => MediaRules {
             supported: true,
             max_images: 10,
-            max_videos: 0,
+            max_videos: 1,
             mixed: false,
             image_bytes: 10 * MB,
-            video_bytes: 0,
+            video_bytes: 1_000 * MB,
             alt_chars: 1_000,
             required: false,
         },
@@ -346,14 +346,15 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
-        // One image, or a carousel of up to 10, fetched by Meta from their public address.
+        // One image, a carousel of up to 10, or one video (a reel), fetched by Meta from their
+        // public address.
         "instagram" => MediaRules {
             supported: true,
             max_images: 10,
-            max_videos: 0,
+            max_videos: 1,
             mixed: false,
             image_bytes: 8 * MB,
-            video_bytes: 0,
+            video_bytes: 1_000 * MB,
             alt_chars: 1_000,
             required: true,
         },

@@ -407,3 +407,113 @@ pub(crate) async fn facebook_photos_post(
         remote_url: Some(format!("https://www.facebook.com/{id}")),
     })
 }
+
+/// A Page video, fetched by Meta from its public address, the post's text as its description.
+pub(crate) async fn facebook_video_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    page_id: &str,
+    text: &str,
+    video_url: &str,
+) -> Result<Delivered, SendError> {
+    let answer = json_answer(
+        &host_of(api),
+        "publishing the video",
+        client
+            .post(endpoint(api, &format!("/{page_id}/videos")))
+            .form(&[
+                ("file_url", video_url),
+                ("description", text),
+                ("access_token", token),
+            ])
+            .send()
+            .await,
+    )
+    .await?;
+    let id = answer["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("Facebook answered without the video's id".into()))?;
+    Ok(Delivered {
+        note: None,
+        remote_id: id.to_owned(),
+        remote_url: Some(format!("https://www.facebook.com/{page_id}/videos/{id}")),
+    })
+}
+
+/// An Instagram reel: the container, its processing waited for (`status_code` FINISHED, up to
+/// two minutes), then published.
+pub(crate) async fn instagram_reel(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    ig_user: &str,
+    video_url: &str,
+    caption: &str,
+) -> Result<Delivered, SendError> {
+    let host = host_of(api);
+    let container = json_answer(
+        &host,
+        "preparing the video",
+        client
+            .post(endpoint(api, &format!("/{ig_user}/media")))
+            .form(&[
+                ("media_type", "REELS"),
+                ("video_url", video_url),
+                ("caption", caption),
+                ("access_token", token),
+            ])
+            .send()
+            .await,
+    )
+    .await?;
+    let creation = container["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("Instagram answered without the container's id".into()))?
+        .to_owned();
+    for _ in 0..60 {
+        let status = json_answer(
+            &host,
+            "waiting for the video",
+            client
+                .get(format!(
+                    "{}?fields=status_code&access_token={token}",
+                    endpoint(api, &format!("/{creation}"))
+                ))
+                .send()
+                .await,
+        )
+        .await?;
+        match status["status_code"].as_str() {
+            Some("FINISHED") => {
+                let published = json_answer(
+                    &host,
+                    "publishing the post",
+                    client
+                        .post(endpoint(api, &format!("/{ig_user}/media_publish")))
+                        .form(&[("creation_id", creation.as_str()), ("access_token", token)])
+                        .send()
+                        .await,
+                )
+                .await?;
+                let id = published["id"].as_str().ok_or_else(|| {
+                    SendError::Retry("Instagram answered without the post's id".into())
+                })?;
+                return Ok(Delivered {
+                    note: None,
+                    remote_id: id.to_owned(),
+                    remote_url: None,
+                });
+            }
+            Some("ERROR") | Some("EXPIRED") => {
+                return Err(SendError::Permanent(
+                    "Instagram could not process the video (check its format: MP4, H.264, at most 15 minutes)".into(),
+                ));
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+        }
+    }
+    Err(SendError::Retry(
+        "Instagram is still processing the video".into(),
+    ))
+}

@@ -381,7 +381,21 @@ impl Publisher {
                 let page = text_at(&config, "/page_id").ok_or_else(|| {
                     SendError::Permanent("the Facebook channel has no page".into())
                 })?;
-                let mut delivered = if job.media.is_empty() {
+                let video = job.media.iter().find(|m| m.is_video());
+                let mut delivered = if let Some(video) = video {
+                    crate::networks::facebook_video_post(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &page,
+                        &job.delivery.body,
+                        &format!(
+                            "{}/m/{}/{}",
+                            self.public_base, video.workspace_id, video.sha256
+                        ),
+                    )
+                    .await?
+                } else if job.media.is_empty() {
                     crate::networks::facebook_post(
                         &self.client,
                         &app.api_url,
@@ -439,15 +453,27 @@ impl Publisher {
                     .iter()
                     .map(|m| format!("{}/m/{}/{}", self.public_base, m.workspace_id, m.sha256))
                     .collect();
-                let mut delivered = crate::networks::instagram_post(
-                    &self.client,
-                    &app.api_url,
-                    &tokens.access_token,
-                    &ig,
-                    &image_urls,
-                    &job.delivery.body,
-                )
-                .await?;
+                let mut delivered = if job.media[0].is_video() {
+                    crate::networks::instagram_reel(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &ig,
+                        &image_urls[0],
+                        &job.delivery.body,
+                    )
+                    .await?
+                } else {
+                    crate::networks::instagram_post(
+                        &self.client,
+                        &app.api_url,
+                        &tokens.access_token,
+                        &ig,
+                        &image_urls,
+                        &job.delivery.body,
+                    )
+                    .await?
+                };
                 if let Some(comment) = job
                     .first_comment
                     .as_deref()

@@ -501,3 +501,145 @@ async fn two_images_make_an_instagram_carousel() {
         ("media_publish", "container-3")
     );
 }
+
+#[tokio::test]
+async fn a_video_goes_to_a_facebook_page_and_as_an_instagram_reel() {
+    let calls: Arc<Mutex<Vec<(String, std::collections::HashMap<String, String>)>>> =
+        Arc::default();
+    let polls = Arc::new(Mutex::new(0));
+    let (c1, c2, p) = (calls.clone(), calls.clone(), polls.clone());
+    let graph = Router::new()
+        .route(
+            "/{node}/{edge}",
+            post(move |axum::extract::Path((node, edge)): axum::extract::Path<(String, String)>,
+                       axum::extract::Form(f): axum::extract::Form<std::collections::HashMap<String, String>>| {
+                let calls = c1.clone();
+                async move {
+                    calls.lock().unwrap().push((format!("{node}/{edge}"), f));
+                    match edge.as_str() {
+                        "videos" => Json(json!({"id": "vid-1"})),
+                        "media" => Json(json!({"id": "reel-container"})),
+                        _ => Json(json!({"id": "17920238422030777"})),
+                    }
+                }
+            }),
+        )
+        .route(
+            "/{node}",
+            axum::routing::get(move |axum::extract::Path(node): axum::extract::Path<String>,
+                                     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| {
+                let (calls, polls) = (c2.clone(), p.clone());
+                async move {
+                    assert_eq!((node.as_str(), q["fields"].as_str()), ("reel-container", "status_code"));
+                    calls.lock().unwrap().push(("status".into(), q));
+                    let mut n = polls.lock().unwrap();
+                    *n += 1;
+                    // Still processing the first time it is asked.
+                    Json(json!({"status_code": if *n == 1 { "IN_PROGRESS" } else { "FINISHED" }}))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, graph).await.unwrap() });
+
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = jardinier_outbound::unix_now();
+    let video = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: &"c".repeat(64),
+            filename: "atelier.mp4",
+            content_type: "video/mp4",
+            size: 5_000_000,
+            width: None,
+            height: None,
+            alt: "",
+            now,
+        })
+        .await
+        .unwrap();
+    let mut channels = Vec::new();
+    for (kind, config) in [
+        ("facebook", json!({"page_id": "1029384756"})),
+        ("instagram", json!({"ig_user_id": "17841400008460056"})),
+    ] {
+        channels.push(
+            store
+                .create_channel(&NewChannel {
+                    workspace_id: ws.id,
+                    kind,
+                    name: kind,
+                    config: &config.to_string(),
+                    secret: Some(r#"{"access_token":"page-token"}"#),
+                    now,
+                })
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let variants: Vec<NewVariant> = channels
+        .iter()
+        .map(|&c| NewVariant::plain(c, "L'atelier en vidéo"))
+        .collect();
+    let post = store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Vidéo",
+            variants: &variants,
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[video.id],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let meta = jardinier_outbound::oauth::OAuthApp {
+        network: jardinier_outbound::oauth::Network::Meta,
+        client_id: "c".into(),
+        client_secret: "s".into(),
+        auth_url: format!("{api}/dialog"),
+        token_url: format!("{api}/token"),
+        api_url: api.clone(),
+    };
+    let publisher = Publisher::new(store.clone())
+        .with_oauth(vec![meta])
+        .with_public_base("https://jardinier.example");
+    assert_eq!(publisher.publish_due(now, 2).await.unwrap(), 2);
+    let (_, deliveries) = store.post(ws.id, post.id).await.unwrap().unwrap();
+    assert!(deliveries.iter().any(
+        |d| d.remote_url.as_deref() == Some("https://www.facebook.com/1029384756/videos/vid-1")
+    ));
+    let calls = calls.lock().unwrap();
+    let call = |name: &str| calls.iter().find(|(n, _)| n == name).unwrap().1.clone();
+    let public = format!("https://jardinier.example/m/{}/{}", ws.id, "c".repeat(64));
+    assert_eq!(call("1029384756/videos")["file_url"], public);
+    assert_eq!(
+        call("1029384756/videos")["description"],
+        "L'atelier en vidéo"
+    );
+    let reel = call("17841400008460056/media");
+    assert_eq!(
+        (reel["media_type"].as_str(), reel["video_url"].as_str()),
+        ("REELS", public.as_str())
+    );
+    assert_eq!(
+        calls.iter().filter(|(n, _)| n == "status").count(),
+        2,
+        "asked until processed"
+    );
+    assert_eq!(
+        call("17841400008460056/media_publish")["creation_id"],
+        "reel-container"
+    );
+}
