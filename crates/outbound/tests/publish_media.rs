@@ -30,6 +30,9 @@ struct Seen {
 
 type Shared = Arc<Mutex<Seen>>;
 
+/// (path, form) of each call a fake Graph API received.
+type Calls = Arc<Mutex<Vec<(String, std::collections::HashMap<String, String>)>>>;
+
 /// The parts of a multipart body: (name, file name, bytes).
 async fn parts(mut form: Multipart) -> Vec<(String, Option<String>, Vec<u8>)> {
     let mut out = Vec::new();
@@ -504,8 +507,7 @@ async fn two_images_make_an_instagram_carousel() {
 
 #[tokio::test]
 async fn a_video_goes_to_a_facebook_page_and_as_an_instagram_reel() {
-    let calls: Arc<Mutex<Vec<(String, std::collections::HashMap<String, String>)>>> =
-        Arc::default();
+    let calls: Calls = Arc::default();
     let polls = Arc::new(Mutex::new(0));
     let (c1, c2, p) = (calls.clone(), calls.clone(), polls.clone());
     let graph = Router::new()
