@@ -301,14 +301,14 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
-        // X: 4 images of 5 MB (video needs the chunked upload, not built).
+        // X: 4 images of 5 MB, or one video of 512 MB (chunked upload).
         "x" => MediaRules {
             supported: true,
             max_images: 4,
-            max_videos: 0,
+            max_videos: 1,
             mixed: false,
             image_bytes: 5 * MB,
-            video_bytes: 0,
+            video_bytes: 512 * MB,
             alt_chars: 1_000,
             required: false,
         },

@@ -34,7 +34,10 @@ pub(crate) async fn x_post(
     if let Some(poll) = poll {
         body["poll"] = json!({"options": poll.options, "duration_minutes": poll.minutes});
     }
-    if !images.is_empty() {
+    if let Some(video) = images.iter().find(|m| m.media.is_video()) {
+        let id = x_video_upload(client, api, token, video).await?;
+        body["media"] = json!({"media_ids": [id]});
+    } else if !images.is_empty() {
         let mut ids = Vec::with_capacity(images.len());
         for image in images {
             let part = reqwest::multipart::Part::bytes(image.bytes.clone())
@@ -516,4 +519,101 @@ pub(crate) async fn instagram_reel(
     Err(SendError::Retry(
         "Instagram is still processing the video".into(),
     ))
+}
+
+/// The part of a video sent per `append` (X takes up to 5 MB).
+const X_CHUNK: usize = 4 * 1024 * 1024;
+
+/// A video to X in chunks: `initialize`, `append` each part, `finalize`, then its processing
+/// waited for (`STATUS`, up to about two minutes). Returns the media id.
+async fn x_video_upload(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    video: &crate::media::Loaded,
+) -> Result<String, SendError> {
+    let host = host_of(api);
+    let init = json_answer(
+        &host,
+        "preparing the video",
+        client
+            .post(endpoint(api, "/2/media/upload/initialize"))
+            .bearer_auth(token)
+            .json(
+                &json!({"media_type": video.media.content_type, "total_bytes": video.bytes.len(),
+                          "media_category": "tweet_video"}),
+            )
+            .send()
+            .await,
+    )
+    .await?;
+    let id = init["data"]["id"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("X answered without the video's id".into()))?
+        .to_owned();
+    for (index, chunk) in video.bytes.chunks(X_CHUNK).enumerate() {
+        let form = reqwest::multipart::Form::new()
+            .text("segment_index", index.to_string())
+            .part(
+                "media",
+                reqwest::multipart::Part::bytes(chunk.to_vec()).file_name("chunk"),
+            );
+        let response = client
+            .post(endpoint(api, &format!("/2/media/upload/{id}/append")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(format!("could not reach {host}: {e}")))?;
+        if !response.status().is_success() {
+            return Err(SendError::Retry(format!(
+                "X answered HTTP {} to a part of the video",
+                response.status().as_u16()
+            )));
+        }
+    }
+    let mut state = json_answer(
+        &host,
+        "finishing the video's upload",
+        client
+            .post(endpoint(api, &format!("/2/media/upload/{id}/finalize")))
+            .bearer_auth(token)
+            .send()
+            .await,
+    )
+    .await?;
+    for _ in 0..60 {
+        match state["data"]["processing_info"]["state"].as_str() {
+            None | Some("succeeded") => return Ok(id),
+            Some("failed") => {
+                return Err(SendError::Permanent(format!(
+                    "X could not process the video: {}",
+                    state["data"]["processing_info"]["error"]["message"]
+                        .as_str()
+                        .unwrap_or("no reason given")
+                )));
+            }
+            _ => {
+                let wait = state["data"]["processing_info"]["check_after_secs"]
+                    .as_u64()
+                    .unwrap_or(2)
+                    .clamp(1, 10);
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                state = json_answer(
+                    &host,
+                    "waiting for the video",
+                    client
+                        .get(format!(
+                            "{}?command=STATUS&media_id={id}",
+                            endpoint(api, "/2/media/upload")
+                        ))
+                        .bearer_auth(token)
+                        .send()
+                        .await,
+                )
+                .await?;
+            }
+        }
+    }
+    Err(SendError::Retry("X is still processing the video".into()))
 }

@@ -645,3 +645,140 @@ async fn a_video_goes_to_a_facebook_page_and_as_an_instagram_reel() {
         "reel-container"
     );
 }
+
+#[tokio::test]
+async fn a_video_goes_to_x_in_chunks() {
+    let calls: Calls = Arc::default();
+    let (c1, c2, c3, c4) = (calls.clone(), calls.clone(), calls.clone(), calls.clone());
+    let api = Router::new()
+        .route("/2/media/upload/initialize", post(move |Json(body): Json<Value>| {
+            let calls = c1.clone();
+            async move {
+                assert_eq!(body["media_category"], "tweet_video");
+                assert_eq!(body["total_bytes"], 5_000_000);
+                calls.lock().unwrap().push(("initialize".into(), Default::default()));
+                Json(json!({"data": {"id": "1880028106020515841", "expires_after_secs": 86_400}}))
+            }
+        }))
+        .route("/2/media/upload/{id}/append", post(move |mut form: Multipart| {
+            let calls = c2.clone();
+            async move {
+                let mut call = std::collections::HashMap::new();
+                while let Some(field) = form.next_field().await.unwrap() {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    let bytes = field.bytes().await.unwrap();
+                    call.insert(name, if bytes.len() > 100 { bytes.len().to_string() } else { String::from_utf8_lossy(&bytes).into_owned() });
+                }
+                calls.lock().unwrap().push(("append".into(), call));
+                StatusCode::NO_CONTENT
+            }
+        }))
+        .route("/2/media/upload/{id}/finalize", post(move || {
+            let calls = c3.clone();
+            async move {
+                calls.lock().unwrap().push(("finalize".into(), Default::default()));
+                Json(json!({"data": {"id": "1880028106020515841", "processing_info": {"state": "pending", "check_after_secs": 1}}}))
+            }
+        }))
+        .route("/2/media/upload", axum::routing::get(|axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+            assert_eq!((q["command"].as_str(), q["media_id"].as_str()), ("STATUS", "1880028106020515841"));
+            Json(json!({"data": {"processing_info": {"state": "succeeded"}}}))
+        }))
+        .route("/2/tweets", post(move |Json(body): Json<Value>| {
+            let calls = c4.clone();
+            async move {
+                let mut call = std::collections::HashMap::new();
+                call.insert("media".to_owned(), body["media"].to_string());
+                calls.lock().unwrap().push(("tweet".into(), call));
+                (StatusCode::CREATED, Json(json!({"data": {"id": "1445880548472328199", "text": body["text"]}})))
+            }
+        }))
+        // X takes parts of up to 5 MB.
+        .layer(axum::extract::DefaultBodyLimit::max(6 * 1024 * 1024));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = jardinier_outbound::unix_now();
+    let dir = TempDir::new("media");
+    let video = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "video5mb",
+            filename: "atelier.mp4",
+            content_type: "video/mp4",
+            size: 5_000_000,
+            width: None,
+            height: None,
+            alt: "",
+            now,
+        })
+        .await
+        .unwrap();
+    let file = dir.0.join(video.relative_path());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, vec![7_u8; 5_000_000]).unwrap();
+    let channel = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "x",
+            name: "@brulerie",
+            config: &json!({"user_id": "1", "username": "brulerie"}).to_string(),
+            secret: Some(r#"{"access_token":"x-token"}"#),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Vidéo",
+            variants: &[NewVariant::plain(channel, "L'atelier en vidéo")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[video.id],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let x = jardinier_outbound::oauth::OAuthApp {
+        network: jardinier_outbound::oauth::Network::X,
+        client_id: "c".into(),
+        client_secret: "s".into(),
+        auth_url: format!("{base}/authorize"),
+        token_url: format!("{base}/token"),
+        api_url: base.clone(),
+    };
+    let publisher = Publisher::new(store.clone())
+        .with_oauth(vec![x])
+        .with_media_dir(&dir.0);
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let calls = calls.lock().unwrap();
+    let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["initialize", "append", "append", "finalize", "tweet"]
+    );
+    assert_eq!(calls[1].1["segment_index"], "0");
+    assert_eq!(calls[1].1["media"], (4 * 1024 * 1024).to_string());
+    assert_eq!(calls[2].1["segment_index"], "1");
+    assert_eq!(
+        calls[2].1["media"],
+        (5_000_000 - 4 * 1024 * 1024).to_string()
+    );
+    assert_eq!(
+        calls[4].1["media"],
+        r#"{"media_ids":["1880028106020515841"]}"#
+    );
+}
