@@ -312,14 +312,14 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_000,
             required: false,
         },
-        // LinkedIn: one image, or up to 20 as a multi-image post.
+        // LinkedIn: one image, up to 20 as a multi-image post, or one video (500 MB).
         "linkedin" => MediaRules {
             supported: true,
             max_images: 20,
-            max_videos: 0,
+            max_videos: 1,
             mixed: false,
             image_bytes: 10 * MB,
-            video_bytes: 0,
+            video_bytes: 500 * MB,
             alt_chars: 4_086,
             required: false,
         },

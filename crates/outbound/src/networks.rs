@@ -110,9 +110,14 @@ pub(crate) async fn linkedin_post(
     text: &str,
     images: &[crate::media::Loaded],
 ) -> Result<Delivered, SendError> {
+    // A video: registered, sent in the parts LinkedIn names, then finalised.
+    let video = match images.iter().find(|m| m.media.is_video()) {
+        Some(video) => Some(linkedin_video(client, api, token, author, video).await?),
+        None => None,
+    };
     // Images first: each registered (initializeUpload), then its bytes put at the address given.
     let mut uploaded = Vec::with_capacity(images.len());
-    for image in images {
+    for image in images.iter().filter(|m| !m.media.is_video()) {
         let init = json_answer(
             &host_of(api),
             "preparing an image",
@@ -160,10 +165,11 @@ pub(crate) async fn linkedin_post(
         "lifecycleState": "PUBLISHED",
         "isReshareDisabledByAuthor": false
     });
-    match uploaded.len() {
-        0 => {}
-        1 => body["content"] = json!({"media": uploaded[0]}),
-        _ => body["content"] = json!({"multiImage": {"images": uploaded}}),
+    match (video, uploaded.len()) {
+        (Some(urn), _) => body["content"] = json!({"media": {"id": urn}}),
+        (None, 0) => {}
+        (None, 1) => body["content"] = json!({"media": uploaded[0]}),
+        (None, _) => body["content"] = json!({"multiImage": {"images": uploaded}}),
     }
     let response = client
         .post(endpoint(api, "/rest/posts"))
@@ -616,4 +622,96 @@ async fn x_video_upload(
         }
     }
     Err(SendError::Retry("X is still processing the video".into()))
+}
+
+/// A video to LinkedIn: `initializeUpload` (which names the parts), each part put at its
+/// address, `finalizeUpload` with the parts' ETags. Returns the video's URN.
+async fn linkedin_video(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    author: &str,
+    video: &crate::media::Loaded,
+) -> Result<String, SendError> {
+    let host = host_of(api);
+    let headers = |request: reqwest::RequestBuilder| {
+        request
+            .bearer_auth(token)
+            .header("LinkedIn-Version", LINKEDIN_VERSION)
+            .header("X-Restli-Protocol-Version", "2.0.0")
+    };
+    let init = json_answer(
+        &host,
+        "preparing the video",
+        headers(client.post(format!(
+            "{}?action=initializeUpload",
+            endpoint(api, "/rest/videos")
+        )))
+        .json(
+            &json!({"initializeUploadRequest": {"owner": author, "fileSizeBytes": video.bytes.len(),
+                          "uploadCaptions": false, "uploadThumbnail": false}}),
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    let value = &init["value"];
+    let urn = value["video"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry("LinkedIn answered without the video's URN".into()))?
+        .to_owned();
+    let mut etags = Vec::new();
+    for part in value["uploadInstructions"].as_array().into_iter().flatten() {
+        let (Some(url), Some(first), Some(last)) = (
+            part["uploadUrl"].as_str(),
+            part["firstByte"].as_u64(),
+            part["lastByte"].as_u64(),
+        ) else {
+            return Err(SendError::Retry(
+                "LinkedIn's upload instructions are incomplete".into(),
+            ));
+        };
+        let bytes = video
+            .bytes
+            .get(first as usize..=last as usize)
+            .ok_or_else(|| {
+                SendError::Permanent("LinkedIn asked for bytes the video does not have".into())
+            })?;
+        let response = client
+            .put(url)
+            .header("Content-Type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(format!("could not upload to LinkedIn: {e}")))?;
+        if !response.status().is_success() {
+            return Err(SendError::Retry(format!(
+                "LinkedIn answered HTTP {} to a part of the video",
+                response.status().as_u16()
+            )));
+        }
+        etags.push(
+            response
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    json_answer(
+        &host,
+        "finishing the video's upload",
+        headers(client.post(format!(
+            "{}?action=finalizeUpload",
+            endpoint(api, "/rest/videos")
+        )))
+        .json(&json!({"finalizeUploadRequest": {"video": urn,
+                          "uploadToken": value["uploadToken"].as_str().unwrap_or_default(),
+                          "uploadedPartIds": etags}}))
+        .send()
+        .await,
+    )
+    .await?;
+    Ok(urn)
 }

@@ -782,3 +782,142 @@ async fn a_video_goes_to_x_in_chunks() {
         r#"{"media_ids":["1880028106020515841"]}"#
     );
 }
+
+#[tokio::test]
+async fn a_video_goes_to_linkedin_in_the_parts_it_names() {
+    let calls: Calls = Arc::default();
+    let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
+    let api = Router::new()
+        .route("/rest/videos", post(move |headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>, Json(body): Json<Value>| {
+            let calls = c1.clone();
+            async move {
+                assert_eq!(headers["x-restli-protocol-version"], "2.0.0");
+                let host = headers["host"].to_str().unwrap().to_owned();
+                let mut call = std::collections::HashMap::new();
+                call.insert("body".to_owned(), body.to_string());
+                calls.lock().unwrap().push((q["action"].clone(), call));
+                match q["action"].as_str() {
+                    "initializeUpload" => {
+                        assert_eq!(body["initializeUploadRequest"]["fileSizeBytes"], 300);
+                        Json(json!({"value": {"video": "urn:li:video:C5F", "uploadToken": "tok",
+                            "uploadInstructions": [
+                                {"uploadUrl": format!("http://{host}/part/0"), "firstByte": 0, "lastByte": 199},
+                                {"uploadUrl": format!("http://{host}/part/1"), "firstByte": 200, "lastByte": 299}]}}))
+                    }
+                    _ => Json(json!(null)),
+                }
+            }
+        }))
+        .route("/part/{n}", axum::routing::put(move |axum::extract::Path(n): axum::extract::Path<String>, body: axum::body::Bytes| {
+            let calls = c2.clone();
+            async move {
+                let mut call = std::collections::HashMap::new();
+                call.insert("size".to_owned(), body.len().to_string());
+                calls.lock().unwrap().push((format!("part{n}"), call));
+                (StatusCode::OK, [("etag", format!("etag-{n}"))])
+            }
+        }))
+        .route("/rest/posts", post(move |Json(body): Json<Value>| {
+            let calls = c3.clone();
+            async move {
+                let mut call = std::collections::HashMap::new();
+                call.insert("content".to_owned(), body["content"].to_string());
+                calls.lock().unwrap().push(("post".into(), call));
+                (StatusCode::CREATED, [("x-restli-id", "urn:li:share:7")], Json(json!({})))
+            }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = jardinier_outbound::unix_now();
+    let dir = TempDir::new("media");
+    let video = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "videoli",
+            filename: "atelier.mp4",
+            content_type: "video/mp4",
+            size: 300,
+            width: None,
+            height: None,
+            alt: "",
+            now,
+        })
+        .await
+        .unwrap();
+    let file = dir.0.join(video.relative_path());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, vec![3_u8; 300]).unwrap();
+    let channel = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "linkedin",
+            name: "Camille",
+            config: &json!({"author": "urn:li:person:782bbtaQ"}).to_string(),
+            secret: Some(r#"{"access_token":"li-token"}"#),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Vidéo",
+            variants: &[NewVariant::plain(channel, "L'atelier en vidéo")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[video.id],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let linkedin = jardinier_outbound::oauth::OAuthApp {
+        network: jardinier_outbound::oauth::Network::LinkedIn,
+        client_id: "c".into(),
+        client_secret: "s".into(),
+        auth_url: format!("{base}/authorize"),
+        token_url: format!("{base}/token"),
+        api_url: base.clone(),
+    };
+    let publisher = Publisher::new(store.clone())
+        .with_oauth(vec![linkedin])
+        .with_media_dir(&dir.0);
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let calls = calls.lock().unwrap();
+    let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "initializeUpload",
+            "part0",
+            "part1",
+            "finalizeUpload",
+            "post"
+        ]
+    );
+    assert_eq!(
+        (calls[1].1["size"].as_str(), calls[2].1["size"].as_str()),
+        ("200", "100")
+    );
+    let finalize: Value = serde_json::from_str(&calls[3].1["body"]).unwrap();
+    assert_eq!(
+        finalize["finalizeUploadRequest"]["uploadedPartIds"],
+        json!(["etag-0", "etag-1"])
+    );
+    assert_eq!(
+        calls[4].1["content"],
+        r#"{"media":{"id":"urn:li:video:C5F"}}"#
+    );
+}
