@@ -268,14 +268,15 @@ pub fn media_rules(kind: &str) -> MediaRules {
             alt_chars: 1_500,
             required: false,
         },
-        // Blobs of app.bsky.embed.images: 4 images of at most 1,000,000 bytes.
+        // Blobs of app.bsky.embed.images: 4 images of at most 1,000,000 bytes; or one video of
+        // 100 MB through Bluesky's video service.
         "bluesky" => MediaRules {
             supported: true,
             max_images: 4,
-            max_videos: 0,
+            max_videos: 1,
             mixed: false,
             image_bytes: MB,
-            video_bytes: 0,
+            video_bytes: 100 * MB,
             alt_chars: 2_000,
             required: false,
         },
@@ -375,6 +376,8 @@ pub fn media_rules(kind: &str) -> MediaRules {
 #[derive(Debug, Clone)]
 pub struct MediaInfo<'a> {
     pub name: &'a str,
+    /// As recognised from the file's content (`image/png`).
+    pub content_type: &'a str,
     pub video: bool,
     pub size: u64,
     pub alt: &'a str,
@@ -384,6 +387,10 @@ pub struct MediaInfo<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaProblem {
     NotSupported,
+    /// The network does not take this kind of file.
+    Type {
+        name: String,
+    },
     /// The network needs an image (Instagram).
     Required,
     TooManyImages {
@@ -405,6 +412,51 @@ pub enum MediaProblem {
         name: String,
         max: usize,
     },
+}
+
+/// The kinds of file a network takes, as its documentation lists them; `None`: any the library
+/// takes.
+pub fn accepted_types(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "mastodon" => &[
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "video/webm",
+            "video/quicktime",
+        ],
+        "bluesky" => &[
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "video/mp4",
+            "video/webm",
+            "video/quicktime",
+        ],
+        "x" => &[
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "video/quicktime",
+        ],
+        "linkedin" => &["image/jpeg", "image/png", "image/gif", "video/mp4"],
+        "facebook" => &[
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "video/quicktime",
+        ],
+        // Instagram publishes JPEG images only.
+        "instagram" => &["image/jpeg", "video/mp4", "video/quicktime"],
+        "telegram" => &["image/jpeg", "image/png", "image/webp"],
+        _ => return None,
+    })
 }
 
 /// Checks a post's media against a network's rules; every image needs a description.
@@ -439,6 +491,13 @@ pub fn check_media(kind: &str, media: &[MediaInfo<'_>]) -> Result<(), MediaProbl
         return Err(MediaProblem::Mixed);
     }
     for m in media {
+        if let Some(types) = accepted_types(kind)
+            && !types.contains(&m.content_type)
+        {
+            return Err(MediaProblem::Type {
+                name: m.name.to_owned(),
+            });
+        }
         let max = if m.video {
             rules.video_bytes
         } else {
@@ -472,6 +531,7 @@ mod media_tests {
     fn image(size: u64, alt: &'static str) -> MediaInfo<'static> {
         MediaInfo {
             name: "moka.jpg",
+            content_type: "image/jpeg",
             video: false,
             size,
             alt,
@@ -508,6 +568,7 @@ mod media_tests {
         );
         let video = MediaInfo {
             name: "atelier.mp4",
+            content_type: "video/mp4",
             video: true,
             size: 20_000_000,
             alt: "",
@@ -519,13 +580,32 @@ mod media_tests {
         );
         let video = MediaInfo {
             name: "atelier.mp4",
+            content_type: "video/mp4",
             video: true,
-            size: 20_000_000,
+            size: 200_000_000,
             alt: "",
         };
-        assert_eq!(check_media("bluesky", &[video]), Err(MediaProblem::NoVideo));
+        assert_eq!(
+            check_media("bluesky", &[video]),
+            Err(MediaProblem::TooBig {
+                name: "atelier.mp4".into(),
+                max_mb: 100
+            })
+        );
         let video = MediaInfo {
             name: "atelier.mp4",
+            content_type: "video/mp4",
+            video: true,
+            size: 1,
+            alt: "",
+        };
+        assert_eq!(
+            check_media("telegram", &[video]),
+            Err(MediaProblem::NoVideo)
+        );
+        let video = MediaInfo {
+            name: "atelier.mp4",
+            content_type: "video/mp4",
             video: true,
             size: 1,
             alt: "",
@@ -541,6 +621,20 @@ mod media_tests {
         assert_eq!(check_media("slack", &[]), Ok(()));
         assert_eq!(check_media("instagram", &[]), Err(MediaProblem::Required));
         assert_eq!(check_media("instagram", &[image(1, "x")]), Ok(()));
+        let png = MediaInfo {
+            name: "moka.png",
+            content_type: "image/png",
+            video: false,
+            size: 1,
+            alt: "Un moka",
+        };
+        assert_eq!(
+            check_media("instagram", &[png]),
+            Err(MediaProblem::Type {
+                name: "moka.png".into()
+            }),
+            "Instagram publishes JPEG only"
+        );
     }
 }
 

@@ -114,6 +114,110 @@ pub(crate) async fn bluesky_embed(
     Ok(json!({"$type": "app.bsky.embed.images", "images": images}))
 }
 
+/// Bluesky's video service (tests give a local one).
+pub const BLUESKY_VIDEO_SERVICE: &str = "https://video.bsky.app";
+
+/// A video to Bluesky: a service token from the PDS for the video service, the upload, its
+/// processing waited for (up to about two minutes); returns the post's video embed.
+pub(crate) async fn bluesky_video_embed(
+    client: &reqwest::Client,
+    pds: &str,
+    video_service: &str,
+    jwt: &str,
+    did: &str,
+    video: &Loaded,
+) -> Result<Value, SendError> {
+    let pds_host = host_of(pds);
+    let service_auth = json_answer(
+        &pds_host,
+        "asking for the video service's token",
+        client
+            .get(format!(
+                "{}?{}",
+                endpoint(pds, "/xrpc/com.atproto.server.getServiceAuth"),
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("aud", &format!("did:web:{pds_host}"))
+                    .append_pair("lxm", "com.atproto.repo.uploadBlob")
+                    .finish()
+            ))
+            .bearer_auth(jwt)
+            .send()
+            .await,
+    )
+    .await?;
+    let token = service_auth["token"]
+        .as_str()
+        .ok_or_else(|| SendError::Retry(format!("{pds_host} gave no service token")))?;
+    let service_host = host_of(video_service);
+    let mut job = json_answer(
+        &service_host,
+        "uploading the video",
+        client
+            .post(format!(
+                "{}?{}",
+                endpoint(video_service, "/xrpc/app.bsky.video.uploadVideo"),
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("did", did)
+                    .append_pair("name", &video.media.filename)
+                    .finish()
+            ))
+            .bearer_auth(token)
+            .header("Content-Type", &video.media.content_type)
+            .body(video.bytes.clone())
+            .send()
+            .await,
+    )
+    .await?;
+    for _ in 0..60 {
+        let status = if job.get("jobStatus").is_some() {
+            job["jobStatus"].clone()
+        } else {
+            job.clone()
+        };
+        match status["state"].as_str() {
+            Some("JOB_STATE_COMPLETED") => {
+                let blob = status.get("blob").cloned().ok_or_else(|| {
+                    SendError::Retry("the video service answered without the video".into())
+                })?;
+                let mut embed = json!({"$type": "app.bsky.embed.video", "video": blob});
+                if !video.media.alt.is_empty() {
+                    embed["alt"] = json!(video.media.alt);
+                }
+                if let (Some(width), Some(height)) = (video.media.width, video.media.height) {
+                    embed["aspectRatio"] = json!({"width": width, "height": height});
+                }
+                return Ok(embed);
+            }
+            Some("JOB_STATE_FAILED") => {
+                return Err(SendError::Permanent(format!(
+                    "Bluesky could not process the video: {}",
+                    status["error"].as_str().unwrap_or("no reason given")
+                )));
+            }
+            _ => {
+                let id = status["jobId"].as_str().unwrap_or_default().to_owned();
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                job = json_answer(
+                    &service_host,
+                    "waiting for the video",
+                    client
+                        .get(format!(
+                            "{}?jobId={id}",
+                            endpoint(video_service, "/xrpc/app.bsky.video.getJobStatus")
+                        ))
+                        .bearer_auth(token)
+                        .send()
+                        .await,
+                )
+                .await?;
+            }
+        }
+    }
+    Err(SendError::Retry(
+        "Bluesky is still processing the video".into(),
+    ))
+}
+
 /// Discord's webhook form with the files attached.
 pub(crate) fn discord_form(content: &str, media: &[Loaded]) -> Result<Form, SendError> {
     let attachments: Vec<Value> = media

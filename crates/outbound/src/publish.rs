@@ -264,7 +264,18 @@ impl Publisher {
                     SendError::Permanent("the Bluesky channel has no account to post as".into())
                 })?;
                 let pds = text_at(&config, "/pds").unwrap_or_else(|| DEFAULT_PDS.to_owned());
-                bluesky_post(&self.client, &account, &pds, secret, job, &self.media_dir).await
+                let video_service = text_at(&config, "/video_service")
+                    .unwrap_or_else(|| crate::media::BLUESKY_VIDEO_SERVICE.to_owned());
+                bluesky_post(
+                    &self.client,
+                    &account,
+                    &pds,
+                    secret,
+                    job,
+                    &self.media_dir,
+                    &video_service,
+                )
+                .await
             }
             "matrix" => {
                 let homeserver = text_at(&config, "/homeserver").ok_or_else(|| {
@@ -656,6 +667,7 @@ async fn bluesky_post(
     app_password: &str,
     job: &DeliveryJob,
     media_dir: &std::path::Path,
+    video_service: &str,
 ) -> Result<Delivered, SendError> {
     let session = sign_in(client, pds, account, app_password).await?;
     let micros =
@@ -704,7 +716,18 @@ async fn bluesky_post(
                 if !facets.is_empty() {
                     record["facets"] = json!(facets);
                 }
-                if i == 0 && !job.media.is_empty() {
+                if i == 0 && job.media.iter().any(|m| m.is_video()) {
+                    let loaded = crate::media::load(media_dir, &job.media[..1]).await?;
+                    record["embed"] = crate::media::bluesky_video_embed(
+                        client,
+                        pds,
+                        video_service,
+                        &session.jwt,
+                        &session.did,
+                        &loaded[0],
+                    )
+                    .await?;
+                } else if i == 0 && !job.media.is_empty() {
                     let loaded = crate::media::load(media_dir, &job.media).await?;
                     record["embed"] =
                         crate::media::bluesky_embed(client, pds, &session.jwt, &loaded).await?;

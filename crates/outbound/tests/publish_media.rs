@@ -921,3 +921,119 @@ async fn a_video_goes_to_linkedin_in_the_parts_it_names() {
         r#"{"media":{"id":"urn:li:video:C5F"}}"#
     );
 }
+
+#[tokio::test]
+async fn a_video_goes_to_bluesky_through_its_video_service() {
+    let calls: Calls = Arc::default();
+    let (c1, c2, c3, c4) = (calls.clone(), calls.clone(), calls.clone(), calls.clone());
+    let app = Router::new()
+        .route("/xrpc/com.atproto.server.createSession", post(|| async {
+            Json(json!({"accessJwt": "jwt-1", "refreshJwt": "r", "handle": "brand.example", "did": "did:plc:brand"}))
+        }))
+        .route("/xrpc/com.atproto.server.getServiceAuth", axum::routing::get(move |headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| {
+            let calls = c1.clone();
+            async move {
+                assert_eq!(headers["authorization"], "Bearer jwt-1");
+                assert!(q["aud"].starts_with("did:web:127.0.0.1"));
+                assert_eq!(q["lxm"], "com.atproto.repo.uploadBlob");
+                calls.lock().unwrap().push(("service-auth".into(), q));
+                Json(json!({"token": "service-token"}))
+            }
+        }))
+        .route("/xrpc/app.bsky.video.uploadVideo", post(move |headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>, body: Bytes| {
+            let calls = c2.clone();
+            async move {
+                assert_eq!(headers["authorization"], "Bearer service-token");
+                assert_eq!(headers["content-type"], "video/mp4");
+                assert_eq!((q["did"].as_str(), body.len()), ("did:plc:brand", 1_000));
+                calls.lock().unwrap().push(("upload".into(), q));
+                Json(json!({"jobId": "job-9", "did": "did:plc:brand", "state": "JOB_STATE_ENCODING", "progress": 10}))
+            }
+        }))
+        .route("/xrpc/app.bsky.video.getJobStatus", axum::routing::get(move |axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| {
+            let calls = c3.clone();
+            async move {
+                assert_eq!(q["jobId"], "job-9");
+                calls.lock().unwrap().push(("status".into(), q));
+                Json(json!({"jobStatus": {"jobId": "job-9", "did": "did:plc:brand", "state": "JOB_STATE_COMPLETED",
+                    "blob": {"$type": "blob", "ref": {"$link": "bafkreivideo"}, "mimeType": "video/mp4", "size": 1000}}}))
+            }
+        }))
+        .route("/xrpc/com.atproto.repo.createRecord", post(move |Json(body): Json<Value>| {
+            let calls = c4.clone();
+            async move {
+                let mut call = std::collections::HashMap::new();
+                call.insert("embed".to_owned(), body["record"]["embed"].to_string());
+                calls.lock().unwrap().push(("post".into(), call));
+                Json(json!({"uri": "at://did:plc:brand/app.bsky.feed.post/3v", "cid": "c"}))
+            }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (owner, ws, _) = owner_workspace_source(&store, "brand").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = jardinier_outbound::unix_now();
+    let dir = TempDir::new("media");
+    let video = store
+        .add_media(&NewMedia {
+            workspace_id: ws.id,
+            sha256: "videobsky",
+            filename: "atelier.mp4",
+            content_type: "video/mp4",
+            size: 1_000,
+            width: Some(1080),
+            height: Some(1920),
+            alt: "L'atelier de torréfaction",
+            now,
+        })
+        .await
+        .unwrap();
+    let file = dir.0.join(video.relative_path());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, vec![1_u8; 1_000]).unwrap();
+    let channel = store
+        .create_channel(&NewChannel {
+            workspace_id: ws.id,
+            kind: "bluesky",
+            name: "b",
+            config: &json!({"account": "brand.example", "pds": base, "video_service": base})
+                .to_string(),
+            secret: Some("tok"),
+            now,
+        })
+        .await
+        .unwrap()
+        .id;
+    store
+        .create_post(&NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Vidéo",
+            variants: &[NewVariant::plain(channel, "L'atelier en vidéo")],
+            campaign: "",
+            tags: &[],
+            short_links: &[],
+            media: &[video.id],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(now),
+            now,
+        })
+        .await
+        .unwrap();
+    let publisher = Publisher::new(store.clone()).with_media_dir(&dir.0);
+    assert_eq!(publisher.publish_due(now, 1).await.unwrap(), 1);
+    let calls = calls.lock().unwrap();
+    let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["service-auth", "upload", "status", "post"]);
+    let embed: Value = serde_json::from_str(&calls[3].1["embed"]).unwrap();
+    assert_eq!(embed["$type"], "app.bsky.embed.video");
+    assert_eq!(embed["video"]["ref"]["$link"], "bafkreivideo");
+    assert_eq!(embed["alt"], "L'atelier de torréfaction");
+    assert_eq!(embed["aspectRatio"], json!({"width": 1080, "height": 1920}));
+}

@@ -474,6 +474,7 @@ fn media_problem(
     let (key, name, max) = match problem {
         P::NotSupported => ("publishing.media_not_supported", "", String::new()),
         P::Required => ("publishing.media_required", "", String::new()),
+        P::Type { name } => ("publishing.media_type", name.as_str(), String::new()),
         P::TooManyImages { max } => ("publishing.media_too_many_images", "", max.to_string()),
         P::NoVideo => ("publishing.media_no_video", "", String::new()),
         P::TooManyVideos { max } => ("publishing.media_too_many_videos", "", max.to_string()),
@@ -674,6 +675,7 @@ pub async fn add_post(
         .iter()
         .map(|m| jardinier_compose::rules::MediaInfo {
             name: &m.filename,
+            content_type: &m.content_type,
             video: m.is_video(),
             size: m.size as u64,
             alt: &m.alt,
