@@ -40,7 +40,8 @@ pub(crate) async fn load(dir: &Path, media: &[Media]) -> Result<Vec<Loaded>, Sen
     Ok(out)
 }
 
-fn part(loaded: &Loaded) -> Result<Part, SendError> {
+/// A file as a multipart part (its name and type).
+pub(crate) fn part(loaded: &Loaded) -> Result<Part, SendError> {
     Part::bytes(loaded.bytes.clone())
         .file_name(loaded.media.filename.clone())
         .mime_str(&loaded.media.content_type)

@@ -14,7 +14,7 @@
 //! it fails, the post stays published and the delivery says what happened, rather than the
 //! post being sent again.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{Delivered, SendError, endpoint, host_of, json_answer};
 
@@ -40,10 +40,7 @@ pub(crate) async fn x_post(
     } else if !images.is_empty() {
         let mut ids = Vec::with_capacity(images.len());
         for image in images {
-            let part = reqwest::multipart::Part::bytes(image.bytes.clone())
-                .file_name(image.media.filename.clone())
-                .mime_str(&image.media.content_type)
-                .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))?;
+            let part = crate::media::part(image)?;
             let form = reqwest::multipart::Form::new()
                 .part("media", part)
                 .text("media_category", "tweet_image");
@@ -197,138 +194,6 @@ pub(crate) async fn linkedin_post(
     })
 }
 
-pub(crate) async fn facebook_post(
-    client: &reqwest::Client,
-    api: &str,
-    token: &str,
-    page_id: &str,
-    text: &str,
-) -> Result<Delivered, SendError> {
-    let answer = json_answer(
-        &host_of(api),
-        "publishing the post",
-        client
-            .post(endpoint(api, &format!("/{page_id}/feed")))
-            .form(&[("message", text), ("access_token", token)])
-            .send()
-            .await,
-    )
-    .await?;
-    let id = answer["id"]
-        .as_str()
-        .ok_or_else(|| SendError::Retry("Facebook answered without the post's id".into()))?;
-    Ok(Delivered {
-        note: None,
-        remote_id: id.to_owned(),
-        remote_url: Some(format!("https://www.facebook.com/{id}")),
-    })
-}
-
-pub(crate) async fn instagram_post(
-    client: &reqwest::Client,
-    api: &str,
-    token: &str,
-    ig_user: &str,
-    image_urls: &[String],
-    caption: &str,
-) -> Result<Delivered, SendError> {
-    let host = host_of(api);
-    let container: Value = if image_urls.len() == 1 {
-        json_answer(
-            &host,
-            "preparing the image",
-            client
-                .post(endpoint(api, &format!("/{ig_user}/media")))
-                .form(&[
-                    ("image_url", image_urls[0].as_str()),
-                    ("caption", caption),
-                    ("access_token", token),
-                ])
-                .send()
-                .await,
-        )
-        .await?
-    } else {
-        // A carousel: one item container per image, then the carousel's container.
-        let mut children = Vec::with_capacity(image_urls.len());
-        for url in image_urls {
-            let item = json_answer(
-                &host,
-                "preparing an image",
-                client
-                    .post(endpoint(api, &format!("/{ig_user}/media")))
-                    .form(&[
-                        ("image_url", url.as_str()),
-                        ("is_carousel_item", "true"),
-                        ("access_token", token),
-                    ])
-                    .send()
-                    .await,
-            )
-            .await?;
-            children.push(item["id"].as_str().unwrap_or_default().to_owned());
-        }
-        json_answer(
-            &host,
-            "preparing the carousel",
-            client
-                .post(endpoint(api, &format!("/{ig_user}/media")))
-                .form(&[
-                    ("media_type", "CAROUSEL"),
-                    ("children", children.join(",").as_str()),
-                    ("caption", caption),
-                    ("access_token", token),
-                ])
-                .send()
-                .await,
-        )
-        .await?
-    };
-    let creation = container["id"]
-        .as_str()
-        .ok_or_else(|| SendError::Retry("Instagram answered without the container's id".into()))?;
-    let published = json_answer(
-        &host,
-        "publishing the post",
-        client
-            .post(endpoint(api, &format!("/{ig_user}/media_publish")))
-            .form(&[("creation_id", creation), ("access_token", token)])
-            .send()
-            .await,
-    )
-    .await?;
-    let id = published["id"]
-        .as_str()
-        .ok_or_else(|| SendError::Retry("Instagram answered without the post's id".into()))?;
-    Ok(Delivered {
-        note: None,
-        remote_id: id.to_owned(),
-        remote_url: None,
-    })
-}
-
-/// A comment on a Facebook Page post or an Instagram media; the failure in words.
-pub(crate) async fn meta_comment(
-    client: &reqwest::Client,
-    api: &str,
-    token: &str,
-    object: &str,
-    text: &str,
-) -> Result<(), String> {
-    json_answer(
-        &host_of(api),
-        "posting the first comment",
-        client
-            .post(endpoint(api, &format!("/{object}/comments")))
-            .form(&[("message", text), ("access_token", token)])
-            .send()
-            .await,
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| format!("published, but the first comment could not be posted: {e}"))
-}
-
 /// A comment on a LinkedIn post, as its author.
 pub(crate) async fn linkedin_comment(
     client: &reqwest::Client,
@@ -357,174 +222,6 @@ pub(crate) async fn linkedin_comment(
     .await
     .map(|_| ())
     .map_err(|e| format!("published, but the first comment could not be posted: {e}"))
-}
-
-/// A Page post with photos: each photo uploaded unpublished from its public address, then the
-/// post with them attached (`attached_media`).
-pub(crate) async fn facebook_photos_post(
-    client: &reqwest::Client,
-    api: &str,
-    token: &str,
-    page_id: &str,
-    text: &str,
-    image_urls: &[String],
-) -> Result<Delivered, SendError> {
-    let host = host_of(api);
-    let mut form: Vec<(String, String)> = vec![
-        ("message".into(), text.to_owned()),
-        ("access_token".into(), token.to_owned()),
-    ];
-    for (i, url) in image_urls.iter().enumerate() {
-        let photo = json_answer(
-            &host,
-            "uploading a photo",
-            client
-                .post(endpoint(api, &format!("/{page_id}/photos")))
-                .form(&[
-                    ("url", url.as_str()),
-                    ("published", "false"),
-                    ("access_token", token),
-                ])
-                .send()
-                .await,
-        )
-        .await?;
-        let id = photo["id"]
-            .as_str()
-            .ok_or_else(|| SendError::Retry("Facebook answered without the photo's id".into()))?;
-        form.push((
-            format!("attached_media[{i}]"),
-            json!({"media_fbid": id}).to_string(),
-        ));
-    }
-    let answer = json_answer(
-        &host,
-        "publishing the post",
-        client
-            .post(endpoint(api, &format!("/{page_id}/feed")))
-            .form(&form)
-            .send()
-            .await,
-    )
-    .await?;
-    let id = answer["id"]
-        .as_str()
-        .ok_or_else(|| SendError::Retry("Facebook answered without the post's id".into()))?;
-    Ok(Delivered {
-        note: None,
-        remote_id: id.to_owned(),
-        remote_url: Some(format!("https://www.facebook.com/{id}")),
-    })
-}
-
-/// A Page video, fetched by Meta from its public address, the post's text as its description.
-pub(crate) async fn facebook_video_post(
-    client: &reqwest::Client,
-    api: &str,
-    token: &str,
-    page_id: &str,
-    text: &str,
-    video_url: &str,
-) -> Result<Delivered, SendError> {
-    let answer = json_answer(
-        &host_of(api),
-        "publishing the video",
-        client
-            .post(endpoint(api, &format!("/{page_id}/videos")))
-            .form(&[
-                ("file_url", video_url),
-                ("description", text),
-                ("access_token", token),
-            ])
-            .send()
-            .await,
-    )
-    .await?;
-    let id = answer["id"]
-        .as_str()
-        .ok_or_else(|| SendError::Retry("Facebook answered without the video's id".into()))?;
-    Ok(Delivered {
-        note: None,
-        remote_id: id.to_owned(),
-        remote_url: Some(format!("https://www.facebook.com/{page_id}/videos/{id}")),
-    })
-}
-
-/// An Instagram reel: the container, its processing waited for (`status_code` FINISHED, up to
-/// two minutes), then published.
-pub(crate) async fn instagram_reel(
-    client: &reqwest::Client,
-    api: &str,
-    token: &str,
-    ig_user: &str,
-    video_url: &str,
-    caption: &str,
-) -> Result<Delivered, SendError> {
-    let host = host_of(api);
-    let container = json_answer(
-        &host,
-        "preparing the video",
-        client
-            .post(endpoint(api, &format!("/{ig_user}/media")))
-            .form(&[
-                ("media_type", "REELS"),
-                ("video_url", video_url),
-                ("caption", caption),
-                ("access_token", token),
-            ])
-            .send()
-            .await,
-    )
-    .await?;
-    let creation = container["id"]
-        .as_str()
-        .ok_or_else(|| SendError::Retry("Instagram answered without the container's id".into()))?
-        .to_owned();
-    for _ in 0..60 {
-        let status = json_answer(
-            &host,
-            "waiting for the video",
-            client
-                .get(format!(
-                    "{}?fields=status_code&access_token={token}",
-                    endpoint(api, &format!("/{creation}"))
-                ))
-                .send()
-                .await,
-        )
-        .await?;
-        match status["status_code"].as_str() {
-            Some("FINISHED") => {
-                let published = json_answer(
-                    &host,
-                    "publishing the post",
-                    client
-                        .post(endpoint(api, &format!("/{ig_user}/media_publish")))
-                        .form(&[("creation_id", creation.as_str()), ("access_token", token)])
-                        .send()
-                        .await,
-                )
-                .await?;
-                let id = published["id"].as_str().ok_or_else(|| {
-                    SendError::Retry("Instagram answered without the post's id".into())
-                })?;
-                return Ok(Delivered {
-                    note: None,
-                    remote_id: id.to_owned(),
-                    remote_url: None,
-                });
-            }
-            Some("ERROR") | Some("EXPIRED") => {
-                return Err(SendError::Permanent(
-                    "Instagram could not process the video (check its format: MP4, H.264, at most 15 minutes)".into(),
-                ));
-            }
-            _ => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
-        }
-    }
-    Err(SendError::Retry(
-        "Instagram is still processing the video".into(),
-    ))
 }
 
 /// The part of a video sent per `append` (X takes up to 5 MB).
@@ -714,4 +411,282 @@ async fn linkedin_video(
     )
     .await?;
     Ok(urn)
+}
+
+/// POSTs a form to a Graph API edge (`/{node}/{edge}`, the token added) and returns the id it
+/// answers with; `what` names the step, `missing` says what lacked an id.
+async fn graph_post(
+    client: &reqwest::Client,
+    api: &str,
+    path: &str,
+    token: &str,
+    form: &[(&str, &str)],
+    what: &str,
+    missing: &str,
+) -> Result<String, SendError> {
+    let mut form = form.to_vec();
+    form.push(("access_token", token));
+    let answer = json_answer(
+        &host_of(api),
+        what,
+        client.post(endpoint(api, path)).form(&form).send().await,
+    )
+    .await?;
+    answer["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| SendError::Retry(format!("Meta answered without {missing}")))
+}
+
+pub(crate) async fn facebook_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    page_id: &str,
+    text: &str,
+) -> Result<Delivered, SendError> {
+    let id = graph_post(
+        client,
+        api,
+        &format!("/{page_id}/feed"),
+        token,
+        &[("message", text)],
+        "publishing the post",
+        "the post's id",
+    )
+    .await?;
+    Ok(Delivered {
+        note: None,
+        remote_url: Some(format!("https://www.facebook.com/{id}")),
+        remote_id: id,
+    })
+}
+
+/// A Page post with photos: each photo uploaded unpublished from its public address, then the
+/// post with them attached (`attached_media`).
+pub(crate) async fn facebook_photos_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    page_id: &str,
+    text: &str,
+    image_urls: &[String],
+) -> Result<Delivered, SendError> {
+    let mut attached = Vec::with_capacity(image_urls.len());
+    for (i, url) in image_urls.iter().enumerate() {
+        let id = graph_post(
+            client,
+            api,
+            &format!("/{page_id}/photos"),
+            token,
+            &[("url", url.as_str()), ("published", "false")],
+            "uploading a photo",
+            "the photo's id",
+        )
+        .await?;
+        attached.push((
+            format!("attached_media[{i}]"),
+            json!({"media_fbid": id}).to_string(),
+        ));
+    }
+    let mut form = vec![("message", text)];
+    form.extend(attached.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let id = graph_post(
+        client,
+        api,
+        &format!("/{page_id}/feed"),
+        token,
+        &form,
+        "publishing the post",
+        "the post's id",
+    )
+    .await?;
+    Ok(Delivered {
+        note: None,
+        remote_url: Some(format!("https://www.facebook.com/{id}")),
+        remote_id: id,
+    })
+}
+
+/// A Page video, fetched by Meta from its public address, the post's text as its description.
+pub(crate) async fn facebook_video_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    page_id: &str,
+    text: &str,
+    video_url: &str,
+) -> Result<Delivered, SendError> {
+    let id = graph_post(
+        client,
+        api,
+        &format!("/{page_id}/videos"),
+        token,
+        &[("file_url", video_url), ("description", text)],
+        "publishing the video",
+        "the video's id",
+    )
+    .await?;
+    Ok(Delivered {
+        note: None,
+        remote_url: Some(format!("https://www.facebook.com/{page_id}/videos/{id}")),
+        remote_id: id,
+    })
+}
+
+/// An Instagram image (one, or a carousel: an item container per image, then the carousel's):
+/// its container, then published.
+pub(crate) async fn instagram_post(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    ig_user: &str,
+    image_urls: &[String],
+    caption: &str,
+) -> Result<Delivered, SendError> {
+    let media = format!("/{ig_user}/media");
+    let creation = if let [url] = image_urls {
+        graph_post(
+            client,
+            api,
+            &media,
+            token,
+            &[("image_url", url.as_str()), ("caption", caption)],
+            "preparing the image",
+            "the container's id",
+        )
+        .await?
+    } else {
+        let mut children = Vec::with_capacity(image_urls.len());
+        for url in image_urls {
+            children.push(
+                graph_post(
+                    client,
+                    api,
+                    &media,
+                    token,
+                    &[("image_url", url.as_str()), ("is_carousel_item", "true")],
+                    "preparing an image",
+                    "the image's container id",
+                )
+                .await?,
+            );
+        }
+        graph_post(
+            client,
+            api,
+            &media,
+            token,
+            &[
+                ("media_type", "CAROUSEL"),
+                ("children", children.join(",").as_str()),
+                ("caption", caption),
+            ],
+            "preparing the carousel",
+            "the container's id",
+        )
+        .await?
+    };
+    instagram_publish(client, api, token, ig_user, &creation).await
+}
+
+/// Publishes an Instagram container.
+async fn instagram_publish(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    ig_user: &str,
+    creation: &str,
+) -> Result<Delivered, SendError> {
+    let id = graph_post(
+        client,
+        api,
+        &format!("/{ig_user}/media_publish"),
+        token,
+        &[("creation_id", creation)],
+        "publishing the post",
+        "the post's id",
+    )
+    .await?;
+    Ok(Delivered {
+        note: None,
+        remote_id: id,
+        remote_url: None,
+    })
+}
+
+/// An Instagram reel: the container, its processing waited for (`status_code` FINISHED, up to
+/// two minutes), then published.
+pub(crate) async fn instagram_reel(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    ig_user: &str,
+    video_url: &str,
+    caption: &str,
+) -> Result<Delivered, SendError> {
+    let creation = graph_post(
+        client,
+        api,
+        &format!("/{ig_user}/media"),
+        token,
+        &[
+            ("media_type", "REELS"),
+            ("video_url", video_url),
+            ("caption", caption),
+        ],
+        "preparing the video",
+        "the container's id",
+    )
+    .await?;
+    for _ in 0..60 {
+        let status = json_answer(
+            &host_of(api),
+            "waiting for the video",
+            client
+                .get(format!(
+                    "{}?fields=status_code&access_token={token}",
+                    endpoint(api, &format!("/{creation}"))
+                ))
+                .send()
+                .await,
+        )
+        .await?;
+        match status["status_code"].as_str() {
+            Some("FINISHED") => {
+                return instagram_publish(client, api, token, ig_user, &creation).await;
+            }
+            Some("ERROR") | Some("EXPIRED") => {
+                return Err(SendError::Permanent(
+                    "Instagram could not process the video (check its format: MP4, H.264, at most 15 minutes)".into(),
+                ));
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+        }
+    }
+    Err(SendError::Retry(
+        "Instagram is still processing the video".into(),
+    ))
+}
+
+/// A comment on a Facebook Page post or an Instagram media; the failure in words.
+pub(crate) async fn meta_comment(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    object: &str,
+    text: &str,
+) -> Result<(), String> {
+    graph_post(
+        client,
+        api,
+        &format!("/{object}/comments"),
+        token,
+        &[("message", text)],
+        "posting the first comment",
+        "the comment's id",
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("published, but the first comment could not be posted: {e}"))
 }

@@ -80,6 +80,14 @@ impl Publisher {
         self
     }
 
+    /// A library file's public address (Meta fetches images and videos from it).
+    fn public_url(&self, media: &jardinier_store::Media) -> String {
+        format!(
+            "{}/m/{}/{}",
+            self.public_base, media.workspace_id, media.sha256
+        )
+    }
+
     fn app(&self, network: crate::oauth::Network) -> Result<&crate::oauth::OAuthApp, SendError> {
         self.oauth
             .iter()
@@ -400,10 +408,7 @@ impl Publisher {
                         &tokens.access_token,
                         &page,
                         &job.delivery.body,
-                        &format!(
-                            "{}/m/{}/{}",
-                            self.public_base, video.workspace_id, video.sha256
-                        ),
+                        &self.public_url(video),
                     )
                     .await?
                 } else if job.media.is_empty() {
@@ -416,11 +421,7 @@ impl Publisher {
                     )
                     .await?
                 } else {
-                    let urls: Vec<String> = job
-                        .media
-                        .iter()
-                        .map(|m| format!("{}/m/{}/{}", self.public_base, m.workspace_id, m.sha256))
-                        .collect();
+                    let urls: Vec<String> = job.media.iter().map(|m| self.public_url(m)).collect();
                     crate::networks::facebook_photos_post(
                         &self.client,
                         &app.api_url,
@@ -459,11 +460,8 @@ impl Publisher {
                         "Instagram needs an image with the post".into(),
                     ));
                 }
-                let image_urls: Vec<String> = job
-                    .media
-                    .iter()
-                    .map(|m| format!("{}/m/{}/{}", self.public_base, m.workspace_id, m.sha256))
-                    .collect();
+                let image_urls: Vec<String> =
+                    job.media.iter().map(|m| self.public_url(m)).collect();
                 let mut delivered = if job.media[0].is_video() {
                     crate::networks::instagram_reel(
                         &self.client,

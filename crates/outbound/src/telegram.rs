@@ -20,10 +20,7 @@ pub(crate) async fn send_photo(
     caption: &str,
     photo: &crate::media::Loaded,
 ) -> Result<Delivered, SendError> {
-    let part = reqwest::multipart::Part::bytes(photo.bytes.clone())
-        .file_name(photo.media.filename.clone())
-        .mime_str(&photo.media.content_type)
-        .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))?;
+    let part = crate::media::part(photo)?;
     let form = reqwest::multipart::Form::new()
         .text("chat_id", chat.to_owned())
         .text("caption", caption.to_owned())
@@ -66,10 +63,7 @@ pub(crate) async fn send_album(
         .text("chat_id", chat.to_owned())
         .text("media", Value::Array(media).to_string());
     for (i, photo) in photos.iter().enumerate() {
-        let part = reqwest::multipart::Part::bytes(photo.bytes.clone())
-            .file_name(photo.media.filename.clone())
-            .mime_str(&photo.media.content_type)
-            .map_err(|e| SendError::Permanent(format!("bad media type: {e}")))?;
+        let part = crate::media::part(photo)?;
         form = form.part(format!("photo{i}"), part);
     }
     let url = format!("{}/bot{token}/sendMediaGroup", api.trim_end_matches('/'));

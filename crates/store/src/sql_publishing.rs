@@ -90,6 +90,14 @@ fn approval_row(r: &AnyRow) -> Result<Approval> {
 
 type Tx = crate::sql_inbox::Tx;
 
+/// A column list with each column named through a table's alias (`d.id, d.post_id, …`).
+fn prefixed(cols: &str, alias: &str) -> String {
+    cols.split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 const MEDIA_COLS: &str =
     "id, workspace_id, sha256, filename, content_type, size, width, height, alt, created_at";
 
@@ -694,11 +702,7 @@ impl PublishStore for SqlStore {
                 "SELECT {} FROM post_deliveries d JOIN publish_channels c ON c.id = d.channel_id \
                  WHERE d.status = 'sent' AND c.kind = $1 AND d.sent_at > $2 \
                  AND (d.metrics_at IS NULL OR d.metrics_at < $3) ORDER BY d.sent_at DESC LIMIT $4",
-                DELIVERY_COLS
-                    .split(", ")
-                    .map(|c| format!("d.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                prefixed(DELIVERY_COLS, "d")
             )))
             .bind(*kind)
             .bind(sent_after)
@@ -951,11 +955,7 @@ impl PublishStore for SqlStore {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM media m JOIN post_media pm ON pm.media_id = m.id WHERE pm.post_id = $1 \
              ORDER BY pm.position",
-            MEDIA_COLS
-                .split(", ")
-                .map(|c| format!("m.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            prefixed(MEDIA_COLS, "m")
         )))
         .bind(post_id)
         .fetch_all(&self.pool)
@@ -1079,11 +1079,7 @@ impl PublishStore for SqlStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT d.workspace_id AS delivery_workspace, d.idempotency_key, {} FROM post_deliveries d \
              WHERE d.id IN ({delivery_ids})",
-            DELIVERY_COLS
-                .split(", ")
-                .map(|c| format!("d.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            prefixed(DELIVERY_COLS, "d")
         )))
         // Each list makes a new statement: not worth a place in the prepared-statement cache.
         .persistent(false)
@@ -1120,11 +1116,7 @@ impl PublishStore for SqlStore {
         for row in sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT pm.post_id AS of_post, {} FROM media m JOIN post_media pm ON pm.media_id = m.id \
              WHERE pm.post_id IN ({post_ids}) ORDER BY pm.post_id, pm.position",
-            MEDIA_COLS
-                .split(", ")
-                .map(|c| format!("m.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            prefixed(MEDIA_COLS, "m")
         )))
         // Each list makes a new statement: not worth a place in the prepared-statement cache.
         .persistent(false)

@@ -114,6 +114,16 @@ pub struct DevInbox(pub std::sync::Mutex<std::collections::VecDeque<(i64, String
 
 pub type SharedState = Arc<AppState>;
 
+/// The catalogue a teammate's e-mail is written in: their language, French when they chose none.
+pub fn mail_tr(user: &jardinier_store::User) -> jardinier_i18n::Tr {
+    jardinier_i18n::Tr::new(
+        user.lang
+            .as_deref()
+            .and_then(jardinier_i18n::Lang::parse)
+            .unwrap_or(jardinier_i18n::Lang::Fr),
+    )
+}
+
 pub fn router(state: SharedState) -> Router {
     let security_headers = [
         (

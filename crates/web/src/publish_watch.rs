@@ -4,7 +4,6 @@
 //! [`crate::sla_watch::run`].
 
 use jardinier_domain::Permission;
-use jardinier_i18n::{Lang, Tr};
 use jardinier_store::{NewMail, Store, StoreError};
 
 /// Tells the team about failed deliveries; returns how many were told.
@@ -44,14 +43,7 @@ pub async fn notify_failures(
         );
         let error = delivery.last_error.clone().unwrap_or_default();
         for member in recipients {
-            let tr = Tr::new(
-                member
-                    .user
-                    .lang
-                    .as_deref()
-                    .and_then(Lang::parse)
-                    .unwrap_or(Lang::Fr),
-            );
+            let tr = crate::mail_tr(&member.user);
             let args = [
                 ("name", member.user.display_name.as_str()),
                 ("title", post.title.as_str()),
@@ -98,14 +90,7 @@ pub async fn warn_expiring(
             .iter()
             .filter(|m| m.role.can(Permission::ManageWorkspace))
         {
-            let tr = Tr::new(
-                member
-                    .user
-                    .lang
-                    .as_deref()
-                    .and_then(Lang::parse)
-                    .unwrap_or(Lang::Fr),
-            );
+            let tr = crate::mail_tr(&member.user);
             let args = [
                 ("name", member.user.display_name.as_str()),
                 ("channel", channel.name.as_str()),

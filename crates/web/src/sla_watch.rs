@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jardinier_domain::Permission;
-use jardinier_i18n::{Lang, Tr};
 use jardinier_inbox::sla::{BusinessHours, SlaClock, clock, short_duration};
 use jardinier_store::{NewMail, SlaPolicy, Store, StoreError};
 use jiff::tz::TimeZone;
@@ -60,14 +59,7 @@ pub async fn warn_due(store: &dyn Store, base_url: &str, now: i64) -> Result<usi
         let link = format!("{base_url}/w/{slug}/inbox/{}", c.id);
         let due_text = format_time(due, timezone);
         for member in &recipients {
-            let tr = Tr::new(
-                member
-                    .user
-                    .lang
-                    .as_deref()
-                    .and_then(Lang::parse)
-                    .unwrap_or(Lang::Fr),
-            );
+            let tr = crate::mail_tr(&member.user);
             let left = short_duration((due - now).abs());
             let args = [
                 ("name", member.user.display_name.as_str()),

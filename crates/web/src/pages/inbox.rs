@@ -547,14 +547,7 @@ async fn notify_mentioned(
     let mentioned = jardinier_inbox::mentioned(note, &team);
     let now = unix_now();
     for member in members.iter().filter(|m| mentioned.contains(&m.user.id)) {
-        let tr = jardinier_i18n::Tr::new(
-            member
-                .user
-                .lang
-                .as_deref()
-                .and_then(jardinier_i18n::Lang::parse)
-                .unwrap_or(jardinier_i18n::Lang::Fr),
-        );
+        let tr = crate::mail_tr(&member.user);
         let link = format!(
             "{}/w/{}/inbox/{}",
             state.config.base_url, w.workspace.slug, conversation.id

@@ -691,12 +691,10 @@ pub async fn signup(
 }
 
 pub async fn confirm_page(
-    State(state): State<SharedState>,
     ctx: RequestCtx,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     // GET only shows a button: mail scanners open links, people press buttons.
-    let _ = &state;
     render(PublicTemplate {
         c: Chrome::new(&ctx),
         mode: "confirm",

@@ -1496,16 +1496,7 @@ pub async fn approval_media(
     else {
         return Err(WebError::NotFound);
     };
-    let bytes = tokio::fs::read(state.config.media_dir.join(media.relative_path()))
-        .await
-        .map_err(|_| WebError::NotFound)?;
-    let mut response = bytes.into_response();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&media.content_type) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::CONTENT_TYPE, value);
-    }
-    Ok(response)
+    super::publishing_media::file_response(&state, &media, None).await
 }
 
 #[derive(Deserialize)]

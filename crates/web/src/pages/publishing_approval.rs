@@ -43,14 +43,7 @@ async fn tell_approvers(
         .iter()
         .filter(|m| step.approvers.contains(&m.user.id))
     {
-        let tr = jardinier_i18n::Tr::new(
-            member
-                .user
-                .lang
-                .as_deref()
-                .and_then(jardinier_i18n::Lang::parse)
-                .unwrap_or(jardinier_i18n::Lang::Fr),
-        );
+        let tr = crate::mail_tr(&member.user);
         let args = [
             ("name", member.user.display_name.as_str()),
             ("title", title),
@@ -282,14 +275,7 @@ async fn tell_author(
     if author.user.id == w.user.id {
         return Ok(());
     }
-    let tr = jardinier_i18n::Tr::new(
-        author
-            .user
-            .lang
-            .as_deref()
-            .and_then(jardinier_i18n::Lang::parse)
-            .unwrap_or(jardinier_i18n::Lang::Fr),
-    );
+    let tr = crate::mail_tr(&author.user);
     let link = format!(
         "{}/w/{}/publishing/posts/{}",
         state.config.base_url, w.workspace.slug, post.id

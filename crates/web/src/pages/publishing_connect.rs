@@ -5,8 +5,7 @@
 //! library image, which Meta fetches to publish on Instagram.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jardinier_domain::Permission;
 use jardinier_outbound::oauth::{Network, authorize_url, discover, exchange_code};
 use serde::Deserialize;
@@ -174,12 +173,5 @@ pub async fn public_media(
     let Some(media) = state.store.media_by_hash(workspace_id, &sha).await? else {
         return Err(WebError::NotFound);
     };
-    let bytes = tokio::fs::read(state.config.media_dir.join(media.relative_path()))
-        .await
-        .map_err(|_| WebError::NotFound)?;
-    let mut response = bytes.into_response();
-    if let Ok(value) = HeaderValue::from_str(&media.content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
-    Ok(response)
+    super::publishing_media::file_response(&state, &media, None).await
 }

@@ -234,6 +234,16 @@ pub async fn file(
     let Some(media) = state.store.media(w.workspace.id, id).await? else {
         return Err(WebError::NotFound);
     };
+    file_response(&state, &media, Some("private, max-age=86400, immutable")).await
+}
+
+/// A library file's bytes with its type (and the given caching); not found when the file is
+/// missing from the media folder.
+pub async fn file_response(
+    state: &SharedState,
+    media: &jardinier_store::Media,
+    cache: Option<&'static str>,
+) -> Result<Response, WebError> {
     let bytes = tokio::fs::read(state.config.media_dir.join(media.relative_path()))
         .await
         .map_err(|_| WebError::NotFound)?;
@@ -242,9 +252,8 @@ pub async fn file(
     if let Ok(value) = HeaderValue::from_str(&media.content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400, immutable"),
-    );
+    if let Some(cache) = cache {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    }
     Ok(response)
 }
