@@ -300,6 +300,8 @@ pub struct PostEvent {
 pub trait PublishStore: Send + Sync {
     async fn create_channel(&self, channel: &NewChannel<'_>) -> Result<PublishChannel>;
     async fn channels(&self, workspace_id: i64) -> Result<Vec<PublishChannel>>;
+    /// The campaigns the workspace's posts belong to, by name.
+    async fn post_campaigns(&self, workspace_id: i64) -> Result<Vec<String>>;
     /// A pending OAuth authorization (the state kept as its hash).
     async fn save_oauth_state(
         &self,

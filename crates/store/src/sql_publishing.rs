@@ -421,6 +421,15 @@ impl PublishStore for SqlStore {
         .transpose()
     }
 
+    async fn post_campaigns(&self, workspace_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT campaign FROM posts WHERE workspace_id = $1 AND campaign <> '' ORDER BY campaign",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn set_channel_secret(&self, channel_id: i64, secret: &str) -> Result<()> {
         sqlx::query(
             "UPDATE publish_channels SET secret = $2, expiry_warned_at = NULL WHERE id = $1",

@@ -105,13 +105,7 @@ async fn page_with(
     };
     let tz = &w.workspace.timezone;
     let found = state.store.posts(w.workspace.id, 100).await?;
-    let mut campaigns: Vec<String> = found
-        .iter()
-        .map(|(p, _)| p.campaign.clone())
-        .filter(|c| !c.is_empty())
-        .collect();
-    campaigns.sort();
-    campaigns.dedup();
+    let campaigns = state.store.post_campaigns(w.workspace.id).await?;
     let posts = found
         .into_iter()
         .map(|(p, deliveries)| PostLine {

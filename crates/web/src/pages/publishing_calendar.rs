@@ -283,16 +283,7 @@ async fn calendar_page(
         .filter(|(p, d)| keep(&q, p, d))
         .map(|(p, d)| entry(p, d, &channels, &tz))
         .collect();
-    let mut campaigns: Vec<String> = state
-        .store
-        .posts(w.workspace.id, 500)
-        .await?
-        .into_iter()
-        .map(|(p, _)| p.campaign)
-        .filter(|c| !c.is_empty())
-        .collect();
-    campaigns.sort();
-    campaigns.dedup();
+    let campaigns = state.store.post_campaigns(w.workspace.id).await?;
     render(CalendarTemplate {
         c: Chrome::workspace(w, "publishing"),
         ws_slug: w.workspace.slug.clone(),
