@@ -236,7 +236,13 @@ pub mod ingest {
         .to_string()
     }
 
-    pub async fn run(items: usize, queries: usize, database: Option<String>) -> anyhow::Result<()> {
+    pub async fn run(
+        items: usize,
+        queries: usize,
+        database: Option<String>,
+        senders: usize,
+        batch: usize,
+    ) -> anyhow::Result<()> {
         let dir = jardinier_store::testing::TempDir::new("bench");
         let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.0.display()));
         let store = jardinier_store::connect(&url).await?;
@@ -381,19 +387,28 @@ pub mod ingest {
         }
         let match_seconds = start.elapsed().as_secs_f64();
 
-        // The whole pipeline, in webhook-sized batches, two at a time (one per core).
+        // Preparing items (analysis, matching, hashes, archive terms), one core, no storage.
+        let start = Instant::now();
+        for line in &lines {
+            for item in parse_webhook(line.as_bytes())
+                .expect("generated payloads parse")
+                .into_iter()
+                .flatten()
+            {
+                std::hint::black_box(ingestor.prepare(&source, item, now));
+            }
+        }
+        let prepare_seconds = start.elapsed().as_secs_f64();
+
+        // The whole pipeline, in webhook-sized deliveries, `senders` of them in flight at once.
         let started = Instant::now();
         let arrivals: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
-        let batches: Vec<Vec<String>> = lines.chunks(250).map(|c| c.to_vec()).collect();
+        let batches: Vec<Vec<String>> = lines.chunks(batch.max(1)).map(|c| c.to_vec()).collect();
         let queue = Arc::new(Mutex::new(
             batches.into_iter().enumerate().rev().collect::<Vec<_>>(),
         ));
         let mut workers = Vec::new();
-        let writers: usize = std::env::var("BENCH_WORKERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2);
-        for _ in 0..writers {
+        for _ in 0..senders.max(1) {
             let (queue, ingestor, source, arrivals) = (
                 queue.clone(),
                 ingestor.clone(),
@@ -468,11 +483,14 @@ pub mod ingest {
             serde_json::json!({
                 "items": items,
                 "queries": queries,
+                "senders": senders,
+                "batch": batch,
                 "backend": store.backend().name(),
                 "seconds": round(seconds),
                 "items_per_s": (items as f64 / seconds).round(),
                 "match_only_items_per_s": (items as f64 / match_seconds).round(),
                 "json_parse_items_per_s": (items as f64 / json_seconds).round(),
+                "prepare_only_items_per_s": (items as f64 / prepare_seconds).round(),
                 "alerts_expected": expected,
                 "alerts_received": latencies.len(),
                 "alert_latency_p50_ms": round(percentile(0.5)),

@@ -76,6 +76,12 @@ enum BenchCommand {
         /// Database URL (default: a fresh SQLite file in a temporary folder).
         #[arg(long)]
         database: Option<String>,
+        /// Deliveries in flight at once (webhook senders, polled sources).
+        #[arg(long, default_value_t = 2)]
+        senders: usize,
+        /// Items per delivery.
+        #[arg(long, default_value_t = 250)]
+        batch: usize,
     },
     /// The inbox under load: N items in conversations, U teammates working it over HTTP at
     /// once for S seconds (queue, filters, search, a conversation, closing it).
@@ -158,8 +164,10 @@ fn main() -> std::process::ExitCode {
                         items,
                         queries,
                         database,
+                        senders,
+                        batch,
                     },
-            } => bench::ingest::run(items, queries, database).await,
+            } => bench::ingest::run(items, queries, database, senders, batch).await,
             Command::Bench {
                 command:
                     BenchCommand::Inbox {

@@ -33,7 +33,15 @@ fn start(dir: &TempDir, db: &str) -> (Child, String) {
 
 /// Sends mentions `ids` one per request from four concurrent senders; returns the ids the
 /// server acknowledged. Stops sending at the first connection error (the server is gone).
-async fn send_all(base: &str, source: i64, secret: &str, ids: Vec<usize>) -> HashSet<usize> {
+/// With `kill`, (n, pid): the sender whose acknowledgement is the n-th kills that process with
+/// SIGKILL at once, while the other senders' requests are in flight.
+async fn send_all(
+    base: &str,
+    source: i64,
+    secret: &str,
+    ids: Vec<usize>,
+    kill: Option<(usize, u32)>,
+) -> HashSet<usize> {
     let acknowledged = Arc::new(Mutex::new(HashSet::new()));
     let queue = Arc::new(Mutex::new(ids));
     let client = reqwest::Client::new();
@@ -59,7 +67,18 @@ async fn send_all(base: &str, source: i64, secret: &str, ids: Vec<usize>) -> Has
                     .await;
                 match response {
                     Ok(r) if r.status().is_success() => {
-                        acknowledged.lock().unwrap().insert(id);
+                        let count = {
+                            let mut acknowledged = acknowledged.lock().unwrap();
+                            acknowledged.insert(id);
+                            acknowledged.len()
+                        };
+                        if let Some((n, pid)) = kill.filter(|(n, _)| *n == count) {
+                            std::process::Command::new("kill")
+                                .args(["-KILL", &pid.to_string()])
+                                .status()
+                                .unwrap();
+                            eprintln!("killed the server after {n} acknowledgements");
+                        }
                     }
                     Ok(r) => panic!("unexpected answer {}", r.status()),
                     Err(_) => break,
@@ -119,17 +138,15 @@ async fn kill_9_loses_no_acknowledged_mention_and_retries_duplicate_nothing() {
 
     const TOTAL: usize = 1_500;
     let (mut server, base) = start(&dir, &db);
-    let pid = server.id();
-    // Kill the server with SIGKILL while the senders are in full flow.
-    let killer = tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
-        std::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()
-            .unwrap();
-    });
-    let first = send_all(&base, source.id, "s3cret", (0..TOTAL).collect()).await;
-    killer.await.unwrap();
+    // Killed with SIGKILL while the senders are in full flow, a third of the way.
+    let first = send_all(
+        &base,
+        source.id,
+        "s3cret",
+        (0..TOTAL).collect(),
+        Some((TOTAL / 3, server.id())),
+    )
+    .await;
     let _ = server.wait();
     assert!(
         !first.is_empty() && first.len() < TOTAL,
@@ -156,7 +173,7 @@ async fn kill_9_loses_no_acknowledged_mention_and_retries_duplicate_nothing() {
 
     // The senders retry everything, acknowledged or not: nothing is stored twice.
     let (mut server, base) = start(&dir, &db);
-    let second = send_all(&base, source.id, "s3cret", (0..TOTAL).collect()).await;
+    let second = send_all(&base, source.id, "s3cret", (0..TOTAL).collect(), None).await;
     server.kill().unwrap();
     let _ = server.wait();
     assert_eq!(

@@ -21,6 +21,11 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite batch writer (its own connection, outside sqlx).
+    #[error("database error: {0}")]
+    Sqlite(String),
+    #[error("the database writer has stopped; restart Jardinier")]
+    WriterStopped,
 }
 
 impl StoreError {

@@ -12,6 +12,7 @@
 //! run in one transaction.
 
 mod alerts;
+mod archive_fts;
 mod error;
 mod inbox;
 mod listening;
@@ -30,6 +31,7 @@ mod sql_members;
 mod sql_newsletters;
 mod sql_publishing;
 mod sql_replies;
+mod sqlite_writer;
 pub mod testing;
 
 pub use alerts::*;

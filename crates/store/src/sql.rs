@@ -6,6 +6,7 @@
 //! the same helpers.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use jardinier_domain::Role;
@@ -50,16 +51,16 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     /// SQLite has one writer at a time; batch writers of this process queue here, woken at
     /// once, instead of polling the database lock through `busy_timeout`'s sleeps.
-    /// It also guards what only the writer touches: the recent originals' SimHashes.
-    pub(crate) write_gate: tokio::sync::Mutex<crate::sql_batch::RecentOriginals>,
+    /// The batch writer's thread takes it for each of its transactions.
+    pub(crate) write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the thread that stores batches of items (group commit); see `sqlite_writer`.
+    pub(crate) batch_writer: Option<crate::sqlite_writer::BatchWriter>,
 }
 
 impl SqlStore {
     /// On SQLite, waits for this process's other writers (see `write_gate`); hold the guard
     /// for the write. On PostgreSQL, which has row locks, nothing to wait for.
-    pub(crate) async fn writing(
-        &self,
-    ) -> Option<tokio::sync::MutexGuard<'_, crate::sql_batch::RecentOriginals>> {
+    pub(crate) async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {
             Backend::Sqlite => Some(self.write_gate.lock().await),
             Backend::Postgres => None,
@@ -73,12 +74,14 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     sqlx::any::install_default_drivers();
     let backend =
         Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
+    let mut sqlite_path = None;
     let pool = match backend {
         Backend::Sqlite => {
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
+            sqlite_path = Some(std::path::PathBuf::from(path));
             if let Some(parent) = Path::new(path)
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
@@ -123,10 +126,13 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
         Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect(url).await,
     }
     .map_err(StoreError::Connect)?;
+    let write_gate = Arc::new(tokio::sync::Mutex::new(()));
     Ok(SqlStore {
         pool,
         backend,
-        write_gate: tokio::sync::Mutex::new(Default::default()),
+        batch_writer: sqlite_path
+            .map(|path| crate::sqlite_writer::BatchWriter::start(path, write_gate.clone())),
+        write_gate,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Storing a batch of items with a handful of statements, whatever its size.
+//! Storing a batch of items on PostgreSQL with a handful of statements, whatever its size.
+//! (SQLite has its own writer, `sqlite_writer`, a statement per item on one connection.)
 //!
 //! Per batch: one lookup (per few hundred values) for repeats, for originals with the same URL,
 //! for originals with the same content hash, and for near-duplicate candidates by SimHash band;
@@ -14,9 +15,10 @@ use sqlx::Row;
 use crate::Result;
 use crate::listening::{InsertOutcome, NewItem, simhash_bands};
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// The writer's connection, inside its transaction.
+type Tx = sqlx::AnyConnection;
 
-/// Values per IN list, and rows per multi-row INSERT (SQLite allows 32,766 parameters).
+/// Values per IN list, and rows per multi-row INSERT .
 const IN_CHUNK: usize = 400;
 const ROWS_PER_INSERT: usize = 40;
 const NEAR_DUPLICATE_BITS: u32 = 3;
@@ -40,15 +42,8 @@ enum Value {
 /// `Any` driver sends a NULL `f64` as a NULL `f32` (`any/arguments.rs` swaps Real and Double),
 /// so a statement first prepared with no sentiment score would keep `float4` for that parameter
 /// and refuse the next real score on the same PostgreSQL connection.
-/// (Statements are cached on SQLite only, whose parameters are untyped; caching keeps about 15%
-/// of its ingestion speed.)
-async fn run(
-    tx: &mut Tx,
-    sqlite: bool,
-    sql: String,
-    values: Vec<Value>,
-) -> Result<Vec<sqlx::any::AnyRow>> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(sqlite);
+async fn run(tx: &mut Tx, sql: String, values: Vec<Value>) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
     for value in values {
         query = match value {
             Value::Int(v) => query.bind(v),
@@ -58,17 +53,11 @@ async fn run(
             Value::OptReal(v) => query.bind(v),
         };
     }
-    Ok(query.fetch_all(&mut **tx).await?)
+    Ok(query.fetch_all(&mut *tx).await?)
 }
 
-/// Placeholders `first` to `first + n - 1`. On SQLite, anonymous `?`: it numbers them in order
-/// just the same, while binding a numbered `$n` looks its name up in a list, which made
-/// multi-row statements quadratic (a tenth of the ingest time in perf). A statement must not
-/// mix the two styles: sqlx counts anonymous placeholders apart from numbered ones.
-fn list(sqlite: bool, first: usize, n: usize) -> String {
-    if sqlite {
-        return vec!["?"; n].join(", ");
-    }
+/// Placeholders `$first` to `$(first + n - 1)`.
+fn list(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -137,24 +126,16 @@ impl State {
 
 async fn lookup_pairs(
     tx: &mut Tx,
-    sqlite: bool,
     sql_head: &str,
     scope: i64,
     values: &[String],
 ) -> Result<Vec<(i64, String)>> {
     let mut found = Vec::new();
     for chunk in values.chunks(IN_CHUNK) {
-        // SQLite numbers anonymous placeholders apart from named ones, so a statement uses
-        // one style only.
-        let head = if sqlite {
-            sql_head.replace("$1", "?")
-        } else {
-            sql_head.to_owned()
-        };
-        let sql = format!("{head} ({}) ORDER BY id", list(sqlite, 2, chunk.len()));
+        let sql = format!("{sql_head} ({}) ORDER BY id", list(2, chunk.len()));
         let mut binds = vec![Value::Int(scope)];
         binds.extend(chunk.iter().cloned().map(Value::Text));
-        for row in run(tx, sqlite, sql, binds).await? {
+        for row in run(tx, sql, binds).await? {
             found.push((row.try_get("id")?, row.try_get("v")?));
         }
     }
@@ -162,12 +143,7 @@ async fn lookup_pairs(
 }
 
 /// Writes the pending rows; records their ids.
-async fn flush(
-    tx: &mut Tx,
-    sqlite: bool,
-    items: &[(NewItem, Vec<i64>)],
-    state: &mut State,
-) -> Result<()> {
+async fn flush(tx: &mut Tx, items: &[(NewItem, Vec<i64>)], state: &mut State) -> Result<()> {
     let pending = std::mem::take(&mut state.pending);
     for chunk in pending.chunks(ROWS_PER_INSERT) {
         let mut rows = Vec::new();
@@ -177,7 +153,7 @@ async fn flush(
             let simhash = item.simhash.unwrap_or(0);
             let bands = simhash_bands(simhash);
             let base = binds.len();
-            rows.push(format!("({}, 1)", list(sqlite, base + 1, 27)));
+            rows.push(format!("({}, 1)", list(base + 1, 27)));
             binds.extend([
                 Value::Int(item.workspace_id),
                 Value::Int(item.source_id),
@@ -215,7 +191,7 @@ async fn flush(
              ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, source_id, external_id",
             rows.join(", ")
         );
-        let returned = run(tx, sqlite, sql, binds).await?;
+        let returned = run(tx, sql, binds).await?;
         let mut ids: HashMap<(i64, String), i64> = HashMap::new();
         for row in returned {
             ids.insert(
@@ -241,7 +217,7 @@ async fn flush(
                     )
                     .bind(item.source_id)
                     .bind(&item.external_id)
-                    .fetch_one(&mut **tx)
+                    .fetch_one(&mut *tx)
                     .await?;
                     InsertOutcome::AlreadyReceived { id }
                 }
@@ -260,73 +236,11 @@ async fn flush(
 /// What a batch asks about one workspace: its URLs, its content hashes, its SimHash bands.
 type BatchKeys = (HashSet<String>, HashSet<String>, [HashSet<i64>; 4]);
 
-/// The SimHashes of the last [`NEAR_DUPLICATE_WINDOW`] originals, by band: the SQLite writer's
-/// memory of what a new mention may repeat, so that finding candidates needs no query. Loaded
-/// from the database by the first batch, then kept up to date after each commit.
-#[derive(Default)]
-pub(crate) struct RecentOriginals {
-    loaded: bool,
-    buckets: HashMap<(i64, usize, i64), Vec<(i64, u64)>>,
-    order: std::collections::VecDeque<(i64, i64, u64)>,
-}
-
-impl RecentOriginals {
-    pub(crate) fn add(&mut self, workspace: i64, id: i64, hash: u64) {
-        for (band, value) in simhash_bands(hash).into_iter().enumerate() {
-            self.buckets
-                .entry((workspace, band, value))
-                .or_default()
-                .push((id, hash));
-        }
-        self.order.push_back((workspace, id, hash));
-        while self.order.len() > NEAR_DUPLICATE_WINDOW as usize {
-            let Some((workspace, old, hash)) = self.order.pop_front() else {
-                break;
-            };
-            for (band, value) in simhash_bands(hash).into_iter().enumerate() {
-                if let Some(bucket) = self.buckets.get_mut(&(workspace, band, value)) {
-                    bucket.retain(|(id, _)| *id != old);
-                    if bucket.is_empty() {
-                        self.buckets.remove(&(workspace, band, value));
-                    }
-                }
-            }
-        }
-    }
-
-    async fn load(&mut self, tx: &mut Tx) -> Result<()> {
-        let rows = run(
-            tx,
-            true,
-            format!(
-                "SELECT id, workspace_id, simhash FROM items WHERE duplicate_of IS NULL AND simhash <> 0 \
-                 AND id > (SELECT COALESCE(MAX(id), 0) FROM items) - {NEAR_DUPLICATE_WINDOW} ORDER BY id"
-            ),
-            Vec::new(),
-        )
-        .await?;
-        for row in rows {
-            self.add(
-                row.try_get("workspace_id")?,
-                row.try_get("id")?,
-                row.try_get::<i64, _>("simhash")? as u64,
-            );
-        }
-        self.loaded = true;
-        Ok(())
-    }
-}
-
-/// Stores a batch. `recent` is the SQLite writer's memory of recent originals (SQLite
-/// statements, candidates from memory); `None` on PostgreSQL (candidates from the database).
-/// Returns the outcomes and the new originals (workspace, id, SimHash), to remember once
-/// committed.
+/// Stores a batch in the caller's transaction; the outcome of each item, in order.
 pub(crate) async fn insert_batch(
     tx: &mut Tx,
-    recent: Option<&mut RecentOriginals>,
     items: &[(NewItem, Vec<i64>)],
-) -> Result<(Vec<InsertOutcome>, Vec<(i64, i64, u64)>)> {
-    let sqlite = recent.is_some();
+) -> Result<Vec<InsertOutcome>> {
     let mut state = State {
         outcomes: vec![None; items.len()],
         received: HashMap::new(),
@@ -361,7 +275,6 @@ pub(crate) async fn insert_batch(
     for (source, ids) in &by_source {
         let found = lookup_pairs(
             tx,
-            sqlite,
             "SELECT id, external_id AS v FROM items WHERE source_id = $1 AND external_id IN",
             *source,
             ids,
@@ -373,80 +286,57 @@ pub(crate) async fn insert_batch(
                 .insert((*source, external_id), Ref::Stored(id));
         }
     }
-    if let Some(recent) = recent {
-        if !recent.loaded {
-            recent.load(tx).await?;
-        }
-        for (workspace, (_, _, bands)) in &by_workspace {
-            let mut seen = HashSet::new();
-            for (band, values) in bands.iter().enumerate() {
-                for value in values {
-                    for (id, hash) in recent
-                        .buckets
-                        .get(&(*workspace, band, *value))
-                        .into_iter()
-                        .flatten()
-                    {
-                        if seen.insert(*id) {
-                            state.add_candidate(*workspace, Ref::Stored(*id), *hash);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let newest: i64 = if sqlite {
-        0
-    } else {
-        run(
-            tx,
-            sqlite,
-            "SELECT COALESCE(MAX(id), 0) AS newest FROM items".to_owned(),
-            Vec::new(),
-        )
-        .await?
-        .first()
-        .map(|row| row.try_get("newest"))
-        .transpose()?
-        .unwrap_or(0)
-    };
+    let newest: i64 = run(
+        tx,
+        "SELECT COALESCE(MAX(id), 0) AS newest FROM items".to_owned(),
+        Vec::new(),
+    )
+    .await?
+    .first()
+    .map(|row| row.try_get("newest"))
+    .transpose()?
+    .unwrap_or(0);
     let window_floor = newest - NEAR_DUPLICATE_WINDOW;
     for (workspace, (urls, hashes, bands)) in &by_workspace {
         let urls: Vec<String> = urls.iter().cloned().collect();
-        for (id, url) in lookup_pairs(tx, sqlite, if sqlite { "SELECT id, url AS v FROM items INDEXED BY items_by_url WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN" } else { "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN" }, *workspace, &urls).await? {
+        for (id, url) in lookup_pairs(
+            tx,
+            "SELECT id, url AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND url IN",
+            *workspace,
+            &urls,
+        )
+        .await?
+        {
             state.urls.entry((*workspace, url)).or_insert(Ref::Stored(id));
         }
         let hashes: Vec<String> = hashes.iter().cloned().collect();
-        for (id, hash) in lookup_pairs(tx, sqlite, if sqlite { "SELECT id, content_hash AS v FROM items INDEXED BY items_by_hash WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN" } else { "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN" }, *workspace, &hashes).await? {
+        for (id, hash) in lookup_pairs(
+            tx,
+            "SELECT id, content_hash AS v FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND content_hash IN",
+            *workspace,
+            &hashes,
+        )
+        .await?
+        {
             state.hashes.entry((*workspace, hash)).or_insert(Ref::Stored(id));
         }
         // Near-duplicate candidates, band by band, among the most recent originals: each band
         // value is a range seek on its partial index (ordered by band, then id) from the
         // window's first id, so the cost does not grow with the archive.
         let mut seen = HashSet::new();
-        for (band, values) in bands.iter().enumerate().filter(|_| !sqlite) {
+        for (band, values) in bands.iter().enumerate() {
             let values: Vec<i64> = values.iter().copied().collect();
             for chunk in values.chunks(IN_CHUNK) {
-                let floor_placeholder = if sqlite {
-                    "?".to_owned()
-                } else {
-                    format!("${}", chunk.len() + 2)
-                };
+                let floor_placeholder = format!("${}", chunk.len() + 2);
                 let sql = format!(
-                    "SELECT id, simhash FROM items {} WHERE workspace_id = {} AND duplicate_of IS NULL AND simhash <> 0 \
+                    "SELECT id, simhash FROM items WHERE workspace_id = $1 AND duplicate_of IS NULL AND simhash <> 0 \
                      AND band{band} IN ({}) AND id > {floor_placeholder} ORDER BY id DESC LIMIT {MAX_CANDIDATES}",
-                    if sqlite {
-                        format!("INDEXED BY items_band{band}")
-                    } else {
-                        String::new()
-                    },
-                    if sqlite { "?" } else { "$1" },
-                    list(sqlite, 2, chunk.len())
+                    list(2, chunk.len())
                 );
                 let mut binds = vec![Value::Int(*workspace)];
                 binds.extend(chunk.iter().copied().map(Value::Int));
                 binds.push(Value::Int(window_floor));
-                for row in run(tx, sqlite, sql, binds).await? {
+                for row in run(tx, sql, binds).await? {
                     let id: i64 = row.try_get("id")?;
                     if seen.insert(id) {
                         let hash = row.try_get::<i64, _>("simhash")? as u64;
@@ -480,7 +370,7 @@ pub(crate) async fn insert_batch(
                 })
         };
         if depends_on_pending(&state) {
-            flush(tx, sqlite, items, &mut state).await?;
+            flush(tx, items, &mut state).await?;
         }
         if let Some(id) = state.received.get(&key).and_then(|r| state.resolve(*r)) {
             state.outcomes[index] = Some(InsertOutcome::AlreadyReceived { id });
@@ -519,13 +409,13 @@ pub(crate) async fn insert_batch(
             }
         }
     }
-    flush(tx, sqlite, items, &mut state).await?;
+    flush(tx, items, &mut state).await?;
 
     for (id, count) in &state.bumps {
         sqlx::query("UPDATE items SET seen_count = seen_count + $2 WHERE id = $1")
             .bind(*id)
             .bind(*count)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     // Matches and archive terms of what was inserted, in multi-row statements.
@@ -542,7 +432,7 @@ pub(crate) async fn insert_batch(
         .collect();
     for chunk in matches.chunks(200) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|k| format!("({})", list(sqlite, k * 4 + 1, 4)))
+            .map(|k| format!("({})", list(k * 4 + 1, 4)))
             .collect();
         let sql = format!(
             "INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) VALUES {} ON CONFLICT DO NOTHING",
@@ -550,7 +440,6 @@ pub(crate) async fn insert_batch(
         );
         run(
             tx,
-            sqlite,
             sql,
             chunk
                 .iter()
@@ -578,7 +467,7 @@ pub(crate) async fn insert_batch(
         .collect();
     for chunk in terms.chunks(500) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|k| format!("({})", list(sqlite, k * 3 + 1, 3)))
+            .map(|k| format!("({})", list(k * 3 + 1, 3)))
             .collect();
         let sql = format!(
             "INSERT INTO item_terms (workspace_id, term, item_id) VALUES {} ON CONFLICT DO NOTHING",
@@ -586,7 +475,6 @@ pub(crate) async fn insert_batch(
         );
         run(
             tx,
-            sqlite,
             sql,
             chunk
                 .iter()
@@ -595,29 +483,10 @@ pub(crate) async fn insert_batch(
         )
         .await?;
     }
-    let new_originals = state
-        .inserted
-        .iter()
-        .filter(|(index, _)| {
-            matches!(
-                state.outcomes[*index],
-                Some(InsertOutcome::Inserted {
-                    near_duplicate_of: None,
-                    ..
-                })
-            )
-        })
-        .filter_map(|(index, id)| {
-            let item = &items[*index].0;
-            item.simhash
-                .filter(|h| *h != 0)
-                .map(|h| (item.workspace_id, *id, h))
-        })
-        .collect();
     let outcomes = state
         .outcomes
         .into_iter()
         .map(|o| o.expect("every item has an outcome"))
         .collect();
-    Ok((outcomes, new_originals))
+    Ok(outcomes)
 }

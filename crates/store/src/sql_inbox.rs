@@ -371,20 +371,36 @@ impl InboxStore for SqlStore {
         const SET_LIMIT: i64 = 50_000;
         let groups: Vec<&Vec<String>> = f.terms.iter().filter(|g| !g.is_empty()).collect();
         let mut smallest = i64::MAX;
+        let sqlite = self.backend == crate::Backend::Sqlite;
         for group in &groups {
-            let placeholders: Vec<String> =
-                (0..group.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM item_terms WHERE workspace_id = $1 \
-                 AND term IN ({}) LIMIT {SET_LIMIT}) AS postings",
-                placeholders.join(", ")
-            );
-            let mut query =
-                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(f.workspace_id);
-            for term in group.iter() {
-                query = query.bind(term.clone());
-            }
-            smallest = smallest.min(query.fetch_one(&self.pool).await?);
+            let count = if sqlite {
+                // The archive's FTS5 index (migration 0028).
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM item_fts WHERE item_fts MATCH $1 \
+                     LIMIT {SET_LIMIT}) AS postings"
+                )))
+                .bind(crate::archive_fts::matching(
+                    f.workspace_id,
+                    &[group.as_slice()],
+                ))
+                .fetch_one(&self.pool)
+                .await?
+            } else {
+                let placeholders: Vec<String> =
+                    (0..group.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM item_terms WHERE workspace_id = $1 \
+                     AND term IN ({}) LIMIT {SET_LIMIT}) AS postings",
+                    placeholders.join(", ")
+                );
+                let mut query =
+                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(f.workspace_id);
+                for term in group.iter() {
+                    query = query.bind(term.clone());
+                }
+                query.fetch_one(&self.pool).await?
+            };
+            smallest = smallest.min(count);
         }
         let walk_words = !groups.is_empty() && smallest >= SET_LIMIT;
         // The same for a label: a common one is found by walking, a rare one read as a set.
@@ -478,7 +494,19 @@ impl InboxStore for SqlStore {
         // person's), read by id: no pass over the workspace's conversations.
         let mut searches = Vec::new();
         let mut probes = Vec::new();
-        if walk_words {
+        if walk_words && sqlite {
+            for group in &groups {
+                let p = next(Bind::Text(crate::archive_fts::matching(
+                    f.workspace_id,
+                    &[group.as_slice()],
+                )));
+                probes.push(format!(
+                    "EXISTS (SELECT 1 FROM conversation_items ci CROSS JOIN item_fts \
+                     WHERE item_fts.rowid = ci.item_id AND ci.conversation_id = c.id \
+                     AND item_fts MATCH {p})"
+                ));
+            }
+        } else if walk_words {
             for group in &groups {
                 let alternatives: Vec<String> =
                     group.iter().map(|t| next(Bind::Text(t.clone()))).collect();
@@ -489,6 +517,20 @@ impl InboxStore for SqlStore {
                     alternatives.join(", ")
                 ));
             }
+        } else if !groups.is_empty() && sqlite {
+            let mut words = Vec::new();
+            for group in &groups {
+                let p = next(Bind::Text(crate::archive_fts::matching(
+                    f.workspace_id,
+                    &[group.as_slice()],
+                )));
+                words.push(format!(
+                    "SELECT ci.conversation_id FROM item_fts \
+                     JOIN conversation_items ci ON ci.item_id = item_fts.rowid \
+                     WHERE item_fts MATCH {p}"
+                ));
+            }
+            searches.push(words.join(" INTERSECT "));
         } else if !groups.is_empty() {
             let mut words = Vec::new();
             for group in &groups {

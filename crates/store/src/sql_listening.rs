@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::Result;
 use crate::error::StoreError;
 use crate::listening::*;
 use crate::sql::SqlStore;
-use crate::{Result, Store};
 
 macro_rules! source_cols {
     () => {
@@ -396,35 +396,17 @@ impl ListeningStore for SqlStore {
         }
         // One transaction for the batch. On SQLite, BEGIN IMMEDIATE takes the write lock at once:
         // concurrent batches queue on it instead of failing to upgrade a read lock.
-        let mut writing = self.writing().await;
-        let mut tx = match self.backend() {
-            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            crate::Backend::Postgres => self.pool.begin().await?,
-        };
-        // On SQLite, near-duplicate candidates come from the writer's memory of recent
-        // originals; on PostgreSQL, whose writers may be several processes, from the database.
-        let (outcomes, new_originals) =
-            crate::sql_batch::insert_batch(&mut tx, writing.as_deref_mut(), items).await?;
-        let mut inserted_per_source: std::collections::HashMap<i64, i64> =
-            std::collections::HashMap::new();
-        for ((item, _), outcome) in items.iter().zip(&outcomes) {
-            if matches!(outcome, InsertOutcome::Inserted { .. }) {
-                *inserted_per_source.entry(item.source_id).or_default() += 1;
-            }
+        // SQLite: the batch writer's thread (one connection, group commit, near-duplicate
+        // candidates from its memory of recent originals).
+        if let Some(writer) = &self.batch_writer {
+            return writer.write(items.to_vec()).await;
         }
-        for (source_id, count) in inserted_per_source {
-            sqlx::query("UPDATE sources SET item_count = item_count + $2 WHERE id = $1")
-                .bind(source_id)
-                .bind(count)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // PostgreSQL: a pooled connection; near-duplicate candidates come from the database,
+        // since its writers may be several processes.
+        let mut tx = self.pool.begin().await?;
+        let outcomes = crate::sql_batch::insert_batch(&mut tx, items).await?;
+        count_inserted(&mut tx, items, &outcomes).await?;
         tx.commit().await?;
-        if let Some(recent) = writing.as_deref_mut() {
-            for (workspace, id, hash) in new_originals {
-                recent.add(workspace, id, hash);
-            }
-        }
         Ok(outcomes)
     }
 
@@ -491,7 +473,23 @@ impl ListeningStore for SqlStore {
                 " AND (LOWER(COALESCE(i.author_name, '')) LIKE {p} OR LOWER(COALESCE(i.author_handle, '')) LIKE {p})"
             );
         }
-        for group in f.terms.iter().filter(|g| !g.is_empty()) {
+        let groups: Vec<&[String]> = f
+            .terms
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(Vec::as_slice)
+            .collect();
+        if self.backend == crate::Backend::Sqlite && !groups.is_empty() {
+            let expression = crate::archive_fts::matching(f.workspace_id, &groups);
+            sql += &format!(
+                " AND i.id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH {})",
+                next(&mut binds, Bind::Text(expression))
+            );
+        }
+        for group in groups
+            .iter()
+            .filter(|_| self.backend == crate::Backend::Postgres)
+        {
             let alternatives: Vec<String> = group
                 .iter()
                 .map(|t| next(&mut binds, Bind::Text(t.clone())))
@@ -638,4 +636,27 @@ impl ListeningStore for SqlStore {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// Adds a batch's inserted items to their sources' counts, in the batch's transaction.
+async fn count_inserted(
+    conn: &mut sqlx::AnyConnection,
+    items: &[(NewItem, Vec<i64>)],
+    outcomes: &[InsertOutcome],
+) -> Result<()> {
+    let mut inserted_per_source: std::collections::HashMap<i64, i64> =
+        std::collections::HashMap::new();
+    for ((item, _), outcome) in items.iter().zip(outcomes) {
+        if matches!(outcome, InsertOutcome::Inserted { .. }) {
+            *inserted_per_source.entry(item.source_id).or_default() += 1;
+        }
+    }
+    for (source_id, count) in inserted_per_source {
+        sqlx::query("UPDATE sources SET item_count = item_count + $2 WHERE id = $1")
+            .bind(source_id)
+            .bind(count)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

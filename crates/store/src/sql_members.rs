@@ -772,8 +772,16 @@ impl MemberStore for SqlStore {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
         // On SQLite every connection overwrites what it deletes (`secure_delete`, see sql.rs).
-        let result = erase_in(&mut tx, workspace_id, id, actor_id, now).await;
+        let sqlite = self.backend == crate::Backend::Sqlite;
+        let result = erase_in(&mut tx, sqlite, workspace_id, id, actor_id, now).await;
         let erasure = result?;
+        if sqlite {
+            // The archive index keeps deleted terms in its segments until they are merged:
+            // merged now, into one segment without them (its old pages overwritten).
+            sqlx::query("INSERT INTO item_fts (item_fts) VALUES ('optimize')")
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         drop(_writing);
         match self.backend {
@@ -868,6 +876,7 @@ async fn identifiers(tx: &mut Tx, members: &[i64]) -> Result<(Vec<String>, Vec<S
 
 async fn erase_in(
     tx: &mut Tx,
+    sqlite: bool,
     workspace_id: i64,
     id: i64,
     actor_id: i64,
@@ -942,12 +951,19 @@ async fn erase_in(
         .fetch_all(&mut **tx)
         .await?;
         for item in &items {
-            // The archive's terms do not cascade (see migration 0008).
-            sqlx::query("DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2")
-                .bind(workspace_id)
-                .bind(*item)
-                .execute(&mut **tx)
-                .await?;
+            // The archive's terms do not cascade (see migrations 0008 and, on SQLite, 0028).
+            if sqlite {
+                sqlx::query("DELETE FROM item_fts WHERE rowid = $1")
+                    .bind(*item)
+                    .execute(&mut **tx)
+                    .await?;
+            } else {
+                sqlx::query("DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2")
+                    .bind(workspace_id)
+                    .bind(*item)
+                    .execute(&mut **tx)
+                    .await?;
+            }
             sqlx::query("DELETE FROM items WHERE id = $1")
                 .bind(*item)
                 .execute(&mut **tx)
@@ -1005,6 +1021,25 @@ async fn erase_in(
         .fetch_all(&mut **tx)
         .await?;
         for item in mentioning {
+            if sqlite {
+                let terms: Option<String> =
+                    sqlx::query_scalar("SELECT terms FROM item_fts WHERE rowid = $1")
+                        .bind(item)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                if let Some(terms) = terms {
+                    let kept: Vec<&str> = terms
+                        .split(' ')
+                        .filter(|t| !t.contains(local.as_str()))
+                        .collect();
+                    sqlx::query("UPDATE item_fts SET terms = $2 WHERE rowid = $1")
+                        .bind(item)
+                        .bind(kept.join(" "))
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                continue;
+            }
             sqlx::query(
                 "DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2 AND term LIKE '%' || $3 || '%'",
             )

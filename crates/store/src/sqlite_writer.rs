@@ -1,0 +1,369 @@
+//! The SQLite batch writer: one thread, one connection, group commit.
+//!
+//! SQLite has one writer at a time, and ingestion is nearly all of the writing. Batches from
+//! every ingest call (webhooks, polled sources, imports) queue here; the thread takes everything
+//! queued (up to [`MAX_GROUP_ITEMS`]) into one transaction, so that under load a page of an index
+//! is written to the log once for many batches instead of once per batch, and answers each
+//! batch once the transaction is committed. Alone, a batch is one transaction, as before.
+//!
+//! It speaks to SQLite directly (rusqlite, prepared statements kept between transactions): a
+//! statement per item, no SQL text built per batch, no conversion of values through sqlx's `Any`
+//! driver, no hop to a driver thread per statement. Its connection keeps its page cache between
+//! transactions, so the indexes the items touch stay in memory.
+//!
+//! Decisions are those of storing one item at a time, in order: SQLite sees the transaction's
+//! own rows, so an item that repeats one earlier in the same group finds it.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use crate::error::StoreError;
+use crate::listening::{InsertOutcome, NewItem, simhash_bands};
+
+/// Items per transaction at most, whatever is queued.
+const MAX_GROUP_ITEMS: usize = 5_000;
+const NEAR_DUPLICATE_BITS: u32 = 3;
+/// Near-duplicates (reposts, syndication) are looked for among the last this many stored
+/// originals, all workspaces together: copies come within days, and memory stays bounded.
+const NEAR_DUPLICATE_WINDOW: usize = 50_000;
+
+type Batch = Vec<(NewItem, Vec<i64>)>;
+type Reply = tokio::sync::oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>;
+
+/// The handle the store keeps: batches go in, outcomes come back once committed. The thread
+/// ends when the handle is dropped.
+pub(crate) struct BatchWriter {
+    jobs: std::sync::mpsc::Sender<(Batch, Reply)>,
+}
+
+impl BatchWriter {
+    /// Starts the thread. The connection is opened with the first batch (the store is migrated
+    /// by then), and opened again after an error that may have broken it.
+    pub(crate) fn start(path: PathBuf, gate: Arc<tokio::sync::Mutex<()>>) -> BatchWriter {
+        let (jobs, queue) = std::sync::mpsc::channel::<(Batch, Reply)>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(path, gate, queue))
+            .expect("the SQLite writer thread starts");
+        BatchWriter { jobs }
+    }
+
+    pub(crate) async fn write(&self, items: Batch) -> Result<Vec<InsertOutcome>, StoreError> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send((items, reply))
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path)?;
+    // The same settings as the pool's connections (see `sql::connect`), with a larger page
+    // cache: the items table's indexes and the archive's recent segments.
+    connection.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA secure_delete = ON;
+         PRAGMA cache_size = -65536;
+         PRAGMA wal_autocheckpoint = 10000;",
+    )?;
+    connection.set_prepared_statement_cache_capacity(32);
+    Ok(connection)
+}
+
+fn run(
+    path: PathBuf,
+    gate: Arc<tokio::sync::Mutex<()>>,
+    queue: std::sync::mpsc::Receiver<(Batch, Reply)>,
+) {
+    let mut connection: Option<rusqlite::Connection> = None;
+    let mut recent = RecentOriginals::default();
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        let mut queued = group[0].0.len();
+        while queued < MAX_GROUP_ITEMS {
+            match queue.try_recv() {
+                Ok(job) => {
+                    queued += job.0.len();
+                    group.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let conn = match connection.take().map(Ok).unwrap_or_else(|| open(&path)) {
+            Ok(conn) => connection.insert(conn),
+            Err(error) => {
+                let message = error.to_string();
+                for (_, reply) in group {
+                    let _ = reply.send(Err(StoreError::Sqlite(message.clone())));
+                }
+                continue;
+            }
+        };
+        // The process's other SQLite writers (sqlx) wait on the same gate.
+        let _writing = gate.blocking_lock();
+        let batches: Vec<&Batch> = group.iter().map(|(batch, _)| batch).collect();
+        match write_group(conn, &mut recent, &batches) {
+            Ok(outcomes) => {
+                for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                // The transaction rolled back: what the memory of originals learnt goes too.
+                recent = RecentOriginals::default();
+                if group.len() > 1 {
+                    // One batch's failure must not fail the others: each alone, in turn.
+                    for (batch, reply) in group {
+                        let outcome = write_group(conn, &mut recent, &[&batch])
+                            .map(|mut o| o.remove(0))
+                            .map_err(|e| StoreError::Sqlite(e.to_string()));
+                        if outcome.is_err() {
+                            recent = RecentOriginals::default();
+                        }
+                        let _ = reply.send(outcome);
+                    }
+                } else {
+                    tracing::error!(%error, "storing a batch of mentions failed");
+                    for (_, reply) in group {
+                        let _ = reply.send(Err(StoreError::Sqlite(error.to_string())));
+                    }
+                }
+                // A fresh connection next time, in case this one is what failed.
+                connection = None;
+            }
+        }
+    }
+}
+
+/// Stores the batches in one transaction; the outcomes of each, in order.
+fn write_group(
+    conn: &mut rusqlite::Connection,
+    recent: &mut RecentOriginals,
+    batches: &[&Batch],
+) -> rusqlite::Result<Vec<Vec<InsertOutcome>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if !recent.loaded {
+        recent.load(&tx)?;
+    }
+    let mut outcomes = Vec::with_capacity(batches.len());
+    let mut bumps: HashMap<i64, i64> = HashMap::new();
+    let mut per_source: HashMap<i64, i64> = HashMap::new();
+    {
+        let mut received =
+            tx.prepare_cached("SELECT id FROM items WHERE source_id = ?1 AND external_id = ?2")?;
+        let mut by_url = tx.prepare_cached(
+            "SELECT id FROM items INDEXED BY items_by_url \
+             WHERE workspace_id = ?1 AND duplicate_of IS NULL AND url = ?2 ORDER BY id LIMIT 1",
+        )?;
+        let mut by_hash = tx.prepare_cached(
+            "SELECT id FROM items INDEXED BY items_by_hash \
+             WHERE workspace_id = ?1 AND duplicate_of IS NULL AND content_hash = ?2 ORDER BY id LIMIT 1",
+        )?;
+        let mut original =
+            tx.prepare_cached("SELECT 1 FROM items WHERE id = ?1 AND duplicate_of IS NULL")?;
+        let mut exists = tx.prepare_cached("SELECT 1 FROM items WHERE id = ?1")?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO items (workspace_id, source_id, source_kind, external_id, url, site, \
+             author_name, author_handle, author_reach, title, body, lang, sentiment, \
+             sentiment_score, published_at, received_at, parent_external_id, content_hash, \
+             simhash, band0, band1, band2, band3, duplicate_of, enrichment_error, quote_of, \
+             quoted_ref, seen_count) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, 1)",
+        )?;
+        let mut matched = tx.prepare_cached(
+            "INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?;
+        let mut archive =
+            tx.prepare_cached("INSERT INTO item_fts (rowid, terms) VALUES (?1, ?2)")?;
+        for batch in batches {
+            let mut batch_outcomes = Vec::with_capacity(batch.len());
+            for (item, queries) in batch.iter() {
+                let ws = item.workspace_id;
+                if let Some(id) = received
+                    .query_row(params![item.source_id, item.external_id], |r| r.get(0))
+                    .optional()?
+                {
+                    batch_outcomes.push(InsertOutcome::AlreadyReceived { id });
+                    continue;
+                }
+                let mut same = None;
+                if let Some(url) = &item.url {
+                    same = by_url
+                        .query_row(params![ws, url], |r| r.get::<_, i64>(0))
+                        .optional()?;
+                }
+                if same.is_none() {
+                    same = by_hash
+                        .query_row(params![ws, item.content_hash], |r| r.get::<_, i64>(0))
+                        .optional()?;
+                }
+                if let Some(of) = same {
+                    *bumps.entry(of).or_default() += 1;
+                    batch_outcomes.push(InsertOutcome::ExactDuplicate { of });
+                    continue;
+                }
+                // The oldest original within the distance that is still stored (a person's
+                // erasure may have removed one the memory still holds).
+                let mut near = None;
+                if let Some(hash) = item.simhash {
+                    for candidate in recent.near(ws, hash) {
+                        if original.exists(params![candidate])? {
+                            near = Some(candidate);
+                            break;
+                        }
+                    }
+                }
+                let mut quote = match &item.quoted_ref {
+                    Some(r) => received
+                        .query_row(params![item.source_id, r], |row| row.get::<_, i64>(0))
+                        .optional()?,
+                    None => None,
+                };
+                if quote.is_none()
+                    && let Some(q) = item.quote_of
+                    && exists.exists(params![q])?
+                {
+                    quote = Some(q);
+                }
+                let simhash = item.simhash.unwrap_or(0);
+                let bands = simhash_bands(simhash);
+                insert.execute(params![
+                    ws,
+                    item.source_id,
+                    item.source_kind,
+                    item.external_id,
+                    item.url,
+                    item.site,
+                    item.author_name,
+                    item.author_handle,
+                    item.author_reach,
+                    item.title,
+                    item.body,
+                    item.lang,
+                    item.sentiment,
+                    item.sentiment_score,
+                    item.published_at,
+                    item.received_at,
+                    item.parent_external_id,
+                    item.content_hash,
+                    simhash as i64,
+                    bands[0],
+                    bands[1],
+                    bands[2],
+                    bands[3],
+                    near,
+                    item.enrichment_error,
+                    quote,
+                    item.quoted_ref,
+                ])?;
+                let id = tx.last_insert_rowid();
+                if near.is_none() && simhash != 0 {
+                    recent.add(ws, id, simhash);
+                }
+                for query in queries {
+                    matched.execute(params![query, id, ws, item.published_at])?;
+                }
+                archive.execute(params![id, crate::archive_fts::row(ws, &item.terms)])?;
+                *per_source.entry(item.source_id).or_default() += 1;
+                batch_outcomes.push(InsertOutcome::Inserted {
+                    id,
+                    near_duplicate_of: near,
+                });
+            }
+            outcomes.push(batch_outcomes);
+        }
+    }
+    for (id, count) in bumps {
+        tx.prepare_cached("UPDATE items SET seen_count = seen_count + ?2 WHERE id = ?1")?
+            .execute(params![id, count])?;
+    }
+    for (source, count) in per_source {
+        tx.prepare_cached("UPDATE sources SET item_count = item_count + ?2 WHERE id = ?1")?
+            .execute(params![source, count])?;
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// The SimHashes of the last [`NEAR_DUPLICATE_WINDOW`] originals, by band: the writer's memory
+/// of what a new mention may repeat, so that finding candidates needs no query. Loaded from the
+/// database by the first transaction, kept up to date as originals are written, and forgotten
+/// when a transaction rolls back (loaded again by the next).
+#[derive(Default)]
+struct RecentOriginals {
+    loaded: bool,
+    /// (workspace, band number, band value) → originals with a SimHash sharing that band. Two
+    /// hashes within 3 bits share at least one of their four 16-bit bands.
+    buckets: HashMap<(i64, usize, i64), Vec<(i64, u64)>>,
+    order: VecDeque<(i64, i64, u64)>,
+}
+
+impl RecentOriginals {
+    fn add(&mut self, workspace: i64, id: i64, hash: u64) {
+        for (band, value) in simhash_bands(hash).into_iter().enumerate() {
+            self.buckets
+                .entry((workspace, band, value))
+                .or_default()
+                .push((id, hash));
+        }
+        self.order.push_back((workspace, id, hash));
+        while self.order.len() > NEAR_DUPLICATE_WINDOW {
+            let Some((workspace, old, hash)) = self.order.pop_front() else {
+                break;
+            };
+            for (band, value) in simhash_bands(hash).into_iter().enumerate() {
+                if let Some(bucket) = self.buckets.get_mut(&(workspace, band, value)) {
+                    bucket.retain(|(id, _)| *id != old);
+                    if bucket.is_empty() {
+                        self.buckets.remove(&(workspace, band, value));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Originals within the near-duplicate distance of `hash`, oldest first.
+    fn near(&self, workspace: i64, hash: u64) -> Vec<i64> {
+        let mut found: Vec<i64> = simhash_bands(hash)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(band, value)| self.buckets.get(&(workspace, band, value)))
+            .flatten()
+            .filter(|(_, s)| (s ^ hash).count_ones() <= NEAR_DUPLICATE_BITS)
+            .map(|(id, _)| *id)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    fn load(&mut self, tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+        *self = RecentOriginals::default();
+        let mut statement = tx.prepare(
+            "SELECT workspace_id, id, simhash FROM items WHERE duplicate_of IS NULL AND simhash <> 0 \
+             AND id > (SELECT COALESCE(MAX(id), 0) FROM items) - ?1 ORDER BY id",
+        )?;
+        let rows = statement.query_map(params![NEAR_DUPLICATE_WINDOW as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (workspace, id, hash) = row?;
+            self.add(workspace, id, hash as u64);
+        }
+        self.loaded = true;
+        Ok(())
+    }
+}
