@@ -19,4 +19,6 @@ pub use incoming::{
     IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,
 };
 pub use normalize::{archive_terms, canonical_url, content_hash, search_terms, simhash};
-pub use pipeline::{Analyzer, Enrichment, IngestReport, Ingestor, author_of, item_document};
+pub use pipeline::{
+    Analyzer, Enrichment, IngestReport, Ingestor, PreparedItem, author_of, item_document,
+};

@@ -1,6 +1,6 @@
 //! Canonical URLs, content hashes and SimHash.
 
-use jardinier_query::{fold, tokenize};
+use jardinier_query::{Token, fold, tokenize};
 use sha2::{Digest, Sha256};
 
 /// Query parameters that only say where a click came from: dropped, so the same page shared
@@ -40,11 +40,20 @@ pub fn canonical_url(raw: &str) -> Option<(String, String)> {
 
 /// The same author saying the same words (case, accents, spacing and punctuation aside).
 pub fn content_hash(author: &str, text: &str) -> String {
-    let words: Vec<String> = tokenize(text, 0).into_iter().map(|t| t.folded).collect();
+    content_hash_of(author, &tokenize(text, 0))
+}
+
+/// [`content_hash`] of a text already cut into tokens.
+pub fn content_hash_of<'a>(author: &str, tokens: impl IntoIterator<Item = &'a Token>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(fold(author.trim()).as_bytes());
     hasher.update(b"\n");
-    hasher.update(words.join(" ").as_bytes());
+    for (i, token) in tokens.into_iter().enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        hasher.update(token.folded.as_bytes());
+    }
     hex::encode(hasher.finalize())
 }
 
@@ -87,14 +96,19 @@ pub fn search_terms(word: &str) -> Vec<String> {
 /// The archive terms of an item: each distinct word of its title and text, folded and stemmed
 /// in its language (both languages when unknown); hashtags also as themselves. At most 300.
 pub fn archive_terms(title: &str, text: &str, lang: Option<&str>) -> Vec<String> {
+    archive_terms_of(&tokenize(title, 0), &tokenize(text, 0), lang)
+}
+
+/// [`archive_terms`] of a title and a text already cut into tokens.
+pub fn archive_terms_of(title: &[Token], text: &[Token], lang: Option<&str>) -> Vec<String> {
     let (fr, en) = stemmers();
     let mut terms = std::collections::BTreeSet::new();
-    for token in tokenize(title, 0).into_iter().chain(tokenize(text, 0)) {
+    for token in title.iter().chain(text) {
         if token.folded.starts_with('@') {
             continue;
         }
         if token.folded.starts_with('#') {
-            terms.insert(token.folded);
+            terms.insert(token.folded.clone());
             continue;
         }
         match lang {
@@ -123,7 +137,11 @@ const REPOST_MARKERS: &[&str] = &["rt", "via", "cc", "qt"];
 /// within a few bits of the original. Handles, hashtags and repost markers ("RT @lea:") are left
 /// out, so a plain repost hashes like its original.
 pub fn simhash(text: &str) -> Option<u64> {
-    let tokens = tokenize(text, 0);
+    simhash_of(&tokenize(text, 0))
+}
+
+/// [`simhash`] of a text already cut into tokens.
+pub fn simhash_of(tokens: &[Token]) -> Option<u64> {
     let tagged: std::collections::HashSet<u32> = tokens
         .iter()
         .filter(|t| t.folded.starts_with(['#', '@']))
@@ -147,8 +165,13 @@ pub fn simhash(text: &str) -> Option<u64> {
     for word in &words {
         add(word.as_bytes());
     }
-    for pair in words.windows(2) {
-        add(format!("{} {}", pair[0], pair[1]).as_bytes());
+    let mut pair = String::new();
+    for words in words.windows(2) {
+        pair.clear();
+        pair.push_str(words[0]);
+        pair.push(' ');
+        pair.push_str(words[1]);
+        add(pair.as_bytes());
     }
     let hash = weights.iter().enumerate().fold(
         0_u64,

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, RwLock};
 
-use jardinier_query::{Document, Prepared, QuerySet, parse};
+use jardinier_query::{Document, Prepared, QuerySet, parse, tokenize};
 use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError};
 
 use crate::incoming::IncomingItem;
-use crate::normalize::{archive_terms, canonical_url, content_hash, simhash};
+use crate::normalize::{archive_terms_of, canonical_url, content_hash_of, simhash_of};
 
 /// Whether a source's settings say that everything it brings needs an answer
 /// (`"inbox": true`, or a brand account's `"notifications": true`).
@@ -79,6 +79,15 @@ pub struct IngestReport {
     /// Stored items that matched at least one saved query.
     pub matched: usize,
     pub inserted_ids: Vec<i64>,
+}
+
+/// One item ready to store: see [`Ingestor::prepare`].
+pub struct PreparedItem {
+    pub item: NewItem,
+    /// The saved searches it matches.
+    pub query_ids: Vec<i64>,
+    /// Its runs of words, to find the earlier mentions it quotes.
+    pub runs: Vec<u64>,
 }
 
 pub struct Ingestor {
@@ -187,13 +196,10 @@ impl Ingestor {
             .cloned()
     }
 
-    /// Prepares one item: the single item shape, with enrichment failures recorded on it.
-    pub fn prepare(
-        &self,
-        source: &Source,
-        incoming: IncomingItem,
-        now: i64,
-    ) -> (NewItem, Vec<i64>) {
+    /// Prepares one item: the single item shape, with enrichment failures recorded on it, the
+    /// saved searches it matches, and its runs of words (for quotes). Title and text are cut
+    /// into words once, for matching, hashing, the archive's terms and the runs.
+    pub fn prepare(&self, source: &Source, incoming: IncomingItem, now: i64) -> PreparedItem {
         let mut problems = Vec::new();
         let (url, site) = match incoming.url.as_deref().map(|u| (u, canonical_url(u))) {
             Some((_, Some((url, site)))) => (Some(url), Some(site)),
@@ -222,29 +228,33 @@ impl Ingestor {
             incoming.author_name.as_deref(),
             incoming.author_handle.as_deref(),
         );
+        let title_tokens = tokenize(incoming.title.as_deref().unwrap_or(""), 0);
+        let text_tokens = tokenize(&incoming.text, 0);
         let query_ids = match self.matcher(source.workspace_id) {
-            Some(matcher) => matcher.matches(&item_document(
-                incoming.title.as_deref(),
-                &incoming.text,
-                &author,
-                site.as_deref(),
-                enrichment.lang.as_deref(),
-                &source.kind,
+            Some(matcher) => matcher.matches(&Prepared::from_tokens(
+                &Document {
+                    title: incoming.title.as_deref().unwrap_or(""),
+                    text: &incoming.text,
+                    author: &author,
+                    site: site.as_deref().unwrap_or(""),
+                    lang: enrichment.lang.as_deref().unwrap_or("unknown"),
+                    source: &source.kind,
+                },
+                &title_tokens,
+                &text_tokens,
             )),
             None => Vec::new(),
         };
-        let terms = archive_terms(
-            incoming.title.as_deref().unwrap_or(""),
-            &incoming.text,
-            enrichment.lang.as_deref(),
-        );
+        let terms = archive_terms_of(&title_tokens, &text_tokens, enrichment.lang.as_deref());
+        let runs = crate::quotes::shingles_of(&text_tokens);
         let item = NewItem {
             terms,
             workspace_id: source.workspace_id,
             source_id: source.id,
             source_kind: source.kind.clone(),
-            content_hash: content_hash(&author, &analysed_text),
-            simhash: simhash(&incoming.text),
+            // The same words as the title and text joined ("{title}. {text}").
+            content_hash: content_hash_of(&author, title_tokens.iter().chain(&text_tokens)),
+            simhash: simhash_of(&text_tokens),
             external_id: incoming.external_id,
             url,
             site,
@@ -263,7 +273,11 @@ impl Ingestor {
             quote_of: None,
             enrichment_error: (!problems.is_empty()).then(|| problems.join("; ")),
         };
-        (item, query_ids)
+        PreparedItem {
+            item,
+            query_ids,
+            runs,
+        }
     }
 
     /// Enriches, matches and stores items of one source. Returns once every item is committed:
@@ -275,17 +289,18 @@ impl Ingestor {
         now: i64,
     ) -> Result<IngestReport, StoreError> {
         let mut report = IngestReport::default();
-        let mut prepared: Vec<(NewItem, Vec<i64>)> = items
-            .into_iter()
-            .map(|incoming| self.prepare(source, incoming, now))
-            .collect();
-        // Quotes found by the passages they repeat (the sender's own reference wins).
-        let runs: Vec<Vec<u64>> = prepared
-            .iter()
-            .map(|(item, _)| crate::quotes::shingles(&item.body))
-            .collect();
-        for ((item, _), runs) in prepared.iter_mut().zip(&runs) {
-            item.quote_of = self.quotes.quoted(item.workspace_id, runs);
+        let mut prepared: Vec<(NewItem, Vec<i64>)> = Vec::with_capacity(items.len());
+        let mut runs: Vec<Vec<u64>> = Vec::with_capacity(items.len());
+        for incoming in items {
+            let PreparedItem {
+                mut item,
+                query_ids,
+                runs: item_runs,
+            } = self.prepare(source, incoming, now);
+            // Quotes found by the passages they repeat (the sender's own reference wins).
+            item.quote_of = self.quotes.quoted(item.workspace_id, &item_runs);
+            prepared.push((item, query_ids));
+            runs.push(item_runs);
         }
         // One transaction for the delivery: acknowledged together, or not at all.
         let outcomes = self.store.insert_items(&prepared).await?;

@@ -22,10 +22,12 @@ pub const CAPACITY: usize = 300_000;
 
 /// The runs of words of a text, hashed.
 pub fn shingles(text: &str) -> Vec<u64> {
-    let words: Vec<String> = jardinier_query::tokenize(text, 0)
-        .into_iter()
-        .map(|t| t.folded)
-        .collect();
+    shingles_of(&jardinier_query::tokenize(text, 0))
+}
+
+/// [`shingles`] of a text already cut into tokens.
+pub fn shingles_of(tokens: &[jardinier_query::Token]) -> Vec<u64> {
+    let words: Vec<&str> = tokens.iter().map(|t| t.folded.as_str()).collect();
     words
         .windows(SHINGLE_WORDS)
         .map(|run| {

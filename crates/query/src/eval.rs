@@ -36,19 +36,29 @@ const GAP: u32 = 1_000;
 
 impl Prepared {
     pub fn new(doc: &Document) -> Prepared {
-        let title = tokenize(doc.title, 0);
+        Prepared::from_tokens(doc, &tokenize(doc.title, 0), &tokenize(doc.text, 0))
+    }
+
+    /// The same, from the document's title and text already cut into tokens (each numbered
+    /// from 0), so that a caller that needs the tokens too cuts the text once.
+    pub fn from_tokens(doc: &Document, title: &[Token], text: &[Token]) -> Prepared {
         let body_start = title.last().map_or(0, |t| t.position + 1) + GAP;
-        let body = tokenize(doc.text, body_start);
         let mut folded: HashMap<String, Vec<u32>> = HashMap::new();
         let mut raw: HashMap<String, Vec<u32>> = HashMap::new();
-        for Token {
-            position,
-            folded: f,
-            raw: r,
-        } in title.into_iter().chain(body)
-        {
-            folded.entry(f).or_default().push(position);
-            raw.entry(r).or_default().push(position);
+        let shifted = text.iter().map(|t| (t, t.position + body_start));
+        for (token, position) in title.iter().map(|t| (t, t.position)).chain(shifted) {
+            match folded.get_mut(token.folded.as_str()) {
+                Some(positions) => positions.push(position),
+                None => {
+                    folded.insert(token.folded.clone(), vec![position]);
+                }
+            }
+            match raw.get_mut(token.raw.as_str()) {
+                Some(positions) => positions.push(position),
+                None => {
+                    raw.insert(token.raw.clone(), vec![position]);
+                }
+            }
         }
         let author = tokenize(doc.author, 0)
             .into_iter()
