@@ -44,9 +44,15 @@ impl BatchWriter {
     /// by then), and opened again after an error that may have broken it.
     pub(crate) fn start(path: PathBuf, gate: Arc<tokio::sync::Mutex<()>>) -> BatchWriter {
         let (jobs, queue) = std::sync::mpsc::channel::<(Batch, Reply)>();
+        let (committed, commits) = std::sync::mpsc::sync_channel::<()>(1);
+        let checkpointed = path.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint(checkpointed, commits))
+            .expect("the SQLite checkpoint thread starts");
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(path, gate, queue))
+            .spawn(move || run(path, gate, queue, committed))
             .expect("the SQLite writer thread starts");
         BatchWriter { jobs }
     }
@@ -57,6 +63,34 @@ impl BatchWriter {
             .send((items, reply))
             .map_err(|_| StoreError::WriterStopped)?;
         outcome.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// Log size past which the writer checkpoints itself, waiting for it, if the checkpoint thread
+/// has not kept the log short (readers holding old snapshots, or a long burst).
+const WAL_LIMIT_BYTES: u64 = 512 << 20;
+
+/// Copies the log's pages into the database file after commits, on its own thread and
+/// connection, so that the writer never waits for those writes and their fsync. PASSIVE: it
+/// never blocks the writer or readers; the log is restarted from its beginning by the first
+/// transaction after a checkpoint that copied everything.
+fn checkpoint(path: PathBuf, commits: std::sync::mpsc::Receiver<()>) {
+    let mut connection: Option<rusqlite::Connection> = None;
+    while commits.recv().is_ok() {
+        // Commits that come meanwhile are checkpointed together.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        while commits.try_recv().is_ok() {}
+        let conn = match connection.take().map(Ok).unwrap_or_else(|| open(&path)) {
+            Ok(conn) => connection.insert(conn),
+            Err(error) => {
+                tracing::warn!(%error, "could not open the database to checkpoint its log");
+                continue;
+            }
+        };
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "checkpointing the database log failed");
+            connection = None;
+        }
     }
 }
 
@@ -81,9 +115,11 @@ fn run(
     path: PathBuf,
     gate: Arc<tokio::sync::Mutex<()>>,
     queue: std::sync::mpsc::Receiver<(Batch, Reply)>,
+    committed: std::sync::mpsc::SyncSender<()>,
 ) {
     let mut connection: Option<rusqlite::Connection> = None;
     let mut recent = RecentOriginals::default();
+    let wal_path = PathBuf::from(format!("{}-wal", path.display()));
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         let mut queued = group[0].0.len();
@@ -96,7 +132,14 @@ fn run(
                 Err(_) => break,
             }
         }
-        let conn = match connection.take().map(Ok).unwrap_or_else(|| open(&path)) {
+        let opened = connection.take().map(Ok).unwrap_or_else(|| {
+            // Checkpoints are the checkpoint thread's work (see `checkpoint`).
+            open(&path).and_then(|c| {
+                c.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+                Ok(c)
+            })
+        });
+        let conn = match opened {
             Ok(conn) => connection.insert(conn),
             Err(error) => {
                 let message = error.to_string();
@@ -113,6 +156,16 @@ fn run(
             Ok(outcomes) => {
                 for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
+                }
+                let _ = committed.try_send(());
+                // The safety valve: a log file that keeps growing is checkpointed here, in full,
+                // and truncated.
+                let log = std::fs::metadata(&wal_path).map(|m| m.len()).unwrap_or(0);
+                if log > WAL_LIMIT_BYTES
+                    && let Err(error) =
+                        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                {
+                    tracing::warn!(%error, "the database log could not be truncated");
                 }
             }
             Err(error) => {

@@ -7,10 +7,12 @@
 -- listening::normalize::archive_terms), space-separated, after a token naming the workspace
 -- ("~12"), which no term can be. The `ascii` tokenizer keeps any non-ASCII character in the
 -- token, so each term is exactly one token; `detail = none`: a search asks whether an item has a
--- term, never where.
+-- term, never where; `columnsize = 0`: nor how long it is (no ranking).
 -- Invariant: whoever deletes items deletes their row here (the rowid is the item's id), as a
 -- virtual table does not cascade.
-CREATE VIRTUAL TABLE item_fts USING fts5(terms, tokenize = "ascii tokenchars '#_~'", detail = none);
+CREATE VIRTUAL TABLE item_fts USING fts5(
+    terms, tokenize = "ascii tokenchars '#_~'", detail = none, columnsize = 0
+);
 INSERT INTO item_fts (rowid, terms)
     SELECT item_id, '~' || workspace_id || ' ' || group_concat(term, ' ')
     FROM item_terms GROUP BY item_id, workspace_id;
