@@ -29,6 +29,11 @@ const NEAR_DUPLICATE_BITS: u32 = 3;
 /// Near-duplicates (reposts, syndication) are looked for among the last this many stored
 /// originals, all workspaces together: copies come within days, and memory stays bounded.
 const NEAR_DUPLICATE_WINDOW: usize = 50_000;
+/// Candidates looked at per band value, the newest: mentions of everyday traffic rarely share
+/// a 16-bit band, but texts written from one template (spam, a campaign's copies) share them by
+/// the thousand, and scanning those buckets whole was a fifth of the writer's time. A repost
+/// comes soon after its original, so it is among the newest of its buckets.
+const MAX_CANDIDATES: usize = 100;
 
 type Batch = Vec<(NewItem, Vec<i64>)>;
 type Reply = tokio::sync::oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>;
@@ -229,7 +234,8 @@ fn write_group(
              simhash, band0, band1, band2, band3, duplicate_of, enrichment_error, quote_of, \
              quoted_ref, seen_count) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, 1)",
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, 1) \
+             ON CONFLICT (source_id, external_id) DO NOTHING",
         )?;
         let mut matched = tx.prepare_cached(
             "INSERT INTO item_matches (query_id, item_id, workspace_id, published_at) \
@@ -241,13 +247,13 @@ fn write_group(
             let mut batch_outcomes = Vec::with_capacity(batch.len());
             for (item, queries) in batch.iter() {
                 let ws = item.workspace_id;
-                if let Some(id) = received
-                    .query_row(params![item.source_id, item.external_id], |r| r.get(0))
-                    .optional()?
-                {
-                    batch_outcomes.push(InsertOutcome::AlreadyReceived { id });
-                    continue;
-                }
+                // A repeat (same source, same sender id) is told apart from a duplicate only
+                // when the item finds an original; otherwise the insert's conflict says it.
+                let repeat = |received: &mut rusqlite::CachedStatement| {
+                    received
+                        .query_row(params![item.source_id, item.external_id], |r| r.get(0))
+                        .optional()
+                };
                 let mut same = None;
                 if let Some(url) = &item.url {
                     same = by_url
@@ -260,6 +266,10 @@ fn write_group(
                         .optional()?;
                 }
                 if let Some(of) = same {
+                    if let Some(id) = repeat(&mut received)? {
+                        batch_outcomes.push(InsertOutcome::AlreadyReceived { id });
+                        continue;
+                    }
                     *bumps.entry(of).or_default() += 1;
                     batch_outcomes.push(InsertOutcome::ExactDuplicate { of });
                     continue;
@@ -289,7 +299,7 @@ fn write_group(
                 }
                 let simhash = item.simhash.unwrap_or(0);
                 let bands = simhash_bands(simhash);
-                insert.execute(params![
+                let inserted = insert.execute(params![
                     ws,
                     item.source_id,
                     item.source_kind,
@@ -318,6 +328,11 @@ fn write_group(
                     quote,
                     item.quoted_ref,
                 ])?;
+                if inserted == 0 {
+                    let id = repeat(&mut received)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                    batch_outcomes.push(InsertOutcome::AlreadyReceived { id });
+                    continue;
+                }
                 let id = tx.last_insert_rowid();
                 if near.is_none() && simhash != 0 {
                     recent.add(ws, id, simhash);
@@ -356,7 +371,8 @@ struct RecentOriginals {
     loaded: bool,
     /// (workspace, band number, band value) → originals with a SimHash sharing that band. Two
     /// hashes within 3 bits share at least one of their four 16-bit bands.
-    buckets: HashMap<(i64, usize, i64), Vec<(i64, u64)>>,
+    /// Oldest first, as the window: the one leaving the window is at the front of its buckets.
+    buckets: HashMap<(i64, usize, i64), VecDeque<(i64, u64)>>,
     order: VecDeque<(i64, i64, u64)>,
 }
 
@@ -366,7 +382,7 @@ impl RecentOriginals {
             self.buckets
                 .entry((workspace, band, value))
                 .or_default()
-                .push((id, hash));
+                .push_back((id, hash));
         }
         self.order.push_back((workspace, id, hash));
         while self.order.len() > NEAR_DUPLICATE_WINDOW {
@@ -375,7 +391,9 @@ impl RecentOriginals {
             };
             for (band, value) in simhash_bands(hash).into_iter().enumerate() {
                 if let Some(bucket) = self.buckets.get_mut(&(workspace, band, value)) {
-                    bucket.retain(|(id, _)| *id != old);
+                    if bucket.front().is_some_and(|(id, _)| *id == old) {
+                        bucket.pop_front();
+                    }
                     if bucket.is_empty() {
                         self.buckets.remove(&(workspace, band, value));
                     }
@@ -390,7 +408,7 @@ impl RecentOriginals {
             .into_iter()
             .enumerate()
             .filter_map(|(band, value)| self.buckets.get(&(workspace, band, value)))
-            .flatten()
+            .flat_map(|bucket| bucket.iter().rev().take(MAX_CANDIDATES))
             .filter(|(_, s)| (s ^ hash).count_ones() <= NEAR_DUPLICATE_BITS)
             .map(|(id, _)| *id)
             .collect();
