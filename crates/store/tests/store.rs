@@ -1219,3 +1219,80 @@ async fn near_duplicates_are_found_after_a_restart() {
         }
     );
 }
+
+/// Batches stored at the same time (the SQLite writer commits queued batches together): each is
+/// answered with its own outcomes, a batch that fails (here an item of a source that does not
+/// exist) fails alone and leaves nothing, and the others are stored whole.
+async fn concurrent_batches_fail_alone(store: std::sync::Arc<SqlStore>) {
+    let (_, ws, source) = jardinier_store::testing::owner_workspace_source(&*store, "g").await;
+    let mut calls = Vec::new();
+    for batch in 0..8_i64 {
+        let store = store.clone();
+        let (ws, source) = (ws.id, source.id);
+        calls.push(tokio::spawn(async move {
+            let items: Vec<(NewItem, Vec<i64>)> = (0..50)
+                .map(|k| {
+                    // Batch 3's last item names a source that does not exist.
+                    let from = if batch == 3 && k == 49 {
+                        999_999
+                    } else {
+                        source
+                    };
+                    let body = format!("batch {batch} item {k}");
+                    (
+                        item(ws, from, &format!("{batch}-{k}"), None, &body, None),
+                        vec![],
+                    )
+                })
+                .collect();
+            (batch, store.insert_items(&items).await)
+        }));
+    }
+    for call in calls {
+        let (batch, result) = call.await.unwrap();
+        match result {
+            Ok(outcomes) => {
+                assert_ne!(batch, 3, "the failing batch is refused");
+                assert_eq!(outcomes.len(), 50);
+                assert!(
+                    outcomes
+                        .iter()
+                        .all(|o| matches!(o, InsertOutcome::Inserted { .. })),
+                    "batch {batch}: {outcomes:?}"
+                );
+            }
+            Err(error) => assert_eq!(batch, 3, "batch {batch} failed: {error}"),
+        }
+    }
+    let stored = store
+        .items(&ItemFilter {
+            workspace_id: ws.id,
+            include_duplicates: true,
+            limit: 1_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.len(),
+        7 * 50,
+        "every batch but the failing one, whole"
+    );
+    assert!(stored.iter().all(|i| !i.external_id.starts_with("3-")));
+    let source = store.source_by_id(source.id).await.unwrap().unwrap();
+    assert_eq!(source.item_count, 7 * 50);
+}
+
+#[tokio::test]
+async fn concurrent_batches_fail_alone_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    concurrent_batches_fail_alone(std::sync::Arc::new(open(&db).await)).await;
+}
+
+#[tokio::test]
+async fn concurrent_batches_fail_alone_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    concurrent_batches_fail_alone(std::sync::Arc::new(open(&db).await)).await;
+}
