@@ -775,13 +775,6 @@ impl MemberStore for SqlStore {
         let sqlite = self.backend == crate::Backend::Sqlite;
         let result = erase_in(&mut tx, sqlite, workspace_id, id, actor_id, now).await;
         let erasure = result?;
-        if sqlite {
-            // The archive index keeps deleted terms in its segments until they are merged:
-            // merged now, into one segment without them (its old pages overwritten).
-            sqlx::query("INSERT INTO item_fts (item_fts) VALUES ('optimize')")
-                .execute(&mut *tx)
-                .await?;
-        }
         tx.commit().await?;
         drop(_writing);
         match self.backend {

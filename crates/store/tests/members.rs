@@ -10,11 +10,13 @@ use jardinier_store::*;
 const NOW: i64 = 1_800_000_000;
 
 /// Léa's identifiers: none may survive her erasure.
-const LEA: [&str; 4] = [
+const LEA: [&str; 5] = [
     "lea@example.org",
     "@lea@piaille.example",
     "@lea.bsky.social",
     "Léa Martin",
+    // A word only her own mention has: it must leave the archive's index with the mention.
+    "zygomorphique",
 ];
 
 async fn source(store: &dyn Store, ws: i64, kind: &str) -> Source {
@@ -100,7 +102,7 @@ async fn member_story(store: &dyn Store) -> i64 {
         "1101",
         "Léa Martin",
         "@lea@piaille.example",
-        "Toujours pas de café",
+        "Toujours pas de café zygomorphique",
     )
     .await;
     let by_sky = item(

@@ -13,6 +13,9 @@
 CREATE VIRTUAL TABLE item_fts USING fts5(
     terms, tokenize = "ascii tokenchars '#_~'", detail = none, columnsize = 0
 );
+-- A deleted row's terms leave the index at once (FTS5 keeps them otherwise, marked deleted,
+-- until segments merge): a person's erasure leaves no trace without rewriting the index.
+INSERT INTO item_fts (item_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO item_fts (rowid, terms)
     SELECT item_id, '~' || workspace_id || ' ' || group_concat(term, ' ')
     FROM item_terms GROUP BY item_id, workspace_id;
