@@ -81,6 +81,38 @@ fn stemmers() -> &'static (rust_stemmers::Stemmer, rust_stemmers::Stemmer) {
     })
 }
 
+#[derive(Clone, Copy)]
+enum Stemming {
+    French = 0,
+    English = 1,
+}
+
+/// Stems at most this many distinct words per thread before forgetting them all.
+const STEM_CACHE: usize = 50_000;
+
+thread_local! {
+    /// The stems of the words this thread has seen: mentions repeat the same few thousand
+    /// words, and stemming each again was a twentieth of the pipeline's time.
+    static STEMS: std::cell::RefCell<[std::collections::HashMap<String, String>; 2]> =
+        Default::default();
+}
+
+/// `stemmer.stem(word)`, remembered.
+fn stem_cached(which: Stemming, stemmer: &rust_stemmers::Stemmer, word: &str) -> String {
+    STEMS.with(|stems| {
+        let stems = &mut stems.borrow_mut()[which as usize];
+        if let Some(stem) = stems.get(word) {
+            return stem.clone();
+        }
+        if stems.len() >= STEM_CACHE {
+            stems.clear();
+        }
+        let stem = stemmer.stem(word).into_owned();
+        stems.insert(word.to_owned(), stem.clone());
+        stem
+    })
+}
+
 /// The stems a word may be indexed or searched under: folded, then stemmed in French and in
 /// English (a search does not know the language of what it looks for).
 pub fn search_terms(word: &str) -> Vec<String> {
@@ -113,14 +145,14 @@ pub fn archive_terms_of(title: &[Token], text: &[Token], lang: Option<&str>) -> 
         }
         match lang {
             Some("fr") => {
-                terms.insert(fr.stem(&token.folded).into_owned());
+                terms.insert(stem_cached(Stemming::French, fr, &token.folded));
             }
             Some("en") => {
-                terms.insert(en.stem(&token.folded).into_owned());
+                terms.insert(stem_cached(Stemming::English, en, &token.folded));
             }
             _ => {
-                terms.insert(fr.stem(&token.folded).into_owned());
-                terms.insert(en.stem(&token.folded).into_owned());
+                terms.insert(stem_cached(Stemming::French, fr, &token.folded));
+                terms.insert(stem_cached(Stemming::English, en, &token.folded));
             }
         }
         if terms.len() >= 300 {

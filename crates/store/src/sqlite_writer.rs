@@ -17,6 +17,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -50,14 +52,15 @@ impl BatchWriter {
     pub(crate) fn start(path: PathBuf, gate: Arc<tokio::sync::Mutex<()>>) -> BatchWriter {
         let (jobs, queue) = std::sync::mpsc::channel::<(Batch, Reply)>();
         let (committed, commits) = std::sync::mpsc::sync_channel::<()>(1);
-        let checkpointed = path.clone();
+        let uncheckpointed = Arc::new(AtomicUsize::new(0));
+        let (checkpointed, counted) = (path.clone(), uncheckpointed.clone());
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoint(checkpointed, commits))
+            .spawn(move || checkpoint(checkpointed, commits, counted))
             .expect("the SQLite checkpoint thread starts");
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(path, gate, queue, committed))
+            .spawn(move || run(path, gate, queue, (committed, uncheckpointed)))
             .expect("the SQLite writer thread starts");
         BatchWriter { jobs }
     }
@@ -75,16 +78,33 @@ impl BatchWriter {
 /// has not kept the log short (readers holding old snapshots, or a long burst).
 const WAL_LIMIT_BYTES: u64 = 512 << 20;
 
-/// Copies the log's pages into the database file after commits, on its own thread and
-/// connection, so that the writer never waits for those writes and their fsync. PASSIVE: it
-/// never blocks the writer or readers; the log is restarted from its beginning by the first
-/// transaction after a checkpoint that copied everything.
-fn checkpoint(path: PathBuf, commits: std::sync::mpsc::Receiver<()>) {
+/// Items committed since the last checkpoint past which the log is checkpointed while the
+/// writer goes on (a page that many commits changed is copied once); below it, the log is
+/// checkpointed once the writer has been quiet for [`CHECKPOINT_QUIET`].
+const CHECKPOINT_ITEMS: usize = 5_000;
+const CHECKPOINT_QUIET: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Copies the log's pages into the database file, on its own thread and connection, so that
+/// the writer never waits for those writes and their fsync. PASSIVE: it never blocks the writer
+/// or readers; the log is restarted from its beginning by the first transaction after a
+/// checkpoint that copied everything.
+fn checkpoint(
+    path: PathBuf,
+    commits: std::sync::mpsc::Receiver<()>,
+    uncheckpointed: Arc<AtomicUsize>,
+) {
     let mut connection: Option<rusqlite::Connection> = None;
-    while commits.recv().is_ok() {
-        // Commits that come meanwhile are checkpointed together.
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        while commits.try_recv().is_ok() {}
+    loop {
+        match commits.recv_timeout(CHECKPOINT_QUIET) {
+            Ok(()) if uncheckpointed.load(Ordering::Relaxed) < CHECKPOINT_ITEMS => continue,
+            Ok(()) => {}
+            Err(RecvTimeoutError::Timeout) if uncheckpointed.load(Ordering::Relaxed) == 0 => {
+                continue;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        uncheckpointed.store(0, Ordering::Relaxed);
         let conn = match connection.take().map(Ok).unwrap_or_else(|| open(&path)) {
             Ok(conn) => connection.insert(conn),
             Err(error) => {
@@ -102,7 +122,10 @@ fn checkpoint(path: PathBuf, commits: std::sync::mpsc::Receiver<()>) {
 fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
     let connection = rusqlite::Connection::open(path)?;
     // The same settings as the pool's connections (see `sql::connect`), with a larger page
-    // cache: the items table's indexes and the archive's recent segments.
+    // cache (the items table's indexes and the archive's recent segments) and the file mapped
+    // in memory: whenever another connection writes (an alert raised, a delivery marked), SQLite
+    // drops this connection's whole cache, and the next transaction read every page it needed
+    // again with a copy per page; mapped, those pages are where the kernel keeps them already.
     connection.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -110,6 +133,7 @@ fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
          PRAGMA busy_timeout = 5000;
          PRAGMA secure_delete = ON;
          PRAGMA cache_size = -65536;
+         PRAGMA mmap_size = 268435456;
          PRAGMA wal_autocheckpoint = 10000;",
     )?;
     connection.set_prepared_statement_cache_capacity(32);
@@ -120,7 +144,7 @@ fn run(
     path: PathBuf,
     gate: Arc<tokio::sync::Mutex<()>>,
     queue: std::sync::mpsc::Receiver<(Batch, Reply)>,
-    committed: std::sync::mpsc::SyncSender<()>,
+    (committed, uncheckpointed): (std::sync::mpsc::SyncSender<()>, Arc<AtomicUsize>),
 ) {
     let mut connection: Option<rusqlite::Connection> = None;
     let mut recent = RecentOriginals::default();
@@ -162,6 +186,7 @@ fn run(
                 for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
+                uncheckpointed.fetch_add(queued, Ordering::Relaxed);
                 let _ = committed.try_send(());
                 // The safety valve: a log file that keeps growing is checkpointed here, in full,
                 // and truncated.
