@@ -157,6 +157,39 @@ fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// CPU seconds (user + system) used so far by the process's threads whose name starts with
+/// `name`, or by the whole process with `None` (Linux: /proc/self/task/*/stat).
+pub fn cpu_seconds(name: Option<&str>) -> f64 {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    let mut ticks = 0u64;
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        if let Some(name) = name {
+            let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            if !comm.starts_with(name) {
+                continue;
+            }
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        // Fields after the command name (which may hold spaces): state is the 3rd field,
+        // utime and stime the 14th and 15th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        for index in [11, 12] {
+            ticks += fields
+                .get(index)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    ticks as f64 / ticks_per_second
+}
+
 /// The process's peak resident memory (Linux: VmHWM in /proc/self/status).
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -217,7 +250,7 @@ pub mod ingest {
         NewAlertRule, NewListeningQuery, NewSource, NewUser, NewWorkspace, Store,
     };
 
-    use super::{Lcg, brand, item, peak_rss_mb, query_text, round};
+    use super::{Lcg, brand, cpu_seconds, item, peak_rss_mb, query_text, round};
 
     /// Mentions that set off the benchmark's alerts: one per watched query, spread through the run.
     const ALERTS: usize = 200;
@@ -400,6 +433,7 @@ pub mod ingest {
         }
         let prepare_seconds = start.elapsed().as_secs_f64();
 
+        let (cpu_before, writer_before) = (cpu_seconds(None), cpu_seconds(Some("sqlite-writer")));
         // The whole pipeline, in webhook-sized deliveries, `senders` of them in flight at once.
         let started = Instant::now();
         let arrivals: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
@@ -459,6 +493,8 @@ pub mod ingest {
         // The pipeline ends with the alert evaluation of the last batch.
         ingestor.settle_alerts().await;
         let seconds = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds(None) - cpu_before;
+        let writer_cpu = cpu_seconds(Some("sqlite-writer")) - writer_before;
 
         // Wait (bounded) for the alerts to reach the receiver, then pair them with arrivals.
         let expected = arrivals.lock().expect("arrivals").len();
@@ -497,6 +533,10 @@ pub mod ingest {
                 "match_only_items_per_s": (items as f64 / match_seconds).round(),
                 "json_parse_items_per_s": (items as f64 / json_seconds).round(),
                 "prepare_only_items_per_s": (items as f64 / prepare_seconds).round(),
+                // CPU per item over the whole pipeline, and the SQLite writer thread's share of
+                // the run (1.0: it was busy throughout, the bottleneck).
+                "cpu_us_per_item": (cpu * 1e6 / items as f64).round(),
+                "writer_busy": round(writer_cpu / seconds),
                 "alerts_expected": expected,
                 "alerts_received": latencies.len(),
                 "alert_latency_p50_ms": round(percentile(0.5)),

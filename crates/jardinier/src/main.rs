@@ -79,8 +79,10 @@ enum BenchCommand {
         /// Database URL (default: a fresh SQLite file in a temporary folder).
         #[arg(long)]
         database: Option<String>,
-        /// Deliveries in flight at once (webhook senders, polled sources).
-        #[arg(long, default_value_t = 2)]
+        /// Deliveries in flight at once (webhook senders, polled sources). A server receives
+        /// from many at once; with only two, each waits for its commit before preparing the
+        /// next, and the writer idles meanwhile.
+        #[arg(long, default_value_t = 4)]
         senders: usize,
         /// Items per delivery.
         #[arg(long, default_value_t = 250)]
