@@ -203,6 +203,28 @@ impl Publisher {
         }
     }
 
+    /// The job's first comment under a Facebook or Instagram post it just made; a failure to
+    /// comment is kept as a note on the delivery, which arrived.
+    async fn meta_first_comment(
+        &self,
+        job: &DeliveryJob,
+        api_url: &str,
+        token: &str,
+        delivered: &mut Delivered,
+    ) {
+        if let Some(comment) = job.comment_to_post() {
+            delivered.note = crate::networks::meta_comment(
+                &self.client,
+                api_url,
+                token,
+                &delivered.remote_id,
+                comment,
+            )
+            .await
+            .err();
+        }
+    }
+
     async fn send(&self, job: &DeliveryJob) -> Result<Delivered, SendError> {
         let secret = job.channel.secret.as_deref().unwrap_or_default();
         let config: Value = serde_json::from_str(&job.channel.config).unwrap_or(Value::Null);
@@ -223,7 +245,7 @@ impl Publisher {
                 // The post, its thread's next parts, then the first comment: each a reply to the
                 // one before, each with its own key (a retry gets the same statuses back).
                 let mut parts = jardinier_compose::rules::thread_parts(&job.delivery.body);
-                parts.extend(job.first_comment.clone().filter(|c| !c.trim().is_empty()));
+                parts.extend(job.comment_to_post().map(str::to_owned));
                 let mut first: Option<Delivered> = None;
                 let mut previous: Option<String> = None;
                 for (i, text) in parts.iter().enumerate() {
@@ -376,11 +398,7 @@ impl Publisher {
                     &images,
                 )
                 .await?;
-                if let Some(comment) = job
-                    .first_comment
-                    .as_deref()
-                    .filter(|c| !c.trim().is_empty())
-                {
+                if let Some(comment) = job.comment_to_post() {
                     delivered.note = crate::networks::linkedin_comment(
                         &self.client,
                         &app.api_url,
@@ -432,21 +450,8 @@ impl Publisher {
                     )
                     .await?
                 };
-                if let Some(comment) = job
-                    .first_comment
-                    .as_deref()
-                    .filter(|c| !c.trim().is_empty())
-                {
-                    delivered.note = crate::networks::meta_comment(
-                        &self.client,
-                        &app.api_url,
-                        &tokens.access_token,
-                        &delivered.remote_id,
-                        comment,
-                    )
-                    .await
-                    .err();
-                }
+                self.meta_first_comment(job, &app.api_url, &tokens.access_token, &mut delivered)
+                    .await;
                 Ok(delivered)
             }
             "instagram" => {
@@ -483,21 +488,8 @@ impl Publisher {
                     )
                     .await?
                 };
-                if let Some(comment) = job
-                    .first_comment
-                    .as_deref()
-                    .filter(|c| !c.trim().is_empty())
-                {
-                    delivered.note = crate::networks::meta_comment(
-                        &self.client,
-                        &app.api_url,
-                        &tokens.access_token,
-                        &delivered.remote_id,
-                        comment,
-                    )
-                    .await
-                    .err();
-                }
+                self.meta_first_comment(job, &app.api_url, &tokens.access_token, &mut delivered)
+                    .await;
                 Ok(delivered)
             }
             "telegram" => {
@@ -683,7 +675,7 @@ async fn bluesky_post(
     // before under a record key derived from the delivery and its place: looked up before any
     // second attempt, so a retry after a stop makes nothing twice.
     let mut parts = jardinier_compose::rules::thread_parts(&job.delivery.body);
-    parts.extend(job.first_comment.clone().filter(|c| !c.trim().is_empty()));
+    parts.extend(job.comment_to_post().map(str::to_owned));
     let look_first = job.in_doubt || job.delivery.attempts > 1;
     let mut root: Option<(String, String)> = None;
     let mut parent: Option<(String, String)> = None;

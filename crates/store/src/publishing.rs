@@ -201,6 +201,15 @@ pub struct DeliveryJob {
     pub poll: Option<PostPoll>,
 }
 
+impl DeliveryJob {
+    /// The first comment to post under the post: none when it is empty or blank.
+    pub fn comment_to_post(&self) -> Option<&str> {
+        self.first_comment
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
     Sent {
