@@ -25,20 +25,7 @@ pub(crate) async fn send_photo(
         .text("chat_id", chat.to_owned())
         .text("caption", caption.to_owned())
         .part("photo", part);
-    let url = format!("{}/bot{token}/sendPhoto", api.trim_end_matches('/'));
-    let response = client
-        .post(&url)
-        .multipart(form)
-        .send()
-        .await
-        .map_err(|e| {
-            SendError::Retry(format!(
-                "could not reach {}: {}",
-                host_of(api),
-                e.without_url()
-            ))
-        })?;
-    answer(chat, response).await
+    call(client, api, token, "sendPhoto", chat, |r| r.multipart(form)).await
 }
 
 /// Posts an album (`sendMediaGroup`), the caption on its first photo.
@@ -66,20 +53,10 @@ pub(crate) async fn send_album(
         let part = crate::media::part(photo)?;
         form = form.part(format!("photo{i}"), part);
     }
-    let url = format!("{}/bot{token}/sendMediaGroup", api.trim_end_matches('/'));
-    let response = client
-        .post(&url)
-        .multipart(form)
-        .send()
-        .await
-        .map_err(|e| {
-            SendError::Retry(format!(
-                "could not reach {}: {}",
-                host_of(api),
-                e.without_url()
-            ))
-        })?;
-    answer(chat, response).await
+    call(client, api, token, "sendMediaGroup", chat, |r| {
+        r.multipart(form)
+    })
+    .await
 }
 
 /// Posts `text` to `chat` (`@channelname` or a numeric id) as the bot whose token is `token`.
@@ -90,20 +67,28 @@ pub(crate) async fn send_message(
     chat: &str,
     text: &str,
 ) -> Result<Delivered, SendError> {
-    let url = format!("{}/bot{token}/sendMessage", api.trim_end_matches('/'));
-    let response = client
-        .post(&url)
-        .json(&json!({"chat_id": chat, "text": text}))
-        .send()
-        .await
-        .map_err(|e| {
-            // The address holds the token: never repeat it.
-            SendError::Retry(format!(
-                "could not reach {}: {}",
-                host_of(api),
-                e.without_url()
-            ))
-        })?;
+    let body = json!({"chat_id": chat, "text": text});
+    call(client, api, token, "sendMessage", chat, |r| r.json(&body)).await
+}
+
+/// Calls the Bot API's `method` with the body `with` gives the request; the message's receipt.
+async fn call(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    method: &str,
+    chat: &str,
+    with: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> Result<Delivered, SendError> {
+    let url = format!("{}/bot{token}/{method}", api.trim_end_matches('/'));
+    let response = with(client.post(&url)).send().await.map_err(|e| {
+        // The address holds the token: never repeat it.
+        SendError::Retry(format!(
+            "could not reach {}: {}",
+            host_of(api),
+            e.without_url()
+        ))
+    })?;
     answer(chat, response).await
 }
 
