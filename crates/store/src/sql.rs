@@ -68,6 +68,24 @@ impl SqlStore {
     }
 }
 
+/// Every SQLite connection's settings: the pool's, and the batch writer's and checkpointer's
+/// (`sqlite_writer`, which give the writer a larger cache on top).
+pub(crate) const SQLITE_SETTINGS: &[&str] = &[
+    // WAL lets readers run while one writer writes; NORMAL sync is durable across application
+    // crashes (the WAL is fsynced at checkpoints).
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+    // Deleted or rewritten rows are overwritten with zeros, not left in the file's free space:
+    // an erased person leaves no trace (MemberStore::erase_member), including old copies of
+    // their rows that earlier updates freed.
+    "PRAGMA secure_delete = ON",
+    // 16 MiB of page cache per connection (the default is 2 MiB).
+    "PRAGMA cache_size = -16384",
+    "PRAGMA wal_autocheckpoint = 10000",
+];
+
 /// Opens the database named by `url` (`sqlite://path/to/file.db` or `postgres://…`), creating a
 /// SQLite file and its folder if needed. Does not migrate: call [`Store::migrate`].
 pub async fn connect(url: &str) -> Result<SqlStore> {
@@ -98,24 +116,8 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                 .max_connections(8)
                 .after_connect(|conn, _meta| {
                     Box::pin(async move {
-                        // WAL lets readers run while one writer writes; NORMAL sync is durable
-                        // across application crashes (the WAL is fsynced at checkpoints).
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA busy_timeout = 5000",
-                            // Deleted or rewritten rows are overwritten with zeros, not left in
-                            // the file's free space: an erased person leaves no trace
-                            // (MemberStore::erase_member), including old copies of their rows
-                            // that earlier updates freed.
-                            "PRAGMA secure_delete = ON",
-                            // 16 MiB of page cache per connection (the default is 2 MiB): the
-                            // items table's indexes stay in memory while a batch is written.
-                            "PRAGMA cache_size = -16384",
-                            "PRAGMA wal_autocheckpoint = 10000",
-                        ] {
-                            conn.execute(pragma).await?;
+                        for pragma in SQLITE_SETTINGS {
+                            conn.execute(*pragma).await?;
                         }
                         Ok(())
                     })

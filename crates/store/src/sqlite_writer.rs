@@ -121,21 +121,15 @@ fn checkpoint(
 
 fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
     let connection = rusqlite::Connection::open(path)?;
-    // The same settings as the pool's connections (see `sql::connect`), with a larger page
+    // The settings of every connection (`sql::SQLITE_SETTINGS`), with a larger page
     // cache (the items table's indexes and the archive's recent segments) and the file mapped
     // in memory: whenever another connection writes (an alert raised, a delivery marked), SQLite
     // drops this connection's whole cache, and the next transaction read every page it needed
     // again with a copy per page; mapped, those pages are where the kernel keeps them already.
-    connection.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;
-         PRAGMA secure_delete = ON;
-         PRAGMA cache_size = -65536;
-         PRAGMA mmap_size = 268435456;
-         PRAGMA wal_autocheckpoint = 10000;",
-    )?;
+    for pragma in crate::sql::SQLITE_SETTINGS {
+        connection.execute_batch(pragma)?;
+    }
+    connection.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")?;
     connection.set_prepared_statement_cache_capacity(32);
     Ok(connection)
 }
