@@ -43,14 +43,27 @@ pub fn item_document(
     lang: Option<&str>,
     source: &str,
 ) -> Prepared {
-    Prepared::new(&Document {
+    Prepared::new(&document(title, text, author, site, lang, source))
+}
+
+/// The fields [`item_document`] matches, with their defaults (ingestion builds its `Prepared`
+/// from words it has already cut).
+fn document<'a>(
+    title: Option<&'a str>,
+    text: &'a str,
+    author: &'a str,
+    site: Option<&'a str>,
+    lang: Option<&'a str>,
+    source: &'a str,
+) -> Document<'a> {
+    Document {
         title: title.unwrap_or(""),
         text,
         author,
         site: site.unwrap_or(""),
         lang: lang.unwrap_or("unknown"),
         source,
-    })
+    }
 }
 
 /// An item's author as matched and hashed: the name and the handle.
@@ -232,14 +245,14 @@ impl Ingestor {
         let text_tokens = tokenize(&incoming.text, 0);
         let query_ids = match self.matcher(source.workspace_id) {
             Some(matcher) => matcher.matches(&Prepared::from_tokens(
-                &Document {
-                    title: incoming.title.as_deref().unwrap_or(""),
-                    text: &incoming.text,
-                    author: &author,
-                    site: site.as_deref().unwrap_or(""),
-                    lang: enrichment.lang.as_deref().unwrap_or("unknown"),
-                    source: &source.kind,
-                },
+                &document(
+                    incoming.title.as_deref(),
+                    &incoming.text,
+                    &author,
+                    site.as_deref(),
+                    enrichment.lang.as_deref(),
+                    &source.kind,
+                ),
                 &title_tokens,
                 &text_tokens,
             )),
