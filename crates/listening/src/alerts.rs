@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use jardinier_i18n::{Lang, Tr};
 use jardinier_query::{Query, parse};
-use jardinier_store::{AlertRule, NewAlertEvent, NewDelivery, NewItem, NewMail, Store, StoreError};
+use jardinier_store::{
+    AlertRule, Delivery, NewAlertEvent, NewDelivery, NewItem, NewMail, Store, StoreError,
+};
 use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -294,7 +296,7 @@ impl AlertEngine {
         arrived: &[Arrived<'_>],
         now: i64,
     ) -> Result<Vec<i64>, StoreError> {
-        let mut touched = Vec::new();
+        let mut fired_rules = Vec::new();
         let mut by_query: HashMap<i64, Vec<&Arrived>> = HashMap::new();
         for a in arrived {
             for q in a.query_ids {
@@ -414,29 +416,49 @@ impl AlertEngine {
                         })
                     }
                 };
-                let Some((summary, count, first_item)) = fired else {
-                    continue;
-                };
-                let summary = summary.replace(
-                    QUERY_NAME_SLOT,
-                    &self.query_name(loaded.rule.workspace_id, query_id).await?,
-                );
-                if let Some(open) = self
-                    .store
-                    .open_alert(loaded.rule.id, now - GROUP_SECS)
-                    .await?
-                {
-                    self.store.add_to_alert(open.id, count, now).await?;
-                    touched.push(open.id);
-                    continue;
+                if let Some((summary, count, first_item)) = fired {
+                    fired_rules.push((loaded, tr, summary, count, first_item));
                 }
-                touched.push(
-                    self.raise(&loaded, tr, &summary, count, first_item, now)
-                        .await?,
-                );
             }
         }
-        Ok(touched)
+        // Each rule fires once per evaluation at most, so rules can raise (or extend) their
+        // alerts at once: each waits for its writes, not for the other rules'.
+        let outcomes = futures_util::future::join_all(fired_rules.into_iter().map(
+            |(loaded, tr, summary, count, first_item)| async move {
+                self.fire(&loaded, tr, &summary, count, first_item, now)
+                    .await
+            },
+        ))
+        .await;
+        outcomes.into_iter().collect()
+    }
+
+    /// A rule that fired: its open alert (one raised less than [`GROUP_SECS`] ago and not
+    /// acknowledged) counts the new items; otherwise a new alert is raised.
+    async fn fire(
+        &self,
+        loaded: &LoadedRule,
+        tr: Tr,
+        summary: &str,
+        count: i64,
+        first_item: i64,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let query_id = loaded.rule.query_id;
+        let summary = summary.replace(
+            QUERY_NAME_SLOT,
+            &self.query_name(loaded.rule.workspace_id, query_id).await?,
+        );
+        if let Some(open) = self
+            .store
+            .open_alert(loaded.rule.id, now - GROUP_SECS)
+            .await?
+        {
+            self.store.add_to_alert(open.id, count, now).await?;
+            return Ok(open.id);
+        }
+        self.raise(loaded, tr, &summary, count, first_item, now)
+            .await
     }
 
     /// When an e-mail to `address` may go: now, or the end of the quiet hours of the member
@@ -639,65 +661,76 @@ impl AlertSender {
         AlertSender { store, client }
     }
 
+    /// Sends what is due, all at once: a slow or unreachable webhook does not hold up the
+    /// others (a Slack that times out must not delay the on-call person's push). Returns how
+    /// many were delivered.
     pub async fn send_due(&self, now: i64) -> Result<usize, StoreError> {
+        let due = self.store.due_deliveries(now, 50).await?;
+        let outcomes =
+            futures_util::future::join_all(due.into_iter().map(|d| self.deliver(d, now))).await;
         let mut sent = 0;
-        for d in self.store.due_deliveries(now, 50).await? {
-            let payload: serde_json::Value = serde_json::from_str(&d.payload).unwrap_or_default();
-            let request = match d.channel.as_str() {
-                "ntfy" => {
-                    let mut r = self
-                        .client
-                        .post(&d.target)
-                        .body(payload["message"].as_str().unwrap_or_default().to_owned());
-                    r = r
-                        .header("Title", payload["title"].as_str().unwrap_or("Jardinier"))
-                        .header("Priority", "urgent")
-                        .header("Tags", "rotating_light");
-                    if let Some(click) = payload["click"].as_str() {
-                        r = r.header("Click", click);
-                    }
-                    if let Some(ack) = payload["ack"].as_str() {
-                        r = r.header(
-                            "Actions",
-                            format!(
-                                "view, {}, {ack}",
-                                payload["ack_label"].as_str().unwrap_or("Acknowledge")
-                            ),
-                        );
-                    }
-                    r
-                }
-                _ => self.client.post(&d.target).json(&payload),
-            };
-            match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    self.store.delivery_done(d.id, now).await?;
-                    sent += 1;
-                }
-                Ok(response) => {
-                    let status = response.status();
-                    let permanent = status.is_client_error()
-                        && status.as_u16() != 429
-                        && status.as_u16() != 408;
-                    let next =
-                        (!permanent && d.attempts < 8).then(|| now + (15_i64 << d.attempts.min(8)));
-                    self.store
-                        .delivery_failed(d.id, &format!("HTTP {status} from {}", d.target), next)
-                        .await?;
-                }
-                Err(error) => {
-                    let next = (d.attempts < 8).then(|| now + (15_i64 << d.attempts.min(8)));
-                    self.store
-                        .delivery_failed(
-                            d.id,
-                            &format!("could not reach {}: {error}", d.target),
-                            next,
-                        )
-                        .await?;
-                }
-            }
+        for outcome in outcomes {
+            sent += usize::from(outcome?);
         }
         Ok(sent)
+    }
+
+    /// Sends one delivery and records the outcome; whether it was delivered.
+    async fn deliver(&self, d: Delivery, now: i64) -> Result<bool, StoreError> {
+        let payload: serde_json::Value = serde_json::from_str(&d.payload).unwrap_or_default();
+        let request = match d.channel.as_str() {
+            "ntfy" => {
+                let mut r = self
+                    .client
+                    .post(&d.target)
+                    .body(payload["message"].as_str().unwrap_or_default().to_owned());
+                r = r
+                    .header("Title", payload["title"].as_str().unwrap_or("Jardinier"))
+                    .header("Priority", "urgent")
+                    .header("Tags", "rotating_light");
+                if let Some(click) = payload["click"].as_str() {
+                    r = r.header("Click", click);
+                }
+                if let Some(ack) = payload["ack"].as_str() {
+                    r = r.header(
+                        "Actions",
+                        format!(
+                            "view, {}, {ack}",
+                            payload["ack_label"].as_str().unwrap_or("Acknowledge")
+                        ),
+                    );
+                }
+                r
+            }
+            _ => self.client.post(&d.target).json(&payload),
+        };
+        match request.send().await {
+            Ok(response) if response.status().is_success() => {
+                self.store.delivery_done(d.id, now).await?;
+                return Ok(true);
+            }
+            Ok(response) => {
+                let status = response.status();
+                let permanent =
+                    status.is_client_error() && status.as_u16() != 429 && status.as_u16() != 408;
+                let next =
+                    (!permanent && d.attempts < 8).then(|| now + (15_i64 << d.attempts.min(8)));
+                self.store
+                    .delivery_failed(d.id, &format!("HTTP {status} from {}", d.target), next)
+                    .await?;
+            }
+            Err(error) => {
+                let next = (d.attempts < 8).then(|| now + (15_i64 << d.attempts.min(8)));
+                self.store
+                    .delivery_failed(
+                        d.id,
+                        &format!("could not reach {}: {error}", d.target),
+                        next,
+                    )
+                    .await?;
+            }
+        }
+        Ok(false)
     }
 
     /// Runs until `shutdown` flips, checking every `interval` or when woken.

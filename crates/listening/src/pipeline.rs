@@ -124,7 +124,7 @@ enum AlertJob {
 }
 
 /// Batches waiting for alert evaluation before ingestion waits for them.
-const ALERT_QUEUE: usize = 2;
+const ALERT_QUEUE: usize = 4;
 
 fn spawn_alert_evaluator(
     engine: Arc<crate::alerts::AlertEngine>,
@@ -132,23 +132,40 @@ fn spawn_alert_evaluator(
     let (send, mut receive) = tokio::sync::mpsc::channel::<AlertJob>(ALERT_QUEUE);
     tokio::spawn(async move {
         while let Some(job) = receive.recv().await {
-            match job {
-                AlertJob::Evaluate(stored, now) => {
-                    let arrived: Vec<crate::alerts::Arrived> = stored
-                        .iter()
-                        .map(|(id, item, q)| crate::alerts::Arrived {
-                            id: *id,
-                            item,
-                            query_ids: q,
-                        })
-                        .collect();
-                    if let Err(error) = engine.evaluate(&arrived, now).await {
-                        tracing::error!(%error, "alert evaluation failed");
+            // Whatever queued while the last evaluation ran is evaluated together: one pass
+            // over the rules for several batches, so a burst of alerts (each a write to wait
+            // for) does not make the queue, and ingestion behind it, wait batch after batch.
+            let mut jobs = vec![job];
+            while let Ok(more) = receive.try_recv() {
+                jobs.push(more);
+            }
+            let mut stored = Vec::new();
+            let mut latest = None;
+            let mut settled = Vec::new();
+            for job in jobs {
+                match job {
+                    AlertJob::Evaluate(items, now) => {
+                        stored.extend(items);
+                        latest = latest.max(Some(now));
                     }
+                    AlertJob::Settle(done) => settled.push(done),
                 }
-                AlertJob::Settle(done) => {
-                    let _ = done.send(());
+            }
+            if let Some(now) = latest {
+                let arrived: Vec<crate::alerts::Arrived> = stored
+                    .iter()
+                    .map(|(id, item, q)| crate::alerts::Arrived {
+                        id: *id,
+                        item,
+                        query_ids: q,
+                    })
+                    .collect();
+                if let Err(error) = engine.evaluate(&arrived, now).await {
+                    tracing::error!(%error, "alert evaluation failed");
                 }
+            }
+            for done in settled {
+                let _ = done.send(());
             }
         }
     });

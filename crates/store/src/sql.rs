@@ -236,7 +236,7 @@ fn mail(row: &AnyRow) -> Result<OutgoingMail> {
     })
 }
 
-const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
+pub(crate) const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
      (idempotency_key, to_addr, subject, body_text, created_at, status, attempts, next_attempt_at) \
      VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5) ON CONFLICT (idempotency_key) DO NOTHING";
 

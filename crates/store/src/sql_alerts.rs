@@ -8,7 +8,8 @@ use crate::Result;
 use crate::alerts::*;
 use crate::error::StoreError;
 use crate::records::NewMail;
-use crate::sql::{SqlStore, insert_mail};
+use crate::sql::{INSERT_MAIL, SqlStore, insert_mail};
+use crate::sqlite_writer::{execute, insert_returning_id};
 
 macro_rules! rule_cols {
     () => {
@@ -68,6 +69,28 @@ fn delivery(row: &AnyRow) -> Result<Delivery> {
         delivered_at: row.try_get("delivered_at")?,
         last_error: row.try_get("last_error")?,
     })
+}
+
+// The writes made while items pour in: on SQLite they run on the batch writer's connection
+// (rusqlite), on PostgreSQL through the pool (sqlx); the same statements for both.
+const INSERT_EVENT: &str = "INSERT INTO alert_events (workspace_id, rule_id, query_id, fired_at, \
+     updated_at, summary, item_count, first_item_id, ack_token_hash) \
+     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id";
+const INSERT_DELIVERY: &str = "INSERT INTO alert_deliveries (event_id, idempotency_key, channel, \
+     target, payload, status, attempts, next_attempt_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)";
+const MAIL_NOT_BEFORE: &str = "UPDATE mail_outbox SET next_attempt_at = $2 \
+     WHERE idempotency_key = $1 AND status = 'pending'";
+const ADD_TO_ALERT: &str =
+    "UPDATE alert_events SET item_count = item_count + $2, updated_at = $3 WHERE id = $1";
+const DELIVERY_DONE: &str = "UPDATE alert_deliveries SET status = 'delivered', delivered_at = $2, \
+     attempts = attempts + 1, last_error = NULL WHERE id = $1";
+const DELIVERY_FAILED: &str = "UPDATE alert_deliveries SET status = $2, attempts = attempts + 1, \
+     last_error = $3, next_attempt_at = CASE WHEN $4 > 0 THEN $4 ELSE next_attempt_at END \
+     WHERE id = $1";
+
+fn delivery_key(event_id: i64, index: usize) -> String {
+    format!("alert-{event_id}-{index}")
 }
 
 #[async_trait]
@@ -166,63 +189,112 @@ impl AlertStore for SqlStore {
         deliveries: &[NewDelivery],
         mails: &[(NewMail<'_>, i64)],
     ) -> Result<AlertEvent> {
-        let _writing = self.writing().await;
-        let mut tx = match self.backend {
-            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            crate::Backend::Postgres => self.pool.begin().await?,
+        let id = match &self.batch_writer {
+            // SQLite: on the batch writer's connection (see `sqlite_writer::Job::Work`).
+            Some(writer) => {
+                let (ws, rule, query, now, count, first) = (
+                    n.workspace_id,
+                    n.rule_id,
+                    n.query_id,
+                    n.now,
+                    n.item_count,
+                    n.first_item_id,
+                );
+                let (summary, token) = (n.summary.to_owned(), n.ack_token_hash.to_owned());
+                let deliveries: Vec<[String; 3]> = deliveries
+                    .iter()
+                    .map(|d| [d.channel.clone(), d.target.clone(), d.payload.clone()])
+                    .collect();
+                let mails: Vec<([String; 4], i64, i64)> = mails
+                    .iter()
+                    .map(|(m, not_before)| {
+                        let text = [m.idempotency_key, m.to, m.subject, m.body_text];
+                        (text.map(str::to_owned), m.created_at, *not_before)
+                    })
+                    .collect();
+                writer
+                    .transaction(move |tx| {
+                        let id = insert_returning_id(
+                            tx,
+                            INSERT_EVENT,
+                            &[&ws, &rule, &query, &now, &summary, &count, &first, &token],
+                        )?;
+                        for (i, [channel, target, payload]) in deliveries.iter().enumerate() {
+                            let key = delivery_key(id, i);
+                            execute(
+                                tx,
+                                INSERT_DELIVERY,
+                                &[&id, &key, channel, target, payload, &now],
+                            )?;
+                        }
+                        for ([key, to, subject, body], created, not_before) in &mails {
+                            execute(tx, INSERT_MAIL, &[key, to, subject, body, created])?;
+                            execute(tx, MAIL_NOT_BEFORE, &[key, not_before])?;
+                        }
+                        Ok(id)
+                    })
+                    .await?
+            }
+            None => {
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(INSERT_EVENT)
+                    .bind(n.workspace_id)
+                    .bind(n.rule_id)
+                    .bind(n.query_id)
+                    .bind(n.now)
+                    .bind(n.summary)
+                    .bind(n.item_count)
+                    .bind(n.first_item_id)
+                    .bind(n.ack_token_hash)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                for (i, d) in deliveries.iter().enumerate() {
+                    sqlx::query(INSERT_DELIVERY)
+                        .bind(id)
+                        .bind(delivery_key(id, i))
+                        .bind(&d.channel)
+                        .bind(&d.target)
+                        .bind(&d.payload)
+                        .bind(n.now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (mail, not_before) in mails {
+                    insert_mail(mail).execute(&mut *tx).await?;
+                    sqlx::query(MAIL_NOT_BEFORE)
+                        .bind(mail.idempotency_key)
+                        .bind(*not_before)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                id
+            }
         };
         let row = sqlx::query(concat!(
-            "INSERT INTO alert_events (workspace_id, rule_id, query_id, fired_at, updated_at, summary, item_count, first_item_id, ack_token_hash) \
-             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING ",
-            event_cols!()
+            "SELECT ",
+            event_cols!(),
+            " FROM alert_events WHERE id = $1"
         ))
-        .bind(n.workspace_id)
-        .bind(n.rule_id)
-        .bind(n.query_id)
-        .bind(n.now)
-        .bind(n.summary)
-        .bind(n.item_count)
-        .bind(n.first_item_id)
-        .bind(n.ack_token_hash)
-        .fetch_one(&mut *tx)
+        .bind(id)
+        .fetch_one(&self.pool)
         .await?;
-        let created = event(&row)?;
-        for (i, d) in deliveries.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO alert_deliveries (event_id, idempotency_key, channel, target, payload, status, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
-            )
-            .bind(created.id)
-            .bind(format!("alert-{}-{i}", created.id))
-            .bind(&d.channel)
-            .bind(&d.target)
-            .bind(&d.payload)
-            .bind(n.now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (mail, not_before) in mails {
-            insert_mail(mail).execute(&mut *tx).await?;
-            sqlx::query("UPDATE mail_outbox SET next_attempt_at = $2 WHERE idempotency_key = $1 AND status = 'pending'")
-                .bind(mail.idempotency_key)
-                .bind(*not_before)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(created)
+        event(&row)
     }
 
     async fn add_to_alert(&self, event_id: i64, items: i64, now: i64) -> Result<()> {
-        let _writing = self.writing().await;
-        sqlx::query(
-            "UPDATE alert_events SET item_count = item_count + $2, updated_at = $3 WHERE id = $1",
-        )
-        .bind(event_id)
-        .bind(items)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        if let Some(writer) = &self.batch_writer {
+            writer
+                .transaction(move |tx| execute(tx, ADD_TO_ALERT, &[&event_id, &items, &now]))
+                .await?;
+            return Ok(());
+        }
+        sqlx::query(ADD_TO_ALERT)
+            .bind(event_id)
+            .bind(items)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -371,8 +443,13 @@ impl AlertStore for SqlStore {
     }
 
     async fn delivery_done(&self, id: i64, now: i64) -> Result<()> {
-        let _writing = self.writing().await;
-        sqlx::query("UPDATE alert_deliveries SET status = 'delivered', delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1")
+        if let Some(writer) = &self.batch_writer {
+            writer
+                .transaction(move |tx| execute(tx, DELIVERY_DONE, &[&id, &now]))
+                .await?;
+            return Ok(());
+        }
+        sqlx::query(DELIVERY_DONE)
             .bind(id)
             .bind(now)
             .execute(&self.pool)
@@ -386,21 +463,24 @@ impl AlertStore for SqlStore {
         error: &str,
         next_attempt_at: Option<i64>,
     ) -> Result<()> {
-        let _writing = self.writing().await;
         let (status, next) = match next_attempt_at {
             Some(at) => ("pending", at),
             None => ("failed", 0),
         };
-        sqlx::query(
-            "UPDATE alert_deliveries SET status = $2, attempts = attempts + 1, last_error = $3, \
-             next_attempt_at = CASE WHEN $4 > 0 THEN $4 ELSE next_attempt_at END WHERE id = $1",
-        )
-        .bind(id)
-        .bind(status)
-        .bind(error)
-        .bind(next)
-        .execute(&self.pool)
-        .await?;
+        if let Some(writer) = &self.batch_writer {
+            let error = error.to_owned();
+            writer
+                .transaction(move |tx| execute(tx, DELIVERY_FAILED, &[&id, &status, &error, &next]))
+                .await?;
+            return Ok(());
+        }
+        sqlx::query(DELIVERY_FAILED)
+            .bind(id)
+            .bind(status)
+            .bind(error)
+            .bind(next)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -39,18 +39,30 @@ const MAX_CANDIDATES: usize = 100;
 
 type Batch = Vec<(NewItem, Vec<i64>)>;
 type Reply = tokio::sync::oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>;
+/// Another part of the store's write, given the connection (or why it could not be opened).
+type Work = Box<dyn FnOnce(Result<&mut rusqlite::Connection, String>) + Send>;
+
+enum Job {
+    /// Items to store, with the caller waiting for their outcomes.
+    Items(Batch, Reply),
+    /// A small write that must not wait behind, or disturb, the writer: raising an alert,
+    /// marking its delivery. In its own transaction, on this connection: another connection's
+    /// write would make SQLite drop this connection's page cache, and would wait for the
+    /// writer's current group on the write gate while ingestion waits for the alert.
+    Work(Work),
+}
 
 /// The handle the store keeps: batches go in, outcomes come back once committed. The thread
 /// ends when the handle is dropped.
 pub(crate) struct BatchWriter {
-    jobs: std::sync::mpsc::Sender<(Batch, Reply)>,
+    jobs: std::sync::mpsc::Sender<Job>,
 }
 
 impl BatchWriter {
     /// Starts the thread. The connection is opened with the first batch (the store is migrated
     /// by then), and opened again after an error that may have broken it.
     pub(crate) fn start(path: PathBuf, gate: Arc<tokio::sync::Mutex<()>>) -> BatchWriter {
-        let (jobs, queue) = std::sync::mpsc::channel::<(Batch, Reply)>();
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let (committed, commits) = std::sync::mpsc::sync_channel::<()>(1);
         let uncheckpointed = Arc::new(AtomicUsize::new(0));
         let (checkpointed, counted) = (path.clone(), uncheckpointed.clone());
@@ -68,9 +80,85 @@ impl BatchWriter {
     pub(crate) async fn write(&self, items: Batch) -> Result<Vec<InsertOutcome>, StoreError> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         self.jobs
-            .send((items, reply))
+            .send(Job::Items(items, reply))
             .map_err(|_| StoreError::WriterStopped)?;
         outcome.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Runs `work` in a transaction of its own on the writer's connection, between two groups
+    /// of items, and returns what it returned once committed. For the writes that happen while
+    /// items pour in (see [`Job::Work`]); SQL written for sqlx runs through [`execute`] and
+    /// [`insert_returning_id`].
+    pub(crate) async fn transaction<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let job: Work = Box::new(move |connection| {
+            let done = connection.and_then(|conn| {
+                let run = || {
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    let value = work(&tx)?;
+                    tx.commit()?;
+                    Ok(value)
+                };
+                run().map_err(|e: rusqlite::Error| e.to_string())
+            });
+            let _ = reply.send(done.map_err(StoreError::Sqlite));
+        });
+        self.jobs
+            .send(Job::Work(job))
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// Prepares `sql`, written for sqlx with `$1`, `$2`… placeholders, and binds `values` by those
+/// numbers. SQLite reads `$1` as a parameter *named* "$1", numbered in order of first
+/// appearance, so the names are read back rather than trusting the order.
+fn prepare_numbered<'t>(
+    tx: &'t rusqlite::Transaction,
+    sql: &str,
+    values: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<rusqlite::CachedStatement<'t>> {
+    let mut statement = tx.prepare_cached(sql)?;
+    for index in 1..=statement.parameter_count() {
+        let number = statement
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| (1..=values.len()).contains(n))
+            .ok_or_else(|| {
+                rusqlite::Error::InvalidParameterName(format!(
+                    "placeholder {index} of a statement with {} values",
+                    values.len()
+                ))
+            })?;
+        statement.raw_bind_parameter(index, values[number - 1])?;
+    }
+    Ok(statement)
+}
+
+/// Runs one statement written for sqlx (see [`prepare_numbered`]); the number of rows changed.
+pub(crate) fn execute(
+    tx: &rusqlite::Transaction,
+    sql: &str,
+    values: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<usize> {
+    prepare_numbered(tx, sql, values)?.raw_execute()
+}
+
+/// Runs an `INSERT … RETURNING id` written for sqlx; the new row's id.
+pub(crate) fn insert_returning_id(
+    tx: &rusqlite::Transaction,
+    sql: &str,
+    values: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<i64> {
+    let mut statement = prepare_numbered(tx, sql, values)?;
+    let mut rows = statement.raw_query();
+    match rows.next()? {
+        Some(row) => row.get(0),
+        None => Err(rusqlite::Error::QueryReturnedNoRows),
     }
 }
 
@@ -137,22 +225,26 @@ fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
 fn run(
     path: PathBuf,
     gate: Arc<tokio::sync::Mutex<()>>,
-    queue: std::sync::mpsc::Receiver<(Batch, Reply)>,
+    queue: std::sync::mpsc::Receiver<Job>,
     (committed, uncheckpointed): (std::sync::mpsc::SyncSender<()>, Arc<AtomicUsize>),
 ) {
     let mut connection: Option<rusqlite::Connection> = None;
     let mut recent = RecentOriginals::default();
     let wal_path = PathBuf::from(format!("{}-wal", path.display()));
     while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        let mut queued = group[0].0.len();
-        while queued < MAX_GROUP_ITEMS {
-            match queue.try_recv() {
-                Ok(job) => {
-                    queued += job.0.len();
-                    group.push(job);
+        // Everything queued now: the small writes, and items up to a group's limit.
+        let (mut group, mut works, mut queued) = (Vec::new(), Vec::new(), 0);
+        let mut job = Some(first);
+        while let Some(taken) = job.take() {
+            match taken {
+                Job::Items(batch, reply) => {
+                    queued += batch.len();
+                    group.push((batch, reply));
                 }
-                Err(_) => break,
+                Job::Work(work) => works.push(work),
+            }
+            if queued < MAX_GROUP_ITEMS {
+                job = queue.try_recv().ok();
             }
         }
         let opened = connection.take().map(Ok).unwrap_or_else(|| {
@@ -169,11 +261,21 @@ fn run(
                 for (_, reply) in group {
                     let _ = reply.send(Err(StoreError::Sqlite(message.clone())));
                 }
+                for work in works {
+                    work(Err(message.clone()));
+                }
                 continue;
             }
         };
         // The process's other SQLite writers (sqlx) wait on the same gate.
         let _writing = gate.blocking_lock();
+        // The small writes first: an alert waits on them, and they take little time.
+        for work in works {
+            work(Ok(&mut *conn));
+        }
+        if group.is_empty() {
+            continue;
+        }
         let batches: Vec<&Batch> = group.iter().map(|(batch, _)| batch).collect();
         match write_group(conn, &mut recent, &batches) {
             Ok(outcomes) => {
@@ -455,5 +557,42 @@ impl RecentOriginals {
         }
         self.loaded = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_tx<T>(f: impl FnOnce(&rusqlite::Transaction) -> T) -> T {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+        let tx = conn.transaction().expect("a transaction");
+        f(&tx)
+    }
+
+    #[test]
+    fn numbered_placeholders_bind_by_their_number_not_their_order() {
+        let joined: String = with_tx(|tx| {
+            let mut statement =
+                prepare_numbered(tx, "SELECT $2 || '-' || $1 || '-' || $2", &[&"a", &"b"])
+                    .expect("prepared");
+            let mut rows = statement.raw_query();
+            rows.next()
+                .expect("a row")
+                .expect("one row")
+                .get(0)
+                .expect("text")
+        });
+        assert_eq!(joined, "b-a-b");
+    }
+
+    #[test]
+    fn a_placeholder_without_a_value_is_an_error_not_a_null() {
+        let outcome = with_tx(|tx| prepare_numbered(tx, "SELECT $1, $3", &[&1, &2]).map(|_| ()));
+        let error = outcome.expect_err("$3 has no value").to_string();
+        assert!(
+            error.contains("placeholder 2 of a statement with 2 values"),
+            "{error}"
+        );
     }
 }
