@@ -10,8 +10,8 @@
 //! mentions are found only when the sender names the quoted post (`quoted_ref`).
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 /// Words per run.
 pub const SHINGLE_WORDS: usize = 8;
@@ -25,22 +25,66 @@ pub fn shingles(text: &str) -> Vec<u64> {
     shingles_of(&jardinier_query::tokenize(text, 0))
 }
 
-/// [`shingles`] of a text already cut into tokens.
+/// The key of this process's word hashes, drawn at start-up: runs are only ever compared in
+/// memory, and a sender who cannot predict them cannot crowd one slot of the index.
+fn word_key() -> &'static std::collections::hash_map::RandomState {
+    static KEY: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    KEY.get_or_init(Default::default)
+}
+
+/// [`shingles`] of a text already cut into tokens. Each word is hashed once (keyed SipHash);
+/// a run's hash mixes the hashes of its words in order.
 pub fn shingles_of(tokens: &[jardinier_query::Token]) -> Vec<u64> {
-    let words: Vec<&str> = tokens.iter().map(|t| t.folded.as_str()).collect();
+    if tokens.len() < SHINGLE_WORDS {
+        return Vec::new();
+    }
+    let key = word_key();
+    let words: Vec<u64> = tokens
+        .iter()
+        .map(|t| key.hash_one(t.folded.as_str()))
+        .collect();
     words
         .windows(SHINGLE_WORDS)
-        .map(|run| {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            run.hash(&mut hasher);
-            hasher.finish()
-        })
+        .map(|run| run.iter().fold(0_u64, |h, w| mix(h.rotate_left(23) ^ w)))
         .collect()
+}
+
+/// A multiply-and-fold mixing step (the 128-bit product's halves, xored).
+fn mix(x: u64) -> u64 {
+    let product = u128::from(x) * 0x9E37_79B9_7F4A_7C15_u128;
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// Hashes the index's keys, (workspace, run): runs are keyed hashes already, so mixing in the
+/// workspace is enough; SipHash over them again was a tenth of ingestion's own work.
+#[derive(Default)]
+struct RunHasher(u64);
+
+impl Hasher for RunHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0_u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = mix(self.0.rotate_left(23) ^ n);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[derive(Default)]
 struct Inner {
-    first: HashMap<(i64, u64), i64>,
+    first: HashMap<(i64, u64), i64, BuildHasherDefault<RunHasher>>,
     order: VecDeque<(i64, u64)>,
 }
 
@@ -55,11 +99,17 @@ impl QuoteIndex {
         if runs.len() < MIN_SHARED {
             return None;
         }
-        let inner = self.inner.lock().expect("quote index lock");
-        let mut shared: HashMap<i64, usize> = HashMap::new();
-        for run in runs {
-            if let Some(item) = inner.first.get(&(workspace_id, *run)) {
-                *shared.entry(*item).or_default() += 1;
+        // Items sharing runs with this text, and how many: a handful at most.
+        let mut shared: Vec<(i64, usize)> = Vec::new();
+        {
+            let inner = self.inner.lock().expect("quote index lock");
+            for run in runs {
+                if let Some(item) = inner.first.get(&(workspace_id, *run)) {
+                    match shared.iter_mut().find(|(i, _)| i == item) {
+                        Some((_, n)) => *n += 1,
+                        None => shared.push((*item, 1)),
+                    }
+                }
             }
         }
         shared
@@ -124,6 +174,24 @@ mod tests {
             "another workspace"
         );
         assert_eq!(index.quoted(1, &shingles("trop court")), None);
+    }
+
+    #[test]
+    fn runs_follow_the_order_of_words() {
+        let text = "un deux trois quatre cinq six sept huit neuf";
+        let runs = shingles(text);
+        assert_eq!(runs.len(), 2, "two runs of eight words in nine words");
+        assert_ne!(runs[0], runs[1]);
+        let reordered = "deux un trois quatre cinq six sept huit";
+        assert!(
+            !runs.contains(&shingles(reordered)[0]),
+            "same words, another order"
+        );
+        assert_eq!(
+            shingles("un deux trois quatre cinq six sept huit")[0],
+            runs[0]
+        );
+        assert!(shingles("un deux trois").is_empty());
     }
 
     #[test]
