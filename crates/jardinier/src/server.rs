@@ -99,6 +99,10 @@ pub async fn new_ingestor(
     let mut ingestor = jardinier_listening::Ingestor::new(store.clone(), crate::analysis::enrich);
     ingestor.alerts = Some(engine);
     ingestor.reload_queries().await?;
+    // What a stop left between storing mentions and evaluating their alerts.
+    if let Err(error) = ingestor.evaluate_backlog(jardinier_web::unix_now()).await {
+        tracing::error!(%error, "could not evaluate the alerts a stop left unevaluated");
+    }
     Ok(Arc::new(ingestor))
 }
 

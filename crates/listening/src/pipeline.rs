@@ -5,7 +5,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, RwLock};
 
 use jardinier_query::{Document, Prepared, QuerySet, parse, tokenize};
-use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError};
+use jardinier_store::{
+    AlertBacklog, InsertOutcome, NewItem, Source, Store, StoreError, StoredItem,
+};
 
 use crate::incoming::IncomingItem;
 use crate::normalize::{archive_terms_of, canonical_url, content_hash_of, simhash_of};
@@ -117,10 +119,46 @@ pub struct Ingestor {
 }
 
 enum AlertJob {
-    /// Stored items (id, item, matched queries) and the time they were received.
-    Evaluate(Vec<(i64, NewItem, Vec<i64>)>, i64),
+    /// Stored items (id, item, matched queries), the time they were received, and their
+    /// batch's entry in the store's alert backlog (its first item id), cleared once evaluated.
+    Evaluate(Vec<(i64, NewItem, Vec<i64>)>, i64, Option<i64>),
     /// Answered once everything queued before it is evaluated.
     Settle(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Mentions left unevaluated by a stop are evaluated at start-up if received less than this
+/// long ago.
+pub const BACKLOG_HORIZON_SECS: i64 = 24 * 3600;
+
+/// A stored mention in the shape the alert rules read (what they look at: texts, author, reach,
+/// site, language, source), with the searches it matched.
+fn arrived_item(workspace_id: i64, s: StoredItem) -> (i64, NewItem, Vec<i64>) {
+    let item = NewItem {
+        workspace_id,
+        source_id: s.source_id,
+        source_kind: s.source_kind,
+        external_id: s.external_id,
+        url: s.url,
+        site: s.site,
+        author_name: s.author_name,
+        author_handle: s.author_handle,
+        author_reach: s.author_reach,
+        title: s.title,
+        body: s.body,
+        lang: s.lang,
+        sentiment: s.sentiment,
+        sentiment_score: s.sentiment_score,
+        published_at: s.published_at,
+        received_at: s.received_at,
+        parent_external_id: s.parent_external_id,
+        content_hash: String::new(),
+        simhash: None,
+        enrichment_error: s.enrichment_error,
+        terms: Vec::new(),
+        quoted_ref: s.quoted_ref,
+        quote_of: s.quote_of,
+    };
+    (s.id, item, s.query_ids)
 }
 
 /// Batches waiting for alert evaluation before ingestion waits for them.
@@ -128,6 +166,7 @@ const ALERT_QUEUE: usize = 4;
 
 fn spawn_alert_evaluator(
     engine: Arc<crate::alerts::AlertEngine>,
+    store: Arc<dyn Store>,
 ) -> tokio::sync::mpsc::Sender<AlertJob> {
     let (send, mut receive) = tokio::sync::mpsc::channel::<AlertJob>(ALERT_QUEUE);
     tokio::spawn(async move {
@@ -142,11 +181,13 @@ fn spawn_alert_evaluator(
             let mut stored = Vec::new();
             let mut latest = None;
             let mut settled = Vec::new();
+            let mut backlog = Vec::new();
             for job in jobs {
                 match job {
-                    AlertJob::Evaluate(items, now) => {
+                    AlertJob::Evaluate(items, now, entry) => {
                         stored.extend(items);
                         latest = latest.max(Some(now));
+                        backlog.extend(entry);
                     }
                     AlertJob::Settle(done) => settled.push(done),
                 }
@@ -160,8 +201,14 @@ fn spawn_alert_evaluator(
                         query_ids: q,
                     })
                     .collect();
-                if let Err(error) = engine.evaluate(&arrived, now).await {
-                    tracing::error!(%error, "alert evaluation failed");
+                match engine.evaluate(&arrived, now).await {
+                    Ok(_) => {
+                        if let Err(error) = store.alerts_evaluated(&backlog).await {
+                            tracing::error!(%error, "could not clear the evaluated alert backlog");
+                        }
+                    }
+                    // Left in the backlog: evaluated again at the next start.
+                    Err(error) => tracing::error!(%error, "alert evaluation failed"),
                 }
             }
             for done in settled {
@@ -216,6 +263,50 @@ impl Ingestor {
                 let _ = wait.await;
             }
         }
+    }
+
+    /// Evaluates the alert rules on what a crash left unevaluated (the store's alert backlog),
+    /// all together, so that a burst interrupted by the crash gives one alert. Batches received
+    /// more than [`BACKLOG_HORIZON_SECS`] ago are dropped with a warning: an alert about a day-old
+    /// mention is noise. Returns how many mentions were evaluated. Call it at start-up, before
+    /// ingesting.
+    pub async fn evaluate_backlog(&self, now: i64) -> Result<usize, StoreError> {
+        let Some(engine) = &self.alerts else {
+            return Ok(0);
+        };
+        let backlog = self.store.alert_backlog().await?;
+        let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
+        for entry in &backlog {
+            if entry.received_at < now - BACKLOG_HORIZON_SECS {
+                tracing::warn!(
+                    first_item = entry.first_item_id,
+                    received_at = entry.received_at,
+                    "mentions too old for an alert were left unevaluated; dropped"
+                );
+                continue;
+            }
+            for item in self.store.backlog_items(entry).await? {
+                stored.push(arrived_item(entry.workspace_id, item));
+            }
+        }
+        if !stored.is_empty() {
+            let arrived: Vec<crate::alerts::Arrived> = stored
+                .iter()
+                .map(|(id, item, q)| crate::alerts::Arrived {
+                    id: *id,
+                    item,
+                    query_ids: q,
+                })
+                .collect();
+            engine.evaluate(&arrived, now).await?;
+            tracing::info!(
+                mentions = stored.len(),
+                "alerts evaluated on mentions a stop left"
+            );
+        }
+        let firsts: Vec<i64> = backlog.iter().map(|b| b.first_item_id).collect();
+        self.store.alerts_evaluated(&firsts).await?;
+        Ok(stored.len())
     }
 
     fn matcher(&self, workspace_id: i64) -> Option<Arc<QuerySet<i64>>> {
@@ -333,7 +424,13 @@ impl Ingestor {
             runs.push(item_runs);
         }
         // One transaction for the delivery: acknowledged together, or not at all.
-        let outcomes = self.store.insert_items(&prepared).await?;
+        // With alerts, the batch's matched items are recorded as awaiting evaluation in its own
+        // transaction, so that a crash before the evaluation delays their alert, not loses it.
+        let outcomes = match self.alerts {
+            Some(_) => self.store.insert_items_for_alerts(&prepared).await?,
+            None => self.store.insert_items(&prepared).await?,
+        };
+        let backlog = AlertBacklog::of(&prepared, &outcomes).map(|b| b.first_item_id);
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
         let mut replies: Vec<i64> = Vec::new();
         // New originals that start a thread: candidates for the routing rules, if the
@@ -413,8 +510,12 @@ impl Ingestor {
         if let (Some(engine), false) = (&self.alerts, stored.is_empty()) {
             let queue = self
                 .alert_queue
-                .get_or_init(|| spawn_alert_evaluator(engine.clone()));
-            if queue.send(AlertJob::Evaluate(stored, now)).await.is_err() {
+                .get_or_init(|| spawn_alert_evaluator(engine.clone(), self.store.clone()));
+            if queue
+                .send(AlertJob::Evaluate(stored, now, backlog))
+                .await
+                .is_err()
+            {
                 tracing::error!("the alert evaluator stopped; alerts of this batch are lost");
             }
         }

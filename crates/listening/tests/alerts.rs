@@ -406,3 +406,132 @@ async fn the_on_call_person_is_alerted_and_quiet_hours_defer_the_others() {
             .any(|m| m.to == "lea@b.example")
     );
 }
+
+/// A stop between storing a batch and evaluating its alerts (the evaluator runs after the
+/// commit, on its own task): the next start evaluates what was left, once.
+async fn backlog_story(store: Arc<dyn Store>) {
+    let (_, ws, source) =
+        jardinier_store::testing::owner_workspace_source(store.as_ref(), "c").await;
+    let query = store
+        .create_listening_query(&NewListeningQuery {
+            workspace_id: ws.id,
+            name: "Brûlerie",
+            query_text: "brulerie",
+            kind: "brand",
+            created_by: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    store
+        .create_alert_rule(&NewAlertRule {
+            workspace_id: ws.id,
+            query_id: query.id,
+            kind: "keyword",
+            params: r#"{"query": "rappel", "lang": "en"}"#,
+            channels: r#"[{"kind": "email", "target": "oncall@c.example"}]"#,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let now = 1_800_000_000;
+    // Before the stop: batches stored the way `ingest` stores them, whose evaluation never ran.
+    let before = Ingestor::new(store.clone(), analysis);
+    before.reload_queries().await.unwrap();
+    let prepared = |id: &str, text: &str, at: i64| {
+        let p = before.prepare(&source, mention(id, text, at, 10), at);
+        (p.item, p.query_ids)
+    };
+    let stale = prepared(
+        "old",
+        "Rappel de la brulerie, il y a deux jours",
+        now - 2 * 86_400,
+    );
+    store.insert_items_for_alerts(&[stale]).await.unwrap();
+    let recall = prepared(
+        "recall",
+        "Rappel produit à la brulerie : lot contaminé",
+        now - 5,
+    );
+    let calm = prepared("calm", "La brulerie ouvre une boutique", now - 5);
+    let unmatched = prepared("other", "Rien à voir", now - 5);
+    let outcomes = store
+        .insert_items_for_alerts(&[recall, calm, unmatched])
+        .await
+        .unwrap();
+    let InsertOutcome::Inserted { id: recall_id, .. } = outcomes[0] else {
+        panic!("{outcomes:?}")
+    };
+    // An import stores without alerts: nothing to evaluate later, even with the watched word.
+    let imported = prepared("import", "Rappel de la brulerie en 2019", now - 5);
+    store.insert_items(&[imported]).await.unwrap();
+    let backlog = store.alert_backlog().await.unwrap();
+    assert_eq!(backlog.len(), 2, "{backlog:?}");
+    assert_eq!(
+        (backlog[1].first_item_id, backlog[1].last_item_id),
+        (recall_id, recall_id + 1),
+        "the batch's matched items, not the unmatched one"
+    );
+
+    // The next start.
+    let engine = Arc::new(AlertEngine::new(store.clone(), "http://jardinier.test"));
+    engine.reload().await.unwrap();
+    let mut after = Ingestor::new(store.clone(), analysis);
+    after.alerts = Some(engine);
+    after.reload_queries().await.unwrap();
+    assert_eq!(
+        after.evaluate_backlog(now).await.unwrap(),
+        2,
+        "the recent batch's two matched mentions; the two-day-old one is dropped"
+    );
+    let alerts = store.alerts(ws.id, 10).await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].first_item_id, Some(recall_id));
+    assert!(
+        alerts[0].summary.contains("lot contaminé"),
+        "{}",
+        alerts[0].summary
+    );
+    assert!(store.alert_backlog().await.unwrap().is_empty());
+    assert_eq!(
+        after.evaluate_backlog(now).await.unwrap(),
+        0,
+        "evaluated once"
+    );
+
+    // Ingested with alerts, a batch leaves nothing behind once evaluated.
+    after
+        .ingest(
+            &source,
+            vec![mention(
+                "recall-2",
+                "Encore un rappel à la brulerie",
+                now,
+                10,
+            )],
+            now,
+        )
+        .await
+        .unwrap();
+    after.settle_alerts().await;
+    assert!(store.alert_backlog().await.unwrap().is_empty());
+    assert_eq!(store.alerts(ws.id, 10).await.unwrap()[0].item_count, 2);
+}
+
+#[tokio::test]
+async fn a_stop_before_evaluation_delays_the_alert_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    backlog_story(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn a_stop_before_evaluation_delays_the_alert_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    backlog_story(Arc::new(store)).await;
+}

@@ -198,6 +198,42 @@ pub fn simhash_bands(simhash: u64) -> [i64; 4] {
     [0, 1, 2, 3].map(|i| ((simhash >> (i * 16)) & 0xffff) as i64)
 }
 
+/// A batch's items that the alert rules have still to see (see
+/// [`ListeningStore::insert_items_for_alerts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertBacklog {
+    /// The first and last ids of the batch's stored items that matched a saved search.
+    pub first_item_id: i64,
+    pub last_item_id: i64,
+    pub workspace_id: i64,
+    pub received_at: i64,
+}
+
+impl AlertBacklog {
+    /// The part of a stored batch the alert rules must see: its new items that matched a saved
+    /// search, if any.
+    pub fn of(items: &[(NewItem, Vec<i64>)], outcomes: &[InsertOutcome]) -> Option<AlertBacklog> {
+        let mut backlog: Option<AlertBacklog> = None;
+        for ((item, queries), outcome) in items.iter().zip(outcomes) {
+            let InsertOutcome::Inserted { id, .. } = outcome else {
+                continue;
+            };
+            if queries.is_empty() {
+                continue;
+            }
+            let b = backlog.get_or_insert(AlertBacklog {
+                first_item_id: *id,
+                last_item_id: *id,
+                workspace_id: item.workspace_id,
+                received_at: item.received_at,
+            });
+            b.first_item_id = b.first_item_id.min(*id);
+            b.last_item_id = b.last_item_id.max(*id);
+        }
+        backlog
+    }
+}
+
 #[async_trait]
 pub trait ListeningStore: Send + Sync {
     async fn create_listening_query(&self, new: &NewListeningQuery<'_>) -> Result<ListeningQuery>;
@@ -249,6 +285,19 @@ pub trait ListeningStore: Send + Sync {
     }
     /// The same for a batch, in one transaction: all of it is stored, or none.
     async fn insert_items(&self, items: &[(NewItem, Vec<i64>)]) -> Result<Vec<InsertOutcome>>;
+    /// The same, and in the same transaction remembers the batch's new matched items as
+    /// awaiting alert evaluation ([`AlertBacklog::of`]) until [`Self::alerts_evaluated`]: a crash
+    /// between the commit and the evaluation leaves them in [`Self::alert_backlog`].
+    async fn insert_items_for_alerts(
+        &self,
+        items: &[(NewItem, Vec<i64>)],
+    ) -> Result<Vec<InsertOutcome>>;
+    /// Batches stored for alert evaluation and not evaluated yet, oldest first.
+    async fn alert_backlog(&self) -> Result<Vec<AlertBacklog>>;
+    /// The batches (by first item id) the alert rules have seen.
+    async fn alerts_evaluated(&self, first_item_ids: &[i64]) -> Result<()>;
+    /// The items of a backlog entry that matched a saved search, with the searches they matched.
+    async fn backlog_items(&self, backlog: &AlertBacklog) -> Result<Vec<StoredItem>>;
     async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
     /// Dashboard figures since `since`, in buckets of `bucket_secs`.
     async fn dashboard(

@@ -108,6 +108,42 @@ impl SqlStore {
         rows.iter().map(item_row).collect()
     }
 
+    /// Stores a batch in one transaction (see `ListeningStore::insert_items_for_alerts` for
+    /// `awaiting_alerts`).
+    async fn store_batch(
+        &self,
+        items: &[(NewItem, Vec<i64>)],
+        awaiting_alerts: bool,
+    ) -> Result<Vec<InsertOutcome>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        // SQLite: the batch writer's thread (one connection, group commit, near-duplicate
+        // candidates from its memory of recent originals).
+        if let Some(writer) = &self.batch_writer {
+            return writer.write(items.to_vec(), awaiting_alerts).await;
+        }
+        // PostgreSQL: a pooled connection; near-duplicate candidates come from the database,
+        // since its writers may be several processes.
+        let mut tx = self.pool.begin().await?;
+        let outcomes = crate::sql_batch::insert_batch(&mut tx, items).await?;
+        count_inserted(&mut tx, items, &outcomes).await?;
+        if awaiting_alerts && let Some(b) = AlertBacklog::of(items, &outcomes) {
+            sqlx::query(
+                "INSERT INTO alert_backlog (first_item_id, last_item_id, workspace_id, received_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(b.first_item_id)
+            .bind(b.last_item_id)
+            .bind(b.workspace_id)
+            .bind(b.received_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
     /// The workspace's items written by any of these authors (as items record them), newest
     /// first.
     pub(crate) async fn items_by_authors(
@@ -391,23 +427,88 @@ impl ListeningStore for SqlStore {
     }
 
     async fn insert_items(&self, items: &[(NewItem, Vec<i64>)]) -> Result<Vec<InsertOutcome>> {
-        if items.is_empty() {
-            return Ok(Vec::new());
+        self.store_batch(items, false).await
+    }
+
+    async fn insert_items_for_alerts(
+        &self,
+        items: &[(NewItem, Vec<i64>)],
+    ) -> Result<Vec<InsertOutcome>> {
+        self.store_batch(items, true).await
+    }
+
+    async fn alert_backlog(&self) -> Result<Vec<AlertBacklog>> {
+        let rows = sqlx::query(
+            "SELECT first_item_id, last_item_id, workspace_id, received_at FROM alert_backlog \
+             ORDER BY first_item_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AlertBacklog {
+                    first_item_id: row.try_get("first_item_id")?,
+                    last_item_id: row.try_get("last_item_id")?,
+                    workspace_id: row.try_get("workspace_id")?,
+                    received_at: row.try_get("received_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn alerts_evaluated(&self, first_item_ids: &[i64]) -> Result<()> {
+        if first_item_ids.is_empty() {
+            return Ok(());
         }
-        // One transaction for the batch. On SQLite, BEGIN IMMEDIATE takes the write lock at once:
-        // concurrent batches queue on it instead of failing to upgrade a read lock.
-        // SQLite: the batch writer's thread (one connection, group commit, near-duplicate
-        // candidates from its memory of recent originals).
+        const DONE: &str = "DELETE FROM alert_backlog WHERE first_item_id = $1";
+        // SQLite: on the batch writer's connection, like the alerts it follows.
         if let Some(writer) = &self.batch_writer {
-            return writer.write(items.to_vec()).await;
+            let ids = first_item_ids.to_vec();
+            return writer
+                .transaction(move |tx| {
+                    for id in &ids {
+                        crate::sqlite_writer::execute(tx, DONE, &[id])?;
+                    }
+                    Ok(())
+                })
+                .await;
         }
-        // PostgreSQL: a pooled connection; near-duplicate candidates come from the database,
-        // since its writers may be several processes.
         let mut tx = self.pool.begin().await?;
-        let outcomes = crate::sql_batch::insert_batch(&mut tx, items).await?;
-        count_inserted(&mut tx, items, &outcomes).await?;
+        for id in first_item_ids {
+            sqlx::query(DONE).bind(id).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(())
+    }
+
+    async fn backlog_items(&self, backlog: &AlertBacklog) -> Result<Vec<StoredItem>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            item_cols!(),
+            " FROM items i WHERE i.workspace_id = $1 AND i.id >= $2 AND i.id <= $3 \
+             AND EXISTS (SELECT 1 FROM item_matches m WHERE m.item_id = i.id) ORDER BY i.id"
+        ))
+        .bind(backlog.workspace_id)
+        .bind(backlog.first_item_id)
+        .bind(backlog.last_item_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items: Vec<StoredItem> = rows.iter().map(item_row).collect::<Result<_>>()?;
+        let matches = sqlx::query(
+            "SELECT item_id, query_id FROM item_matches WHERE item_id >= $1 AND item_id <= $2 \
+             ORDER BY item_id, query_id",
+        )
+        .bind(backlog.first_item_id)
+        .bind(backlog.last_item_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in matches {
+            let item_id: i64 = row.try_get("item_id")?;
+            if let Ok(at) = items.binary_search_by_key(&item_id, |i| i.id) {
+                items[at].query_ids.push(row.try_get("query_id")?);
+            }
+        }
+        Ok(items)
     }
 
     async fn items(&self, f: &ItemFilter) -> Result<Vec<StoredItem>> {

@@ -23,7 +23,7 @@ use std::sync::mpsc::RecvTimeoutError;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::error::StoreError;
-use crate::listening::{InsertOutcome, NewItem, simhash_bands};
+use crate::listening::{AlertBacklog, InsertOutcome, NewItem, simhash_bands};
 
 /// Items per transaction at most, whatever is queued.
 const MAX_GROUP_ITEMS: usize = 5_000;
@@ -43,8 +43,9 @@ type Reply = tokio::sync::oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>
 type Work = Box<dyn FnOnce(Result<&mut rusqlite::Connection, String>) + Send>;
 
 enum Job {
-    /// Items to store, with the caller waiting for their outcomes.
-    Items(Batch, Reply),
+    /// Items to store, whether they await alert evaluation (`AlertBacklog`), and the caller
+    /// waiting for their outcomes.
+    Items(Batch, bool, Reply),
     /// A small write that must not wait behind, or disturb, the writer: raising an alert,
     /// marking its delivery. In its own transaction, on this connection: another connection's
     /// write would make SQLite drop this connection's page cache, and would wait for the
@@ -77,10 +78,14 @@ impl BatchWriter {
         BatchWriter { jobs }
     }
 
-    pub(crate) async fn write(&self, items: Batch) -> Result<Vec<InsertOutcome>, StoreError> {
+    pub(crate) async fn write(
+        &self,
+        items: Batch,
+        awaiting_alerts: bool,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         self.jobs
-            .send(Job::Items(items, reply))
+            .send(Job::Items(items, awaiting_alerts, reply))
             .map_err(|_| StoreError::WriterStopped)?;
         outcome.await.map_err(|_| StoreError::WriterStopped)?
     }
@@ -237,9 +242,9 @@ fn run(
         let mut job = Some(first);
         while let Some(taken) = job.take() {
             match taken {
-                Job::Items(batch, reply) => {
+                Job::Items(batch, awaiting_alerts, reply) => {
                     queued += batch.len();
-                    group.push((batch, reply));
+                    group.push(((batch, awaiting_alerts), reply));
                 }
                 Job::Work(work) => works.push(work),
             }
@@ -276,7 +281,7 @@ fn run(
         if group.is_empty() {
             continue;
         }
-        let batches: Vec<&Batch> = group.iter().map(|(batch, _)| batch).collect();
+        let batches: Vec<(&Batch, bool)> = group.iter().map(|((b, a), _)| (b, *a)).collect();
         match write_group(conn, &mut recent, &batches) {
             Ok(outcomes) => {
                 for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
@@ -299,8 +304,8 @@ fn run(
                 recent = RecentOriginals::default();
                 if group.len() > 1 {
                     // One batch's failure must not fail the others: each alone, in turn.
-                    for (batch, reply) in group {
-                        let outcome = write_group(conn, &mut recent, &[&batch])
+                    for ((batch, awaiting_alerts), reply) in group {
+                        let outcome = write_group(conn, &mut recent, &[(&batch, awaiting_alerts)])
                             .map(|mut o| o.remove(0))
                             .map_err(|e| StoreError::Sqlite(e.to_string()));
                         if outcome.is_err() {
@@ -325,7 +330,7 @@ fn run(
 fn write_group(
     conn: &mut rusqlite::Connection,
     recent: &mut RecentOriginals,
-    batches: &[&Batch],
+    batches: &[(&Batch, bool)],
 ) -> rusqlite::Result<Vec<Vec<InsertOutcome>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if !recent.loaded {
@@ -364,7 +369,11 @@ fn write_group(
         )?;
         let mut archive =
             tx.prepare_cached("INSERT INTO item_fts (rowid, terms) VALUES (?1, ?2)")?;
-        for batch in batches {
+        let mut backlog = tx.prepare_cached(
+            "INSERT INTO alert_backlog (first_item_id, last_item_id, workspace_id, received_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (batch, awaiting_alerts) in batches {
             let mut batch_outcomes = Vec::with_capacity(batch.len());
             for (item, queries) in batch.iter() {
                 let ws = item.workspace_id;
@@ -467,6 +476,14 @@ fn write_group(
                     id,
                     near_duplicate_of: near,
                 });
+            }
+            if *awaiting_alerts && let Some(b) = AlertBacklog::of(batch, &batch_outcomes) {
+                backlog.execute(params![
+                    b.first_item_id,
+                    b.last_item_id,
+                    b.workspace_id,
+                    b.received_at
+                ])?;
             }
             outcomes.push(batch_outcomes);
         }
