@@ -99,6 +99,10 @@ pub async fn new_ingestor(
     let mut ingestor = jardinier_listening::Ingestor::new(store.clone(), crate::analysis::enrich);
     ingestor.alerts = Some(engine);
     ingestor.reload_queries().await?;
+    // The in-memory quote index, as it was before the stop.
+    if let Err(error) = ingestor.warm_quotes().await {
+        tracing::error!(%error, "could not rebuild the quote index");
+    }
     // What a stop left between storing mentions and evaluating their alerts.
     if let Err(error) = ingestor.evaluate_backlog(jardinier_web::unix_now()).await {
         tracing::error!(%error, "could not evaluate the alerts a stop left unevaluated");

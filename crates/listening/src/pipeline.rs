@@ -170,7 +170,37 @@ fn spawn_alert_evaluator(
 ) -> tokio::sync::mpsc::Sender<AlertJob> {
     let (send, mut receive) = tokio::sync::mpsc::channel::<AlertJob>(ALERT_QUEUE);
     tokio::spawn(async move {
-        while let Some(job) = receive.recv().await {
+        // Backlog entries evaluated and not cleared yet, and the clearing under way: one at a
+        // time, off the evaluation's path (each is a write that waits for the writer's group).
+        let mut evaluated: Vec<i64> = Vec::new();
+        let mut clearing: Option<tokio::task::JoinHandle<()>> = None;
+        let clear = |ids: Vec<i64>| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if let Err(error) = store.alerts_evaluated(&ids).await {
+                    tracing::error!(%error, "could not clear the evaluated alert backlog");
+                }
+            })
+        };
+        loop {
+            // Waiting for the next batch, or for the clearing under way to end, to start the
+            // next one with what was evaluated meanwhile.
+            let next = match clearing.as_mut() {
+                Some(task) => tokio::select! {
+                    job = receive.recv() => Some(job),
+                    _ = task => None,
+                },
+                None => Some(receive.recv().await),
+            };
+            let job = match next {
+                Some(Some(job)) => job,
+                Some(None) => break,
+                None => {
+                    clearing =
+                        (!evaluated.is_empty()).then(|| clear(std::mem::take(&mut evaluated)));
+                    continue;
+                }
+            };
             // Whatever queued while the last evaluation ran is evaluated together: one pass
             // over the rules for several batches, so a burst of alerts (each a write to wait
             // for) does not make the queue, and ingestion behind it, wait batch after batch.
@@ -202,14 +232,26 @@ fn spawn_alert_evaluator(
                     })
                     .collect();
                 match engine.evaluate(&arrived, now).await {
-                    Ok(_) => {
-                        if let Err(error) = store.alerts_evaluated(&backlog).await {
-                            tracing::error!(%error, "could not clear the evaluated alert backlog");
-                        }
-                    }
+                    Ok(_) => evaluated.extend(backlog),
                     // Left in the backlog: evaluated again at the next start.
                     Err(error) => tracing::error!(%error, "alert evaluation failed"),
                 }
+            }
+            // Settling waits for the backlog to be cleared too (a clean stop leaves nothing to
+            // evaluate again).
+            if !settled.is_empty()
+                && let Some(task) = clearing.take()
+            {
+                let _ = task.await;
+            }
+            if !evaluated.is_empty() && clearing.as_ref().is_none_or(|t| t.is_finished()) {
+                let task = clear(std::mem::take(&mut evaluated));
+                clearing = Some(task);
+            }
+            if !settled.is_empty()
+                && let Some(task) = clearing.take()
+            {
+                let _ = task.await;
             }
             for done in settled {
                 let _ = done.send(());
@@ -307,6 +349,29 @@ impl Ingestor {
         let firsts: Vec<i64> = backlog.iter().map(|b| b.first_item_id).collect();
         self.store.alerts_evaluated(&firsts).await?;
         Ok(stored.len())
+    }
+
+    /// Fills the quote index from the newest stored originals, as it was before the stop (it
+    /// lives in memory): enough of them for the index's capacity, oldest first so that the first
+    /// item with a passage keeps it. Returns how many items it read. Call it at start-up.
+    pub async fn warm_quotes(&self) -> Result<usize, StoreError> {
+        // Mentions have tens of runs each; this many covers the capacity with room to spare.
+        const ITEMS: i64 = (crate::quotes::CAPACITY / 10) as i64;
+        let texts = self.store.recent_original_texts(ITEMS).await?;
+        let mut runs: Vec<(i64, i64, Vec<u64>)> = Vec::new();
+        let mut held = 0;
+        for (workspace_id, id, text) in texts {
+            let item_runs = crate::quotes::shingles(&text);
+            held += item_runs.len();
+            runs.push((workspace_id, id, item_runs));
+            if held >= crate::quotes::CAPACITY {
+                break;
+            }
+        }
+        for (workspace_id, id, item_runs) in runs.iter().rev() {
+            self.quotes.add(*workspace_id, *id, item_runs);
+        }
+        Ok(runs.len())
     }
 
     fn matcher(&self, workspace_id: i64) -> Option<Arc<QuerySet<i64>>> {

@@ -5,9 +5,10 @@
 //! Each text is cut into overlapping runs of [`SHINGLE_WORDS`] folded words; an index of recent
 //! originals maps each run to the first item that had it. A new text that shares at least
 //! [`MIN_SHARED`] runs with one item (so at least 10 words in a row) but also has runs of its own
-//! quotes that item. The index lives in memory, holds the last [`CAPACITY`] runs (about the
-//! last few tens of thousands of mentions), and starts empty after a restart: quotes of older
-//! mentions are found only when the sender names the quoted post (`quoted_ref`).
+//! quotes that item. The index lives in memory and holds the last [`CAPACITY`] runs (about the
+//! last few tens of thousands of mentions); at start-up it is filled again from the newest
+//! stored originals (`Ingestor::warm_quotes`). Quotes of older mentions are found only when the
+//! sender names the quoted post (`quoted_ref`).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
@@ -118,6 +119,15 @@ impl QuoteIndex {
             .filter(|(_, n)| *n >= MIN_SHARED && *n < runs.len())
             .max_by_key(|(item, n)| (*n, std::cmp::Reverse(*item)))
             .map(|(item, _)| item)
+    }
+
+    /// Runs held.
+    pub fn len(&self) -> usize {
+        self.inner.lock().expect("quote index lock").order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Remembers the runs of a stored item (the first item with a run keeps it).

@@ -207,6 +207,45 @@ async fn story(store: Arc<dyn Store>) {
         (by_id("q-repost").quote_of, by_id("q-repost").duplicate_of),
         (None, Some(original))
     );
+
+    // After a restart the quote index (in memory) starts empty, unless it is rebuilt from the
+    // archive's newest originals before ingesting.
+    let quoting = |id: &str, view: &str| incoming(id, &format!("Je cite : {review}. {view}"), None);
+    let cold = Ingestor::new(store.clone(), known);
+    cold.reload_queries().await.unwrap();
+    cold.ingest(
+        &source,
+        vec![quoting("q-cold", "Et je ne suis pas d'accord du tout.")],
+        400,
+    )
+    .await
+    .unwrap();
+    let warm = Ingestor::new(store.clone(), known);
+    warm.reload_queries().await.unwrap();
+    assert!(warm.warm_quotes().await.unwrap() >= 3);
+    warm.ingest(
+        &source,
+        vec![quoting("q-warm", "Moi je l'aime bien, ce café.")],
+        401,
+    )
+    .await
+    .unwrap();
+    let items = store
+        .items(&ItemFilter {
+            workspace_id: ws.id,
+            include_duplicates: true,
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let quote_of = |id: &str| items.iter().find(|i| i.external_id == id).unwrap().quote_of;
+    assert_eq!(quote_of("q-cold"), None, "not found before the rebuild");
+    assert_eq!(
+        quote_of("q-warm"),
+        Some(original),
+        "the original keeps its passages"
+    );
 }
 
 #[tokio::test]

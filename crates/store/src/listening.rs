@@ -298,6 +298,9 @@ pub trait ListeningStore: Send + Sync {
     async fn alerts_evaluated(&self, first_item_ids: &[i64]) -> Result<()>;
     /// The items of a backlog entry that matched a saved search, with the searches they matched.
     async fn backlog_items(&self, backlog: &AlertBacklog) -> Result<Vec<StoredItem>>;
+    /// The texts of the newest original items (not duplicates), newest first:
+    /// (workspace id, item id, text). The quote index is rebuilt from them at start-up.
+    async fn recent_original_texts(&self, limit: i64) -> Result<Vec<(i64, i64, String)>>;
     async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
     /// Dashboard figures since `since`, in buckets of `bucket_secs`.
     async fn dashboard(

@@ -481,6 +481,19 @@ impl ListeningStore for SqlStore {
         Ok(())
     }
 
+    async fn recent_original_texts(&self, limit: i64) -> Result<Vec<(i64, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT workspace_id, id, body FROM items WHERE duplicate_of IS NULL \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect()
+    }
+
     async fn backlog_items(&self, backlog: &AlertBacklog) -> Result<Vec<StoredItem>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
