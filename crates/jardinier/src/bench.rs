@@ -394,6 +394,11 @@ pub mod ingest {
             })
             .collect();
 
+        let corpus_bytes: usize = lines
+            .iter()
+            .map(|l| l.capacity() + std::mem::size_of::<String>())
+            .sum();
+
         // The floor: parsing the same input and nothing else.
         let start = Instant::now();
         let parsed: usize = lines
@@ -542,6 +547,8 @@ pub mod ingest {
                 "alert_latency_p50_ms": round(percentile(0.5)),
                 "alert_latency_p99_ms": round(percentile(0.99)),
                 "peak_rss_mb": peak_rss_mb(),
+                // What the bench itself holds in that figure: the generated payloads.
+                "corpus_mb": round(corpus_bytes as f64 / 1_048_576.0),
             })
         );
         Ok(())
