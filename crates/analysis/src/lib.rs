@@ -134,7 +134,7 @@ pub fn detect_language(text: &str) -> Lang {
 /// Scores `text` with the rules of `lang`. For `Unknown`, both rule sets run and the one that
 /// recognises more sentiment-bearing tokens wins, so emojis and a stray "top" still count.
 pub fn sentiment(text: &str, lang: Lang) -> Sentiment {
-    score_tokens(&tokens(text), lang)
+    score_tokens(text, &tokens(text), lang)
 }
 
 /// Detects the language, then scores the sentiment with that language's rules.
@@ -143,12 +143,12 @@ pub fn analyze(text: &str) -> Analysis {
     let lang = lang::detect(text, &toks);
     Analysis {
         lang,
-        sentiment: score_tokens(&toks, lang),
+        sentiment: score_tokens(text, &toks, lang),
     }
 }
 
-fn score_tokens(toks: &[text::Token], lang: Lang) -> Sentiment {
-    let raw = match lang {
+fn score_tokens(text: &str, toks: &[text::Token], lang: Lang) -> Sentiment {
+    let mut raw = match lang {
         Lang::Fr => sentiment::score(toks, Rules::Fr),
         Lang::En => sentiment::score(toks, Rules::En),
         Lang::Unknown => {
@@ -162,6 +162,10 @@ fn score_tokens(toks: &[text::Token], lang: Lang) -> Sentiment {
             }
         }
     };
+    // Said to be sarcastic ("#ironie", "/s"): the praise means the opposite.
+    if raw.sum > 0.0 && sentiment::marked_sarcastic(text) {
+        raw.sum = -raw.sum;
+    }
     let score = sentiment::normalize(raw.sum);
     let label = if score >= POSITIVE_THRESHOLD {
         Label::Positive

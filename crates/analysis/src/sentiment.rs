@@ -512,6 +512,7 @@ pub(crate) fn score(tokens: &[Token], rules: Rules) -> Raw {
 
     apply_contrast(&keys, tokens, &mut values, rules);
     apply_concession(&keys, tokens, &mut values, rules);
+    apply_sarcastic_praise(&keys, tokens, &mut values, rules);
 
     let mut sum: f32 = values.iter().sum();
     let hits = values.iter().filter(|v| **v != 0.0).count();
@@ -718,6 +719,137 @@ fn apply_concession(keys: &[&str], tokens: &[Token], values: &mut [f32], rules: 
 }
 
 /// VADER's punctuation emphasis: up to four '!' add 0.292 each; two or more '?' add a little.
+/// Hashtags and marks by which people say they are being sarcastic.
+const SARCASM_MARKS: &[&str] = &[
+    "#sarcasme",
+    "#sarcasm",
+    "#ironie",
+    "#irony",
+    "#sarcastique",
+    "#sarcastic",
+    "#ironique",
+];
+
+/// Whether the text says it is sarcastic: one of [`SARCASM_MARKS`], or Reddit's "/s" as a
+/// word of its own.
+pub(crate) fn marked_sarcastic(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.split_whitespace().any(|word| {
+        word == "/s"
+            || SARCASM_MARKS.iter().any(|mark| {
+                word.strip_prefix(mark)
+                    .is_some_and(|rest| !rest.starts_with(char::is_alphanumeric))
+            })
+    })
+}
+
+/// Words that start a sentence as an exclamation of praise ("Génial, encore un colis perdu",
+/// "Great, another delay"), before who it addresses ("Bravo la SNCF, …", "Thanks @united, …").
+const FR_PRAISE: &[&str] = &[
+    "genial",
+    "super",
+    "parfait",
+    "bravo",
+    "merci",
+    "top",
+    "excellent",
+    "formidable",
+    "magnifique",
+    "chapeau",
+    "felicitations",
+    "trop bien",
+    "genialissime",
+    "bien joue",
+];
+const EN_PRAISE: &[&str] = &[
+    "great",
+    "perfect",
+    "wonderful",
+    "awesome",
+    "fantastic",
+    "brilliant",
+    "thanks",
+    "nice",
+    "lovely",
+    "excellent",
+    "amazing",
+    "congrats",
+    "congratulations",
+];
+/// Words that may come between the praise and its comma: interjections, articles.
+const LEAD_WORDS: &[&str] = &[
+    "oh", "ah", "ouais", "yeah", "wow", "la", "le", "les", "l", "the",
+];
+
+/// Sarcastic praise: a sentence that opens with praise ("Génial,", "Bravo la SNCF,"), when all
+/// that follows it in the text is negative (something lost, late, broken) with nothing
+/// positive and no "but", is a complaint; the praise counts as blame. Mixed reviews ("Super,
+/// rapide mais cher") keep their praise.
+fn apply_sarcastic_praise(keys: &[&str], tokens: &[Token], values: &mut [f32], rules: Rules) {
+    let (praise, contrast): (&[&str], &[&str]) = match rules {
+        Rules::Fr => (FR_PRAISE, FR_CONTRAST),
+        Rules::En => (EN_PRAISE, EN_CONTRAST),
+    };
+    let n = tokens.len();
+    let mut start = 0;
+    while start < n {
+        // The sentence's first word, after interjections.
+        let mut i = start;
+        while i < n && is_wordish(tokens[i].kind) && LEAD_WORDS.contains(&keys[i]) {
+            i += 1;
+        }
+        let praise_len = if i < n && values[i] > 0.0 && praise.contains(&keys[i]) {
+            1
+        } else if i + 1 < n
+            && values[i] > 0.0
+            && praise.contains(&format!("{} {}", keys[i], keys[i + 1]).as_str())
+        {
+            2
+        } else {
+            0
+        };
+        if praise_len > 0 {
+            // Then at most three words naming someone ("la SNCF", "@united") before a comma,
+            // an exclamation mark or an ellipsis.
+            let mut j = i + praise_len;
+            let mut named = 0;
+            while j < n
+                && named < 3
+                && is_wordish(tokens[j].kind)
+                && values[j] == 0.0
+                && (LEAD_WORDS.contains(&keys[j])
+                    || tokens[j].raw.starts_with('@')
+                    || tokens[j].raw.starts_with(char::is_uppercase))
+            {
+                named += 1;
+                j += 1;
+            }
+            let rest = j + 1..n;
+            if j < n
+                && is_break(tokens[j].kind)
+                && !rest.is_empty()
+                && values[rest.clone()].iter().any(|v| *v < 0.0)
+                && values[rest.clone()].iter().all(|v| *v <= 0.0)
+                && !keys[rest].iter().any(|k| contrast.contains(k))
+            {
+                for v in &mut values[i..j] {
+                    if *v > 0.0 {
+                        *v = -*v;
+                    }
+                }
+            }
+        }
+        // The next sentence.
+        start = match tokens[start..]
+            .iter()
+            .position(|t| t.kind == Kind::SentenceEnd)
+        {
+            Some(end) => start + end + 1,
+            None => n,
+        };
+    }
+}
+
 fn punctuation_emphasis(tokens: &[Token]) -> f32 {
     let exclamations = tokens.iter().filter(|t| t.raw == "!").count().min(4);
     let questions = tokens.iter().filter(|t| t.raw == "?").count();

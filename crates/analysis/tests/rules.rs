@@ -298,3 +298,43 @@ fn scores_stay_in_range_and_names_are_stable() {
         ["positive", "neutral", "negative"]
     );
 }
+
+#[test]
+fn sarcastic_praise_is_a_complaint() {
+    let sarcastic = [
+        ("Génial, encore un colis perdu.", Lang::Fr),
+        (
+            "Bravo la SNCF, encore un train supprimé et aucune info",
+            Lang::Fr,
+        ),
+        (
+            "Super ! Trois semaines de retard et un colis abîmé.",
+            Lang::Fr,
+        ),
+        ("Oh génial, l'appli plante encore", Lang::Fr),
+        ("Merci pour rien @Free", Lang::Fr),
+        ("Un SAV au top comme d'habitude #ironie", Lang::Fr),
+        ("Great, another delay and my bag is lost.", Lang::En),
+        ("Thanks Comcast, the internet is down again", Lang::En),
+        ("Best customer service ever /s", Lang::En),
+        ("thanks for nothing", Lang::En),
+    ];
+    for (text, lang) in sarcastic {
+        let s = sentiment(text, lang);
+        assert_eq!(s.label, Label::Negative, "{text:?} ({:+.3})", s.score);
+    }
+    // Praise that is meant: followed by more praise, by nothing, or by a "but".
+    let sincere = [
+        ("Génial, livraison rapide et produit parfait", Lang::Fr),
+        ("Super, merci pour votre aide !", Lang::Fr),
+        ("Bravo à toute l'équipe, très bon service", Lang::Fr),
+        ("Parfait, rien à redire", Lang::Fr),
+        ("Great, thanks for the quick fix!", Lang::En),
+        ("Thanks Comcast, the internet is back and fast", Lang::En),
+        ("Je dis ça sans ironie : j'adore ce café", Lang::Fr),
+    ];
+    for (text, lang) in sincere {
+        let s = sentiment(text, lang);
+        assert_eq!(s.label, Label::Positive, "{text:?} ({:+.3})", s.score);
+    }
+}
