@@ -161,6 +161,18 @@ fn arrived_item(workspace_id: i64, s: StoredItem) -> (i64, NewItem, Vec<i64>) {
     (s.id, item, s.query_ids)
 }
 
+/// Stored items (id, item, matched queries) as the alert engine reads them.
+fn arrived(stored: &[(i64, NewItem, Vec<i64>)]) -> Vec<crate::alerts::Arrived<'_>> {
+    stored
+        .iter()
+        .map(|(id, item, query_ids)| crate::alerts::Arrived {
+            id: *id,
+            item,
+            query_ids,
+        })
+        .collect()
+}
+
 /// Batches waiting for alert evaluation before ingestion waits for them.
 const ALERT_QUEUE: usize = 4;
 
@@ -223,15 +235,7 @@ fn spawn_alert_evaluator(
                 }
             }
             if let Some(now) = latest {
-                let arrived: Vec<crate::alerts::Arrived> = stored
-                    .iter()
-                    .map(|(id, item, q)| crate::alerts::Arrived {
-                        id: *id,
-                        item,
-                        query_ids: q,
-                    })
-                    .collect();
-                match engine.evaluate(&arrived, now).await {
+                match engine.evaluate(&arrived(&stored), now).await {
                     Ok(_) => evaluated.extend(backlog),
                     // Left in the backlog: evaluated again at the next start.
                     Err(error) => tracing::error!(%error, "alert evaluation failed"),
@@ -332,15 +336,7 @@ impl Ingestor {
             }
         }
         if !stored.is_empty() {
-            let arrived: Vec<crate::alerts::Arrived> = stored
-                .iter()
-                .map(|(id, item, q)| crate::alerts::Arrived {
-                    id: *id,
-                    item,
-                    query_ids: q,
-                })
-                .collect();
-            engine.evaluate(&arrived, now).await?;
+            engine.evaluate(&arrived(&stored), now).await?;
             tracing::info!(
                 mentions = stored.len(),
                 "alerts evaluated on mentions a stop left"
