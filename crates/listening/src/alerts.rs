@@ -707,7 +707,7 @@ impl AlertSender {
         match request.send().await {
             Ok(response) if response.status().is_success() => {
                 self.store.delivery_done(d.id, now).await?;
-                return Ok(true);
+                Ok(true)
             }
             Ok(response) => {
                 let status = response.status();
@@ -718,6 +718,7 @@ impl AlertSender {
                 self.store
                     .delivery_failed(d.id, &format!("HTTP {status} from {}", d.target), next)
                     .await?;
+                Ok(false)
             }
             Err(error) => {
                 let next = (d.attempts < 8).then(|| now + (15_i64 << d.attempts.min(8)));
@@ -728,9 +729,9 @@ impl AlertSender {
                         next,
                     )
                     .await?;
+                Ok(false)
             }
         }
-        Ok(false)
     }
 
     /// Runs until `shutdown` flips, checking every `interval` or when woken.

@@ -5,9 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, RwLock};
 
 use jardinier_query::{Document, Prepared, QuerySet, parse, tokenize};
-use jardinier_store::{
-    AlertBacklog, InsertOutcome, NewItem, Source, Store, StoreError, StoredItem,
-};
+use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError, StoredItem};
 
 use crate::incoming::IncomingItem;
 use crate::normalize::{archive_terms_of, canonical_url, content_hash_of, simhash_of};
@@ -241,21 +239,19 @@ fn spawn_alert_evaluator(
                     Err(error) => tracing::error!(%error, "alert evaluation failed"),
                 }
             }
-            // Settling waits for the backlog to be cleared too (a clean stop leaves nothing to
-            // evaluate again).
-            if !settled.is_empty()
-                && let Some(task) = clearing.take()
-            {
-                let _ = task.await;
-            }
-            if !evaluated.is_empty() && clearing.as_ref().is_none_or(|t| t.is_finished()) {
-                let task = clear(std::mem::take(&mut evaluated));
-                clearing = Some(task);
-            }
-            if !settled.is_empty()
-                && let Some(task) = clearing.take()
-            {
-                let _ = task.await;
+            if settled.is_empty() {
+                if !evaluated.is_empty() && clearing.as_ref().is_none_or(|t| t.is_finished()) {
+                    clearing = Some(clear(std::mem::take(&mut evaluated)));
+                }
+            } else {
+                // Settling waits for the backlog to be cleared too (a clean stop leaves nothing
+                // to evaluate again).
+                if let Some(task) = clearing.take() {
+                    let _ = task.await;
+                }
+                if !evaluated.is_empty() {
+                    let _ = clear(std::mem::take(&mut evaluated)).await;
+                }
             }
             for done in settled {
                 let _ = done.send(());
@@ -491,7 +487,6 @@ impl Ingestor {
             Some(_) => self.store.insert_items_for_alerts(&prepared).await?,
             None => self.store.insert_items(&prepared).await?,
         };
-        let backlog = AlertBacklog::of(&prepared, &outcomes).map(|b| b.first_item_id);
         let mut stored: Vec<(i64, NewItem, Vec<i64>)> = Vec::new();
         let mut replies: Vec<i64> = Vec::new();
         // New originals that start a thread: candidates for the routing rules, if the
@@ -572,6 +567,9 @@ impl Ingestor {
             let queue = self
                 .alert_queue
                 .get_or_init(|| spawn_alert_evaluator(engine.clone(), self.store.clone()));
+            // The batch's backlog entry is named by its first stored item that matched (see
+            // `AlertBacklog::of`): the first of `stored`.
+            let backlog = stored.iter().map(|(id, _, _)| *id).min();
             if queue
                 .send(AlertJob::Evaluate(stored, now, backlog))
                 .await

@@ -210,6 +210,10 @@ pub struct AlertBacklog {
 }
 
 impl AlertBacklog {
+    /// Records an entry; for both backends (`$n` placeholders, see `sqlite_writer::execute`).
+    pub(crate) const INSERT: &'static str = "INSERT INTO alert_backlog \
+         (first_item_id, last_item_id, workspace_id, received_at) VALUES ($1, $2, $3, $4)";
+
     /// The part of a stored batch the alert rules must see: its new items that matched a saved
     /// search, if any.
     pub fn of(items: &[(NewItem, Vec<i64>)], outcomes: &[InsertOutcome]) -> Option<AlertBacklog> {

@@ -90,6 +90,17 @@ fn item_row(row: &AnyRow) -> Result<StoredItem> {
     })
 }
 
+/// Gives each item the saved searches it matched, from `(item_id, query_id)` rows.
+fn add_query_ids(items: &mut [StoredItem], matches: &[AnyRow]) -> Result<()> {
+    for row in matches {
+        let item_id: i64 = row.try_get("item_id")?;
+        if let Some(item) = items.iter_mut().find(|i| i.id == item_id) {
+            item.query_ids.push(row.try_get("query_id")?);
+        }
+    }
+    Ok(())
+}
+
 impl SqlStore {
     /// The items of a conversation, oldest first (for the inbox).
     pub(crate) async fn items_of_conversation(
@@ -129,16 +140,13 @@ impl SqlStore {
         let outcomes = crate::sql_batch::insert_batch(&mut tx, items).await?;
         count_inserted(&mut tx, items, &outcomes).await?;
         if awaiting_alerts && let Some(b) = AlertBacklog::of(items, &outcomes) {
-            sqlx::query(
-                "INSERT INTO alert_backlog (first_item_id, last_item_id, workspace_id, received_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(b.first_item_id)
-            .bind(b.last_item_id)
-            .bind(b.workspace_id)
-            .bind(b.received_at)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(AlertBacklog::INSERT)
+                .bind(b.first_item_id)
+                .bind(b.last_item_id)
+                .bind(b.workspace_id)
+                .bind(b.received_at)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -515,12 +523,7 @@ impl ListeningStore for SqlStore {
         .bind(backlog.last_item_id)
         .fetch_all(&self.pool)
         .await?;
-        for row in matches {
-            let item_id: i64 = row.try_get("item_id")?;
-            if let Ok(at) = items.binary_search_by_key(&item_id, |i| i.id) {
-                items[at].query_ids.push(row.try_get("query_id")?);
-            }
-        }
+        add_query_ids(&mut items, &matches)?;
         Ok(items)
     }
 
@@ -636,13 +639,7 @@ impl ListeningStore for SqlStore {
             .bind(first)
             .fetch_all(&self.pool)
             .await?;
-            for row in matches {
-                let item_id: i64 = row.try_get("item_id")?;
-                let query_id: i64 = row.try_get("query_id")?;
-                if let Some(item) = items.iter_mut().find(|i| i.id == item_id) {
-                    item.query_ids.push(query_id);
-                }
-            }
+            add_query_ids(&mut items, &matches)?;
         }
         Ok(items)
     }

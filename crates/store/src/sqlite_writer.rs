@@ -369,10 +369,6 @@ fn write_group(
         )?;
         let mut archive =
             tx.prepare_cached("INSERT INTO item_fts (rowid, terms) VALUES (?1, ?2)")?;
-        let mut backlog = tx.prepare_cached(
-            "INSERT INTO alert_backlog (first_item_id, last_item_id, workspace_id, received_at) \
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
         for (batch, awaiting_alerts) in batches {
             let mut batch_outcomes = Vec::with_capacity(batch.len());
             for (item, queries) in batch.iter() {
@@ -478,12 +474,16 @@ fn write_group(
                 });
             }
             if *awaiting_alerts && let Some(b) = AlertBacklog::of(batch, &batch_outcomes) {
-                backlog.execute(params![
-                    b.first_item_id,
-                    b.last_item_id,
-                    b.workspace_id,
-                    b.received_at
-                ])?;
+                execute(
+                    &tx,
+                    AlertBacklog::INSERT,
+                    &[
+                        &b.first_item_id,
+                        &b.last_item_id,
+                        &b.workspace_id,
+                        &b.received_at,
+                    ],
+                )?;
             }
             outcomes.push(batch_outcomes);
         }
