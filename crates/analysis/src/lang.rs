@@ -4,8 +4,9 @@
 //! microseconds per text; social posts are often three words long. So evidence is gathered from
 //! what short texts do have: function words of seven languages, the sentiment lexicons and
 //! French slang, accented letters, French typography (a space before "!") and common suffixes.
-//! (whatlang as a tie-breaker was measured: it changed one social post and 0.5% of English
-//! snippets, at 25 µs per call and a second hashbrown in the tree, so it was left out.)
+//! When the words give too little evidence and the text has at least 30 letters, whatlang's
+//! character trigrams decide (technical or terse sentences: "plusieurs caractères de séparation
+//! spécifiés"); it is never asked about short posts, where it guesses.
 
 use std::sync::LazyLock;
 
@@ -248,5 +249,63 @@ pub(crate) fn detect(text: &str, tokens: &[Token]) -> Lang {
             _ => Lang::Unknown,
         };
     }
+    // Too little evidence from words; a text long enough for character trigrams gets them:
+    // their answer stands when whatlang finds it reliable, or when it agrees with the words'
+    // leading language.
+    // Only words count: links are dropped by the tokenizer, and @handles are names.
+    let prose: Vec<&str> = tokens
+        .iter()
+        .filter(|t| t.kind == Kind::Word && !t.raw.starts_with('@'))
+        .map(|t| t.raw)
+        .collect();
+    let prose_letters: usize = prose
+        .iter()
+        .map(|w| w.chars().filter(|c| c.is_alphabetic()).count())
+        .sum();
+    if prose_letters >= TRIGRAM_MIN_LETTERS {
+        let words_lead = match best {
+            FR if top > 0.0 => Some(Lang::Fr),
+            EN if top > 0.0 => Some(Lang::En),
+            _ => None,
+        };
+        return trigram_language(&prose.join(" "), words_lead);
+    }
     Lang::Unknown
+}
+
+/// Below this many letters, character trigrams guess more than they know.
+const TRIGRAM_MIN_LETTERS: usize = 30;
+
+/// whatlang's trigram identification over the Latin-script languages a French or English
+/// stream meets, accepted when it is reliable or agrees with `words_lead`.
+fn trigram_language(text: &str, words_lead: Option<Lang>) -> Lang {
+    use whatlang::Lang as W;
+    const CANDIDATES: [W; 12] = [
+        W::Fra,
+        W::Eng,
+        W::Deu,
+        W::Spa,
+        W::Ita,
+        W::Por,
+        W::Nld,
+        W::Cat,
+        W::Swe,
+        W::Dan,
+        W::Pol,
+        W::Ron,
+    ];
+    let detector = whatlang::Detector::with_allowlist(CANDIDATES.to_vec());
+    let Some(info) = detector.detect(text) else {
+        return Lang::Unknown;
+    };
+    let lang = match info.lang() {
+        W::Fra => Lang::Fr,
+        W::Eng => Lang::En,
+        _ => Lang::Unknown,
+    };
+    if info.is_reliable() || words_lead == Some(lang) {
+        lang
+    } else {
+        Lang::Unknown
+    }
 }

@@ -60,6 +60,7 @@ const VADER_EMOJI: &str = include_str!("../data/en_vader_emoji.tsv");
 const EN_CURATED: &str = include_str!("../data/en_curated.tsv");
 const FR_CURATED: &str = include_str!("../data/fr_curated.tsv");
 const FR_TEXTBLOB: &str = include_str!("../data/fr_textblob_adjectives.tsv");
+const EN_TEXTBLOB: &str = include_str!("../data/en_textblob_adjectives.tsv");
 const EMOJI_CURATED: &str = include_str!("../data/emoji_curated.tsv");
 
 /// textblob-fr polarities run from -1 to 1; VADER valences from -4 to 4 with strong words near
@@ -171,6 +172,27 @@ pub(crate) static FR: LazyLock<Lexicon> = LazyLock::new(|| {
     load_curated(&mut lex, FR_CURATED);
     lex
 });
+
+/// Pattern's subjectivity lexicons (via textblob and textblob-fr), whole and on their own: the
+/// learned model reads their mean polarity over a text the way Pattern scores documents, as one
+/// document feature. Keys folded; values in [-1, 1].
+fn adjectives(data: &str) -> Map<f32> {
+    let mut map = Map::default();
+    for line in data.lines().filter(|l| !l.starts_with('#')) {
+        let mut cols = line.split('\t');
+        if let (Some(word), Some(Ok(polarity))) = (cols.next(), cols.next().map(str::parse::<f32>))
+        {
+            let key = fold(word);
+            if !crate::lang::is_function_word(&key) {
+                map.insert(key, polarity);
+            }
+        }
+    }
+    map
+}
+
+pub(crate) static EN_ADJECTIVES: LazyLock<Map<f32>> = LazyLock::new(|| adjectives(EN_TEXTBLOB));
+pub(crate) static FR_ADJECTIVES: LazyLock<Map<f32>> = LazyLock::new(|| adjectives(FR_TEXTBLOB));
 
 /// Emoticons, keyed as written and lower-cased (":D" and ":d" both occur).
 pub(crate) static EMOTICONS: LazyLock<Map<f32>> = LazyLock::new(|| {

@@ -58,11 +58,16 @@
 //! of the 2-core build machine, so the 20,000 items/s pipeline budget leaves a wide margin.
 //! Lexicons are parsed once per process, on first use.
 
+pub mod eval;
+mod features;
 mod lang;
 mod lexicon;
+mod model;
 mod sentiment;
 mod text;
+pub mod training;
 
+pub use model::{Head, Model, ModelError};
 use sentiment::{Raw, Rules};
 
 /// The language of a text, as far as this crate cares.
@@ -118,9 +123,16 @@ pub struct Analysis {
     pub sentiment: Sentiment,
 }
 
-/// Compound scores at or beyond these are positive / negative (VADER's convention).
+/// Compound scores at or beyond these are positive / negative in the rules alone (VADER's
+/// convention); the learned model has its own neutral band.
 const POSITIVE_THRESHOLD: f32 = 0.05;
 const NEGATIVE_THRESHOLD: f32 = -0.05;
+
+/// Checks the compiled-in sentiment model. Binaries call this at start, so that a damaged model
+/// is a clear error then rather than a panic at the first text.
+pub fn check_model() -> Result<(), ModelError> {
+    model::MODEL.as_ref().map(|_| ()).map_err(Clone::clone)
+}
 
 fn tokens(text: &str) -> Vec<text::Token<'_>> {
     text::tokenize(text, &lexicon::is_emoticon)
@@ -131,13 +143,13 @@ pub fn detect_language(text: &str) -> Lang {
     lang::detect(text, &tokens(text))
 }
 
-/// Scores `text` with the rules of `lang`. For `Unknown`, both rule sets run and the one that
+/// Scores `text` as written in `lang`. For `Unknown`, both rule sets run and the one that
 /// recognises more sentiment-bearing tokens wins, so emojis and a stray "top" still count.
 pub fn sentiment(text: &str, lang: Lang) -> Sentiment {
     score_tokens(text, &tokens(text), lang)
 }
 
-/// Detects the language, then scores the sentiment with that language's rules.
+/// Detects the language, then scores the sentiment as written in that language.
 pub fn analyze(text: &str) -> Analysis {
     let toks = tokens(text);
     let lang = lang::detect(text, &toks);
@@ -147,22 +159,11 @@ pub fn analyze(text: &str) -> Analysis {
     }
 }
 
-fn score_tokens(text: &str, toks: &[text::Token], lang: Lang) -> Sentiment {
-    let mut raw = match lang {
-        Lang::Fr => sentiment::score(toks, Rules::Fr),
-        Lang::En => sentiment::score(toks, Rules::En),
-        Lang::Unknown => {
-            let fr = sentiment::score(toks, Rules::Fr);
-            let en = sentiment::score(toks, Rules::En);
-            let strength = |r: &Raw| (r.hits, r.sum.abs());
-            if strength(&en) > strength(&fr) {
-                en
-            } else {
-                fr
-            }
-        }
-    };
-    // Said to be sarcastic ("#ironie", "/s"): the praise means the opposite.
+/// The rules alone (lexicon, negation, contrast, sarcasm), without the learned model: what
+/// `sentiment` gave before the model, kept for the rule tables and for comparisons.
+pub fn rules_sentiment(text: &str, lang: Lang) -> Sentiment {
+    let toks = tokens(text);
+    let (_, mut raw) = rules_score(&toks, lang);
     if raw.sum > 0.0 && sentiment::marked_sarcastic(text) {
         raw.sum = -raw.sum;
     }
@@ -175,4 +176,57 @@ fn score_tokens(text: &str, toks: &[text::Token], lang: Lang) -> Sentiment {
         Label::Neutral
     };
     Sentiment { label, score }
+}
+
+fn rules_score(toks: &[text::Token], lang: Lang) -> (Rules, Raw) {
+    match lang {
+        Lang::Fr => (Rules::Fr, sentiment::score(toks, Rules::Fr)),
+        Lang::En => (Rules::En, sentiment::score(toks, Rules::En)),
+        Lang::Unknown => {
+            let fr = sentiment::score(toks, Rules::Fr);
+            let en = sentiment::score(toks, Rules::En);
+            let strength = |r: &Raw| (r.hits, r.sum.abs());
+            if strength(&en) > strength(&fr) {
+                (Rules::En, en)
+            } else {
+                (Rules::Fr, fr)
+            }
+        }
+    }
+}
+
+/// The learned model over the rules' output: English text (by detection or by its rules winning)
+/// goes to the head trained with English words, everything else to the document-level head.
+fn score_tokens(text: &str, toks: &[text::Token], lang: Lang) -> Sentiment {
+    if toks.iter().all(|t| {
+        matches!(
+            t.kind,
+            text::Kind::SentenceEnd | text::Kind::ClauseBreak | text::Kind::Slash
+        )
+    }) {
+        // Nothing to read (an empty text, a link alone, punctuation).
+        return Sentiment {
+            label: Label::Neutral,
+            score: 0.0,
+        };
+    }
+    let (rules, raw) = rules_score(toks, lang);
+    let model = model::model();
+    let (head, subjectivity) = if rules == Rules::En {
+        (&model.en, &model.en_subjectivity)
+    } else {
+        (&model.other, &model.other_subjectivity)
+    };
+    let f = features::extract(toks, &raw, rules, !head.grams.is_empty());
+    let sigmoid = |z: f32| 1.0 / (1.0 + (-z).exp());
+    let mut score = 2.0 * sigmoid(head.logit(&f)) - 1.0;
+    let subjective = sigmoid(subjectivity.logit(&f));
+    // Said to be sarcastic ("#ironie", "/s"): the praise means the opposite.
+    if score > 0.0 && sentiment::marked_sarcastic(text) {
+        score = -score;
+    }
+    Sentiment {
+        label: training::label_of(score, subjective, subjectivity.threshold),
+        score,
+    }
 }

@@ -27,10 +27,13 @@ pub(crate) enum Rules {
 
 /// Sum of adjusted valences, and how many tokens carried sentiment (used to pick a rule set for
 /// text in an unknown language).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Raw {
     pub sum: f32,
     pub hits: usize,
+    /// Each token's adjusted valence (0 for tokens without sentiment), for the document-level
+    /// features of the learned model (`features.rs`).
+    pub values: Vec<f32>,
 }
 
 pub(crate) fn normalize(sum: f32) -> f32 {
@@ -244,6 +247,15 @@ const EN_NEGATE: &[&str] = &[
 
 fn en_negator(key: &str) -> bool {
     EN_NEGATE.contains(&key) || key.contains("n't")
+}
+
+/// Whether `key` opens a negation in `rules`' language ("not", "never", "pas", "jamais"…), for
+/// the negation scopes of the learned model's word features.
+pub(crate) fn is_negator(key: &str, rules: Rules) -> bool {
+    match rules {
+        Rules::En => en_negator(key),
+        Rules::Fr => FR_NEGATORS.contains(&key) || key == "sans" || key.starts_with("aucun"),
+    }
 }
 
 /// French negators that work alone, as in spoken French ("c'est pas bon", "jamais déçu").
@@ -517,7 +529,7 @@ pub(crate) fn score(tokens: &[Token], rules: Rules) -> Raw {
     let mut sum: f32 = values.iter().sum();
     let hits = values.iter().filter(|v| **v != 0.0).count();
     sum += sum.signum() * punctuation_emphasis(tokens);
-    Raw { sum, hits }
+    Raw { sum, hits, values }
 }
 
 /// Turns "4/5", "8/10" or "2/20" into a valence.

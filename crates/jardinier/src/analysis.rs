@@ -1,6 +1,9 @@
 //! Wires the analysis crate into the listening pipeline and into `jardinier analyze`.
 
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use jardinier_listening::Enrichment;
 
@@ -16,8 +19,94 @@ pub fn enrich(text: &str) -> Enrichment {
     }
 }
 
-/// `jardinier analyze`: one text per line on standard input, one JSON object per line out.
-pub fn analyze_stdin() -> anyhow::Result<()> {
+/// `jardinier analyze`'s options.
+#[derive(clap::Args, Debug, Default)]
+pub struct AnalyzeArgs {
+    /// Measure accuracy on a labelled file (`label<TAB>text` lines; label positive, neutral or
+    /// negative): prints binary and three-class accuracy with their 95 % intervals and the
+    /// confusion matrix.
+    #[arg(long, value_name = "FILE")]
+    pub eval: Option<PathBuf>,
+    /// With --eval: score with the rules alone, without the learned model (for comparison).
+    #[arg(long, requires = "eval")]
+    pub rules_only: bool,
+    /// Measure speed instead: analyses the lines of standard input (repeatedly, for about two
+    /// seconds, on one core) and prints texts per second on standard error.
+    #[arg(long, conflicts_with = "eval")]
+    pub bench: bool,
+}
+
+/// `jardinier analyze`.
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
+    jardinier_analysis::check_model()?;
+    if let Some(path) = &args.eval {
+        return evaluate(path, args.rules_only);
+    }
+    if args.bench {
+        return bench_stdin();
+    }
+    analyze_stdin()
+}
+
+fn evaluate(path: &Path, rules_only: bool) -> anyhow::Result<()> {
+    let content = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {} (a UTF-8 text file)", path.display()))?;
+    let items = jardinier_analysis::eval::parse_labelled(&content)
+        .with_context(|| format!("in {}", path.display()))?;
+    if items.is_empty() {
+        anyhow::bail!("{} has no labelled line", path.display());
+    }
+    let mut report = jardinier_analysis::eval::Report::default();
+    for (gold, text) in &items {
+        let got = if rules_only {
+            let lang = jardinier_analysis::detect_language(text);
+            jardinier_analysis::rules_sentiment(text, lang)
+        } else {
+            jardinier_analysis::analyze(text).sentiment
+        };
+        report.add(*gold, got);
+    }
+    print!("{}: {} texts\n{report}", path.display(), items.len());
+    Ok(())
+}
+
+fn bench_stdin() -> anyhow::Result<()> {
+    let texts: Vec<String> = std::io::stdin()
+        .lock()
+        .lines()
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("reading standard input: {e} (is it UTF-8 text?)"))?;
+    if texts.is_empty() {
+        anyhow::bail!("--bench needs texts on standard input, one per line");
+    }
+    // The first pass builds the lexicons and the model, as the first text in a process does.
+    for text in &texts {
+        std::hint::black_box(jardinier_analysis::analyze(text));
+    }
+    let start = std::time::Instant::now();
+    let mut done = 0_usize;
+    while start.elapsed() < std::time::Duration::from_secs(2) {
+        for text in &texts {
+            std::hint::black_box(jardinier_analysis::analyze(std::hint::black_box(text)));
+        }
+        done += texts.len();
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let chars = texts.iter().map(|t| t.chars().count()).sum::<usize>() / texts.len();
+    eprintln!(
+        "{}",
+        serde_json::json!({
+            "texts": done,
+            "mean_chars": chars,
+            "seconds": (seconds * 1000.0).round() / 1000.0,
+            "texts_per_s": (done as f64 / seconds).round(),
+        })
+    );
+    Ok(())
+}
+
+/// One text per line on standard input, one JSON object per line out.
+fn analyze_stdin() -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

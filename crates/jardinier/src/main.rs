@@ -53,8 +53,9 @@ enum Command {
     /// Import mentions from an NDJSON or CSV file (history, exports from other tools).
     Import(import::ImportArgs),
     /// Language and sentiment of each line of standard input, one JSON object per line
-    /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1}).
-    Analyze,
+    /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1});
+    /// or, with --eval FILE, accuracy on labelled text; or, with --bench, texts per second.
+    Analyze(analysis::AnalyzeArgs),
     /// Measure parts of the pipeline on generated data; prints one JSON line.
     Bench {
         #[command(subcommand)]
@@ -155,7 +156,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve => server::serve(config).await,
             Command::Demo { bind, database } => demo::run(config, bind, database).await,
             Command::Migrate => server::migrate(&config).await,
-            Command::Analyze => analysis::analyze_stdin(),
+            Command::Analyze(args) => analysis::run(args),
             Command::Import(args) => import::run(&config, args).await,
             Command::User {
                 command: UserCommand::Add(args),

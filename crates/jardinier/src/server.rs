@@ -91,6 +91,8 @@ pub async fn new_ingestor(
     store: &Arc<dyn Store>,
     base_url: &str,
 ) -> anyhow::Result<Arc<jardinier_listening::Ingestor>> {
+    // A damaged sentiment model is an error now, not wrong scores later.
+    jardinier_analysis::check_model()?;
     let engine = Arc::new(jardinier_listening::alerts::AlertEngine::new(
         store.clone(),
         base_url,
