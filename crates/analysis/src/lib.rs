@@ -58,6 +58,7 @@
 //! of the 2-core build machine, so the 20,000 items/s pipeline budget leaves a wide margin.
 //! Lexicons are parsed once per process, on first use.
 
+pub mod adjust;
 pub mod eval;
 mod features;
 mod lang;
@@ -134,7 +135,7 @@ pub fn check_model() -> Result<(), ModelError> {
     model::MODEL.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
-fn tokens(text: &str) -> Vec<text::Token<'_>> {
+pub(crate) fn tokens(text: &str) -> Vec<text::Token<'_>> {
     text::tokenize(text, &lexicon::is_emoticon)
 }
 
@@ -198,17 +199,72 @@ fn rules_score(toks: &[text::Token], lang: Lang) -> (Rules, Raw) {
 /// The learned model over the rules' output: English text (by detection or by its rules winning)
 /// goes to the head trained with English words, everything else to the document-level head.
 fn score_tokens(text: &str, toks: &[text::Token], lang: Lang) -> Sentiment {
+    match logits(text, toks, lang, false) {
+        Some(logits) => logits.sentiment(0.0, 0.0),
+        None => Sentiment {
+            label: Label::Neutral,
+            score: 0.0,
+        },
+    }
+}
+
+/// What the model makes of a text, before any workspace's adjustment (`adjust.rs`).
+pub(crate) struct Logits {
+    /// Log-odds of positive.
+    pub polarity: f32,
+    /// Log-odds of carrying an opinion at all.
+    pub subjectivity: f32,
+    pub threshold: f32,
+    /// Said to be sarcastic ("#ironie", "/s").
+    pub sarcastic: bool,
+    pub features: features::Features,
+}
+
+pub(crate) fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl Logits {
+    /// The sentiment with `polarity` and `subjectivity` added to the model's log-odds.
+    pub(crate) fn sentiment(&self, polarity: f32, subjectivity: f32) -> Sentiment {
+        self.sentiment_with(polarity, subjectivity, self.threshold)
+    }
+
+    /// The same with another subjectivity threshold.
+    pub(crate) fn sentiment_with(
+        &self,
+        polarity: f32,
+        subjectivity: f32,
+        threshold: f32,
+    ) -> Sentiment {
+        let mut score = 2.0 * sigmoid(self.polarity + polarity) - 1.0;
+        // Said to be sarcastic: the praise means the opposite.
+        if score > 0.0 && self.sarcastic {
+            score = -score;
+        }
+        let subjective = sigmoid(self.subjectivity + subjectivity);
+        Sentiment {
+            label: training::label_of(score, subjective, threshold),
+            score,
+        }
+    }
+}
+
+/// `None` when there is nothing to read (an empty text, a link alone, punctuation). With
+/// `all_grams`, the word features are computed whatever the language (adjustments use them).
+pub(crate) fn logits(
+    text: &str,
+    toks: &[text::Token],
+    lang: Lang,
+    all_grams: bool,
+) -> Option<Logits> {
     if toks.iter().all(|t| {
         matches!(
             t.kind,
             text::Kind::SentenceEnd | text::Kind::ClauseBreak | text::Kind::Slash
         )
     }) {
-        // Nothing to read (an empty text, a link alone, punctuation).
-        return Sentiment {
-            label: Label::Neutral,
-            score: 0.0,
-        };
+        return None;
     }
     let (rules, raw) = rules_score(toks, lang);
     let model = model::model();
@@ -217,16 +273,12 @@ fn score_tokens(text: &str, toks: &[text::Token], lang: Lang) -> Sentiment {
     } else {
         (&model.other, &model.other_subjectivity)
     };
-    let f = features::extract(toks, &raw, rules, !head.grams.is_empty());
-    let sigmoid = |z: f32| 1.0 / (1.0 + (-z).exp());
-    let mut score = 2.0 * sigmoid(head.logit(&f)) - 1.0;
-    let subjective = sigmoid(subjectivity.logit(&f));
-    // Said to be sarcastic ("#ironie", "/s"): the praise means the opposite.
-    if score > 0.0 && sentiment::marked_sarcastic(text) {
-        score = -score;
-    }
-    Sentiment {
-        label: training::label_of(score, subjective, subjectivity.threshold),
-        score,
-    }
+    let features = features::extract(toks, &raw, rules, all_grams || !head.grams.is_empty());
+    Some(Logits {
+        polarity: head.logit(&features),
+        subjectivity: subjectivity.logit(&features),
+        threshold: subjectivity.threshold,
+        sarcastic: sentiment::marked_sarcastic(text),
+        features,
+    })
 }
