@@ -1,15 +1,69 @@
 //! Wires the analysis crate into the listening pipeline and into `jardinier analyze`.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
-use jardinier_listening::Enrichment;
+use jardinier_analysis::Label;
+use jardinier_analysis::adjust::{Adjustment, Correction};
+use jardinier_listening::{Enrichment, LearningSummary, SentimentLearning};
 
 /// Language and sentiment for the ingest pipeline.
 pub fn enrich(text: &str) -> Enrichment {
-    let analysis = jardinier_analysis::analyze(text);
+    enrichment(jardinier_analysis::analyze(text))
+}
+
+/// Each workspace's adjustment, learned from its corrections.
+#[derive(Default)]
+pub struct Learned(std::sync::RwLock<HashMap<i64, Arc<Adjustment>>>);
+
+impl SentimentLearning for Learned {
+    fn analyze(&self, workspace_id: i64, text: &str) -> Option<Enrichment> {
+        let adjustment = self.0.read().ok()?.get(&workspace_id)?.clone();
+        Some(enrichment(adjustment.analyze(text)))
+    }
+
+    fn learn(&self, workspace_id: i64, corrections: &[(String, String)]) {
+        let corrections: Vec<Correction> = corrections
+            .iter()
+            .filter_map(|(text, label)| {
+                let label = match label.as_str() {
+                    "positive" => Label::Positive,
+                    "negative" => Label::Negative,
+                    "neutral" => Label::Neutral,
+                    _ => return None,
+                };
+                Some(Correction {
+                    text: text.clone(),
+                    label,
+                })
+            })
+            .collect();
+        let adjustment = Arc::new(Adjustment::learn(&corrections));
+        if let Ok(mut map) = self.0.write() {
+            if adjustment.corrections() == 0 {
+                map.remove(&workspace_id);
+            } else {
+                map.insert(workspace_id, adjustment);
+            }
+        }
+    }
+
+    fn summary(&self, workspace_id: i64) -> Option<LearningSummary> {
+        let adjustment = self.0.read().ok()?.get(&workspace_id)?.clone();
+        Some(LearningSummary {
+            corrections: adjustment.corrections(),
+            measured: adjustment
+                .measured()
+                .map(|m| (m.held_out, m.before, m.after)),
+        })
+    }
+}
+
+fn enrichment(analysis: jardinier_analysis::Analysis) -> Enrichment {
     Enrichment {
         lang: Some(analysis.lang.code().to_owned()),
         sentiment: Some((
@@ -120,4 +174,37 @@ fn analyze_stdin() -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learned_follows_corrections_per_workspace_and_forgets_when_none_are_left() {
+        let learned = Learned::default();
+        assert!(learned.analyze(1, "sick board").is_none());
+        let corrections: Vec<(String, String)> = [
+            "that new deck is sick",
+            "sick board, sick graphics",
+            "the new trucks are sick",
+        ]
+        .iter()
+        .map(|t| (t.to_string(), "positive".to_string()))
+        .chain([("ignored".to_string(), "not a label".to_string())])
+        .collect();
+        learned.learn(1, &corrections);
+        assert_eq!(learned.summary(1).unwrap().corrections, 3);
+        assert!(learned.summary(2).is_none());
+        let base = enrich("sick graphics on the new deck").sentiment.unwrap().1;
+        let adjusted = learned
+            .analyze(1, "sick graphics on the new deck")
+            .unwrap()
+            .sentiment
+            .unwrap()
+            .1;
+        assert!(adjusted > base, "{base} → {adjusted}");
+        learned.learn(1, &[]);
+        assert!(learned.summary(1).is_none());
+    }
 }

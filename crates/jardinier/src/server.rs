@@ -98,9 +98,14 @@ pub async fn new_ingestor(
         base_url,
     ));
     engine.reload().await?;
-    let mut ingestor = jardinier_listening::Ingestor::new(store.clone(), crate::analysis::enrich);
+    let mut ingestor = jardinier_listening::Ingestor::new(store.clone(), crate::analysis::enrich)
+        .with_learning(Arc::new(crate::analysis::Learned::default()));
     ingestor.alerts = Some(engine);
     ingestor.reload_queries().await?;
+    // Each workspace's sentiment, as its corrections taught it.
+    if let Err(error) = ingestor.relearn_all().await {
+        tracing::error!(%error, "could not learn from the sentiment corrections");
+    }
     // The in-memory quote index, as it was before the stop.
     if let Err(error) = ingestor.warm_quotes().await {
         tracing::error!(%error, "could not rebuild the quote index");

@@ -286,24 +286,61 @@ fn analyze_scores_each_line_as_json() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let summary: Vec<(&str, &str, bool)> = lines
+    let summary: Vec<(&str, &str)> = lines
         .iter()
         .map(|v| {
             (
                 v["lang"].as_str().unwrap(),
                 v["sentiment"].as_str().unwrap(),
-                v["score"].as_f64().unwrap() < 0.0,
             )
         })
         .collect();
     assert_eq!(
         summary,
-        vec![
-            ("fr", "negative", true),
-            ("en", "positive", false),
-            ("fr", "neutral", false)
-        ]
+        vec![("fr", "negative"), ("en", "positive"), ("fr", "neutral")]
     );
+    assert!(lines[0]["score"].as_f64().unwrap() < 0.0);
+    assert!(lines[1]["score"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn analyze_eval_measures_a_labelled_file_and_names_a_bad_line() {
+    let dir = TempDir::new("cli");
+    let file = dir.0.join("labelled.tsv");
+    std::fs::write(
+        &file,
+        "negative\tFranchement déçu, le colis est arrivé cassé.\n\
+         positive\tBest coffee in Paris, the staff is lovely\n\
+         neutral\tLa boutique ouvre à 9h.\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(jardinier(&dir).arg("analyze").arg("--eval").arg(&file), "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("binary accuracy 1.000") && out.contains("2 of 2 positive/negative texts"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3-class accuracy") && out.contains("95 % CI"),
+        "{out}"
+    );
+    assert!(out.contains("gold \\ predicted"), "{out}");
+
+    std::fs::write(&file, "positive\tfine\nbof\tnot a label\n").unwrap();
+    let (code, _, err) = run(jardinier(&dir).arg("analyze").arg("--eval").arg(&file), "");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("line 2") && err.contains("unknown label \"bof\""),
+        "{err}"
+    );
+
+    let (code, _, err) = run(
+        jardinier(&dir).arg("analyze").arg("--bench"),
+        "Super café, je recommande !\nThe delivery was late.\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let figures: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+    assert!(figures["texts_per_s"].as_f64().unwrap() > 0.0, "{err}");
 }
 
 #[tokio::test]

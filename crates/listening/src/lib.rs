@@ -10,6 +10,7 @@
 
 pub mod alerts;
 mod incoming;
+mod learning;
 mod normalize;
 mod pipeline;
 pub mod quotes;
@@ -18,6 +19,7 @@ pub mod routing;
 pub use incoming::{
     IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,
 };
+pub use learning::{LearningSummary, SentimentLearning};
 pub use normalize::{archive_terms, canonical_url, content_hash, search_terms, simhash};
 pub use pipeline::{
     Analyzer, Enrichment, IngestReport, Ingestor, PreparedItem, author_of, item_document,

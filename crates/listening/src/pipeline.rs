@@ -104,8 +104,11 @@ pub struct PreparedItem {
 }
 
 pub struct Ingestor {
-    store: Arc<dyn Store>,
-    analyzer: Analyzer,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) analyzer: Analyzer,
+    /// Per-workspace sentiment learned from corrections (`learning.rs`); none in tests that do
+    /// not need it.
+    pub(crate) learning: Option<Arc<dyn crate::learning::SentimentLearning>>,
     /// Evaluates alert rules on what was stored; none in tests that do not need it.
     pub alerts: Option<Arc<crate::alerts::AlertEngine>>,
     /// One matcher per workspace, rebuilt when its queries change.
@@ -266,6 +269,7 @@ impl Ingestor {
         Ingestor {
             store,
             analyzer,
+            learning: None,
             alerts: None,
             matchers: RwLock::new(HashMap::new()),
             alert_queue: std::sync::OnceLock::new(),
@@ -389,19 +393,19 @@ impl Ingestor {
             }
             None => (None, None),
         };
-        let analyzer = self.analyzer;
         let analysed_text = match &incoming.title {
             Some(title) => format!("{title}. {}", incoming.text),
             None => incoming.text.clone(),
         };
-        let enrichment =
-            match std::panic::catch_unwind(AssertUnwindSafe(|| analyzer(&analysed_text))) {
-                Ok(enrichment) => enrichment,
-                Err(_) => {
-                    problems.push("language and sentiment analysis failed on this text".to_owned());
-                    Enrichment::default()
-                }
-            };
+        let enrichment = match std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.enrich(source.workspace_id, &analysed_text)
+        })) {
+            Ok(enrichment) => enrichment,
+            Err(_) => {
+                problems.push("language and sentiment analysis failed on this text".to_owned());
+                Enrichment::default()
+            }
+        };
         let author = author_of(
             incoming.author_name.as_deref(),
             incoming.author_handle.as_deref(),

@@ -265,3 +265,128 @@ async fn ingest_on_postgres() {
     store.migrate().await.unwrap();
     story(Arc::new(store)).await;
 }
+
+/// Corrections teach: the ingestor learns from a workspace's stored corrections and then scores
+/// that workspace's new mentions with what it learned, and only that workspace's.
+struct Remembering(std::sync::Mutex<std::collections::HashMap<i64, Vec<(String, String)>>>);
+
+impl jardinier_listening::SentimentLearning for Remembering {
+    fn analyze(&self, workspace_id: i64, text: &str) -> Option<Enrichment> {
+        let map = self.0.lock().unwrap();
+        let corrections = map.get(&workspace_id)?;
+        // A stand-in for the analysis crate's adjustment: a text that shares a word with a
+        // corrected one takes its label.
+        let label = corrections.iter().find_map(|(corrected, label)| {
+            corrected
+                .split_whitespace()
+                .any(|w| w.len() > 4 && text.to_lowercase().contains(&w.to_lowercase()))
+                .then(|| label.clone())
+        })?;
+        Some(Enrichment {
+            lang: Some("fr".into()),
+            sentiment: Some((label, 0.0)),
+        })
+    }
+    fn learn(&self, workspace_id: i64, corrections: &[(String, String)]) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(workspace_id, corrections.to_vec());
+    }
+    fn summary(&self, workspace_id: i64) -> Option<jardinier_listening::LearningSummary> {
+        let n = self.0.lock().unwrap().get(&workspace_id)?.len();
+        Some(jardinier_listening::LearningSummary {
+            corrections: n,
+            measured: None,
+        })
+    }
+}
+
+fn of_workspace(workspace_id: i64) -> ItemFilter {
+    ItemFilter {
+        workspace_id,
+        limit: 10,
+        ..Default::default()
+    }
+}
+
+async fn learning_story(store: Arc<dyn Store>) {
+    let (_, ws, source) =
+        jardinier_store::testing::owner_workspace_source(store.as_ref(), "learn").await;
+    let (_, other_ws, other_source) =
+        jardinier_store::testing::owner_workspace_source(store.as_ref(), "other").await;
+    let ingestor = Ingestor::new(store.clone(), known)
+        .with_learning(Arc::new(Remembering(Default::default())));
+    ingestor
+        .ingest(
+            &source,
+            vec![incoming("1", "Rupture de stock encore", None)],
+            100,
+        )
+        .await
+        .unwrap();
+    let first = store.items(&of_workspace(ws.id)).await.unwrap();
+    assert_eq!(
+        first[0].sentiment.as_deref(),
+        Some("positive"),
+        "the analyzer's"
+    );
+    store
+        .correct_sentiment(ws.id, first[0].id, "negative")
+        .await
+        .unwrap();
+    assert!(
+        ingestor.learning_summary(ws.id).is_none(),
+        "nothing learned yet"
+    );
+    ingestor.relearn_all().await.unwrap();
+    assert_eq!(ingestor.learning_summary(ws.id).unwrap().corrections, 1);
+    assert!(ingestor.learning_summary(other_ws.id).is_none());
+
+    ingestor
+        .ingest(
+            &source,
+            vec![incoming("2", "Toujours en rupture, bravo", None)],
+            200,
+        )
+        .await
+        .unwrap();
+    ingestor
+        .ingest(
+            &other_source,
+            vec![incoming("2", "Toujours en rupture, bravo", None)],
+            200,
+        )
+        .await
+        .unwrap();
+    let learned = store.items(&of_workspace(ws.id)).await.unwrap();
+    let newest = learned
+        .iter()
+        .find(|i| i.body.contains("Toujours"))
+        .unwrap();
+    assert_eq!(newest.sentiment.as_deref(), Some("negative"), "learned");
+    let elsewhere = store.items(&of_workspace(other_ws.id)).await.unwrap();
+    assert_eq!(
+        elsewhere[0].sentiment.as_deref(),
+        Some("positive"),
+        "another workspace keeps the analyzer's reading"
+    );
+}
+
+#[tokio::test]
+async fn learning_from_corrections_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    learning_story(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn learning_from_corrections_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    learning_story(Arc::new(store)).await;
+}

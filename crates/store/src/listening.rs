@@ -316,4 +316,13 @@ pub trait ListeningStore: Send + Sync {
     async fn correct_sentiment(&self, workspace_id: i64, item_id: i64, label: &str) -> Result<()>;
     /// Items whose sentiment people corrected, in this workspace.
     async fn sentiment_corrections(&self, workspace_id: i64) -> Result<i64>;
+    /// The texts people corrected (title and text, as analysed) with the label they chose,
+    /// newest first, at most `limit`: what the workspace's sentiment adjustment learns from.
+    async fn sentiment_correction_examples(
+        &self,
+        workspace_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>>;
+    /// Workspaces that have corrections.
+    async fn workspaces_with_corrections(&self) -> Result<Vec<i64>>;
 }

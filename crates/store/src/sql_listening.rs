@@ -747,6 +747,42 @@ impl ListeningStore for SqlStore {
             .fetch_one(&self.pool)
             .await?)
     }
+
+    async fn sentiment_correction_examples(
+        &self,
+        workspace_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(Option<String>, String, String)> = sqlx::query_as(
+            "SELECT title, body, sentiment_corrected FROM items \
+             WHERE workspace_id = $1 AND sentiment_corrected IS NOT NULL \
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(workspace_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(title, body, label)| {
+                let text = match title {
+                    Some(title) if !title.is_empty() => format!("{title}. {body}"),
+                    _ => body,
+                };
+                (text, label)
+            })
+            .collect())
+    }
+
+    async fn workspaces_with_corrections(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM workspaces w WHERE EXISTS \
+             (SELECT 1 FROM items i WHERE i.workspace_id = w.id AND i.sentiment_corrected IS NOT NULL) \
+             ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }
 
 /// Adds a batch's inserted items to their sources' counts, in the batch's transaction.

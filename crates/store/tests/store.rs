@@ -969,6 +969,18 @@ async fn listening_story(store: &dyn Store) {
         (1, true)
     );
     assert_eq!(store.sentiment_corrections(ws.id).await.unwrap(), 1);
+    // What the workspace's sentiment adjustment learns from: the text as analysed, the label.
+    let examples = store
+        .sentiment_correction_examples(ws.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(examples.len(), 1);
+    assert_eq!(examples[0].1, "neutral");
+    assert!(examples[0].0.contains(&corrected[0].body), "{examples:?}");
+    assert_eq!(
+        store.workspaces_with_corrections().await.unwrap(),
+        vec![ws.id]
+    );
     assert_eq!(
         store
             .source_by_id(source.id)

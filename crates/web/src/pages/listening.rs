@@ -151,7 +151,32 @@ struct StreamTemplate {
     can_inbox: bool,
     can_manage: bool,
     corrections: i64,
+    /// What the workspace's sentiment learned from its corrections, in words.
+    learned: Vec<String>,
     sentiments: &'static [&'static str],
+}
+
+/// "Learned from 48 corrections", and what that brought on held-out corrections.
+fn learned_lines(state: &SharedState, w: &InWorkspace) -> Vec<String> {
+    let Some(summary) = state.ingestor.learning_summary(w.workspace.id) else {
+        return Vec::new();
+    };
+    let t = &w.ctx.tr;
+    let mut lines = vec![t.f(
+        "listening.learned",
+        &[("count", summary.corrections.to_string().as_str())],
+    )];
+    if let Some((_, before, after)) = summary.measured {
+        let percent = |x: f64| format!("{:.0}", x * 100.0);
+        lines.push(t.f(
+            "listening.learned_measured",
+            &[
+                ("before", percent(before).as_str()),
+                ("after", percent(after).as_str()),
+            ],
+        ));
+    }
+    lines
 }
 
 #[derive(Deserialize, Default)]
@@ -262,6 +287,7 @@ pub async fn stream(
         c: Chrome::workspace(&w, "listening"),
         ws_slug: w.workspace.slug.clone(),
         corrections: state.store.sentiment_corrections(w.workspace.id).await?,
+        learned: learned_lines(&state, &w),
         queries,
         mentions,
         filter_query,
@@ -431,6 +457,13 @@ pub async fn correct_sentiment(
         .store
         .correct_sentiment(w.workspace.id, id, &form.sentiment)
         .await?;
+    // The workspace's sentiment learns from it, off the request.
+    let (ingestor, workspace_id) = (state.ingestor.clone(), w.workspace.id);
+    tokio::spawn(async move {
+        if let Err(error) = ingestor.relearn(workspace_id).await {
+            tracing::error!(%error, workspace_id, "could not learn from a sentiment correction");
+        }
+    });
     audit_in(
         &state,
         &w,
