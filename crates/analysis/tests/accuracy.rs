@@ -63,14 +63,14 @@ fn check(name: &str, items: &[(Label, String)], binary_floor: f64, three_class_f
 #[test]
 fn real_english_reviews_held_out() {
     let items = parse_labelled(&data("en_drugs_test.tsv")).unwrap();
-    check("drug reviews, test split", &items, 0.74, 0.66);
+    check("drug reviews, test split", &items, 0.77, 0.68);
 }
 
 #[test]
 fn real_english_posts_and_sentences_held_out() {
     for (file, binary_floor, three_class_floor) in [
         ("tweets_GroundTruth.txt", 0.95, 0.76),
-        ("amazonReviewSnippets_GroundTruth.txt", 0.79, 0.65),
+        ("amazonReviewSnippets_GroundTruth.txt", 0.78, 0.64),
         ("nytEditorialSnippets_GroundTruth.txt", 0.73, 0.50),
     ] {
         let (_, held_out) = halves(parse_vader(&data(file)));
@@ -173,7 +173,7 @@ fn corrections_improve_a_workspace_on_real_text() {
             "NYT editorial sentences",
             halves(parse_vader(&data("nytEditorialSnippets_GroundTruth.txt"))).1,
             // Editorials are mostly neutral, unlike what the model was trained on: much to learn.
-            0.03,
+            0.02,
         ),
         (
             "Amazon review sentences",
