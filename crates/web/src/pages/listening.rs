@@ -162,10 +162,10 @@ fn learned_lines(state: &SharedState, w: &InWorkspace) -> Vec<String> {
         return Vec::new();
     };
     let t = &w.ctx.tr;
-    let mut lines = vec![t.f(
-        "listening.learned",
-        &[("count", summary.corrections.to_string().as_str())],
-    )];
+    if summary.corrections == 0 {
+        return Vec::new();
+    }
+    let mut lines = vec![t.t("listening.learned").to_owned()];
     if let Some((_, before, after)) = summary.measured {
         let percent = |x: f64| format!("{:.0}", x * 100.0);
         lines.push(t.f(

@@ -480,6 +480,15 @@ pub fn listening_sentiment_key(sentiment: &str) -> &'static str {
     }
 }
 
+/// A mention's language as people say it ("Français", "Inconnue"), never its code.
+pub fn listening_lang_key(lang: &str) -> &'static str {
+    match lang {
+        "fr" => "listening.lang_fr",
+        "en" => "listening.lang_en",
+        _ => "listening.lang_unknown",
+    }
+}
+
 pub fn listening_kind_key(kind: &str) -> &'static str {
     match kind {
         "competitor" => "listening.kind_competitor",
