@@ -344,7 +344,7 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
         app.text("/w/brand/listening")
             .await
             .1
-            .contains("1 sentiment corrections")
+            .contains("1 sentiment correction made by the team")
     );
     assert_eq!(app.store.sentiment_corrections(ws.id).await.unwrap(), 1);
 }
