@@ -346,9 +346,14 @@ async fn teammate(
             6 => {
                 // An order reference, a product, or the person, as a CM searches.
                 let thread = rng.below(threads);
-                let q = match rng.below(3) {
+                // The corpus's most frequent words (in most messages) and its most talked-about
+                // products are searched as often as rare references: the search a CM types
+                // during a crisis is the common one.
+                let q = match rng.below(5) {
                     0 => format!("cmd{thread}"),
                     1 => crate::bench::brand(thread_product(thread)),
+                    2 => WORDS[rng.below(WORDS.len())].to_owned(),
+                    3 => crate::bench::brand(rng.below(3)),
                     _ => person_name(thread % 20_000),
                 };
                 (
@@ -441,22 +446,33 @@ pub async fn run(
         latencies.append(&mut l);
         errors += e;
     }
-    // Per kind of request, on stderr: where the time goes.
-    let mut kinds: Vec<&str> = latencies.iter().map(|(k, _)| *k).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    for kind in kinds {
+    // Per kind of request: where the time goes (on stderr, and in the JSON line).
+    let mut names: Vec<&str> = latencies.iter().map(|(k, _)| *k).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut kinds = serde_json::Map::new();
+    for kind in names {
         let mut of: Vec<f64> = latencies
             .iter()
             .filter(|(k, _)| *k == kind)
             .map(|(_, l)| *l)
             .collect();
         of.sort_by(f64::total_cmp);
-        eprintln!(
-            "bench inbox: {kind:8} {:6} requests, p50 {:7.1} ms, p99 {:7.1} ms",
-            of.len(),
+        let (p50, p99) = (
             of[of.len() / 2],
-            of[((of.len() as f64 * 0.99) as usize).min(of.len() - 1)]
+            of[((of.len() as f64 * 0.99) as usize).min(of.len() - 1)],
+        );
+        eprintln!(
+            "bench inbox: {kind:8} {:6} requests, p50 {p50:7.1} ms, p99 {p99:7.1} ms",
+            of.len()
+        );
+        kinds.insert(
+            kind.to_owned(),
+            serde_json::json!({
+                "requests": of.len(),
+                "p50_ms": (p50 * 10.0).round() / 10.0,
+                "p99_ms": (p99 * 10.0).round() / 10.0,
+            }),
         );
     }
     let mut latencies: Vec<f64> = latencies.into_iter().map(|(_, l)| l).collect();
@@ -484,6 +500,7 @@ pub async fn run(
             "p99_ms": round(at(0.99)),
             "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
             "errors": errors,
+            "kinds": kinds,
         })
     );
     Ok(())

@@ -96,7 +96,8 @@ enum BenchCommand {
         items: usize,
         #[arg(long, default_value_t = 50)]
         users: usize,
-        #[arg(long, default_value_t = 30)]
+        /// How long the teammates work (two minutes by default: long enough to see the tail).
+        #[arg(long, default_value_t = 120)]
         seconds: u64,
         /// Each teammate's pause between two actions, on average (a fast community manager
         /// reads for about a second); 0 fires requests back to back.

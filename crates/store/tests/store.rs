@@ -1308,3 +1308,117 @@ async fn concurrent_batches_fail_alone_on_postgres() {
     };
     concurrent_batches_fail_alone(std::sync::Arc::new(open(&db).await)).await;
 }
+
+/// Inbox search at scale (issue 21): the newest matching messages are read first and more only
+/// when a page is not filled, so open conversations whose matches are older than a thousand
+/// newer (closed) ones are still found; the total is counted, and capped with "more".
+async fn inbox_search_reads_newest_first_and_goes_further_when_needed(store: &dyn Store) {
+    let (_, ws, source) = jardinier_store::testing::owner_workspace_source(store, "scale").await;
+    const N: usize = 1_100;
+    let batch: Vec<(NewItem, Vec<i64>)> = (0..N)
+        .map(|n| {
+            let mut it = item(
+                ws.id,
+                source.id,
+                &format!("m{n}"),
+                None,
+                &format!("moka {n}"),
+                None,
+            );
+            it.terms = vec!["moka".into(), format!("ref{n}")];
+            it.content_hash = format!("scale-{n}");
+            it.published_at = 10_000 + n as i64;
+            (it, Vec::new())
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for chunk in batch.chunks(500) {
+        for outcome in store.insert_items(chunk).await.unwrap() {
+            if let InsertOutcome::Inserted { id, .. } = outcome {
+                ids.push(id);
+            }
+        }
+    }
+    assert_eq!(ids.len(), N);
+    // The 50 oldest stay open; the 1,050 newest are closed.
+    for (n, id) in ids.iter().enumerate() {
+        let conversation = store
+            .send_to_inbox(ws.id, *id, None, 20_000 + n as i64)
+            .await
+            .unwrap();
+        if n >= 50 {
+            store
+                .change_conversation(
+                    ws.id,
+                    conversation,
+                    &ConversationChange::State("done".into()),
+                    None,
+                    30_000,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let search = |terms: &[&str], state: Option<&str>| ConversationFilter {
+        workspace_id: ws.id,
+        state: state.map(str::to_owned),
+        terms: terms.iter().map(|t| vec![t.to_string()]).collect(),
+        limit: 50,
+        ..Default::default()
+    };
+    let open = store.conversations(&search(&["moka"], None)).await.unwrap();
+    assert_eq!(open.len(), 50, "found beyond the 1,000 newest matches");
+    assert!(open.iter().all(|c| c.state != "done"));
+    assert_eq!(
+        store
+            .count_conversations(&search(&["moka"], None))
+            .await
+            .unwrap(),
+        (50, false)
+    );
+    let done = store
+        .conversations(&search(&["moka"], Some("done")))
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 50, "a page");
+    assert!(
+        done.windows(2).all(|w| w[0].updated_at >= w[1].updated_at),
+        "newest first"
+    );
+    assert_eq!(
+        store
+            .count_conversations(&search(&["moka"], Some("done")))
+            .await
+            .unwrap(),
+        (1_000, true),
+        "counted up to 1,000, then 'more'"
+    );
+    // Every word in the same message.
+    let one = store
+        .conversations(&search(&["moka", "ref7"], None))
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert!(
+        store
+            .conversations(&search(&["moka", "ref1099"], None))
+            .await
+            .unwrap()
+            .is_empty(),
+        "ref1099's conversation is closed"
+    );
+}
+
+#[tokio::test]
+async fn inbox_search_at_scale_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    inbox_search_reads_newest_first_and_goes_further_when_needed(&open(&db).await).await;
+}
+
+#[tokio::test]
+async fn inbox_search_at_scale_on_postgres() {
+    let Some(db) = TestDatabase::postgres().await else {
+        return;
+    };
+    inbox_search_reads_newest_first_and_goes_further_when_needed(&open(&db).await).await;
+}

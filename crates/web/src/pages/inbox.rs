@@ -75,6 +75,8 @@ struct InboxTemplate {
     who: String,
     /// Open conversations whose clock is at risk or late, among those listed.
     at_risk: usize,
+    /// With a search: how many conversations it found, in words.
+    found: Option<String>,
     label: String,
     queue: String,
     q: String,
@@ -119,6 +121,17 @@ impl InboxQuery {
     }
 }
 
+/// "12 conversations found", "more than 1,000 conversations found".
+fn found_text(t: &jardinier_i18n::Tr, count: i64, more: bool) -> String {
+    let n = super::format_count(t, count);
+    match (more, count) {
+        (true, _) => t.f("inbox.found_more", &[("count", n.as_str())]),
+        (false, 0) => t.t("inbox.found_none").to_owned(),
+        (false, 1) => t.t("inbox.found_one").to_owned(),
+        (false, _) => t.f("inbox.found", &[("count", n.as_str())]),
+    }
+}
+
 pub async fn inbox(
     State(state): State<SharedState>,
     w: InWorkspace,
@@ -131,19 +144,27 @@ pub async fn inbox(
         "nobody" => AssigneeFilter::Nobody,
         _ => AssigneeFilter::Anyone,
     };
-    let conversations = state
-        .store
-        .conversations(&ConversationFilter {
-            workspace_id: w.workspace.id,
-            state: step.map(|s| s.as_str().to_owned()),
-            assignee,
-            label: label_name(&q.label),
-            queue: label_name(&q.queue),
-            terms: super::search_groups(&q.q),
-            contact: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
-            limit: QUEUE_PAGE,
-        })
-        .await?;
+    let filter = ConversationFilter {
+        workspace_id: w.workspace.id,
+        state: step.map(|s| s.as_str().to_owned()),
+        assignee,
+        label: label_name(&q.label),
+        queue: label_name(&q.queue),
+        terms: super::search_groups(&q.q),
+        contact: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
+        limit: QUEUE_PAGE,
+    };
+    // A search says how many it found ("more than 1,000" rather than counting to the end),
+    // counted while the page is read.
+    let searching = !q.q.trim().is_empty();
+    let (conversations, total) = tokio::try_join!(state.store.conversations(&filter), async {
+        if searching {
+            state.store.count_conversations(&filter).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    })?;
+    let found = total.map(|(count, more)| found_text(&w.ctx.tr, count, more));
     let counts = inbox_counts(&state, &w).await?;
     let targets = super::inbox_sla::targets(&state, &w).await?;
     let now = unix_now();
@@ -171,6 +192,7 @@ pub async fn inbox(
             AssigneeFilter::Anyone => String::new(),
         },
         at_risk,
+        found,
         labels: state.store.inbox_labels(w.workspace.id).await?,
         views: state
             .store

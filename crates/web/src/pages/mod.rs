@@ -724,3 +724,31 @@ mod tests {
         );
     }
 }
+
+/// A count with the reader's digit grouping: "1 000" (narrow no-break space) in French,
+/// "1,000" in English.
+pub fn format_count(t: &jardinier_i18n::Tr, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let separator = if t.code() == "fr" { "\u{202f}" } else { "," };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_are_grouped_as_each_language_writes_them() {
+        let fr = jardinier_i18n::Tr::new(jardinier_i18n::Lang::Fr);
+        let en = jardinier_i18n::Tr::new(jardinier_i18n::Lang::En);
+        assert_eq!(super::format_count(&fr, 1_000), "1\u{202f}000");
+        assert_eq!(super::format_count(&en, 1_234_567), "1,234,567");
+        assert_eq!(super::format_count(&en, 999), "999");
+        assert_eq!(super::format_count(&fr, -12_000), "-12\u{202f}000");
+    }
+}

@@ -116,10 +116,15 @@ async fn conversations_are_labelled_searched_and_routed(backend: Backend) {
     assert_eq!(rows(&html), 1);
     let (_, html) = app.text("/w/brand/inbox?q=cafetieres").await;
     assert_eq!(rows(&html), 1, "words are folded and stemmed: {html}");
+    assert!(
+        html.contains("1 conversation found."),
+        "a search says what it found: {html}"
+    );
     let (_, html) = app.text("/w/brand/inbox?q=sam").await;
     assert_eq!(rows(&html), 1, "the person's name: {html}");
     let (_, html) = app.text("/w/brand/inbox?q=iphone").await;
     assert_eq!(rows(&html), 0, "spam is done, out of the open queue");
+    assert!(html.contains("No conversation found."), "{html}");
     let (_, html) = app.text("/w/brand/inbox?q=iphone&state=done").await;
     assert_eq!(rows(&html), 1);
     // The API filters the same way.
