@@ -732,7 +732,7 @@ pub fn format_count(t: &jardinier_i18n::Tr, n: i64) -> String {
     let separator = if t.code() == "fr" { "\u{202f}" } else { "," };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(separator);
         }
         out.push(c);
