@@ -111,7 +111,7 @@ pub trait InboxStore: Send + Sync {
     async fn join_replies(&self, item_ids: &[i64], now: i64) -> Result<Vec<i64>>;
     async fn conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>>;
     /// How many conversations `filter` finds: `(count, more)`, counted up to 1,000; with
-    /// searched words, among the conversations of the 5,000 newest matching messages, so that
+    /// searched words, among the conversations of the 2,000 newest matching messages, so that
     /// a common word is not counted to its end. `more` says there are more than `count`.
     async fn count_conversations(&self, filter: &ConversationFilter) -> Result<(i64, bool)>;
     /// One conversation of the workspace, without its items and history.

@@ -879,7 +879,7 @@ enum Found {
 /// A search's total is counted up to this many conversations ("more than 1,000").
 const COUNT_CAP: i64 = 1_000;
 /// ... among the conversations of at most this many of the newest matching messages.
-const COUNT_MESSAGES: i64 = 5_000;
+const COUNT_MESSAGES: i64 = 2_000;
 
 impl SqlStore {
     async fn find_conversations(&self, f: &ConversationFilter, find: Find) -> Result<Found> {
@@ -1107,9 +1107,10 @@ impl SqlStore {
             next(Bind::Int(f.limit.clamp(1, 500)))
         );
         let page = f.limit.clamp(1, 500) as usize;
-        // How many of the newest matching messages to read: more only when a page is not full.
+        // How many of the newest matching messages to read: 500 (a page of open conversations
+        // among them, for a common word), more only when a page is not full.
         let match_limits: &[i64] = if match_limit_bind.is_some() && !newest_sql.is_empty() {
-            &[1_000, 20_000, i64::MAX]
+            &[500, 20_000, i64::MAX]
         } else {
             &[0]
         };

@@ -1309,7 +1309,7 @@ async fn concurrent_batches_fail_alone_on_postgres() {
     concurrent_batches_fail_alone(std::sync::Arc::new(open(&db).await)).await;
 }
 
-/// Inbox search at scale (issue 21): the newest matching messages are read first and more only
+/// Inbox search at scale (issue 21): the newest matching messages (500) are read first and more only
 /// when a page is not filled, so open conversations whose matches are older than a thousand
 /// newer (closed) ones are still found; the total is counted, and capped with "more".
 async fn inbox_search_reads_newest_first_and_goes_further_when_needed(store: &dyn Store) {
@@ -1367,7 +1367,7 @@ async fn inbox_search_reads_newest_first_and_goes_further_when_needed(store: &dy
         ..Default::default()
     };
     let open = store.conversations(&search(&["moka"], None)).await.unwrap();
-    assert_eq!(open.len(), 50, "found beyond the 1,000 newest matches");
+    assert_eq!(open.len(), 50, "found beyond the newest matches read first");
     assert!(open.iter().all(|c| c.state != "done"));
     assert_eq!(
         store
