@@ -25,7 +25,9 @@ mod replies;
 mod sql;
 mod sql_alerts;
 mod sql_batch;
+#[macro_use]
 mod sql_inbox;
+mod sql_inbox_search;
 mod sql_listening;
 mod sql_members;
 mod sql_newsletters;
