@@ -36,6 +36,22 @@ fn placeholders(sql: &str) -> usize {
     highest
 }
 
+/// A `SELECT COUNT(*)` statement with its values bound.
+fn counted<'q>(
+    sql: String,
+    binds: &[Bind],
+) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments> {
+    let used = placeholders(&sql);
+    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+    for bind in binds.iter().take(used).cloned() {
+        query = match bind {
+            Bind::Int(v) => query.bind(v),
+            Bind::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
 /// What `find_conversations` is asked for.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Find {
@@ -324,16 +340,10 @@ impl SqlStore {
             // A page not filled: read older matches only if a part stopped at its limit.
             let mut truncated = false;
             for newest in &newest_sql {
-                let counting = format!("SELECT COUNT(*) FROM ({newest}) AS m");
-                let used = placeholders(&counting);
-                let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(counting));
-                for bind in binds.iter().take(used).cloned() {
-                    count = match bind {
-                        Bind::Int(v) => count.bind(v),
-                        Bind::Text(v) => count.bind(v),
-                    };
-                }
-                truncated |= count.fetch_one(&self.pool).await? >= match_limit;
+                let read = counted(format!("SELECT COUNT(*) FROM ({newest}) AS m"), &binds)
+                    .fetch_one(&self.pool)
+                    .await?;
+                truncated |= read >= match_limit;
             }
             if !truncated {
                 break;
@@ -354,31 +364,17 @@ impl SqlStore {
         match_limit_bind: Option<usize>,
         newest_sql: Vec<String>,
     ) -> Result<Found> {
-        fn bound<'q>(
-            sql: String,
-            binds: &[Bind],
-        ) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments> {
-            let used = placeholders(&sql);
-            let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-            for bind in binds.iter().take(used).cloned() {
-                query = match bind {
-                    Bind::Int(v) => query.bind(v),
-                    Bind::Text(v) => query.bind(v),
-                };
-            }
-            query
-        }
         let mut more = false;
         if let Some(i) = match_limit_bind {
             binds[i] = Bind::Int(COUNT_MESSAGES);
             for newest in newest_sql {
-                let read = bound(format!("SELECT COUNT(*) FROM ({newest}) AS m"), &binds)
+                let read = counted(format!("SELECT COUNT(*) FROM ({newest}) AS m"), &binds)
                     .fetch_one(&self.pool)
                     .await?;
                 more |= read >= COUNT_MESSAGES;
             }
         }
-        let count = bound(
+        let count = counted(
             format!(
                 "SELECT COUNT(*) FROM ({sql} LIMIT {}) AS found",
                 COUNT_CAP + 1
