@@ -164,22 +164,23 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Reads the labels of these conversations (one query).
+    /// Reads the labels of these conversations (one query, by their ids: a page's conversations
+    /// are scattered over the workspace's, and reading the range between the smallest and the
+    /// largest id read every label of the workspace).
     pub(crate) async fn fill_labels(&self, conversations: &mut [Conversation]) -> Result<()> {
-        let (Some(min), Some(max)) = (
-            conversations.iter().map(|c| c.id).min(),
-            conversations.iter().map(|c| c.id).max(),
-        ) else {
+        if conversations.is_empty() {
             return Ok(());
-        };
-        let workspace_id = conversations[0].workspace_id;
-        let rows = sqlx::query(
+        }
+        // Ids read from the database: plain numbers, written in the statement.
+        let ids = conversations
+            .iter()
+            .map(|c| c.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT conversation_id, label FROM conversation_labels \
-             WHERE workspace_id = $1 AND conversation_id >= $2 AND conversation_id <= $3 ORDER BY label",
-        )
-        .bind(workspace_id)
-        .bind(min)
-        .bind(max)
+             WHERE conversation_id IN ({ids}) ORDER BY label"
+        )))
         .fetch_all(&self.pool)
         .await?;
         for row in rows {
