@@ -115,6 +115,8 @@ async fn flush(
 }
 
 pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
+    // A damaged sentiment model is an error now, not imported mentions without sentiment.
+    jardinier_analysis::check_model()?;
     let format = match (
         args.format.as_deref(),
         args.file.extension().and_then(|e| e.to_str()),
