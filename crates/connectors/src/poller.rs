@@ -102,7 +102,7 @@ impl Poller {
         {
             let host = source_host(&source);
             {
-                let mut hosts = self.hosts.lock().expect("hosts lock");
+                let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
                 let entry = hosts
                     .entry(host.clone())
                     .or_insert((Instant::now() - self.config.politeness, false));
@@ -111,20 +111,22 @@ impl Poller {
                 }
                 *entry = (Instant::now(), true);
             }
+            // Released when the task ends, however it ends (a panic included).
+            let guard = HostGuard {
+                hosts: self.hosts.clone(),
+                host,
+            };
             let timeout = self.config.timeout;
-            let (store, ingestor, client, hosts, slots) = (
+            let (store, ingestor, client, slots) = (
                 self.store.clone(),
                 self.ingestor.clone(),
                 self.client.clone(),
-                self.hosts.clone(),
                 self.slots.clone(),
             );
             started.push(tokio::spawn(async move {
+                let _host = guard;
                 let _slot = slots.acquire_owned().await;
-                fetch_source(store.as_ref(), &ingestor, &client, timeout, &source).await;
-                if let Some(entry) = hosts.lock().expect("hosts lock").get_mut(&host) {
-                    *entry = (Instant::now(), false);
-                }
+                fetch_contained(store, ingestor, client, timeout, source).await;
             }));
         }
         started
@@ -132,12 +134,12 @@ impl Poller {
 
     /// Fetches one source now, whatever its schedule ("fetch now" in the UI, and tests).
     pub async fn fetch_now(&self, source: &Source) {
-        fetch_source(
-            self.store.as_ref(),
-            &self.ingestor,
-            &self.client,
+        fetch_contained(
+            self.store.clone(),
+            self.ingestor.clone(),
+            self.client.clone(),
             self.config.timeout,
-            source,
+            source.clone(),
         )
         .await;
     }
@@ -156,6 +158,59 @@ impl Poller {
     }
 }
 
+/// Marks a host free again when dropped: after a fetch that ended well, failed or panicked.
+struct HostGuard {
+    hosts: Arc<Mutex<HashMap<String, (Instant, bool)>>>,
+    host: String,
+}
+
+impl Drop for HostGuard {
+    fn drop(&mut self) {
+        // A poisoned lock still holds the map: release the host rather than leave it busy.
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = hosts.get_mut(&self.host) {
+            *entry = (Instant::now(), false);
+        }
+    }
+}
+
+/// What a source says when reading it crashed: the CM cannot fix it, but knows it is not them.
+pub const CRASHED: &str = "reading this source failed because of an error in Jardinier \
+    (reported in the server's log); the other sources are not affected and this one is tried again later";
+
+/// [`fetch_source`] on a task of its own, so a panic anywhere in fetching, parsing or storing
+/// becomes this source's error and never reaches the poller, its host slot or other sources.
+async fn fetch_contained(
+    store: Arc<dyn Store>,
+    ingestor: Arc<Ingestor>,
+    client: reqwest::Client,
+    timeout: Duration,
+    source: Source,
+) {
+    let (id, interval, failures) = (source.id, source.interval_secs, source.failures);
+    let task_store = store.clone();
+    let joined = tokio::spawn(async move {
+        fetch_source(task_store.as_ref(), &ingestor, &client, timeout, &source).await;
+    })
+    .await;
+    let Err(error) = joined else { return };
+    tracing::error!(source_id = id, %error, "a fetch panicked; recorded as the source's error");
+    let now = unix_now();
+    let outcome = FetchOutcome {
+        now,
+        next_fetch_at: next_fetch_after_failure(now, interval, failures),
+        result: Err(CRASHED),
+        etag: None,
+        last_modified: None,
+    };
+    if let Err(error) = store.record_fetch(id, &outcome).await {
+        tracing::error!(%error, source_id = id, "could not record the fetch");
+    }
+}
+
+#[cfg(test)]
+pub(crate) static PANIC_ON: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 /// One fetch of one source: ingest what it gives, then record how it went. The cursor (the
 /// validators and the next fetch time) only moves after the items are committed.
 async fn fetch_source(
@@ -165,6 +220,15 @@ async fn fetch_source(
     timeout: Duration,
     source: &Source,
 ) {
+    #[cfg(test)]
+    if PANIC_ON
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|url| source.config.contains(url.as_str()))
+    {
+        panic!("a fetch made to panic by a test");
+    }
     let result: Result<(i64, Option<String>, Option<String>), FetchError> = async {
         // For feeds, `etag`/`last_modified` are HTTP validators; for the social APIs, `etag` is
         // the cursor. Either moves only once the items are committed.
@@ -272,5 +336,72 @@ mod tests {
         assert_eq!(next_fetch_after_failure(0, 300, 3), 2_400);
         assert_eq!(next_fetch_after_failure(0, 300, 30), 6 * 3600);
         assert_eq!(next_fetch_after_failure(0, 5, 0), 60, "at least a minute");
+    }
+
+    const RSS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <item><guid>a</guid><title>Hello</title><description>Hello there</description></item>
+        </channel></rss>"#;
+
+    /// A fetch that panics is that source's error; its host is free again at once, so the
+    /// next feed on the same host is fetched at the very next tick.
+    #[tokio::test]
+    async fn a_panicking_fetch_does_not_silence_its_host() {
+        use axum::routing::get;
+        let app = axum::Router::new()
+            .route("/crash", get(|| async { RSS }))
+            .route("/fine", get(|| async { RSS }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let db = jardinier_store::testing::TestDatabase::sqlite();
+        let store = jardinier_store::connect(&db.url).await.unwrap();
+        store.migrate().await.unwrap();
+        let (_, ws, _) = jardinier_store::testing::owner_workspace_source(&store, "b").await;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let ingestor = Arc::new(Ingestor::new(store.clone(), |_: &str| {
+            jardinier_listening::Enrichment::default()
+        }));
+        let poller = Poller::new(
+            store.clone(),
+            ingestor,
+            PollerConfig {
+                politeness: Duration::ZERO,
+                ..Default::default()
+            },
+        );
+        let mut ids = Vec::new();
+        for path in ["crash", "fine"] {
+            let source = store
+                .create_source(&jardinier_store::NewSource {
+                    workspace_id: ws.id,
+                    kind: "feed",
+                    name: path,
+                    config: &serde_json::json!({"url": format!("{base}/{path}")}).to_string(),
+                    secret: None,
+                    interval_secs: 300,
+                    now: 1,
+                })
+                .await
+                .unwrap();
+            ids.push(source.id);
+        }
+        PANIC_ON.lock().unwrap().push(format!("{base}/crash"));
+        let first = poller.poll_once().await;
+        assert_eq!(first.len(), 1, "one fetch at a time on a host");
+        for task in first {
+            task.await.expect("the panic stays inside the fetch");
+        }
+        let second = poller.poll_once().await;
+        assert_eq!(second.len(), 1, "the host is free again after the panic");
+        for task in second {
+            task.await.unwrap();
+        }
+        let crash = store.source_by_id(ids[0]).await.unwrap().unwrap();
+        let fine = store.source_by_id(ids[1]).await.unwrap().unwrap();
+        assert_eq!(
+            (crash.status.as_str(), crash.last_error.as_deref()),
+            ("error", Some(CRASHED))
+        );
+        assert_eq!((fine.status.as_str(), fine.item_count), ("ok", 1));
     }
 }
