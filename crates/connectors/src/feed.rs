@@ -3,7 +3,7 @@
 use jardinier_listening::IncomingItem;
 use serde::Deserialize;
 
-use crate::FetchError;
+use crate::{FetchError, decode, tolerate};
 
 pub const MAX_FEED_BYTES: usize = 5 * 1024 * 1024;
 
@@ -52,47 +52,108 @@ fn text_of(html: &str) -> String {
         .join(" ")
 }
 
-/// Parses a feed body into items.
+/// What a feed body gave: its items, and what was wrong but did not stop the reading.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub items: Vec<IncomingItem>,
+    pub warnings: Vec<String>,
+}
+
+/// Text of a title or content: plain text kept as is (`<blink>` is words there), markup
+/// turned into text.
+fn text_as(content: &str, content_type: &impl std::fmt::Display) -> String {
+    if content_type.to_string().starts_with("text/plain") {
+        content.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        text_of(content)
+    }
+}
+
+/// Parses a feed body into items (no HTTP `charset` known).
 pub fn parse_feed(body: &[u8], feed_url: &str) -> Result<Vec<IncomingItem>, FetchError> {
-    let feed = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        .build()
-        .parse(body)
-        .map_err(|e| FetchError::NotAFeed(e.to_string()))?;
+    parse_response(body, None, feed_url).map(|p| p.items)
+}
+
+/// Parses a response body: decompressed and decoded to UTF-8 first (see [`crate::decode`]),
+/// then read by feed-rs. Never panics: a panic inside the parser is this feed's error.
+pub fn parse_response(
+    body: &[u8],
+    content_type: Option<&str>,
+    feed_url: &str,
+) -> Result<Parsed, FetchError> {
+    let body = decode::decompress(body, MAX_FEED_BYTES);
+    let is_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let (text, mut warnings) = if is_json {
+        (String::from_utf8_lossy(&body).into_owned(), Vec::new())
+    } else {
+        let decoded = decode::to_utf8(&body, content_type.and_then(decode::charset_of));
+        (tolerate::prepare(decoded.text), decoded.warnings)
+    };
+    let parsed = std::panic::catch_unwind(|| {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url))
+            // No invented ids: an entry without one gets ours, from its content and date.
+            .id_generator(|_, _, _| String::new())
+            .build()
+            .parse(text.as_bytes())
+    });
+    let feed = match parsed {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(error)) if is_empty_feed(&text) => {
+            warnings.push(format!("the feed has nothing in it yet ({error})"));
+            return Ok(Parsed {
+                items: Vec::new(),
+                warnings,
+            });
+        }
+        Ok(Err(error)) => return Err(FetchError::NotAFeed(error.to_string())),
+        Err(_) => {
+            return Err(FetchError::NotAFeed(
+                "the feed reader stopped on this file".into(),
+            ));
+        }
+    };
     let feed_author = feed.authors.first().and_then(|a| a.name.clone());
     let mut items = Vec::new();
     for entry in feed.entries {
         let title = entry
             .title
             .as_ref()
-            .map(|t| text_of(&t.content))
+            .map(|t| text_as(&t.content, &t.content_type))
             .filter(|t| !t.is_empty());
         let body = entry
             .content
             .as_ref()
-            .and_then(|c| c.body.as_deref())
-            .map(text_of)
+            .and_then(|c| Some(text_as(c.body.as_deref()?, &c.content_type)))
             .filter(|t| !t.is_empty())
             .or_else(|| {
                 entry
                     .summary
                     .as_ref()
-                    .map(|s| text_of(&s.content))
+                    .map(|s| text_as(&s.content, &s.content_type))
                     .filter(|t| !t.is_empty())
             })
             .or_else(|| title.clone());
         let Some(text) = body else { continue };
-        let url = entry.links.first().map(|l| l.href.clone());
-        // feed-rs derives an id from the content when a feed gives none; the link is a more
-        // stable identity then.
-        let external_id = if entry.id.is_empty() {
-            url.clone().unwrap_or_default()
-        } else {
+        let title = title.or_else(|| Some(title_from(&text)));
+        let url = page_link(&entry.links);
+        let published_at = entry.published.or(entry.updated).map(|t| t.timestamp());
+        let external_id = if !entry.id.trim().is_empty() {
             entry.id.clone()
+        } else if let Some(url) = &url {
+            url.clone()
+        } else {
+            // Never the title alone: two "Daily report" on two days are two items.
+            let date = published_at.map(|d| d.to_string()).unwrap_or_default();
+            let words = format!("{}\n{text}", title.as_deref().unwrap_or_default());
+            format!(
+                "content:{}",
+                jardinier_listening::content_hash(&date, &words)
+            )
         };
-        if external_id.is_empty() {
-            continue;
-        }
         items.push(IncomingItem {
             external_id,
             url,
@@ -105,12 +166,62 @@ pub fn parse_feed(body: &[u8], feed_url: &str) -> Result<Vec<IncomingItem>, Fetc
             author_reach: None,
             title,
             text,
-            published_at: entry.published.or(entry.updated).map(|t| t.timestamp()),
+            published_at,
             parent_external_id: None,
             quoted_ref: None,
         });
     }
-    Ok(items)
+    Ok(Parsed { items, warnings })
+}
+
+/// The address of the entry's page: its `alternate` link (or one with no `rel`), else any link
+/// that is not the comments feed, an edit link or the feed itself.
+fn page_link(links: &[feed_rs::model::Link]) -> Option<String> {
+    let rel = |l: &feed_rs::model::Link| l.rel.as_deref().unwrap_or("alternate").to_owned();
+    links
+        .iter()
+        .find(|l| rel(l).eq_ignore_ascii_case("alternate"))
+        .or_else(|| {
+            links.iter().find(|l| {
+                !matches!(
+                    rel(l).to_ascii_lowercase().as_str(),
+                    "replies" | "edit" | "edit-media" | "self" | "comments" | "enclosure"
+                )
+            })
+        })
+        .map(|l| l.href.clone())
+        .filter(|h| !h.trim().is_empty() && h != tolerate::NO_LINK)
+}
+
+/// A title for an entry that has none: the start of its text, cut at a word.
+fn title_from(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    let at_word = cut.rfind(' ').filter(|i| *i > MAX / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end())
+}
+
+/// An `<rss>`, `<channel>`, RDF or Atom document with no item in it: a feed with nothing yet.
+fn is_empty_feed(text: &str) -> bool {
+    let root = text
+        .split('<')
+        .skip(1)
+        .find(|t| !t.starts_with('?') && !t.starts_with('!'))
+        .map(|t| {
+            t.split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let local = root.rsplit(':').next().unwrap_or_default();
+    matches!(local, "rss" | "rdf" | "channel" | "feed")
+        && !["<item", "<entry", ":item", ":entry"]
+            .iter()
+            .any(|tag| text.contains(tag))
 }
 
 /// Fetches a feed, sending the validators of the previous fetch.
@@ -150,6 +261,7 @@ pub async fn fetch(
             .map(str::to_owned)
     };
     let (etag, last_modified) = (header("etag"), header("last-modified"));
+    let content_type = header("content-type");
     if response
         .content_length()
         .is_some_and(|n| n as usize > MAX_FEED_BYTES)
@@ -175,9 +287,12 @@ pub async fn fetch(
             });
         }
     }
-    let items = parse_feed(&body, &config.url)?;
+    let parsed = parse_response(&body, content_type.as_deref(), &config.url)?;
+    for warning in &parsed.warnings {
+        tracing::warn!(url = %config.url, %warning, "feed read with a warning");
+    }
     Ok(FeedFetch::Fetched {
-        items,
+        items: parsed.items,
         etag,
         last_modified,
     })

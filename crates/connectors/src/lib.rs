@@ -4,11 +4,13 @@
 //! a timeout, and one host is never asked twice at once or more than once per politeness gap, so
 //! a failing or slow source never holds up the others.
 
+pub mod decode;
 pub mod feed;
 pub mod imap;
 mod poller;
 pub mod social;
 pub mod streaming;
+pub mod tolerate;
 
 pub use poller::{Poller, PollerConfig, next_fetch_after_failure};
 

@@ -1,0 +1,201 @@
+//! Rewrites of a decoded feed that let feed-rs read what feed readers read: the RSS versions and
+//! namespaces it does not dispatch on, RSS 0.90 and 1.0 items without a link, Atom 0.3. Textual
+//! edits of the root tag and of known element names only; the XML itself is parsed by feed-rs.
+
+/// An address given to an entry that has none, so the parser keeps it; never shown or stored.
+pub const NO_LINK: &str = "urn:jardinier:no-link";
+
+/// The root element's start tag: its byte range and name.
+fn root_tag(text: &str) -> Option<(usize, usize, &str)> {
+    let mut at = 0;
+    loop {
+        let start = at + text[at..].find('<')?;
+        let rest = &text[start..];
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            at = start + 4 + comment.find("-->")? + 3;
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
+            at = start + rest.find('>')? + 1;
+        } else {
+            let end = start + rest.find('>')? + 1;
+            let name_end = rest[1..]
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .map(|i| i + 1)?;
+            return Some((start, end, &rest[1..name_end]));
+        }
+    }
+}
+
+/// `tag` without the attribute `name="…"` (or with single quotes).
+fn without_attribute(tag: &str, name: &str) -> String {
+    let mut tag = tag.to_owned();
+    for quote in ['"', '\''] {
+        let needle = format!("{name}={quote}");
+        while let Some(at) = tag.find(&needle) {
+            let preceded = tag[..at].ends_with(char::is_whitespace);
+            let value_start = at + needle.len();
+            let Some(len) = tag[value_start..].find(quote) else {
+                break;
+            };
+            if !preceded {
+                break;
+            }
+            tag.replace_range(at - 1..value_start + len + 1, "");
+        }
+    }
+    tag
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    ['"', '\''].into_iter().find_map(|quote| {
+        let needle = format!(" {name}={quote}");
+        let start = tag.find(&needle)? + needle.len();
+        Some(&tag[start..start + tag[start..].find(quote)?])
+    })
+}
+
+/// The text rewritten where feed-rs would refuse or empty a feed that readers read.
+pub fn prepare(text: String) -> String {
+    let Some((start, end, name)) = root_tag(&text) else {
+        return text;
+    };
+    let local = name.rsplit(':').next().unwrap_or(name);
+    match local {
+        "rss" => prepare_rss(&text, start, end),
+        "RDF" => prepare_rdf(&text),
+        "feed" if text.contains("http://purl.org/atom/ns#") => prepare_atom03(&text),
+        _ => text,
+    }
+}
+
+/// Every `<rss>` is read as 2.0 (0.91 and 0.92 keep their own reading), the Userland
+/// namespace is dropped, and items straight under `<rss>` get the channel they lack.
+fn prepare_rss(text: &str, start: usize, end: usize) -> String {
+    let tag = &text[start..end];
+    let version = attribute(tag, "version").map(str::trim);
+    let mut new_tag = without_attribute(tag, "xmlns");
+    if attribute(tag, "xmlns").is_some_and(|ns| !ns.contains("backend.userland.com")) {
+        new_tag = tag.to_owned(); // a namespace we do not know: leave it
+    }
+    if !matches!(version, Some("0.91" | "0.92" | "2.0")) {
+        new_tag = without_attribute(&new_tag, "version");
+        let at = 4; // after "<rss"
+        new_tag.insert_str(at, " version=\"2.0\"");
+    }
+    let mut out = format!("{}{new_tag}", &text[..start]);
+    let body = &text[end..];
+    if body.contains("<channel") || tag.ends_with("/>") {
+        out.push_str(body);
+    } else {
+        out.push_str("<channel>");
+        match body.rfind("</rss>") {
+            Some(close) => {
+                out.push_str(&body[..close]);
+                out.push_str("</channel>");
+                out.push_str(&body[close..]);
+            }
+            None => out.push_str(body),
+        }
+    }
+    out
+}
+
+/// RSS 0.90's namespace read as RSS 1.0's, and items without a `<link>` given their
+/// `rdf:about` (or [`NO_LINK`]): feed-rs drops RSS 1.0 items without a link.
+fn prepare_rdf(text: &str) -> String {
+    let text = text.replace(
+        "http://my.netscape.com/rdf/simple/0.9/",
+        "http://purl.org/rss/1.0/",
+    );
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("<item") {
+        let after = &rest[at + 5..];
+        let is_item = after.starts_with(|c: char| c.is_whitespace() || c == '>');
+        let (Some(tag_end), true) = (after.find('>'), is_item) else {
+            out.push_str(&rest[..at + 5]);
+            rest = after;
+            continue;
+        };
+        let tag = &rest[at..at + 5 + tag_end + 1];
+        let body_end = after.find("</item>").unwrap_or(after.len());
+        out.push_str(&rest[..at]);
+        out.push_str(tag);
+        if !after[..body_end].contains("<link") && !tag.ends_with("/>") {
+            let link = attribute(tag, "rdf:about").unwrap_or(NO_LINK);
+            out.push_str(&format!("<link>{link}</link>"));
+        }
+        rest = &after[tag_end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Atom 0.3 read as Atom 1.0: its namespace, its element names and its content modes.
+fn prepare_atom03(text: &str) -> String {
+    let mut text = text.replace("http://purl.org/atom/ns#", "http://www.w3.org/2005/Atom");
+    for (old, new) in [
+        ("modified", "updated"),
+        ("issued", "published"),
+        ("tagline", "subtitle"),
+        ("copyright", "rights"),
+    ] {
+        text = text
+            .replace(&format!("<{old}>"), &format!("<{new}>"))
+            .replace(&format!("<{old} "), &format!("<{new} "))
+            .replace(&format!("</{old}>"), &format!("</{new}>"));
+    }
+    text.replace("type=\"text/html\" mode=\"escaped\"", "type=\"html\"")
+        .replace("mode=\"escaped\" type=\"text/html\"", "type=\"html\"")
+        .replace(
+            "type=\"application/xhtml+xml\" mode=\"xml\"",
+            "type=\"xhtml\"",
+        )
+        .replace("type=\"application/xhtml+xml\"", "type=\"xhtml\"")
+        .replace(" mode=\"escaped\"", "")
+        .replace(" mode=\"xml\"", "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rss_versions_and_namespaces_are_read_as_2_0() {
+        assert_eq!(
+            prepare("<?xml version='1.0'?><rss version=\"0.94\"><channel/></rss>".into()),
+            "<?xml version='1.0'?><rss version=\"2.0\"><channel/></rss>"
+        );
+        assert_eq!(
+            prepare(
+                "<!-- c --><rss xmlns=\"http://backend.userland.com/rss2\"><item/></rss>".into()
+            ),
+            "<!-- c --><rss version=\"2.0\"><channel><item/></channel></rss>"
+        );
+        assert_eq!(
+            prepare("<rss version=\"0.91\"><channel/></rss>".into()),
+            "<rss version=\"0.91\"><channel/></rss>"
+        );
+    }
+
+    #[test]
+    fn rdf_items_get_a_link_and_atom_0_3_its_new_names() {
+        let rdf = prepare(
+            "<rdf:RDF><item rdf:about=\"https://r/1\"><title>t</title></item><items/></rdf:RDF>"
+                .into(),
+        );
+        assert_eq!(
+            rdf,
+            "<rdf:RDF><item rdf:about=\"https://r/1\"><link>https://r/1</link><title>t</title></item><items/></rdf:RDF>"
+        );
+        let atom = prepare(
+            "<feed xmlns=\"http://purl.org/atom/ns#\"><modified>x</modified>\
+             <content type=\"text/html\" mode=\"escaped\">y</content></feed>"
+                .into(),
+        );
+        assert_eq!(
+            atom,
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><updated>x</updated>\
+             <content type=\"html\">y</content></feed>"
+        );
+    }
+}
