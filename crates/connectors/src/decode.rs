@@ -163,9 +163,11 @@ fn same_encoding(declared: &str, used: &str) -> bool {
         || declared_name.is_some_and(|n| base(n) == base(used))
 }
 
-/// The text without a leading BOM or whitespace, its XML declaration saying UTF-8, and numeric
+/// The text without NULs, a leading BOM or whitespace, its XML declaration saying UTF-8, and numeric
 /// references to the C1 range (`&#146;`) read as windows-1252, as browsers do.
 fn rewrite_declaration(text: &str) -> String {
+    // NUL is not XML, and "\0<\0?" in UTF-8 is what quick-xml takes for UTF-16 (and panics).
+    let text = text.replace('\0', "");
     let text = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     let (decl, rest) = match text.strip_prefix("<?xml") {
         Some(after) => match after.find("?>") {
@@ -178,7 +180,17 @@ fn rewrite_declaration(text: &str) -> String {
     if decl {
         out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
     }
-    push_with_c1_references_fixed(&mut out, rest);
+    // A second declaration (ill-formed anyway) would make quick-xml switch encodings
+    // mid-stream, which panics: it becomes a processing instruction of no meaning.
+    let mut neutral = String::with_capacity(rest.len());
+    let mut pieces = rest.split("<?xml");
+    neutral.push_str(pieces.next().unwrap_or_default());
+    for piece in pieces {
+        let is_name = piece.starts_with(|c: char| c.is_alphanumeric() || "-_.:".contains(c));
+        neutral.push_str(if is_name { "<?xml" } else { "<?xml-ignored" });
+        neutral.push_str(piece);
+    }
+    push_with_c1_references_fixed(&mut out, &neutral);
     out
 }
 
