@@ -82,7 +82,8 @@ fn prepare_rss(text: &str, start: usize, end: usize) -> String {
         new_tag.insert_str(at, " version=\"2.0\"");
     }
     let mut out = format!("{}{new_tag}", &text[..start]);
-    let body = &text[end..];
+    let body = dated_by_dcterms(&text[end..]);
+    let body = body.as_str();
     if body.contains("<channel") || tag.ends_with("/>") {
         out.push_str(body);
     } else {
@@ -96,6 +97,37 @@ fn prepare_rss(text: &str, start: usize, end: usize) -> String {
             None => out.push_str(body),
         }
     }
+    out
+}
+
+/// Items with no `<pubDate>` or `<dc:date>` but a `dcterms:` date get a `<pubDate>` from it
+/// (issued, then created, then modified), so an old post is not dated by its receipt.
+fn dated_by_dcterms(body: &str) -> String {
+    if !body.contains("<dcterms:") {
+        return body.to_owned();
+    }
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut rest = body;
+    while let Some(close) = rest.find("</item>") {
+        let item = &rest[..close];
+        out.push_str(item);
+        let from = item.rfind("<item").unwrap_or(0);
+        let item = &item[from..];
+        if !item.contains("<pubDate") && !item.contains("<dc:date") {
+            let date = ["issued", "created", "modified"].iter().find_map(|name| {
+                let open = format!("<dcterms:{name}>");
+                let start = item.find(&open)? + open.len();
+                let end = start + item[start..].find("</")?;
+                Some(item[start..end].trim())
+            });
+            if let Some(date) = date {
+                out.push_str(&format!("<pubDate>{date}</pubDate>"));
+            }
+        }
+        out.push_str("</item>");
+        rest = &rest[close + 7..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -130,8 +162,48 @@ fn prepare_rdf(text: &str) -> String {
     out
 }
 
+/// Atom 0.3's `mode="base64"` elements with their text decoded (and escaped for XML).
+fn decode_base64_modes(text: &str) -> String {
+    use base64::Engine;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" mode=\"base64\"") {
+        let after = &rest[at + 14..];
+        let (Some(open_end), Some(close)) = (after.find('>'), after.find("</")) else {
+            break;
+        };
+        if close < open_end {
+            out.push_str(&rest[..at + 14]);
+            rest = after;
+            continue;
+        }
+        let encoded: String = after[open_end + 1..close]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        out.push_str(&rest[..at]);
+        out.push_str(&after[..open_end + 1]);
+        match base64::engine::general_purpose::STANDARD.decode(encoded.as_bytes()) {
+            Ok(bytes) => {
+                let decoded = String::from_utf8_lossy(&bytes);
+                out.push_str(
+                    &decoded
+                        .replace('&', "&amp;")
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;"),
+                );
+            }
+            Err(_) => out.push_str(&after[open_end + 1..close]),
+        }
+        rest = &after[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Atom 0.3 read as Atom 1.0: its namespace, its element names and its content modes.
 fn prepare_atom03(text: &str) -> String {
+    let text = decode_base64_modes(text);
     let mut text = text.replace("http://purl.org/atom/ns#", "http://www.w3.org/2005/Atom");
     for (old, new) in [
         ("modified", "updated"),
@@ -144,7 +216,9 @@ fn prepare_atom03(text: &str) -> String {
             .replace(&format!("<{old} "), &format!("<{new} "))
             .replace(&format!("</{old}>"), &format!("</{new}>"));
     }
-    text.replace("type=\"text/html\" mode=\"escaped\"", "type=\"html\"")
+    text.replace("type=\"text/plain\"", "type=\"text\"")
+        .replace("type=\"text/html\" mode=\"escaped\"", "type=\"html\"")
+        .replace("type=\"text/html\"", "type=\"html\"")
         .replace("mode=\"escaped\" type=\"text/html\"", "type=\"html\"")
         .replace(
             "type=\"application/xhtml+xml\" mode=\"xml\"",

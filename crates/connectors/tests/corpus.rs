@@ -190,6 +190,22 @@ fn edge_cases_are_read_as_feed_readers_read_them() {
         ["Plain <blink> words", "Escaped html", "Inline xhtml"]
     );
     assert_eq!(modes[1].title.as_deref(), Some("Html mode"));
+    assert_eq!(modes[3].text, "Typed <plain> text");
+    let atom03 = parsed("atom03.xml");
+    assert_eq!(
+        atom03[1].text, "Contenu encodé en base64.",
+        "Atom 0.3 base64 mode"
+    );
+    assert_eq!(
+        parsed("dcterms-modified.xml")[0].published_at,
+        Some(1_083_827_289),
+        "2004-05-06T07:08:09Z, not the time of receipt"
+    );
+    assert_eq!(parsed("atom03.xml")[0].text, "Old but gold");
+    assert_eq!(
+        parsed("rdf-no-link.xml")[0].text,
+        "Its text in dc:description"
+    );
     let odd = parsed("one-odd-entry.xml");
     assert!(odd.iter().any(|i| i.title.as_deref() == Some("Fine entry")));
     assert!(parsed("content-encoded.xml")[0].text.contains("Full text"));
