@@ -5,6 +5,7 @@
 //! export and ignored on import). Date `2026-12-01` and time `09:30` are in the workspace's
 //! time zone; a row without a date is a draft. Tags are separated by `|`.
 
+use jardinier_domain::spreadsheet::{self, cell};
 use std::collections::HashMap;
 
 /// A channel a row may name (by its name, or by its kind when only one channel has it).
@@ -100,6 +101,7 @@ pub fn read(
         let get = |name: &str| {
             column(name)
                 .and_then(|i| record.get(i))
+                .map(|cell| spreadsheet::text(cell.trim()))
                 .unwrap_or("")
                 .trim()
                 .to_owned()
@@ -232,8 +234,18 @@ pub fn write(rows: &[Row<'_>]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(HEADER);
     for r in rows {
+        // Text people typed is neutralised for spreadsheets (issue 14), and `read` takes the
+        // quote back off; date, time, language and state are ours.
         let _ = writer.write_record([
-            r.title, &r.date, &r.time, r.channel, r.language, r.text, r.campaign, &r.tags, r.state,
+            &*cell(r.title),
+            &r.date,
+            &r.time,
+            &cell(r.channel),
+            r.language,
+            &cell(r.text),
+            &cell(r.campaign),
+            &cell(&r.tags),
+            r.state,
         ]);
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -342,5 +354,31 @@ Moka,,,Mastodon,,{}\n\
         let back = read(&out, &channels(), "Europe/Paris", NOW).unwrap();
         assert_eq!(back[0].variants[0].2, "Nouveau moka, \"enfin\"");
         assert_eq!(back[0].at, Some(1_796_113_800));
+    }
+
+    /// Issue 14, defect 2: a post's text starting with `=` was a formula in the spreadsheet.
+    #[test]
+    fn formulas_are_neutralised_in_the_file_and_read_back_as_typed() {
+        let (date, time) = local(1_796_113_800, "Europe/Paris");
+        let out = write(&[Row {
+            title: "=1+1",
+            date,
+            time,
+            channel: "Mastodon",
+            language: "fr",
+            text: "-20 % sur le moka",
+            campaign: "@noel",
+            tags: "+promo".into(),
+            state: "scheduled",
+        }]);
+        assert!(
+            out.lines().nth(1).unwrap().starts_with(
+                "'=1+1,2026-12-01,09:30,Mastodon,fr,'-20 % sur le moka,'@noel,'+promo,"
+            ),
+            "{out}"
+        );
+        let back = read(&out, &channels(), "Europe/Paris", NOW).unwrap();
+        assert_eq!(back[0].title, "=1+1");
+        assert_eq!(back[0].variants[0].2, "-20 % sur le moka");
     }
 }

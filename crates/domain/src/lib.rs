@@ -7,8 +7,10 @@
 
 pub mod approval;
 pub mod input;
+pub mod redirect;
 pub mod role;
 pub mod section;
+pub mod spreadsheet;
 
 pub use approval::{ApprovalPolicy, ApprovalStep, PolicyError};
 pub use input::{

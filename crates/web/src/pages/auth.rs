@@ -36,7 +36,7 @@ pub struct NextQuery {
 
 pub async fn login_form(ctx: RequestCtx, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
     if ctx.user.is_some() {
-        return Ok(redirect(safe_next(&q.next)));
+        return Ok(redirect(&safe_next(&q.next)));
     }
     render(LoginTemplate {
         c: Chrome::new(&ctx),
@@ -125,7 +125,7 @@ pub async fn login(
         }
     };
     store.clear_login_throttle(&email_key[0]).await?;
-    let mut response = redirect(safe_next(&form.next));
+    let mut response = redirect(&safe_next(&form.next));
     start_session(&state, &user, &mut response).await?;
     Ok(response)
 }
@@ -202,7 +202,7 @@ pub async fn set_lang(
             .set_user_lang(user.id, Some(lang.code()))
             .await?;
     }
-    let mut response = redirect(safe_next(&form.next));
+    let mut response = redirect(&safe_next(&form.next));
     set_cookie(
         &mut response,
         cookie(&state, LANG_COOKIE, lang.code().to_owned(), 365 * 24 * 3600),

@@ -339,6 +339,12 @@ pub(crate) fn mention_json(i: &StoredItem, queries: &[ListeningQuery]) -> serde_
     })
 }
 
+/// A cell of text that people or networks control, neutralised for spreadsheets (issue 14); the
+/// numbers we write (id, reach, score) stay numbers.
+fn text_cell(text: Option<&str>) -> String {
+    jardinier_domain::spreadsheet::cell(text.unwrap_or_default()).into_owned()
+}
+
 /// At most this many mentions per export.
 const EXPORT_LIMIT: i64 = 50_000;
 
@@ -392,19 +398,19 @@ pub async fn export(
                 i.id.to_string(),
                 rfc3339(i.published_at),
                 i.source_kind.clone(),
-                i.site.clone().unwrap_or_default(),
-                i.url.clone().unwrap_or_default(),
-                i.author_name.clone().unwrap_or_default(),
-                i.author_handle.clone().unwrap_or_default(),
+                text_cell(i.site.as_deref()),
+                text_cell(i.url.as_deref()),
+                text_cell(i.author_name.as_deref()),
+                text_cell(i.author_handle.as_deref()),
                 i.author_reach.map(|r| r.to_string()).unwrap_or_default(),
                 i.lang.clone().unwrap_or_default(),
                 i.sentiment.clone().unwrap_or_default(),
                 i.sentiment_score
                     .map(|s| format!("{s:.3}"))
                     .unwrap_or_default(),
-                search_names(&i.query_ids, &queries).join("; "),
-                i.title.clone().unwrap_or_default(),
-                i.body.clone(),
+                text_cell(Some(&search_names(&i.query_ids, &queries).join("; "))),
+                text_cell(i.title.as_deref()),
+                text_cell(Some(&i.body)),
             ])
             .map_err(|e| WebError::Internal(e.into()))?;
         }
@@ -471,7 +477,7 @@ pub async fn correct_sentiment(
         &format!("#{id} → {}", form.sentiment),
     )
     .await?;
-    Ok(redirect(safe_next(&form.next)))
+    Ok(redirect(&safe_next(&form.next)))
 }
 
 #[derive(Template)]

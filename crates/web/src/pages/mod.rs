@@ -596,13 +596,10 @@ pub fn message(
     })
 }
 
-/// Redirect target after a form: only paths on this site, never `//host` or a full URL.
-pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
+/// Redirect target after a form: a path on this site as a browser would read it, else the home
+/// page (see [`jardinier_domain::redirect`]). A bad `next` is ignored, never an error.
+pub fn safe_next(next: &str) -> String {
+    jardinier_domain::redirect::local_path(next).unwrap_or_else(|| "/".to_owned())
 }
 
 pub fn no_errors() -> ValidationErrors {

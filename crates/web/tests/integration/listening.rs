@@ -13,11 +13,11 @@ both_backends!(
     alerts_are_set_up_shown_and_acknowledged,
 );
 
-fn signed(secret: &str, body: &str) -> String {
+pub(crate) fn signed(secret: &str, body: &str) -> String {
     jardinier_listening::sign(secret, body.as_bytes())
 }
 
-async fn deliver(
+pub(crate) async fn deliver(
     app: &TestApp,
     source_id: i64,
     body: &str,
@@ -36,7 +36,7 @@ async fn deliver(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn webhook_source(app: &TestApp, slug: &str) -> (i64, String) {
+pub(crate) async fn webhook_source(app: &TestApp, slug: &str) -> (i64, String) {
     let response = app
         .post(
             &format!("/w/{slug}/listening/sources"),

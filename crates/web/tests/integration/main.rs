@@ -19,3 +19,4 @@ mod publishing_approval;
 mod publishing_calendar;
 mod publishing_media;
 mod publishing_oauth;
+mod security;

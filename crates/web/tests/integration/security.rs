@@ -1,0 +1,99 @@
+//! Regressions from the outside review of issue 14 (security defects): each test names the
+//! probe that found the hole.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::listening::{deliver, signed, webhook_source};
+
+both_backends!(a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page,);
+
+/// Issue 14, defect 1: `next=/%09/evil.example/` was kept and browsers drop the tab, going to
+/// `//evil.example/`; a newline gave a plain-text 500 after signing in anyway.
+async fn a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    for next in [
+        "/\t/evil.example/",
+        "/\r\n/evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example/",
+        "/\t\\evil.example/",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/a\nb",
+        "/a\rb",
+    ] {
+        let client = new_client();
+        let response = app
+            .post_with(
+                &client,
+                "/login",
+                &[
+                    ("email", "camille@brand.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "next {next:?}");
+        assert_eq!(location(&response), "/", "next {next:?}");
+    }
+    // A path on this site still works, including one with letters outside ASCII.
+    let client = new_client();
+    let response = app
+        .post_with(
+            &client,
+            "/login",
+            &[
+                ("email", "camille@brand.example"),
+                ("password", PASSWORD),
+                ("next", "/w/brand/listening?q=café"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/w/brand/listening?q=caf%C3%A9");
+}
+
+/// Issue 14, defect 2: a mention whose text starts with `=` went into the CSV export as is, a
+/// formula in the spreadsheet the community manager opens.
+#[tokio::test]
+async fn cells_that_a_spreadsheet_would_run_are_neutralised_in_the_mentions_export() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    let (source, secret) = webhook_source(&app, "brand").await;
+    let body = json!({"items": [
+        {"id": "1", "text": "=HYPERLINK(\"http://evil.example\",\"café\")", "author": {"name": "@evil", "handle": "+33"}, "title": "-2+3", "published_at": "2026-11-10T10:00:00Z"},
+    ]})
+    .to_string();
+    deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    let response = app.get("/w/brand/listening/export/csv").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csv = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_owned();
+    assert_eq!(
+        cell("text"),
+        "'=HYPERLINK(\"http://evil.example\",\"café\")"
+    );
+    assert_eq!(cell("author"), "'@evil");
+    assert_eq!(cell("handle"), "'+33");
+    assert_eq!(cell("title"), "'-2+3");
+    assert_eq!(
+        cell("id"),
+        row[0].to_owned(),
+        "our own numbers stay numbers"
+    );
+    assert!(!cell("id").starts_with('\''));
+}
