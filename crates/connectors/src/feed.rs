@@ -92,6 +92,34 @@ pub fn parse_response(
         let decoded = decode::to_utf8(&body, content_type.and_then(decode::charset_of));
         (tolerate::prepare(decoded.text), decoded.warnings)
     };
+    let feed = match read(&text, feed_url) {
+        Ok(feed) => feed,
+        Err(error) if is_empty_feed(&text) => {
+            warnings.push(format!("the feed has nothing in it yet ({error})"));
+            return Ok(Parsed {
+                items: Vec::new(),
+                warnings,
+            });
+        }
+        Err(error) => match entry_by_entry(&text, feed_url) {
+            // One odd entry (or a damaged end) does not refuse the others.
+            Some((feed, unread)) => {
+                warnings.push(format!(
+                    "{unread} entries could not be read and were skipped ({error})"
+                ));
+                feed
+            }
+            None => return Err(FetchError::NotAFeed(error)),
+        },
+    };
+    Ok(Parsed {
+        items: items_of(feed),
+        warnings,
+    })
+}
+
+/// feed-rs on UTF-8 text; a panic inside it is an error like another.
+fn read(text: &str, feed_url: &str) -> Result<feed_rs::model::Feed, String> {
     let parsed = std::panic::catch_unwind(|| {
         feed_rs::parser::Builder::new()
             .base_uri(Some(feed_url))
@@ -100,22 +128,30 @@ pub fn parse_response(
             .build()
             .parse(text.as_bytes())
     });
-    let feed = match parsed {
-        Ok(Ok(feed)) => feed,
-        Ok(Err(error)) if is_empty_feed(&text) => {
-            warnings.push(format!("the feed has nothing in it yet ({error})"));
-            return Ok(Parsed {
-                items: Vec::new(),
-                warnings,
-            });
+    match parsed {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("the feed reader stopped on this file".into()),
+    }
+}
+
+/// The feed read one entry at a time, each inside the feed's head: the entries that can be read
+/// and how many could not. `None` when even the head cannot be read, or no entry can.
+fn entry_by_entry(text: &str, feed_url: &str) -> Option<(feed_rs::model::Feed, usize)> {
+    let split = tolerate::split_entries(text)?;
+    let mut feed = read(&format!("{}{}", split.head, split.tail), feed_url).ok()?;
+    let mut unread = split.damaged;
+    for entry in &split.entries {
+        match read(&format!("{}{entry}{}", split.head, split.tail), feed_url) {
+            Ok(one) => feed.entries.extend(one.entries),
+            Err(_) => unread += 1,
         }
-        Ok(Err(error)) => return Err(FetchError::NotAFeed(error.to_string())),
-        Err(_) => {
-            return Err(FetchError::NotAFeed(
-                "the feed reader stopped on this file".into(),
-            ));
-        }
-    };
+    }
+    // Nothing readable at all is the damaged file it looks like, not an empty feed.
+    (!feed.entries.is_empty() || unread == 0).then_some((feed, unread))
+}
+
+/// Items of a parsed feed: entries with no text at all are skipped.
+fn items_of(feed: feed_rs::model::Feed) -> Vec<IncomingItem> {
     let feed_author = feed.authors.first().and_then(|a| a.name.clone());
     let mut items = Vec::new();
     for entry in feed.entries {
@@ -171,7 +207,7 @@ pub fn parse_response(
             quoted_ref: None,
         });
     }
-    Ok(Parsed { items, warnings })
+    items
 }
 
 /// The address of the entry's page: its `alternate` link (or one with no `rel`), else any link

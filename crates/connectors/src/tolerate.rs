@@ -25,6 +25,53 @@ fn root_tag(text: &str) -> Option<(usize, usize, &str)> {
     }
 }
 
+/// A feed cut in its head (up to the first entry), its complete entries, and a tail that closes
+/// what the head opened.
+pub struct Split<'a> {
+    pub head: &'a str,
+    pub entries: Vec<&'a str>,
+    pub tail: String,
+    /// Entries cut off by the end of the text.
+    pub damaged: usize,
+}
+
+/// Cuts a feed at its `<item>` or `<entry>` elements (for reading them one by one when the
+/// whole does not parse). `None` when there is no root element or no entry.
+pub fn split_entries(text: &str) -> Option<Split<'_>> {
+    let (_, _, root) = root_tag(text)?;
+    let starts = |name: &str| -> Vec<usize> {
+        let open = format!("<{name}");
+        text.match_indices(&open)
+            .map(|(at, _)| at)
+            .filter(|at| {
+                text[at + open.len()..].starts_with(|c: char| c.is_whitespace() || c == '>')
+            })
+            .collect()
+    };
+    let (name, found) = [("item", starts("item")), ("entry", starts("entry"))]
+        .into_iter()
+        .find(|(_, found)| !found.is_empty())?;
+    let close = format!("</{name}>");
+    let head = &text[..found[0]];
+    let mut entries = Vec::new();
+    let mut damaged = 0;
+    for (i, start) in found.iter().enumerate() {
+        let limit = found.get(i + 1).copied().unwrap_or(text.len());
+        match text[*start..limit].find(&close) {
+            Some(end) => entries.push(&text[*start..start + end + close.len()]),
+            None => damaged += 1,
+        }
+    }
+    let open_channel = head.contains("<channel") && !head.contains("</channel>");
+    let tail = format!("{}</{root}>", if open_channel { "</channel>" } else { "" });
+    Some(Split {
+        head,
+        entries,
+        tail,
+        damaged,
+    })
+}
+
 /// `tag` without the attribute `name="…"` (or with single quotes).
 fn without_attribute(tag: &str, name: &str) -> String {
     let mut tag = tag.to_owned();
@@ -232,6 +279,21 @@ fn prepare_atom03(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_is_cut_at_its_entries() {
+        let split = split_entries(
+            "<rss version=\"2.0\"><channel><title>t</title><item>a</item><items/><item>b</item><item>cut",
+        )
+        .unwrap();
+        assert_eq!(split.head, "<rss version=\"2.0\"><channel><title>t</title>");
+        assert_eq!(split.entries, ["<item>a</item>", "<item>b</item>"]);
+        assert_eq!(
+            (split.tail.as_str(), split.damaged),
+            ("</channel></rss>", 1)
+        );
+        assert!(split_entries("<rss><channel/></rss>").is_none());
+    }
 
     #[test]
     fn rss_versions_and_namespaces_are_read_as_2_0() {

@@ -206,6 +206,11 @@ fn edge_cases_are_read_as_feed_readers_read_them() {
         parsed("rdf-no-link.xml")[0].text,
         "Its text in dc:description"
     );
+    let titles: Vec<_> = parsed("one-broken-entry.xml")
+        .into_iter()
+        .filter_map(|i| i.title)
+        .collect();
+    assert_eq!(titles, ["Before the damage", "After the damage"]);
     let odd = parsed("one-odd-entry.xml");
     assert!(odd.iter().any(|i| i.title.as_deref() == Some("Fine entry")));
     assert!(parsed("content-encoded.xml")[0].text.contains("Full text"));
