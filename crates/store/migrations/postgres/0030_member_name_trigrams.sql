@@ -5,8 +5,8 @@
 DO $$
 BEGIN
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
-    CREATE INDEX members_name_trigrams ON members USING gin (LOWER(display_name) gin_trgm_ops);
-    CREATE INDEX member_identities_value_trigrams
+    CREATE INDEX IF NOT EXISTS members_name_trigrams ON members USING gin (LOWER(display_name) gin_trgm_ops);
+    CREATE INDEX IF NOT EXISTS member_identities_value_trigrams
         ON member_identities USING gin (LOWER(value) gin_trgm_ops);
 EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
     RAISE NOTICE 'pg_trgm is not available: searching people by name scans the members';
