@@ -41,6 +41,8 @@ pub enum FeedFetch {
         items: Vec<IncomingItem>,
         etag: Option<String>,
         last_modified: Option<String>,
+        /// What was wrong but did not stop the reading (shown on the source).
+        warnings: Vec<String>,
     },
 }
 
@@ -324,11 +326,9 @@ pub async fn fetch(
         }
     }
     let parsed = parse_response(&body, content_type.as_deref(), &config.url)?;
-    for warning in &parsed.warnings {
-        tracing::warn!(url = %config.url, %warning, "feed read with a warning");
-    }
     Ok(FeedFetch::Fetched {
         items: parsed.items,
+        warnings: parsed.warnings,
         etag,
         last_modified,
     })

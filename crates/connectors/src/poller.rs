@@ -202,6 +202,7 @@ async fn fetch_contained(
         result: Err(CRASHED),
         etag: None,
         last_modified: None,
+        warning: None,
     };
     if let Err(error) = store.record_fetch(id, &outcome).await {
         tracing::error!(%error, source_id = id, "could not record the fetch");
@@ -229,6 +230,8 @@ async fn fetch_source(
     {
         panic!("a fetch made to panic by a test");
     }
+    // What was wrong with a feed that was read all the same, said on the source.
+    let mut warning: Option<String> = None;
     let result: Result<(i64, Option<String>, Option<String>), FetchError> = async {
         // For feeds, `etag`/`last_modified` are HTTP validators; for the social APIs, `etag` is
         // the cursor. Either moves only once the items are committed.
@@ -248,7 +251,11 @@ async fn fetch_source(
                         items,
                         etag,
                         last_modified,
-                    } => (items, etag, last_modified),
+                        warnings,
+                    } => {
+                        warning = (!warnings.is_empty()).then(|| warnings.join("; "));
+                        (items, etag, last_modified)
+                    }
                 }
             }
             "imap" => {
@@ -300,6 +307,7 @@ async fn fetch_source(
             result: Ok(*new_items),
             etag: etag.as_deref(),
             last_modified: last_modified.as_deref(),
+            warning: warning.as_deref(),
         },
         Err(_) => FetchOutcome {
             now,
@@ -307,6 +315,7 @@ async fn fetch_source(
             result: Err(""),
             etag: None,
             last_modified: None,
+            warning: None,
         },
     };
     let message = result.as_ref().err().map(ToString::to_string);

@@ -129,7 +129,7 @@ fn prepare_rss(text: &str, start: usize, end: usize) -> String {
         new_tag.insert_str(at, " version=\"2.0\"");
     }
     let mut out = format!("{}{new_tag}", &text[..start]);
-    let body = dated_by_dcterms(&text[end..]);
+    let body = markup_as_text(&dated_by_dcterms(&text[end..]));
     let body = body.as_str();
     if body.contains("<channel") || tag.ends_with("/>") {
         out.push_str(body);
@@ -144,6 +144,40 @@ fn prepare_rss(text: &str, start: usize, end: usize) -> String {
             None => out.push_str(body),
         }
     }
+    out
+}
+
+/// Markup written straight into an item's `<description>`, and an `xhtml:body`, kept as the
+/// HTML they are (in CDATA) rather than lost: feed-rs reads only their text nodes.
+fn markup_as_text(body: &str) -> String {
+    let mut body = body.to_owned();
+    for (open, close) in [
+        ("<body xmlns=\"http://www.w3.org/1999/xhtml\">", "</body>"),
+        ("<xhtml:body>", "</xhtml:body>"),
+    ] {
+        body = body
+            .replace(open, "<description><![CDATA[")
+            .replace(close, "]]></description>");
+    }
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut rest = body.as_str();
+    while let Some(at) = rest.find("<description>") {
+        let inner_start = at + "<description>".len();
+        let Some(len) = rest[inner_start..].find("</description>") else {
+            break;
+        };
+        let inner = &rest[inner_start..inner_start + len];
+        out.push_str(&rest[..inner_start]);
+        if inner.contains('<') && !inner.contains("<![CDATA[") && !inner.contains("]]>") {
+            out.push_str("<![CDATA[");
+            out.push_str(inner);
+            out.push_str("]]>");
+        } else {
+            out.push_str(inner);
+        }
+        rest = &rest[inner_start + len..];
+    }
+    out.push_str(rest);
     out
 }
 

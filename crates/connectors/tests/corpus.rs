@@ -211,6 +211,11 @@ fn edge_cases_are_read_as_feed_readers_read_them() {
         .filter_map(|i| i.title)
         .collect();
     assert_eq!(titles, ["Before the damage", "After the damage"]);
+    let markup: Vec<_> = parsed("rss-naked-markup.xml")
+        .into_iter()
+        .map(|i| i.text)
+        .collect();
+    assert_eq!(markup, ["Markup written as is", "Text in xhtml:body"]);
     let odd = parsed("one-odd-entry.xml");
     assert!(odd.iter().any(|i| i.title.as_deref() == Some("Fine entry")));
     assert!(parsed("content-encoded.xml")[0].text.contains("Full text"));
@@ -295,6 +300,16 @@ async fn the_corpus_through_the_poller_leaves_no_source_stuck() {
             disagree.push(format!("{path}: {:?}", source.last_error));
         }
         stored += source.item_count;
+        if path == "jardinier/latin1-http-overrides.xml" {
+            assert_eq!(
+                (source.status.as_str(), source.last_error.as_deref()),
+                (
+                    "ok",
+                    Some("the feed says it is written in utf-8 but it was read as windows-1252")
+                ),
+                "a wrong declaration is a warning on the source, not a refusal"
+            );
+        }
     }
     let entries: usize = files()
         .iter()

@@ -71,6 +71,9 @@ pub struct FetchOutcome<'a> {
     /// Validators for the next conditional GET (kept when `None`).
     pub etag: Option<&'a str>,
     pub last_modified: Option<&'a str>,
+    /// With `Ok`: what was wrong but did not stop the fetch (a feed's wrong encoding label, an
+    /// entry skipped), kept in `last_error` while the status is `ok`; `None` clears it.
+    pub warning: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

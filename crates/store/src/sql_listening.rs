@@ -388,7 +388,7 @@ impl ListeningStore for SqlStore {
         match o.result {
             Ok(_) => {
                 sqlx::query(
-                    "UPDATE sources SET status = 'ok', last_fetch_at = $2, last_success_at = $2, last_error = NULL, failures = 0, \
+                    "UPDATE sources SET status = 'ok', last_fetch_at = $2, last_success_at = $2, last_error = $6, failures = 0, \
                      next_fetch_at = $3, etag = COALESCE($4, etag), last_modified = COALESCE($5, last_modified) WHERE id = $1",
                 )
                 .bind(source_id)
@@ -396,6 +396,7 @@ impl ListeningStore for SqlStore {
                 .bind(o.next_fetch_at)
                 .bind(o.etag)
                 .bind(o.last_modified)
+                .bind(o.warning)
                 .execute(&self.pool)
                 .await?;
             }

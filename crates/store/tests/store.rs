@@ -759,6 +759,7 @@ async fn listening_story(store: &dyn Store) {
                 result: Err("HTTP 503 from the server"),
                 etag: None,
                 last_modified: None,
+                warning: None,
             },
         )
         .await
@@ -781,6 +782,7 @@ async fn listening_story(store: &dyn Store) {
                 result: Ok(3),
                 etag: Some("\"v2\""),
                 last_modified: None,
+                warning: None,
             },
         )
         .await
