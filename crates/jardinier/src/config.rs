@@ -19,7 +19,25 @@ pub struct Config {
     pub newsletter: NewsletterConfig,
     pub media: MediaConfig,
     pub oauth: OAuthConfig,
+    pub metrics: MetricsConfig,
     pub log: LogConfig,
+}
+
+/// Who may read `/metrics` (issue 14: its counts are not for everyone).
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// The bearer token Prometheus sends (`authorization: Bearer …`). Empty: `/metrics`
+    /// answers 404.
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field("token", &(!self.token.is_empty()))
+            .finish()
+    }
 }
 
 /// Jardinier's applications with the networks that only take posts through OAuth. A network
@@ -281,6 +299,7 @@ impl Config {
             &mut self.newsletter.bounce_mailbox,
         );
         text("JARDINIER_MEDIA_DIR", &mut self.media.dir);
+        text("JARDINIER_METRICS_TOKEN", &mut self.metrics.token);
         if let Some(value) = env("JARDINIER_MEDIA_MAX_UPLOAD_MB") {
             self.media.max_upload_mb = value.trim().parse().with_context(|| {
                 format!(

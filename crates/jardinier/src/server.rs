@@ -149,6 +149,7 @@ pub async fn serve_bound(
     web_config.mail_log_page = config.mail.log_page && transport.is_log();
     web_config.media_dir = config.media.dir.clone().into();
     web_config.oauth = config.oauth.apps();
+    web_config.metrics_token = Some(config.metrics.token.clone()).filter(|t| !t.is_empty());
     web_config.max_upload_bytes = (config.media.max_upload_mb as usize) * 1024 * 1024;
     let state = Arc::new(AppState {
         store: store.clone(),

@@ -55,6 +55,9 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// Applications registered with the OAuth networks (X, LinkedIn, Meta).
     pub oauth: Vec<jardinier_outbound::oauth::OAuthApp>,
+    /// The bearer token Prometheus sends to read `/metrics`; `None`: `/metrics` answers 404
+    /// (issue 14: the counts it shows are not for everyone).
+    pub metrics_token: Option<String>,
 }
 
 impl WebConfig {
@@ -70,6 +73,7 @@ impl WebConfig {
             media_dir: std::path::PathBuf::from("jardinier-data/media"),
             max_upload_bytes: 100 * 1024 * 1024,
             oauth: Vec::new(),
+            metrics_token: None,
         }
     }
 }

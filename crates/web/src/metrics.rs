@@ -69,7 +69,40 @@ async fn healthz(State(state): State<SharedState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<SharedState>) -> Response {
+/// The answer to give instead of the figures, unless the request carries the configured token.
+fn scraper_refusal(state: &SharedState, headers: &axum::http::HeaderMap) -> Option<Response> {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return Some(StatusCode::NOT_FOUND.into_response());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Compared in constant time, so the answer's timing does not reveal the token.
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        None
+    } else {
+        Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+            )
+                .into_response(),
+        )
+    }
+}
+
+async fn metrics(State(state): State<SharedState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(refusal) = scraper_refusal(&state, &headers) {
+        return refusal;
+    }
     let m = &state.metrics;
     let mut out = String::new();
     let _ = writeln!(

@@ -669,7 +669,8 @@ async fn an_invitation_creates_the_account_and_the_membership(backend: Backend) 
 }
 
 async fn health_metrics_and_security_headers(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    let Some(app) = spawn_app_with(backend, |c| c.metrics_token = Some("scraper".into())).await
+    else {
         return;
     };
     let health: serde_json::Value = app.get("/healthz").await.json().await.unwrap();
@@ -681,7 +682,13 @@ async fn health_metrics_and_security_headers(backend: Backend) {
         .to_owned();
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
-    let metrics = app.get("/metrics").await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scraper")
+        .send()
+        .await
+        .unwrap();
     assert!(
         metrics.headers()["content-type"]
             .to_str()

@@ -10,6 +10,47 @@ use crate::listening::{deliver, signed, webhook_source};
 
 both_backends!(a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page,);
 
+/// Issue 14, defect 4: `/metrics` told anyone the version, the counts of users, workspaces,
+/// sessions and the mail queue.
+#[tokio::test]
+async fn metrics_need_the_configured_token_and_are_off_without_one() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    assert_eq!(app.get("/metrics").await.status(), StatusCode::NOT_FOUND);
+
+    let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
+        c.metrics_token = Some("s3cret-scraper-token".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let scrape = |token: Option<&str>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let refused = scrape(None).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.headers()["www-authenticate"], "Bearer");
+    assert_eq!(
+        scrape(Some("s3cret-scraper-tokeN")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let answer = scrape(Some("s3cret-scraper-token")).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(
+        answer
+            .text()
+            .await
+            .unwrap()
+            .contains("jardinier_build_info")
+    );
+}
+
 /// Issue 14, defect 1: `next=/%09/evil.example/` was kept and browsers drop the tab, going to
 /// `//evil.example/`; a newline gave a plain-text 500 after signing in anyway.
 async fn a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page(backend: Backend) {
