@@ -20,7 +20,28 @@ pub struct Config {
     pub media: MediaConfig,
     pub oauth: OAuthConfig,
     pub metrics: MetricsConfig,
+    pub webhooks: WebhooksConfig,
     pub log: LogConfig,
+}
+
+/// How signatures of incoming webhooks (`POST /hooks/{id}`) are checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// How far the signed time `t=` may be from this server's clock, in seconds.
+    pub tolerance_seconds: i64,
+    /// Whether the old `sha256=` signature (no time, so replayable) is still accepted; turn it
+    /// off once every sender signs with `t=…,v1=…`.
+    pub accept_legacy_signatures: bool,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            tolerance_seconds: 300,
+            accept_legacy_signatures: true,
+        }
+    }
 }
 
 /// Who may read `/metrics` (issue 14: its counts are not for everyone).
@@ -338,6 +359,12 @@ impl Config {
             bail!(
                 "database.url {:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB",
                 self.database.url
+            );
+        }
+        if self.webhooks.tolerance_seconds < 1 {
+            bail!(
+                "webhooks.tolerance_seconds must be a number of seconds above 0, not {}",
+                self.webhooks.tolerance_seconds
             );
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {

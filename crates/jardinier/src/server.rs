@@ -150,6 +150,8 @@ pub async fn serve_bound(
     web_config.media_dir = config.media.dir.clone().into();
     web_config.oauth = config.oauth.apps();
     web_config.metrics_token = Some(config.metrics.token.clone()).filter(|t| !t.is_empty());
+    web_config.webhook_tolerance_seconds = config.webhooks.tolerance_seconds;
+    web_config.webhook_accept_legacy_signatures = config.webhooks.accept_legacy_signatures;
     web_config.max_upload_bytes = (config.media.max_upload_mb as usize) * 1024 * 1024;
     let state = Arc::new(AppState {
         store: store.clone(),

@@ -52,6 +52,17 @@ pub enum WebhookError {
     MissingSignature,
     #[error("the signature does not match the body and this source's secret")]
     BadSignature,
+    #[error(
+        "the signature's time t={timestamp} is more than {tolerance_seconds} seconds from this server's clock: sign each delivery when sending it (t = the current UNIX time)"
+    )]
+    StaleSignature {
+        timestamp: i64,
+        tolerance_seconds: i64,
+    },
+    #[error(
+        "the old sha256= signature is no longer accepted here: send t=<UNIX time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">"
+    )]
+    LegacySignatureRefused,
     #[error("the body is not JSON: {0}")]
     NotJson(String),
     #[error("the body must be one item object or {{\"items\": [ … ]}}")]
@@ -79,7 +90,85 @@ pub fn verify_signature(
         .map_err(|_| WebhookError::BadSignature)
 }
 
-/// The signature header value for a body (for senders, tests and the UI's example).
+/// How incoming signatures are checked: the current time is given, so the rule has no clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignaturePolicy {
+    /// UNIX seconds now.
+    pub now: i64,
+    /// How far `t=` may be from `now`, either way (clocks differ a little).
+    pub tolerance_seconds: i64,
+    /// Whether the old `sha256=<hex>` form, which carries no time and can be replayed forever,
+    /// is still accepted (for the transition of existing senders).
+    pub accept_legacy: bool,
+}
+
+/// Checks `X-Jardinier-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (as Stripe
+/// signs): the time is signed with the body, so a captured delivery is refused once `t` is
+/// out of the window (issue 14). Several `v1=` are allowed (a secret being rotated); the old
+/// `sha256=` form goes to [`verify_signature`] while `accept_legacy` is on.
+pub fn verify_timed_signature(
+    secret: &str,
+    body: &[u8],
+    header: Option<&str>,
+    policy: SignaturePolicy,
+) -> Result<(), WebhookError> {
+    let header = header.ok_or(WebhookError::MissingSignature)?.trim();
+    if header.starts_with("sha256=") {
+        return if policy.accept_legacy {
+            verify_signature(secret, body, Some(header))
+        } else {
+            Err(WebhookError::LegacySignatureRefused)
+        };
+    }
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => timestamp = value.parse::<i64>().ok(),
+            Some(("v1", value)) => signatures.push(value),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(WebhookError::BadSignature)?;
+    let matches = signatures.iter().any(|hex_signature| {
+        let Ok(signature) = hex::decode(hex_signature) else {
+            return false;
+        };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac.verify_slice(&signature).is_ok()
+    });
+    if !matches {
+        return Err(WebhookError::BadSignature);
+    }
+    // Checked after the HMAC, so an unsigned time is never reported as merely late.
+    if (policy.now - timestamp).abs() > policy.tolerance_seconds {
+        return Err(WebhookError::StaleSignature {
+            timestamp,
+            tolerance_seconds: policy.tolerance_seconds,
+        });
+    }
+    Ok(())
+}
+
+/// The timed signature header value for a body sent at `timestamp` (UNIX seconds).
+pub fn sign_at(secret: &str, body: &[u8], timestamp: i64) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+/// The old signature header value for a body (for senders, tests and the UI's example).
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
@@ -262,6 +351,61 @@ mod tests {
         );
         assert_eq!(
             verify_signature("s3cret", body, Some("sha256=zz")),
+            Err(WebhookError::BadSignature)
+        );
+    }
+
+    /// Issue 14, defect 5: a signed body could be replayed forever.
+    #[test]
+    fn timed_signatures_hold_only_within_the_window() {
+        let body = br#"{"id": "1", "text": "Super"}"#;
+        let policy = |now, accept_legacy| SignaturePolicy {
+            now,
+            tolerance_seconds: 300,
+            accept_legacy,
+        };
+        let at = 1_800_000_000;
+        let timed = sign_at("s3cret", body, at);
+        assert!(timed.starts_with("t=1800000000,v1="));
+        for now in [at, at + 300, at - 300] {
+            assert_eq!(
+                verify_timed_signature("s3cret", body, Some(&timed), policy(now, false)),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            verify_timed_signature("s3cret", body, Some(&timed), policy(at + 301, true)),
+            Err(WebhookError::StaleSignature {
+                timestamp: at,
+                tolerance_seconds: 300
+            })
+        );
+        // The time is signed: moving it forward breaks the signature.
+        let moved = timed.replace("t=1800000000", "t=1800000900");
+        assert_eq!(
+            verify_timed_signature("s3cret", body, Some(&moved), policy(at + 900, true)),
+            Err(WebhookError::BadSignature)
+        );
+        assert_eq!(
+            verify_timed_signature("other", body, Some(&timed), policy(at, true)),
+            Err(WebhookError::BadSignature)
+        );
+        let rotated = format!("{timed},v1=00ff");
+        assert_eq!(
+            verify_timed_signature("s3cret", body, Some(&rotated), policy(at, true)),
+            Ok(())
+        );
+        let legacy = sign("s3cret", body);
+        assert_eq!(
+            verify_timed_signature("s3cret", body, Some(&legacy), policy(at, true)),
+            Ok(())
+        );
+        assert_eq!(
+            verify_timed_signature("s3cret", body, Some(&legacy), policy(at, false)),
+            Err(WebhookError::LegacySignatureRefused)
+        );
+        assert_eq!(
+            verify_timed_signature("s3cret", body, Some("t=x,v1=00"), policy(at, true)),
             Err(WebhookError::BadSignature)
         );
     }

@@ -17,7 +17,8 @@ pub mod quotes;
 pub mod routing;
 
 pub use incoming::{
-    IncomingItem, ItemError, WebhookError, parse_time, parse_webhook, sign, verify_signature,
+    IncomingItem, ItemError, SignaturePolicy, WebhookError, parse_time, parse_webhook, sign,
+    sign_at, verify_signature, verify_timed_signature,
 };
 pub use learning::{LearningSummary, SentimentLearning};
 pub use normalize::{archive_terms, canonical_url, content_hash, search_terms, simhash};

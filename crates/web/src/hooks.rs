@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use jardinier_listening::{WebhookError, parse_webhook, verify_signature};
+use jardinier_listening::{SignaturePolicy, WebhookError, parse_webhook, verify_timed_signature};
 use serde_json::json;
 
 use crate::{SharedState, unix_now};
@@ -60,10 +60,16 @@ async fn receive(
         );
     }
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    if let Err(e) = verify_signature(
+    let policy = SignaturePolicy {
+        now: crate::unix_now(),
+        tolerance_seconds: state.config.webhook_tolerance_seconds,
+        accept_legacy: state.config.webhook_accept_legacy_signatures,
+    };
+    if let Err(e) = verify_timed_signature(
         source.secret.as_deref().unwrap_or_default(),
         &body,
         signature,
+        policy,
     ) {
         tracing::info!(source_id, error = %e, "webhook refused");
         return error(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string());

@@ -58,6 +58,10 @@ pub struct WebConfig {
     /// The bearer token Prometheus sends to read `/metrics`; `None`: `/metrics` answers 404
     /// (issue 14: the counts it shows are not for everyone).
     pub metrics_token: Option<String>,
+    /// How far the `t=` of an incoming webhook's signature may be from now, in seconds.
+    pub webhook_tolerance_seconds: i64,
+    /// Whether incoming webhooks may still sign with the old `sha256=` form (no time in it).
+    pub webhook_accept_legacy_signatures: bool,
 }
 
 impl WebConfig {
@@ -74,6 +78,8 @@ impl WebConfig {
             max_upload_bytes: 100 * 1024 * 1024,
             oauth: Vec::new(),
             metrics_token: None,
+            webhook_tolerance_seconds: 300,
+            webhook_accept_legacy_signatures: true,
         }
     }
 }

@@ -10,6 +10,43 @@ use crate::listening::{deliver, signed, webhook_source};
 
 both_backends!(a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page,);
 
+/// Issue 14, defect 5: a captured signed delivery could be replayed forever.
+#[tokio::test]
+async fn a_webhook_signed_an_hour_ago_is_refused_and_the_old_form_only_in_transition() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
+        c.webhook_accept_legacy_signatures = false;
+    })
+    .await
+    else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    let (source, secret) = webhook_source(&app, "brand").await;
+    let body = json!({"id": "1", "text": "Super café"}).to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let old = jardinier_listening::sign_at(&secret, body.as_bytes(), now - 3600);
+    let (status, answer) = deliver(&app, source, &body, Some(old)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 300 seconds"),
+        "{answer}"
+    );
+    let (status, answer) = deliver(&app, source, &body, Some(signed(&secret, &body))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    let fresh = jardinier_listening::sign_at(&secret, body.as_bytes(), now);
+    let (status, answer) = deliver(&app, source, &body, Some(fresh)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["accepted"], 1);
+}
+
 /// Issue 14, defect 4: `/metrics` told anyone the version, the counts of users, workspaces,
 /// sessions and the mail queue.
 #[tokio::test]
