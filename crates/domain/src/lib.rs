@@ -6,6 +6,7 @@
 //! raw form or JSON input into these types once, and nothing invalid reaches the core.
 
 pub mod approval;
+pub mod client_address;
 pub mod input;
 pub mod redirect;
 pub mod role;

@@ -194,6 +194,9 @@ pub struct ServerConfig {
     pub bind: String,
     /// The address people use to reach Jardinier (for links in e-mails). Empty: `http://` + bind.
     pub base_url: String,
+    /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` name
+    /// the client; sign-in limits count that client. Empty: the peer address, headers ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +248,7 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: "127.0.0.1:8080".into(),
             base_url: String::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -307,6 +311,14 @@ impl Config {
         };
         text("JARDINIER_SERVER_BIND", &mut self.server.bind);
         text("JARDINIER_SERVER_BASE_URL", &mut self.server.base_url);
+        if let Some(value) = env("JARDINIER_SERVER_TRUSTED_PROXIES") {
+            self.server.trusted_proxies = value
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         text("JARDINIER_DATABASE_URL", &mut self.database.url);
         text("JARDINIER_MAIL_TRANSPORT", &mut self.mail.transport);
         text("JARDINIER_MAIL_FROM", &mut self.mail.from);
@@ -361,6 +373,8 @@ impl Config {
                 self.database.url
             );
         }
+        jardinier_domain::client_address::TrustedProxies::parse(&self.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
         if self.webhooks.tolerance_seconds < 1 {
             bail!(
                 "webhooks.tolerance_seconds must be a number of seconds above 0, not {}",
@@ -493,5 +507,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("sqlite://"), "{error}");
+        let env = |name: &str| {
+            (name == "JARDINIER_SERVER_TRUSTED_PROXIES")
+                .then(|| "127.0.0.1, 10.0.0.0/40".to_owned())
+        };
+        let error = Config::load(&dir.0.join("none.toml"), false, env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("server.trusted_proxies") && error.contains("10.0.0.0/40"),
+            "{error}"
+        );
     }
 }

@@ -150,6 +150,10 @@ pub async fn serve_bound(
     web_config.media_dir = config.media.dir.clone().into();
     web_config.oauth = config.oauth.apps();
     web_config.metrics_token = Some(config.metrics.token.clone()).filter(|t| !t.is_empty());
+    // Checked when the configuration was read.
+    web_config.trusted_proxies =
+        jardinier_domain::client_address::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
     web_config.webhook_tolerance_seconds = config.webhooks.tolerance_seconds;
     web_config.webhook_accept_legacy_signatures = config.webhooks.accept_legacy_signatures;
     web_config.max_upload_bytes = (config.media.max_upload_mb as usize) * 1024 * 1024;

@@ -78,6 +78,27 @@ pub fn cookie(
         .build()
 }
 
+/// The real client's address: the peer, or what the trusted proxies say (issue 14).
+fn client_ip(req: &Request, trusted: &jardinier_domain::client_address::TrustedProxies) -> String {
+    let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>() else {
+        return String::new();
+    };
+    let values = |name: header::HeaderName| -> Vec<&str> {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    jardinier_domain::client_address::client_address(
+        peer.0.ip(),
+        &values(header::FORWARDED),
+        &values(header::HeaderName::from_static("x-forwarded-for")),
+        trusted,
+    )
+    .to_string()
+}
+
 pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
     let now = unix_now();
@@ -87,11 +108,7 @@ pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Nex
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
-    let client_ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    let client_ip = client_ip(&req, &state.config.trusted_proxies);
 
     let session_hash = jar.get(SESSION_COOKIE).map(|c| auth::token_hash(c.value()));
     let session = match &session_hash {

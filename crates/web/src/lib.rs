@@ -58,6 +58,8 @@ pub struct WebConfig {
     /// The bearer token Prometheus sends to read `/metrics`; `None`: `/metrics` answers 404
     /// (issue 14: the counts it shows are not for everyone).
     pub metrics_token: Option<String>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client (none by default).
+    pub trusted_proxies: jardinier_domain::client_address::TrustedProxies,
     /// How far the `t=` of an incoming webhook's signature may be from now, in seconds.
     pub webhook_tolerance_seconds: i64,
     /// Whether incoming webhooks may still sign with the old `sha256=` form (no time in it).
@@ -78,6 +80,7 @@ impl WebConfig {
             max_upload_bytes: 100 * 1024 * 1024,
             oauth: Vec::new(),
             metrics_token: None,
+            trusted_proxies: Default::default(),
             webhook_tolerance_seconds: 300,
             webhook_accept_legacy_signatures: true,
         }

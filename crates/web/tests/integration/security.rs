@@ -10,6 +10,57 @@ use crate::listening::{deliver, signed, webhook_source};
 
 both_backends!(a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page,);
 
+/// Issue 14, defect 3: behind the TLS proxy every request came from the proxy's address, so a
+/// few wrong passwords from anyone locked everyone out.
+#[tokio::test]
+async fn the_address_limit_counts_the_client_behind_a_trusted_proxy() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
+        c.max_failed_logins = 1;
+        c.trusted_proxies =
+            jardinier_domain::client_address::TrustedProxies::parse(&["127.0.0.1".into()]).unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    let sign_in = |from: &'static str, email: String, password: &'static str| {
+        let app = &app;
+        async move {
+            let client = new_client();
+            let token = app.csrf(&client).await;
+            client
+                .post(app.url("/login"))
+                .header("x-forwarded-for", format!("198.51.100.99, {from}"))
+                .form(&[
+                    ("email", email.as_str()),
+                    ("password", password),
+                    ("next", "/"),
+                    ("_csrf", &token),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // The address limit is four failures here (four times the per-account one).
+    for n in 0..4 {
+        sign_in("203.0.113.7", format!("nobody{n}@brand.example"), "wrong").await;
+    }
+    assert_ne!(
+        sign_in("203.0.113.7", "camille@brand.example".into(), PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "the guesser's address is held back"
+    );
+    assert_eq!(
+        sign_in("192.0.2.10", "camille@brand.example".into(), PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "the owner, from another address behind the same proxy, signs in"
+    );
+}
+
 /// Issue 14, defect 5: a captured signed delivery could be replayed forever.
 #[tokio::test]
 async fn a_webhook_signed_an_hour_ago_is_refused_and_the_old_form_only_in_transition() {
