@@ -147,6 +147,22 @@ async fn a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page(b
     };
     let owner = app.user("camille@brand.example", "Camille").await;
     app.workspace("brand", &owner).await;
+    // Signs in from a fresh browser with this `next`.
+    let sign_in = |next: &'static str| {
+        let app = &app;
+        async move {
+            app.post_with(
+                &new_client(),
+                "/login",
+                &[
+                    ("email", "camille@brand.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await
+        }
+    };
     for next in [
         "/\t/evil.example/",
         "/\r\n/evil.example/",
@@ -158,34 +174,12 @@ async fn a_next_that_browsers_would_send_elsewhere_falls_back_to_the_home_page(b
         "/a\nb",
         "/a\rb",
     ] {
-        let client = new_client();
-        let response = app
-            .post_with(
-                &client,
-                "/login",
-                &[
-                    ("email", "camille@brand.example"),
-                    ("password", PASSWORD),
-                    ("next", next),
-                ],
-            )
-            .await;
+        let response = sign_in(next).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "next {next:?}");
         assert_eq!(location(&response), "/", "next {next:?}");
     }
     // A path on this site still works, including one with letters outside ASCII.
-    let client = new_client();
-    let response = app
-        .post_with(
-            &client,
-            "/login",
-            &[
-                ("email", "camille@brand.example"),
-                ("password", PASSWORD),
-                ("next", "/w/brand/listening?q=café"),
-            ],
-        )
-        .await;
+    let response = sign_in("/w/brand/listening?q=café").await;
     assert_eq!(location(&response), "/w/brand/listening?q=caf%C3%A9");
 }
 
