@@ -205,7 +205,10 @@ mod tests {
     #[test]
     fn formatting_fills_placeholders() {
         let tr = Tr::new(Lang::Fr);
-        assert!(tr.f("login.locked", &[("minutes", "15")]).contains("15"));
+        assert!(
+            tr.f("login.locked", &[("wait", "15 min")])
+                .contains("dans 15 min,")
+        );
         assert_eq!(tr.t("no.such.key"), "no.such.key");
     }
 }

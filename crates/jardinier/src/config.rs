@@ -49,14 +49,19 @@ impl Default for WebhooksConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
     /// The bearer token Prometheus sends (`authorization: Bearer …`). Empty: `/metrics`
-    /// answers 404.
+    /// answers 404 on the main address.
     pub token: String,
+    /// An address of its own for `/metrics` and `/healthz` (say `127.0.0.1:9464`), reachable
+    /// only by the scraper. Set: the main address answers 404 for `/metrics`, and this one
+    /// needs the token only if one is set. Empty: no separate listener.
+    pub bind: String,
 }
 
 impl std::fmt::Debug for MetricsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetricsConfig")
             .field("token", &(!self.token.is_empty()))
+            .field("bind", &self.bind)
             .finish()
     }
 }
@@ -333,6 +338,7 @@ impl Config {
         );
         text("JARDINIER_MEDIA_DIR", &mut self.media.dir);
         text("JARDINIER_METRICS_TOKEN", &mut self.metrics.token);
+        text("JARDINIER_METRICS_BIND", &mut self.metrics.bind);
         if let Some(value) = env("JARDINIER_MEDIA_MAX_UPLOAD_MB") {
             self.media.max_upload_mb = value.trim().parse().with_context(|| {
                 format!(
@@ -379,6 +385,14 @@ impl Config {
             bail!(
                 "webhooks.tolerance_seconds must be a number of seconds above 0, not {}",
                 self.webhooks.tolerance_seconds
+            );
+        }
+        if !self.metrics.bind.is_empty()
+            && self.metrics.bind.parse::<std::net::SocketAddr>().is_err()
+        {
+            bail!(
+                "metrics.bind must be an address and port such as 127.0.0.1:9464, not {:?}",
+                self.metrics.bind
             );
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {

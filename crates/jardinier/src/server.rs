@@ -150,6 +150,18 @@ pub async fn serve_bound(
     web_config.media_dir = config.media.dir.clone().into();
     web_config.oauth = config.oauth.apps();
     web_config.metrics_token = Some(config.metrics.token.clone()).filter(|t| !t.is_empty());
+    let metrics_listener = if config.metrics.bind.is_empty() {
+        None
+    } else {
+        Some(
+            tokio::net::TcpListener::bind(&config.metrics.bind)
+                .await
+                .with_context(|| {
+                    format!("could not listen on {} (metrics.bind)", config.metrics.bind)
+                })?,
+        )
+    };
+    web_config.metrics_on_own_listener = metrics_listener.is_some();
     // Checked when the configuration was read.
     web_config.trusted_proxies =
         jardinier_domain::client_address::TrustedProxies::parse(&config.server.trusted_proxies)
@@ -169,6 +181,13 @@ pub async fn serve_bound(
         stopping: Default::default(),
         inbox_counts: Default::default(),
         newsletter_wake: newsletter_wake.clone(),
+    });
+    let metrics_task = metrics_listener.map(|listener| {
+        let router = jardinier_web::metrics::own_listener(state.clone());
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "metrics on their own address");
+        }
+        tokio::spawn(async move { axum::serve(listener, router).await })
     });
     let app = Application::from_listener(bound.listener, state);
 
@@ -258,6 +277,9 @@ pub async fn serve_bound(
         let _ = task.await;
     }
     let _ = poller_task.await;
+    if let Some(task) = metrics_task {
+        task.abort();
+    }
     let _ = streams_task.await;
     if let Some(alert_worker) = alert_worker {
         let _ = alert_worker.await;

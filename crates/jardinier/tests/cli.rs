@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{jardinier, start_demo};
+use common::{jardinier, start_demo_with};
 use jardinier_store::testing::{TempDir, TestDatabase};
 
 fn run(command: &mut Command, stdin: &str) -> (i32, String, String) {
@@ -209,11 +209,29 @@ fn configuration_errors_stop_with_a_clear_message() {
 #[tokio::test]
 async fn the_demo_serves_signs_in_and_stops_cleanly_on_sigterm() {
     let dir = TempDir::new("demo");
-    let (mut child, base) = start_demo(&dir);
+    // Metrics on an address of their own (issue 14, defect 4): a free port, taken back at once.
+    let metrics_address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let (mut child, base) = start_demo_with(
+        &dir,
+        &[("JARDINIER_METRICS_BIND", metrics_address.as_str())],
+    );
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
+    let main_metrics = client.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(main_metrics.status(), 404, "not on the public address");
+    let own = client
+        .get(format!("http://{metrics_address}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.text().await.unwrap().contains("jardinier_build_info"));
     let login = client
         .get(format!("{base}/login"))
         .send()

@@ -75,12 +75,20 @@ pub fn new_api_token() -> String {
     format!("{API_TOKEN_PREFIX}{}", random_token())
 }
 
-/// The sign-in throttle: `max_failures` failures for one key within `window` seconds lock the
-/// key for `window` seconds. Keys are per e-mail address and per client address.
+/// The sign-in throttle, per key (an account, an address, or the pair of both).
+///
+/// With `growing_delay: None`, `max_failures` failures within `window` seconds lock the key for
+/// `window` seconds. With `Some(first)`, the key is never locked for long: from the
+/// `max_failures`-th failure on, each failure holds it back `first` seconds, doubled with every
+/// further failure, at most `window`; the count forgets once `window` passes, after the last
+/// delay, without a failure.
+/// The pair of an account and an address uses the delay, so a guesser is slowed without the
+/// owner, elsewhere, being locked out.
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottlePolicy {
     pub max_failures: i64,
     pub window: i64,
+    pub growing_delay: Option<i64>,
 }
 
 pub enum ThrottleVerdict {
@@ -90,6 +98,15 @@ pub enum ThrottleVerdict {
 }
 
 impl ThrottlePolicy {
+    /// A lock of `window` seconds after `max_failures` failures.
+    pub fn lock(max_failures: i64, window: i64) -> ThrottlePolicy {
+        ThrottlePolicy {
+            max_failures,
+            window,
+            growing_delay: None,
+        }
+    }
+
     pub fn verdict(&self, state: Option<&Throttle>, now: i64) -> ThrottleVerdict {
         match state.and_then(|s| s.locked_until) {
             Some(until) if until > now => ThrottleVerdict::Locked(until - now),
@@ -104,19 +121,36 @@ impl ThrottlePolicy {
             window_start: now,
             locked_until: None,
         };
+        let Some(first) = self.growing_delay else {
+            let current = match state {
+                Some(s)
+                    if s.window_start + self.window > now
+                        && s.locked_until.is_none_or(|u| u > now) =>
+                {
+                    *s
+                }
+                _ => fresh,
+            };
+            let failures = current.failures + 1;
+            return Throttle {
+                failures,
+                window_start: current.window_start,
+                locked_until: (failures >= self.max_failures).then_some(now + self.window),
+            };
+        };
+        // `window_start` holds the last failure: the count lives until a whole window passes
+        // without failures after the last delay ends.
         let current = match state {
-            Some(s)
-                if s.window_start + self.window > now && s.locked_until.is_none_or(|u| u > now) =>
-            {
-                *s
-            }
+            Some(s) if s.locked_until.unwrap_or(0).max(s.window_start) + self.window > now => *s,
             _ => fresh,
         };
         let failures = current.failures + 1;
+        let doublings = (failures - self.max_failures).clamp(0, 20) as u32;
+        let delay = first.saturating_mul(1 << doublings).min(self.window);
         Throttle {
             failures,
-            window_start: current.window_start,
-            locked_until: (failures >= self.max_failures).then_some(now + self.window),
+            window_start: now,
+            locked_until: (failures >= self.max_failures).then_some(now + delay),
         }
     }
 }
@@ -178,10 +212,7 @@ mod tests {
 
     #[test]
     fn five_failures_lock_for_the_window_and_the_lock_expires() {
-        let policy = ThrottlePolicy {
-            max_failures: 5,
-            window: 900,
-        };
+        let policy = ThrottlePolicy::lock(5, 900);
         let mut state = None;
         for i in 0..4 {
             state = Some(policy.after_failure(state.as_ref(), 1_000 + i));
@@ -206,13 +237,36 @@ mod tests {
 
     #[test]
     fn failures_outside_the_window_start_a_new_count() {
-        let policy = ThrottlePolicy {
-            max_failures: 3,
-            window: 60,
-        };
+        let policy = ThrottlePolicy::lock(3, 60);
         let s = policy.after_failure(None, 0);
         let s = policy.after_failure(Some(&s), 10);
         let s = policy.after_failure(Some(&s), 100);
         assert_eq!((s.failures, s.locked_until), (1, None));
+    }
+
+    #[test]
+    fn the_delay_grows_with_each_failure_and_is_forgotten_after_a_quiet_window() {
+        let policy = ThrottlePolicy {
+            max_failures: 3,
+            window: 900,
+            growing_delay: Some(30),
+        };
+        let mut state = None;
+        let mut now = 0;
+        let mut delays = Vec::new();
+        for _ in 0..9 {
+            state = Some(policy.after_failure(state.as_ref(), now));
+            delays.push(match policy.verdict(state.as_ref(), now) {
+                ThrottleVerdict::Locked(secs) => secs,
+                ThrottleVerdict::Open => 0,
+            });
+            now += delays.last().copied().unwrap_or(0) + 1;
+        }
+        assert_eq!(delays, [0, 0, 30, 60, 120, 240, 480, 900, 900]);
+        // Waiting out a delay does not reset the count: the next failure waits longer still.
+        assert_eq!(state.unwrap().failures, 9);
+        // A window without failures forgets them.
+        let later = policy.after_failure(state.as_ref(), now + 900);
+        assert_eq!((later.failures, later.locked_until), (1, None));
     }
 }

@@ -14,7 +14,7 @@ mod charts;
 pub mod context;
 pub mod error;
 mod hooks;
-mod metrics;
+pub mod metrics;
 mod pages;
 pub mod publish_watch;
 pub mod sla_watch;
@@ -46,7 +46,10 @@ pub struct WebConfig {
     pub mail_log_page: bool,
     /// How long a sign-in lasts.
     pub session_ttl: Duration,
-    /// Failed sign-ins allowed per e-mail address inside `lockout_window`, then a lock.
+    /// Failed sign-ins for one account from one address before each further try waits (30 s,
+    /// doubling, at most `lockout_window`); twenty times as many from all addresses pause the
+    /// password for the account (a sign-in link by e-mail still works), four times as many from
+    /// one address lock that address for `lockout_window`.
     pub max_failed_logins: i64,
     pub lockout_window: Duration,
     /// Where the media library's files are kept.
@@ -58,6 +61,8 @@ pub struct WebConfig {
     /// The bearer token Prometheus sends to read `/metrics`; `None`: `/metrics` answers 404
     /// (issue 14: the counts it shows are not for everyone).
     pub metrics_token: Option<String>,
+    /// `/metrics` is served on a listener of its own (`metrics.bind`): the main one answers 404.
+    pub metrics_on_own_listener: bool,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client (none by default).
     pub trusted_proxies: jardinier_domain::client_address::TrustedProxies,
     /// How far the `t=` of an incoming webhook's signature may be from now, in seconds.
@@ -80,6 +85,7 @@ impl WebConfig {
             max_upload_bytes: 100 * 1024 * 1024,
             oauth: Vec::new(),
             metrics_token: None,
+            metrics_on_own_listener: false,
             trusted_proxies: Default::default(),
             webhook_tolerance_seconds: 300,
             webhook_accept_legacy_signatures: true,
@@ -228,10 +234,10 @@ impl Application {
     }
 }
 
-/// Paths that carry a secret token (`/password/reset/{token}`, `/invite/{token}`) are logged
+/// Paths that carry a secret token (`/password/reset/{token}`, `/invite/{token}`, …) are logged
 /// without it.
 fn redact_path(path: &str) -> String {
-    for prefix in ["/password/reset/", "/invite/", "/approve/"] {
+    for prefix in ["/password/reset/", "/login/link/", "/invite/", "/approve/"] {
         if path.starts_with(prefix) {
             return format!("{prefix}<token>");
         }

@@ -55,6 +55,15 @@ pub fn routes() -> Router<SharedState> {
         .route("/metrics", get(metrics))
 }
 
+/// The router of the listener that serves only `/metrics` and `/healthz` (`metrics.bind`, an
+/// address only the scraper reaches): the token, if one is configured, is still required.
+pub fn own_listener(state: SharedState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_on_own_listener))
+        .with_state(state)
+}
+
 async fn healthz(State(state): State<SharedState>) -> Response {
     match state.store.ping().await {
         Ok(()) => axum::Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
@@ -70,9 +79,17 @@ async fn healthz(State(state): State<SharedState>) -> Response {
 }
 
 /// The answer to give instead of the figures, unless the request carries the configured token.
-fn scraper_refusal(state: &SharedState, headers: &axum::http::HeaderMap) -> Option<Response> {
-    let Some(expected) = state.config.metrics_token.as_deref() else {
+/// With no token, the figures are only on their own listener (`metrics.bind`).
+fn scraper_refusal(
+    state: &SharedState,
+    headers: &axum::http::HeaderMap,
+    own_listener: bool,
+) -> Option<Response> {
+    if state.config.metrics_on_own_listener && !own_listener {
         return Some(StatusCode::NOT_FOUND.into_response());
+    }
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return (!own_listener).then(|| StatusCode::NOT_FOUND.into_response());
     };
     let given = headers
         .get(header::AUTHORIZATION)
@@ -100,9 +117,23 @@ fn scraper_refusal(state: &SharedState, headers: &axum::http::HeaderMap) -> Opti
 }
 
 async fn metrics(State(state): State<SharedState>, headers: axum::http::HeaderMap) -> Response {
-    if let Some(refusal) = scraper_refusal(&state, &headers) {
+    if let Some(refusal) = scraper_refusal(&state, &headers, false) {
         return refusal;
     }
+    figures(&state).await
+}
+
+async fn metrics_on_own_listener(
+    State(state): State<SharedState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(refusal) = scraper_refusal(&state, &headers, true) {
+        return refusal;
+    }
+    figures(&state).await
+}
+
+async fn figures(state: &SharedState) -> Response {
     let m = &state.metrics;
     let mut out = String::new();
     let _ = writeln!(

@@ -18,8 +18,14 @@ pub fn jardinier(dir: &TempDir) -> Command {
 
 /// Starts `jardinier demo` on a free port; returns the child and the base URL it printed.
 pub fn start_demo(dir: &TempDir) -> (Child, String) {
+    start_demo_with(dir, &[])
+}
+
+/// [`start_demo`] with configuration given in the environment.
+pub fn start_demo_with(dir: &TempDir, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = jardinier(dir)
         .args(["demo", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

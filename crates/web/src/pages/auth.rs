@@ -26,6 +26,8 @@ struct LoginTemplate {
     email: String,
     next: String,
     message: Option<String>,
+    /// Too many failures: the page offers the sign-in link first.
+    held_back: bool,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +46,7 @@ pub async fn login_form(ctx: RequestCtx, Query(q): Query<NextQuery>) -> Result<R
         email: String::new(),
         next: q.next,
         message: None,
+        held_back: false,
     })
 }
 
@@ -57,20 +60,86 @@ pub struct LoginForm {
     next: String,
 }
 
-fn email_policy(state: &SharedState) -> ThrottlePolicy {
+/// The pair of an account and an address: from the configured number of failures on, each
+/// further try from that address for that account waits longer (30 s, 1 min, 2 min, … at most
+/// the lock-out window). The owner, elsewhere, is not held back.
+fn pair_policy(state: &SharedState) -> ThrottlePolicy {
     ThrottlePolicy {
         max_failures: state.config.max_failed_logins,
         window: state.config.lockout_window.as_secs() as i64,
+        growing_delay: Some(30),
     }
+}
+
+/// One account, from every address: only a guesser with many addresses reaches this, and then
+/// the password is paused for the account while the sign-in link by e-mail still works.
+fn account_policy(state: &SharedState) -> ThrottlePolicy {
+    ThrottlePolicy::lock(
+        state.config.max_failed_logins * 20,
+        state.config.lockout_window.as_secs() as i64,
+    )
 }
 
 /// One address may try four times as many sign-ins as one account: enough for an office behind
 /// one address, not enough to guess passwords across accounts.
 fn address_policy(state: &SharedState) -> ThrottlePolicy {
-    ThrottlePolicy {
-        max_failures: state.config.max_failed_logins * 4,
-        ..email_policy(state)
+    ThrottlePolicy::lock(
+        state.config.max_failed_logins * 4,
+        state.config.lockout_window.as_secs() as i64,
+    )
+}
+
+/// The throttle keys of a sign-in: `(policy, key)`, in the order their lock is explained.
+pub(super) fn sign_in_keys(
+    state: &SharedState,
+    email: &Email,
+    address: &str,
+) -> [(ThrottlePolicy, String); 3] {
+    [
+        (pair_policy(state), format!("pair:{email}|{address}")),
+        (address_policy(state), format!("address:{address}")),
+        (account_policy(state), format!("email:{email}")),
+    ]
+}
+
+/// Whoever reads the mailbox has proven who they are: what wrong passwords held back for this
+/// account, from everywhere and from this address, is lifted (the address's own count stays:
+/// it covers other accounts too).
+pub(super) async fn lift_holds(
+    state: &SharedState,
+    email: &str,
+    address: &str,
+) -> Result<(), WebError> {
+    if let Ok(email) = Email::parse("email", email) {
+        for (_, key) in sign_in_keys(state, &email, address)
+            .iter()
+            .filter(|(_, key)| !key.starts_with("address:"))
+        {
+            state.store.clear_login_throttle(key).await?;
+        }
     }
+    Ok(())
+}
+
+/// The longest wait among the keys, and whether it is the account's (paused everywhere).
+async fn held_back(
+    store: &dyn jardinier_store::Store,
+    keys: &[(ThrottlePolicy, String); 3],
+    now: i64,
+) -> Result<Option<(i64, bool)>, WebError> {
+    let mut held = None;
+    for (index, (policy, key)) in keys.iter().enumerate() {
+        if let Some(seconds) =
+            auth::throttle_check(store, policy, std::slice::from_ref(key), now).await?
+        {
+            let account = index == 2;
+            held = Some(match held {
+                Some((s, a)) if s >= seconds => (s, a),
+                _ => (seconds, account),
+            });
+        }
+    }
+    Ok(held)
 }
 
 pub async fn login(
@@ -89,19 +158,16 @@ pub async fn login(
         email: form.email.trim().to_owned(),
         next: form.next.clone(),
         message,
+        held_back: false,
     };
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return render_invalid(page(&ctx, errors, None));
     };
     let now = unix_now();
     let store = state.store.as_ref();
-    let email_key = vec![format!("email:{email}")];
-    let address_key = vec![format!("address:{}", ctx.client_ip)];
-    let locked = auth::throttle_check(store, &email_policy(&state), &email_key, now)
-        .await?
-        .max(auth::throttle_check(store, &address_policy(&state), &address_key, now).await?);
-    if let Some(seconds) = locked {
-        return locked_page(&ctx, page(&ctx, no_errors(), None), seconds);
+    let keys = sign_in_keys(&state, &email, &ctx.client_ip);
+    if let Some((seconds, account)) = held_back(store, &keys, now).await? {
+        return held_back_page(&ctx, page(&ctx, no_errors(), None), seconds, account);
     }
 
     let credentials = store.user_credentials(email.as_str()).await?;
@@ -110,33 +176,48 @@ pub async fn login(
     let user = match (valid, credentials) {
         (true, Some((user, _))) => user,
         _ => {
-            auth::throttle_record_failure(store, &email_policy(&state), &email_key, now).await?;
-            auth::throttle_record_failure(store, &address_policy(&state), &address_key, now)
-                .await?;
+            for (policy, key) in &keys {
+                auth::throttle_record_failure(store, policy, std::slice::from_ref(key), now)
+                    .await?;
+            }
             tracing::info!(%email, address = %ctx.client_ip, "failed sign-in");
-            if let Some(seconds) =
-                auth::throttle_check(store, &email_policy(&state), &email_key, now).await?
-            {
-                return locked_page(&ctx, page(&ctx, no_errors(), None), seconds);
+            if let Some((seconds, account)) = held_back(store, &keys, now).await? {
+                return held_back_page(&ctx, page(&ctx, no_errors(), None), seconds, account);
             }
             let message = ctx.tr.t("login.failed").to_owned();
             let html = page(&ctx, no_errors(), Some(message)).render()?;
             return Ok((StatusCode::UNAUTHORIZED, axum::response::Html(html)).into_response());
         }
     };
-    store.clear_login_throttle(&email_key[0]).await?;
+    store.clear_login_throttle(&keys[0].1).await?;
+    store.clear_login_throttle(&keys[2].1).await?;
     let mut response = redirect(&safe_next(&form.next));
     start_session(&state, &user, &mut response).await?;
     Ok(response)
 }
 
-fn locked_page(
+/// The sign-in page held back: how long to wait, and the sign-in link by e-mail, which always
+/// works.
+fn held_back_page(
     ctx: &RequestCtx,
     mut template: LoginTemplate,
     seconds: i64,
+    account: bool,
 ) -> Result<Response, WebError> {
-    let minutes = ((seconds + 59) / 60).max(1).to_string();
-    template.message = Some(ctx.tr.f("login.locked", &[("minutes", &minutes)]));
+    let wait = if seconds < 60 {
+        ctx.tr
+            .f("login.wait_seconds", &[("n", &seconds.to_string())])
+    } else {
+        let minutes = ((seconds + 59) / 60).to_string();
+        ctx.tr.f("login.wait_minutes", &[("n", &minutes)])
+    };
+    let key = if account {
+        "login.paused"
+    } else {
+        "login.locked"
+    };
+    template.message = Some(ctx.tr.f(key, &[("wait", &wait)]));
+    template.held_back = true;
     Ok((
         StatusCode::TOO_MANY_REQUESTS,
         axum::response::Html(template.render()?),
@@ -251,10 +332,7 @@ pub async fn forgot(
     };
     let now = unix_now();
     // At most three reset mails per address and hour, so the form cannot flood a mailbox.
-    let policy = ThrottlePolicy {
-        max_failures: 3,
-        window: 3600,
-    };
+    let policy = ThrottlePolicy::lock(3, 3600);
     let key = vec![format!("reset:{email}")];
     let throttled = auth::throttle_check(state.store.as_ref(), &policy, &key, now)
         .await?
@@ -370,11 +448,7 @@ pub async fn reset(
     };
     state.store.set_password_hash(user_id, &hash).await?;
     if let Some(user) = state.store.user_by_id(user_id).await? {
-        // Whoever reads the mailbox has proven who they are: lift a lock-out.
-        state
-            .store
-            .clear_login_throttle(&format!("email:{}", user.email))
-            .await?;
+        lift_holds(&state, &user.email, &ctx.client_ip).await?;
     }
     audit(&state, None, Some(user_id), "password_reset", "").await?;
     message(

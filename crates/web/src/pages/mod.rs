@@ -5,6 +5,7 @@
 mod account;
 mod alerts;
 mod auth;
+mod auth_link;
 mod dashboard;
 mod inbox;
 pub use inbox::label_name;
@@ -56,6 +57,11 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/", get(workspace::home))
         .route("/login", get(auth::login_form).post(auth::login))
+        .route("/login/link", get(auth_link::ask_form).post(auth_link::ask))
+        .route(
+            "/login/link/{token}",
+            get(auth_link::use_form).post(auth_link::use_link),
+        )
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::set_lang))
         .route(
