@@ -235,6 +235,7 @@ async fn the_brand_accounts_notifications_reach_the_inbox() {
     let open = store
         .conversations(&ConversationFilter {
             workspace_id: ws,
+            before: None,
             state: None,
             limit: 10,
             ..Default::default()

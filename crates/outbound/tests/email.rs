@@ -137,6 +137,7 @@ async fn an_email_is_answered_and_the_answer_arrives_threaded() {
     let open = store
         .conversations(&ConversationFilter {
             workspace_id: ws.id,
+            before: None,
             state: None,
             limit: 10,
             ..Default::default()

@@ -63,6 +63,9 @@ pub struct ConversationFilter {
     pub terms: Vec<Vec<String>>,
     pub contact: Option<String>,
     pub limit: i64,
+    /// Keyset pagination: only conversations after this `(updated_at, id)` in the list's order
+    /// (newest activity first), so new conversations do not shift the pages being read.
+    pub before: Option<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -169,7 +169,13 @@ pub trait Store:
 
     // Audit log
     async fn record_audit(&self, entry: &NewAudit<'_>) -> Result<()>;
-    async fn audit_log(&self, workspace_id: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// Newest first; `before` an id, for the next page.
+    async fn audit_log(
+        &self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
 
     // Figures for /metrics
     async fn counts(&self, now: i64) -> Result<Counts>;

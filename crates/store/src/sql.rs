@@ -954,13 +954,20 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn audit_log(&self, workspace_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+    async fn audit_log(
+        &self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT a.id, u.display_name AS actor, a.action, a.detail, a.at FROM audit_log a \
-             LEFT JOIN users u ON u.id = a.actor_id WHERE a.workspace_id = $1 ORDER BY a.id DESC LIMIT $2",
+             LEFT JOIN users u ON u.id = a.actor_id WHERE a.workspace_id = $1 AND a.id < $3 \
+             ORDER BY a.id DESC LIMIT $2",
         )
         .bind(workspace_id)
         .bind(limit)
+        .bind(before.unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

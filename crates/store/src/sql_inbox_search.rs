@@ -188,6 +188,10 @@ impl SqlStore {
         if let Some(queue) = &f.queue {
             sql += &format!(" AND c.queue = {}", next(Bind::Text(queue.clone())));
         }
+        if let Some((updated_at, id)) = f.before {
+            let (u, i) = (next(Bind::Int(updated_at)), next(Bind::Int(id)));
+            sql += &format!(" AND (c.updated_at < {u} OR (c.updated_at = {u} AND c.id < {i}))");
+        }
         // A search is one set of conversation ids (those of the newest messages that have every
         // word, or the person's), read by id: no pass over the workspace's conversations.
         let mut searches = Vec::new();

@@ -410,7 +410,7 @@ async fn member_story(store: &dyn Store) -> i64 {
         stream[0].body,
         "Courage [effacé], [effacé] a raison (écrivez à [effacé])"
     );
-    let audit = store.audit_log(ws, 10).await.unwrap();
+    let audit = store.audit_log(ws, None, 10).await.unwrap();
     assert!(
         audit.iter().any(|a| a.action == "member_erased"),
         "{audit:?}"

@@ -562,9 +562,15 @@ async fn story(store: &dyn Store) {
         })
         .await
         .unwrap();
-    let log = store.audit_log(brulerie.id, 10).await.unwrap();
+    let log = store.audit_log(brulerie.id, None, 10).await.unwrap();
     assert_eq!((log.len(), log[0].actor.as_deref()), (1, Some("Sam")));
-    assert!(store.audit_log(other.id, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .audit_log(other.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let counts = store.counts(2_000).await.unwrap();
     assert_eq!(
@@ -1363,6 +1369,7 @@ async fn inbox_search_reads_newest_first_and_goes_further_when_needed(store: &dy
     }
     let search = |terms: &[&str], state: Option<&str>| ConversationFilter {
         workspace_id: ws.id,
+        before: None,
         state: state.map(str::to_owned),
         terms: terms.iter().map(|t| vec![t.to_string()]).collect(),
         limit: 50,

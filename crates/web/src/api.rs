@@ -6,8 +6,7 @@
 //! OpenAPI document at `/api/v1/openapi.json`, so the document cannot forget a route.
 //! Every error has the same body: `{"error": {"code", "message", "fields": [...]}}`.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use jardinier_store::{ApiPrincipal, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor, page_of};
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
 use crate::error::ErrorKind;
@@ -33,10 +33,113 @@ pub struct ApiRoute {
     /// Needs a token; `None` for public endpoints.
     pub permission: Option<Option<Permission>>,
     pub request: Option<&'static str>,
+    /// Query parameters: filters, sorting, and for lists `limit` and `cursor`.
+    pub query: &'static [Param],
     /// Schema of the success body and its status.
     pub response: (u16, Option<&'static str>),
     handler: fn() -> MethodRouter<SharedState>,
 }
+
+/// A query parameter, documented with its JSON schema.
+pub struct Param {
+    pub name: &'static str,
+    pub schema: &'static str,
+    pub description: &'static str,
+}
+
+const LIMIT: Param = Param {
+    name: "limit",
+    schema: r#"{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}"#,
+    description: "At most this many items (1 to 200).",
+};
+const CURSOR: Param = Param {
+    name: "cursor",
+    schema: r#"{"type": "string", "pattern": "^([0-9]{1,18})?$"}"#,
+    description: "The `next_cursor` of the previous page; absent for the first page. Pages do not shift when items are added meanwhile.",
+};
+/// The cursor of a list sorted by a time, then an id.
+const CURSOR_PAIR: Param = Param {
+    name: "cursor",
+    schema: r#"{"type": "string", "pattern": "^([0-9]{1,18}\\.[0-9]{1,18})?$"}"#,
+    description: "The `next_cursor` of the previous page; absent for the first page. Pages do not shift when items are added meanwhile.",
+};
+/// A list's pagination, and nothing else.
+const PAGED: &[Param] = &[LIMIT, CURSOR];
+
+const MENTION_FILTERS: &[Param] = &[
+    LIMIT,
+    CURSOR,
+    Param {
+        name: "query",
+        schema: r#"{"type": "string"}"#,
+        description: "A saved search's id: only the mentions it matched.",
+    },
+    Param {
+        name: "q",
+        schema: r#"{"type": "string"}"#,
+        description: "Archive words: every word must be in the mention (inflections too).",
+    },
+    Param {
+        name: "sentiment",
+        schema: r#"{"type": "string", "enum": ["", "positive", "neutral", "negative"]}"#,
+        description: "Only mentions of this tone.",
+    },
+    Param {
+        name: "lang",
+        schema: r#"{"type": "string", "enum": ["", "fr", "en", "unknown"]}"#,
+        description: "Only mentions in this language.",
+    },
+    Param {
+        name: "from",
+        schema: r#"{"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}"#,
+        description: "From this day (YYYY-MM-DD, the workspace's time zone).",
+    },
+    Param {
+        name: "to",
+        schema: r#"{"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}"#,
+        description: "Until this day, included (YYYY-MM-DD, the workspace's time zone).",
+    },
+    Param {
+        name: "author",
+        schema: r#"{"type": "string"}"#,
+        description: "Only mentions by this author or handle.",
+    },
+    Param {
+        name: "before",
+        schema: r#"{"type": "integer", "format": "int64"}"#,
+        description: "Older than this mention id (the `next_before` of the previous page; `cursor` does the same).",
+    },
+];
+
+const CONVERSATION_FILTERS: &[Param] = &[
+    LIMIT,
+    CURSOR_PAIR,
+    Param {
+        name: "state",
+        schema: r#"{"type": "string", "enum": ["", "open", "new", "assigned", "waiting", "done"]}"#,
+        description: "open (the default: not done), or one state.",
+    },
+    Param {
+        name: "who",
+        schema: r#"{"type": "string", "enum": ["", "anyone", "me", "nobody"]}"#,
+        description: "Assigned to the token's owner, or to nobody.",
+    },
+    Param {
+        name: "label",
+        schema: r#"{"type": "string"}"#,
+        description: "Only conversations with this label.",
+    },
+    Param {
+        name: "queue",
+        schema: r#"{"type": "string"}"#,
+        description: "Only conversations in this team queue.",
+    },
+    Param {
+        name: "q",
+        schema: r#"{"type": "string"}"#,
+        description: "Words of one message, or part of the person's name or identity.",
+    },
+];
 
 pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
@@ -45,6 +148,7 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "This document.",
         permission: None,
         request: None,
+        query: &[],
         response: (200, None),
         handler: || get(openapi),
     },
@@ -54,6 +158,7 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "The token's user, workspace, role and permissions.",
         permission: Some(None),
         request: None,
+        query: &[],
         response: (200, Some("Me")),
         handler: || get(me),
     },
@@ -63,6 +168,7 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "The token's workspace and the sections its role may open.",
         permission: Some(None),
         request: None,
+        query: &[],
         response: (200, Some("Workspace")),
         handler: || get(workspace),
     },
@@ -72,6 +178,7 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "The people who work in the workspace, with their roles.",
         permission: Some(None),
         request: None,
+        query: PAGED,
         response: (200, Some("TeamList")),
         handler: || get(team),
     },
@@ -81,15 +188,17 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Pending invitations.",
         permission: Some(Some(Permission::ManageWorkspace)),
         request: None,
+        query: PAGED,
         response: (200, Some("InvitationList")),
         handler: || get(list_invitations),
     },
     ApiRoute {
         method: "post",
         path: "/workspace/invitations",
-        summary: "Invite someone by e-mail with a role; the e-mail goes through the mail outbox.",
+        summary: "Invite someone by e-mail with a role; the e-mail goes through the mail outbox. Someone already in the workspace is refused (422); a role above the inviter's too (403).",
         permission: Some(Some(Permission::ManageWorkspace)),
         request: Some("NewInvitation"),
+        query: &[],
         response: (201, Some("Invitation")),
         handler: || post(invite),
     },
@@ -99,15 +208,17 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Revoke a pending invitation.",
         permission: Some(Some(Permission::ManageWorkspace)),
         request: None,
+        query: &[],
         response: (204, None),
         handler: || delete(revoke_invitation),
     },
     ApiRoute {
         method: "get",
         path: "/workspace/audit",
-        summary: "The workspace's audit log, newest first (200 entries).",
+        summary: "The workspace's audit log, newest first.",
         permission: Some(Some(Permission::ManageWorkspace)),
         request: None,
+        query: PAGED,
         response: (200, Some("AuditList")),
         handler: || get(audit_log),
     },
@@ -117,15 +228,17 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Listening sources with their state: status, last fetch, last error in words, item count.",
         permission: Some(Some(Permission::ViewListening)),
         request: None,
+        query: PAGED,
         response: (200, Some("SourceList")),
         handler: || get(listening::list_sources),
     },
     ApiRoute {
         method: "post",
         path: "/workspace/sources",
-        summary: "Add a source. `config` by kind: feed {url}; mastodon {base, search: hashtag, stream: true for live statuses} with an optional `token`; bluesky and hackernews {search} (base optional); imap {host, port, security: tls|starttls|none, username, mailbox} with `password`; webhook {} (the answer carries its signing `secret`, shown once).",
+        summary: "Add a source. `config` by kind: feed {url}; mastodon {base, search: hashtag, stream: true for live statuses} with an optional `token`; bluesky and hackernews {search} (base optional); imap {host, port, security: tls|starttls|none, username, mailbox} with `password`; webhook {} (the answer carries its signing `secret`, shown once). Settings the kind's connector cannot use are refused (422) with its words.",
         permission: Some(Some(Permission::ManageListening)),
         request: Some("NewSource"),
+        query: &[],
         response: (201, Some("Source")),
         handler: || post(listening::create_source),
     },
@@ -135,6 +248,7 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Pause (`{\"enabled\": false}`) or resume a source.",
         permission: Some(Some(Permission::ManageListening)),
         request: Some("SourceChange"),
+        query: &[],
         response: (200, Some("Source")),
         handler: || patch(listening::update_source),
     },
@@ -144,6 +258,7 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Saved searches.",
         permission: Some(Some(Permission::ViewListening)),
         request: None,
+        query: PAGED,
         response: (200, Some("QueryList")),
         handler: || get(listening::list_queries),
     },
@@ -153,15 +268,17 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Save a search. An invalid query is refused with its message and `position`.",
         permission: Some(Some(Permission::ManageListening)),
         request: Some("NewQuery"),
+        query: &[],
         response: (201, Some("Query")),
         handler: || post(listening::create_query),
     },
     ApiRoute {
         method: "get",
         path: "/workspace/mentions",
-        summary: "Mentions, newest first. Filters: query (saved search id), q (archive words), sentiment, lang, from and to (YYYY-MM-DD), author; before (next_before of the previous page), limit (at most 200).",
+        summary: "Mentions, newest first, filtered.",
         permission: Some(Some(Permission::ViewListening)),
         request: None,
+        query: MENTION_FILTERS,
         response: (200, Some("MentionList")),
         handler: || get(listening::list_mentions),
     },
@@ -171,15 +288,17 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "Send a mention to the inbox: it joins the conversation of what it answers, or opens one.",
         permission: Some(Some(Permission::ViewInbox)),
         request: None,
+        query: &[],
         response: (201, Some("SentToInbox")),
         handler: || post(inbox::send_mention),
     },
     ApiRoute {
         method: "get",
         path: "/workspace/conversations",
-        summary: "Inbox conversations, newest activity first. Filters: state (open, the default, or new, assigned, waiting, done), who (me, nobody), label, queue, q (words of the messages, or the person's name or identity).",
+        summary: "Inbox conversations, newest activity first, filtered.",
         permission: Some(Some(Permission::ViewInbox)),
         request: None,
+        query: CONVERSATION_FILTERS,
         response: (200, Some("ConversationList")),
         handler: || get(inbox::list),
     },
@@ -189,24 +308,27 @@ pub const ROUTES: &[ApiRoute] = &[
         summary: "One conversation with its mentions (oldest first) and its history.",
         permission: Some(Some(Permission::ViewInbox)),
         request: None,
+        query: &[],
         response: (200, Some("ConversationDetail")),
         handler: || get(inbox::show),
     },
     ApiRoute {
         method: "post",
         path: "/workspace/conversations/{id}/changes",
-        summary: "Change a conversation: exactly one of assign (a teammate's id, or null), state, priority, note.",
+        summary: "Change a conversation: exactly one of assign (a teammate's id, or null), state, priority, note. Someone who is not a teammate working the inbox is refused (422).",
         permission: Some(Some(Permission::ViewInbox)),
         request: Some("ConversationChange"),
+        query: &[],
         response: (200, Some("Conversation")),
         handler: || post(inbox::change),
     },
     ApiRoute {
         method: "post",
         path: "/workspace/conversations/{id}/replies",
-        summary: "Reply to the conversation's person on their channel (through the reply outbox: 202, then its status in the conversation's replies). Moderators' replies and replies on urgent conversations wait for a manager's approval.",
+        summary: "Reply to the conversation's person on their channel (through the reply outbox: 202, then its status in the conversation's replies). A text longer than the channel takes, or a channel that takes no replies, is refused (422). Moderators' replies and replies on urgent conversations wait for a manager's approval.",
         permission: Some(Some(Permission::ViewInbox)),
         request: Some("NewReply"),
+        query: &[],
         response: (202, Some("Reply")),
         handler: || post(inbox::reply),
     },
@@ -237,6 +359,14 @@ impl ApiError {
             fields: Vec::new(),
             position: None,
         }
+    }
+
+    pub(crate) fn with_status(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError::new(status, code, message)
     }
 
     /// One invalid field, with a message that says what is wrong in it.
@@ -298,8 +428,8 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
     }
 }
@@ -419,18 +549,37 @@ async fn workspace(Caller(p): Caller) -> Json<Value> {
     Json(body)
 }
 
+/// A small list, read whole and paged by id (ascending): new items come after the last page.
+pub(crate) fn by_id<T>(
+    mut items: Vec<T>,
+    params: &PageParams,
+    id: impl Fn(&T) -> i64,
+    json: impl Fn(&T) -> Value,
+) -> Result<Json<Value>, ApiError> {
+    items.sort_by_key(|item| id(item));
+    let (page, next) = page_of(
+        items,
+        params,
+        1,
+        |item, p| id(item) > p[0],
+        |item| vec![id(item)],
+    )?;
+    let items: Vec<Value> = page.iter().map(json).collect();
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
 async fn team(
     State(state): State<SharedState>,
     Caller(p): Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let members: Vec<Value> = state
-        .store
-        .members(p.workspace.id)
-        .await?
-        .into_iter()
-        .map(|m| json!({"id": m.user.id, "display_name": m.user.display_name, "email": m.user.email, "role": m.role.as_str(), "joined_at": m.joined_at}))
-        .collect();
-    Ok(Json(json!({"items": members})))
+    let members = state.store.members(p.workspace.id).await?;
+    by_id(
+        members,
+        &page,
+        |m| m.user.id,
+        |m| json!({"id": m.user.id, "display_name": m.user.display_name, "email": m.user.email, "role": m.role.as_str(), "joined_at": m.joined_at}),
+    )
 }
 
 fn invitation_json(i: &jardinier_store::Invitation) -> Value {
@@ -440,16 +589,14 @@ fn invitation_json(i: &jardinier_store::Invitation) -> Value {
 async fn list_invitations(
     State(state): State<SharedState>,
     caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ManageWorkspace)?;
-    let items: Vec<Value> = state
+    let invitations = state
         .store
         .pending_invitations(caller.0.workspace.id, unix_now())
-        .await?
-        .iter()
-        .map(invitation_json)
-        .collect();
-    Ok(Json(json!({"items": items})))
+        .await?;
+    by_id(invitations, &page, |i| i.id, invitation_json)
 }
 
 #[derive(Deserialize)]
@@ -464,12 +611,18 @@ struct NewInvitationBody {
 async fn invite(
     State(state): State<SharedState>,
     caller: Caller,
-    body: Result<Json<NewInvitationBody>, JsonRejection>,
+    ApiJson(body): ApiJson<NewInvitationBody>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageWorkspace)?;
-    let Json(body) = body?;
     let request = InvitationRequest::parse(caller.0.role, &body.email, &body.role)
         .map_err(ApiError::validation)?;
+    if let Some(lang) = body.lang.as_deref().filter(|l| Lang::parse(l).is_none()) {
+        return Err(ApiError::invalid(
+            "lang",
+            "error.kind_invalid",
+            format!("lang: {lang:?} is not one of fr, en"),
+        ));
+    }
     let lang = body
         .lang
         .as_deref()
@@ -501,7 +654,7 @@ async fn invite(
 async fn revoke_invitation(
     State(state): State<SharedState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::ManageWorkspace)?;
     state
@@ -523,16 +676,35 @@ async fn revoke_invitation(
 async fn audit_log(
     State(state): State<SharedState>,
     caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ManageWorkspace)?;
-    let items: Vec<Value> = state
+    let limit = page.limit()?;
+    let before = page.position(1)?.map(|p| p[0]);
+    let entries = state
         .store
-        .audit_log(caller.0.workspace.id, 200)
-        .await?
+        .audit_log(caller.0.workspace.id, before, limit + 1)
+        .await?;
+    let next = (entries.len() as i64 > limit)
+        .then(|| {
+            entries
+                .get(limit as usize - 1)
+                .map(|e| encode_cursor(&[e.id]))
+        })
+        .flatten();
+    let items: Vec<Value> = entries
         .into_iter()
+        .take(limit as usize)
         .map(|e| json!({"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "detail": e.detail}))
         .collect();
-    Ok(Json(json!({"items": items})))
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+/// A page of a list: its items and the cursor of the next page (null on the last).
+pub(crate) fn list_schema(item: &str) -> Value {
+    json!({"type": "object", "required": ["items", "next_cursor"], "properties": {
+        "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
+        "next_cursor": {"type": ["string", "null"]}}})
 }
 
 fn schemas() -> Value {
@@ -540,10 +712,10 @@ fn schemas() -> Value {
     let int = json!({"type": "integer", "format": "int64"});
     let roles =
         json!({"type": "string", "enum": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()});
-    let list = |item: &str| json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}}}});
+    let list = list_schema;
     let mut all = json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
-            "code": string, "message": string,
+            "code": string, "message": string, "position": {"type": "integer", "description": "Where in a query the error is (0-based character)."},
             "fields": {"type": "array", "items": {"type": "object", "properties": {"field": string, "code": string, "message": string}}}}}}},
         "WorkspaceRef": {"type": "object", "properties": {"slug": string, "name": string, "timezone": string}},
         "Me": {"type": "object", "properties": {
@@ -554,7 +726,7 @@ fn schemas() -> Value {
         "TeamList": list("TeamMember"),
         "Invitation": {"type": "object", "properties": {"id": int, "email": string, "role": roles, "created_at": int, "expires_at": int}},
         "InvitationList": list("Invitation"),
-        "NewInvitation": {"type": "object", "required": ["email", "role"], "properties": {"email": string, "role": roles, "lang": {"type": "string", "enum": ["fr", "en"]}}},
+        "NewInvitation": {"type": "object", "required": ["email", "role"], "properties": {"email": {"type": "string", "format": "email", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "maxLength": 254}, "role": roles, "lang": {"type": "string", "enum": ["fr", "en"]}}},
         "AuditEntry": {"type": "object", "properties": {"id": int, "at": int, "actor": {"type": ["string", "null"]}, "action": string, "detail": string}},
         "AuditList": list("AuditEntry"),
     });
@@ -566,9 +738,10 @@ fn schemas() -> Value {
     all
 }
 
-/// The OpenAPI 3.1 document, built from [`ROUTES`].
+/// The OpenAPI 3.1 document, built from [`ROUTES`]: every status a route can answer, with the
+/// one error body.
 pub fn openapi_document() -> Value {
-    let error_ref = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let mut paths = serde_json::Map::new();
     for route in ROUTES {
         let mut responses = serde_json::Map::new();
@@ -578,17 +751,33 @@ pub fn openapi_document() -> Value {
             ok["content"] = json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
         }
         responses.insert(status.to_string(), ok);
-        if route.permission.is_some() {
-            responses.insert("401".into(), json!({"description": "Missing, unknown or revoked token.", "content": error_ref["content"]}));
-        }
-        if matches!(route.permission, Some(Some(_))) {
-            responses.insert("403".into(), json!({"description": "The token owner's role does not allow this.", "content": error_ref["content"]}));
-        }
-        if route.request.is_some() {
-            responses.insert(
-                "422".into(),
-                json!({"description": "Invalid fields.", "content": error_ref["content"]}),
+        let has_id = route.path.contains("{id}");
+        let has_body = route.request.is_some();
+        let mut add = |status: &str, description: &str| {
+            responses.insert(status.into(), error(description));
+        };
+        if has_id || has_body || !route.query.is_empty() {
+            add(
+                "400",
+                "A path id that is not a whole number, a query parameter of the wrong type, or a body that is not JSON.",
             );
+        }
+        if route.permission.is_some() {
+            add("401", "Missing, unknown or revoked token.");
+            add("403", "The token owner's role does not allow this.");
+        }
+        if has_id {
+            add("404", "No such resource in the token's workspace.");
+        }
+        if has_body {
+            add("413", "The body is larger than 1 MiB.");
+            add(
+                "415",
+                "The body is not sent as `Content-Type: application/json`.",
+            );
+        }
+        if has_body || !route.query.is_empty() {
+            add("422", "Invalid fields or parameters: see `fields`.");
         }
         let mut operation = json!({
             "summary": route.summary,
@@ -601,8 +790,17 @@ pub fn openapi_document() -> Value {
         if let Some(request) = route.request {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{request}")}}}});
         }
-        if route.path.contains("{id}") {
-            operation["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+        let mut parameters = Vec::new();
+        if has_id {
+            parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}));
+        }
+        for param in route.query {
+            let schema: Value =
+                serde_json::from_str(param.schema).expect("parameter schemas are JSON");
+            parameters.push(json!({"name": param.name, "in": "query", "required": false, "description": param.description, "schema": schema}));
+        }
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
         }
         let entry = paths
             .entry(format!("/api/v1{}", route.path))
@@ -612,7 +810,7 @@ pub fn openapi_document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Jardinier API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Personal API tokens (Settings → API tokens) act in one workspace with their owner's role. Errors share one body: {\"error\": {\"code\", \"message\", \"fields\"}}."},
+                 "description": "Personal API tokens (Settings → API tokens) act in one workspace with their owner's role. Errors share one body: {\"error\": {\"code\", \"message\", \"fields\"}}. Lists are paged: `limit` (1 to 200) and `cursor`, the `next_cursor` of the previous page."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": paths,

@@ -3,8 +3,7 @@
 //! listed in [`crate::api::ROUTES`]; the rules are the pages' (`jardinier_inbox`).
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jardinier_domain::Permission;
@@ -14,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, Caller};
+use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor};
 use crate::pages::listening::mention_json;
 use crate::{SharedState, unix_now};
 
@@ -47,7 +47,8 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<SharedState>,
     caller: Caller,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewInbox)?;
     let p = &caller.0;
@@ -64,9 +65,18 @@ pub async fn list(
     let assignee = match params.who.as_deref() {
         Some("me") => AssigneeFilter::User(p.user.id),
         Some("nobody") => AssigneeFilter::Nobody,
-        _ => AssigneeFilter::Anyone,
+        None | Some("") | Some("anyone") => AssigneeFilter::Anyone,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "who",
+                "error.kind_invalid",
+                format!("who: {other:?} is not one of anyone, me, nobody"),
+            ));
+        }
     };
-    let items: Vec<Value> = state
+    let limit = page.limit()?;
+    let before = page.position(2)?.map(|p| (p[0], p[1]));
+    let conversations = state
         .store
         .conversations(&ConversationFilter {
             workspace_id: p.workspace.id,
@@ -82,19 +92,29 @@ pub async fn list(
                 .and_then(|q| crate::pages::label_name(&q)),
             terms: crate::pages::search_groups(params.q.as_deref().unwrap_or_default()),
             contact: params.q.clone(),
-            limit: 200,
+            limit: limit + 1,
+            before,
         })
-        .await?
+        .await?;
+    let next = (conversations.len() as i64 > limit)
+        .then(|| {
+            conversations
+                .get(limit as usize - 1)
+                .map(|c| encode_cursor(&[c.updated_at, c.id]))
+        })
+        .flatten();
+    let items: Vec<Value> = conversations
         .iter()
+        .take(limit as usize)
         .map(conversation_json)
         .collect();
-    Ok(Json(json!({"items": items})))
+    Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
 pub async fn show(
     State(state): State<SharedState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewInbox)?;
     let p = &caller.0;
@@ -143,11 +163,21 @@ pub struct ReplyBody {
 pub async fn reply(
     State(state): State<SharedState>,
     caller: Caller,
-    Path(id): Path<i64>,
-    body: Result<Json<ReplyBody>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ViewInbox)?;
-    let Json(body) = body?;
+    if body
+        .idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.chars().count() > 200)
+    {
+        return Err(ApiError::invalid(
+            "idempotency_key",
+            "error.too_long",
+            "idempotency_key: at most 200 characters".into(),
+        ));
+    }
     let p = &caller.0;
     use crate::pages::{ReplyRefused, accept_reply};
     match accept_reply(
@@ -216,11 +246,10 @@ mod double_option {
 pub async fn change(
     State(state): State<SharedState>,
     caller: Caller,
-    Path(id): Path<i64>,
-    body: Result<Json<ChangeBody>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ChangeBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewInbox)?;
-    let Json(body) = body?;
     let p = &caller.0;
     let given = [
         body.assign.is_some(),
@@ -318,7 +347,7 @@ pub async fn change(
 pub async fn send_mention(
     State(state): State<SharedState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ViewListening)?;
     caller.require(Permission::ViewInbox)?;
@@ -346,14 +375,18 @@ pub fn schemas() -> Value {
             "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
             "assignee": {"type": ["object", "null"], "properties": {"id": int, "name": string}},
             "created_at": int, "updated_at": int, "last_inbound_at": int, "item_count": int}},
-        "ConversationList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Conversation"}}}},
+        "ConversationList": crate::api::list_schema("Conversation"),
         "ConversationDetail": {"allOf": [{"$ref": "#/components/schemas/Conversation"}, {"type": "object", "properties": {
             "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}},
             "events": {"type": "array", "items": {"type": "object", "properties": {"id": int, "at": int, "actor": nullable_string, "kind": string, "detail": string}}}}}]},
-        "ConversationChange": {"type": "object", "description": "Exactly one of the fields.", "properties": {
-            "assign": {"type": ["integer", "null"]}, "state": string, "priority": string, "note": string}},
+        "ConversationChange": {"type": "object", "description": "Exactly one of the fields.", "minProperties": 1, "maxProperties": 1, "additionalProperties": false, "properties": {
+            "assign": {"type": ["integer", "null"], "format": "int64"},
+            "state": {"type": "string", "enum": ["new", "assigned", "waiting", "done"]},
+            "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
+            "note": {"type": "string", "minLength": 1, "pattern": "\\S"}}},
         "SentToInbox": {"type": "object", "properties": {"conversation_id": int}},
-        "NewReply": {"type": "object", "required": ["text"], "properties": {"text": string, "close": {"type": "boolean"}, "idempotency_key": string}},
+        "NewReply": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string", "minLength": 1, "pattern": "\\S",
+            "description": "Refused (422) when longer than the conversation's channel accepts."}, "close": {"type": "boolean"}, "idempotency_key": {"type": ["string", "null"], "maxLength": 200}}},
         "Reply": {"type": "object", "properties": {"id": int, "conversation_id": int, "author": nullable_string, "text": string,
             "status": {"type": "string", "enum": ["pending_approval", "queued", "sending", "sent", "failed", "rejected"]},
             "attempts": int, "error": nullable_string, "remote_id": nullable_string, "remote_url": nullable_string,

@@ -3,8 +3,7 @@
 //! reads them, so the API and the pages refuse the same things with the same words.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jardinier_connectors::FetchError;
@@ -18,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, Caller};
+use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor};
 use crate::pages::listening::{KINDS, StreamQuery, item_filter, mention_json, query_error_message};
 use crate::{SharedState, auth, unix_now};
 
@@ -48,17 +48,17 @@ fn source_json(state: &SharedState, s: &Source) -> Value {
 pub async fn list_sources(
     State(state): State<SharedState>,
     caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewListening)?;
-    let items: Vec<Value> = state
+    let sources: Vec<Source> = state
         .store
         .sources(caller.0.workspace.id)
         .await?
-        .iter()
+        .into_iter()
         .filter(|s| SOURCE_KINDS.contains(&s.kind.as_str()))
-        .map(|s| source_json(&state, s))
         .collect();
-    Ok(Json(json!({"items": items})))
+    crate::api::by_id(sources, &page, |s| s.id, |s| source_json(&state, s))
 }
 
 #[derive(Deserialize)]
@@ -88,6 +88,11 @@ fn settings_error(message: String) -> ApiError {
 
 /// The stored settings of a new source, as its connector will read them.
 fn source_config(body: &NewSourceBody) -> Result<String, ApiError> {
+    if !(body.config.is_object() || body.config.is_null()) {
+        return Err(settings_error(
+            "config: the settings must be a JSON object, such as {\"url\": \"https://…\"}".into(),
+        ));
+    }
     let config = body.config.to_string();
     let check =
         |result: Result<(), FetchError>| result.map_err(|e| settings_error(format!("config: {e}")));
@@ -95,6 +100,19 @@ fn source_config(body: &NewSourceBody) -> Result<String, ApiError> {
         // Optional: where replies go (`reply_url`), and `inbox: true` for a contact form whose
         // every message needs an answer.
         "webhook" => {
+            if let Some(object) = body.config.as_object() {
+                if let Some(key) = object
+                    .keys()
+                    .find(|k| !["reply_url", "inbox"].contains(&k.as_str()))
+                {
+                    return Err(settings_error(format!(
+                        "config: unknown field `{key}`, a webhook takes `reply_url` and `inbox`"
+                    )));
+                }
+                if object.get("inbox").is_some_and(|i| !i.is_boolean()) {
+                    return Err(settings_error("config: `inbox` is true or false".into()));
+                }
+            }
             let reply = jardinier_outbound::WebhookReplyConfig::parse(&config)
                 .map_err(|e| settings_error(format!("config: {e}")))?;
             let inbox = body
@@ -112,6 +130,15 @@ fn source_config(body: &NewSourceBody) -> Result<String, ApiError> {
             Ok(stored.to_string())
         }
         "feed" => {
+            if let Some(key) = body
+                .config
+                .as_object()
+                .and_then(|c| c.keys().find(|k| *k != "url"))
+            {
+                return Err(settings_error(format!(
+                    "config: unknown field `{key}`, a feed takes only `url`"
+                )));
+            }
             check(FeedConfig::parse(&config).map(drop))?;
             Ok(config)
         }
@@ -151,10 +178,9 @@ fn source_config(body: &NewSourceBody) -> Result<String, ApiError> {
 pub async fn create_source(
     State(state): State<SharedState>,
     caller: Caller,
-    body: Result<Json<NewSourceBody>, JsonRejection>,
+    ApiJson(body): ApiJson<NewSourceBody>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageListening)?;
-    let Json(body) = body?;
     let name = jardinier_domain::DisplayName::parse("name", &body.name)
         .map_err(|e| ApiError::validation(e.into()))?;
     let config = source_config(&body)?;
@@ -213,11 +239,10 @@ pub struct SourceChange {
 pub async fn update_source(
     State(state): State<SharedState>,
     caller: Caller,
-    Path(id): Path<i64>,
-    body: Result<Json<SourceChange>, JsonRejection>,
+    Id(id): Id,
+    ApiJson(body): ApiJson<SourceChange>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ManageListening)?;
-    let Json(body) = body?;
     let p = &caller.0;
     state
         .store
@@ -252,16 +277,11 @@ fn query_json(q: &ListeningQuery) -> Value {
 pub async fn list_queries(
     State(state): State<SharedState>,
     caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewListening)?;
-    let items: Vec<Value> = state
-        .store
-        .listening_queries(caller.0.workspace.id)
-        .await?
-        .iter()
-        .map(query_json)
-        .collect();
-    Ok(Json(json!({"items": items})))
+    let queries = state.store.listening_queries(caller.0.workspace.id).await?;
+    crate::api::by_id(queries, &page, |q| q.id, query_json)
 }
 
 #[derive(Deserialize)]
@@ -280,10 +300,9 @@ fn brand() -> String {
 pub async fn create_query(
     State(state): State<SharedState>,
     caller: Caller,
-    body: Result<Json<NewQueryBody>, JsonRejection>,
+    ApiJson(body): ApiJson<NewQueryBody>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageListening)?;
-    let Json(body) = body?;
     let name = jardinier_domain::DisplayName::parse("name", &body.name)
         .map_err(|e| ApiError::validation(e.into()))?;
     if !KINDS.contains(&body.kind.as_str()) {
@@ -331,22 +350,22 @@ pub async fn create_query(
     Ok((StatusCode::CREATED, Json(query_json(&query))).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Limit {
-    #[serde(default)]
-    limit: Option<i64>,
-}
-
-/// Newest first; `next_before` is the `before` of the next page.
+/// Newest first; `next_before` is the `before` of the next page, `next_cursor` its `cursor`.
 pub async fn list_mentions(
     State(state): State<SharedState>,
     caller: Caller,
-    Query(filter): Query<StreamQuery>,
-    Query(Limit { limit }): Query<Limit>,
+    ApiQuery(mut filter): ApiQuery<StreamQuery>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewListening)?;
     let p = &caller.0;
-    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let limit = page.limit()?;
+    if let Some(position) = page.position(1)? {
+        filter.before = Some(position[0]);
+    }
+    filter
+        .check()
+        .map_err(|(field, message)| ApiError::invalid(field, "error.kind_invalid", message))?;
     let queries = state.store.listening_queries(p.workspace.id).await?;
     let filter = item_filter(
         &filter,
@@ -360,29 +379,69 @@ pub async fn list_mentions(
         .then(|| items.last().map(|i| i.id))
         .flatten();
     let items: Vec<Value> = items.iter().map(|i| mention_json(i, &queries)).collect();
-    Ok(Json(json!({"items": items, "next_before": next})))
+    let cursor = next.map(|id| encode_cursor(&[id]));
+    Ok(Json(
+        json!({"items": items, "next_before": next, "next_cursor": cursor}),
+    ))
 }
 
 /// The OpenAPI schemas of these routes.
+/// A name as `DisplayName` takes it: 1 to 80 characters, not only spaces, no control characters.
+pub(crate) fn name_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 80, "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"})
+}
+
+/// A new source: the settings each kind needs (what its connector checks).
+fn new_source_schema() -> Value {
+    let string = json!({"type": "string", "minLength": 1});
+    // Internationalised host names are read as browsers read them (IDNA): an IRI.
+    let url = json!({"type": "string", "format": "iri", "pattern": "^https?://"});
+    let interval = json!({"type": "integer", "minimum": 5, "maximum": 1440, "default": 15,
+        "description": "Minutes between two fetches (polled kinds)."});
+    let name = name_schema();
+    let kind = |kind: &str, config: Value, extra: Value| {
+        let mut properties = json!({"kind": {"const": kind}, "name": name, "config": config, "interval_minutes": interval});
+        if let (Some(all), Value::Object(extra)) = (properties.as_object_mut(), extra) {
+            all.extend(extra);
+        }
+        json!({"type": "object", "required": ["kind", "name", "config"], "additionalProperties": false, "properties": properties})
+    };
+    // Empty or absent: the public service (Bluesky's app view, HN's search).
+    let base = json!({"anyOf": [url, {"const": ""}]});
+    let search = json!({"type": "object", "required": ["search"], "additionalProperties": false, "properties": {"search": string, "base": base}});
+    json!({"oneOf": [
+        {"type": "object", "required": ["kind", "name"], "additionalProperties": false, "properties": {
+            "kind": {"const": "webhook"}, "name": name,
+            "interval_minutes": {"type": "integer", "description": "Not used: webhooks are not polled."},
+            "config": {"type": ["object", "null"], "additionalProperties": false, "properties": {"reply_url": {"anyOf": [url, {"type": "null"}]}, "inbox": {"type": "boolean"}}}}},
+        kind("feed", json!({"type": "object", "required": ["url"], "additionalProperties": false, "properties": {"url": url}}), json!({})),
+        kind("mastodon", json!({"type": "object", "required": ["base", "search"], "additionalProperties": false, "properties": {"base": url, "search": string, "stream": {"type": "boolean"}}}), json!({"token": {"type": ["string", "null"]}})),
+        kind("bluesky", search.clone(), json!({})),
+        kind("hackernews", search, json!({})),
+        kind("imap", json!({"type": "object", "required": ["host", "port", "security", "username"], "additionalProperties": false, "properties": {"host": string, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "security": {"type": "string", "enum": ["tls", "starttls", "none"]}, "username": string, "mailbox": string, "inbox": {"type": "boolean"}}}),
+            json!({"password": {"type": "string", "minLength": 1}})),
+    ]})
+}
+
 pub fn schemas() -> Value {
     let string = json!({"type": "string"});
     let int = json!({"type": "integer", "format": "int64"});
     let nullable_int = json!({"type": ["integer", "null"], "format": "int64"});
     let nullable_string = json!({"type": ["string", "null"]});
-    let list = |item: &str| json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}}}});
+    let list = crate::api::list_schema;
     let mut all = json!({
         "Source": {"type": "object", "properties": {"id": int, "kind": string, "name": string, "config": {"type": "object"}, "enabled": {"type": "boolean"},
             "status": {"type": "string", "enum": ["new", "ok", "error"]}, "interval_minutes": int, "last_fetch_at": nullable_int, "last_success_at": nullable_int,
             "last_error": nullable_string, "failures": int, "next_fetch_at": int, "item_count": int, "created_at": int, "secret": string}},
         "SourceList": list("Source"),
-        "NewSource": {"type": "object", "required": ["kind", "name"], "properties": {"kind": {"type": "string", "enum": SOURCE_KINDS},
-            "name": string, "config": {"type": "object"}, "password": string, "token": string, "interval_minutes": {"type": "integer", "minimum": 5, "maximum": 1440}}},
-        "SourceChange": {"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
+        "NewSource": new_source_schema(),
+        "SourceChange": {"type": "object", "required": ["enabled"], "additionalProperties": false, "properties": {"enabled": {"type": "boolean"}}},
         "Query": {"type": "object", "properties": {"id": int, "name": string, "query": string, "kind": string, "created_at": int, "updated_at": int}},
         "QueryList": list("Query"),
-        "NewQuery": {"type": "object", "required": ["name", "query"], "properties": {"name": string, "query": string,
+        "NewQuery": {"type": "object", "required": ["name", "query"], "additionalProperties": false, "properties": {"name": name_schema(), "query": {"type": "string", "minLength": 1, "description": "The query language: words, \"phrases\", AND, OR, NOT, NEAR/n, wildcards; refused (422, with `position`) when it does not parse."},
             "kind": {"type": "string", "enum": KINDS}}},
-        "MentionList": {"type": "object", "required": ["items", "next_before"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}}, "next_before": nullable_int}},
+        "MentionList": {"type": "object", "required": ["items", "next_before", "next_cursor"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}}, "next_before": nullable_int, "next_cursor": nullable_string}},
     });
     let mention = json!({"type": "object", "properties": {"id": int, "published_at": string, "received_at": string, "source": string, "source_id": int,
             "site": nullable_string, "url": nullable_string, "author": nullable_string, "handle": nullable_string, "reach": nullable_int,

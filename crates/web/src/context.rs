@@ -200,11 +200,14 @@ pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Nex
 
     // Turn error markers, and axum's own bare 404/405, into pages or JSON errors.
     let marker = response.extensions().get::<ErrorKind>().copied();
-    let bare = response.headers().get(header::CONTENT_TYPE).is_none();
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let bare = content_type.is_none();
+    let json = content_type.is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
     let kind = marker.or(match response.status() {
         StatusCode::NOT_FOUND if bare => Some(ErrorKind::NotFound),
         StatusCode::METHOD_NOT_ALLOWED if bare => Some(ErrorKind::MethodNotAllowed),
-        StatusCode::PAYLOAD_TOO_LARGE if bare => Some(ErrorKind::TooLarge),
+        // The body limit answers in plain text before any handler runs.
+        StatusCode::PAYLOAD_TOO_LARGE if !json => Some(ErrorKind::TooLarge),
         _ => None,
     });
     if let Some(kind) = kind {

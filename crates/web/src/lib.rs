@@ -7,6 +7,7 @@
 //! unsafe form request, and turns error markers into error pages in the reader's language.
 
 pub mod api;
+mod api_extract;
 mod api_inbox;
 mod api_listening;
 pub mod auth;

@@ -146,6 +146,7 @@ pub async fn inbox(
     };
     let filter = ConversationFilter {
         workspace_id: w.workspace.id,
+        before: None,
         state: step.map(|s| s.as_str().to_owned()),
         assignee,
         label: label_name(&q.label),

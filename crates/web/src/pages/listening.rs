@@ -188,7 +188,7 @@ pub struct StreamQuery {
     #[serde(default)]
     lang: String,
     #[serde(default)]
-    before: Option<i64>,
+    pub(crate) before: Option<i64>,
     /// Archive search words (every word must match; inflections too).
     #[serde(default)]
     q: String,
@@ -199,6 +199,36 @@ pub struct StreamQuery {
     to: String,
     #[serde(default)]
     author: String,
+}
+
+impl StreamQuery {
+    /// The API refuses what the pages quietly ignore: a field and what is wrong with it.
+    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
+        for (field, value) in [("from", &self.from), ("to", &self.to)] {
+            if !value.trim().is_empty() && value.trim().parse::<jiff::civil::Date>().is_err() {
+                return Err((
+                    field,
+                    format!("{field}: {value:?} is not a day written YYYY-MM-DD"),
+                ));
+            }
+        }
+        if !["", "positive", "neutral", "negative"].contains(&self.sentiment.as_str()) {
+            return Err((
+                "sentiment",
+                format!(
+                    "sentiment: {:?} is not one of positive, neutral, negative",
+                    self.sentiment
+                ),
+            ));
+        }
+        if !["", "fr", "en", "unknown"].contains(&self.lang.as_str()) {
+            return Err((
+                "lang",
+                format!("lang: {:?} is not one of fr, en, unknown", self.lang),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The filter a stream or export request asks for, in the workspace's time zone.

@@ -554,7 +554,7 @@ pub async fn audit_page(
     w.require(Permission::ManageWorkspace)?;
     let entries = state
         .store
-        .audit_log(w.workspace.id, 200)
+        .audit_log(w.workspace.id, None, 200)
         .await?
         .into_iter()
         .map(|e| {

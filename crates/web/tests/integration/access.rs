@@ -327,7 +327,7 @@ async fn nobody_sees_or_changes_another_workspace(backend: Backend) {
     assert!(app.store.sources(b.id).await.unwrap()[0].enabled);
     assert_eq!(app.store.sentiment_corrections(b.id).await.unwrap(), 0);
     assert_eq!(
-        app.store.audit_log(b.id, 50).await.unwrap().len(),
+        app.store.audit_log(b.id, None, 50).await.unwrap().len(),
         4,
         "only Bob's own four actions"
     );

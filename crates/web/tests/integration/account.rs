@@ -46,7 +46,7 @@ async fn changing_the_password_signs_out_other_browsers(backend: Backend) {
         StatusCode::SEE_OTHER,
         "the other one is signed out"
     );
-    let audit = app.store.audit_log(1, 10).await.unwrap();
+    let audit = app.store.audit_log(1, None, 10).await.unwrap();
     assert!(audit.is_empty(), "account events are not workspace events");
 }
 

@@ -482,6 +482,7 @@ async fn routing_rules_are_tried_then_route_new_mentions(backend: Backend) {
         .store
         .conversations(&jardinier_store::ConversationFilter {
             workspace_id: ws.id,
+            before: None,
             limit: 10,
             ..Default::default()
         })

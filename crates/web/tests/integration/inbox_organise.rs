@@ -252,6 +252,7 @@ async fn conversations_are_labelled_searched_and_routed(backend: Backend) {
             let open = store
                 .conversations(&jardinier_store::ConversationFilter {
                     workspace_id: ws.id,
+                    before: None,
                     state: None,
                     limit: 100,
                     ..Default::default()
@@ -261,6 +262,7 @@ async fn conversations_are_labelled_searched_and_routed(backend: Backend) {
             let done = store
                 .conversations(&jardinier_store::ConversationFilter {
                     workspace_id: ws.id,
+                    before: None,
                     state: Some("done".into()),
                     limit: 100,
                     ..Default::default()

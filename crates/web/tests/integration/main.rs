@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod account;
 mod api;
+mod api_contract;
 mod inbox;
 mod inbox_organise;
 mod inbox_replies;
