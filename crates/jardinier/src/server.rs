@@ -241,6 +241,14 @@ pub async fn serve_bound(
         }
     };
     // Engagement counts of published posts, read back from the networks that give them.
+    // Outgoing webhooks: the workspace's events posted to the addresses subscribed to them.
+    let event_hooks_task = tokio::spawn(
+        jardinier_outbound::event_hooks::EventHookSender::new(store.clone()).run(
+            Duration::from_secs(5),
+            Arc::new(Notify::new()),
+            shutdown_rx.clone(),
+        ),
+    );
     let results_task = tokio::spawn(
         jardinier_outbound::results::ResultsFetcher::new(store.clone())
             .with_oauth(config.oauth.apps())
@@ -272,6 +280,7 @@ pub async fn serve_bound(
     let _ = reply_task.await;
     let _ = sla_task.await;
     let _ = publisher_task.await;
+    let _ = event_hooks_task.await;
     let _ = results_task.await;
     for task in [newsletter_task, bounce_task].into_iter().flatten() {
         let _ = task.await;

@@ -14,6 +14,7 @@
 
 mod bluesky;
 mod email;
+pub mod event_hooks;
 mod mastodon;
 mod matrix;
 pub mod media;

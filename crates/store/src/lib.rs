@@ -33,8 +33,10 @@ mod sql_members;
 mod sql_newsletters;
 mod sql_publishing;
 mod sql_replies;
+mod sql_webhooks;
 mod sqlite_writer;
 pub mod testing;
+mod webhooks;
 
 pub use alerts::*;
 pub use error::StoreError;
@@ -46,6 +48,7 @@ pub use publishing::*;
 pub use records::*;
 pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
+pub use webhooks::*;
 
 use async_trait::async_trait;
 use jardinier_domain::Role;
@@ -61,6 +64,7 @@ pub trait Store:
     + MemberStore
     + PublishStore
     + NewsletterStore
+    + WebhookStore
     + Send
     + Sync
     + 'static

@@ -78,7 +78,41 @@ pub(crate) async fn record(
     .bind(detail)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    // What integrators subscribe to, written with the change (the webhook outbox).
+    let event = match (kind, detail) {
+        ("opened", _) => "conversation.opened",
+        ("state", "done") => "conversation.closed",
+        ("reply_sent", _) => "reply.sent",
+        ("reply_failed", _) => "reply.failed",
+        _ => return Ok(()),
+    };
+    let row = sqlx::query(
+        "SELECT workspace_id, channel, subject, contact_name, contact_handle, state, priority, \
+         assignee_id FROM conversations WHERE id = $1",
+    )
+    .bind(conversation_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut data = serde_json::json!({
+        "conversation": {
+            "id": conversation_id,
+            "channel": row.try_get::<String, _>("channel")?,
+            "subject": row.try_get::<String, _>("subject")?,
+            "contact": {"name": row.try_get::<Option<String>, _>("contact_name")?,
+                        "handle": row.try_get::<Option<String>, _>("contact_handle")?},
+            "state": row.try_get::<String, _>("state")?,
+            "priority": row.try_get::<String, _>("priority")?,
+            "assignee_id": row.try_get::<Option<i64>, _>("assignee_id")?,
+        },
+        "actor_id": actor_id,
+    });
+    match kind {
+        "reply_sent" => data["reply_excerpt"] = serde_json::json!(detail),
+        "reply_failed" => data["error"] = serde_json::json!(detail),
+        _ => {}
+    }
+    let workspace_id: i64 = row.try_get("workspace_id")?;
+    crate::sql_webhooks::emit(tx, workspace_id, event, data, at).await
 }
 
 /// The conversation holding the item that `item_id` answers, if any: (conversation, its state,

@@ -262,6 +262,11 @@ async fn merge_in(tx: &mut Tx, merge: &Merge<'_>) -> Result<i64> {
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    let data = serde_json::json!({
+        "merge": {"id": id, "kept_id": keep, "absorbed_id": absorb, "reason": reason,
+                  "confidence": confidence}, "actor_id": actor_id,
+    });
+    crate::sql_webhooks::emit(tx, workspace_id, "member.merged", data, now).await?;
     Ok(id)
 }
 
@@ -1055,6 +1060,7 @@ async fn erase_in(
             ("replies", "body", in_workspace),
             ("alert_events", "summary", in_workspace),
             ("audit_log", "detail", in_workspace),
+            ("webhook_deliveries", "payload", in_workspace),
             (
                 "alert_deliveries",
                 "payload",
@@ -1084,5 +1090,11 @@ async fn erase_in(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    // Only what was erased, never who: the receiver erases the same profile on its side.
+    let data = serde_json::json!({
+        "member": {"id": id}, "profiles": erasure.profiles, "identities": erasure.identities,
+        "mentions": erasure.items, "conversations": erasure.conversations, "actor_id": actor_id,
+    });
+    crate::sql_webhooks::emit(tx, workspace_id, "member.erased", data, now).await?;
     Ok(erasure)
 }

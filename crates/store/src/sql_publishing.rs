@@ -305,6 +305,38 @@ async fn finish_in(tx: &mut Tx, id: i64, outcome: &DeliveryOutcome, now: i64) ->
                 _ => "",
             };
             post_event(tx, workspace_id, post_id, "Jardinier", state, detail, now).await?;
+            let title: String = sqlx::query_scalar("SELECT title FROM posts WHERE id = $1")
+                .bind(post_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            let channels: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query(
+                "SELECT c.name, d.status, d.remote_url, d.last_error FROM post_deliveries d \
+                 JOIN publish_channels c ON c.id = d.channel_id WHERE d.post_id = $1 ORDER BY d.id",
+            )
+            .bind(post_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("name")?,
+                    r.try_get("status")?,
+                    r.try_get("remote_url")?,
+                    r.try_get("last_error")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+            let channels: Vec<serde_json::Value> = channels
+                .into_iter()
+                .map(|(name, status, url, error)| serde_json::json!({"channel": name, "status": status, "url": url, "error": error}))
+                .collect();
+            let data = serde_json::json!({"post": {"id": post_id, "title": title, "state": state}, "channels": channels});
+            let event = if state == "published" {
+                "post.published"
+            } else {
+                "post.failed"
+            };
+            crate::sql_webhooks::emit(tx, workspace_id, event, data, now).await?;
         }
     }
     Ok(())

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor, page_of};
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
+use crate::api_webhooks as webhooks;
 use crate::error::ErrorKind;
 use crate::pages::settings_api::{InviteError, create_invitation};
 use crate::{SharedState, auth, unix_now};
@@ -331,6 +332,76 @@ pub const ROUTES: &[ApiRoute] = &[
         query: &[],
         response: (202, Some("Reply")),
         handler: || post(inbox::reply),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/webhooks",
+        summary: "Addresses the workspace's events are posted to (outgoing webhooks), with their delivery counts.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("WebhookList")),
+        handler: || get(webhooks::list),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/webhooks",
+        summary: "Post these events to an address, signed (X-Jardinier-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">); the answer carries the signing `secret`, shown once.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: Some("NewWebhook"),
+        query: &[],
+        response: (201, Some("Webhook")),
+        handler: || post(webhooks::create),
+    },
+    ApiRoute {
+        method: "patch",
+        path: "/workspace/webhooks/{id}",
+        summary: "Pause (`{\"enabled\": false}`) or resume an address: paused, it receives nothing, and events meanwhile are not kept for it.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: Some("WebhookChange"),
+        query: &[],
+        response: (200, Some("Webhook")),
+        handler: || patch(webhooks::update),
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/workspace/webhooks/{id}",
+        summary: "Stop posting to an address; its delivery log goes with it.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: &[],
+        response: (204, None),
+        handler: || delete(webhooks::delete),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/webhooks/{id}/test",
+        summary: "Queue a `webhook.test` event to this address.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: &[],
+        response: (202, Some("WebhookTest")),
+        handler: || post(webhooks::test),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/webhooks/{id}/deliveries",
+        summary: "The address's delivery log, newest first: each event's status, attempts and last answer.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("WebhookDeliveryList")),
+        handler: || get(webhooks::deliveries),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/webhook-deliveries/{id}/redeliver",
+        summary: "Send a delivered or given-up delivery again, with a fresh count of attempts.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: &[],
+        response: (202, None),
+        handler: || post(webhooks::redeliver),
     },
 ];
 
@@ -730,7 +801,7 @@ fn schemas() -> Value {
         "AuditEntry": {"type": "object", "properties": {"id": int, "at": int, "actor": {"type": ["string", "null"]}, "action": string, "detail": string}},
         "AuditList": list("AuditEntry"),
     });
-    for more in [listening::schemas(), inbox::schemas()] {
+    for more in [listening::schemas(), inbox::schemas(), webhooks::schemas()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }

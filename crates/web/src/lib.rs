@@ -10,6 +10,7 @@ pub mod api;
 mod api_extract;
 mod api_inbox;
 mod api_listening;
+mod api_webhooks;
 pub mod auth;
 mod charts;
 pub mod context;

@@ -25,6 +25,8 @@ mod publishing_connect;
 mod publishing_media;
 mod publishing_results;
 mod settings;
+mod settings_webhooks;
+pub(crate) use settings_webhooks::check_url as check_webhook_url;
 mod workspace;
 
 /// What the API shares with the pages: creating an invitation.
@@ -105,6 +107,22 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/w/{slug}/settings/invitations/{id}/revoke",
             post(settings::revoke_invitation),
+        )
+        .route(
+            "/w/{slug}/settings/webhooks",
+            get(settings_webhooks::webhooks_page).post(settings_webhooks::create),
+        )
+        .route(
+            "/w/{slug}/settings/webhooks/{id}",
+            get(settings_webhooks::log_page),
+        )
+        .route(
+            "/w/{slug}/settings/webhooks/{id}/action",
+            post(settings_webhooks::act),
+        )
+        .route(
+            "/w/{slug}/settings/webhooks/{id}/deliveries/{delivery}/redeliver",
+            post(settings_webhooks::redeliver),
         )
         .route(
             "/w/{slug}/settings/tokens",

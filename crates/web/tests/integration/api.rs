@@ -236,6 +236,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
         listed,
         vec![
             "DELETE /api/v1/workspace/invitations/{id}",
+            "DELETE /api/v1/workspace/webhooks/{id}",
             "GET /api/v1/me",
             "GET /api/v1/openapi.json",
             "GET /api/v1/workspace",
@@ -247,13 +248,19 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "GET /api/v1/workspace/queries",
             "GET /api/v1/workspace/sources",
             "GET /api/v1/workspace/team",
+            "GET /api/v1/workspace/webhooks",
+            "GET /api/v1/workspace/webhooks/{id}/deliveries",
             "PATCH /api/v1/workspace/sources/{id}",
+            "PATCH /api/v1/workspace/webhooks/{id}",
             "POST /api/v1/workspace/conversations/{id}/changes",
             "POST /api/v1/workspace/conversations/{id}/replies",
             "POST /api/v1/workspace/invitations",
             "POST /api/v1/workspace/mentions/{id}/inbox",
             "POST /api/v1/workspace/queries",
             "POST /api/v1/workspace/sources",
+            "POST /api/v1/workspace/webhook-deliveries/{id}/redeliver",
+            "POST /api/v1/workspace/webhooks",
+            "POST /api/v1/workspace/webhooks/{id}/test",
         ]
     );
     // Every schema reference resolves.

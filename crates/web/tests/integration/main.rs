@@ -21,3 +21,4 @@ mod publishing_calendar;
 mod publishing_media;
 mod publishing_oauth;
 mod security;
+mod webhooks;
