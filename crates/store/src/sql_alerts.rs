@@ -89,6 +89,21 @@ const DELIVERY_FAILED: &str = "UPDATE alert_deliveries SET status = $2, attempts
      last_error = $3, next_attempt_at = CASE WHEN $4 > 0 THEN $4 ELSE next_attempt_at END \
      WHERE id = $1";
 
+/// What an `alert.raised` webhook event says.
+fn alert_data(
+    id: i64,
+    rule_id: i64,
+    query_id: i64,
+    summary: &str,
+    item_count: i64,
+    first_item_id: Option<i64>,
+    fired_at: i64,
+) -> serde_json::Value {
+    serde_json::json!({"alert": {"id": id, "rule_id": rule_id, "query_id": query_id,
+        "summary": summary, "mention_count": item_count, "first_mention_id": first_item_id,
+        "fired_at": fired_at}})
+}
+
 fn delivery_key(event_id: i64, index: usize) -> String {
     format!("alert-{event_id}-{index}")
 }
@@ -231,6 +246,19 @@ impl AlertStore for SqlStore {
                             execute(tx, INSERT_MAIL, &[key, to, subject, body, created])?;
                             execute(tx, MAIL_NOT_BEFORE, &[key, not_before])?;
                         }
+                        let hooked =
+                            crate::sql_webhooks::rusqlite_side::subscribed(tx, "alert.raised")?;
+                        if let Some(subscriptions) = hooked.get(&ws) {
+                            let data = alert_data(id, rule, query, &summary, count, first, now);
+                            crate::sql_webhooks::rusqlite_side::emit_to(
+                                tx,
+                                subscriptions,
+                                ws,
+                                "alert.raised",
+                                &data,
+                                now,
+                            )?;
+                        }
                         Ok(id)
                     })
                     .await?
@@ -267,6 +295,17 @@ impl AlertStore for SqlStore {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let data = alert_data(
+                    id,
+                    n.rule_id,
+                    n.query_id,
+                    n.summary,
+                    n.item_count,
+                    n.first_item_id,
+                    n.now,
+                );
+                crate::sql_webhooks::emit(&mut tx, n.workspace_id, "alert.raised", data, n.now)
+                    .await?;
                 tx.commit().await?;
                 id
             }

@@ -418,6 +418,28 @@ pub(crate) async fn insert_batch(
             .execute(&mut *tx)
             .await?;
     }
+    // Mentions that matched a saved search, for the workspaces whose webhooks want them.
+    let hooked = crate::sql_webhooks::subscribed(tx, "mention.matched").await?;
+    if !hooked.is_empty() {
+        for (index, id) in &state.inserted {
+            let (item, queries) = &items[*index];
+            if let Some(subscriptions) = hooked
+                .get(&item.workspace_id)
+                .filter(|_| !queries.is_empty())
+            {
+                let data = crate::sql_webhooks::mention_data(item, *id, queries);
+                crate::sql_webhooks::emit_to(
+                    tx,
+                    subscriptions,
+                    item.workspace_id,
+                    "mention.matched",
+                    &data,
+                    item.received_at,
+                )
+                .await?;
+            }
+        }
+    }
     // Matches and archive terms of what was inserted, in multi-row statements.
     let matches: Vec<(i64, i64, i64, i64)> = state
         .inserted

@@ -35,6 +35,105 @@ pub(crate) async fn emit(
     Ok(())
 }
 
+/// What a `mention.matched` event says of a stored mention and the saved searches it matched.
+pub(crate) fn mention_data(item: &crate::NewItem, id: i64, queries: &[i64]) -> Value {
+    json!({"mention": {
+        "id": id, "source_id": item.source_id, "source": item.source_kind, "url": item.url,
+        "site": item.site, "author": item.author_name, "handle": item.author_handle,
+        "reach": item.author_reach, "title": item.title, "text": item.body, "lang": item.lang,
+        "sentiment": item.sentiment, "score": item.sentiment_score,
+        "published_at": item.published_at,
+    }, "query_ids": queries})
+}
+
+/// The subscriptions to `event`, by workspace: read once per batch of mentions, so a batch of
+/// a workspace nobody subscribed costs nothing more.
+pub(crate) async fn subscribed(
+    conn: &mut sqlx::AnyConnection,
+    event: &str,
+) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut by_workspace: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for row in sqlx::query(
+        "SELECT id, workspace_id FROM webhook_subscriptions WHERE enabled = 1 AND events LIKE $1",
+    )
+    .bind(format!("%,{event},%"))
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        by_workspace
+            .entry(row.try_get("workspace_id")?)
+            .or_default()
+            .push(row.try_get("id")?);
+    }
+    Ok(by_workspace)
+}
+
+/// [`emit`] to known subscriptions (from [`subscribed`]).
+pub(crate) async fn emit_to(
+    conn: &mut sqlx::AnyConnection,
+    subscriptions: &[i64],
+    workspace_id: i64,
+    event: &str,
+    data: &Value,
+    now: i64,
+) -> Result<()> {
+    for id in subscriptions {
+        insert_delivery(conn, *id, workspace_id, event, data, now).await?;
+    }
+    Ok(())
+}
+
+/// The same as [`subscribed`] and [`emit_to`] on the SQLite batch writer's connection.
+pub(crate) mod rusqlite_side {
+    use std::collections::HashMap;
+
+    use rusqlite::params;
+    use serde_json::Value;
+
+    pub fn subscribed(
+        tx: &rusqlite::Transaction,
+        event: &str,
+    ) -> rusqlite::Result<HashMap<i64, Vec<i64>>> {
+        let mut by_workspace: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut statement = tx.prepare_cached(
+            "SELECT id, workspace_id FROM webhook_subscriptions WHERE enabled = 1 AND events LIKE ?1",
+        )?;
+        let rows = statement.query_map(params![format!("%,{event},%")], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (id, workspace) = row?;
+            by_workspace.entry(workspace).or_default().push(id);
+        }
+        Ok(by_workspace)
+    }
+
+    pub fn emit_to(
+        tx: &rusqlite::Transaction,
+        subscriptions: &[i64],
+        workspace_id: i64,
+        event: &str,
+        data: &Value,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO webhook_deliveries (subscription_id, workspace_id, event, payload, status, \
+             attempts, next_attempt_at, created_at) VALUES (?1, ?2, ?3, '', 'ready', 0, ?4, ?4)",
+        )?;
+        let mut body =
+            tx.prepare_cached("UPDATE webhook_deliveries SET payload = ?2 WHERE id = ?1")?;
+        for subscription in subscriptions {
+            insert.execute(params![subscription, workspace_id, event, now])?;
+            let id = tx.last_insert_rowid();
+            body.execute(params![
+                id,
+                super::envelope(id, workspace_id, event, data, now)
+            ])?;
+        }
+        Ok(())
+    }
+}
+
 /// The body every delivery carries: what happened, where, when, and its data.
 fn envelope(delivery_id: i64, workspace_id: i64, event: &str, data: &Value, now: i64) -> String {
     json!({"id": delivery_id, "event": event, "workspace_id": workspace_id, "occurred_at": now, "data": data})

@@ -337,6 +337,7 @@ fn write_group(
         recent.load(&tx)?;
     }
     let mut outcomes = Vec::with_capacity(batches.len());
+    let hooked = crate::sql_webhooks::rusqlite_side::subscribed(&tx, "mention.matched")?;
     let mut bumps: HashMap<i64, i64> = HashMap::new();
     let mut per_source: HashMap<i64, i64> = HashMap::new();
     {
@@ -465,6 +466,17 @@ fn write_group(
                 }
                 for query in queries {
                     matched.execute(params![query, id, ws, item.published_at])?;
+                }
+                if let Some(subscriptions) = hooked.get(&ws).filter(|_| !queries.is_empty()) {
+                    let data = crate::sql_webhooks::mention_data(item, id, queries);
+                    crate::sql_webhooks::rusqlite_side::emit_to(
+                        &tx,
+                        subscriptions,
+                        ws,
+                        "mention.matched",
+                        &data,
+                        item.received_at,
+                    )?;
                 }
                 archive.execute(params![id, crate::archive_fts::row(ws, &item.terms)])?;
                 *per_source.entry(item.source_id).or_default() += 1;

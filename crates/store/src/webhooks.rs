@@ -14,6 +14,8 @@ use crate::Result;
 
 /// Every event a workspace can subscribe to, in the order the settings page lists them.
 pub const EVENTS: &[&str] = &[
+    "mention.matched",
+    "alert.raised",
     "conversation.opened",
     "conversation.closed",
     "reply.sent",

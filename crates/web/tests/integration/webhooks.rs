@@ -9,7 +9,99 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(an_owner_subscribes_an_address_and_reads_its_log,);
+both_backends!(
+    an_owner_subscribes_an_address_and_reads_its_log,
+    mentions_matched_and_alerts_raised_become_events,
+);
+
+/// Mentions are written by the batch writer (rusqlite on SQLite), alerts too: their events are
+/// written in the same transactions.
+async fn mentions_matched_and_alerts_raised_become_events(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    app.post(
+        "/w/brand/listening/queries",
+        &[("name", "Marque"), ("kind", "brand"), ("query", "brulerie")],
+    )
+    .await;
+    let query = app.store.listening_queries(ws.id).await.unwrap().remove(0);
+    let (source, secret) = crate::listening::webhook_source(&app, "brand").await;
+    let response = app
+        .post(
+            "/w/brand/listening/alerts/rules",
+            &[
+                ("query_id", &query.id.to_string()),
+                ("kind", "keyword"),
+                ("keywords", "malade*"),
+                ("channels", "email oncall@brand.example"),
+                ("lang", "fr"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/listening/alerts?done=alert_rule_created"
+    );
+    let events = ["mention.matched".to_owned(), "alert.raised".to_owned()];
+    let hook = app
+        .store
+        .create_webhook(&jardinier_store::NewWebhookSubscription {
+            workspace_id: ws.id,
+            url: "https://crm.example/hook",
+            secret: "s",
+            events: &events,
+            description: "",
+            created_by: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let body = json!({"items": [
+        {"id": "a", "text": "Clients malades après la brulerie ?!", "author": "Léa"},
+        {"id": "b", "text": "Rien à voir avec le sujet", "author": "Sam"},
+    ]})
+    .to_string();
+    let (status, _) = crate::listening::deliver(
+        &app,
+        source,
+        &body,
+        Some(crate::listening::signed(&secret, &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.ingestor.settle_alerts().await;
+    let deliveries = app
+        .store
+        .webhook_deliveries(ws.id, hook.id, None, 10)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, Value)> = deliveries
+        .iter()
+        .map(|d| (d.event.clone(), serde_json::from_str(&d.payload).unwrap()))
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        got.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        ["alert.raised", "mention.matched"],
+        "one mention matched (the other matched no search), one alert"
+    );
+    let mention = &got[1].1["data"];
+    assert_eq!(
+        mention["mention"]["text"],
+        "Clients malades après la brulerie ?!"
+    );
+    assert_eq!(mention["query_ids"], json!([query.id]));
+    let alert = &got[0].1["data"]["alert"];
+    assert_eq!(alert["query_id"], query.id);
+    assert!(
+        alert["summary"].as_str().unwrap().contains("Léa"),
+        "{alert}"
+    );
+}
 
 async fn an_owner_subscribes_an_address_and_reads_its_log(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
