@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor, page_of};
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
+use crate::api_sections as sections;
 use crate::api_webhooks as webhooks;
 use crate::error::ErrorKind;
 use crate::pages::settings_api::{InviteError, create_invitation};
@@ -112,6 +113,16 @@ const MENTION_FILTERS: &[Param] = &[
     },
 ];
 
+const MEMBER_SEARCH: &[Param] = &[
+    LIMIT,
+    CURSOR,
+    Param {
+        name: "q",
+        schema: r#"{"type": "string"}"#,
+        description: "Part of a name or an identity (e-mail, handle), any case.",
+    },
+];
+
 const CONVERSATION_FILTERS: &[Param] = &[
     LIMIT,
     CURSOR_PAIR,
@@ -151,7 +162,7 @@ pub const ROUTES: &[ApiRoute] = &[
         request: None,
         query: &[],
         response: (200, None),
-        handler: || get(openapi),
+        handler: || get(crate::api_doc::openapi),
     },
     ApiRoute {
         method: "get",
@@ -403,6 +414,136 @@ pub const ROUTES: &[ApiRoute] = &[
         response: (202, None),
         handler: || post(webhooks::redeliver),
     },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/members",
+        summary: "Member profiles (not merged away); `q` searches names and identities.",
+        permission: Some(Some(Permission::ViewMembers)),
+        request: None,
+        query: MEMBER_SEARCH,
+        response: (200, Some("MemberList")),
+        handler: || get(sections::members),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/members/{id}",
+        summary: "One profile: identities, tags, fields, notes, merges and conversations.",
+        permission: Some(Some(Permission::ViewMembers)),
+        request: None,
+        query: &[],
+        response: (200, Some("MemberDetail")),
+        handler: || get(sections::member),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/members/{id}/merge",
+        summary: "Merge the profile `absorb_id` into this one (undoable). Profiles that changed since are refused (409).",
+        permission: Some(Some(Permission::ViewMembers)),
+        request: Some("MemberMerge"),
+        query: &[],
+        response: (201, Some("MergeDone")),
+        handler: || post(sections::merge),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/member-merges/{id}/undo",
+        summary: "Undo a merge: the absorbed profile comes back with what it brought. Refused (409) once later merges depend on it.",
+        permission: Some(Some(Permission::ViewMembers)),
+        request: None,
+        query: &[],
+        response: (200, Some("MergeUndone")),
+        handler: || post(sections::undo_merge),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/members/{id}/export",
+        summary: "Everything about the person, as JSON (a subject access request); recorded in the audit log.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: &[],
+        response: (200, Some("MemberExport")),
+        handler: || get(sections::export),
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/workspace/members/{id}",
+        summary: "Erase the person: profiles, identities, their mentions and conversations, and their traces elsewhere. Answers what was erased.",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: None,
+        query: &[],
+        response: (200, Some("Erasure")),
+        handler: || delete(sections::erase),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/alerts",
+        summary: "Alerts raised, newest first.",
+        permission: Some(Some(Permission::ViewListening)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("AlertList")),
+        handler: || get(sections::alerts),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/alerts/{id}/acknowledge",
+        summary: "Take an alert in charge.",
+        permission: Some(Some(Permission::ManageListening)),
+        request: None,
+        query: &[],
+        response: (200, Some("Alert")),
+        handler: || post(sections::acknowledge),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/alert-rules",
+        summary: "Alert rules.",
+        permission: Some(Some(Permission::ViewListening)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("AlertRuleList")),
+        handler: || get(sections::alert_rules),
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/workspace/alert-rules/{id}",
+        summary: "Delete an alert rule.",
+        permission: Some(Some(Permission::ManageListening)),
+        request: None,
+        query: &[],
+        response: (204, None),
+        handler: || delete(sections::delete_alert_rule),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/saved-replies",
+        summary: "Saved replies, in French and English.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("SavedReplyList")),
+        handler: || get(sections::saved_replies),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/saved-replies",
+        summary: "Save a reply; its variables are checked (422). A name already used is refused (409).",
+        permission: Some(Some(Permission::ReplyWithoutApproval)),
+        request: Some("NewSavedReply"),
+        query: &[],
+        response: (201, Some("SavedReply")),
+        handler: || post(sections::create_saved_reply),
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/workspace/saved-replies/{id}",
+        summary: "Delete a saved reply.",
+        permission: Some(Some(Permission::ReplyWithoutApproval)),
+        request: None,
+        query: &[],
+        response: (204, None),
+        handler: || delete(sections::delete_saved_reply),
+    },
 ];
 
 pub fn routes() -> Router<SharedState> {
@@ -491,6 +632,14 @@ impl From<StoreError> for ApiError {
                 "not_found",
                 format!("No such {what}."),
             ),
+            StoreError::Conflict { what } => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("This {what} is already taken."),
+            ),
+            StoreError::Refused(why) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("Refused: {why}."))
+            }
             other => {
                 tracing::error!(error = %other, "API request failed");
                 ApiError::from_kind(ErrorKind::Internal)
@@ -769,126 +918,4 @@ async fn audit_log(
         .map(|e| json!({"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "detail": e.detail}))
         .collect();
     Ok(Json(json!({"items": items, "next_cursor": next})))
-}
-
-/// A page of a list: its items and the cursor of the next page (null on the last).
-pub(crate) fn list_schema(item: &str) -> Value {
-    json!({"type": "object", "required": ["items", "next_cursor"], "properties": {
-        "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
-        "next_cursor": {"type": ["string", "null"]}}})
-}
-
-fn schemas() -> Value {
-    let string = json!({"type": "string"});
-    let int = json!({"type": "integer", "format": "int64"});
-    let roles =
-        json!({"type": "string", "enum": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()});
-    let list = list_schema;
-    let mut all = json!({
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
-            "code": string, "message": string, "position": {"type": "integer", "description": "Where in a query the error is (0-based character)."},
-            "fields": {"type": "array", "items": {"type": "object", "properties": {"field": string, "code": string, "message": string}}}}}}},
-        "WorkspaceRef": {"type": "object", "properties": {"slug": string, "name": string, "timezone": string}},
-        "Me": {"type": "object", "properties": {
-            "user": {"type": "object", "properties": {"id": int, "email": string, "display_name": string, "lang": {"type": ["string", "null"]}}},
-            "workspace": {"$ref": "#/components/schemas/WorkspaceRef"}, "role": roles, "permissions": {"type": "array", "items": string}}},
-        "Workspace": {"allOf": [{"$ref": "#/components/schemas/WorkspaceRef"}, {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {"slug": string, "allowed": {"type": "boolean"}, "available": {"type": "boolean"}}}}}}]},
-        "TeamMember": {"type": "object", "properties": {"id": int, "display_name": string, "email": string, "role": roles, "joined_at": int}},
-        "TeamList": list("TeamMember"),
-        "Invitation": {"type": "object", "properties": {"id": int, "email": string, "role": roles, "created_at": int, "expires_at": int}},
-        "InvitationList": list("Invitation"),
-        "NewInvitation": {"type": "object", "required": ["email", "role"], "properties": {"email": {"type": "string", "format": "email", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "maxLength": 254}, "role": roles, "lang": {"type": "string", "enum": ["fr", "en"]}}},
-        "AuditEntry": {"type": "object", "properties": {"id": int, "at": int, "actor": {"type": ["string", "null"]}, "action": string, "detail": string}},
-        "AuditList": list("AuditEntry"),
-    });
-    for more in [listening::schemas(), inbox::schemas(), webhooks::schemas()] {
-        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
-            all.extend(more);
-        }
-    }
-    all
-}
-
-/// The OpenAPI 3.1 document, built from [`ROUTES`]: every status a route can answer, with the
-/// one error body.
-pub fn openapi_document() -> Value {
-    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-    let mut paths = serde_json::Map::new();
-    for route in ROUTES {
-        let mut responses = serde_json::Map::new();
-        let (status, schema) = route.response;
-        let mut ok = json!({"description": "Success."});
-        if let Some(schema) = schema {
-            ok["content"] = json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
-        }
-        responses.insert(status.to_string(), ok);
-        let has_id = route.path.contains("{id}");
-        let has_body = route.request.is_some();
-        let mut add = |status: &str, description: &str| {
-            responses.insert(status.into(), error(description));
-        };
-        if has_id || has_body || !route.query.is_empty() {
-            add(
-                "400",
-                "A path id that is not a whole number, a query parameter of the wrong type, or a body that is not JSON.",
-            );
-        }
-        if route.permission.is_some() {
-            add("401", "Missing, unknown or revoked token.");
-            add("403", "The token owner's role does not allow this.");
-        }
-        if has_id {
-            add("404", "No such resource in the token's workspace.");
-        }
-        if has_body {
-            add("413", "The body is larger than 1 MiB.");
-            add(
-                "415",
-                "The body is not sent as `Content-Type: application/json`.",
-            );
-        }
-        if has_body || !route.query.is_empty() {
-            add("422", "Invalid fields or parameters: see `fields`.");
-        }
-        let mut operation = json!({
-            "summary": route.summary,
-            "operationId": format!("{}{}", route.method, route.path.replace(['/', '.', '{', '}'], "_")),
-            "responses": responses,
-        });
-        if route.permission.is_none() {
-            operation["security"] = json!([]);
-        }
-        if let Some(request) = route.request {
-            operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{request}")}}}});
-        }
-        let mut parameters = Vec::new();
-        if has_id {
-            parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}));
-        }
-        for param in route.query {
-            let schema: Value =
-                serde_json::from_str(param.schema).expect("parameter schemas are JSON");
-            parameters.push(json!({"name": param.name, "in": "query", "required": false, "description": param.description, "schema": schema}));
-        }
-        if !parameters.is_empty() {
-            operation["parameters"] = Value::Array(parameters);
-        }
-        let entry = paths
-            .entry(format!("/api/v1{}", route.path))
-            .or_insert_with(|| json!({}));
-        entry[route.method] = operation;
-    }
-    json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Jardinier API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Personal API tokens (Settings → API tokens) act in one workspace with their owner's role. Errors share one body: {\"error\": {\"code\", \"message\", \"fields\"}}. Lists are paged: `limit` (1 to 200) and `cursor`, the `next_cursor` of the previous page."},
-        "servers": [{"url": "/"}],
-        "security": [{"bearer": []}],
-        "paths": paths,
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas()},
-    })
-}
-
-async fn openapi() -> Json<Value> {
-    Json(openapi_document())
 }

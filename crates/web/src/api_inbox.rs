@@ -375,7 +375,7 @@ pub fn schemas() -> Value {
             "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
             "assignee": {"type": ["object", "null"], "properties": {"id": int, "name": string}},
             "created_at": int, "updated_at": int, "last_inbound_at": int, "item_count": int}},
-        "ConversationList": crate::api::list_schema("Conversation"),
+        "ConversationList": crate::api_doc::list_schema("Conversation"),
         "ConversationDetail": {"allOf": [{"$ref": "#/components/schemas/Conversation"}, {"type": "object", "properties": {
             "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}},
             "events": {"type": "array", "items": {"type": "object", "properties": {"id": int, "at": int, "actor": nullable_string, "kind": string, "detail": string}}}}}]},

@@ -429,7 +429,7 @@ pub fn schemas() -> Value {
     let int = json!({"type": "integer", "format": "int64"});
     let nullable_int = json!({"type": ["integer", "null"], "format": "int64"});
     let nullable_string = json!({"type": ["string", "null"]});
-    let list = crate::api::list_schema;
+    let list = crate::api_doc::list_schema;
     let mut all = json!({
         "Source": {"type": "object", "properties": {"id": int, "kind": string, "name": string, "config": {"type": "object"}, "enabled": {"type": "boolean"},
             "status": {"type": "string", "enum": ["new", "ok", "error"]}, "interval_minutes": int, "last_fetch_at": nullable_int, "last_success_at": nullable_int,

@@ -229,7 +229,7 @@ pub fn schemas() -> Value {
             "description": {"type": "string"}, "enabled": {"type": "boolean"}, "created_at": int,
             "deliveries": {"type": "object", "properties": {"pending": int, "delivered": int, "failed": int}},
             "secret": {"type": "string", "description": "Only in the answer to its creation."}}},
-        "WebhookList": crate::api::list_schema("Webhook"),
+        "WebhookList": crate::api_doc::list_schema("Webhook"),
         "NewWebhook": {"type": "object", "required": ["url", "events"], "additionalProperties": false, "properties": {
             "url": {"type": "string", "format": "iri", "pattern": "^https?://[^/?#\\s]+", "maxLength": 2000},
             "events": events, "description": {"type": "string", "maxLength": 200}}},
@@ -239,6 +239,6 @@ pub fn schemas() -> Value {
             "status": {"type": "string", "enum": ["ready", "sending", "delivered", "failed"]}, "attempts": int,
             "next_attempt_at": int, "last_status": nullable_int, "last_error": {"type": ["string", "null"]},
             "created_at": int, "delivered_at": nullable_int, "payload": {"type": "object"}}},
-        "WebhookDeliveryList": crate::api::list_schema("WebhookDelivery"),
+        "WebhookDeliveryList": crate::api_doc::list_schema("WebhookDelivery"),
     })
 }

@@ -7,9 +7,11 @@
 //! unsafe form request, and turns error markers into error pages in the reader's language.
 
 pub mod api;
+mod api_doc;
 mod api_extract;
 mod api_inbox;
 mod api_listening;
+mod api_sections;
 mod api_webhooks;
 pub mod auth;
 mod charts;

@@ -418,6 +418,43 @@ pub struct SavedReplyForm {
     body: String,
 }
 
+/// What is wrong with a saved reply, and in which field, in the reader's words: a name of 1 to
+/// 80 characters, French or English, a text a channel accepts with known variables.
+pub fn check_saved_reply(
+    tr: jardinier_i18n::Tr,
+    name: &str,
+    lang: &str,
+    body: &str,
+) -> Result<(), (&'static str, String)> {
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(("name", tr.t("inbox.saved_name_invalid").to_owned()));
+    }
+    if !matches!(lang, "fr" | "en") {
+        return Err(("lang", tr.t("inbox.saved_lang_invalid").to_owned()));
+    }
+    if check_reply_text(body, None).is_some() {
+        return Err(("text", tr.t("inbox.saved_body_invalid").to_owned()));
+    }
+    match check_template(body) {
+        Err(TemplateError::UnknownVariable { name, at }) => Err((
+            "text",
+            tr.f(
+                "inbox.saved_unknown_variable",
+                &[
+                    ("name", name.as_str()),
+                    ("at", &(at + 1).to_string()),
+                    ("known", &jardinier_inbox::known_variables()),
+                ],
+            ),
+        )),
+        Err(TemplateError::Unclosed { at }) => Err((
+            "text",
+            tr.f("inbox.saved_unclosed", &[("at", &(at + 1).to_string())]),
+        )),
+        Ok(()) => Ok(()),
+    }
+}
+
 pub async fn save_saved_reply(
     State(state): State<SharedState>,
     w: InWorkspace,
@@ -428,28 +465,9 @@ pub async fn save_saved_reply(
     let tr = w.ctx.tr;
     let name = form.name.trim();
     let body = form.body.trim();
-    let problem = if name.is_empty() || name.chars().count() > 80 {
-        Some(tr.t("inbox.saved_name_invalid").to_owned())
-    } else if !matches!(form.lang.as_str(), "fr" | "en") {
-        Some(tr.t("inbox.saved_lang_invalid").to_owned())
-    } else if check_reply_text(body, None).is_some() {
-        Some(tr.t("inbox.saved_body_invalid").to_owned())
-    } else {
-        match check_template(body) {
-            Err(TemplateError::UnknownVariable { name, at }) => Some(tr.f(
-                "inbox.saved_unknown_variable",
-                &[
-                    ("name", name.as_str()),
-                    ("at", &(at + 1).to_string()),
-                    ("known", &jardinier_inbox::known_variables()),
-                ],
-            )),
-            Err(TemplateError::Unclosed { at }) => {
-                Some(tr.f("inbox.saved_unclosed", &[("at", &(at + 1).to_string())]))
-            }
-            Ok(()) => None,
-        }
-    };
+    let problem = check_saved_reply(tr, name, &form.lang, body)
+        .err()
+        .map(|(_, problem)| problem);
     if let Some(problem) = problem {
         return saved_page(&state, &w, Some((&form, problem))).await;
     }

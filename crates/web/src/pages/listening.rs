@@ -205,7 +205,7 @@ impl StreamQuery {
     /// The API refuses what the pages quietly ignore: a field and what is wrong with it.
     pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
         for (field, value) in [("from", &self.from), ("to", &self.to)] {
-            if !value.trim().is_empty() && value.trim().parse::<jiff::civil::Date>().is_err() {
+            if !value.is_empty() && value.parse::<jiff::civil::Date>().is_err() {
                 return Err((
                     field,
                     format!("{field}: {value:?} is not a day written YYYY-MM-DD"),

@@ -12,7 +12,7 @@ use crate::helpers::*;
 
 both_backends!(members_are_merged_exported_and_erased);
 
-async fn source(app: &TestApp, ws: i64, kind: &str) -> Source {
+pub(crate) async fn source(app: &TestApp, ws: i64, kind: &str) -> Source {
     app.store
         .create_source(&NewSource {
             workspace_id: ws,
@@ -27,7 +27,13 @@ async fn source(app: &TestApp, ws: i64, kind: &str) -> Source {
         .unwrap()
 }
 
-async fn conversation_with(app: &TestApp, ws: i64, source: &Source, id: &str, handle: &str) -> i64 {
+pub(crate) async fn conversation_with(
+    app: &TestApp,
+    ws: i64,
+    source: &Source,
+    id: &str,
+    handle: &str,
+) -> i64 {
     let item = app
         .ingestor
         .ingest(

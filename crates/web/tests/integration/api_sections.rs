@@ -1,0 +1,218 @@
+//! Issue 14, item 6 (in part): members, alerts and saved replies through the API, with the
+//! pages' rules (roles, validation, conflicts) and the one error body.
+
+use jardinier_domain::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::members::{conversation_with, source};
+
+both_backends!(members_and_saved_replies_through_the_api,);
+
+async fn members_and_saved_replies_through_the_api(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.member(&ws, "ana@brand.example", Role::Analyst).await;
+    let masto = source(&app, ws.id, "mastodon").await;
+    let sky = source(&app, ws.id, "bluesky").await;
+    conversation_with(&app, ws.id, &masto, "m1", "@lea@piaille.example").await;
+    conversation_with(&app, ws.id, &sky, "b1", "lea.bsky.social").await;
+    app.login("camille@brand.example").await;
+    let token = app.api_token(&app.client, "brand").await;
+    let analyst = new_client();
+    app.login_with(&analyst, "ana@brand.example", PASSWORD)
+        .await;
+    let analyst_token = app.api_token(&analyst, "brand").await;
+    let call = |method: Method, path: String, body: Option<Value>, token: String| {
+        let mut request = app
+            .client
+            .request(method, app.url(&format!("/api/v1/workspace/{path}")))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    // Two profiles of Léa, one per network; searched by handle.
+    let (status, found) = call(Method::GET, "members?q=piaille".into(), None, token.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    let (_, all) = call(Method::GET, "members?limit=1".into(), None, token.clone()).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1);
+    let cursor = all["next_cursor"].as_str().unwrap().to_owned();
+    let (_, rest) = call(
+        Method::GET,
+        format!("members?limit=1&cursor={cursor}"),
+        None,
+        token.clone(),
+    )
+    .await;
+    let keep = all["items"][0]["id"].as_i64().unwrap();
+    let absorb = rest["items"][0]["id"].as_i64().unwrap();
+    assert_ne!(keep, absorb);
+    assert!(rest["next_cursor"].is_null());
+
+    // An analyst reads but does not merge.
+    let (status, _) = call(
+        Method::POST,
+        format!("members/{keep}/merge"),
+        Some(json!({"absorb_id": absorb})),
+        analyst_token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, error) = call(
+        Method::POST,
+        format!("members/{keep}/merge"),
+        Some(json!({"absorb_id": keep})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, merged) = call(
+        Method::POST,
+        format!("members/{keep}/merge"),
+        Some(json!({"absorb_id": absorb})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{merged}");
+    let (_, profile) = call(Method::GET, format!("members/{keep}"), None, token.clone()).await;
+    assert_eq!(
+        profile["identities"].as_array().unwrap().len(),
+        2,
+        "{profile}"
+    );
+    assert_eq!(profile["conversation_ids"].as_array().unwrap().len(), 2);
+    let merge = merged["merge_id"].as_i64().unwrap();
+    let (status, undone) = call(
+        Method::POST,
+        format!("member-merges/{merge}/undo"),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, undone["restored_id"].as_i64()),
+        (StatusCode::OK, Some(absorb))
+    );
+    let (status, again) = call(
+        Method::POST,
+        format!("member-merges/{merge}/undo"),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(again["error"]["code"], "conflict");
+
+    // Export and erasure are the owner's.
+    let (status, _) = call(
+        Method::GET,
+        format!("members/{absorb}/export"),
+        None,
+        analyst_token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, export) = call(
+        Method::GET,
+        format!("members/{absorb}/export"),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(export.to_string().contains("lea.bsky.social"), "{export}");
+    let (status, erased) = call(
+        Method::DELETE,
+        format!("members/{absorb}"),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(erased["profiles"], 1);
+    let (status, _) = call(
+        Method::GET,
+        format!("members/{absorb}"),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Saved replies: variables checked, names unique, the analyst may not write them.
+    let (status, error) = call(
+        Method::POST,
+        "saved-replies".into(),
+        Some(json!({"name": "Retard", "lang": "fr", "text": "Bonjour {{prenom_inconnu}}"})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["fields"][0]["field"], "text");
+    let body = json!({"name": "Retard", "lang": "fr", "text": "Bonjour {{first_name}}, nous regardons votre commande."});
+    let (status, saved) = call(
+        Method::POST,
+        "saved-replies".into(),
+        Some(body.clone()),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let (status, _) = call(
+        Method::POST,
+        "saved-replies".into(),
+        Some(body.clone()),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = call(
+        Method::POST,
+        "saved-replies".into(),
+        Some(body),
+        analyst_token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, list) = call(Method::GET, "saved-replies".into(), None, token.clone()).await;
+    assert_eq!(list["items"][0]["name"], "Retard");
+    let id = saved["id"].as_i64().unwrap();
+    let (status, _) = call(
+        Method::DELETE,
+        format!("saved-replies/{id}"),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Alerts: none yet, and an unknown one is a 404 with the error body.
+    let (status, alerts) = call(Method::GET, "alerts".into(), None, token.clone()).await;
+    assert_eq!(
+        (status, alerts["items"].clone()),
+        (StatusCode::OK, json!([]))
+    );
+    let (status, missing) = call(
+        Method::POST,
+        "alerts/999/acknowledge".into(),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+}
