@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor, page_of};
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
+use crate::api_publishing as publishing;
 use crate::api_sections as sections;
 use crate::api_webhooks as webhooks;
 use crate::error::ErrorKind;
@@ -543,6 +544,66 @@ pub const ROUTES: &[ApiRoute] = &[
         query: &[],
         response: (204, None),
         handler: || delete(sections::delete_saved_reply),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/channels",
+        summary: "Publishing channels (their secrets are never shown).",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("ChannelList")),
+        handler: || get(publishing::channels),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/posts",
+        summary: "Posts with each channel's receipt (status, address, error) and results.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("PostList")),
+        handler: || get(publishing::posts),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/posts/{id}",
+        summary: "One post with its receipts, results and history (approvals, comments, publication).",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: &[],
+        response: (200, Some("PostDetail")),
+        handler: || get(publishing::post),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/newsletter-lists",
+        summary: "Newsletter lists with their subscriber counts.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("NewsletterListList")),
+        handler: || get(publishing::lists),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/newsletter-lists/{id}/subscribers",
+        summary: "A list's subscribers and their status.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("SubscriberList")),
+        handler: || get(publishing::subscribers),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/campaigns",
+        summary: "Newsletter campaigns with their statistics.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("CampaignList")),
+        handler: || get(publishing::campaigns),
     },
 ];
 

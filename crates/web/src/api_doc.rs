@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::api::ROUTES;
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
+use crate::api_publishing as publishing;
 use crate::api_sections as sections;
 use crate::api_webhooks as webhooks;
 
@@ -46,6 +47,7 @@ fn schemas() -> Value {
         inbox::schemas(),
         webhooks::schemas(),
         sections::schemas(),
+        publishing::schemas(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);

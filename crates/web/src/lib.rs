@@ -11,6 +11,7 @@ mod api_doc;
 mod api_extract;
 mod api_inbox;
 mod api_listening;
+mod api_publishing;
 mod api_sections;
 mod api_webhooks;
 pub mod auth;

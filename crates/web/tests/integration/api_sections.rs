@@ -9,7 +9,92 @@ use crate::both_backends;
 use crate::helpers::*;
 use crate::members::{conversation_with, source};
 
-both_backends!(members_and_saved_replies_through_the_api,);
+both_backends!(
+    members_and_saved_replies_through_the_api,
+    posts_and_newsletters_read_through_the_api,
+);
+
+async fn posts_and_newsletters_read_through_the_api(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    let channel = app
+        .store
+        .create_channel(&jardinier_store::NewChannel {
+            workspace_id: ws.id,
+            kind: "mastodon",
+            name: "@brulerie",
+            config: r#"{"base": "https://piaille.example"}"#,
+            secret: Some("access-token-never-shown"),
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let post = app
+        .store
+        .create_post(&jardinier_store::NewPost {
+            workspace_id: ws.id,
+            author_id: Some(owner.id),
+            title: "Nouveau café",
+            variants: &[jardinier_store::NewVariant::plain(
+                channel.id,
+                "Notre nouveau café d'Éthiopie est arrivé",
+            )],
+            campaign: "Automne",
+            tags: &[],
+            short_links: &[],
+            media: &[],
+            first_comment: None,
+            poll: None,
+            scheduled_at: Some(2_000_000_000),
+            now: 1,
+        })
+        .await
+        .unwrap();
+    app.login("camille@brand.example").await;
+    let token = app.api_token(&app.client, "brand").await;
+    let get = |path: String| {
+        let request = app
+            .client
+            .get(app.url(&format!("/api/v1/workspace/{path}")))
+            .bearer_auth(&token);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, channels) = get("channels".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        channels.contains("@brulerie") && !channels.contains("access-token"),
+        "{channels}"
+    );
+    let (status, posts) = get("posts".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    let posts: Value = serde_json::from_str(&posts).unwrap();
+    assert_eq!(posts["items"][0]["title"], "Nouveau café");
+    assert_eq!(posts["items"][0]["scheduled_at"], 2_000_000_000_i64);
+    assert_eq!(posts["items"][0]["deliveries"][0]["channel_id"], channel.id);
+    let (status, detail) = get(format!("posts/{}", post.id)).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(detail.contains("\"history\""));
+    let (status, _) = get("posts/999999".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, lists) = get("newsletter-lists".into()).await;
+    assert_eq!(
+        (status, lists.as_str()),
+        (StatusCode::OK, r#"{"items":[],"next_cursor":null}"#)
+    );
+    let (status, _) = get("newsletter-lists/5/subscribers".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, campaigns) = get("campaigns".into()).await;
+    assert_eq!(
+        (status, campaigns.as_str()),
+        (StatusCode::OK, r#"{"items":[],"next_cursor":null}"#)
+    );
+}
 
 async fn members_and_saved_replies_through_the_api(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

@@ -1,0 +1,178 @@
+//! Issue 14, item 6 (in part): what publishing and newsletters hold, read through the API —
+//! channels (never their secrets), posts with each channel's receipt and results and their
+//! history, newsletter lists with their counts, subscribers, campaigns with their statistics.
+//! Writing posts and campaigns through the API is not built yet. Routes in
+//! [`crate::api::ROUTES`].
+
+use axum::Json;
+use axum::extract::State;
+use jardinier_domain::Permission;
+use jardinier_store::{Post, PostDelivery};
+use serde_json::{Value, json};
+
+use crate::SharedState;
+use crate::api::{ApiError, Caller};
+use crate::api_extract::{ApiQuery, Id, PageParams};
+
+pub async fn channels(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let channels = state.store.channels(caller.0.workspace.id).await?;
+    crate::api::by_id(
+        channels,
+        &page,
+        |c| c.id,
+        |c| json!({"id": c.id, "kind": c.kind, "name": c.name, "created_at": c.created_at}),
+    )
+}
+
+fn delivery_json(d: &PostDelivery) -> Value {
+    json!({"id": d.id, "channel_id": d.channel_id, "language": d.language, "text": d.body,
+           "status": d.status, "attempts": d.attempts, "due_at": d.due_at, "remote_id": d.remote_id,
+           "url": d.remote_url, "error": d.last_error, "sent_at": d.sent_at,
+           "results": {"likes": d.likes, "shares": d.shares, "replies": d.replies, "read_at": d.metrics_at}})
+}
+
+fn post_json(post: &Post, deliveries: &[PostDelivery]) -> Value {
+    json!({"id": post.id, "title": post.title, "state": post.state, "scheduled_at": post.scheduled_at,
+           "campaign": post.campaign, "tags": post.tags, "approval_step": post.approval_step,
+           "first_comment": post.first_comment,
+           "poll": post.poll.as_ref().map(|p| json!({"options": p.options, "minutes": p.minutes})),
+           "created_at": post.created_at, "updated_at": post.updated_at,
+           "deliveries": deliveries.iter().map(delivery_json).collect::<Vec<_>>()})
+}
+
+pub async fn posts(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let posts = state.store.posts(caller.0.workspace.id, 100_000).await?;
+    crate::api::by_id(posts, &page, |(p, _)| p.id, |(p, d)| post_json(p, d))
+}
+
+pub async fn post(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let ws = caller.0.workspace.id;
+    let (post, deliveries) = state
+        .store
+        .post(ws, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound { what: "post" })?;
+    let mut body = post_json(&post, &deliveries);
+    body["history"] = state
+        .store
+        .post_events(ws, id)
+        .await?
+        .iter()
+        .map(|e| json!({"at": e.at, "actor": e.actor, "kind": e.kind, "detail": e.detail}))
+        .collect();
+    Ok(Json(body))
+}
+
+pub async fn lists(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let lists = state.store.newsletter_lists(caller.0.workspace.id).await?;
+    crate::api::by_id(
+        lists,
+        &page,
+        |(l, _)| l.id,
+        |(l, c)| {
+            json!({"id": l.id, "name": l.name, "from_name": l.from_name, "from_address": l.from_address,
+               "language": l.language, "created_at": l.created_at,
+               "subscribers": {"pending": c.pending, "subscribed": c.subscribed,
+                               "unsubscribed": c.unsubscribed, "bounced": c.bounced}})
+        },
+    )
+}
+
+pub async fn subscribers(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let ws = caller.0.workspace.id;
+    if state.store.newsletter_list(ws, id).await?.is_none() {
+        return Err(jardinier_store::StoreError::NotFound { what: "list" }.into());
+    }
+    let subscribers = state.store.subscribers(ws, id, 1_000_000).await?;
+    crate::api::by_id(
+        subscribers,
+        &page,
+        |s| s.id,
+        |s| {
+            json!({"id": s.id, "email": s.email, "status": s.status, "source": s.source,
+               "created_at": s.created_at, "confirmed_at": s.confirmed_at,
+               "unsubscribed_at": s.unsubscribed_at})
+        },
+    )
+}
+
+pub async fn campaigns(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let campaigns = state.store.campaigns(caller.0.workspace.id).await?;
+    crate::api::by_id(
+        campaigns,
+        &page,
+        |(c, _)| c.id,
+        |(c, s)| {
+            json!({"id": c.id, "list_id": c.list_id, "subject": c.subject, "state": c.state,
+               "rate_per_minute": c.rate_per_minute, "author": c.author, "created_at": c.created_at,
+               "started_at": c.started_at, "finished_at": c.finished_at,
+               "stats": {"recipients": s.recipients, "queued": s.queued, "sent": s.sent,
+                         "failed": s.failed, "bounced": s.bounced, "clicks": s.clicks}})
+        },
+    )
+}
+
+pub fn schemas() -> Value {
+    let int = json!({"type": "integer", "format": "int64"});
+    let nullable_int = json!({"type": ["integer", "null"], "format": "int64"});
+    let string = json!({"type": "string"});
+    let nullable_string = json!({"type": ["string", "null"]});
+    let list = crate::api_doc::list_schema;
+    json!({
+        "Channel": {"type": "object", "properties": {"id": int, "kind": string, "name": string, "created_at": int}},
+        "ChannelList": list("Channel"),
+        "PostDelivery": {"type": "object", "properties": {"id": int, "channel_id": int, "language": nullable_string,
+            "text": string, "status": string, "attempts": int, "due_at": nullable_int, "remote_id": nullable_string,
+            "url": nullable_string, "error": nullable_string, "sent_at": nullable_int,
+            "results": {"type": "object", "properties": {"likes": nullable_int, "shares": nullable_int, "replies": nullable_int, "read_at": nullable_int}}}},
+        "Post": {"type": "object", "properties": {"id": int, "title": string, "state": string, "scheduled_at": nullable_int,
+            "campaign": string, "tags": {"type": "array", "items": string}, "approval_step": nullable_int,
+            "first_comment": nullable_string, "poll": {"type": ["object", "null"]}, "created_at": int, "updated_at": int,
+            "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/PostDelivery"}}}},
+        "PostList": list("Post"),
+        "PostDetail": {"allOf": [{"$ref": "#/components/schemas/Post"}, {"type": "object", "properties": {
+            "history": {"type": "array", "items": {"type": "object", "properties": {"at": int, "actor": string, "kind": string, "detail": string}}}}}]},
+        "NewsletterList": {"type": "object", "properties": {"id": int, "name": string, "from_name": string,
+            "from_address": string, "language": string, "created_at": int,
+            "subscribers": {"type": "object", "properties": {"pending": int, "subscribed": int, "unsubscribed": int, "bounced": int}}}},
+        "NewsletterListList": list("NewsletterList"),
+        "Subscriber": {"type": "object", "properties": {"id": int, "email": string, "status": string, "source": string,
+            "created_at": int, "confirmed_at": nullable_int, "unsubscribed_at": nullable_int}},
+        "SubscriberList": list("Subscriber"),
+        "Campaign": {"type": "object", "properties": {"id": int, "list_id": int, "subject": string, "state": string,
+            "rate_per_minute": int, "author": string, "created_at": int, "started_at": nullable_int, "finished_at": nullable_int,
+            "stats": {"type": "object", "properties": {"recipients": int, "queued": int, "sent": int, "failed": int, "bounced": int, "clicks": int}}}},
+        "CampaignList": list("Campaign"),
+    })
+}
