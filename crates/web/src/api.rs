@@ -328,7 +328,7 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
         method: "post",
         path: "/workspace/conversations/{id}/changes",
-        summary: "Change a conversation: exactly one of assign (a teammate's id, or null), state, priority, note. Someone who is not a teammate working the inbox is refused (422).",
+        summary: "Change a conversation: exactly one of assign (a teammate's id, or null), state, priority, note, add_label, remove_label, queue (a team queue, or null). Someone who is not a teammate working the inbox is refused (422).",
         permission: Some(Some(Permission::ViewInbox)),
         request: Some("ConversationChange"),
         query: &[],

@@ -24,7 +24,8 @@ fn conversation_json(c: &Conversation) -> Value {
         "state": c.state, "priority": c.priority,
         "assignee": c.assignee_id.map(|id| json!({"id": id, "name": c.assignee_name})),
         "created_at": c.created_at, "updated_at": c.updated_at, "last_inbound_at": c.last_inbound_at,
-        "item_count": c.item_count,
+        "item_count": c.item_count, "queue": c.queue, "labels": c.labels, "member_id": c.member_id,
+        "first_response_at": c.first_response_at, "resolved_at": c.resolved_at,
     })
 }
 
@@ -232,6 +233,13 @@ pub struct ChangeBody {
     priority: Option<String>,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    add_label: Option<String>,
+    #[serde(default)]
+    remove_label: Option<String>,
+    /// A team queue, or null to take it out of any.
+    #[serde(default, deserialize_with = "some_text_or_null")]
+    queue: Option<Option<String>>,
 }
 
 /// Tells `"assign": null` (give back) from no `assign` at all.
@@ -241,6 +249,13 @@ mod double_option {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
         Option::<i64>::deserialize(d).map(Some)
     }
+}
+
+/// The same for a text (`"queue": null` takes it out of its queue).
+fn some_text_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 pub async fn change(
@@ -256,6 +271,9 @@ pub async fn change(
         body.state.is_some(),
         body.priority.is_some(),
         body.note.is_some(),
+        body.add_label.is_some(),
+        body.remove_label.is_some(),
+        body.queue.is_some(),
     ]
     .iter()
     .filter(|g| **g)
@@ -264,9 +282,19 @@ pub async fn change(
         return Err(ApiError::invalid(
             "assign",
             "error.required",
-            "Give exactly one of assign, state, priority or note.".into(),
+            "Give exactly one of assign, state, priority, note, add_label, remove_label or queue."
+                .into(),
         ));
     }
+    let label = |field: &'static str, text: &str| {
+        crate::pages::label_name(text).ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                "error.required",
+                format!("{field}: a label has a name"),
+            )
+        })
+    };
     let current = state
         .store
         .conversation_summary(p.workspace.id, id)
@@ -325,6 +353,15 @@ pub async fn change(
             )
         })?;
         ConversationChange::Priority(priority.as_str().to_owned())
+    } else if let Some(text) = &body.add_label {
+        ConversationChange::Label(label("add_label", text)?, true)
+    } else if let Some(text) = &body.remove_label {
+        ConversationChange::Label(label("remove_label", text)?, false)
+    } else if let Some(queue) = &body.queue {
+        match queue {
+            Some(text) => ConversationChange::Queue(Some(label("queue", text)?)),
+            None => ConversationChange::Queue(None),
+        }
     } else {
         let note = body.note.unwrap_or_default();
         let note = note.trim();
@@ -374,7 +411,9 @@ pub fn schemas() -> Value {
             "state": {"type": "string", "enum": ["new", "assigned", "waiting", "done"]},
             "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
             "assignee": {"type": ["object", "null"], "properties": {"id": int, "name": string}},
-            "created_at": int, "updated_at": int, "last_inbound_at": int, "item_count": int}},
+            "created_at": int, "updated_at": int, "last_inbound_at": int, "item_count": int,
+            "queue": nullable_string, "labels": {"type": "array", "items": string}, "member_id": {"type": ["integer", "null"]},
+            "first_response_at": {"type": ["integer", "null"]}, "resolved_at": {"type": ["integer", "null"]}}},
         "ConversationList": crate::api_doc::list_schema("Conversation"),
         "ConversationDetail": {"allOf": [{"$ref": "#/components/schemas/Conversation"}, {"type": "object", "properties": {
             "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}},
@@ -383,7 +422,10 @@ pub fn schemas() -> Value {
             "assign": {"type": ["integer", "null"], "format": "int64"},
             "state": {"type": "string", "enum": ["new", "assigned", "waiting", "done"]},
             "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
-            "note": {"type": "string", "minLength": 1, "pattern": "\\S"}}},
+            "note": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S"},
+            "add_label": {"type": "string", "minLength": 1, "pattern": "\\S"},
+            "remove_label": {"type": "string", "minLength": 1, "pattern": "\\S"},
+            "queue": {"type": ["string", "null"], "minLength": 1, "pattern": "\\S"}}},
         "SentToInbox": {"type": "object", "properties": {"conversation_id": int}},
         "NewReply": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string", "minLength": 1, "pattern": "\\S",
             "description": "Refused (422) when longer than the conversation's channel accepts."}, "close": {"type": "boolean"}, "idempotency_key": {"type": ["string", "null"], "maxLength": 200}}},

@@ -181,6 +181,31 @@ async fn members_and_saved_replies_through_the_api(backend: Backend) {
         "{profile}"
     );
     assert_eq!(profile["conversation_ids"].as_array().unwrap().len(), 2);
+    // Labels and team queues on one of them.
+    let conversation = profile["conversation_ids"][0].as_i64().unwrap();
+    let change = |body: Value| {
+        call(
+            Method::POST,
+            format!("conversations/{conversation}/changes"),
+            Some(body),
+            token.clone(),
+        )
+    };
+    let (status, labelled) = change(json!({"add_label": " SAV "})).await;
+    assert_eq!(status, StatusCode::OK, "{labelled}");
+    assert_eq!(labelled["labels"], json!(["sav"]));
+    let (_, queued) = change(json!({"queue": "Niveau 2"})).await;
+    assert_eq!(queued["queue"], "niveau 2");
+    let (_, out) = change(json!({"queue": null})).await;
+    assert!(out["queue"].is_null());
+    let (_, unlabelled) = change(json!({"remove_label": "sav"})).await;
+    assert_eq!(unlabelled["labels"], json!([]));
+    let (status, _) = change(json!({"add_label": "a", "queue": "b"})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "exactly one change"
+    );
     let merge = merged["merge_id"].as_i64().unwrap();
     let (status, undone) = call(
         Method::POST,
