@@ -227,15 +227,15 @@ pub struct ChangeBody {
     /// A teammate's user id, or null to give it back to the team.
     #[serde(default, with = "double_option")]
     assign: Option<Option<i64>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     state: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     priority: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     note: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     add_label: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     remove_label: Option<String>,
     /// A team queue, or null to take it out of any.
     #[serde(default, deserialize_with = "some_text_or_null")]
@@ -249,6 +249,11 @@ mod double_option {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
         Option::<i64>::deserialize(d).map(Some)
     }
+}
+
+/// A text that may be absent but not null.
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 /// The same for a text (`"queue": null` takes it out of its queue).
