@@ -506,6 +506,16 @@ pub const ROUTES: &[ApiRoute] = &[
         handler: || get(sections::alert_rules),
     },
     ApiRoute {
+        method: "post",
+        path: "/workspace/alert-rules",
+        summary: "Add an alert rule on a saved search: volume or negative spike, watched words, or a high-reach author, delivered to its channels.",
+        permission: Some(Some(Permission::ManageListening)),
+        request: Some("NewAlertRule"),
+        query: &[],
+        response: (201, Some("AlertRule")),
+        handler: || post(sections::create_alert_rule),
+    },
+    ApiRoute {
         method: "delete",
         path: "/workspace/alert-rules/{id}",
         summary: "Delete an alert rule.",

@@ -248,17 +248,7 @@ pub async fn alert_rules(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewListening)?;
     let rules = state.store.alert_rules(caller.0.workspace.id).await?;
-    crate::api::by_id(
-        rules,
-        &page,
-        |r| r.id,
-        |r| {
-            json!({"id": r.id, "query_id": r.query_id, "kind": r.kind,
-               "params": serde_json::from_str::<Value>(&r.params).unwrap_or(Value::Null),
-               "channels": r.channels.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>(),
-               "enabled": r.enabled, "created_at": r.created_at})
-        },
-    )
+    crate::api::by_id(rules, &page, |r| r.id, alert_rule_json)
 }
 
 pub async fn delete_alert_rule(
@@ -282,6 +272,124 @@ pub async fn delete_alert_rule(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAlertRuleBody {
+    query_id: i64,
+    kind: String,
+    #[serde(default)]
+    params: serde_json::Map<String, Value>,
+    channels: Vec<ChannelBody>,
+    /// The language of the alert's messages.
+    #[serde(default = "french")]
+    lang: String,
+}
+
+fn french() -> String {
+    "fr".to_owned()
+}
+
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelBody {
+    kind: String,
+    #[serde(default)]
+    target: String,
+}
+
+/// The bounds the alert page keeps, per parameter: (name, minimum, maximum).
+const RULE_BOUNDS: &[(&str, &str, f64, f64)] = &[
+    ("volume_spike", "window_minutes", 1.0, 1440.0),
+    ("volume_spike", "k", 0.0, 10.0),
+    ("volume_spike", "min_volume", 1.0, 1_000_000.0),
+    ("negative_spike", "window_minutes", 1.0, 1440.0),
+    ("negative_spike", "k", 0.0, 10.0),
+    ("negative_spike", "min_volume", 1.0, 1_000_000.0),
+    ("high_reach", "min_reach", 1.0, 9.0e15),
+];
+
+pub async fn create_alert_rule(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewAlertRuleBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ManageListening)?;
+    let p = &caller.0;
+    let queries = state.store.listening_queries(p.workspace.id).await?;
+    let Some(query) = queries.iter().find(|q| q.id == body.query_id) else {
+        return Err(ApiError::invalid(
+            "query_id",
+            "error.required",
+            format!(
+                "query_id: no saved search {} in this workspace",
+                body.query_id
+            ),
+        ));
+    };
+    if !["fr", "en"].contains(&body.lang.as_str()) {
+        return Err(ApiError::invalid(
+            "lang",
+            "error.kind_invalid",
+            "lang: fr or en".into(),
+        ));
+    }
+    for (_, name, min, max) in RULE_BOUNDS.iter().filter(|(k, ..)| *k == body.kind) {
+        if let Some(value) = body.params.get(*name)
+            && value.as_f64().is_none_or(|v| v < *min || v > *max)
+        {
+            return Err(ApiError::invalid(
+                "params",
+                "error.number_out_of_range",
+                format!("params.{name}: a number from {min} to {max}"),
+            ));
+        }
+    }
+    let params = Value::Object(body.params.clone()).to_string();
+    jardinier_listening::alerts::parse_rule(&body.kind, &params)
+        .map_err(|e| ApiError::invalid("params", "error.kind_invalid", e.to_string()))?;
+    let channels = serde_json::to_string(&body.channels).expect("channels serialise");
+    if body.channels.is_empty() {
+        return Err(ApiError::invalid(
+            "channels",
+            "error.channels_invalid",
+            "channels: at least one".into(),
+        ));
+    }
+    jardinier_listening::alerts::parse_channels(&channels)
+        .map_err(|e| ApiError::invalid("channels", "error.channels_invalid", e.to_string()))?;
+    let mut stored = body.params;
+    stored.insert("lang".into(), json!(body.lang));
+    let rule = state
+        .store
+        .create_alert_rule(&jardinier_store::NewAlertRule {
+            workspace_id: p.workspace.id,
+            query_id: query.id,
+            kind: &body.kind,
+            params: &Value::Object(stored).to_string(),
+            channels: &channels,
+            now: unix_now(),
+        })
+        .await?;
+    if let Some(engine) = &state.ingestor.alerts {
+        engine.reload().await?;
+    }
+    audit(
+        &state,
+        &caller,
+        "alert_rule_created",
+        &format!("#{} {} on {} (API)", rule.id, rule.kind, query.name),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(alert_rule_json(&rule))).into_response())
+}
+
+fn alert_rule_json(r: &jardinier_store::AlertRule) -> Value {
+    json!({"id": r.id, "query_id": r.query_id, "kind": r.kind,
+           "params": serde_json::from_str::<Value>(&r.params).unwrap_or(Value::Null),
+           "channels": serde_json::from_str::<Value>(&r.channels).unwrap_or(Value::Null),
+           "enabled": r.enabled, "created_at": r.created_at})
 }
 
 fn saved_json(r: &SavedReply) -> Value {
@@ -372,7 +480,16 @@ pub fn schemas() -> Value {
             "acknowledged_by": nullable_string, "acknowledged_at": nullable_int}},
         "AlertList": list("Alert"),
         "AlertRule": {"type": "object", "properties": {"id": int, "query_id": int, "kind": string,
-            "params": {}, "channels": {"type": "array", "items": string}, "enabled": {"type": "boolean"}, "created_at": int}},
+            "params": {"type": "object"}, "channels": {"type": "array", "items": {"$ref": "#/components/schemas/AlertChannel"}}, "enabled": {"type": "boolean"}, "created_at": int}},
+        "AlertChannel": {"type": "object", "required": ["kind"], "additionalProperties": false, "properties": {
+            "kind": {"type": "string", "enum": jardinier_listening::alerts::CHANNEL_KINDS},
+            "target": {"type": "string", "description": "An e-mail address (email), an http(s) URL (slack, mattermost, discord, ntfy); none for oncall."}}},
+        "NewAlertRule": {"type": "object", "required": ["query_id", "kind", "channels"], "additionalProperties": false, "properties": {
+            "query_id": int,
+            "kind": {"type": "string", "enum": ["volume_spike", "negative_spike", "keyword", "high_reach"]},
+            "params": {"type": "object", "description": "volume_spike and negative_spike: window_minutes (1-1440), k (0-10), min_volume (1 or more); keyword: query (the query language); high_reach: min_reach (1 or more). Checked by the alert engine (422)."},
+            "channels": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/AlertChannel"}},
+            "lang": {"type": "string", "enum": ["fr", "en"]}}},
         "AlertRuleList": list("AlertRule"),
         "SavedReply": {"type": "object", "properties": {"id": int, "name": string, "lang": string, "text": string, "created_at": int}},
         "SavedReplyList": list("SavedReply"),

@@ -267,6 +267,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "GET /api/v1/workspace/webhooks/{id}/deliveries",
             "PATCH /api/v1/workspace/sources/{id}",
             "PATCH /api/v1/workspace/webhooks/{id}",
+            "POST /api/v1/workspace/alert-rules",
             "POST /api/v1/workspace/alerts/{id}/acknowledge",
             "POST /api/v1/workspace/conversations/{id}/changes",
             "POST /api/v1/workspace/conversations/{id}/replies",

@@ -311,6 +311,72 @@ async fn members_and_saved_replies_through_the_api(backend: Backend) {
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
+    // Alert rules, checked as the alert engine reads them.
+    let (status, query) = call(
+        Method::POST,
+        "queries".into(),
+        Some(json!({"name": "Marque", "query": "brulerie"})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{query}");
+    let query_id = query["id"].as_i64().unwrap();
+    let rule = |params: Value, channels: Value| json!({"query_id": query_id, "kind": "volume_spike", "params": params, "channels": channels});
+    let (status, error) = call(
+        Method::POST,
+        "alert-rules".into(),
+        Some(rule(
+            json!({"window_minutes": 5000}),
+            json!([{"kind": "oncall"}]),
+        )),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("window_minutes"),
+        "{error}"
+    );
+    let (status, error) = call(
+        Method::POST,
+        "alert-rules".into(),
+        Some(rule(
+            json!({}),
+            json!([{"kind": "slack", "target": "not a url"}]),
+        )),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, created) = call(
+        Method::POST,
+        "alert-rules".into(),
+        Some(rule(
+            json!({"window_minutes": 30, "k": 3, "min_volume": 5}),
+            json!([{"kind": "email", "target": "oncall@brand.example"}]),
+        )),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["params"]["lang"], "fr");
+    let (_, rules) = call(Method::GET, "alert-rules".into(), None, token.clone()).await;
+    assert_eq!(
+        rules["items"][0]["channels"][0]["target"], "oncall@brand.example",
+        "{rules}"
+    );
+    let (status, _) = call(
+        Method::DELETE,
+        format!("alert-rules/{}", created["id"]),
+        None,
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
     // Alerts: none yet, and an unknown one is a 404 with the error body.
     let (status, alerts) = call(Method::GET, "alerts".into(), None, token.clone()).await;
     assert_eq!(
