@@ -93,6 +93,139 @@ pub async fn member(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct MemberChange {
+    #[serde(default, deserialize_with = "present")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    fields: Option<Vec<FieldBody>>,
+}
+
+/// A field that may be absent but not null.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldBody {
+    name: String,
+    value: String,
+}
+
+/// Renames a profile, or replaces its tags or custom fields (what is not given stays).
+pub async fn update_member(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<MemberChange>,
+) -> Result<Json<Value>, ApiError> {
+    may_merge(&caller)?;
+    let ws = caller.0.workspace.id;
+    let current = state
+        .store
+        .person(ws, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound { what: "member" })?;
+    let name = match body.name.as_deref().map(str::trim) {
+        Some(name) => {
+            if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+                return Err(ApiError::invalid(
+                    "name",
+                    "error.too_long",
+                    "name: 1 to 120 characters, no control characters".into(),
+                ));
+            }
+            name.to_owned()
+        }
+        None => current.row.person.display_name.clone(),
+    };
+    let mut tags: Vec<String> = match body.tags {
+        Some(tags) => {
+            if let Some(bad) = tags
+                .iter()
+                .find(|t| t.trim().is_empty() || t.trim().chars().count() > 40)
+            {
+                return Err(ApiError::invalid(
+                    "tags",
+                    "error.too_long",
+                    format!("tags: {bad:?} is not 1 to 40 characters"),
+                ));
+            }
+            tags.iter().map(|t| t.trim().to_lowercase()).collect()
+        }
+        None => current.row.tags.clone(),
+    };
+    tags.sort();
+    tags.dedup();
+    let fields: Vec<(String, String)> = match body.fields {
+        Some(fields) => {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for f in fields {
+                let (name, value) = (f.name.trim(), f.value.trim());
+                if name.is_empty() || name.chars().count() > 60 || value.chars().count() > 500 {
+                    return Err(ApiError::invalid(
+                        "fields",
+                        "error.too_long",
+                        "fields: a name of 1 to 60 characters and a value of at most 500".into(),
+                    ));
+                }
+                out.retain(|(k, _)| k != name);
+                out.push((name.to_owned(), value.to_owned()));
+            }
+            out
+        }
+        None => current.row.person.fields.clone(),
+    };
+    state
+        .store
+        .update_person(ws, id, &name, &tags, &fields, unix_now())
+        .await?;
+    let row = state
+        .store
+        .person(ws, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound { what: "member" })?
+        .row;
+    Ok(Json(person_json(&row)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    text: String,
+}
+
+pub async fn add_note(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> Result<StatusCode, ApiError> {
+    may_merge(&caller)?;
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > 5_000 {
+        return Err(ApiError::invalid(
+            "text",
+            "error.too_long",
+            "text: 1 to 5,000 characters".into(),
+        ));
+    }
+    let p = &caller.0;
+    state
+        .store
+        .add_person_note(p.workspace.id, id, p.user.id, text, unix_now())
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MergeBody {
     absorb_id: i64,
 }
@@ -469,6 +602,13 @@ pub fn schemas() -> Value {
             "notes": {"type": "array", "items": {"type": "object"}},
             "merges": {"type": "array", "items": {"type": "object"}},
             "conversation_ids": {"type": "array", "items": int}}}]},
+        "MemberChange": {"type": "object", "additionalProperties": false, "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"},
+            "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "\\S"}},
+            "fields": {"type": "array", "items": {"type": "object", "required": ["name", "value"], "additionalProperties": false, "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "\\S"}, "value": {"type": "string", "maxLength": 500}}}}}},
+        "MemberNote": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S"}}},
         "MemberMerge": {"type": "object", "required": ["absorb_id"], "additionalProperties": false,
             "properties": {"absorb_id": {"type": "integer", "format": "int64", "minimum": 1}}},
         "MergeDone": {"type": "object", "properties": {"merge_id": int, "kept_id": int}},

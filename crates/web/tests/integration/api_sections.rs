@@ -181,6 +181,31 @@ async fn members_and_saved_replies_through_the_api(backend: Backend) {
         "{profile}"
     );
     assert_eq!(profile["conversation_ids"].as_array().unwrap().len(), 2);
+    // A profile's name, tags and fields, and a note; what is not given stays.
+    let (status, edited) = call(Method::PATCH, format!("members/{keep}"), Some(json!({"tags": ["VIP", " fidèle ", "vip"], "fields": [{"name": "Ville", "value": "Lyon"}]})), token.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["tags"], json!(["fidèle", "vip"]));
+    assert_eq!(edited["name"], "Léa Martin");
+    let (status, _) = call(
+        Method::PATCH,
+        format!("members/{keep}"),
+        Some(json!({"name": " "})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = call(
+        Method::POST,
+        format!("members/{keep}/notes"),
+        Some(json!({"text": "Cliente fidèle depuis 2019"})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, profile) = call(Method::GET, format!("members/{keep}"), None, token.clone()).await;
+    assert_eq!(profile["notes"][0]["text"], "Cliente fidèle depuis 2019");
+    assert_eq!(profile["fields"][0]["value"], "Lyon");
+
     // Labels and team queues on one of them.
     let conversation = profile["conversation_ids"][0].as_i64().unwrap();
     let change = |body: Value| {
