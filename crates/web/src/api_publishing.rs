@@ -1,18 +1,23 @@
 //! Issue 14, item 6 (in part): what publishing and newsletters hold, read through the API —
 //! channels (never their secrets), posts with each channel's receipt and results and their
 //! history, newsletter lists with their counts, subscribers, campaigns with their statistics.
-//! Writing posts and campaigns through the API is not built yet. Routes in
+//! Lists are created and addresses added (double opt-in unless the team has consent); writing
+//! posts and campaigns through the API is not built yet. Routes in
 //! [`crate::api::ROUTES`].
 
 use axum::Json;
 use axum::extract::State;
-use jardinier_domain::Permission;
-use jardinier_store::{Post, PostDelivery};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jardinier_domain::{Email, Permission};
+use jardinier_i18n::Lang;
+use jardinier_store::{NewList, NewsletterList, Post, PostDelivery, Subscribed, Subscriber};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::SharedState;
 use crate::api::{ApiError, Caller};
-use crate::api_extract::{ApiQuery, Id, PageParams};
+use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams};
+use crate::{SharedState, unix_now};
 
 pub async fn channels(
     State(state): State<SharedState>,
@@ -122,6 +127,130 @@ pub async fn subscribers(
     )
 }
 
+fn list_json(l: &NewsletterList) -> Value {
+    json!({"id": l.id, "name": l.name, "from_name": l.from_name, "from_address": l.from_address,
+           "language": l.language, "created_at": l.created_at})
+}
+
+fn subscriber_json(s: &Subscriber) -> Value {
+    json!({"id": s.id, "email": s.email, "status": s.status, "source": s.source,
+           "created_at": s.created_at, "confirmed_at": s.confirmed_at,
+           "unsubscribed_at": s.unsubscribed_at})
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewListBody {
+    name: String,
+    from_name: String,
+    from_address: String,
+    /// The postal address or who sends it, at the foot of every issue (the law asks for it).
+    footer: String,
+    #[serde(default = "french")]
+    language: String,
+}
+
+fn french() -> String {
+    "fr".to_owned()
+}
+
+pub async fn create_list(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewListBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Publish)?;
+    let (name, from_name, footer) = (body.name.trim(), body.from_name.trim(), body.footer.trim());
+    let invalid = |field: &'static str, message: &str| {
+        Err(ApiError::invalid(
+            field,
+            "error.kind_invalid",
+            format!("{field}: {message}"),
+        ))
+    };
+    if name.is_empty() || name.chars().count() > 120 {
+        return invalid("name", "1 to 120 characters");
+    }
+    if Email::parse("from_address", body.from_address.trim()).is_err() {
+        return invalid("from_address", "an e-mail address");
+    }
+    if from_name.is_empty() || from_name.chars().count() > 120 {
+        return invalid("from_name", "1 to 120 characters");
+    }
+    if footer.is_empty() {
+        return invalid(
+            "footer",
+            "the sender's name and postal address, required in every issue",
+        );
+    }
+    let Some(language) = Lang::parse(&body.language) else {
+        return invalid("language", "fr or en");
+    };
+    let p = &caller.0;
+    let list = state
+        .store
+        .create_list(&NewList {
+            workspace_id: p.workspace.id,
+            name,
+            public_id: &crate::auth::random_token()[..24],
+            from_name,
+            from_address: body.from_address.trim(),
+            footer,
+            language: language.code(),
+            now: unix_now(),
+        })
+        .await?;
+    crate::pages::audit(
+        &state,
+        Some(p.workspace.id),
+        Some(p.user.id),
+        "newsletter_list_created",
+        name,
+    )
+    .await
+    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    Ok((StatusCode::CREATED, Json(list_json(&list))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscriberBody {
+    email: String,
+    /// The team has the person's consent: subscribed at once. Otherwise the confirmation mail
+    /// goes out (double opt-in), as from the sign-up form.
+    #[serde(default)]
+    consent: bool,
+}
+
+pub async fn add_subscriber(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NewSubscriberBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    let list = state
+        .store
+        .newsletter_list(p.workspace.id, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound { what: "list" })?;
+    let email =
+        Email::parse("email", body.email.trim()).map_err(|e| ApiError::validation(e.into()))?;
+    let source = if body.consent { "team" } else { "form" };
+    let outcome = crate::pages::subscribe_one(&state, &list, email.as_str(), source, !body.consent)
+        .await
+        .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    let (status, outcome, subscriber) = match &outcome {
+        Subscribed::Added(s) => (StatusCode::OK, "added", s),
+        Subscribed::Already(s) => (StatusCode::OK, "already", s),
+        Subscribed::Bounced(s) => (StatusCode::CONFLICT, "bounced", s),
+    };
+    let mut out = subscriber_json(subscriber);
+    out["outcome"] = json!(outcome);
+    Ok((status, Json(out)).into_response())
+}
+
 pub async fn campaigns(
     State(state): State<SharedState>,
     caller: Caller,
@@ -170,6 +299,17 @@ pub fn schemas() -> Value {
         "Subscriber": {"type": "object", "properties": {"id": int, "email": string, "status": string, "source": string,
             "created_at": int, "confirmed_at": nullable_int, "unsubscribed_at": nullable_int}},
         "SubscriberList": list("Subscriber"),
+        "NewNewsletterList": {"type": "object", "required": ["name", "from_name", "from_address", "footer"], "additionalProperties": false, "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "\\S"},
+            "from_name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "\\S"},
+            "from_address": {"type": "string", "format": "email", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "maxLength": 254},
+            "footer": {"type": "string", "minLength": 1, "pattern": "\\S"},
+            "language": {"type": "string", "enum": ["fr", "en"]}}},
+        "NewsletterListCreated": {"type": "object", "properties": {"id": int, "name": string, "from_name": string, "from_address": string, "language": string, "created_at": int}},
+        "NewSubscriber": {"type": "object", "required": ["email"], "additionalProperties": false, "properties": {
+            "email": {"type": "string", "format": "email", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "maxLength": 254},
+            "consent": {"type": "boolean", "description": "true: the team has the person's consent, subscribed at once; false (default): the confirmation mail goes out."}}},
+        "SubscriberAdded": {"allOf": [{"$ref": "#/components/schemas/Subscriber"}, {"type": "object", "properties": {"outcome": {"type": "string", "enum": ["added", "already", "bounced"]}}}]},
         "Campaign": {"type": "object", "properties": {"id": int, "list_id": int, "subject": string, "state": string,
             "rate_per_minute": int, "author": string, "created_at": int, "started_at": nullable_int, "finished_at": nullable_int,
             "stats": {"type": "object", "properties": {"recipients": int, "queued": int, "sent": int, "failed": int, "bounced": int, "clicks": int}}}},

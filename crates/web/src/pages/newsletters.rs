@@ -285,7 +285,7 @@ pub async fn add_subscribers(
 
 /// Adds one address; with `double_opt_in`, a new or returning address is sent the confirmation
 /// link (nothing is sent to an address already on the list). Returns what happened.
-async fn subscribe_one(
+pub(crate) async fn subscribe_one(
     state: &SharedState,
     list: &NewsletterList,
     email: &str,

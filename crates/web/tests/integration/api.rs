@@ -277,6 +277,8 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/members/{id}/merge",
             "POST /api/v1/workspace/members/{id}/notes",
             "POST /api/v1/workspace/mentions/{id}/inbox",
+            "POST /api/v1/workspace/newsletter-lists",
+            "POST /api/v1/workspace/newsletter-lists/{id}/subscribers",
             "POST /api/v1/workspace/queries",
             "POST /api/v1/workspace/saved-replies",
             "POST /api/v1/workspace/sources",

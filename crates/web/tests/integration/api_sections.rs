@@ -89,6 +89,48 @@ async fn posts_and_newsletters_read_through_the_api(backend: Backend) {
     );
     let (status, _) = get("newsletter-lists/5/subscribers".into()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let post_json = |path: &str, body: Value| {
+        let request = app
+            .client
+            .post(app.url(&format!("/api/v1/workspace/{path}")))
+            .bearer_auth(&token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, error) = post_json("newsletter-lists", json!({"name": "Lettre", "from_name": "Brûlerie", "from_address": "lettre@brand.example", "footer": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, list) = post_json("newsletter-lists", json!({"name": "Lettre", "from_name": "Brûlerie", "from_address": "lettre@brand.example", "footer": "Brûlerie du Canal, 12 quai de Valmy, Paris"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    let list_id = list["id"].as_i64().unwrap();
+    let path = format!("newsletter-lists/{list_id}/subscribers");
+    let (status, added) =
+        post_json(&path, json!({"email": "lea@example.fr", "consent": true})).await;
+    assert_eq!(
+        (status, added["outcome"].as_str(), added["status"].as_str()),
+        (StatusCode::OK, Some("added"), Some("subscribed"))
+    );
+    let (_, again) = post_json(&path, json!({"email": "LEA@example.fr", "consent": true})).await;
+    assert_eq!(again["outcome"], "already");
+    let (_, pending) = post_json(&path, json!({"email": "sam@example.fr"})).await;
+    assert_eq!(pending["status"], "pending");
+    let mails = app.store.recent_mail(5).await.unwrap();
+    assert_eq!(
+        mails.iter().filter(|m| m.to == "sam@example.fr").count(),
+        1,
+        "the confirmation mail"
+    );
+    assert!(
+        mails.iter().all(|m| m.to != "lea@example.fr"),
+        "consent: no confirmation mail"
+    );
+    let (_, subscribers) = get(path.clone()).await;
+    assert!(subscribers.contains("sam@example.fr") && subscribers.contains("lea@example.fr"));
     let (status, campaigns) = get("campaigns".into()).await;
     assert_eq!(
         (status, campaigns.as_str()),
