@@ -655,6 +655,26 @@ pub const ROUTES: &[ApiRoute] = &[
         response: (200, Some("CampaignList")),
         handler: || get(publishing::campaigns),
     },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/campaigns",
+        summary: "Write a campaign (a draft) to a list, in Markdown. An unknown list is refused (422).",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("NewCampaign"),
+        query: &[],
+        response: (201, Some("Campaign")),
+        handler: || post(publishing::create_campaign),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/campaigns/{id}/send",
+        summary: "Send a draft campaign to every subscribed address, at its rate. A campaign already sent, or a server without newsletter.smtp, is refused (409).",
+        permission: Some(Some(Permission::Publish)),
+        request: None,
+        query: &[],
+        response: (202, Some("CampaignSent")),
+        handler: || post(publishing::send_campaign),
+    },
 ];
 
 pub fn routes() -> Router<SharedState> {

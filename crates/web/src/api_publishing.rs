@@ -2,7 +2,7 @@
 //! channels (never their secrets), posts with each channel's receipt and results and their
 //! history, newsletter lists with their counts, subscribers, campaigns with their statistics.
 //! Lists are created and addresses added (double opt-in unless the team has consent); writing
-//! posts and campaigns through the API is not built yet. Routes in
+//! campaigns are written and sent; writing posts through the API is not built yet. Routes in
 //! [`crate::api::ROUTES`].
 
 use axum::Json;
@@ -11,7 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jardinier_domain::{Email, Permission};
 use jardinier_i18n::Lang;
-use jardinier_store::{NewList, NewsletterList, Post, PostDelivery, Subscribed, Subscriber};
+use jardinier_store::{
+    Campaign, CampaignStats, NewCampaign, NewList, NewsletterList, Post, PostDelivery, Subscribed,
+    Subscriber,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -272,6 +275,125 @@ pub async fn campaigns(
     )
 }
 
+fn campaign_json(c: &Campaign, s: &CampaignStats) -> Value {
+    json!({"id": c.id, "list_id": c.list_id, "subject": c.subject, "state": c.state,
+           "rate_per_minute": c.rate_per_minute, "author": c.author, "created_at": c.created_at,
+           "started_at": c.started_at, "finished_at": c.finished_at,
+           "stats": {"recipients": s.recipients, "queued": s.queued, "sent": s.sent,
+                     "failed": s.failed, "bounced": s.bounced, "clicks": s.clicks}})
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaignBody {
+    list_id: i64,
+    subject: String,
+    /// The issue in Markdown.
+    markdown: String,
+    #[serde(default = "default_rate")]
+    rate_per_minute: i64,
+}
+
+fn default_rate() -> i64 {
+    crate::pages::DEFAULT_RATE_PER_MINUTE
+}
+
+pub async fn create_campaign(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewCampaignBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    let invalid = |field: &'static str, message: &str| {
+        Err(ApiError::invalid(
+            field,
+            "error.kind_invalid",
+            format!("{field}: {message}"),
+        ))
+    };
+    if state
+        .store
+        .newsletter_list(p.workspace.id, body.list_id)
+        .await?
+        .is_none()
+    {
+        return invalid("list_id", "no such list in this workspace");
+    }
+    let subject = body.subject.trim();
+    if subject.is_empty() || subject.chars().count() > 200 {
+        return invalid("subject", "1 to 200 characters");
+    }
+    if body.markdown.trim().is_empty() || body.markdown.len() > 200_000 {
+        return invalid("markdown", "1 to 200,000 bytes");
+    }
+    if !(1..=100_000).contains(&body.rate_per_minute) {
+        return invalid("rate_per_minute", "1 to 100,000 messages a minute");
+    }
+    let campaign = state
+        .store
+        .create_campaign(&NewCampaign {
+            workspace_id: p.workspace.id,
+            list_id: body.list_id,
+            subject,
+            body_markdown: body.markdown.trim_end(),
+            rate_per_minute: body.rate_per_minute,
+            author: &p.user.display_name,
+            now: unix_now(),
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(campaign_json(&campaign, &CampaignStats::default())),
+    )
+        .into_response())
+}
+
+/// Sends a draft campaign to every subscribed address, at its rate.
+pub async fn send_campaign(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    let Some(wake) = state.newsletter_wake.clone() else {
+        return Err(ApiError::with_status(
+            StatusCode::CONFLICT,
+            "conflict",
+            "This server sends no newsletters: its administrator has not configured newsletter.smtp.",
+        ));
+    };
+    let (campaign, _, _) = state
+        .store
+        .campaign(p.workspace.id, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound { what: "campaign" })?;
+    let tokens: Vec<(String, String)> = jardinier_newsletter::links(&campaign.body_markdown)
+        .into_iter()
+        .map(|url| (url, crate::auth::random_token()[..20].to_owned()))
+        .collect();
+    let queued = state
+        .store
+        .start_campaign(p.workspace.id, id, &tokens, unix_now())
+        .await?;
+    wake.notify_one();
+    crate::pages::audit(
+        &state,
+        Some(p.workspace.id),
+        Some(p.user.id),
+        "newsletter_sent",
+        &campaign.subject,
+    )
+    .await
+    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"campaign_id": id, "queued": queued})),
+    )
+        .into_response())
+}
+
 pub fn schemas() -> Value {
     let int = json!({"type": "integer", "format": "int64"});
     let nullable_int = json!({"type": ["integer", "null"], "format": "int64"});
@@ -314,5 +436,11 @@ pub fn schemas() -> Value {
             "rate_per_minute": int, "author": string, "created_at": int, "started_at": nullable_int, "finished_at": nullable_int,
             "stats": {"type": "object", "properties": {"recipients": int, "queued": int, "sent": int, "failed": int, "bounced": int, "clicks": int}}}},
         "CampaignList": list("Campaign"),
+        "NewCampaign": {"type": "object", "required": ["list_id", "subject", "markdown"], "additionalProperties": false, "properties": {
+            "list_id": int,
+            "subject": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+            "markdown": {"type": "string", "minLength": 1, "maxLength": 200000, "pattern": "\\S"},
+            "rate_per_minute": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 600}}},
+        "CampaignSent": {"type": "object", "properties": {"campaign_id": int, "queued": int}},
     })
 }

@@ -27,7 +27,7 @@ mod publishing_results;
 mod settings;
 mod settings_webhooks;
 pub(crate) use inbox_replies::check_saved_reply;
-pub(crate) use newsletters::subscribe_one;
+pub(crate) use newsletters::{DEFAULT_RATE_PER_MINUTE, subscribe_one};
 pub(crate) use settings_webhooks::check_url as check_webhook_url;
 mod workspace;
 

@@ -270,6 +270,8 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "PATCH /api/v1/workspace/webhooks/{id}",
             "POST /api/v1/workspace/alert-rules",
             "POST /api/v1/workspace/alerts/{id}/acknowledge",
+            "POST /api/v1/workspace/campaigns",
+            "POST /api/v1/workspace/campaigns/{id}/send",
             "POST /api/v1/workspace/conversations/{id}/changes",
             "POST /api/v1/workspace/conversations/{id}/replies",
             "POST /api/v1/workspace/invitations",

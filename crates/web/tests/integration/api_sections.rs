@@ -136,6 +136,24 @@ async fn posts_and_newsletters_read_through_the_api(backend: Backend) {
         (status, campaigns.as_str()),
         (StatusCode::OK, r#"{"items":[],"next_cursor":null}"#)
     );
+    let (status, error) = post_json(
+        "campaigns",
+        json!({"list_id": 999, "subject": "Octobre", "markdown": "Bonjour"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, campaign) = post_json("campaigns", json!({"list_id": list_id, "subject": "Octobre", "markdown": "Le café du mois : [Yirgacheffe](https://brand.example/cafe)"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    assert_eq!(campaign["state"], "draft");
+    let id = campaign["id"].as_i64().unwrap();
+    let (status, sent) = post_json(&format!("campaigns/{id}/send"), json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    assert_eq!(
+        sent["queued"], 1,
+        "the subscribed address only, not the pending one"
+    );
+    let (status, again) = post_json(&format!("campaigns/{id}/send"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
 }
 
 async fn members_and_saved_replies_through_the_api(backend: Backend) {
