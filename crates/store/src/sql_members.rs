@@ -1050,6 +1050,17 @@ async fn erase_in(
     }
     let in_workspace = "workspace_id = $1";
     for needle in values.iter().chain(names.iter()) {
+        // Webhook deliveries are JSON, which a replaced word could break: the ones that name the
+        // person go, delivered or not.
+        for form in [needle.to_owned(), needle.to_lowercase()] {
+            sqlx::query(
+                "DELETE FROM webhook_deliveries WHERE workspace_id = $1 AND payload LIKE '%' || $2 || '%'",
+            )
+            .bind(workspace_id)
+            .bind(&form)
+            .execute(&mut **tx)
+            .await?;
+        }
         for (table, column, scope) in [
             ("items", "body", in_workspace),
             ("items", "title", in_workspace),
@@ -1060,7 +1071,6 @@ async fn erase_in(
             ("replies", "body", in_workspace),
             ("alert_events", "summary", in_workspace),
             ("audit_log", "detail", in_workspace),
-            ("webhook_deliveries", "payload", in_workspace),
             (
                 "alert_deliveries",
                 "payload",

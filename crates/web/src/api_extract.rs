@@ -66,7 +66,8 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
-        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        let Json(mut value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        whole_numbers(&mut value);
         if !value.is_object() {
             return Err(ApiError::with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -81,6 +82,25 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for ApiJson<T> {
                 format!("The body does not fit this route: {error}"),
             )
         })
+    }
+}
+
+/// JSON Schema counts `5.0` as the integer 5 (the document's integers say so); serde would refuse
+/// it for an integer field. Numbers without a fraction become integers before reading.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -195,6 +215,17 @@ mod tests {
             // The empty cursor is the first page; the others are refused.
             assert_eq!(params.position(2).is_ok(), bad.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn numbers_without_a_fraction_are_integers() {
+        let mut value = serde_json::json!({"id": -79847229.0, "k": 2.5, "list": [3.0, {"n": 1e3}]});
+        whole_numbers(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"id": -79847229, "k": 2.5, "list": [3, {"n": 1000}]})
+        );
+        assert!(value["id"].is_i64());
     }
 
     #[test]

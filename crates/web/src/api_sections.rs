@@ -226,6 +226,79 @@ pub async fn add_note(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct IdentityBody {
+    kind: String,
+    value: String,
+}
+
+/// Adds an identity to a profile. One another profile has is not taken from it: with a verified
+/// one on either side they are the same person and merged (undoable); otherwise refused (409)
+/// for a person to decide.
+pub async fn add_identity(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<IdentityBody>,
+) -> Result<Json<Value>, ApiError> {
+    may_merge(&caller)?;
+    use jardinier_members::IdentityError as E;
+    let identity = jardinier_members::parse_identity(&body.kind, &body.value).map_err(|e| {
+        let (field, message) = match e {
+            E::UnknownKind => ("kind", "one of email, mastodon, bluesky, handle, website"),
+            E::Empty => ("value", "empty"),
+            E::NotAnEmail => ("value", "not an e-mail address"),
+            E::NotAHandle => ("value", "not a handle (user@instance, or a Bluesky domain)"),
+            E::NotAWebsite => ("value", "not a website address"),
+        };
+        ApiError::invalid(field, "error.kind_invalid", format!("{field}: {message}"))
+    })?;
+    let p = &caller.0;
+    let outcome = state
+        .store
+        .add_identity(p.workspace.id, id, &identity, Some(p.user.id), unix_now())
+        .await?;
+    use jardinier_store::AddIdentity as A;
+    let answer = match outcome {
+        A::Added => json!({"outcome": "added"}),
+        A::AlreadyThere => json!({"outcome": "already_there"}),
+        A::Merged { merge_id, other } => {
+            json!({"outcome": "merged", "merge_id": merge_id, "merged_with": other})
+        }
+        A::BelongsTo { other } => {
+            return Err(ApiError::with_status(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "Profile {other} has this identity, unverified: merge the two profiles if they are the same person."
+                ),
+            ));
+        }
+    };
+    Ok(Json(answer))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityRef {
+    identity_id: i64,
+}
+
+pub async fn remove_identity(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<IdentityRef>,
+) -> Result<StatusCode, ApiError> {
+    may_merge(&caller)?;
+    state
+        .store
+        .remove_identity(caller.0.workspace.id, id, body.identity_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MergeBody {
     absorb_id: i64,
 }
@@ -607,6 +680,11 @@ pub fn schemas() -> Value {
             "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "\\S"}},
             "fields": {"type": "array", "items": {"type": "object", "required": ["name", "value"], "additionalProperties": false, "properties": {
                 "name": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "\\S"}, "value": {"type": "string", "maxLength": 500}}}}}},
+        "NewIdentity": {"type": "object", "required": ["kind", "value"], "additionalProperties": false, "properties": {
+            "kind": {"type": "string", "enum": ["email", "mastodon", "bluesky", "handle", "website"]},
+            "value": {"type": "string", "minLength": 1, "pattern": "\\S", "description": "Checked for its kind (422)."}}},
+        "IdentityAdded": {"type": "object", "properties": {"outcome": {"type": "string", "enum": ["added", "already_there", "merged"]}, "merge_id": int, "merged_with": int}},
+        "IdentityRef": {"type": "object", "required": ["identity_id"], "additionalProperties": false, "properties": {"identity_id": int}},
         "MemberNote": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
             "text": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S"}}},
         "MemberMerge": {"type": "object", "required": ["absorb_id"], "additionalProperties": false,

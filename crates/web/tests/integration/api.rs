@@ -276,6 +276,8 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/conversations/{id}/replies",
             "POST /api/v1/workspace/invitations",
             "POST /api/v1/workspace/member-merges/{id}/undo",
+            "POST /api/v1/workspace/members/{id}/identities",
+            "POST /api/v1/workspace/members/{id}/identities/remove",
             "POST /api/v1/workspace/members/{id}/merge",
             "POST /api/v1/workspace/members/{id}/notes",
             "POST /api/v1/workspace/mentions/{id}/inbox",

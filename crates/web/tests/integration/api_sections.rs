@@ -266,6 +266,45 @@ async fn members_and_saved_replies_through_the_api(backend: Backend) {
     assert_eq!(profile["notes"][0]["text"], "Cliente fidèle depuis 2019");
     assert_eq!(profile["fields"][0]["value"], "Lyon");
 
+    // Identities: checked for their kind, added, taken off.
+    let (status, error) = call(
+        Method::POST,
+        format!("members/{keep}/identities"),
+        Some(json!({"kind": "email", "value": "pas une adresse"})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, added) = call(
+        Method::POST,
+        format!("members/{keep}/identities"),
+        Some(json!({"kind": "email", "value": "Lea@Exemple.fr"})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, added["outcome"].as_str()),
+        (StatusCode::OK, Some("added")),
+        "{added}"
+    );
+    let (_, profile) = call(Method::GET, format!("members/{keep}"), None, token.clone()).await;
+    let email = profile["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "email")
+        .unwrap()
+        .clone();
+    assert_eq!(email["value"], "lea@exemple.fr");
+    let (status, _) = call(
+        Method::POST,
+        format!("members/{keep}/identities/remove"),
+        Some(json!({"identity_id": email["id"]})),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
     // Labels and team queues on one of them.
     let conversation = profile["conversation_ids"][0].as_i64().unwrap();
     let change = |body: Value| {

@@ -249,6 +249,7 @@ async fn an_owner_subscribes_an_address_and_reads_its_log(backend: Backend) {
                 external_id: "m1".into(),
                 text: "Ma commande n'est pas arrivée".into(),
                 author_name: Some("Léa".into()),
+                author_handle: Some("@lea@piaille.example".into()),
                 ..Default::default()
             }],
             1,
@@ -272,6 +273,28 @@ async fn an_owner_subscribes_an_address_and_reads_its_log(backend: Backend) {
     );
     let (_, paused) = api(Method::GET, &format!("webhooks/{second}/deliveries"), None).await;
     assert_eq!(paused["items"], json!([]));
+
+    // Erasing the person takes their deliveries with them (the JSON is not rewritten: deleted).
+    let (_, opened) = api(
+        Method::GET,
+        &format!("conversations/{}", sent["conversation_id"]),
+        None,
+    )
+    .await;
+    let lea = opened["member_id"]
+        .as_i64()
+        .expect("a profile for the person who wrote");
+    let (status, _) = api(Method::DELETE, &format!("members/{lea}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, log) = api(Method::GET, &format!("webhooks/{id}/deliveries"), None).await;
+    let events: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["webhook.test"], "{log}");
+    assert!(!log.to_string().contains("Léa"));
 
     // Another workspace's owner sees none of it.
     let other = app.user("sam@other.example", "Sam").await;
