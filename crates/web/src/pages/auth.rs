@@ -315,6 +315,75 @@ pub struct ForgotForm {
 
 pub const RESET_TTL_SECS: i64 = 3600;
 
+/// A single-use link mailed to an account's owner (a password reset, a sign-in link).
+pub(super) struct AccountLink<'a> {
+    /// Names the throttle and the mail's idempotency key.
+    pub kind: &'static str,
+    pub ttl: i64,
+    /// The catalogue entry of the mail (`.subject`, `.body` with `{name}` and `{link}`).
+    pub mail_key: &'static str,
+    /// The link, from the token.
+    pub link: &'a (dyn Fn(&str) -> String + Sync),
+    /// How the token is kept (its hash).
+    pub hash: &'a (dyn Fn(&str) -> String + Sync),
+}
+
+/// Mails the link if the address is an account's, at most three times an hour per address so
+/// the form cannot flood a mailbox; says nothing either way (the caller answers the same).
+pub(super) async fn mail_link(
+    state: &SharedState,
+    ctx: &RequestCtx,
+    email: &Email,
+    spec: AccountLink<'_>,
+) -> Result<(), WebError> {
+    let now = unix_now();
+    let policy = ThrottlePolicy::lock(3, 3600);
+    let key = vec![format!("{}:{email}", spec.kind)];
+    let throttled = auth::throttle_check(state.store.as_ref(), &policy, &key, now)
+        .await?
+        .is_some();
+    let Some((user, _)) = state.store.user_credentials(email.as_str()).await? else {
+        return Ok(());
+    };
+    if throttled {
+        return Ok(());
+    }
+    auth::throttle_record_failure(state.store.as_ref(), &policy, &key, now).await?;
+    let token = auth::random_token();
+    let hash = (spec.hash)(&token);
+    let tr = jardinier_i18n::Tr::new(
+        user.lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(ctx.lang()),
+    );
+    let link = (spec.link)(&token);
+    let body = tr.f(
+        &format!("{}.body", spec.mail_key),
+        &[("name", &user.display_name), ("link", &link)],
+    );
+    state
+        .store
+        .create_password_reset(
+            &NewPasswordReset {
+                token_hash: &hash,
+                user_id: user.id,
+                created_at: now,
+                expires_at: now + spec.ttl,
+            },
+            &NewMail {
+                idempotency_key: &format!("{}:{hash}", spec.kind),
+                to: &user.email,
+                subject: tr.t(&format!("{}.subject", spec.mail_key)),
+                body_text: &body,
+                created_at: now,
+            },
+        )
+        .await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
 pub async fn forgot(
     State(state): State<SharedState>,
     ctx: RequestCtx,
@@ -330,51 +399,19 @@ pub async fn forgot(
             });
         }
     };
-    let now = unix_now();
-    // At most three reset mails per address and hour, so the form cannot flood a mailbox.
-    let policy = ThrottlePolicy::lock(3, 3600);
-    let key = vec![format!("reset:{email}")];
-    let throttled = auth::throttle_check(state.store.as_ref(), &policy, &key, now)
-        .await?
-        .is_some();
-    if let (false, Some((user, _))) = (
-        throttled,
-        state.store.user_credentials(email.as_str()).await?,
-    ) {
-        auth::throttle_record_failure(state.store.as_ref(), &policy, &key, now).await?;
-        let token = auth::random_token();
-        let hash = auth::token_hash(&token);
-        let tr = jardinier_i18n::Tr::new(
-            user.lang
-                .as_deref()
-                .and_then(Lang::parse)
-                .unwrap_or(ctx.lang()),
-        );
-        let link = format!("{}/password/reset/{token}", state.config.base_url);
-        let body = tr.f(
-            "mail.reset.body",
-            &[("name", &user.display_name), ("link", &link)],
-        );
-        state
-            .store
-            .create_password_reset(
-                &NewPasswordReset {
-                    token_hash: &hash,
-                    user_id: user.id,
-                    created_at: now,
-                    expires_at: now + RESET_TTL_SECS,
-                },
-                &NewMail {
-                    idempotency_key: &format!("reset:{hash}"),
-                    to: &user.email,
-                    subject: tr.t("mail.reset.subject"),
-                    body_text: &body,
-                    created_at: now,
-                },
-            )
-            .await?;
-        state.mail_wake.notify_one();
-    }
+    mail_link(
+        &state,
+        &ctx,
+        &email,
+        AccountLink {
+            kind: "reset",
+            ttl: RESET_TTL_SECS,
+            mail_key: "mail.reset",
+            link: &|token| format!("{}/password/reset/{token}", state.config.base_url),
+            hash: &auth::token_hash,
+        },
+    )
+    .await?;
     // The same answer whether or not the account exists.
     message(
         &ctx,

@@ -9,13 +9,11 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use jardinier_domain::{Email, ValidationErrors};
-use jardinier_i18n::Lang;
-use jardinier_store::{NewMail, NewPasswordReset};
 use serde::Deserialize;
 
-use super::auth::{lift_holds, start_session};
+use super::auth::{AccountLink, lift_holds, mail_link, start_session};
 use super::{Chrome, audit, gone, message, no_errors, redirect, render, render_invalid, safe_next};
-use crate::auth::{self, ThrottlePolicy};
+use crate::auth;
 use crate::context::RequestCtx;
 use crate::error::WebError;
 use crate::{SharedState, unix_now};
@@ -69,56 +67,28 @@ pub async fn ask(
             });
         }
     };
-    let now = unix_now();
-    // At most three links per address and hour, so the form cannot flood a mailbox.
-    let policy = ThrottlePolicy::lock(3, 3600);
-    let key = vec![format!("link:{email}")];
-    let throttled = auth::throttle_check(state.store.as_ref(), &policy, &key, now)
-        .await?
-        .is_some();
-    if let (false, Some((user, _))) = (
-        throttled,
-        state.store.user_credentials(email.as_str()).await?,
-    ) {
-        auth::throttle_record_failure(state.store.as_ref(), &policy, &key, now).await?;
-        let token = auth::random_token();
-        let hash = link_hash(&token);
-        let tr = jardinier_i18n::Tr::new(
-            user.lang
-                .as_deref()
-                .and_then(Lang::parse)
-                .unwrap_or(ctx.lang()),
-        );
+    let next = safe_next(&form.next);
+    let link = |token: &str| {
         let mut link = format!("{}/login/link/{token}", state.config.base_url);
-        let next = safe_next(&form.next);
         if next != "/" {
             link.push_str("?next=");
             link.extend(form_urlencoded::byte_serialize(next.as_bytes()));
         }
-        let body = tr.f(
-            "mail.sign_in_link.body",
-            &[("name", &user.display_name), ("link", &link)],
-        );
-        state
-            .store
-            .create_password_reset(
-                &NewPasswordReset {
-                    token_hash: &hash,
-                    user_id: user.id,
-                    created_at: now,
-                    expires_at: now + LINK_TTL_SECS,
-                },
-                &NewMail {
-                    idempotency_key: &format!("sign-in:{hash}"),
-                    to: &user.email,
-                    subject: tr.t("mail.sign_in_link.subject"),
-                    body_text: &body,
-                    created_at: now,
-                },
-            )
-            .await?;
-        state.mail_wake.notify_one();
-    }
+        link
+    };
+    mail_link(
+        &state,
+        &ctx,
+        &email,
+        AccountLink {
+            kind: "sign-in",
+            ttl: LINK_TTL_SECS,
+            mail_key: "mail.sign_in_link",
+            link: &link,
+            hash: &link_hash,
+        },
+    )
+    .await?;
     // The same answer whether or not the account exists.
     message(
         &ctx,
