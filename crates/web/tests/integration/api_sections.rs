@@ -174,20 +174,7 @@ async fn members_and_saved_replies_through_the_api(backend: Backend) {
         .await;
     let analyst_token = app.api_token(&analyst, "brand").await;
     let call = |method: Method, path: String, body: Option<Value>, token: String| {
-        let mut request = app
-            .client
-            .request(method, app.url(&format!("/api/v1/workspace/{path}")))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            (
-                response.status(),
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        app.api_call(&token, method, &path, body)
     };
 
     // Two profiles of Léa, one per network; searched by handle.

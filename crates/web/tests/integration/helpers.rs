@@ -167,6 +167,29 @@ impl TestApp {
         (response.status(), response.text().await.unwrap())
     }
 
+    /// Calls `/api/v1/workspace/{path}` with a bearer token: the status and the JSON answer
+    /// (null when there is none).
+    pub fn api_call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> impl std::future::Future<Output = (StatusCode, serde_json::Value)> + use<> {
+        let mut request = self
+            .client
+            .request(method, self.url(&format!("/api/v1/workspace/{path}")))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json().await.unwrap_or_default())
+        }
+    }
+
     /// The CSRF token this client's forms must carry (its session's, or its cookie's).
     pub async fn csrf(&self, client: &reqwest::Client) -> String {
         let html = client

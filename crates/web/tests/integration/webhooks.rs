@@ -183,20 +183,7 @@ async fn an_owner_subscribes_an_address_and_reads_its_log(backend: Backend) {
     // Through the API: the same address, and a second one.
     let token = app.api_token(&app.client, "brand").await;
     let api = |method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut request = app
-            .client
-            .request(method, app.url(&format!("/api/v1/workspace/{path}")))
-            .bearer_auth(&token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            (
-                response.status(),
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        app.api_call(&token, method, path, body)
     };
     use reqwest::Method;
     let (status, list) = api(Method::GET, "webhooks", None).await;
