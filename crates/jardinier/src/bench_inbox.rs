@@ -274,19 +274,19 @@ async fn open_one(
 ) -> anyhow::Result<i64> {
     let id = store.send_to_inbox(ws, root, None, now - 1_000).await?;
     let mut changes = Vec::new();
-    if k % 4 == 0 {
+    if k.is_multiple_of(4) {
         changes.push((
             ConversationChange::Assign(Some(teammates[k % teammates.len()])),
             now - 900,
         ));
     }
-    if k % 10 == 0 {
+    if k.is_multiple_of(10) {
         changes.push((
             ConversationChange::Label(LABELS[k % LABELS.len()].into(), true),
             now - 900,
         ));
     }
-    if k % 3 == 0 {
+    if k.is_multiple_of(3) {
         changes.push((ConversationChange::State("done".into()), now - 800));
     }
     for (change, at) in changes {
