@@ -320,8 +320,9 @@ pub(super) struct AccountLink<'a> {
     /// Names the throttle and the mail's idempotency key.
     pub kind: &'static str,
     pub ttl: i64,
-    /// The catalogue entry of the mail (`.subject`, `.body` with `{name}` and `{link}`).
-    pub mail_key: &'static str,
+    /// The mail's catalogue entries: its subject, and its body with `{name}` and `{link}`.
+    pub subject_key: &'static str,
+    pub body_key: &'static str,
     /// The link, from the token.
     pub link: &'a (dyn Fn(&str) -> String + Sync),
     /// How the token is kept (its hash).
@@ -359,7 +360,7 @@ pub(super) async fn mail_link(
     );
     let link = (spec.link)(&token);
     let body = tr.f(
-        &format!("{}.body", spec.mail_key),
+        spec.body_key,
         &[("name", &user.display_name), ("link", &link)],
     );
     state
@@ -374,7 +375,7 @@ pub(super) async fn mail_link(
             &NewMail {
                 idempotency_key: &format!("{}:{hash}", spec.kind),
                 to: &user.email,
-                subject: tr.t(&format!("{}.subject", spec.mail_key)),
+                subject: tr.t(spec.subject_key),
                 body_text: &body,
                 created_at: now,
             },
@@ -406,7 +407,8 @@ pub async fn forgot(
         AccountLink {
             kind: "reset",
             ttl: RESET_TTL_SECS,
-            mail_key: "mail.reset",
+            subject_key: "mail.reset.subject",
+            body_key: "mail.reset.body",
             link: &|token| format!("{}/password/reset/{token}", state.config.base_url),
             hash: &auth::token_hash,
         },

@@ -83,7 +83,8 @@ pub async fn ask(
         AccountLink {
             kind: "sign-in",
             ttl: LINK_TTL_SECS,
-            mail_key: "mail.sign_in_link",
+            subject_key: "mail.sign_in_link.subject",
+            body_key: "mail.sign_in_link.body",
             link: &link,
             hash: &link_hash,
         },
