@@ -799,6 +799,21 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A page-side helper's failure (the audit log, a subscription) in the API's words; its cause
+/// is logged, never shown.
+impl From<crate::error::WebError> for ApiError {
+    fn from(error: crate::error::WebError) -> Self {
+        match error {
+            crate::error::WebError::NotFound => ApiError::from_kind(ErrorKind::NotFound),
+            crate::error::WebError::Forbidden => ApiError::from_kind(ErrorKind::Forbidden),
+            crate::error::WebError::Internal(cause) => {
+                tracing::error!(error = %cause, "API request failed");
+                ApiError::from_kind(ErrorKind::Internal)
+            }
+        }
+    }
+}
+
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
@@ -1039,8 +1054,7 @@ async fn revoke_invitation(
         "invitation_revoked",
         &id.to_string(),
     )
-    .await
-    .map_err(|_| ApiError::from_kind(ErrorKind::Internal))?;
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -220,8 +220,7 @@ pub async fn create_source(
         "source_created",
         &format!("{} ({} #{}, API)", source.name, source.kind, source.id),
     )
-    .await
-    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    .await?;
     let mut out = source_json(&state, &source);
     if let Some(secret) = webhook_secret {
         // Shown once: senders sign their requests with it.
@@ -259,8 +258,7 @@ pub async fn update_source(
         },
         &id.to_string(),
     )
-    .await
-    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    .await?;
     let source = state
         .store
         .source_by_id(id)
@@ -345,8 +343,7 @@ pub async fn create_query(
         "query_created",
         &format!("{name}: {text} (API)"),
     )
-    .await
-    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    .await?;
     Ok((StatusCode::CREATED, Json(query_json(&query))).into_response())
 }
 

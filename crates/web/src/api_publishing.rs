@@ -210,8 +210,7 @@ pub async fn create_list(
         "newsletter_list_created",
         name,
     )
-    .await
-    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    .await?;
     Ok((StatusCode::CREATED, Json(list_json(&list))).into_response())
 }
 
@@ -241,9 +240,8 @@ pub async fn add_subscriber(
     let email =
         Email::parse("email", body.email.trim()).map_err(|e| ApiError::validation(e.into()))?;
     let source = if body.consent { "team" } else { "form" };
-    let outcome = crate::pages::subscribe_one(&state, &list, email.as_str(), source, !body.consent)
-        .await
-        .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    let outcome =
+        crate::pages::subscribe_one(&state, &list, email.as_str(), source, !body.consent).await?;
     let (status, outcome, subscriber) = match &outcome {
         Subscribed::Added(s) => (StatusCode::OK, "added", s),
         Subscribed::Already(s) => (StatusCode::OK, "already", s),
@@ -385,8 +383,7 @@ pub async fn send_campaign(
         "newsletter_sent",
         &campaign.subject,
     )
-    .await
-    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"campaign_id": id, "queued": queued})),

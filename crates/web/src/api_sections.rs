@@ -14,10 +14,6 @@ use crate::api::{ApiError, Caller};
 use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams};
 use crate::{SharedState, unix_now};
 
-fn audit_error(_: crate::error::WebError) -> ApiError {
-    ApiError::from_kind(crate::error::ErrorKind::Internal)
-}
-
 async fn audit(
     state: &SharedState,
     caller: &Caller,
@@ -25,9 +21,7 @@ async fn audit(
     detail: &str,
 ) -> Result<(), ApiError> {
     let p = &caller.0;
-    crate::pages::audit(state, Some(p.workspace.id), Some(p.user.id), action, detail)
-        .await
-        .map_err(audit_error)
+    Ok(crate::pages::audit(state, Some(p.workspace.id), Some(p.user.id), action, detail).await?)
 }
 
 fn person_json(r: &PersonRow) -> Value {

@@ -113,8 +113,7 @@ pub async fn create(
         "webhook_created",
         &format!("#{} {url} (API)", created.id),
     )
-    .await
-    .map_err(|_| ApiError::from_kind(crate::error::ErrorKind::Internal))?;
+    .await?;
     let mut out = webhook_json(&created);
     // Shown once: the receiver checks signatures with it.
     out["secret"] = json!(secret);
