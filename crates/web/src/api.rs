@@ -10,7 +10,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use axum::{Json, Router};
 use jardinier_domain::{InvitationRequest, Permission, Role, Section, ValidationErrors};
 use jardinier_i18n::{Lang, Tr};
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor, page_of};
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
+use crate::api_posts as posts;
 use crate::api_publishing as publishing;
 use crate::api_sections as sections;
 use crate::api_webhooks as webhooks;
@@ -151,6 +152,34 @@ const CONVERSATION_FILTERS: &[Param] = &[
         name: "q",
         schema: r#"{"type": "string"}"#,
         description: "Words of one message, or part of the person's name or identity.",
+    },
+];
+
+const CALENDAR: &[Param] = &[
+    LIMIT,
+    CURSOR_PAIR,
+    Param {
+        name: "from",
+        schema: r#"{"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}"#,
+        description: "The first day (YYYY-MM-DD, the workspace's time zone); today by default.",
+    },
+    Param {
+        name: "to",
+        schema: r#"{"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}"#,
+        description: "The last day, included; 31 days after `from` by default, at most 400.",
+    },
+];
+
+const UPLOAD: &[Param] = &[
+    Param {
+        name: "filename",
+        schema: r#"{"type": "string", "maxLength": 200}"#,
+        description: "The file's name, as the library shows it.",
+    },
+    Param {
+        name: "alt",
+        schema: r#"{"type": "string", "maxLength": 2000}"#,
+        description: "Its description, read aloud to people who cannot see it.",
     },
 ];
 
@@ -626,6 +655,146 @@ pub const ROUTES: &[ApiRoute] = &[
         handler: || get(publishing::post),
     },
     ApiRoute {
+        method: "post",
+        path: "/workspace/posts",
+        summary: "Write a post as the composer does: a common text per language for `channels`, a channel's own `texts`, media from the library, a first comment or a poll; published at `scheduled_at`, at the queue's next free slot (`schedule: queue`) or kept as a draft (the default without a time); `repeat` makes one post per time. Every channel's rule is checked (length, threads, media, poll); what breaks one is a 422 saying which. A channel or medium of another workspace is a 404.",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("NewPost"),
+        query: &[],
+        response: (201, Some("PostsCreated")),
+        handler: || post(posts::create),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/posts/{id}/approval",
+        summary: "Send a draft for approval, to be published at `scheduled_at` once approved: to the policy's first team step (its approvers are e-mailed), or straight to the client, whose link is answered once (and e-mailed to `client_email`). A post that is not a draft is refused (409).",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("ApprovalRequest"),
+        query: &[],
+        response: (200, Some("ApprovalSent")),
+        handler: || post(posts::request_approval),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/posts/{id}/votes",
+        summary: "Approve, or ask for changes (the post goes back to draft and its author is e-mailed), on the step the post waits at. A step already decided, or a voter who is not its approver, is refused (409).",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: Some("Vote"),
+        query: &[],
+        response: (200, Some("VoteOutcome")),
+        handler: || post(posts::vote),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/posts/{id}/comments",
+        summary: "Comment on a post (its history shows it).",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: Some("PostComment"),
+        query: &[],
+        response: (204, None),
+        handler: || post(posts::comment),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/posts/{id}/retry",
+        summary: "Send the post's failed deliveries again; `retried` counts them.",
+        permission: Some(Some(Permission::Publish)),
+        request: None,
+        query: &[],
+        response: (200, Some("Retried")),
+        handler: || post(posts::retry),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/calendar",
+        summary: "The posts planned from one day to another (the workspace's time zone; 31 days from today by default, at most 400), soonest first.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: CALENDAR,
+        response: (200, Some("Calendar")),
+        handler: || get(posts::calendar),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/media",
+        summary: "The media library: images and videos to attach to posts.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("MediaList")),
+        handler: || get(posts::media),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/media",
+        summary: "Upload a file to the library: its bytes as the body (up to the server's upload limit, 100 MiB by default); its kind is read from the bytes. The same bytes twice are kept once.",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("bytes"),
+        query: UPLOAD,
+        response: (201, Some("Media")),
+        handler: || post(posts::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+    },
+    ApiRoute {
+        method: "patch",
+        path: "/workspace/media/{id}",
+        summary: "Change a medium's description (read aloud to people who cannot see it).",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("MediaAlt"),
+        query: &[],
+        response: (200, Some("Media")),
+        handler: || patch(posts::set_alt),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/queue-slots",
+        summary: "The publishing queue's weekly slots, per channel.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("QueueSlotList")),
+        handler: || get(posts::queue_slots),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/queue-slots",
+        summary: "Add a channel's slot at a time of day on some weekdays (a slot already there is kept once).",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("NewQueueSlots"),
+        query: &[],
+        response: (201, Some("QueueSlotsAdded")),
+        handler: || post(posts::add_queue_slots),
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/workspace/queue-slots/{id}",
+        summary: "Remove a queue slot.",
+        permission: Some(Some(Permission::Publish)),
+        request: None,
+        query: &[],
+        response: (204, None),
+        handler: || delete(posts::delete_queue_slot),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/approval-policy",
+        summary: "How posts are approved: the team's steps (any or all of their approvers), then the client's link or not.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: &[],
+        response: (200, Some("ApprovalPolicy")),
+        handler: || get(posts::approval_policy),
+    },
+    ApiRoute {
+        method: "put",
+        path: "/workspace/approval-policy",
+        summary: "Replace the approval policy (at most three steps; approvers are teammates who may publish).",
+        permission: Some(Some(Permission::ManageWorkspace)),
+        request: Some("ApprovalPolicy"),
+        query: &[],
+        response: (200, Some("ApprovalPolicy")),
+        handler: || put(posts::set_approval_policy),
+    },
+    ApiRoute {
         method: "get",
         path: "/workspace/newsletter-lists",
         summary: "Newsletter lists with their subscriber counts.",
@@ -697,10 +866,29 @@ pub const ROUTES: &[ApiRoute] = &[
     },
 ];
 
+/// A route whose body is a file's bytes, not JSON: it gets the upload limit, not 1 MiB.
+fn is_upload(route: &ApiRoute) -> bool {
+    route.request == Some("bytes")
+}
+
+/// Every route but the uploads, to be nested under `/api/v1`.
 pub fn routes() -> Router<SharedState> {
-    ROUTES.iter().fold(Router::new(), |router, route| {
-        router.route(route.path, (route.handler)())
-    })
+    ROUTES
+        .iter()
+        .filter(|route| !is_upload(route))
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, (route.handler)())
+        })
+}
+
+/// The uploads, with their full path: the router gives them the upload limit.
+pub fn upload_routes() -> Router<SharedState> {
+    ROUTES
+        .iter()
+        .filter(|route| is_upload(route))
+        .fold(Router::new(), |router, route| {
+            router.route(&format!("/api/v1{}", route.path), (route.handler)())
+        })
 }
 
 #[derive(Debug)]

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::api::ROUTES;
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
+use crate::api_posts as posts;
 use crate::api_publishing as publishing;
 use crate::api_sections as sections;
 use crate::api_webhooks as webhooks;
@@ -48,6 +49,7 @@ fn schemas() -> Value {
         webhooks::schemas(),
         sections::schemas(),
         publishing::schemas(),
+        posts::schemas(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
@@ -87,7 +89,14 @@ pub fn openapi_document() -> Value {
         if has_id {
             add("404", "No such resource in the token's workspace.");
         }
-        if has_body {
+        let upload = route.request == Some("bytes");
+        if upload {
+            add("413", "The file is larger than the server's upload limit.");
+            add(
+                "415",
+                "The body is not sent as an image, a video or application/octet-stream.",
+            );
+        } else if has_body {
             add("413", "The body is larger than 1 MiB.");
             add(
                 "415",
@@ -111,7 +120,12 @@ pub fn openapi_document() -> Value {
         if route.permission.is_none() {
             operation["security"] = json!([]);
         }
-        if let Some(request) = route.request {
+        if upload {
+            let bytes = json!({"schema": {"type": "string", "format": "binary"}});
+            operation["requestBody"] = json!({"required": true, "content": {
+                "image/jpeg": bytes, "image/png": bytes, "image/gif": bytes, "image/webp": bytes,
+                "video/mp4": bytes, "video/quicktime": bytes, "application/octet-stream": bytes}});
+        } else if let Some(request) = route.request {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{request}")}}}});
         }
         let mut parameters = Vec::new();

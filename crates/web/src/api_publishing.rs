@@ -44,7 +44,7 @@ fn delivery_json(d: &PostDelivery) -> Value {
            "results": {"likes": d.likes, "shares": d.shares, "replies": d.replies, "read_at": d.metrics_at}})
 }
 
-fn post_json(post: &Post, deliveries: &[PostDelivery]) -> Value {
+pub(crate) fn post_json(post: &Post, deliveries: &[PostDelivery]) -> Value {
     json!({"id": post.id, "title": post.title, "state": post.state, "scheduled_at": post.scheduled_at,
            "campaign": post.campaign, "tags": post.tags, "approval_step": post.approval_step,
            "first_comment": post.first_comment,

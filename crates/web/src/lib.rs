@@ -11,6 +11,7 @@ mod api_doc;
 mod api_extract;
 mod api_inbox;
 mod api_listening;
+mod api_posts;
 mod api_publishing;
 mod api_sections;
 mod api_webhooks;
@@ -21,6 +22,8 @@ pub mod error;
 mod hooks;
 pub mod metrics;
 mod pages;
+mod post_approval;
+mod post_compose;
 pub mod publish_watch;
 pub mod sla_watch;
 mod static_files;
@@ -159,10 +162,10 @@ pub fn router(state: SharedState) -> Router {
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
-    // Uploads to the media library are the only bodies over 1 MB.
-    let uploads = pages::upload_routes().layer(tower_http::limit::RequestBodyLimitLayer::new(
-        state.config.max_upload_bytes + 64 * 1024,
-    ));
+    // Uploads to the media library (the page's and the API's) are the only bodies over 1 MB.
+    let uploads = pages::upload_routes().merge(api::upload_routes()).layer(
+        tower_http::limit::RequestBodyLimitLayer::new(state.config.max_upload_bytes + 64 * 1024),
+    );
     let mut app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())

@@ -7,13 +7,14 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use jardinier_domain::{ApprovalPolicy, ApprovalStep, Permission};
-use jardinier_store::{Post, VoteOutcome};
 use serde::Deserialize;
 
-use super::publishing::{APPROVAL_DAYS, local_time};
+use super::publishing::local_time;
 use super::{Chrome, redirect, render};
 use crate::context::InWorkspace;
 use crate::error::WebError;
+use crate::post_approval::{self, RequestRefused, Requested, VoteRefused, Voted};
+use crate::post_compose::Actor;
 use crate::{SharedState, unix_now};
 
 #[derive(Deserialize)]
@@ -23,47 +24,6 @@ pub struct ApprovalForm {
     /// Optional: the client's link is also e-mailed there.
     #[serde(default)]
     email: String,
-}
-
-/// E-mails the approvers of `step` that the post waits for them.
-async fn tell_approvers(
-    state: &SharedState,
-    w: &InWorkspace,
-    post_id: i64,
-    title: &str,
-    step: &ApprovalStep,
-    now: i64,
-) -> Result<(), WebError> {
-    let members = state.store.members(w.workspace.id).await?;
-    let link = format!(
-        "{}/w/{}/publishing/posts/{post_id}",
-        state.config.base_url, w.workspace.slug
-    );
-    for member in members
-        .iter()
-        .filter(|m| step.approvers.contains(&m.user.id))
-    {
-        let tr = crate::mail_tr(&member.user);
-        let args = [
-            ("name", member.user.display_name.as_str()),
-            ("title", title),
-            ("step", step.name.as_str()),
-            ("brand", w.workspace.name.as_str()),
-            ("link", link.as_str()),
-        ];
-        state
-            .store
-            .enqueue_mail(&jardinier_store::NewMail {
-                idempotency_key: &format!("approval-step:{post_id}:{}:{now}", member.user.id),
-                to: &member.user.email,
-                subject: &tr.f("mail.approval_step.subject", &args),
-                body_text: &tr.f("mail.approval_step.body", &args),
-                created_at: now,
-            })
-            .await?;
-    }
-    state.mail_wake.notify_one();
-    Ok(())
 }
 
 /// Sends a draft for approval: to the policy's first team step, or straight to the client's
@@ -81,89 +41,24 @@ pub async fn request_approval(
         return super::publishing::page_error(&state, &w, tr.t("publishing.post_when_invalid"))
             .await;
     };
-    let email = form.email.trim();
-    if !email.is_empty() && jardinier_domain::Email::parse("email", email).is_err() {
-        return super::publishing::page_error(
-            &state,
-            &w,
-            tr.t("publishing.approval_email_invalid"),
-        )
-        .await;
-    }
-    let policy = state.store.approval_policy(w.workspace.id).await?;
-    let client_now = policy.client && policy.steps.is_empty();
-    let token = crate::auth::random_token();
-    let token_hash = crate::auth::token_hash(&token);
-    let now = unix_now();
-    let post = match state
-        .store
-        .request_approval(&jardinier_store::ApprovalRequest {
-            workspace_id: w.workspace.id,
-            post_id: id,
-            scheduled_at: when,
-            token_hash: client_now.then_some(token_hash.as_str()),
-            client_email: (!email.is_empty()).then_some(email),
-            expires_at: now + APPROVAL_DAYS * 86_400,
-            actor: &w.user.display_name,
-            now,
-        })
-        .await
-    {
-        Ok(_) => state.store.post(w.workspace.id, id).await?.map(|(p, _)| p),
-        Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
-        Err(jardinier_store::StoreError::Refused(_)) => {
-            return super::publishing::page_error(
-                &state,
-                &w,
-                tr.t("publishing.approval_not_draft"),
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let Some(post) = post else {
-        return Err(WebError::NotFound);
-    };
-    if let Some(first) = policy.steps.first() {
-        tell_approvers(&state, &w, id, &post.title, first, now).await?;
-        return Ok(redirect(&format!(
+    let actor = Actor::of(&w);
+    match post_approval::request(&state, &actor, id, when, &form.email).await? {
+        Ok(Requested::Team) => Ok(redirect(&format!(
             "/w/{}/publishing/posts/{id}?done=approval_sent_to_team",
             w.workspace.slug
-        )));
+        ))),
+        Ok(Requested::ClientLink(link)) => {
+            super::publishing::page_with_link(&state, &w, link).await
+        }
+        Err(refused) => {
+            let key = match refused {
+                RequestRefused::NotDraft => "publishing.approval_not_draft",
+                RequestRefused::BadEmail => "publishing.approval_email_invalid",
+                RequestRefused::PastTime => "publishing.post_when_invalid",
+            };
+            super::publishing::page_error(&state, &w, tr.t(key)).await
+        }
     }
-    let link = format!("{}/approve/{token}", state.config.base_url);
-    if !email.is_empty() {
-        mail_client_link(&state, &w, &token, email).await?;
-    }
-    super::publishing::page_with_link(&state, &w, link).await
-}
-
-async fn mail_client_link(
-    state: &SharedState,
-    w: &InWorkspace,
-    token: &str,
-    email: &str,
-) -> Result<(), WebError> {
-    let tr = w.ctx.tr;
-    let link = format!("{}/approve/{token}", state.config.base_url);
-    let args = [
-        ("who", w.user.display_name.as_str()),
-        ("brand", w.workspace.name.as_str()),
-        ("link", link.as_str()),
-        ("days", "7"),
-    ];
-    state
-        .store
-        .enqueue_mail(&jardinier_store::NewMail {
-            idempotency_key: &format!("approval:{}", crate::auth::token_hash(token)),
-            to: email,
-            subject: &tr.f("mail.approval.subject", &args),
-            body_text: &tr.f("mail.approval.body", &args),
-            created_at: unix_now(),
-        })
-        .await?;
-    state.mail_wake.notify_one();
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -188,117 +83,22 @@ pub async fn vote(
         "changes" => false,
         _ => return Err(WebError::NotFound),
     };
-    let comment: String = form.comment.trim().chars().take(2_000).collect();
-    let now = unix_now();
-    let outcome = match state
-        .store
-        .vote_approval(&jardinier_store::Vote {
-            workspace_id: w.workspace.id,
-            post_id: id,
-            user_id: w.user.id,
-            actor: &w.user.display_name,
-            approve,
-            comment: &comment,
-            now,
-        })
-        .await
-    {
-        Ok(outcome) => outcome,
-        Err(jardinier_store::StoreError::NotFound { .. }) => return Err(WebError::NotFound),
-        Err(jardinier_store::StoreError::Refused(why)) => {
-            return Ok(redirect(&format!(
-                "/w/{}/publishing/posts/{id}?done={}",
-                w.workspace.slug,
-                if why.contains("already") {
-                    "approval_already_decided"
-                } else {
-                    "approval_not_yours"
-                }
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let Some((post, _)) = state.store.post(w.workspace.id, id).await? else {
-        return Err(WebError::NotFound);
-    };
-    let done = match outcome {
-        VoteOutcome::Waiting => "approval_vote_saved",
-        VoteOutcome::NextStep(step) => {
-            let policy = state.store.approval_policy(w.workspace.id).await?;
-            if let Some(next) = policy.steps.get(step as usize) {
-                tell_approvers(&state, &w, id, &post.title, next, now).await?;
-            }
-            "approval_next_step"
-        }
-        VoteOutcome::ClientTurn => {
-            let token = crate::auth::random_token();
-            let email = state
-                .store
-                .open_client_link(
-                    w.workspace.id,
-                    id,
-                    &crate::auth::token_hash(&token),
-                    now + APPROVAL_DAYS * 86_400,
-                    now,
-                )
-                .await?;
-            if let Some(email) = email.filter(|e| !e.is_empty()) {
-                mail_client_link(&state, &w, &token, &email).await?;
-            }
-            let link = format!("{}/approve/{token}", state.config.base_url);
+    let actor = Actor::of(&w);
+    let done = match post_approval::vote(&state, &actor, id, approve, &form.comment).await? {
+        Ok(Voted::Waiting) => "approval_vote_saved",
+        Ok(Voted::NextStep) => "approval_next_step",
+        Ok(Voted::ClientLink(link)) => {
             return super::publishing::post_page_with_link(&state, &w, id, Some(link)).await;
         }
-        VoteOutcome::Scheduled => "approval_scheduled",
-        VoteOutcome::BackToDraft => {
-            tell_author(&state, &w, &post, &comment, now).await?;
-            "approval_changes_asked"
-        }
+        Ok(Voted::Scheduled) => "approval_scheduled",
+        Ok(Voted::BackToDraft) => "approval_changes_asked",
+        Err(VoteRefused::AlreadyDecided) => "approval_already_decided",
+        Err(VoteRefused::NotYours) => "approval_not_yours",
     };
     Ok(redirect(&format!(
         "/w/{}/publishing/posts/{id}?done={done}",
         w.workspace.slug
     )))
-}
-
-/// Tells the post's author that a teammate asked for changes.
-async fn tell_author(
-    state: &SharedState,
-    w: &InWorkspace,
-    post: &Post,
-    comment: &str,
-    now: i64,
-) -> Result<(), WebError> {
-    let members = state.store.members(w.workspace.id).await?;
-    let Some(author) = members.iter().find(|m| Some(m.user.id) == post.author_id) else {
-        return Ok(());
-    };
-    if author.user.id == w.user.id {
-        return Ok(());
-    }
-    let tr = crate::mail_tr(&author.user);
-    let link = format!(
-        "{}/w/{}/publishing/posts/{}",
-        state.config.base_url, w.workspace.slug, post.id
-    );
-    let args = [
-        ("name", author.user.display_name.as_str()),
-        ("who", w.user.display_name.as_str()),
-        ("title", post.title.as_str()),
-        ("comment", comment),
-        ("link", link.as_str()),
-    ];
-    state
-        .store
-        .enqueue_mail(&jardinier_store::NewMail {
-            idempotency_key: &format!("approval-changes:{}:{now}", post.id),
-            to: &author.user.email,
-            subject: &tr.f("mail.approval_changes.subject", &args),
-            body_text: &tr.f("mail.approval_changes.body", &args),
-            created_at: now,
-        })
-        .await?;
-    state.mail_wake.notify_one();
-    Ok(())
 }
 
 pub struct StepForm {
@@ -425,19 +225,7 @@ pub async fn save_policy(
     steps.retain(|s| !s.name.is_empty() || !s.approvers.is_empty());
     let policy = ApprovalPolicy { steps, client };
     if let Err(e) = policy.check() {
-        let message = match e {
-            jardinier_domain::PolicyError::NoApprover(n) => w
-                .ctx
-                .tr
-                .f("approvals.no_approver", &[("n", &n.to_string())]),
-            jardinier_domain::PolicyError::NoName(n) => {
-                w.ctx.tr.f("approvals.no_name", &[("n", &n.to_string())])
-            }
-            jardinier_domain::PolicyError::TooManySteps => {
-                w.ctx.tr.t("approvals.too_many").to_owned()
-            }
-            jardinier_domain::PolicyError::Empty => w.ctx.tr.t("approvals.empty").to_owned(),
-        };
+        let message = policy_problem(w.ctx.tr, e);
         return policy_page(&state, &w, &policy, Some(message)).await;
     }
     state
@@ -455,4 +243,18 @@ pub async fn save_policy(
         "/w/{}/publishing/approvals?done=approvals_saved",
         w.workspace.slug
     )))
+}
+
+/// Why a policy can't be saved, in words.
+pub fn policy_problem(tr: jardinier_i18n::Tr, e: jardinier_domain::PolicyError) -> String {
+    match e {
+        jardinier_domain::PolicyError::NoApprover(n) => {
+            tr.f("approvals.no_approver", &[("n", &n.to_string())])
+        }
+        jardinier_domain::PolicyError::NoName(n) => {
+            tr.f("approvals.no_name", &[("n", &n.to_string())])
+        }
+        jardinier_domain::PolicyError::TooManySteps => tr.t("approvals.too_many").to_owned(),
+        jardinier_domain::PolicyError::Empty => tr.t("approvals.empty").to_owned(),
+    }
 }

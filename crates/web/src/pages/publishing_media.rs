@@ -153,48 +153,87 @@ pub async fn upload(
     // Every file is checked before any is kept.
     let mut checked = Vec::new();
     for (name, bytes) in files {
-        let kind = infer::get(&bytes).map(|k| k.mime_type()).unwrap_or("");
-        if !ACCEPTED.contains(&kind) {
-            return page(
-                &state,
-                &w,
-                Some(tr.f("media.not_accepted", &[("name", &name)])),
-            )
-            .await;
+        match Checked::read(name, bytes) {
+            Ok(file) => checked.push(file),
+            Err(name) => {
+                return page(
+                    &state,
+                    &w,
+                    Some(tr.f("media.not_accepted", &[("name", &name)])),
+                )
+                .await;
+            }
         }
-        let dimensions = imagesize::blob_size(&bytes).ok();
-        let sha = hex::encode(Sha256::digest(&bytes));
-        checked.push((name, bytes, kind, dimensions, sha));
     }
-    let folder = state.config.media_dir.join(w.workspace.id.to_string());
-    tokio::fs::create_dir_all(&folder).await.map_err(storage)?;
-    for (name, bytes, kind, dimensions, sha) in checked {
-        let path = folder.join(&sha);
-        if tokio::fs::metadata(&path).await.is_err() {
-            // Written whole, then renamed: a stop mid-write leaves no half file under its name.
-            let partial = folder.join(format!("{sha}.partial"));
-            tokio::fs::write(&partial, &bytes).await.map_err(storage)?;
-            tokio::fs::rename(&partial, &path).await.map_err(storage)?;
-        }
-        state
-            .store
-            .add_media(&NewMedia {
-                workspace_id: w.workspace.id,
-                sha256: &sha,
-                filename: &name.chars().take(200).collect::<String>(),
-                content_type: kind,
-                size: bytes.len() as i64,
-                width: dimensions.map(|d| d.width as i64),
-                height: dimensions.map(|d| d.height as i64),
-                alt: &alt.chars().take(2_000).collect::<String>(),
-                now: unix_now(),
-            })
-            .await?;
+    for file in checked {
+        keep(&state, w.workspace.id, file, &alt).await?;
     }
     Ok(redirect(&format!(
         "/w/{}/publishing/media?done=media_saved",
         w.workspace.slug
     )))
+}
+
+/// A file whose kind is read from its bytes (never from its name or the type the client sent)
+/// and is one the networks take.
+pub struct Checked {
+    name: String,
+    bytes: Vec<u8>,
+    kind: &'static str,
+    dimensions: Option<imagesize::ImageSize>,
+    sha: String,
+}
+
+impl Checked {
+    /// The file, or its name back when its bytes are not an accepted image or video.
+    pub fn read(name: String, bytes: Vec<u8>) -> Result<Checked, String> {
+        let kind = infer::get(&bytes).map(|k| k.mime_type()).unwrap_or("");
+        if !ACCEPTED.contains(&kind) {
+            return Err(name);
+        }
+        Ok(Checked {
+            dimensions: imagesize::blob_size(&bytes).ok(),
+            sha: hex::encode(Sha256::digest(&bytes)),
+            name,
+            bytes,
+            kind,
+        })
+    }
+}
+
+/// Keeps a checked file in the workspace's library: its bytes under their hash in the media
+/// folder (once, however often it is uploaded), its record with the description.
+pub async fn keep(
+    state: &SharedState,
+    workspace_id: i64,
+    file: Checked,
+    alt: &str,
+) -> Result<jardinier_store::Media, WebError> {
+    let folder = state.config.media_dir.join(workspace_id.to_string());
+    tokio::fs::create_dir_all(&folder).await.map_err(storage)?;
+    let path = folder.join(&file.sha);
+    if tokio::fs::metadata(&path).await.is_err() {
+        // Written whole, then renamed: a stop mid-write leaves no half file under its name.
+        let partial = folder.join(format!("{}.partial", file.sha));
+        tokio::fs::write(&partial, &file.bytes)
+            .await
+            .map_err(storage)?;
+        tokio::fs::rename(&partial, &path).await.map_err(storage)?;
+    }
+    Ok(state
+        .store
+        .add_media(&NewMedia {
+            workspace_id,
+            sha256: &file.sha,
+            filename: &file.name.chars().take(200).collect::<String>(),
+            content_type: file.kind,
+            size: file.bytes.len() as i64,
+            width: file.dimensions.map(|d| d.width as i64),
+            height: file.dimensions.map(|d| d.height as i64),
+            alt: &alt.trim().chars().take(2_000).collect::<String>(),
+            now: unix_now(),
+        })
+        .await?)
 }
 
 fn storage(error: std::io::Error) -> WebError {

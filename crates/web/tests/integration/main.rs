@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod api;
 mod api_contract;
+mod api_posts;
 mod api_sections;
 mod inbox;
 mod inbox_organise;
