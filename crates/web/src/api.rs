@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, encode_cursor, page_of};
+use crate::api_figures as figures;
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
 use crate::api_posts as posts;
@@ -182,6 +183,18 @@ const UPLOAD: &[Param] = &[
         description: "Its description, read aloud to people who cannot see it.",
     },
 ];
+
+const DAYS: &[Param] = &[Param {
+    name: "days",
+    schema: r#"{"type": "integer", "enum": [1, 7, 30, 90], "default": 7}"#,
+    description: "The period: the last 1, 7, 30 or 90 days.",
+}];
+
+const RESULT_DAYS: &[Param] = &[Param {
+    name: "days",
+    schema: r#"{"type": "integer", "minimum": 1, "maximum": 730, "default": 90}"#,
+    description: "The posts published in the last this many days.",
+}];
 
 pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
@@ -863,6 +876,66 @@ pub const ROUTES: &[ApiRoute] = &[
         query: &[],
         response: (202, Some("CampaignSent")),
         handler: || post(publishing::send_campaign),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/dashboards/listening",
+        summary: "The listening dashboard's figures: volume per hour (one day) or per day, sentiment and net sentiment, share of voice of the brand and competitors, sites, authors by reach, hashtags and terms.",
+        permission: Some(Some(Permission::ViewListening)),
+        request: None,
+        query: DAYS,
+        response: (200, Some("ListeningDashboard")),
+        handler: || get(figures::listening_dashboard),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/dashboards/publishing",
+        summary: "Publishing results: likes, shares, replies and clicks per post and per campaign (the empty name for posts without one), and the best hours to post.",
+        permission: Some(Some(Permission::ViewPublishing)),
+        request: None,
+        query: RESULT_DAYS,
+        response: (200, Some("PublishingResults")),
+        handler: || get(figures::publishing_results),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/labels",
+        summary: "The labels the workspace's conversations carry, by name.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        query: &[],
+        response: (200, Some("LabelSet")),
+        handler: || get(figures::labels),
+    },
+    ApiRoute {
+        method: "get",
+        path: "/workspace/inbox-views",
+        summary: "Saved inbox views: the token owner's and those shared with the team.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        query: PAGED,
+        response: (200, Some("InboxViewList")),
+        handler: || get(figures::views),
+    },
+    ApiRoute {
+        method: "post",
+        path: "/workspace/inbox-views",
+        summary: "Save an inbox filter as a named view, yours or shared with the team.",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: Some("NewInboxView"),
+        query: &[],
+        response: (201, Some("InboxView")),
+        handler: || post(figures::create_view),
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/workspace/inbox-views/{id}",
+        summary: "Delete a view (yours, or one shared with the team).",
+        permission: Some(Some(Permission::ViewInbox)),
+        request: None,
+        query: &[],
+        response: (204, None),
+        handler: || delete(figures::delete_view),
     },
 ];
 

@@ -6,6 +6,7 @@ use jardinier_domain::Role;
 use serde_json::{Value, json};
 
 use crate::api::ROUTES;
+use crate::api_figures as figures;
 use crate::api_inbox as inbox;
 use crate::api_listening as listening;
 use crate::api_posts as posts;
@@ -50,6 +51,7 @@ fn schemas() -> Value {
         sections::schemas(),
         publishing::schemas(),
         posts::schemas(),
+        figures::schemas(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);

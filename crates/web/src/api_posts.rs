@@ -133,6 +133,7 @@ fn at_most_items<T>(field: &'static str, items: &[T], max: usize) -> Result<(), 
 
 /// The bounds the document declares, before the composer's rules.
 fn check_bounds(body: &NewPostBody) -> Result<(), ApiError> {
+    at_most("title", &body.title, 120)?;
     at_most_items("channels", &body.channels, 50)?;
     at_most_items("media", &body.media, 50)?;
     at_most_items("texts", &body.texts, 100)?;

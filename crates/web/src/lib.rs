@@ -9,6 +9,7 @@
 pub mod api;
 mod api_doc;
 mod api_extract;
+mod api_figures;
 mod api_inbox;
 mod api_listening;
 mod api_posts;

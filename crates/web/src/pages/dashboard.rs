@@ -128,24 +128,46 @@ fn top(counts: HashMap<String, i64>, n: usize) -> Vec<Row> {
     rows
 }
 
-pub async fn dashboard(
-    State(state): State<SharedState>,
-    w: InWorkspace,
-    Query(period): Query<Period>,
-) -> Result<Response, WebError> {
-    w.require(Permission::ViewListening)?;
-    let tr = w.ctx.tr;
-    let days = period
-        .days
-        .filter(|d| [1, 7, 30, 90].contains(d))
-        .unwrap_or(7);
+/// The dashboard's figures over the last `days` days, as the page and the API show them.
+pub struct Figures {
+    pub since: i64,
+    /// Seconds per volume bucket: an hour over one day, a day otherwise.
+    pub bucket: i64,
+    /// Mentions per bucket from `since`, empty buckets included.
+    pub volume: Vec<i64>,
+    /// Every mention of the period, those without a sentiment too.
+    pub total: i64,
+    pub positive: i64,
+    pub neutral: i64,
+    pub negative: i64,
+    /// Share of voice: (saved search id, its name, mentions) of the brand and competitors.
+    pub share: Vec<(i64, String, i64)>,
+    pub sites: Vec<Row>,
+    /// (name, handle, reach, mentions)
+    pub authors: Vec<(String, String, i64, i64)>,
+    pub hashtags: Vec<Row>,
+    pub terms: Vec<Row>,
+}
+
+/// The periods the dashboard offers, in days; 7 by default.
+pub fn period_days(asked: Option<i64>) -> Option<i64> {
+    match asked {
+        None => Some(7),
+        Some(d) if [1, 7, 30, 90].contains(&d) => Some(d),
+        Some(_) => None,
+    }
+}
+
+pub async fn figures(
+    state: &SharedState,
+    workspace_id: i64,
+    days: i64,
+) -> Result<Figures, WebError> {
     let now = unix_now();
     let since = now - days * 86_400;
     let bucket = if days == 1 { 3_600 } else { 86_400 };
-    let data = state.store.dashboard(w.workspace.id, since, bucket).await?;
-    let queries = state.store.listening_queries(w.workspace.id).await?;
-    let tz = &w.workspace.timezone;
-
+    let data = state.store.dashboard(workspace_id, since, bucket).await?;
+    let queries = state.store.listening_queries(workspace_id).await?;
     // Every bucket of the period, empty ones included, so gaps show as gaps.
     let buckets = (days * 86_400 / bucket) as usize;
     let mut volume = vec![0_i64; buckets.max(1)];
@@ -155,21 +177,6 @@ pub async fn dashboard(
             *slot += count;
         }
     }
-    let volume_bars: Vec<(String, i64)> = volume
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let label = format_time(since + i as i64 * bucket, tz);
-            (
-                if bucket == 86_400 {
-                    label[..10].to_owned()
-                } else {
-                    label[11..].to_owned()
-                },
-                *v,
-            )
-        })
-        .collect();
     let count = |label: &str| {
         data.sentiment
             .iter()
@@ -177,44 +184,23 @@ pub async fn dashboard(
             .map(|(_, n)| *n)
             .unwrap_or(0)
     };
-    let (positive, neutral, negative) = (count("positive"), count("neutral"), count("negative"));
-    let total: i64 = data.sentiment.iter().map(|(_, n)| n).sum();
-
     // Share of voice: the brand against competitors (other kinds are topics, not voices).
-    let share: Vec<Row> = data
+    let share = data
         .by_query
         .iter()
         .filter_map(|(id, n)| {
             queries
                 .iter()
                 .find(|q| q.id == *id && (q.kind == "brand" || q.kind == "competitor"))
-                .map(|q| Row {
-                    label: q.name.clone(),
-                    value: *n,
-                })
+                .map(|q| (q.id, q.name.clone(), *n))
         })
         .collect();
-    let sites: Vec<Row> = data
+    let sites = data
         .sites
         .iter()
         .map(|(site, n)| Row {
             label: site.clone(),
             value: *n,
-        })
-        .collect();
-    let authors = data
-        .authors
-        .iter()
-        .map(|(name, handle, reach, n)| {
-            (
-                if handle.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{name} ({handle})")
-                },
-                *reach,
-                *n,
-            )
         })
         .collect();
     let (mut hashtags, mut terms): (HashMap<String, i64>, HashMap<String, i64>) =
@@ -232,6 +218,72 @@ pub async fn dashboard(
             }
         }
     }
+    Ok(Figures {
+        since,
+        bucket,
+        volume,
+        total: data.sentiment.iter().map(|(_, n)| n).sum(),
+        positive: count("positive"),
+        neutral: count("neutral"),
+        negative: count("negative"),
+        share,
+        sites,
+        authors: data.authors,
+        hashtags: top(hashtags, 12),
+        terms: top(terms, 20),
+    })
+}
+
+pub async fn dashboard(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(period): Query<Period>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewListening)?;
+    let tr = w.ctx.tr;
+    let days = period_days(period.days).unwrap_or(7);
+    let f = figures(&state, w.workspace.id, days).await?;
+    let tz = &w.workspace.timezone;
+    let volume_bars: Vec<(String, i64)> = f
+        .volume
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let label = format_time(f.since + i as i64 * f.bucket, tz);
+            (
+                if f.bucket == 86_400 {
+                    label[..10].to_owned()
+                } else {
+                    label[11..].to_owned()
+                },
+                *v,
+            )
+        })
+        .collect();
+    let (positive, neutral, negative) = (f.positive, f.neutral, f.negative);
+    let share: Vec<Row> = f
+        .share
+        .iter()
+        .map(|(_, name, n)| Row {
+            label: name.clone(),
+            value: *n,
+        })
+        .collect();
+    let authors = f
+        .authors
+        .iter()
+        .map(|(name, handle, reach, n)| {
+            (
+                if handle.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name} ({handle})")
+                },
+                *reach,
+                *n,
+            )
+        })
+        .collect();
     let as_pairs = |rows: &[Row]| {
         rows.iter()
             .map(|r| (r.label.clone(), r.value))
@@ -241,7 +293,7 @@ pub async fn dashboard(
         c: Chrome::workspace(&w, "listening"),
         ws_slug: w.workspace.slug.clone(),
         days,
-        total,
+        total: f.total,
         volume_svg: charts::columns(tr.t("dashboard.volume"), &volume_bars),
         sentiment_svg: charts::sentiment_split(
             tr.t("dashboard.sentiment"),
@@ -250,15 +302,15 @@ pub async fn dashboard(
             negative,
         ),
         share_svg: charts::bars(tr.t("dashboard.share_of_voice"), &as_pairs(&share)),
-        sites_svg: charts::bars(tr.t("dashboard.sites"), &as_pairs(&sites)),
+        sites_svg: charts::bars(tr.t("dashboard.sites"), &as_pairs(&f.sites)),
         positive,
         neutral,
         negative,
         net: charts::net_sentiment(positive, negative),
         share,
-        sites,
+        sites: f.sites,
         authors,
-        hashtags: top(hashtags, 12),
-        terms: top(terms, 20),
+        hashtags: f.hashtags,
+        terms: f.terms,
     })
 }

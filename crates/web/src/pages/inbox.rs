@@ -91,20 +91,20 @@ struct InboxTemplate {
 #[derive(Deserialize, Default, Clone)]
 pub struct InboxQuery {
     #[serde(default)]
-    state: String,
+    pub(crate) state: String,
     #[serde(default)]
-    who: String,
+    pub(crate) who: String,
     #[serde(default)]
-    label: String,
+    pub(crate) label: String,
     #[serde(default)]
-    queue: String,
+    pub(crate) queue: String,
     #[serde(default)]
-    q: String,
+    pub(crate) q: String,
 }
 
 impl InboxQuery {
     /// As a URL query string (only what is set), for saved views.
-    fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("state", &self.state),
@@ -1117,7 +1117,7 @@ pub async fn save_view(
     )))
 }
 
-fn serde_urlencoded_query(query: &str) -> InboxQuery {
+pub(crate) fn serde_urlencoded_query(query: &str) -> InboxQuery {
     let mut q = InboxQuery::default();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {

@@ -63,25 +63,40 @@ struct ResultsTemplate {
     timezone: String,
 }
 
-pub async fn results(
-    State(state): State<SharedState>,
-    w: InWorkspace,
-    Query(q): Query<ResultsQuery>,
-) -> Result<Response, WebError> {
-    w.require(Permission::ViewPublishing)?;
-    let tr = w.ctx.tr;
-    let days = q.days.unwrap_or(90).clamp(1, 730);
+/// One published post's results.
+pub struct PostFigures {
+    pub id: i64,
+    pub title: String,
+    pub scheduled_at: Option<i64>,
+    pub campaign: String,
+    pub totals: Totals,
+}
+
+/// The results of the posts published in the last `days` days, newest first; by campaign (the
+/// empty name for posts without one); and the best hours to post.
+pub struct ResultFigures {
+    pub posts: Vec<PostFigures>,
+    pub campaigns: Vec<(String, Totals)>,
+    pub all: Totals,
+    pub best: Vec<jardinier_compose::timing::Slot>,
+}
+
+pub async fn figures(
+    state: &SharedState,
+    workspace_id: i64,
+    timezone: &str,
+    days: i64,
+) -> Result<ResultFigures, WebError> {
     let now = unix_now();
-    let tz = &w.workspace.timezone;
     let clicks: HashMap<i64, i64> = state
         .store
-        .clicks_by_post(w.workspace.id)
+        .clicks_by_post(workspace_id)
         .await?
         .into_iter()
         .collect();
     let found = state
         .store
-        .posts_between(w.workspace.id, now - days * 86_400, now + 1)
+        .posts_between(workspace_id, now - days * 86_400, now + 1)
         .await?;
     let mut posts = Vec::new();
     let mut campaigns: Vec<(String, Totals)> = Vec::new();
@@ -110,32 +125,69 @@ pub async fn results(
             ));
         }
         all.add(&totals);
-        let name = if post.campaign.is_empty() {
-            tr.t("results.no_campaign").to_owned()
-        } else {
-            post.campaign.clone()
-        };
-        match campaigns.iter_mut().find(|(c, _)| *c == name) {
+        match campaigns.iter_mut().find(|(c, _)| *c == post.campaign) {
             Some((_, t)) => t.add(&totals),
             None => {
                 let mut t = Totals::default();
                 t.add(&totals);
-                campaigns.push((name, t));
+                campaigns.push((post.campaign.clone(), t));
             }
         }
-        posts.push(PostResult {
+        posts.push(PostFigures {
             id: post.id,
             title: post.title.clone(),
-            when: post
-                .scheduled_at
-                .map(|t| format_time(t, tz))
-                .unwrap_or_default(),
+            scheduled_at: post.scheduled_at,
             campaign: post.campaign.clone(),
             totals,
         });
     }
     campaigns.sort_by(|a, b| a.0.cmp(&b.0));
-    let best = best_slots(&samples, tz, 2, 3)
+    Ok(ResultFigures {
+        posts,
+        campaigns,
+        all,
+        best: best_slots(&samples, timezone, 2, 3),
+    })
+}
+
+pub async fn results(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Query(q): Query<ResultsQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewPublishing)?;
+    let tr = w.ctx.tr;
+    let days = q.days.unwrap_or(90).clamp(1, 730);
+    let tz = &w.workspace.timezone;
+    let f = figures(&state, w.workspace.id, tz, days).await?;
+    let mut campaigns: Vec<(String, Totals)> = f
+        .campaigns
+        .into_iter()
+        .map(|(name, totals)| {
+            if name.is_empty() {
+                (tr.t("results.no_campaign").to_owned(), totals)
+            } else {
+                (name, totals)
+            }
+        })
+        .collect();
+    campaigns.sort_by(|a, b| a.0.cmp(&b.0));
+    let posts = f
+        .posts
+        .into_iter()
+        .map(|p| PostResult {
+            id: p.id,
+            title: p.title,
+            when: p
+                .scheduled_at
+                .map(|t| format_time(t, tz))
+                .unwrap_or_default(),
+            campaign: p.campaign,
+            totals: p.totals,
+        })
+        .collect();
+    let best = f
+        .best
         .into_iter()
         .map(|slot| {
             tr.f(
@@ -155,7 +207,7 @@ pub async fn results(
         days,
         campaigns,
         posts,
-        all,
+        all: f.all,
         best,
         timezone: tz.clone(),
     })

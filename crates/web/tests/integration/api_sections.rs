@@ -10,6 +10,7 @@ use crate::helpers::*;
 use crate::members::{conversation_with, source};
 
 both_backends!(
+    inbox_views_and_labels_through_the_api,
     members_and_saved_replies_through_the_api,
     posts_and_newsletters_read_through_the_api,
 );
@@ -502,4 +503,85 @@ async fn members_and_saved_replies_through_the_api(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+}
+
+async fn inbox_views_and_labels_through_the_api(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    let masto = source(&app, ws.id, "mastodon").await;
+    let conversation = conversation_with(&app, ws.id, &masto, "m1", "@lea@piaille.example").await;
+    app.login("camille@brand.example").await;
+    let token = app.api_token(&app.client, "brand").await;
+    let api =
+        |method: Method, path: &str, body: Option<Value>| app.api_call(&token, method, path, body);
+    let (status, _) = api(
+        Method::POST,
+        &format!("conversations/{conversation}/changes"),
+        Some(json!({"add_label": "SAV"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, labels) = api(Method::GET, "labels", None).await;
+    assert_eq!(
+        (status, labels),
+        (StatusCode::OK, json!({"labels": ["sav"]}))
+    );
+
+    let (status, view) = api(
+        Method::POST,
+        "inbox-views",
+        Some(json!({"name": "SAV à moi", "filter": {"label": "sav", "who": "me"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
+    assert_eq!(
+        (view["shared"].clone(), view["filter"]["label"].clone()),
+        (json!(false), json!("sav"))
+    );
+    let (status, error) = api(
+        Method::POST,
+        "inbox-views",
+        Some(json!({"name": "Mauvais", "filter": {"who": "everyone"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    // Another teammate sees shared views only.
+    let (_, shared) = api(
+        Method::POST,
+        "inbox-views",
+        Some(json!({"name": "Nouveaux", "shared": true, "filter": {"state": "new"}})),
+    )
+    .await;
+    app.member(&ws, "alex@brand.example", Role::Editor).await;
+    let alex = new_client();
+    app.login_with(&alex, "alex@brand.example", PASSWORD).await;
+    let alex_token = app.api_token(&alex, "brand").await;
+    let (_, seen) = app
+        .api_call(&alex_token, Method::GET, "inbox-views", None)
+        .await;
+    let names: Vec<&str> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Nouveaux"]);
+    let mine = view["id"].as_i64().unwrap();
+    let (status, _) = app
+        .api_call(
+            &alex_token,
+            Method::DELETE,
+            &format!("inbox-views/{mine}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not Alex's view");
+    let (status, _) = api(Method::DELETE, &format!("inbox-views/{mine}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, left) = api(Method::GET, "inbox-views", None).await;
+    assert_eq!(left["items"][0]["id"], shared["id"]);
+    assert_eq!(left["items"].as_array().unwrap().len(), 1);
 }

@@ -707,6 +707,43 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
         html.contains(">33</span>"),
         "net sentiment: (2 positive − 1 negative) / 3 = 33"
     );
+    // The same figures through the API.
+    let token = app.api_token(&app.client, "brand").await;
+    let (status, figures) = app
+        .api_call(
+            &token,
+            reqwest::Method::GET,
+            "dashboards/listening?days=1",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    assert_eq!(figures["mentions"], 3);
+    assert_eq!(figures["sentiment"]["net"], 33);
+    assert_eq!(
+        figures["volume"].as_array().unwrap().len(),
+        24,
+        "hours of a day"
+    );
+    assert_eq!(
+        figures["share_of_voice"][0]["name"], "Brûlerie",
+        "{figures}"
+    );
+    assert_eq!(figures["share_of_voice"][0]["count"], 2);
+    assert_eq!(
+        figures["hashtags"][0],
+        json!({"label": "#cafe", "count": 2})
+    );
+    assert_eq!(figures["authors"][0]["handle"], "@lea");
+    let (status, _) = app
+        .api_call(
+            &token,
+            reqwest::Method::GET,
+            "dashboards/listening?days=2",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
