@@ -8,6 +8,7 @@
 pub mod approval;
 pub mod client_address;
 pub mod input;
+pub mod rate;
 pub mod redirect;
 pub mod role;
 pub mod section;

@@ -447,6 +447,7 @@ pub async fn run(
         stopping: Default::default(),
         inbox_counts: Default::default(),
         newsletter_wake: None,
+        api_limiter: Default::default(),
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));

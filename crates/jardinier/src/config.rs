@@ -20,6 +20,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub oauth: OAuthConfig,
     pub metrics: MetricsConfig,
+    pub api: ApiConfig,
     pub webhooks: WebhooksConfig,
     pub log: LogConfig,
 }
@@ -40,6 +41,23 @@ impl Default for WebhooksConfig {
         WebhooksConfig {
             tolerance_seconds: 300,
             accept_legacy_signatures: true,
+        }
+    }
+}
+
+/// How the API is used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Calls one API token may make in a minute, a burst of that many included; beyond, the API
+    /// answers 429 with `Retry-After`. 0: no limit. Each process counts its own calls.
+    pub requests_per_minute: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            requests_per_minute: 600,
         }
     }
 }
@@ -339,6 +357,13 @@ impl Config {
         text("JARDINIER_MEDIA_DIR", &mut self.media.dir);
         text("JARDINIER_METRICS_TOKEN", &mut self.metrics.token);
         text("JARDINIER_METRICS_BIND", &mut self.metrics.bind);
+        if let Some(value) = env("JARDINIER_API_REQUESTS_PER_MINUTE") {
+            self.api.requests_per_minute = value.trim().parse().with_context(|| {
+                format!(
+                    "JARDINIER_API_REQUESTS_PER_MINUTE must be a whole number of calls (0: no limit), not {value:?}"
+                )
+            })?;
+        }
         if let Some(value) = env("JARDINIER_MEDIA_MAX_UPLOAD_MB") {
             self.media.max_upload_mb = value.trim().parse().with_context(|| {
                 format!(

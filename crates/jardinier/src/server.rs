@@ -169,6 +169,10 @@ pub async fn serve_bound(
     web_config.webhook_tolerance_seconds = config.webhooks.tolerance_seconds;
     web_config.webhook_accept_legacy_signatures = config.webhooks.accept_legacy_signatures;
     web_config.max_upload_bytes = (config.media.max_upload_mb as usize) * 1024 * 1024;
+    web_config.api_requests_per_minute = config.api.requests_per_minute;
+    let api_limiter = std::sync::Mutex::new(jardinier_domain::rate::RateLimiter::new(
+        config.api.requests_per_minute,
+    ));
     let state = Arc::new(AppState {
         store: store.clone(),
         config: web_config,
@@ -181,6 +185,7 @@ pub async fn serve_bound(
         stopping: Default::default(),
         inbox_counts: Default::default(),
         newsletter_wake: newsletter_wake.clone(),
+        api_limiter,
     });
     let metrics_task = metrics_listener.map(|listener| {
         let router = jardinier_web::metrics::own_listener(state.clone());

@@ -648,6 +648,16 @@ pub const ROUTES: &[ApiRoute] = &[
         handler: || get(publishing::channels),
     },
     ApiRoute {
+        method: "post",
+        path: "/workspace/channels",
+        summary: "Connect a channel that signs in with a token or an address: Mastodon, Bluesky, Telegram, Matrix, Discord, Slack or a signed webhook. Each kind's settings are checked (422 says which is missing or wrong); the OAuth networks (X, LinkedIn, Facebook, Instagram) are connected in the browser.",
+        permission: Some(Some(Permission::Publish)),
+        request: Some("NewChannel"),
+        query: &[],
+        response: (201, Some("Channel")),
+        handler: || post(publishing::create_channel),
+    },
+    ApiRoute {
         method: "get",
         path: "/workspace/posts",
         summary: "Posts with each channel's receipt (status, address, error) and results.",
@@ -670,7 +680,7 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
         method: "post",
         path: "/workspace/posts",
-        summary: "Write a post as the composer does: a common text per language for `channels`, a channel's own `texts`, media from the library, a first comment or a poll; published at `scheduled_at`, at the queue's next free slot (`schedule: queue`) or kept as a draft (the default without a time); `repeat` makes one post per time. Every channel's rule is checked (length, threads, media, poll); what breaks one is a 422 saying which. A channel or medium of another workspace is a 404.",
+        summary: "Write a post as the composer does: a common text per language for `channels`, a channel's own `texts`, media from the library, a first comment or a poll; published at `scheduled_at`, at the queue's next free slot (`schedule: queue`) or kept as a draft (the default without a time); `repeat` makes one post per time. Every channel's rule is checked (length, threads, media, poll), the time must be to come and the channels and media the workspace's: what breaks one is a 422 saying which.",
         permission: Some(Some(Permission::Publish)),
         request: Some("NewPost"),
         query: &[],
@@ -720,7 +730,7 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
         method: "get",
         path: "/workspace/calendar",
-        summary: "The posts planned from one day to another (the workspace's time zone; 31 days from today by default, at most 400), soonest first.",
+        summary: "The posts planned from one day to another (the workspace's time zone; 31 days from today by default), soonest first. A last day before the first, or more than 400 days after it, is refused (422).",
         permission: Some(Some(Permission::ViewPublishing)),
         request: None,
         query: CALENDAR,
@@ -972,6 +982,8 @@ pub struct ApiError {
     fields: Vec<(&'static str, &'static str)>,
     /// Where in a query the parse error is (0-based character index).
     pub(crate) position: Option<usize>,
+    /// Seconds to wait before calling again (a 429's `Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -982,6 +994,7 @@ impl ApiError {
             message: message.into(),
             fields: Vec::new(),
             position: None,
+            retry_after: None,
         }
     }
 
@@ -1001,6 +1014,7 @@ impl ApiError {
             message,
             fields: vec![(field, code)],
             position: None,
+            retry_after: None,
         }
     }
 
@@ -1032,6 +1046,7 @@ impl ApiError {
             message: "Some fields are invalid; see `fields`.".into(),
             fields: errors.0.iter().map(|e| (e.field, e.message)).collect(),
             position: None,
+            retry_after: None,
         }
     }
 }
@@ -1095,6 +1110,11 @@ impl IntoResponse for ApiError {
             body["error"]["position"] = json!(position);
         }
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -1148,6 +1168,27 @@ impl FromRequestParts<SharedState> for Caller {
             })?;
         if !principal.role.can(Permission::UseApi) {
             return Err(ApiError::from_kind(ErrorKind::Forbidden));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let taken = state
+            .api_limiter
+            .lock()
+            .map_err(|_| ApiError::from_kind(ErrorKind::Internal))?
+            .take(principal.token_id, now);
+        if let Err(wait) = taken {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "This token made more than {} calls in a minute; call again in {wait} s.",
+                    state.config.api_requests_per_minute
+                ),
+            );
+            error.retry_after = Some(wait);
+            return Err(error);
         }
         Ok(Caller(principal))
     }

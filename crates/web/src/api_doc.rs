@@ -87,6 +87,10 @@ pub fn openapi_document() -> Value {
         if route.permission.is_some() {
             add("401", "Missing, unknown or revoked token.");
             add("403", "The token owner's role does not allow this.");
+            add(
+                "429",
+                "The token made more calls in a minute than the server allows (`api.requests_per_minute`); `Retry-After` says in how many seconds to call again.",
+            );
         }
         if has_id {
             add("404", "No such resource in the token's workspace.");

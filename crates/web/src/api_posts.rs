@@ -242,7 +242,16 @@ pub async fn create(
     caller.require(Permission::Publish)?;
     let form = form_of(body)?;
     let actor = Actor::api(&caller.0);
-    match create_posts(&state, &actor, &form).await? {
+    let made = match create_posts(&state, &actor, &form).await {
+        Err(crate::error::WebError::NotFound) => {
+            return Err(invalid(
+                "channels",
+                "channels, texts, media: a channel or a medium that is not this workspace's",
+            ));
+        }
+        other => other?,
+    };
+    match made {
         Ok(posts) => {
             let mut items = Vec::with_capacity(posts.len());
             for post in posts {
@@ -547,6 +556,9 @@ pub async fn upload(
     if q.alt.chars().count() > 2_000 {
         return Err(invalid("alt", "alt: at most 2,000 characters"));
     }
+    if q.filename.chars().count() > 200 {
+        return Err(invalid("filename", "filename: at most 200 characters"));
+    }
     let file = crate::pages::publishing_media::Checked::read(name, body.to_vec()).map_err(|_| {
         invalid(
             "body",
@@ -619,7 +631,10 @@ pub async fn add_queue_slots(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::Publish)?;
     let ws = caller.0.workspace.id;
-    if body.weekdays.is_empty() || body.weekdays.iter().any(|d| !(1..=7).contains(d)) {
+    if body.weekdays.is_empty()
+        || body.weekdays.len() > 7
+        || body.weekdays.iter().any(|d| !(1..=7).contains(d))
+    {
         return Err(invalid(
             "weekdays",
             "weekdays: one or more days, 1 (Monday) to 7 (Sunday)",

@@ -37,6 +37,74 @@ pub async fn channels(
     )
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannelBody {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    secret: String,
+}
+
+/// Connects a channel that signs in with a token or an address (the OAuth networks — X,
+/// LinkedIn, Facebook, Instagram — are connected in the browser, where the network asks).
+pub async fn create_channel(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewChannelBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    caller.require(Permission::Publish)?;
+    let invalid = |field: &'static str, message: String| {
+        ApiError::invalid(field, "error.kind_invalid", message)
+    };
+    let name = body.name.trim();
+    if name.is_empty() || body.name.chars().count() > 120 {
+        return Err(invalid("name", "name: 1 to 120 characters".into()));
+    }
+    if [&body.address, &body.account, &body.secret]
+        .iter()
+        .any(|v| v.chars().count() > 2_000)
+    {
+        return Err(invalid(
+            "address",
+            "address, account, secret: at most 2,000 characters".into(),
+        ));
+    }
+    let form = crate::pages::publishing::ChannelForm {
+        kind: body.kind.clone(),
+        name: name.to_owned(),
+        address: body.address.clone(),
+        account: body.account.clone(),
+        secret: body.secret.clone(),
+    };
+    let config = crate::pages::publishing::channel_config(&form).map_err(|key| {
+        let en = jardinier_i18n::Tr::new(Lang::En);
+        invalid("kind", format!("{}: {}", body.kind, en.t(key)))
+    })?;
+    let secret = body.secret.trim();
+    let channel = state
+        .store
+        .create_channel(&jardinier_store::NewChannel {
+            workspace_id: caller.0.workspace.id,
+            kind: &body.kind,
+            name,
+            config: &config.to_string(),
+            secret: (!secret.is_empty()).then_some(secret),
+            now: unix_now(),
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": channel.id, "kind": channel.kind, "name": channel.name, "created_at": channel.created_at})),
+    )
+        .into_response())
+}
+
 fn delivery_json(d: &PostDelivery) -> Value {
     json!({"id": d.id, "channel_id": d.channel_id, "language": d.language, "text": d.body,
            "status": d.status, "attempts": d.attempts, "due_at": d.due_at, "remote_id": d.remote_id,
@@ -400,6 +468,12 @@ pub fn schemas() -> Value {
     json!({
         "Channel": {"type": "object", "properties": {"id": int, "kind": string, "name": string, "created_at": int}},
         "ChannelList": list("Channel"),
+        "NewChannel": {"type": "object", "required": ["kind", "name"], "additionalProperties": false, "properties": {
+            "kind": {"type": "string", "enum": ["mastodon", "bluesky", "telegram", "matrix", "discord", "slack", "webhook"]},
+            "name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "\\S"},
+            "address": {"type": "string", "maxLength": 2000, "description": "Mastodon: the instance; Matrix: the homeserver; Discord, Slack, webhook: the address posts go to; Bluesky: its PDS, Telegram: a local Bot API server (optional)."},
+            "account": {"type": "string", "maxLength": 2000, "description": "Bluesky: the handle; Telegram: the chat (@name or id); Matrix: the room id (!…:server)."},
+            "secret": {"type": "string", "maxLength": 2000, "description": "Mastodon, Matrix: an access token; Bluesky: an app password; Telegram: the bot's token; webhook: the signing secret. Never shown again."}}},
         "PostDelivery": {"type": "object", "properties": {"id": int, "channel_id": int, "language": nullable_string,
             "text": string, "status": string, "attempts": int, "due_at": nullable_int, "remote_id": nullable_string,
             "url": nullable_string, "error": nullable_string, "sent_at": nullable_int,

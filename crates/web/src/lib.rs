@@ -78,6 +78,9 @@ pub struct WebConfig {
     pub webhook_tolerance_seconds: i64,
     /// Whether incoming webhooks may still sign with the old `sha256=` form (no time in it).
     pub webhook_accept_legacy_signatures: bool,
+    /// API calls one token may make in a minute (burst included); 0: no limit. Counted by each
+    /// process: with several, a token may make this many on each.
+    pub api_requests_per_minute: u32,
 }
 
 impl WebConfig {
@@ -98,6 +101,7 @@ impl WebConfig {
             trusted_proxies: Default::default(),
             webhook_tolerance_seconds: 300,
             webhook_accept_legacy_signatures: true,
+            api_requests_per_minute: 600,
         }
     }
 }
@@ -123,6 +127,8 @@ pub struct AppState {
     /// Notified when a newsletter starts sending; `None` when no SMTP server is configured for
     /// newsletters (the pages say so instead of queueing mail that cannot go).
     pub newsletter_wake: Option<Arc<Notify>>,
+    /// Calls per API token (`WebConfig::api_requests_per_minute`).
+    pub api_limiter: std::sync::Mutex<jardinier_domain::rate::RateLimiter>,
 }
 
 /// Workspace id → (inbox version, counts).

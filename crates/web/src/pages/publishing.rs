@@ -212,19 +212,19 @@ pub async fn publishing(
 #[derive(Deserialize)]
 pub struct ChannelForm {
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
     #[serde(default)]
-    name: String,
+    pub(crate) name: String,
     /// Mastodon: the instance; Discord, Slack, webhook: the address posts go to.
     #[serde(default)]
-    address: String,
+    pub(crate) address: String,
     /// Bluesky: the brand's handle; Telegram: the chat; Matrix: the room id.
     #[serde(default)]
-    account: String,
+    pub(crate) account: String,
     /// Mastodon: access token; Bluesky: app password; webhook: signing secret; Telegram: the
     /// bot's token; Matrix: an access token.
     #[serde(default)]
-    secret: String,
+    pub(crate) secret: String,
 }
 
 /// The channel's settings as the publisher reads them, or what is wrong (catalogue key).

@@ -283,6 +283,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/alerts/{id}/acknowledge",
             "POST /api/v1/workspace/campaigns",
             "POST /api/v1/workspace/campaigns/{id}/send",
+            "POST /api/v1/workspace/channels",
             "POST /api/v1/workspace/conversations/{id}/changes",
             "POST /api/v1/workspace/conversations/{id}/replies",
             "POST /api/v1/workspace/inbox-views",

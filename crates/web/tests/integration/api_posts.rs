@@ -11,6 +11,40 @@ use crate::publishing_media::PNG;
 
 both_backends!(posts_are_written_approved_and_planned_through_the_api);
 
+#[tokio::test]
+async fn a_token_calling_too_fast_waits_as_told() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, |c| c.api_requests_per_minute = 3).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    app.workspace("brand", &owner).await;
+    app.login("camille@brand.example").await;
+    let token = app.api_token(&app.client, "brand").await;
+    let other = app.api_token(&app.client, "brand").await;
+    for _ in 0..3 {
+        let (status, _) = app.api_call(&token, Method::GET, "channels", None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let response = app
+        .client
+        .get(app.url("/api/v1/workspace/channels"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        response.headers()["retry-after"],
+        "20",
+        "one call each 20 s"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Each token has its own count.
+    let (status, _) = app.api_call(&other, Method::GET, "channels", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 async fn posts_are_written_approved_and_planned_through_the_api(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -35,6 +69,25 @@ async fn posts_are_written_approved_and_planned_through_the_api(backend: Backend
     let api =
         |method: Method, path: &str, body: Option<Value>| app.api_call(&token, method, path, body);
     let future = jardinier_web::unix_now() + 7 * 86_400;
+
+    // A channel connected through the API: its settings checked, its secret never shown.
+    let (status, error) = api(
+        Method::POST,
+        "channels",
+        Some(json!({"kind": "mastodon", "name": "@cafe", "address": "https://piaille.example"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, made) = api(
+        Method::POST,
+        "channels",
+        Some(json!({"kind": "slack", "name": "#annonces", "address": "https://hooks.slack.example/T0/B0/x"})),
+    )
+    .await;
+    assert_eq!(
+        (status, made["kind"].as_str()),
+        (StatusCode::CREATED, Some("slack"))
+    );
 
     // A draft with a common French text for the channel.
     let (status, made) = api(
@@ -77,7 +130,11 @@ async fn posts_are_written_approved_and_planned_through_the_api(backend: Backend
         Some(json!({"title": "Ailleurs", "texts": [{"channel_id": 999_999, "text": "Bonjour"}]})),
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a channel of nobody"
+    );
     let (status, error) = api(
         Method::POST,
         "posts",

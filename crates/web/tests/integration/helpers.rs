@@ -101,6 +101,9 @@ pub async fn spawn_app_with(
             )
             .await
     });
+    let api_limiter = std::sync::Mutex::new(jardinier_domain::rate::RateLimiter::new(
+        config.api_requests_per_minute,
+    ));
     let state = Arc::new(AppState {
         store: store.clone(),
         config,
@@ -113,6 +116,7 @@ pub async fn spawn_app_with(
         stopping: Default::default(),
         inbox_counts: Default::default(),
         newsletter_wake: Some(Default::default()),
+        api_limiter,
     });
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));
