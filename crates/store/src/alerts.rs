@@ -166,6 +166,14 @@ pub trait AlertStore: Send + Sync {
         now: i64,
     ) -> Result<()>;
     async fn alerts(&self, workspace_id: i64, limit: i64) -> Result<Vec<AlertEvent>>;
+    /// Alerts with an id below `before_id`, newest first (the API's pages).
+    async fn alerts_before(
+        &self,
+        workspace_id: i64,
+        before_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AlertEvent>>;
+    async fn alert(&self, workspace_id: i64, id: i64) -> Result<Option<AlertEvent>>;
     async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<Delivery>>;
     async fn delivery_done(&self, id: i64, now: i64) -> Result<()>;
     async fn delivery_failed(

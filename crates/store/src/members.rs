@@ -119,6 +119,15 @@ pub trait MemberStore: Send + Sync {
         search: Option<&str>,
         limit: i64,
     ) -> Result<Vec<PersonRow>>;
+    /// Profiles (merged ones left out) with an id above `after_id`, by id: the API's pages,
+    /// which new profiles never shift.
+    async fn people_after(
+        &self,
+        workspace_id: i64,
+        search: Option<&str>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<PersonRow>>;
     async fn person(&self, workspace_id: i64, id: i64) -> Result<Option<PersonProfile>>;
     /// A profile created by hand.
     async fn create_person(&self, workspace_id: i64, name: &str, now: i64) -> Result<Person>;

@@ -185,6 +185,14 @@ pub trait NewsletterStore: Send + Sync {
         list_id: i64,
         limit: i64,
     ) -> Result<Vec<Subscriber>>;
+    /// A list's addresses with an id above `after_id`, by id (the API's pages).
+    async fn subscribers_after(
+        &self,
+        workspace_id: i64,
+        list_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Subscriber>>;
     async fn create_campaign(&self, campaign: &NewCampaign<'_>) -> Result<Campaign>;
     async fn campaigns(&self, workspace_id: i64) -> Result<Vec<(Campaign, CampaignStats)>>;
     async fn campaign(

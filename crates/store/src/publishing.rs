@@ -339,6 +339,13 @@ pub trait PublishStore: Send + Sync {
     /// A post with one delivery per variant, scheduled at once when `scheduled_at` is given.
     async fn create_post(&self, post: &NewPost<'_>) -> Result<Post>;
     async fn post(&self, workspace_id: i64, id: i64) -> Result<Option<(Post, Vec<PostDelivery>)>>;
+    /// Posts with an id above `after_id`, by id, with their deliveries (the API's pages).
+    async fn posts_after(
+        &self,
+        workspace_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(Post, Vec<PostDelivery>)>>;
     /// The workspace's posts with their deliveries, the soonest scheduled first, then drafts.
     async fn posts(&self, workspace_id: i64, limit: i64) -> Result<Vec<(Post, Vec<PostDelivery>)>>;
     /// Claims up to `limit` due deliveries (scheduled and due, or left `sending` before

@@ -469,6 +469,38 @@ impl AlertStore for SqlStore {
         rows.iter().map(event).collect()
     }
 
+    async fn alerts_before(
+        &self,
+        workspace_id: i64,
+        before_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AlertEvent>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_cols!(),
+            " FROM alert_events WHERE workspace_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(workspace_id)
+        .bind(before_id)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event).collect()
+    }
+
+    async fn alert(&self, workspace_id: i64, id: i64) -> Result<Option<AlertEvent>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            event_cols!(),
+            " FROM alert_events WHERE workspace_id = $1 AND id = $2"
+        ))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(event).transpose()
+    }
+
     async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(concat!(
             "SELECT ", delivery_cols!(),

@@ -324,6 +324,37 @@ impl MemberStore for SqlStore {
         Ok(out)
     }
 
+    async fn people_after(
+        &self,
+        workspace_id: i64,
+        search: Option<&str>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<PersonRow>> {
+        let pattern = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("%{}%", s.to_lowercase()));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBER_COLS} FROM members m WHERE workspace_id = $1 AND merged_into IS NULL \
+             AND id > $3 \
+             AND ($2 = '' OR LOWER(display_name) LIKE $2 OR EXISTS (SELECT 1 FROM member_identities i \
+             WHERE i.member_id = m.id AND LOWER(i.value) LIKE $2)) ORDER BY id LIMIT $4"
+        )))
+        .bind(workspace_id)
+        .bind(pattern.unwrap_or_default())
+        .bind(after_id)
+        .bind(limit.clamp(1, 1_000))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let member = member_row(row)?;
+            out.push(self.member_parts(member).await?);
+        }
+        Ok(out)
+    }
+
     async fn person(&self, workspace_id: i64, id: i64) -> Result<Option<PersonProfile>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MEMBER_COLS} FROM members WHERE workspace_id = $1 AND id = $2"

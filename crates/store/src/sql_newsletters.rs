@@ -436,6 +436,28 @@ impl NewsletterStore for SqlStore {
         .collect()
     }
 
+    async fn subscribers_after(
+        &self,
+        workspace_id: i64,
+        list_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Subscriber>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUBSCRIBER_COLS} FROM newsletter_subscribers WHERE workspace_id = $1 AND list_id = $2 \
+             AND id > $3 ORDER BY id LIMIT $4"
+        )))
+        .bind(workspace_id)
+        .bind(list_id)
+        .bind(after_id)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(subscriber_row)
+        .collect()
+    }
+
     async fn create_campaign(&self, c: &NewCampaign<'_>) -> Result<Campaign> {
         if self
             .newsletter_list(c.workspace_id, c.list_id)

@@ -1083,6 +1083,29 @@ impl PublishStore for SqlStore {
         Ok(out)
     }
 
+    async fn posts_after(
+        &self,
+        workspace_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(Post, Vec<PostDelivery>)>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM posts WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(workspace_id)
+        .bind(after_id)
+        .bind(limit.clamp(1, 1_000))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(found) = self.post(workspace_id, id).await? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
     async fn claim_deliveries(
         &self,
         now: i64,

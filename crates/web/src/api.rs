@@ -1238,6 +1238,23 @@ async fn workspace(Caller(p): Caller) -> Json<Value> {
 }
 
 /// A small list, read whole and paged by id (ascending): new items come after the last page.
+/// A page read from the store by position: `items` holds at most `limit + 1` items after the
+/// cursor, in the list's order; the extra one, when there, says a next page exists.
+pub(crate) fn keyset_page<T>(
+    mut items: Vec<T>,
+    limit: i64,
+    id: impl Fn(&T) -> i64,
+    json: impl Fn(&T) -> Value,
+) -> Json<Value> {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next = more
+        .then(|| items.last().map(|item| encode_cursor(&[id(item)])))
+        .flatten();
+    let items: Vec<Value> = items.iter().map(json).collect();
+    Json(json!({"items": items, "next_cursor": next}))
+}
+
 pub(crate) fn by_id<T>(
     mut items: Vec<T>,
     params: &PageParams,

@@ -127,8 +127,18 @@ pub async fn posts(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewPublishing)?;
-    let posts = state.store.posts(caller.0.workspace.id, 100_000).await?;
-    crate::api::by_id(posts, &page, |(p, _)| p.id, |(p, d)| post_json(p, d))
+    let limit = page.limit()?;
+    let after = page.position(1)?.map(|p| p[0]).unwrap_or(0);
+    let posts = state
+        .store
+        .posts_after(caller.0.workspace.id, after, limit + 1)
+        .await?;
+    Ok(crate::api::keyset_page(
+        posts,
+        limit,
+        |(p, _)| p.id,
+        |(p, d)| post_json(p, d),
+    ))
 }
 
 pub async fn post(
@@ -185,17 +195,22 @@ pub async fn subscribers(
     if state.store.newsletter_list(ws, id).await?.is_none() {
         return Err(jardinier_store::StoreError::NotFound { what: "list" }.into());
     }
-    let subscribers = state.store.subscribers(ws, id, 1_000_000).await?;
-    crate::api::by_id(
+    let limit = page.limit()?;
+    let after = page.position(1)?.map(|p| p[0]).unwrap_or(0);
+    let subscribers = state
+        .store
+        .subscribers_after(ws, id, after, limit + 1)
+        .await?;
+    Ok(crate::api::keyset_page(
         subscribers,
-        &page,
+        limit,
         |s| s.id,
         |s| {
             json!({"id": s.id, "email": s.email, "status": s.status, "source": s.source,
                "created_at": s.created_at, "confirmed_at": s.confirmed_at,
                "unsubscribed_at": s.unsubscribed_at})
         },
-    )
+    ))
 }
 
 fn list_json(l: &NewsletterList) -> Value {

@@ -48,11 +48,18 @@ pub async fn members(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewMembers)?;
     let q = Some(search.q.trim()).filter(|q| !q.is_empty());
+    let limit = page.limit()?;
+    let after = page.position(1)?.map(|p| p[0]).unwrap_or(0);
     let people = state
         .store
-        .people(caller.0.workspace.id, q, 100_000)
+        .people_after(caller.0.workspace.id, q, after, limit + 1)
         .await?;
-    crate::api::by_id(people, &page, |r| r.person.id, person_json)
+    Ok(crate::api::keyset_page(
+        people,
+        limit,
+        |r| r.person.id,
+        person_json,
+    ))
 }
 
 pub async fn member(
@@ -408,16 +415,11 @@ pub async fn alerts(
     let limit = page.limit()?;
     let before = page.position(1)?.map(|p| p[0]).unwrap_or(i64::MAX);
     // Newest first: a cursor is the last id seen, and alerts raised meanwhile come before it.
-    let all = state.store.alerts(caller.0.workspace.id, 100_000).await?;
-    let mut page_items: Vec<&AlertEvent> = all.iter().filter(|a| a.id < before).collect();
-    page_items.sort_by_key(|a| std::cmp::Reverse(a.id));
-    let more = page_items.len() as i64 > limit;
-    page_items.truncate(limit as usize);
-    let next = more
-        .then(|| page_items.last().map(|a| a.id.to_string()))
-        .flatten();
-    let items: Vec<Value> = page_items.into_iter().map(alert_json).collect();
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    let found = state
+        .store
+        .alerts_before(caller.0.workspace.id, before, limit + 1)
+        .await?;
+    Ok(crate::api::keyset_page(found, limit, |a| a.id, alert_json))
 }
 
 pub async fn acknowledge(
@@ -433,10 +435,8 @@ pub async fn acknowledge(
         .await?;
     let alert = state
         .store
-        .alerts(p.workspace.id, 100_000)
+        .alert(p.workspace.id, id)
         .await?
-        .into_iter()
-        .find(|a| a.id == id)
         .ok_or(jardinier_store::StoreError::NotFound { what: "alert" })?;
     Ok(Json(alert_json(&alert)))
 }

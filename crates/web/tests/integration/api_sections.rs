@@ -9,6 +9,42 @@ use crate::both_backends;
 use crate::helpers::*;
 use crate::members::{conversation_with, source};
 
+#[tokio::test]
+async fn member_pages_reach_past_the_first_thousand() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    for n in 0..1_005 {
+        app.store
+            .create_person(ws.id, &format!("Personne {n:04}"), 1)
+            .await
+            .unwrap();
+    }
+    app.login("camille@brand.example").await;
+    let token = app.api_token(&app.client, "brand").await;
+    let mut seen = 0;
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = app
+            .api_call(
+                &token,
+                Method::GET,
+                &format!("members?limit=200&cursor={cursor}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen += page["items"].as_array().unwrap().len();
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 1_005, "every profile, not the first thousand by name");
+}
+
 both_backends!(
     inbox_views_and_labels_through_the_api,
     members_and_saved_replies_through_the_api,
