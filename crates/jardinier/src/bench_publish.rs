@@ -163,6 +163,7 @@ pub async fn run(posts: usize, window: u64, database: Option<String>) -> anyhow:
                 first_comment: None,
                 poll: None,
                 scheduled_at: Some(due),
+                draft: false,
                 now,
             })
             .await?;

@@ -569,6 +569,7 @@ pub async fn seed_publishing(
                 first_comment: None,
                 poll: None,
                 scheduled_at: at,
+                draft: false,
                 now,
             })
             .await?;

@@ -120,6 +120,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now + 60),
+            draft: false,
             now,
         })
         .await
@@ -196,6 +197,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -257,6 +259,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now + 100),
+            draft: false,
             now,
         })
         .await
@@ -282,6 +285,7 @@ async fn a_post_is_published_once_to_every_channel_with_receipts() {
                 first_comment: None,
                 poll: None,
                 scheduled_at: None,
+                draft: false,
                 now
             })
             .await

@@ -204,6 +204,7 @@ async fn telegram_and_matrix_get_each_post_once_with_receipts() {
                     first_comment: None,
                     poll: None,
                     scheduled_at: Some(now),
+                    draft: false,
                     now,
                 })
                 .await
@@ -380,6 +381,7 @@ async fn a_photo_goes_to_telegram_with_its_caption() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -450,6 +452,7 @@ async fn an_image_goes_to_the_matrix_room_after_the_text() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -522,6 +525,7 @@ async fn two_photos_go_to_telegram_as_an_album() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await

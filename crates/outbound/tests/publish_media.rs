@@ -196,6 +196,7 @@ async fn images_go_out_with_their_descriptions() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -290,6 +291,7 @@ async fn a_missing_file_is_a_clear_failure() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -348,6 +350,7 @@ async fn a_link_gets_its_card_on_bluesky() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -469,6 +472,7 @@ async fn two_images_make_an_instagram_carousel() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -602,6 +606,7 @@ async fn a_video_goes_to_a_facebook_page_and_as_an_instagram_reel() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -748,6 +753,7 @@ async fn a_video_goes_to_x_in_chunks() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -879,6 +885,7 @@ async fn a_video_goes_to_linkedin_in_the_parts_it_names() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -1022,6 +1029,7 @@ async fn a_video_goes_to_bluesky_through_its_video_service() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await

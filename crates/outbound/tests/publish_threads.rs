@@ -126,6 +126,7 @@ async fn threads_first_comments_and_polls_land_once_in_order() {
             first_comment: Some("Plus d'infos en boutique"),
             poll: Some(&poll),
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
@@ -187,6 +188,7 @@ async fn threads_first_comments_and_polls_land_once_in_order() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await

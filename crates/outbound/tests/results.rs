@@ -93,6 +93,7 @@ async fn counts_come_back_from_mastodon_and_bluesky() {
             first_comment: None,
             poll: None,
             scheduled_at: Some(now - 60),
+            draft: false,
             now: now - 120,
         })
         .await

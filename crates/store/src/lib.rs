@@ -19,6 +19,7 @@ mod listening;
 mod members;
 mod newsletters;
 pub mod outbox;
+mod post_edits;
 mod publishing;
 mod records;
 mod replies;
@@ -31,6 +32,7 @@ mod sql_inbox_search;
 mod sql_listening;
 mod sql_members;
 mod sql_newsletters;
+mod sql_post_edits;
 mod sql_publishing;
 mod sql_replies;
 mod sql_webhooks;
@@ -44,6 +46,7 @@ pub use inbox::*;
 pub use listening::*;
 pub use members::*;
 pub use newsletters::*;
+pub use post_edits::*;
 pub use publishing::*;
 pub use records::*;
 pub use replies::*;
@@ -63,6 +66,7 @@ pub trait Store:
     + ReplyStore
     + MemberStore
     + PublishStore
+    + PostEditStore
     + NewsletterStore
     + WebhookStore
     + Send

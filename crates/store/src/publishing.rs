@@ -181,8 +181,10 @@ pub struct NewPost<'a> {
     pub media: &'a [i64],
     pub first_comment: Option<&'a str>,
     pub poll: Option<&'a PostPoll>,
-    /// `None`: a draft.
+    /// When it goes out; `None`: a draft without a date.
     pub scheduled_at: Option<i64>,
+    /// Kept as a draft even with a time (the time it aims for, shown on the calendar).
+    pub draft: bool,
     pub now: i64,
 }
 

@@ -88,7 +88,7 @@ fn approval_row(r: &AnyRow) -> Result<Approval> {
     })
 }
 
-type Tx = crate::sql_inbox::Tx;
+pub(crate) type Tx = crate::sql_inbox::Tx;
 
 /// A column list with each column named through a table's alias (`d.id, d.post_id, …`).
 fn prefixed(cols: &str, alias: &str) -> String {
@@ -116,7 +116,7 @@ fn media_row(r: &AnyRow) -> Result<Media> {
     })
 }
 
-async fn post_event(
+pub(crate) async fn post_event(
     tx: &mut Tx,
     workspace_id: i64,
     post_id: i64,
@@ -181,7 +181,7 @@ async fn schedule_approved(tx: &mut Tx, post_id: i64, now: i64) -> Result<()> {
 }
 
 /// Back to draft: the client's open links stop working, the round's votes are cleared.
-async fn back_to_draft(tx: &mut Tx, post_id: i64, now: i64) -> Result<()> {
+pub(crate) async fn back_to_draft(tx: &mut Tx, post_id: i64, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE posts SET state = 'draft', approval_step = NULL, updated_at = $2 WHERE id = $1",
     )
@@ -203,7 +203,10 @@ async fn back_to_draft(tx: &mut Tx, post_id: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
-async fn policy_in(tx: &mut Tx, workspace_id: i64) -> Result<jardinier_domain::ApprovalPolicy> {
+pub(crate) async fn policy_in(
+    tx: &mut Tx,
+    workspace_id: i64,
+) -> Result<jardinier_domain::ApprovalPolicy> {
     let text: Option<String> =
         sqlx::query_scalar("SELECT policy FROM approval_policies WHERE workspace_id = $1")
             .bind(workspace_id)
@@ -512,7 +515,7 @@ impl PublishStore for SqlStore {
     async fn create_post(&self, p: &NewPost<'_>) -> Result<Post> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
-        let state = if p.scheduled_at.is_some() {
+        let state = if p.scheduled_at.is_some() && !p.draft {
             "scheduled"
         } else {
             "draft"
@@ -614,11 +617,7 @@ impl PublishStore for SqlStore {
             id,
             author.as_deref().unwrap_or("Jardinier"),
             "created",
-            if p.scheduled_at.is_some() {
-                "scheduled"
-            } else {
-                "draft"
-            },
+            state,
             p.now,
         )
         .await?;

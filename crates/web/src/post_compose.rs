@@ -475,6 +475,7 @@ pub async fn create_posts(
                     .then_some(form.first_comment.as_str()),
                 poll: poll.as_ref(),
                 scheduled_at: at,
+                draft: false,
                 now: unix_now(),
             })
             .await

@@ -526,6 +526,7 @@ pub async fn import_csv(
                 first_comment: None,
                 poll: None,
                 scheduled_at: post.at,
+                draft: false,
                 now,
             })
             .await?;

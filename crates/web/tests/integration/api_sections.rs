@@ -86,6 +86,7 @@ async fn posts_and_newsletters_read_through_the_api(backend: Backend) {
             first_comment: None,
             poll: None,
             scheduled_at: Some(2_000_000_000),
+            draft: false,
             now: 1,
         })
         .await

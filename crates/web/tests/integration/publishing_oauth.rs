@@ -410,6 +410,7 @@ async fn accounts_are_connected_and_posts_go_out(backend: Backend) {
             first_comment: Some("Tous les détails en boutique"),
             poll: None,
             scheduled_at: Some(now),
+            draft: false,
             now,
         })
         .await
