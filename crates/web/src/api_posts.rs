@@ -23,7 +23,7 @@ use crate::api_extract::{ApiJson, ApiQuery, Id, PageParams, page_of};
 use crate::api_publishing::post_json;
 use crate::pages::publishing::POST_LANGUAGES;
 use crate::post_approval::{self, RequestRefused, Requested, VoteRefused, Voted};
-use crate::post_compose::{Actor, PostForm, create_posts};
+use crate::post_compose::{Actor, EditRefused, PostForm, create_posts};
 use crate::{SharedState, unix_now};
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
@@ -267,6 +267,118 @@ pub async fn create(
         }
         Err(problem) => Err(invalid("post", problem)),
     }
+}
+
+/// Replaces a post that has not gone out: its texts, media, poll, first comment and time.
+pub async fn replace(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NewPostBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    caller.require(Permission::Publish)?;
+    if body.repeat.is_some() {
+        return Err(invalid(
+            "repeat",
+            "repeat: a post being replaced does not repeat; write a new one",
+        ));
+    }
+    if state.store.post(caller.0.workspace.id, id).await?.is_none() {
+        return Err(jardinier_store::StoreError::NotFound { what: "post" }.into());
+    }
+    let form = form_of(body)?;
+    let actor = Actor::api(&caller.0);
+    let edited = match crate::post_compose::edit_post(&state, &actor, id, &form).await {
+        Err(crate::error::WebError::NotFound) => {
+            return Err(invalid(
+                "channels",
+                "channels, texts, media: a channel or a medium that is not this workspace's",
+            ));
+        }
+        other => other?,
+    };
+    match edited {
+        Ok(edited) => {
+            let (post, deliveries) = state
+                .store
+                .post(caller.0.workspace.id, id)
+                .await?
+                .ok_or(jardinier_store::StoreError::NotFound { what: "post" })?;
+            let mut body = post_json(&post, &deliveries);
+            body["approval_reset"] = json!(edited.approval_reset);
+            Ok(Json(body))
+        }
+        Err(EditRefused::Problem(problem)) => Err(invalid("post", problem)),
+        Err(EditRefused::GoneOut) => Err(gone_out()),
+    }
+}
+
+fn gone_out() -> ApiError {
+    ApiError::with_status(
+        StatusCode::CONFLICT,
+        "conflict",
+        "This post has gone out (or is going): it can no longer be changed.",
+    )
+}
+
+/// Back to draft, its time kept as the time it aims for.
+pub async fn unschedule(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    match state
+        .store
+        .unschedule_post(p.workspace.id, id, &p.user.display_name, unix_now())
+        .await
+    {
+        Ok(()) => {}
+        Err(jardinier_store::StoreError::Refused(why)) => {
+            return Err(ApiError::with_status(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("Refused: {why}."),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let (post, deliveries) = state
+        .store
+        .post(p.workspace.id, id)
+        .await?
+        .ok_or(jardinier_store::StoreError::NotFound { what: "post" })?;
+    Ok(Json(post_json(&post, &deliveries)))
+}
+
+pub async fn delete_post(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    let Some((post, _)) = state.store.post(p.workspace.id, id).await? else {
+        return Err(jardinier_store::StoreError::NotFound { what: "post" }.into());
+    };
+    match state.store.delete_post(p.workspace.id, id).await {
+        Ok(()) => {}
+        Err(jardinier_store::StoreError::Refused(_)) => return Err(gone_out()),
+        Err(e) => return Err(e.into()),
+    }
+    crate::pages::audit(
+        &state,
+        Some(p.workspace.id),
+        Some(p.user.id),
+        "post_deleted",
+        &post.title,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -813,6 +925,8 @@ pub fn schemas() -> Value {
             "first_comment": text(10_000),
             "poll": {"type": "object", "required": ["options", "minutes"], "additionalProperties": false, "properties": {
                 "options": {"type": "array", "maxItems": 10, "items": text(200)}, "minutes": {"type": "integer", "minimum": 1, "maximum": 100_000}}}}},
+        "PostReplaced": {"allOf": [{"$ref": "#/components/schemas/Post"}, {"type": "object", "properties": {
+            "approval_reset": {"type": "boolean", "description": "The texts changed on a post approved or waiting for approval: it is a draft again."}}}]},
         "PostsCreated": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Post"}}}},
         "ApprovalRequest": {"type": "object", "required": ["scheduled_at"], "additionalProperties": false, "properties": {
             "scheduled_at": {"type": "integer", "format": "int64", "description": "When to publish once approved (UNIX seconds)."},

@@ -303,11 +303,25 @@ async fn queue_time(
 /// Checks a post as the composer and the API write it, then saves it (one post per time when it
 /// repeats). `Ok(Err(message))` says, in the author's language, what is wrong; nothing is saved
 /// then. A channel or a medium that is not the workspace's is `NotFound`.
-pub async fn create_posts(
+/// A post checked against every channel's rules, ready to be saved.
+pub struct Plan {
+    channels: Vec<jardinier_store::PublishChannel>,
+    variants: Vec<NewVariant>,
+    short_links: Vec<jardinier_store::NewShortLink>,
+    poll: Option<jardinier_store::PostPoll>,
+    /// When it goes out (or, for a draft, the time it aims for).
+    scheduled_at: Option<i64>,
+    draft: bool,
+}
+
+/// Checks a post as the composer and the API write it: `Ok(Err(message))` says, in the
+/// author's language, what is wrong. A channel or a medium that is not the workspace's is
+/// `NotFound`.
+pub async fn plan(
     state: &SharedState,
     author: &Actor<'_>,
     form: &PostForm,
-) -> Result<Result<Vec<Post>, String>, WebError> {
+) -> Result<Result<Plan, String>, WebError> {
     let tr = author.tr;
     let workspace = author.workspace;
     let channels = state.store.channels(workspace.id).await?;
@@ -415,8 +429,12 @@ pub async fn create_posts(
             )));
         }
     }
+    let draft = form.intent == "draft";
     let scheduled_at = match form.intent.as_str() {
-        "draft" => None,
+        // A draft keeps the time it aims for, when one is given.
+        "draft" => form
+            .at
+            .or_else(|| local_time(&form.when, &workspace.timezone)),
         "queue" => {
             let mut ids: Vec<i64> = variants.iter().map(|v| v.channel_id).collect();
             ids.dedup();
@@ -437,6 +455,34 @@ pub async fn create_posts(
             }
         },
     };
+    Ok(Ok(Plan {
+        channels,
+        variants,
+        short_links,
+        poll,
+        scheduled_at,
+        draft,
+    }))
+}
+
+/// Checks a post ([`plan`]) and saves it: one post per time when it repeats.
+pub async fn create_posts(
+    state: &SharedState,
+    author: &Actor<'_>,
+    form: &PostForm,
+) -> Result<Result<Vec<Post>, String>, WebError> {
+    let Plan {
+        channels,
+        variants,
+        short_links,
+        poll,
+        scheduled_at,
+        draft,
+    } = match plan(state, author, form).await? {
+        Ok(plan) => plan,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let workspace = author.workspace;
     // A repeating post is one post per time, each published (and approvable) on its own.
     let times: Vec<Option<i64>> = match (scheduled_at, form.repeat) {
         (Some(first), Some(every)) => {
@@ -475,7 +521,7 @@ pub async fn create_posts(
                     .then_some(form.first_comment.as_str()),
                 poll: poll.as_ref(),
                 scheduled_at: at,
-                draft: false,
+                draft,
                 now: unix_now(),
             })
             .await
@@ -486,4 +532,56 @@ pub async fn create_posts(
         }
     }
     Ok(Ok(made))
+}
+
+/// Why a post can't be changed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EditRefused {
+    /// What is wrong with the new version, in the author's language.
+    Problem(String),
+    /// A delivery is being sent or has gone: the post is history.
+    GoneOut,
+}
+
+/// Checks the new version of a post ([`plan`]; it does not repeat) and saves it in place.
+pub async fn edit_post(
+    state: &SharedState,
+    author: &Actor<'_>,
+    post_id: i64,
+    form: &PostForm,
+) -> Result<Result<jardinier_store::Edited, EditRefused>, WebError> {
+    if form.repeat.is_some() {
+        return Ok(Err(EditRefused::Problem(
+            author.tr.t("publishing.edit_no_repeat").to_owned(),
+        )));
+    }
+    let plan = match plan(state, author, form).await? {
+        Ok(plan) => plan,
+        Err(problem) => return Ok(Err(EditRefused::Problem(problem))),
+    };
+    match state
+        .store
+        .edit_post(&jardinier_store::PostEdit {
+            workspace_id: author.workspace.id,
+            post_id,
+            title: &form.title,
+            variants: &plan.variants,
+            campaign: &form.campaign,
+            tags: &form.tags,
+            short_links: &plan.short_links,
+            media: &form.media,
+            first_comment: (!form.first_comment.is_empty()).then_some(form.first_comment.as_str()),
+            poll: plan.poll.as_ref(),
+            scheduled_at: plan.scheduled_at,
+            draft: plan.draft,
+            actor: &author.user.display_name,
+            now: unix_now(),
+        })
+        .await
+    {
+        Ok(edited) => Ok(Ok(edited)),
+        Err(jardinier_store::StoreError::Refused(_)) => Ok(Err(EditRefused::GoneOut)),
+        Err(jardinier_store::StoreError::NotFound { .. }) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -22,6 +22,7 @@ pub(crate) mod publishing;
 pub(crate) mod publishing_approval;
 mod publishing_calendar;
 mod publishing_connect;
+mod publishing_edit;
 pub(crate) mod publishing_media;
 pub(crate) mod publishing_results;
 mod settings;
@@ -229,6 +230,18 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/w/{slug}/publishing/posts/{id}",
             get(publishing::post_page),
+        )
+        .route(
+            "/w/{slug}/publishing/posts/{id}/edit",
+            get(publishing_edit::edit).post(publishing_edit::save),
+        )
+        .route(
+            "/w/{slug}/publishing/posts/{id}/unschedule",
+            post(publishing_edit::unschedule),
+        )
+        .route(
+            "/w/{slug}/publishing/posts/{id}/delete",
+            post(publishing_edit::delete),
         )
         .route(
             "/w/{slug}/publishing/posts/{id}/vote",

@@ -632,6 +632,8 @@ struct PostTemplate {
     variants: Vec<VariantView>,
     events: Vec<EventView>,
     may_publish: bool,
+    /// Nothing has gone out: it can be changed, unscheduled or deleted.
+    editable: bool,
     timezone: String,
     /// (short address, where it goes, clicks).
     links: Vec<(String, String, i64)>,
@@ -676,6 +678,13 @@ pub async fn post_page_with_link(
     };
     let channels = state.store.channels(w.workspace.id).await?;
     let tz = &w.workspace.timezone;
+    // Until a delivery goes, the post can be changed, taken off the schedule or deleted.
+    let editable = matches!(
+        post.state.as_str(),
+        "draft" | "scheduled" | "pending_approval"
+    ) && !deliveries
+        .iter()
+        .any(|d| matches!(d.status.as_str(), "sending" | "sent" | "failed"));
     let variants = deliveries
         .into_iter()
         .map(|d| {
@@ -822,6 +831,7 @@ pub async fn post_page_with_link(
         variants,
         events,
         may_publish: w.role.can(Permission::Publish),
+        editable,
         timezone: tz.clone(),
     })
 }

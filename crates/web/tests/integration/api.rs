@@ -239,6 +239,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "DELETE /api/v1/workspace/inbox-views/{id}",
             "DELETE /api/v1/workspace/invitations/{id}",
             "DELETE /api/v1/workspace/members/{id}",
+            "DELETE /api/v1/workspace/posts/{id}",
             "DELETE /api/v1/workspace/queue-slots/{id}",
             "DELETE /api/v1/workspace/saved-replies/{id}",
             "DELETE /api/v1/workspace/webhooks/{id}",
@@ -301,6 +302,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/posts/{id}/approval",
             "POST /api/v1/workspace/posts/{id}/comments",
             "POST /api/v1/workspace/posts/{id}/retry",
+            "POST /api/v1/workspace/posts/{id}/unschedule",
             "POST /api/v1/workspace/posts/{id}/votes",
             "POST /api/v1/workspace/queries",
             "POST /api/v1/workspace/queue-slots",
@@ -310,6 +312,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/webhooks",
             "POST /api/v1/workspace/webhooks/{id}/test",
             "PUT /api/v1/workspace/approval-policy",
+            "PUT /api/v1/workspace/posts/{id}",
         ]
     );
     // Every schema reference resolves.

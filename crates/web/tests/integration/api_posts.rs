@@ -280,6 +280,42 @@ async fn posts_are_written_approved_and_planned_through_the_api(backend: Backend
         "{history}"
     );
 
+    // Replaced: a new time alone keeps the approval; new words send it back to draft.
+    let put = |body: Value| api(Method::PUT, &format!("posts/{draft_id}"), Some(body));
+    let (status, moved) = put(json!({"title": "Nouveau café", "channels": [channel.id],
+        "common": {"fr": "Notre café d'Éthiopie est arrivé"}, "scheduled_at": future + 3_600}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(
+        (moved["state"].as_str(), moved["approval_reset"].as_bool()),
+        (Some("scheduled"), Some(false))
+    );
+    let (status, reset) = put(json!({"title": "Nouveau café", "channels": [channel.id],
+        "common": {"fr": "Notre café d'Éthiopie est enfin arrivé"}, "scheduled_at": future + 3_600}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reset}");
+    assert_eq!(
+        (reset["state"].as_str(), reset["approval_reset"].as_bool()),
+        (Some("draft"), Some(true))
+    );
+    let (status, error) = put(json!({"title": "Nouveau café", "channels": [channel.id],
+        "common": {"fr": "Bonjour"}, "repeat": {"every": "day", "count": 2}}))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    // Off the schedule, then deleted.
+    let weekly = items[2]["id"].as_i64().unwrap();
+    let (status, back) = api(Method::POST, &format!("posts/{weekly}/unschedule"), None).await;
+    assert_eq!(
+        (status, back["state"].as_str()),
+        (StatusCode::OK, Some("draft"))
+    );
+    let (status, _) = api(Method::POST, &format!("posts/{weekly}/unschedule"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "already a draft");
+    let (status, _) = api(Method::DELETE, &format!("posts/{weekly}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api(Method::GET, &format!("posts/{weekly}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // The media library: bytes in, their kind read from them.
     let upload = |content_type: &'static str, bytes: Vec<u8>| {
         let request = app

@@ -20,6 +20,7 @@ mod pages;
 mod publishing;
 mod publishing_approval;
 mod publishing_calendar;
+mod publishing_edit;
 mod publishing_media;
 mod publishing_oauth;
 mod security;
