@@ -18,7 +18,7 @@ use std::time::Duration;
 use jardinier_connectors::imap::{ImapConfig, fetch_raw};
 use jardinier_i18n::{Lang, Tr};
 use jardinier_newsletter::{Footer, message_id, parse_bounce, render, return_path};
-use jardinier_store::{SendJob, SendOutcome, Store, StoreError};
+use jardinier_store::{SendJob, SendOutcome, Store, StoreError, TestSendJob};
 use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -107,7 +107,80 @@ impl NewsletterSender {
                 .finish_send(job.id, &outcome, crate::unix_now())
                 .await?;
         }
-        Ok(count)
+        // Test sends: the campaign to the addresses the team chose, before it goes out.
+        let tests = self
+            .store
+            .claim_test_sends(now, stale_before, limit)
+            .await?;
+        let tested = tests.len();
+        for job in tests {
+            let outcome = match self.test_message(&job) {
+                Ok(message) => match self.smtp.send(message).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.is_permanent() || job.attempts >= MAX_ATTEMPTS => {
+                        Err((e.to_string(), None))
+                    }
+                    Err(e) => Err((e.to_string(), Some(now + retry_delay(job.attempts - 1)))),
+                },
+                Err(error) => Err((error, None)),
+            };
+            if let Err((error, _)) = &outcome {
+                tracing::warn!(test_send = job.id, to = %job.email, %error, "newsletter test send");
+            }
+            self.store
+                .finish_test_send(job.id, outcome, crate::unix_now())
+                .await?;
+        }
+        Ok(count + tested)
+    }
+
+    /// A test send: the campaign as subscribers will get it, its subject marked as a test, its
+    /// links not counted and its unsubscribe link inert (the address is no subscriber).
+    pub fn test_message(&self, job: &TestSendJob) -> Result<Message, String> {
+        let lang = Lang::parse(&job.list.language).unwrap_or(Lang::Fr);
+        let tr = Tr::new(lang);
+        let out = render(
+            &job.campaign.body_markdown,
+            &job.campaign.subject,
+            &Footer {
+                list_name: &job.list.name,
+                text: &job.list.footer,
+                unsubscribe_label: tr.t("newsletter.unsubscribe_link"),
+                unsubscribe_url: &format!("{}/", self.settings.base_url.trim_end_matches('/')),
+                lang: lang.code(),
+            },
+            |url| url.to_owned(),
+        );
+        let from_address: Address = job.list.from_address.parse().map_err(|e| {
+            format!(
+                "the list's sender address {:?} is not valid ({e})",
+                job.list.from_address
+            )
+        })?;
+        let to: Address = job
+            .email
+            .parse()
+            .map_err(|e| format!("the address {:?} is not valid ({e})", job.email))?;
+        let envelope_from: Address = self
+            .settings
+            .return_path
+            .parse()
+            .map_err(|e| format!("the return path is not valid ({e})"))?;
+        let envelope = Envelope::new(Some(envelope_from), vec![to.clone()])
+            .map_err(|e| format!("no envelope: {e}"))?;
+        let id = message_id(&self.settings.return_path, &format!("test-{}", job.id))
+            .map_err(|e| e.to_string())?;
+        Message::builder()
+            .from(Mailbox::new(Some(job.list.from_name.clone()), from_address))
+            .to(Mailbox::new(None, to))
+            .subject(tr.f(
+                "newsletter.test_subject",
+                &[("subject", job.campaign.subject.as_str())],
+            ))
+            .message_id(Some(format!("<{id}>")))
+            .envelope(envelope)
+            .multipart(MultiPart::alternative_plain_html(out.text, out.html))
+            .map_err(|e| format!("could not build the message: {e}"))
     }
 
     /// The e-mail of one send.
@@ -199,7 +272,14 @@ impl NewsletterSender {
             let sleep = if busy {
                 Duration::ZERO
             } else {
-                match self.store.next_send_due().await {
+                let next = match (
+                    self.store.next_send_due().await,
+                    self.store.next_test_send_due().await,
+                ) {
+                    (Ok(a), Ok(b)) => Ok(a.into_iter().chain(b).min()),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                };
+                match next {
                     Ok(Some(at)) => {
                         Duration::from_secs((at - crate::unix_now()).clamp(0, 3_600) as u64)
                             .min(interval)

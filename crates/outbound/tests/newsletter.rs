@@ -191,3 +191,119 @@ async fn a_newsletter_arrives_with_its_unsubscribe_link_and_a_bounce_comes_back(
     .unwrap();
     assert_eq!(recorded, 0);
 }
+
+#[tokio::test]
+async fn a_test_send_arrives_marked_as_a_test_and_stays_out_of_the_statistics() {
+    const CAMILLE: &str = "camille@news.example";
+    let Some(dovecot) = Dovecot::start_with(&[(CAMILLE, "camille pw"), (BOUNCES, "b pw")], true)
+    else {
+        return;
+    };
+    let Some(postfix) = Postfix::start(DOMAIN, dovecot.lmtp_port.expect("LMTP")) else {
+        return;
+    };
+    let db = TestDatabase::sqlite();
+    let store = connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let (_, ws, _) = owner_workspace_source(&store, "jardins").await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let list = store
+        .create_list(&NewList {
+            workspace_id: ws.id,
+            name: "La lettre des Jardins",
+            public_id: "pubjardins",
+            from_name: "Les Jardins",
+            from_address: "lettre@news.example",
+            footer: "Les Jardins SAS, 3 rue des Lilas, Lyon",
+            language: "fr",
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let campaign = store
+        .create_campaign(&NewCampaign {
+            workspace_id: ws.id,
+            list_id: list.id,
+            subject: "Les semis",
+            body_markdown: "Bonjour",
+            rate_per_minute: 600,
+            author: "Camille",
+            now: 1,
+        })
+        .await
+        .unwrap();
+    // The draft is changed, then tested as it is now.
+    let edited = store
+        .edit_campaign(&CampaignEdit {
+            workspace_id: ws.id,
+            campaign_id: campaign.id,
+            list_id: list.id,
+            subject: "Les semis d'automne",
+            body_markdown: "Nos conseils sont [sur le site](https://jardins.example/semis).",
+            rate_per_minute: 300,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.subject.as_str(), edited.rate_per_minute),
+        ("Les semis d'automne", 300)
+    );
+    let now = jardinier_outbound::unix_now();
+    store
+        .queue_test_sends(ws.id, campaign.id, &[CAMILLE.to_owned()], "Camille", now)
+        .await
+        .unwrap();
+    let sender = NewsletterSender::new(
+        store.clone(),
+        NewsletterSettings {
+            smtp_url: format!("smtp://127.0.0.1:{}", postfix.port),
+            return_path: BOUNCES.into(),
+            base_url: "https://jardinier.example".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(sender.send_due(now, 10).await.unwrap(), 1);
+    let tests = store
+        .test_sends(ws.id, campaign.id, i64::MAX, 10)
+        .await
+        .unwrap();
+    assert_eq!(tests[0].status, "sent", "{}", postfix.log());
+    let received = dovecot.wait_for_messages(CAMILLE, 1);
+    assert_eq!(received.len(), 1, "{}\n{}", postfix.log(), dovecot.log());
+    let raw = String::from_utf8_lossy(&received[0]).replace("\r\n", "\n");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(received[0].as_slice())
+        .unwrap();
+    assert_eq!(parsed.subject(), Some("[Test] Les semis d'automne"));
+    assert_eq!(
+        header(&raw, "List-Unsubscribe"),
+        None,
+        "no subscriber to take off"
+    );
+    let html = parsed.body_html(0).unwrap();
+    assert!(
+        html.contains("href=\"https://jardins.example/semis\""),
+        "links not counted: {html}"
+    );
+    let (campaign, stats, _) = store.campaign(ws.id, campaign.id).await.unwrap().unwrap();
+    assert_eq!((campaign.state.as_str(), stats.recipients), ("draft", 0));
+
+    // Once it has gone out, the campaign can no longer be changed.
+    store
+        .start_campaign(ws.id, campaign.id, &[], now)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .edit_campaign(&CampaignEdit {
+                workspace_id: ws.id,
+                campaign_id: campaign.id,
+                list_id: list.id,
+                subject: "Trop tard",
+                body_markdown: "x",
+                rate_per_minute: 300,
+            })
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+}

@@ -13,6 +13,7 @@
 
 mod alerts;
 mod archive_fts;
+mod campaign_edits;
 mod error;
 mod inbox;
 mod listening;
@@ -26,6 +27,7 @@ mod replies;
 mod sql;
 mod sql_alerts;
 mod sql_batch;
+mod sql_campaign_edits;
 #[macro_use]
 mod sql_inbox;
 mod sql_inbox_search;
@@ -41,6 +43,7 @@ pub mod testing;
 mod webhooks;
 
 pub use alerts::*;
+pub use campaign_edits::*;
 pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
@@ -68,6 +71,7 @@ pub trait Store:
     + PublishStore
     + PostEditStore
     + NewsletterStore
+    + CampaignEditStore
     + WebhookStore
     + Send
     + Sync

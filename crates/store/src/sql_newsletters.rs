@@ -13,7 +13,7 @@ const LIST_COLS: &str =
     "id, workspace_id, name, public_id, from_name, from_address, footer, language, created_at";
 const SUBSCRIBER_COLS: &str = "id, list_id, email, status, unsubscribe_token, source, created_at, \
      confirmed_at, unsubscribed_at";
-const CAMPAIGN_COLS: &str = "id, workspace_id, list_id, subject, body_markdown, state, \
+pub(crate) const CAMPAIGN_COLS: &str = "id, workspace_id, list_id, subject, body_markdown, state, \
      rate_per_minute, author, created_at, started_at, finished_at";
 
 fn list_row(r: &AnyRow) -> Result<NewsletterList> {
@@ -44,7 +44,7 @@ fn subscriber_row(r: &AnyRow) -> Result<Subscriber> {
     })
 }
 
-fn campaign_row(r: &AnyRow) -> Result<Campaign> {
+pub(crate) fn campaign_row(r: &AnyRow) -> Result<Campaign> {
     Ok(Campaign {
         id: r.try_get("id")?,
         workspace_id: r.try_get("workspace_id")?,
@@ -85,7 +85,11 @@ impl SqlStore {
         Ok(list.map(|list| (subscriber, list)))
     }
 
-    async fn list_by(&self, column: &'static str, id: i64) -> Result<Option<NewsletterList>> {
+    pub(crate) async fn list_by(
+        &self,
+        column: &'static str,
+        id: i64,
+    ) -> Result<Option<NewsletterList>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {LIST_COLS} FROM newsletter_lists WHERE {column} = $1"
         )))

@@ -412,10 +412,6 @@ pub async fn request_approval(
             "client_email",
             "client_email: not an e-mail address",
         )),
-        Err(RequestRefused::PastTime) => Err(invalid(
-            "scheduled_at",
-            "scheduled_at: this time is past; approval needs a time to come",
-        )),
     }
 }
 
@@ -929,7 +925,7 @@ pub fn schemas() -> Value {
             "approval_reset": {"type": "boolean", "description": "The texts changed on a post approved or waiting for approval: it is a draft again."}}}]},
         "PostsCreated": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Post"}}}},
         "ApprovalRequest": {"type": "object", "required": ["scheduled_at"], "additionalProperties": false, "properties": {
-            "scheduled_at": {"type": "integer", "format": "int64", "description": "When to publish once approved (UNIX seconds)."},
+            "scheduled_at": {"type": "integer", "format": "int64", "description": "When to publish once approved (UNIX seconds); a time that has passed by then means as soon as approved."},
             "client_email": {"type": "string", "maxLength": 254, "description": "The client's link is e-mailed there."}}},
         "ApprovalSent": {"type": "object", "properties": {"sent_to": {"type": "string", "enum": ["team", "client"]}, "client_link": nullable_string}},
         "Vote": {"type": "object", "required": ["decision"], "additionalProperties": false, "properties": {

@@ -379,13 +379,12 @@ fn default_rate() -> i64 {
     crate::pages::DEFAULT_RATE_PER_MINUTE
 }
 
-pub async fn create_campaign(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiJson(body): ApiJson<NewCampaignBody>,
-) -> Result<Response, ApiError> {
-    caller.require(Permission::Publish)?;
-    let p = &caller.0;
+/// The bounds of a campaign's fields, and its list the workspace's.
+async fn check_campaign(
+    state: &SharedState,
+    workspace_id: i64,
+    body: &NewCampaignBody,
+) -> Result<(), ApiError> {
     let invalid = |field: &'static str, message: &str| {
         Err(ApiError::invalid(
             field,
@@ -395,14 +394,13 @@ pub async fn create_campaign(
     };
     if state
         .store
-        .newsletter_list(p.workspace.id, body.list_id)
+        .newsletter_list(workspace_id, body.list_id)
         .await?
         .is_none()
     {
         return invalid("list_id", "no such list in this workspace");
     }
-    let subject = body.subject.trim();
-    if subject.is_empty() || subject.chars().count() > 200 {
+    if body.subject.trim().is_empty() || body.subject.chars().count() > 200 {
         return invalid("subject", "1 to 200 characters");
     }
     if body.markdown.trim().is_empty() || body.markdown.len() > 200_000 {
@@ -411,6 +409,18 @@ pub async fn create_campaign(
     if !(1..=100_000).contains(&body.rate_per_minute) {
         return invalid("rate_per_minute", "1 to 100,000 messages a minute");
     }
+    Ok(())
+}
+
+pub async fn create_campaign(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewCampaignBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    check_campaign(&state, p.workspace.id, &body).await?;
+    let subject = body.subject.trim();
     let campaign = state
         .store
         .create_campaign(&NewCampaign {
@@ -474,6 +484,143 @@ pub async fn send_campaign(
         .into_response())
 }
 
+/// Replaces a draft campaign's list, subject, text and rate (409 once it has gone out).
+pub async fn edit_campaign(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NewCampaignBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    if state.store.campaign(p.workspace.id, id).await?.is_none() {
+        return Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into());
+    }
+    check_campaign(&state, p.workspace.id, &body).await?;
+    let campaign = match state
+        .store
+        .edit_campaign(&jardinier_store::CampaignEdit {
+            workspace_id: p.workspace.id,
+            campaign_id: id,
+            list_id: body.list_id,
+            subject: body.subject.trim(),
+            body_markdown: body.markdown.trim_end(),
+            rate_per_minute: body.rate_per_minute,
+        })
+        .await
+    {
+        Ok(campaign) => campaign,
+        Err(jardinier_store::StoreError::Refused(_)) => {
+            return Err(ApiError::with_status(
+                StatusCode::CONFLICT,
+                "conflict",
+                "This campaign has gone out: it can no longer be changed.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let stats = state
+        .store
+        .campaign(p.workspace.id, id)
+        .await?
+        .map(|(_, s, _)| s)
+        .unwrap_or_default();
+    Ok(Json(campaign_json(&campaign, &stats)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSendBody {
+    to: Vec<String>,
+}
+
+fn test_send_json(t: &jardinier_store::TestSend) -> Value {
+    json!({"id": t.id, "email": t.email, "requested_by": t.requested_by, "status": t.status,
+           "error": t.last_error, "sent_at": t.sent_at, "created_at": t.created_at})
+}
+
+/// Sends the campaign, as it is now, to up to five addresses, marked as a test.
+pub async fn test_send(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<TestSendBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Publish)?;
+    let p = &caller.0;
+    if state.store.campaign(p.workspace.id, id).await?.is_none() {
+        return Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into());
+    }
+    let max = crate::pages::newsletter_campaigns::MAX_TEST_ADDRESSES;
+    if body.to.len() > max {
+        return Err(ApiError::invalid(
+            "to",
+            "error.kind_invalid",
+            format!("to: at most {max} addresses"),
+        ));
+    }
+    let addresses = crate::pages::newsletter_campaigns::test_addresses(&body.to.join(","))
+        .map_err(|(_, address)| {
+            ApiError::invalid(
+                "to",
+                "error.kind_invalid",
+                if address.is_empty() {
+                    "to: one address at least".to_owned()
+                } else {
+                    format!("to: “{address}” is not an e-mail address")
+                },
+            )
+        })?;
+    let Some(wake) = state.newsletter_wake.clone() else {
+        return Err(ApiError::with_status(
+            StatusCode::CONFLICT,
+            "conflict",
+            "This server sends no newsletters: newsletter.smtp is not configured.",
+        ));
+    };
+    let made = state
+        .store
+        .queue_test_sends(
+            p.workspace.id,
+            id,
+            &addresses,
+            &p.user.display_name,
+            unix_now(),
+        )
+        .await?;
+    wake.notify_one();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"items": made.iter().map(test_send_json).collect::<Vec<_>>()})),
+    )
+        .into_response())
+}
+
+pub async fn test_sends(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ViewPublishing)?;
+    let p = &caller.0;
+    if state.store.campaign(p.workspace.id, id).await?.is_none() {
+        return Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into());
+    }
+    let limit = page.limit()?;
+    let before = page.position(1)?.map(|c| c[0]).unwrap_or(i64::MAX);
+    let sends = state
+        .store
+        .test_sends(p.workspace.id, id, before, limit + 1)
+        .await?;
+    Ok(crate::api::keyset_page(
+        sends,
+        limit,
+        |t| t.id,
+        test_send_json,
+    ))
+}
+
 pub fn schemas() -> Value {
     let int = json!({"type": "integer", "format": "int64"});
     let nullable_int = json!({"type": ["integer", "null"], "format": "int64"});
@@ -528,5 +675,12 @@ pub fn schemas() -> Value {
             "markdown": {"type": "string", "minLength": 1, "maxLength": 200000, "pattern": "\\S"},
             "rate_per_minute": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 600}}},
         "CampaignSent": {"type": "object", "properties": {"campaign_id": int, "queued": int}},
+        "TestSendRequest": {"type": "object", "required": ["to"], "additionalProperties": false, "properties": {
+            "to": {"type": "array", "minItems": 1, "maxItems": 5, "items": {"type": "string", "format": "email", "pattern": "^[^@\\s,;]+@[^@\\s,;]+\\.[^@\\s,;]+$", "maxLength": 254}}}},
+        "TestSend": {"type": "object", "properties": {"id": int, "email": string, "requested_by": string,
+            "status": {"type": "string", "enum": ["queued", "sending", "sent", "failed"]}, "error": nullable_string,
+            "sent_at": nullable_int, "created_at": int}},
+        "TestSendList": list("TestSend"),
+        "TestSendsQueued": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/TestSend"}}}},
     })
 }

@@ -28,8 +28,6 @@ pub enum RequestRefused {
     NotDraft,
     /// The client's address is not an e-mail address.
     BadEmail,
-    /// The publication time is past.
-    PastTime,
 }
 
 /// Sends a draft for approval, to be published at `when` once approved.
@@ -44,10 +42,8 @@ pub async fn request(
     if !email.is_empty() && jardinier_domain::Email::parse("email", email).is_err() {
         return Ok(Err(RequestRefused::BadEmail));
     }
+    // A time that has passed by the approval means "as soon as approved".
     let now = unix_now();
-    if when < now - 60 {
-        return Ok(Err(RequestRefused::PastTime));
-    }
     let workspace_id = actor.workspace.id;
     let policy = state.store.approval_policy(workspace_id).await?;
     let client_now = policy.client && policy.steps.is_empty();

@@ -16,6 +16,7 @@ mod inbox_replies;
 mod inbox_sla;
 pub(crate) mod listening;
 mod members;
+pub(crate) mod newsletter_campaigns;
 mod newsletters;
 mod oncall;
 pub(crate) mod publishing;
@@ -323,7 +324,15 @@ pub fn routes() -> Router<SharedState> {
         )
         .route(
             "/w/{slug}/publishing/newsletters/campaigns/{id}",
-            get(newsletters::campaign_page),
+            get(newsletter_campaigns::campaign_page),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/campaigns/{id}/edit",
+            post(newsletter_campaigns::edit),
+        )
+        .route(
+            "/w/{slug}/publishing/newsletters/campaigns/{id}/test",
+            post(newsletter_campaigns::test_send),
         )
         .route(
             "/w/{slug}/publishing/newsletters/campaigns/{id}/preview",

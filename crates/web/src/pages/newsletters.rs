@@ -372,13 +372,13 @@ pub async fn list_page(
 #[derive(Deserialize)]
 pub struct CampaignForm {
     #[serde(default)]
-    list: i64,
+    pub(crate) list: i64,
     #[serde(default)]
-    subject: String,
+    pub(crate) subject: String,
     #[serde(default)]
-    body: String,
+    pub(crate) body: String,
     #[serde(default)]
-    rate: String,
+    pub(crate) rate: String,
 }
 
 pub async fn create_campaign(
@@ -388,43 +388,18 @@ pub async fn create_campaign(
 ) -> Result<Response, WebError> {
     w.require(Permission::Publish)?;
     let tr = w.ctx.tr;
-    let subject = form.subject.trim();
-    let rate = if form.rate.trim().is_empty() {
-        Some(DEFAULT_RATE_PER_MINUTE)
-    } else {
-        form.rate
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|r| (1..=100_000).contains(r))
+    let checked = match super::newsletter_campaigns::check(&state, &w, &form).await? {
+        Ok(checked) => checked,
+        Err(key) => return page(&state, &w, Some(tr.t(key).to_owned())).await,
     };
-    let problem = if state
-        .store
-        .newsletter_list(w.workspace.id, form.list)
-        .await?
-        .is_none()
-    {
-        Some("newsletter.list_missing")
-    } else if subject.is_empty() || subject.chars().count() > 200 {
-        Some("newsletter.subject_invalid")
-    } else if form.body.trim().is_empty() || form.body.len() > 200_000 {
-        Some("newsletter.body_invalid")
-    } else if rate.is_none() {
-        Some("newsletter.rate_invalid")
-    } else {
-        None
-    };
-    if let Some(key) = problem {
-        return page(&state, &w, Some(tr.t(key).to_owned())).await;
-    }
     let campaign = state
         .store
         .create_campaign(&NewCampaign {
             workspace_id: w.workspace.id,
             list_id: form.list,
-            subject,
-            body_markdown: form.body.trim_end(),
-            rate_per_minute: rate.unwrap_or(DEFAULT_RATE_PER_MINUTE),
+            subject: &checked.subject,
+            body_markdown: &checked.body,
+            rate_per_minute: checked.rate,
             author: &w.user.display_name,
             now: unix_now(),
         })
@@ -433,79 +408,6 @@ pub async fn create_campaign(
         "/w/{}/publishing/newsletters/campaigns/{}",
         w.workspace.slug, campaign.id
     )))
-}
-
-#[derive(Template)]
-#[template(path = "newsletter_campaign.html")]
-struct CampaignTemplate {
-    c: Chrome,
-    ws_slug: String,
-    id: i64,
-    subject: String,
-    list: String,
-    state: String,
-    state_key: String,
-    rate: i64,
-    author: String,
-    started: String,
-    finished: String,
-    recipients: i64,
-    queued: i64,
-    sent: i64,
-    bounced: i64,
-    failed: i64,
-    clicks: i64,
-    links: Vec<(String, i64)>,
-    subscribed: i64,
-    may_write: bool,
-    sending_ready: bool,
-}
-
-pub async fn campaign_page(
-    State(state): State<SharedState>,
-    w: InWorkspace,
-    Path((_slug, id)): Path<(String, i64)>,
-) -> Result<Response, WebError> {
-    w.require(Permission::ViewPublishing)?;
-    let Some((campaign, stats, links)) = state.store.campaign(w.workspace.id, id).await? else {
-        return Err(WebError::NotFound);
-    };
-    let lists = state.store.newsletter_lists(w.workspace.id).await?;
-    let (list, subscribed) = lists
-        .iter()
-        .find(|(l, _)| l.id == campaign.list_id)
-        .map(|(l, n)| (l.name.clone(), n.subscribed))
-        .unwrap_or_default();
-    let tz = &w.workspace.timezone;
-    render(CampaignTemplate {
-        c: Chrome::workspace(&w, "publishing"),
-        ws_slug: w.workspace.slug.clone(),
-        id,
-        subject: campaign.subject,
-        list,
-        state_key: format!("newsletter.state_{}", campaign.state),
-        state: campaign.state,
-        rate: campaign.rate_per_minute,
-        author: campaign.author,
-        started: campaign
-            .started_at
-            .map(|t| format_time(t, tz))
-            .unwrap_or_default(),
-        finished: campaign
-            .finished_at
-            .map(|t| format_time(t, tz))
-            .unwrap_or_default(),
-        recipients: stats.recipients,
-        queued: stats.queued,
-        sent: stats.sent,
-        bounced: stats.bounced,
-        failed: stats.failed,
-        clicks: stats.clicks,
-        links: links.into_iter().map(|l| (l.url, l.clicks)).collect(),
-        subscribed,
-        may_write: w.role.can(Permission::Publish),
-        sending_ready: state.newsletter_wake.is_some(),
-    })
 }
 
 /// The campaign as subscribers will see it, for the preview frame: its own restrictive policy

@@ -54,7 +54,6 @@ pub async fn request_approval(
             let key = match refused {
                 RequestRefused::NotDraft => "publishing.approval_not_draft",
                 RequestRefused::BadEmail => "publishing.approval_email_invalid",
-                RequestRefused::PastTime => "publishing.post_when_invalid",
             };
             super::publishing::page_error(&state, &w, tr.t(key)).await
         }

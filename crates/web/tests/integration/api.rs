@@ -252,6 +252,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "GET /api/v1/workspace/audit",
             "GET /api/v1/workspace/calendar",
             "GET /api/v1/workspace/campaigns",
+            "GET /api/v1/workspace/campaigns/{id}/test-sends",
             "GET /api/v1/workspace/channels",
             "GET /api/v1/workspace/conversations",
             "GET /api/v1/workspace/conversations/{id}",
@@ -284,6 +285,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/alerts/{id}/acknowledge",
             "POST /api/v1/workspace/campaigns",
             "POST /api/v1/workspace/campaigns/{id}/send",
+            "POST /api/v1/workspace/campaigns/{id}/test-sends",
             "POST /api/v1/workspace/channels",
             "POST /api/v1/workspace/conversations/{id}/changes",
             "POST /api/v1/workspace/conversations/{id}/replies",
@@ -312,6 +314,7 @@ async fn the_openapi_document_lists_every_route(backend: Backend) {
             "POST /api/v1/workspace/webhooks",
             "POST /api/v1/workspace/webhooks/{id}/test",
             "PUT /api/v1/workspace/approval-policy",
+            "PUT /api/v1/workspace/campaigns/{id}",
             "PUT /api/v1/workspace/posts/{id}",
         ]
     );

@@ -184,6 +184,37 @@ async fn posts_and_newsletters_read_through_the_api(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{campaign}");
     assert_eq!(campaign["state"], "draft");
     let id = campaign["id"].as_i64().unwrap();
+    let (status, edited) = app
+        .api_call(
+            &token,
+            Method::PUT,
+            &format!("campaigns/{id}"),
+            Some(json!({"list_id": list_id, "subject": "Octobre, la suite", "markdown": "Le café du mois"})),
+        )
+        .await;
+    assert_eq!(
+        (status, edited["subject"].as_str()),
+        (StatusCode::OK, Some("Octobre, la suite"))
+    );
+    let (status, tests) = post_json(
+        &format!("campaigns/{id}/test-sends"),
+        json!({"to": ["camille@agence.example", "CAMILLE@agence.example"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{tests}");
+    assert_eq!(
+        tests["items"].as_array().unwrap().len(),
+        1,
+        "each address once"
+    );
+    let (status, error) = post_json(
+        &format!("campaigns/{id}/test-sends"),
+        json!({"to": ["pas-une-adresse"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (_, listed) = get(format!("campaigns/{id}/test-sends")).await;
+    assert!(listed.contains("camille@agence.example"), "{listed}");
     let (status, sent) = post_json(&format!("campaigns/{id}/send"), json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
     assert_eq!(
@@ -192,6 +223,15 @@ async fn posts_and_newsletters_read_through_the_api(backend: Backend) {
     );
     let (status, again) = post_json(&format!("campaigns/{id}/send"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, late) = app
+        .api_call(
+            &token,
+            Method::PUT,
+            &format!("campaigns/{id}"),
+            Some(json!({"list_id": list_id, "subject": "Trop tard", "markdown": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{late}");
 }
 
 async fn members_and_saved_replies_through_the_api(backend: Backend) {

@@ -210,6 +210,60 @@ async fn a_list_fills_up_and_a_newsletter_is_sent(backend: Backend) {
     let (status, page) = app.text(&campaign_path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("campaign-send"));
+    // The draft is changed (a typo keeps what was typed), then tested on a few addresses.
+    let response = app
+        .post(
+            &format!("{campaign_path}/edit"),
+            &[
+                ("list", &list.id.to_string()),
+                ("subject", " "),
+                ("body", "Texte revu"),
+                ("rate", "120"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("Texte revu"));
+    let response = app
+        .post(
+            &format!("{campaign_path}/edit"),
+            &[
+                ("list", &list.id.to_string()),
+                ("subject", "Nouveautés du mois"),
+                (
+                    "body",
+                    "# Bonjour\n\n[Le site](https://brand.example/new) <script>x()</script>",
+                ),
+                ("rate", "120"),
+            ],
+        )
+        .await;
+    assert!(location(&response).contains("done=newsletter_campaign_saved"));
+    let response = app
+        .post(
+            &format!("{campaign_path}/test"),
+            &[("to", "camille@agence.example, pas-une-adresse")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("pas-une-adresse"));
+    let response = app
+        .post(
+            &format!("{campaign_path}/test"),
+            &[("to", "camille@agence.example, client@brand.example")],
+        )
+        .await;
+    assert!(location(&response).contains("done=newsletter_test_queued"));
+    let campaign_id: i64 = campaign_path.rsplit('/').next().unwrap().parse().unwrap();
+    let tests = app
+        .store
+        .test_sends(ws.id, campaign_id, i64::MAX, 10)
+        .await
+        .unwrap();
+    assert_eq!(tests.len(), 2);
+    let (_, page) = app.text(&campaign_path).await;
+    assert!(page.contains("Nouveautés du mois"));
+    assert!(page.contains("data-testid=\"campaign-tests\""), "{page}");
     let preview = app.get(&format!("{campaign_path}/preview")).await;
     let policy = preview
         .headers()
