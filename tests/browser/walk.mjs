@@ -156,6 +156,18 @@ try {
   await page.locator("[data-testid=post-row] a", { hasText: "Assemblage de Noël" }).click();
   assert.equal(await page.getByTestId("post-preview").count(), 4, "French and English for each channel");
   await shot("post-previews-fr");
+  // A planned post is changed until it goes out (issue 15): its texts, kept as a draft.
+  const postUrl = page.url();
+  await page.getByTestId("post-edit").click();
+  await page.waitForURL("**/edit");
+  assert.equal(await page.getByTestId("edit-text").count(), 4, "a field per channel and language");
+  const firstText = page.getByTestId("edit-text").first();
+  await firstText.fill((await firstText.inputValue()) + " ☕");
+  await shot("post-edit-fr");
+  await page.getByTestId("edit-save-draft").click();
+  await page.waitForURL("**done=publishing_edited**");
+  assert.match(await page.getByTestId("post-history").innerText(), /a modifié le post/);
+  assert.equal(page.url().split("?")[0], postUrl.split("?")[0]);
   const now = new Date(Date.now() - 60000).toISOString().slice(0, 16);
   await page.locator("input[type=datetime-local]").fill(now);
   await page.getByTestId("send-for-approval").click();
@@ -190,6 +202,16 @@ try {
   await page.goto(base + "/w/brulerie-du-canal/publishing");
   await page.getByTestId("newsletters-link").click();
   await page.locator("[data-testid=campaign-row] a", { hasText: "Les cafés de décembre" }).click();
+  const campaignUrl = page.url();
+  // A test first, to the CM's own address: it arrives marked [Test].
+  await page.getByTestId("campaign-test-to").fill("camille@pollen-agence.example");
+  await page.getByTestId("campaign-test-send").click();
+  await page.waitForURL("**done=newsletter_test_queued**");
+  assert.match(await page.getByTestId("campaign-tests").innerText(), /camille@pollen-agence\.example/);
+  await shot("newsletter-test-fr");
+  await page.goto(base + "/dev/hooks");
+  await page.locator("[data-testid=dev-hook]", { hasText: "[Test] Les cafés de décembre" }).first().waitFor();
+  await page.goto(campaignUrl);
   await page.getByTestId("campaign-send").click();
   await page.waitForLoadState("load");
   let sent = "0";
@@ -247,6 +269,24 @@ try {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(base + "/w/brulerie-du-canal/inbox");
   await shot("inbox-en-mobile");
+  // The pages that change planned work fit a phone without sideways scrolling.
+  const fits = async (name) => {
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${name} is ${width} px wide on a 390 px screen`);
+    await shot(`${name}-en-mobile`);
+  };
+  await page.goto(campaignUrl);
+  await fits("campaign");
+  await page.goto(base + "/w/brulerie-du-canal/publishing");
+  const planned = page.locator("[data-testid=post-row] a").first();
+  await planned.click();
+  await page.waitForLoadState("load");
+  await fits("post");
+  if (await page.getByTestId("post-edit").count()) {
+    await page.getByTestId("post-edit").click();
+    await page.waitForURL("**/edit");
+    await fits("post-edit");
+  }
 
   assert.deepEqual(problems, [], "no script errors");
   console.log(`browser walk passed: ${frCount} sections in French and English, ${step} screenshots in ${shots}`);
