@@ -36,6 +36,10 @@ try {
   await page.getByRole("button", { name: "Se connecter" }).click();
   await page.waitForURL("**/w/brulerie-du-canal");
   assert.equal(await page.locator("h1").innerText(), "Brûlerie du Canal");
+  // The overview says what needs the CM now, and the menu counts it (issue 15).
+  assert.match(await page.getByTestId("work").innerText(), /Ce qui vous attend/);
+  assert.match(await page.getByTestId("work-new").innerText(), /nouvelles? conversations?/);
+  await page.locator("nav.sidebar [data-nav-count]:not([hidden])").first().waitFor();
   await shot("overview-fr");
 
   // The keyboard path starts with the skip link.
@@ -43,14 +47,14 @@ try {
   assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
 
   const walkSections = async (lang) => {
-    const links = await page.locator("nav.sidebar a").evaluateAll((as) => as.map((a) => [a.getAttribute("href"), a.textContent.trim()]));
+    const links = await page.locator("nav.sidebar a").evaluateAll((as) => as.map((a) => [a.getAttribute("href"), a.querySelector(".nav-label").textContent.trim()]));
     assert.ok(links.length >= 9, `expected the overview, seven sections and settings, got ${links.length}`);
     for (const [href, label] of links) {
       await page.locator(`nav.sidebar a[href="${href}"]`).click();
       await page.waitForURL("**" + href);
       const title = await page.locator("h1").innerText();
       assert.ok(title.length > 0, `${href} has a title`);
-      assert.equal(await page.locator(`nav.sidebar a[aria-current="page"]`).innerText(), label, `${href} is marked current`);
+      assert.equal(await page.locator(`nav.sidebar a[aria-current="page"] .nav-label`).innerText(), label, `${href} is marked current`);
       const status = await page.evaluate(() => document.querySelector(".status-code")?.textContent);
       assert.equal(status, undefined, `${href} shows an error page`);
       await shot(`${lang}${href.replaceAll("/", "-")}`);

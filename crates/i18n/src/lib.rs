@@ -135,6 +135,40 @@ impl Tr {
         text
     }
 
+    /// A whole number as the language writes it: `1 234` in French (a narrow no-break space
+    /// between groups of three, as the Imprimerie nationale and CLDR have it), `1,234` in English.
+    pub fn number(&self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let separator = match self.lang {
+            Lang::Fr => '\u{202F}',
+            Lang::En => ',',
+        };
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(separator);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A count in words: the text of `{key}_one` or `{key}_other`, chosen by the language's
+    /// plural rule (CLDR: French puts 0 and 1 in "one", English only 1), with `{n}` the number
+    /// as [`Tr::number`] writes it.
+    pub fn n(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        let n = *n.borrow();
+        let one = match self.lang {
+            Lang::Fr => n == 0 || n == 1,
+            Lang::En => n == 1,
+        };
+        let form = if one { "one" } else { "other" };
+        self.f(&format!("{key}_{form}"), &[("n", &self.number(n))])
+    }
+
     pub fn has(&self, key: &str) -> bool {
         catalog(self.lang).contains_key(key)
     }
@@ -200,6 +234,27 @@ mod tests {
         assert_eq!(Lang::negotiate("fr;q=0, en;q=0.1"), Some(Lang::En));
         assert_eq!(Lang::negotiate("de, es"), None);
         assert_eq!(Lang::negotiate(""), None);
+    }
+
+    #[test]
+    fn numbers_are_grouped_as_each_language_writes_them() {
+        assert_eq!(Tr::new(Lang::Fr).number(121_000), "121\u{202F}000");
+        assert_eq!(Tr::new(Lang::En).number(121_000), "121,000");
+        assert_eq!(Tr::new(Lang::En).number(-1_234_567), "-1,234,567");
+        assert_eq!(Tr::new(Lang::Fr).number(999), "999");
+        assert_eq!(Tr::new(Lang::En).number(0), "0");
+    }
+
+    #[test]
+    fn counts_follow_each_language_s_plural_rule() {
+        let fr = Tr::new(Lang::Fr);
+        let en = Tr::new(Lang::En);
+        assert_eq!(fr.n("work.alerts", 0), "0 alerte ouverte");
+        assert_eq!(fr.n("work.alerts", 1), "1 alerte ouverte");
+        assert_eq!(fr.n("work.alerts", 2), "2 alertes ouvertes");
+        assert_eq!(en.n("work.alerts", 0), "0 open alerts");
+        assert_eq!(en.n("work.alerts", 1), "1 open alert");
+        assert_eq!(en.n("work.alerts", 1_200), "1,200 open alerts");
     }
 
     #[test]

@@ -38,9 +38,11 @@ mod sql_post_edits;
 mod sql_publishing;
 mod sql_replies;
 mod sql_webhooks;
+mod sql_work;
 mod sqlite_writer;
 pub mod testing;
 mod webhooks;
+mod work;
 
 pub use alerts::*;
 pub use campaign_edits::*;
@@ -55,6 +57,7 @@ pub use records::*;
 pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
 pub use webhooks::*;
+pub use work::*;
 
 use async_trait::async_trait;
 use jardinier_domain::Role;
@@ -73,6 +76,7 @@ pub trait Store:
     + NewsletterStore
     + CampaignEditStore
     + WebhookStore
+    + WorkStore
     + Send
     + Sync
     + 'static

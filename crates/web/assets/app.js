@@ -31,6 +31,33 @@
     });
     document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
 
+    // The menu counts what needs the teammate (open alerts, conversations, posts to approve or
+    // fix), refreshed every 30 seconds while the page is open.
+    var nav = document.querySelector("nav[data-work]");
+    if (nav && window.fetch) {
+      var format = window.Intl ? new Intl.NumberFormat(root.lang || undefined) : null;
+      var refresh = function () {
+        fetch(nav.getAttribute("data-work"), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (work) {
+            if (!work) return;
+            nav.querySelectorAll("[data-nav-count]").forEach(function (badge) {
+              var href = badge.getAttribute("data-nav-count");
+              var n = 0;
+              Object.keys(work.counts).forEach(function (section) {
+                if (href.slice(-section.length - 1) === "/" + section) n = work.counts[section];
+              });
+              badge.hidden = n === 0;
+              badge.textContent = format ? format.format(n) : String(n);
+              badge.setAttribute("aria-label", nav.getAttribute("data-count-label").replace("{n}", badge.textContent));
+            });
+          })
+          .catch(function () { /* offline: the counts wait for the next try */ });
+      };
+      refresh();
+      window.setInterval(refresh, 30000);
+    }
+
     // Destructive forms ask first.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {

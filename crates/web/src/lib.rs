@@ -28,6 +28,7 @@ mod post_compose;
 pub mod publish_watch;
 pub mod sla_watch;
 mod static_files;
+mod work;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -13,7 +13,7 @@ pub use inbox_replies::{ReplyRefused, accept_reply};
 pub use inbox_sla::default_policy as default_sla_policy;
 pub use listening::search_groups;
 mod inbox_replies;
-mod inbox_sla;
+pub(crate) mod inbox_sla;
 pub(crate) mod listening;
 mod members;
 pub(crate) mod newsletter_campaigns;
@@ -94,6 +94,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/switch", get(workspace::switch))
         .route("/w/{slug}", get(workspace::overview))
+        .route("/w/{slug}/work.json", get(crate::work::work_json))
         .route(
             "/w/{slug}/settings",
             get(settings::settings_page).post(settings::update_workspace),

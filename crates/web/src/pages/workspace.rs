@@ -147,6 +147,12 @@ struct OverviewTemplate {
     sections: Vec<(&'static str, &'static str, String)>,
     can_manage: bool,
     can_api: bool,
+    work: crate::work::Work,
+    /// (post id, title, time) of today's posts.
+    today: Vec<(i64, String, String)>,
+    /// (post id, title) of posts waiting for this teammate's approval, and of failed ones.
+    to_approve: Vec<(i64, String)>,
+    failed: Vec<(i64, String)>,
 }
 
 pub async fn overview(
@@ -176,7 +182,32 @@ pub async fn overview(
             )
         })
         .collect();
+    let work = crate::work::work_for(&state, &w).await?;
+    let tz = &w.workspace.timezone;
+    let titles = |posts: &[jardinier_store::Post]| {
+        posts
+            .iter()
+            .map(|p| (p.id, p.title.clone()))
+            .collect::<Vec<_>>()
+    };
+    let today = work
+        .today
+        .iter()
+        .map(|p| {
+            let time = p
+                .scheduled_at
+                .map(|t| super::format_time(t, tz)[11..].to_owned())
+                .unwrap_or_default();
+            (p.id, p.title.clone(), time)
+        })
+        .collect();
+    let to_approve = titles(&work.to_approve);
+    let failed = titles(&work.failed);
     render(OverviewTemplate {
+        work,
+        today,
+        to_approve,
+        failed,
         c: Chrome::workspace(&w, "overview"),
         ws_name: w.workspace.name.clone(),
         ws_slug: w.workspace.slug.clone(),

@@ -16,6 +16,7 @@ mod inbox_sla;
 mod listening;
 mod members;
 mod newsletters;
+mod overview;
 mod pages;
 mod publishing;
 mod publishing_approval;
