@@ -102,6 +102,29 @@ fn catalog(lang: Lang) -> &'static Catalog {
     }
 }
 
+/// A whole number to write or count, however a template holds it (owned or borrowed).
+pub trait Count {
+    fn count(&self) -> i64;
+}
+
+impl Count for i64 {
+    fn count(&self) -> i64 {
+        *self
+    }
+}
+
+impl Count for usize {
+    fn count(&self) -> i64 {
+        i64::try_from(*self).unwrap_or(i64::MAX)
+    }
+}
+
+impl<T: Count + ?Sized> Count for &T {
+    fn count(&self) -> i64 {
+        (**self).count()
+    }
+}
+
 /// A translator for one language, cheap to copy into every template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tr {
@@ -137,7 +160,8 @@ impl Tr {
 
     /// A whole number as the language writes it: `1 234` in French (a narrow no-break space
     /// between groups of three, as the Imprimerie nationale and CLDR have it), `1,234` in English.
-    pub fn number(&self, n: i64) -> String {
+    pub fn number(&self, n: impl Count) -> String {
+        let n = n.count();
         let digits = n.unsigned_abs().to_string();
         let separator = match self.lang {
             Lang::Fr => '\u{202F}',
@@ -159,8 +183,8 @@ impl Tr {
     /// A count in words: the text of `{key}_one` or `{key}_other`, chosen by the language's
     /// plural rule (CLDR: French puts 0 and 1 in "one", English only 1), with `{n}` the number
     /// as [`Tr::number`] writes it.
-    pub fn n(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
-        let n = *n.borrow();
+    pub fn n(&self, key: &str, n: impl Count) -> String {
+        let n = n.count();
         let one = match self.lang {
             Lang::Fr => n == 0 || n == 1,
             Lang::En => n == 1,

@@ -45,15 +45,15 @@ pub async fn listening_dashboard(
             "days: one of 1, 7, 30 or 90".into(),
         )
     })?;
-    let f = figures(&state, caller.0.workspace.id, days).await?;
+    let ws = &caller.0.workspace;
+    let f = figures(&state, ws.id, &ws.timezone, days).await?;
     let volume: Vec<Value> = f
         .volume
         .iter()
-        .enumerate()
-        .map(|(i, n)| json!({"start": f.since + i as i64 * f.bucket, "count": n}))
+        .map(|(start, n)| json!({"start": start, "count": n}))
         .collect();
     Ok(Json(json!({
-        "days": days, "since": f.since, "bucket_seconds": f.bucket, "volume": volume,
+        "days": days, "since": f.since, "bucket_seconds": f.bucket, "timezone": ws.timezone, "volume": volume,
         "mentions": f.total,
         "sentiment": {"positive": f.positive, "neutral": f.neutral, "negative": f.negative,
                       "net": crate::charts::net_sentiment(f.positive, f.negative)},

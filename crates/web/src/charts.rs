@@ -14,7 +14,7 @@ pub fn esc(text: &str) -> String {
 }
 
 /// Vertical bars over time: `(label, value)` pairs, oldest first.
-pub fn columns(title: &str, bars: &[(String, i64)]) -> String {
+pub fn columns(title: &str, bars: &[(String, i64)], links: &[String]) -> String {
     let (width, height, pad) = (720.0, 200.0, 28.0);
     let max = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
     let step = (width - pad) / bars.len().max(1) as f64;
@@ -31,6 +31,11 @@ pub fn columns(title: &str, bars: &[(String, i64)]) -> String {
     for (i, (label, value)) in bars.iter().enumerate() {
         let h = (*value as f64 / max) * (height - 40.0);
         let x = pad + i as f64 * step;
+        // A bar opens the mentions it counts, when given where they are.
+        let link = links.get(i);
+        if let Some(href) = link {
+            let _ = write!(svg, r#"<a href="{}">"#, esc(href));
+        }
         let _ = write!(
             svg,
             r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"><title>{l}: {value}</title></rect>"#,
@@ -38,6 +43,9 @@ pub fn columns(title: &str, bars: &[(String, i64)]) -> String {
             w = (step - 2.0).max(1.0),
             l = esc(label)
         );
+        if link.is_some() {
+            svg.push_str("</a>");
+        }
     }
     if let (Some((first, _)), Some((last, _))) = (bars.first(), bars.last()) {
         let _ = write!(
@@ -123,7 +131,16 @@ mod tests {
                 && !svg.contains("<script>")
         );
         assert!(svg.contains("30 (75 %)") && svg.contains("10 (25 %)"));
-        let cols = columns("Volume", &[("a".into(), 0), ("b".into(), 4)]);
+        let cols = columns("Volume", &[("a".into(), 0), ("b".into(), 4)], &[]);
+        let linked = columns(
+            "Volume",
+            &[("a".into(), 1)],
+            &["/w/x/listening?from=2026-12-05&to=2026-12-05".into()],
+        );
+        assert!(
+            linked.contains(r#"<a href="/w/x/listening?from=2026-12-05&amp;to=2026-12-05"><rect"#),
+            "{linked}"
+        );
         assert_eq!(cols.matches("<rect").count(), 2);
         assert!(cols.contains("<title>b: 4</title>"));
     }

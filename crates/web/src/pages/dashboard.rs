@@ -112,10 +112,16 @@ struct DashboardTemplate {
     negative: i64,
     net: Option<i64>,
     share: Vec<Row>,
+    /// (saved search, its mentions in the archive, mentions)
+    share_links: Vec<(String, String, i64)>,
     sites: Vec<Row>,
-    authors: Vec<(String, i64, i64)>,
-    hashtags: Vec<Row>,
-    terms: Vec<Row>,
+    /// (author, their mentions in the archive, reach, mentions)
+    authors: Vec<(String, String, i64, i64)>,
+    /// (tag or term, its mentions in the archive, count)
+    hashtags: Vec<(String, String, i64)>,
+    terms: Vec<(String, String, i64)>,
+    /// Where each tone's mentions are.
+    tone_links: [String; 3],
 }
 
 fn top(counts: HashMap<String, i64>, n: usize) -> Vec<Row> {
@@ -131,10 +137,12 @@ fn top(counts: HashMap<String, i64>, n: usize) -> Vec<Row> {
 /// The dashboard's figures over the last `days` days, as the page and the API show them.
 pub struct Figures {
     pub since: i64,
-    /// Seconds per volume bucket: an hour over one day, a day otherwise.
+    /// Seconds per volume bucket: an hour over one day, a day otherwise (a day of the
+    /// workspace's calendar: 23 or 25 hours when the clocks change).
     pub bucket: i64,
-    /// Mentions per bucket from `since`, empty buckets included.
-    pub volume: Vec<i64>,
+    /// (bucket start, mentions) from `since`, empty buckets included: the workspace's hours over
+    /// one day, its days (from midnight) otherwise.
+    pub volume: Vec<(i64, i64)>,
     /// Every mention of the period, those without a sentiment too.
     pub total: i64,
     pub positive: i64,
@@ -158,23 +166,47 @@ pub fn period_days(asked: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Where each bucket of the period starts, oldest first: the last 24 hours of the workspace's
+/// clock (from the start of an hour) over one day, else its last `days` days from midnight.
+pub fn bucket_starts(days: i64, timezone: &str, now: i64) -> Vec<i64> {
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(here) = jiff::Timestamp::from_second(now).map(|t| t.to_zoned(tz.clone())) else {
+        return vec![now - days * 86_400];
+    };
+    if days == 1 {
+        let hour = here.timestamp().as_second() - i64::from(here.minute()) * 60 - i64::from(here.second());
+        return (0..24).rev().map(|i| hour - i * 3_600).collect();
+    }
+    let today = here.date();
+    (0..days)
+        .rev()
+        .filter_map(|i| {
+            let day = today.checked_sub(jiff::Span::new().days(i)).ok()?;
+            Some(day.to_zoned(tz.clone()).ok()?.timestamp().as_second())
+        })
+        .collect()
+}
+
 pub async fn figures(
     state: &SharedState,
     workspace_id: i64,
+    timezone: &str,
     days: i64,
 ) -> Result<Figures, WebError> {
     let now = unix_now();
-    let since = now - days * 86_400;
+    let starts = bucket_starts(days, timezone, now);
+    let since = starts[0];
     let bucket = if days == 1 { 3_600 } else { 86_400 };
-    let data = state.store.dashboard(workspace_id, since, bucket).await?;
+    // Counted per hour from a local hour's start, then summed into the workspace's buckets:
+    // hours are an hour long everywhere, days are not when the clocks change.
+    let data = state.store.dashboard(workspace_id, since, 3_600).await?;
     let queries = state.store.listening_queries(workspace_id).await?;
     // Every bucket of the period, empty ones included, so gaps show as gaps.
-    let buckets = (days * 86_400 / bucket) as usize;
-    let mut volume = vec![0_i64; buckets.max(1)];
+    let mut volume: Vec<(i64, i64)> = starts.iter().map(|s| (*s, 0)).collect();
     for (start, count) in &data.volume {
-        let i = ((start - since) / bucket) as usize;
-        if let Some(slot) = volume.get_mut(i) {
-            *slot += count;
+        let i = starts.partition_point(|s| s <= start);
+        if let Some(slot) = i.checked_sub(1).and_then(|i| volume.get_mut(i)) {
+            slot.1 += count;
         }
     }
     let count = |label: &str| {
@@ -203,8 +235,10 @@ pub async fn figures(
             value: *n,
         })
         .collect();
-    let (mut hashtags, mut terms): (HashMap<String, i64>, HashMap<String, i64>) =
-        Default::default();
+    let mut hashtags: HashMap<String, i64> = HashMap::new();
+    // Terms are counted without accents or case ("cafe" and "Café" are one term) and shown as
+    // people write them most ("café").
+    let mut terms: HashMap<String, (i64, HashMap<String, i64>)> = HashMap::new();
     for text in &data.recent_texts {
         for token in jardinier_query::tokenize(text, 0) {
             if token.folded.starts_with('#') {
@@ -214,10 +248,23 @@ pub async fn figures(
                 && !STOP_WORDS.contains(&token.folded.as_str())
                 && !token.folded.chars().all(|c| c.is_ascii_digit())
             {
-                *terms.entry(token.folded.clone()).or_default() += 1;
+                let entry = terms.entry(token.folded.clone()).or_default();
+                entry.0 += 1;
+                *entry.1.entry(token.raw.to_lowercase()).or_default() += 1;
             }
         }
     }
+    let terms: HashMap<String, i64> = terms
+        .into_values()
+        .map(|(n, forms)| {
+            let shown = forms
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|(form, _)| form)
+                .unwrap_or_default();
+            (shown, n)
+        })
+        .collect();
     Ok(Figures {
         since,
         bucket,
@@ -234,6 +281,14 @@ pub async fn figures(
     })
 }
 
+/// The archive's address filtered by one parameter.
+fn link(archive: &str, name: &str, value: &str) -> String {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair(name, value)
+        .finish();
+    format!("{archive}?{query}")
+}
+
 pub async fn dashboard(
     State(state): State<SharedState>,
     w: InWorkspace,
@@ -242,14 +297,13 @@ pub async fn dashboard(
     w.require(Permission::ViewListening)?;
     let tr = w.ctx.tr;
     let days = period_days(period.days).unwrap_or(7);
-    let f = figures(&state, w.workspace.id, days).await?;
+    let f = figures(&state, w.workspace.id, &w.workspace.timezone, days).await?;
     let tz = &w.workspace.timezone;
     let volume_bars: Vec<(String, i64)> = f
         .volume
         .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let label = format_time(f.since + i as i64 * f.bucket, tz);
+        .map(|(start, v)| {
+            let label = format_time(*start, tz);
             (
                 if f.bucket == 86_400 {
                     label[..10].to_owned()
@@ -258,6 +312,16 @@ pub async fn dashboard(
                 },
                 *v,
             )
+        })
+        .collect();
+    // Each bar opens its day's mentions in the archive (the workspace's days, as the bars).
+    let archive = format!("/w/{}/listening", w.workspace.slug);
+    let volume_links: Vec<String> = f
+        .volume
+        .iter()
+        .map(|(start, _)| {
+            let day = &format_time(*start, tz)[..10];
+            format!("{archive}?from={day}&to={day}")
         })
         .collect();
     let (positive, neutral, negative) = (f.positive, f.neutral, f.negative);
@@ -273,16 +337,24 @@ pub async fn dashboard(
         .authors
         .iter()
         .map(|(name, handle, reach, n)| {
-            (
-                if handle.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{name} ({handle})")
-                },
-                *reach,
-                *n,
-            )
+            let shown = if handle.is_empty() {
+                name.clone()
+            } else {
+                format!("{name} ({handle})")
+            };
+            let who = if handle.is_empty() { name } else { handle };
+            (shown, link(&archive, "author", who), *reach, *n)
         })
+        .collect();
+    let linked = |rows: &[Row]| -> Vec<(String, String, i64)> {
+        rows.iter()
+            .map(|r| (r.label.clone(), link(&archive, "q", &r.label), r.value))
+            .collect()
+    };
+    let share_links: Vec<(String, String, i64)> = f
+        .share
+        .iter()
+        .map(|(id, name, n)| (name.clone(), link(&archive, "query", &id.to_string()), *n))
         .collect();
     let as_pairs = |rows: &[Row]| {
         rows.iter()
@@ -294,7 +366,7 @@ pub async fn dashboard(
         ws_slug: w.workspace.slug.clone(),
         days,
         total: f.total,
-        volume_svg: charts::columns(tr.t("dashboard.volume"), &volume_bars),
+        volume_svg: charts::columns(tr.t("dashboard.volume"), &volume_bars, &volume_links),
         sentiment_svg: charts::sentiment_split(
             tr.t("dashboard.sentiment"),
             positive,
@@ -308,9 +380,50 @@ pub async fn dashboard(
         negative,
         net: charts::net_sentiment(positive, negative),
         share,
+        share_links,
         sites: f.sites,
         authors,
-        hashtags: f.hashtags,
-        terms: f.terms,
+        hashtags: linked(&f.hashtags),
+        terms: linked(&f.terms),
+        tone_links: ["positive", "neutral", "negative"].map(|t| link(&archive, "sentiment", t)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_starts;
+
+    fn local(unix: i64) -> String {
+        jiff::Timestamp::from_second(unix)
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    #[test]
+    fn days_start_at_the_workspace_s_midnight_even_when_the_clocks_change() {
+        // 2026-10-27 12:00 in Paris; the clocks went back on the 25th.
+        let now = 1_793_098_800;
+        assert_eq!(local(now), "2026-10-27 12:00");
+        let starts = bucket_starts(7, "Europe/Paris", now);
+        assert_eq!(starts.len(), 7);
+        assert_eq!(local(starts[6]), "2026-10-27 00:00", "today is the last bucket");
+        assert_eq!(local(starts[0]), "2026-10-21 00:00");
+        let day = |d: &str| starts.iter().position(|s| local(*s).starts_with(d)).unwrap();
+        assert_eq!(
+            starts[day("2026-10-26")] - starts[day("2026-10-25")],
+            25 * 3_600,
+            "the day the clocks went back lasted 25 hours"
+        );
+    }
+
+    #[test]
+    fn hours_are_the_workspace_s_hours() {
+        let now = 1_793_098_800 + 17 * 60; // 12:17 in Paris
+        let starts = bucket_starts(1, "Europe/Paris", now);
+        assert_eq!(starts.len(), 24);
+        assert_eq!(local(starts[23]), "2026-10-27 12:00");
+        assert_eq!(local(starts[0]), "2026-10-26 13:00");
+    }
 }

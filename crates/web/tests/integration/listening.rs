@@ -699,9 +699,17 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
         "share of voice and sites"
     );
     assert!(
-        html.contains("Léa (@lea)") && html.contains("90000"),
-        "authors by reach"
+        html.contains("Léa (@lea)") && html.contains("90,000"),
+        "authors by reach, the number grouped"
     );
+    // Everything opens the matching mentions; terms keep their accents.
+    assert!(
+        html.contains("href=\"/w/brand/listening?author=%40lea\""),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/w/brand/listening?sentiment=negative\""));
+    assert!(html.contains("/w/brand/listening?from="), "the bars open their day");
+    assert!(html.contains("déçu · 1"), "{html}");
     assert!(html.contains("#cafe · 2"), "hashtags");
     assert!(
         html.contains(">33</span>"),
@@ -735,6 +743,21 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
         json!({"label": "#cafe", "count": 2})
     );
     assert_eq!(figures["authors"][0]["handle"], "@lea");
+    // Over a week, today's mentions are in today's bar: days start at the workspace's midnight.
+    let (_, week) = app
+        .api_call(&token, reqwest::Method::GET, "dashboards/listening?days=7", None)
+        .await;
+    let bars = week["volume"].as_array().unwrap();
+    assert_eq!(bars.len(), 7);
+    let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    let today = jiff::Timestamp::now()
+        .to_zoned(paris.clone())
+        .date()
+        .to_zoned(paris)
+        .unwrap()
+        .timestamp()
+        .as_second();
+    assert_eq!(bars[6], json!({"start": today, "count": 3}), "{week}");
     let (status, _) = app
         .api_call(
             &token,
