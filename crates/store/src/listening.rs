@@ -309,6 +309,21 @@ pub trait ListeningStore: Send + Sync {
     /// (workspace id, item id, text). The quote index is rebuilt from them at start-up.
     async fn recent_original_texts(&self, limit: i64) -> Result<Vec<(i64, i64, String)>>;
     async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
+    /// Mentions per bucket of `bucket_secs` from `since` and per tone (positive, neutral,
+    /// negative, unknown; a correction wins): (bucket start, tone, count).
+    async fn tone_over_time(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        bucket_secs: i64,
+    ) -> Result<Vec<(i64, String, i64)>>;
+    /// Mentions published in `[from, to)` per tone: (tone, count).
+    async fn tones_between(
+        &self,
+        workspace_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>>;
     /// Dashboard figures since `since`, in buckets of `bucket_secs`.
     async fn dashboard(
         &self,

@@ -645,6 +645,55 @@ impl ListeningStore for SqlStore {
         Ok(items)
     }
 
+    async fn tone_over_time(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        bucket_secs: i64,
+    ) -> Result<Vec<(i64, String, i64)>> {
+        sqlx::query(
+            "SELECT (published_at - $2) / $3 AS bucket, \
+             COALESCE(sentiment_corrected, sentiment, 'unknown') AS tone, COUNT(*) AS n FROM items \
+             WHERE workspace_id = $1 AND published_at >= $2 GROUP BY bucket, tone ORDER BY bucket",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .bind(bucket_secs)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let bucket: i64 = row.try_get("bucket")?;
+            Ok((
+                since + bucket * bucket_secs,
+                row.try_get("tone")?,
+                row.try_get("n")?,
+            ))
+        })
+        .collect()
+    }
+
+    async fn tones_between(
+        &self,
+        workspace_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        sqlx::query(
+            "SELECT COALESCE(sentiment_corrected, sentiment, 'unknown') AS tone, COUNT(*) AS n \
+             FROM items WHERE workspace_id = $1 AND published_at >= $2 AND published_at < $3 \
+             GROUP BY tone",
+        )
+        .bind(workspace_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("tone")?, row.try_get("n")?)))
+        .collect()
+    }
+
     async fn dashboard(
         &self,
         workspace_id: i64,

@@ -52,9 +52,17 @@ pub async fn listening_dashboard(
         .iter()
         .map(|(start, n)| json!({"start": start, "count": n}))
         .collect();
+    let tone: Vec<Value> = f
+        .volume
+        .iter()
+        .zip(&f.tone)
+        .map(|((start, _), [p, n, neg])| json!({"start": start, "positive": p, "neutral": n, "negative": neg}))
+        .collect();
     Ok(Json(json!({
         "days": days, "since": f.since, "bucket_seconds": f.bucket, "timezone": ws.timezone, "volume": volume,
         "mentions": f.total,
+        "tone": tone,
+        "previous": {"mentions": f.previous_total, "net": f.previous_net},
         "sentiment": {"positive": f.positive, "neutral": f.neutral, "negative": f.negative,
                       "net": crate::charts::net_sentiment(f.positive, f.negative)},
         "share_of_voice": f.share.iter().map(|(id, name, n)| json!({"query_id": id, "name": name, "count": n})).collect::<Vec<_>>(),
@@ -229,6 +237,9 @@ pub fn schemas() -> Value {
         "ListeningDashboard": {"type": "object", "properties": {
             "days": int, "since": int, "bucket_seconds": int, "mentions": int,
             "volume": {"type": "array", "items": {"type": "object", "properties": {"start": int, "count": int}}},
+            "tone": {"type": "array", "items": {"type": "object", "properties": {"start": int, "positive": int, "neutral": int, "negative": int}}},
+            "previous": {"type": "object", "description": "The period just before, as long.", "properties": {"mentions": int, "net": {"type": ["integer", "null"]}}},
+            "timezone": string,
             "sentiment": {"type": "object", "properties": {"positive": int, "neutral": int, "negative": int, "net": {"type": ["integer", "null"]}}},
             "share_of_voice": {"type": "array", "items": {"type": "object", "properties": {"query_id": int, "name": string, "count": int}}},
             "sites": counted, "hashtags": counted, "terms": counted,

@@ -112,6 +112,50 @@ pub fn sentiment_split(title: &str, positive: i64, neutral: i64, negative: i64) 
     svg
 }
 
+/// Tone over time: per bucket `(label, [positive, neutral, negative])`, each column the
+/// bucket's shares of the three tones (so a burst's volume does not hide its tone); an empty
+/// bucket has no column. `names` are the tones' names in the reader's language.
+pub fn tone_columns(title: &str, names: [&str; 3], buckets: &[(String, [i64; 3])]) -> String {
+    let (width, height, pad) = (720.0, 160.0, 0.0);
+    let step = (width - pad) / buckets.len().max(1) as f64;
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 {width} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        h = height + 18.0,
+        t = esc(title)
+    );
+    for (i, (label, tones)) in buckets.iter().enumerate() {
+        let total: i64 = tones.iter().sum();
+        if total == 0 {
+            continue;
+        }
+        let x = pad + i as f64 * step;
+        let mut y = height;
+        for (k, class) in ["positive", "neutral", "negative"].iter().enumerate() {
+            let h = height * tones[k] as f64 / total as f64;
+            y -= h;
+            let _ = write!(
+                svg,
+                r#"<rect class="{class}" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"><title>{l} · {name}: {n}</title></rect>"#,
+                w = (step - 2.0).max(1.0),
+                l = esc(label),
+                name = esc(names[k]),
+                n = tones[k]
+            );
+        }
+    }
+    if let (Some((first, _)), Some((last, _))) = (buckets.first(), buckets.last()) {
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="0" y="{b}">{}</text><text class="axis" x="{width}" y="{b}" text-anchor="end">{}</text>"#,
+            esc(first),
+            esc(last),
+            b = height + 16.0
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// Net sentiment in [-100, 100]: (positive − negative) / (positive + negative).
 pub fn net_sentiment(positive: i64, negative: i64) -> Option<i64> {
     let polar = positive + negative;
@@ -121,6 +165,25 @@ pub fn net_sentiment(positive: i64, negative: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tone_columns_show_each_bucket_s_shares() {
+        let svg = tone_columns(
+            "Tone",
+            ["positif", "neutre", "négatif"],
+            &[("lun.".into(), [1, 0, 3]), ("mar.".into(), [0, 0, 0])],
+        );
+        assert!(svg.contains("<title>lun. · négatif: 3</title>"), "{svg}");
+        assert!(
+            svg.contains(r#"class="negative" x="0.0" y="0.0" width="358.0" height="120.0""#),
+            "three quarters of the column: {svg}"
+        );
+        assert_eq!(
+            svg.matches("<rect").count(),
+            3,
+            "an empty day draws nothing"
+        );
+    }
 
     #[test]
     fn labels_are_escaped_and_bars_scale() {

@@ -104,6 +104,10 @@ struct DashboardTemplate {
     days: i64,
     total: i64,
     volume_svg: String,
+    tone_svg: String,
+    /// This period against the one before: mentions and net sentiment, in words.
+    versus_total: String,
+    versus_net: String,
     sentiment_svg: String,
     share_svg: String,
     sites_svg: String,
@@ -145,6 +149,11 @@ pub struct Figures {
     pub volume: Vec<(i64, i64)>,
     /// Every mention of the period, those without a sentiment too.
     pub total: i64,
+    /// [positive, neutral, negative] per bucket, as `volume`.
+    pub tone: Vec<[i64; 3]>,
+    /// The period just before, as long: its mentions and net sentiment.
+    pub previous_total: i64,
+    pub previous_net: Option<i64>,
     pub positive: i64,
     pub neutral: i64,
     pub negative: i64,
@@ -174,7 +183,8 @@ pub fn bucket_starts(days: i64, timezone: &str, now: i64) -> Vec<i64> {
         return vec![now - days * 86_400];
     };
     if days == 1 {
-        let hour = here.timestamp().as_second() - i64::from(here.minute()) * 60 - i64::from(here.second());
+        let hour =
+            here.timestamp().as_second() - i64::from(here.minute()) * 60 - i64::from(here.second());
         return (0..24).rev().map(|i| hour - i * 3_600).collect();
     }
     let today = here.date();
@@ -215,6 +225,33 @@ pub async fn figures(
             .find(|(l, _)| l == label)
             .map(|(_, n)| *n)
             .unwrap_or(0)
+    };
+    let mut tone = vec![[0_i64; 3]; starts.len()];
+    for (start, label, n) in state
+        .store
+        .tone_over_time(workspace_id, since, 3_600)
+        .await?
+    {
+        let i = starts.partition_point(|s| *s <= start);
+        let k = match label.as_str() {
+            "positive" => 0,
+            "neutral" => 1,
+            "negative" => 2,
+            _ => continue,
+        };
+        if let Some(slot) = i.checked_sub(1).and_then(|i| tone.get_mut(i)) {
+            slot[k] += n;
+        }
+    }
+    let previous = state
+        .store
+        .tones_between(workspace_id, since - (now - since), since)
+        .await?;
+    let previous_count = |label: &str| {
+        previous
+            .iter()
+            .find(|(l, _)| l == label)
+            .map_or(0, |(_, n)| *n)
     };
     // Share of voice: the brand against competitors (other kinds are topics, not voices).
     let share = data
@@ -270,6 +307,12 @@ pub async fn figures(
         bucket,
         volume,
         total: data.sentiment.iter().map(|(_, n)| n).sum(),
+        tone,
+        previous_total: previous.iter().map(|(_, n)| n).sum(),
+        previous_net: crate::charts::net_sentiment(
+            previous_count("positive"),
+            previous_count("negative"),
+        ),
         positive: count("positive"),
         neutral: count("neutral"),
         negative: count("negative"),
@@ -279,6 +322,37 @@ pub async fn figures(
         hashtags: top(hashtags, 12),
         terms: top(terms, 20),
     })
+}
+
+/// The period's mentions against the period before: "+25 % vs the previous period (8)".
+fn versus_total(tr: jardinier_i18n::Tr, now: i64, before: i64) -> String {
+    if before == 0 {
+        return tr.t("dashboard.versus_none").to_owned();
+    }
+    let change = ((now - before) as f64 * 100.0 / before as f64).round() as i64;
+    let sign = if change > 0 { "+" } else { "" };
+    tr.f(
+        "dashboard.versus_total",
+        &[
+            ("change", &format!("{sign}{}", tr.number(change))),
+            ("n", &tr.number(before)),
+        ],
+    )
+}
+
+/// Net sentiment against the period before, in points: "−12 pts vs the previous period".
+fn versus_net(tr: jardinier_i18n::Tr, now: Option<i64>, before: Option<i64>) -> String {
+    match (now, before) {
+        (Some(now), Some(before)) => {
+            let change = now - before;
+            let sign = if change > 0 { "+" } else { "" };
+            tr.f(
+                "dashboard.versus_net",
+                &[("change", &format!("{sign}{}", tr.number(change)))],
+            )
+        }
+        _ => String::new(),
+    }
 }
 
 /// The archive's address filtered by one parameter.
@@ -367,6 +441,25 @@ pub async fn dashboard(
         days,
         total: f.total,
         volume_svg: charts::columns(tr.t("dashboard.volume"), &volume_bars, &volume_links),
+        tone_svg: charts::tone_columns(
+            tr.t("dashboard.tone_over_time"),
+            [
+                tr.t("listening.positive"),
+                tr.t("listening.neutral"),
+                tr.t("listening.negative"),
+            ],
+            &volume_bars
+                .iter()
+                .zip(&f.tone)
+                .map(|((label, _), tones)| (label.clone(), *tones))
+                .collect::<Vec<_>>(),
+        ),
+        versus_total: versus_total(tr, f.total, f.previous_total),
+        versus_net: versus_net(
+            tr,
+            charts::net_sentiment(f.positive, f.negative),
+            f.previous_net,
+        ),
         sentiment_svg: charts::sentiment_split(
             tr.t("dashboard.sentiment"),
             positive,
@@ -408,9 +501,18 @@ mod tests {
         assert_eq!(local(now), "2026-10-27 12:00");
         let starts = bucket_starts(7, "Europe/Paris", now);
         assert_eq!(starts.len(), 7);
-        assert_eq!(local(starts[6]), "2026-10-27 00:00", "today is the last bucket");
+        assert_eq!(
+            local(starts[6]),
+            "2026-10-27 00:00",
+            "today is the last bucket"
+        );
         assert_eq!(local(starts[0]), "2026-10-21 00:00");
-        let day = |d: &str| starts.iter().position(|s| local(*s).starts_with(d)).unwrap();
+        let day = |d: &str| {
+            starts
+                .iter()
+                .position(|s| local(*s).starts_with(d))
+                .unwrap()
+        };
         assert_eq!(
             starts[day("2026-10-26")] - starts[day("2026-10-25")],
             25 * 3_600,

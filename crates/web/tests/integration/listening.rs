@@ -708,8 +708,12 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
         "{html}"
     );
     assert!(html.contains("href=\"/w/brand/listening?sentiment=negative\""));
-    assert!(html.contains("/w/brand/listening?from="), "the bars open their day");
+    assert!(
+        html.contains("/w/brand/listening?from="),
+        "the bars open their day"
+    );
     assert!(html.contains("déçu · 1"), "{html}");
+    assert!(html.contains("Tone over time") && html.contains("Nothing in the previous period"));
     assert!(html.contains("#cafe · 2"), "hashtags");
     assert!(
         html.contains(">33</span>"),
@@ -745,7 +749,12 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
     assert_eq!(figures["authors"][0]["handle"], "@lea");
     // Over a week, today's mentions are in today's bar: days start at the workspace's midnight.
     let (_, week) = app
-        .api_call(&token, reqwest::Method::GET, "dashboards/listening?days=7", None)
+        .api_call(
+            &token,
+            reqwest::Method::GET,
+            "dashboards/listening?days=7",
+            None,
+        )
         .await;
     let bars = week["volume"].as_array().unwrap();
     assert_eq!(bars.len(), 7);
@@ -758,6 +767,12 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
         .timestamp()
         .as_second();
     assert_eq!(bars[6], json!({"start": today, "count": 3}), "{week}");
+    assert_eq!(
+        week["tone"][6],
+        json!({"start": today, "positive": 2, "neutral": 0, "negative": 1}),
+        "{week}"
+    );
+    assert_eq!(week["previous"], json!({"mentions": 0, "net": null}));
     let (status, _) = app
         .api_call(
             &token,
