@@ -212,6 +212,43 @@ mod tests {
     }
 }
 
+/// Authors whose audience makes a complaint urgent, or anything they say a priority.
+pub const LARGE_AUDIENCE: i64 = 10_000;
+pub const WIDE_AUDIENCE: i64 = 50_000;
+pub const SOME_AUDIENCE: i64 = 1_000;
+
+/// The priority a mention opens its conversation with, before any rule: what it could cost the
+/// brand. A negative mention by an author with a large audience (10,000 or more) is urgent,
+/// with some audience (1,000 or more) high; anything said to a wide audience (50,000 or more)
+/// is high; the rest normal. A routing rule's priority replaces it.
+pub fn initial_priority(sentiment: Option<&str>, reach: Option<i64>) -> Priority {
+    let reach = reach.unwrap_or(0);
+    match sentiment {
+        Some("negative") if reach >= LARGE_AUDIENCE => Priority::Urgent,
+        Some("negative") if reach >= SOME_AUDIENCE => Priority::High,
+        _ if reach >= WIDE_AUDIENCE => Priority::High,
+        _ => Priority::Normal,
+    }
+}
+
+#[cfg(test)]
+mod priority_tests {
+    use super::*;
+
+    #[test]
+    fn reach_and_negativity_raise_the_priority() {
+        assert_eq!(
+            initial_priority(Some("negative"), Some(121_000)),
+            Priority::Urgent
+        );
+        assert_eq!(initial_priority(Some("negative"), Some(2_500)), Priority::High);
+        assert_eq!(initial_priority(Some("negative"), Some(40)), Priority::Normal);
+        assert_eq!(initial_priority(Some("positive"), Some(121_000)), Priority::High);
+        assert_eq!(initial_priority(Some("neutral"), Some(9_000)), Priority::Normal);
+        assert_eq!(initial_priority(None, None), Priority::Normal);
+    }
+}
+
 /// A routing rule's conditions: every condition given must hold (an empty list or `None`
 /// means "any"). Keywords are a saved-search expression checked by the caller, which has the
 /// matcher.

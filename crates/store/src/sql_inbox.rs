@@ -295,6 +295,7 @@ impl InboxStore for SqlStore {
         let mut tx = self.begin_write().await?;
         let item = sqlx::query(
             "SELECT i.source_kind, i.title, i.body, i.author_name, i.author_handle, i.published_at, \
+             COALESCE(i.sentiment_corrected, i.sentiment) AS tone, i.author_reach, \
              ci.conversation_id FROM items i LEFT JOIN conversation_items ci ON ci.item_id = i.id \
              WHERE i.id = $1 AND i.workspace_id = $2",
         )
@@ -330,7 +331,7 @@ impl InboxStore for SqlStore {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO conversations (workspace_id, channel, subject, contact_name, contact_handle, state, \
                      priority, assignee_id, created_at, updated_at, last_inbound_at, member_id) \
-                     VALUES ($1, $2, $3, $4, $5, 'new', 'normal', NULL, $6, $6, $7, $8) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, 'new', $9, NULL, $6, $6, $7, $8) RETURNING id",
                 )
                 .bind(workspace_id)
                 .bind(&channel)
@@ -340,6 +341,14 @@ impl InboxStore for SqlStore {
                 .bind(now)
                 .bind(published_at)
                 .bind(member)
+                // Reach and negativity raise it (a routing rule's priority replaces it).
+                .bind(
+                    jardinier_inbox::initial_priority(
+                        item.try_get::<Option<String>, _>("tone")?.as_deref(),
+                        item.try_get::<Option<i64>, _>("author_reach")?,
+                    )
+                    .as_str(),
+                )
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(

@@ -513,3 +513,64 @@ async fn routing_rules_are_tried_then_route_new_mentions(backend: Backend) {
     );
     assert!(app.store.routing_rules(ws.id).await.unwrap().is_empty());
 }
+
+/// Issue 15, item 3: a negative mention by an author with a large audience arrives urgent,
+/// before any rule; a modest one stays normal.
+#[tokio::test]
+async fn a_complaint_to_a_large_audience_arrives_urgent() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    let source = crate::members::source(&app, ws.id, "mastodon").await;
+    let mut opened = Vec::new();
+    for (id, reach) in [("loud", 121_000), ("quiet", 40)] {
+        let item = app
+            .ingestor
+            .ingest(
+                &source,
+                vec![IncomingItem {
+                    external_id: id.into(),
+                    text: "Commande arrivée cassée, service client injoignable : très déçu.".into(),
+                    author_name: Some("Parisian Foodie".into()),
+                    author_handle: Some(format!("@{id}@piaille.example")),
+                    author_reach: Some(reach),
+                    published_at: Some(jardinier_web::unix_now()),
+                    ..Default::default()
+                }],
+                jardinier_web::unix_now(),
+            )
+            .await
+            .unwrap()
+            .inserted_ids[0];
+        let conversation = app.store.send_to_inbox(ws.id, item, None, 1).await.unwrap();
+        let (_, items, _) = app
+            .store
+            .conversation(ws.id, conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            items[0].sentiment.as_deref(),
+            Some("negative"),
+            "{}",
+            items[0].body
+        );
+        opened.push(conversation);
+    }
+    let priority = |id: i64| {
+        let store = app.store.clone();
+        async move {
+            store
+                .conversation(ws.id, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .priority
+        }
+    };
+    assert_eq!(priority(opened[0]).await, "urgent");
+    assert_eq!(priority(opened[1]).await, "normal");
+}
