@@ -241,10 +241,22 @@ mod priority_tests {
             initial_priority(Some("negative"), Some(121_000)),
             Priority::Urgent
         );
-        assert_eq!(initial_priority(Some("negative"), Some(2_500)), Priority::High);
-        assert_eq!(initial_priority(Some("negative"), Some(40)), Priority::Normal);
-        assert_eq!(initial_priority(Some("positive"), Some(121_000)), Priority::High);
-        assert_eq!(initial_priority(Some("neutral"), Some(9_000)), Priority::Normal);
+        assert_eq!(
+            initial_priority(Some("negative"), Some(2_500)),
+            Priority::High
+        );
+        assert_eq!(
+            initial_priority(Some("negative"), Some(40)),
+            Priority::Normal
+        );
+        assert_eq!(
+            initial_priority(Some("positive"), Some(121_000)),
+            Priority::High
+        );
+        assert_eq!(
+            initial_priority(Some("neutral"), Some(9_000)),
+            Priority::Normal
+        );
         assert_eq!(initial_priority(None, None), Priority::Normal);
     }
 }

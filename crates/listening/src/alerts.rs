@@ -26,8 +26,9 @@ use sha2::{Digest, Sha256};
 /// Stands for the saved search's name in a summary until a rule fires.
 const QUERY_NAME_SLOT: &str = "\u{1}query\u{1}";
 
-/// An alert stays open, gathering the burst's new mentions, while mentions keep coming within
-/// this time of each other and nobody has acknowledged it.
+/// An alert gathers the burst's new mentions while they keep coming within this time of each
+/// other, acknowledged or not (taking charge of a burst does not end it, so it raises no second
+/// alert); a new alert is raised once the burst has been quiet this long.
 pub const GROUP_SECS: i64 = 3600;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -433,8 +434,8 @@ impl AlertEngine {
         outcomes.into_iter().collect()
     }
 
-    /// A rule that fired: its open alert (one raised less than [`GROUP_SECS`] ago and not
-    /// acknowledged) counts the new items; otherwise a new alert is raised.
+    /// A rule that fired: its alert of the same burst (updated less than [`GROUP_SECS`] ago,
+    /// acknowledged or not) counts the new items; otherwise a new alert is raised.
     async fn fire(
         &self,
         loaded: &LoadedRule,

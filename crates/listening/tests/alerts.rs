@@ -202,7 +202,9 @@ async fn story(store: Arc<dyn Store>) {
         (Some("Camille"), Some(now + 30))
     );
 
-    // After acknowledgement, a further spike raises a new alert; an influencer raises its own.
+    // Acknowledging takes charge of the burst without ending it: its further mentions join the
+    // same alert (one alert per burst, issue 15); an influencer raises its own.
+    let before_ack = acknowledged.item_count;
     for i in 0..10 {
         ingestor
             .ingest(
@@ -229,11 +231,16 @@ async fn story(store: Arc<dyn Store>) {
         .unwrap();
     ingestor.settle_alerts().await;
     let alerts = store.alerts(ws.id, 10).await.unwrap();
-    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
     assert!(
         alerts[0].summary.contains("120000"),
         "{}",
         alerts[0].summary
+    );
+    assert_eq!(alerts[1].id, acknowledged.id);
+    assert!(
+        alerts[1].item_count > before_ack,
+        "the burst's new mentions are counted on the acknowledged alert: {alerts:?}"
     );
 }
 

@@ -135,7 +135,8 @@ pub trait AlertStore: Send + Sync {
         bucket_secs: i64,
         buckets: i64,
     ) -> Result<BucketCounts>;
-    /// The rule's unacknowledged alert updated since `since`, to group a burst into one alert.
+    /// The rule's alert updated since `since`, acknowledged or not, to group a burst into one
+    /// alert: acknowledging takes charge of the burst, it does not end it.
     async fn open_alert(&self, rule_id: i64, since: i64) -> Result<Option<AlertEvent>>;
     /// A new alert with its deliveries and e-mails (each sent no earlier than its time: quiet
     /// hours), in one transaction.

@@ -188,8 +188,9 @@ impl AlertStore for SqlStore {
 
     async fn open_alert(&self, rule_id: i64, since: i64) -> Result<Option<AlertEvent>> {
         let row = sqlx::query(concat!(
-            "SELECT ", event_cols!(),
-            " FROM alert_events WHERE rule_id = $1 AND acknowledged_at IS NULL AND updated_at >= $2 ORDER BY id DESC LIMIT 1"
+            "SELECT ",
+            event_cols!(),
+            " FROM alert_events WHERE rule_id = $1 AND updated_at >= $2 ORDER BY id DESC LIMIT 1"
         ))
         .bind(rule_id)
         .bind(since)
