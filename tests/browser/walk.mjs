@@ -279,6 +279,19 @@ try {
     assert.ok(width <= 390, `${name} is ${width} px wide on a 390 px screen`);
     await shot(`${name}-en-mobile`);
   };
+  // Every section's daily pages fit the phone (issue 15, item 5): tables become cards or
+  // scroll inside their own box, never the page.
+  for (const path of ["", "/inbox", "/listening", "/listening/dashboard", "/listening/alerts",
+                      "/listening/queries", "/listening/sources", "/publishing", "/publishing/calendar",
+                      "/publishing/queue", "/publishing/media", "/publishing/newsletters", "/members",
+                      "/settings/team", "/settings/audit", "/inbox/saved-replies", "/inbox/report"]) {
+    await page.goto(base + "/w/brulerie-du-canal" + path);
+    await fits("phone" + (path.replaceAll("/", "-") || "-overview"));
+  }
+  await page.goto(base + "/w/brulerie-du-canal/inbox");
+  await page.locator("[data-testid=conversation-row] a").first().click();
+  await page.waitForLoadState("load");
+  await fits("conversation");
   await page.goto(campaignUrl);
   await fits("campaign");
   await page.goto(base + "/w/brulerie-du-canal/publishing");
