@@ -5,6 +5,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) {
@@ -22,8 +23,46 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, loc
 const problems = [];
 page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
 page.on("console", (msg) => { if (msg.type() === "error") problems.push(`console: ${msg.text()}`); });
+// Text that must never reach a page (issue 15, item 7): a catalogue key (a section of the
+// catalogue, a dot, a name), or in the interface's own words (titles, labels, buttons,
+// badges, table heads) a raw code or, on a French page, English.
+const catalogue = readFileSync(new URL("../../crates/i18n/locales/en.toml", import.meta.url), "utf8");
+const sections = [...new Set([...catalogue.matchAll(/^\[([a-z_]+)(?:\.[a-z_]+)*\]$/gm)].map((m) => m[1]))];
+const keyPattern = new RegExp(`\\b(?:${sections.join("|")})\\.[a-z][a-z0-9_]*\\b`);
+// ("positive" and "client" are French words too.)
+const rawCodes = /\b(?:pending_approval|draft|scheduled|published|failed|sending|queued|neutral|negative|editor|manager|owner|analyst|moderator|unknown|true|false|null|undefined|NaN)\b/i;
+const englishOnFrench = /\b(?:the|and|with|your|save|delete|cancel|send|new|open|done|waiting|assigned|none|all|any|from|until|search|settings)\b/i;
+const wording = [];
+const scanWording = async (where) => {
+  const lang = await page.getAttribute("html", "lang");
+  const texts = await page.evaluate(() => [...document.querySelectorAll(
+    "main h1, main h2, main h3, main label, main legend, main th, main button, main .badge:not(.label), main .stat-label, main summary, nav.sidebar, .topbar, main .hint, main .flash")]
+    .filter((e) => !e.closest("[data-user-content]"))
+    .map((e) => e.innerText.trim()).filter(Boolean));
+  // Configuration written as code (`[oauth.x]`) is not a catalogue key.
+  const body = await page.evaluate(() => {
+    const copy = document.body.cloneNode(true);
+    copy.querySelectorAll("code, pre").forEach((e) => e.remove());
+    return copy.innerText;
+  });
+  const key = body.match(keyPattern);
+  if (key) wording.push(`${where}: catalogue key ${key[0]}`);
+  for (const text of texts) {
+    const raw = text.match(rawCodes);
+    if (raw && lang === "en" && /^[a-z_]+$/.test(raw[0]) && raw[0].includes("_")) wording.push(`${where}: raw code "${raw[0]}" in "${text}"`);
+    if (raw && lang === "fr") wording.push(`${where}: raw code or English "${raw[0]}" in "${text}"`);
+    else if (lang === "fr") {
+      const english = text.match(englishOnFrench);
+      if (english) wording.push(`${where}: English "${english[0]}" in "${text}"`);
+    }
+  }
+};
 let step = 0;
-const shot = async (name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-${name}.png`, fullPage: true });
+const shot = async (name) => {
+  if (name !== "failure") await scanWording(name);
+  return page.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-${name}.png`, fullPage: true });
+};
+
 
 try {
   // Sign in (French: the browser asks for French).
@@ -305,6 +344,7 @@ try {
     await fits("post-edit");
   }
 
+  assert.deepEqual([...new Set(wording)], [], "no catalogue key, raw code or English on a French page");
   assert.deepEqual(problems, [], "no script errors");
   console.log(`browser walk passed: ${frCount} sections in French and English, ${step} screenshots in ${shots}`);
 } catch (error) {

@@ -186,6 +186,20 @@ impl Tr {
         out
     }
 
+    /// A decimal number with `places` digits after the separator the language uses (a comma in
+    /// French, a point in English), signed (`+0,11`) when `signed`.
+    pub fn decimal(&self, value: f64, places: usize, signed: bool) -> String {
+        let text = if signed {
+            format!("{value:+.places$}")
+        } else {
+            format!("{value:.places$}")
+        };
+        match self.lang {
+            Lang::Fr => text.replace('.', ","),
+            Lang::En => text,
+        }
+    }
+
     /// A count in words: the text of `{key}_one` or `{key}_other`, chosen by the language's
     /// plural rule (CLDR: French puts 0 and 1 in "one", English only 1), with `{n}` the number
     /// as [`Tr::number`] writes it.
@@ -273,6 +287,13 @@ mod tests {
         assert_eq!(Tr::new(Lang::En).number(-1_234_567), "-1,234,567");
         assert_eq!(Tr::new(Lang::Fr).number(999), "999");
         assert_eq!(Tr::new(Lang::En).number(0), "0");
+    }
+
+    #[test]
+    fn decimals_use_the_language_s_separator() {
+        assert_eq!(Tr::new(Lang::Fr).decimal(0.114, 2, true), "+0,11");
+        assert_eq!(Tr::new(Lang::En).decimal(-0.5, 2, true), "-0.50");
+        assert_eq!(Tr::new(Lang::Fr).decimal(31.5, 1, false), "31,5");
     }
 
     #[test]

@@ -84,7 +84,12 @@ pub struct MentionView {
     pub quotes_outside: bool,
 }
 
-fn mention_view(item: StoredItem, queries: &[ListeningQuery], tz: &str) -> MentionView {
+fn mention_view(
+    item: StoredItem,
+    queries: &[ListeningQuery],
+    tz: &str,
+    tr: jardinier_i18n::Tr,
+) -> MentionView {
     let author = match (&item.author_name, &item.author_handle) {
         (Some(name), Some(handle)) => format!("{name} ({handle})"),
         (Some(name), None) => name.clone(),
@@ -106,7 +111,7 @@ fn mention_view(item: StoredItem, queries: &[ListeningQuery], tz: &str) -> Menti
         lang: item.lang.unwrap_or_else(|| "unknown".into()),
         score: item
             .sentiment_score
-            .map(|s| format!("{s:+.2}"))
+            .map(|s| tr.decimal(s, 2, true))
             .unwrap_or_default(),
         sentiment: item.sentiment.unwrap_or_default(),
         corrected: item.sentiment_corrected,
@@ -311,7 +316,7 @@ pub async fn stream(
     );
     let mentions = items
         .into_iter()
-        .map(|i| mention_view(i, &queries, &w.workspace.timezone))
+        .map(|i| mention_view(i, &queries, &w.workspace.timezone, w.ctx.tr))
         .collect();
     render(StreamTemplate {
         c: Chrome::workspace(&w, "listening"),
