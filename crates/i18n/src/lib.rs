@@ -200,6 +200,24 @@ impl Tr {
         }
     }
 
+    /// A duration read at a glance, with the language's units: "2 j 4 h", "3 h 05", "35 min"
+    /// in French; "2 d 4 h", "3 h 05", "35 min" in English.
+    pub fn duration(&self, seconds: i64) -> String {
+        let minutes = seconds.abs() / 60;
+        let (d, h, m) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+        let day = match self.lang {
+            Lang::Fr => "j",
+            Lang::En => "d",
+        };
+        if d > 0 {
+            format!("{d}\u{a0}{day} {h}\u{a0}h")
+        } else if h > 0 {
+            format!("{h}\u{a0}h\u{a0}{m:02}")
+        } else {
+            format!("{m}\u{a0}min")
+        }
+    }
+
     /// A count in words: the text of `{key}_one` or `{key}_other`, chosen by the language's
     /// plural rule (CLDR: French puts 0 and 1 in "one", English only 1), with `{n}` the number
     /// as [`Tr::number`] writes it.
@@ -287,6 +305,23 @@ mod tests {
         assert_eq!(Tr::new(Lang::En).number(-1_234_567), "-1,234,567");
         assert_eq!(Tr::new(Lang::Fr).number(999), "999");
         assert_eq!(Tr::new(Lang::En).number(0), "0");
+    }
+
+    #[test]
+    fn durations_use_the_language_s_units() {
+        assert_eq!(
+            Tr::new(Lang::Fr).duration(2 * 86_400 + 3_600),
+            "2\u{a0}j 1\u{a0}h"
+        );
+        assert_eq!(
+            Tr::new(Lang::En).duration(2 * 86_400 + 3_600),
+            "2\u{a0}d 1\u{a0}h"
+        );
+        assert_eq!(
+            Tr::new(Lang::Fr).duration(3 * 3_600 + 300),
+            "3\u{a0}h\u{a0}05"
+        );
+        assert_eq!(Tr::new(Lang::En).duration(20 * 60), "20\u{a0}min");
     }
 
     #[test]

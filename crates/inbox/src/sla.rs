@@ -172,6 +172,31 @@ pub fn business_seconds(start: i64, end: i64, hours: &BusinessHours, tz: &TimeZo
     total
 }
 
+/// Whether the clock runs at `now` (inside business hours), and if not, when it starts again
+/// (the next opening, within four weeks).
+pub fn paused_until(now: i64, hours: &BusinessHours, tz: &TimeZone) -> Option<i64> {
+    let Ok(now_ts) = Timestamp::from_second(now) else {
+        return None;
+    };
+    let mut date = now_ts.to_zoned(tz.clone()).date();
+    for _ in 0..28 {
+        if let Some((open, close)) = hours.open_on(date)
+            && let (Some(o), Some(c)) = (at(date, open, tz), at(date, close, tz))
+        {
+            let (o, c) = (o.as_second(), c.as_second());
+            if now >= o && now < c {
+                return None;
+            }
+            if o > now {
+                return Some(o);
+            }
+        }
+        let Ok(next) = date.tomorrow() else { break };
+        date = next;
+    }
+    None
+}
+
 /// The instant when `target` business seconds after `start` are used up.
 pub fn due_at(start: i64, target: i64, hours: &BusinessHours, tz: &TimeZone) -> i64 {
     let Ok(start_ts) = Timestamp::from_second(start) else {
@@ -286,6 +311,27 @@ mod tests {
             .unwrap()
             .timestamp()
             .as_second()
+    }
+
+    #[test]
+    fn the_clock_is_paused_outside_business_hours_until_the_next_opening() {
+        let hours = BusinessHours::parse("mon-fri 09:00-18:00").unwrap();
+        // Saturday afternoon: paused until Monday 09:00.
+        assert_eq!(
+            paused_until(t("2026-12-05T15:00"), &hours, &paris()),
+            Some(t("2026-12-07T09:00"))
+        );
+        // Monday 10:00: running.
+        assert_eq!(paused_until(t("2026-12-07T10:00"), &hours, &paris()), None);
+        // Monday 07:00: paused until 09:00 the same day.
+        assert_eq!(
+            paused_until(t("2026-12-07T07:00"), &hours, &paris()),
+            Some(t("2026-12-07T09:00"))
+        );
+        assert_eq!(
+            paused_until(t("2026-12-05T15:00"), &BusinessHours::always(), &paris()),
+            None
+        );
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub async fn work_for(state: &SharedState, w: &InWorkspace) -> Result<Work, WebE
         work.judged_all = (unanswered.len() as i64) < CONVERSATIONS_JUDGED;
         let targets = targets(state, w).await?;
         for c in unanswered.iter().filter(|c| c.first_response_at.is_none()) {
-            match targets.view(c, now).map(|v| v.state) {
+            match targets.view(c, now, w.ctx.tr).map(|v| v.state) {
                 Some("breached") => work.late += 1,
                 Some("at-risk") => work.at_risk += 1,
                 _ => {}

@@ -173,7 +173,7 @@ pub async fn inbox(
         .into_iter()
         .map(|c| ConversationRow {
             updated: format_time(c.updated_at, &w.workspace.timezone),
-            sla: targets.view(&c, now),
+            sla: targets.view(&c, now, w.ctx.tr),
             c,
         })
         .collect();
@@ -435,7 +435,7 @@ pub async fn conversation_page(
     entries.sort_by_key(|e| e.at);
     let approval_needed = replies::reply_needs_approval(w, &conversation);
     let targets = super::inbox_sla::targets(&state, w).await?;
-    let sla = super::inbox_sla::due_line(&targets, &conversation, unix_now());
+    let sla = super::inbox_sla::due_line(&targets, &conversation, unix_now(), w.ctx.tr);
     render(ConversationTemplate {
         c: Chrome::workspace(w, "inbox"),
         ws_slug: w.workspace.slug.clone(),

@@ -7,7 +7,9 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::response::Response;
 use jardinier_domain::Permission;
-use jardinier_inbox::sla::{BusinessHours, SlaClock, clock, median, short_duration};
+use jardinier_inbox::sla::{
+    BusinessHours, SlaClock, business_seconds, clock, median, paused_until,
+};
 use jardinier_store::{Conversation, SlaPolicy};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
@@ -50,7 +52,12 @@ pub async fn targets(state: &SharedState, w: &InWorkspace) -> Result<Targets, We
 pub struct SlaView {
     pub state: &'static str,
     pub key: &'static str,
+    /// Business time left, or business time late by.
     pub text: String,
+    /// Outside business hours the clock stands still: when it starts again ("Monday 09:00").
+    pub paused_until: Option<String>,
+    /// Real time since the conversation opened, nights and weekends included.
+    pub waiting: String,
 }
 
 impl Targets {
@@ -80,29 +87,53 @@ impl Targets {
     }
 
     /// The clock that matters now: the first response until there is one, then resolution.
-    pub fn view(&self, c: &Conversation, now: i64) -> Option<SlaView> {
+    /// Its time is business time (left, or late by); beside it, the real time the person has
+    /// been waiting, and when the clock starts again if it is paused.
+    pub fn view(&self, c: &Conversation, now: i64, tr: jardinier_i18n::Tr) -> Option<SlaView> {
         let (running, first) = if c.first_response_at.is_none() && c.state != "done" {
             (self.first_response(c, now), true)
         } else {
             (self.resolution(c, now), false)
         };
-        let (state, key, seconds) = match (running, first) {
-            (SlaClock::OnTime { due }, true) => ("on-time", "inbox.sla_first_due", due - now),
-            (SlaClock::AtRisk { due }, true) => ("at-risk", "inbox.sla_first_due", due - now),
-            (SlaClock::Breached { since }, true) => {
-                ("breached", "inbox.sla_first_late", now - since)
-            }
-            (SlaClock::OnTime { due }, false) => ("on-time", "inbox.sla_resolve_due", due - now),
-            (SlaClock::AtRisk { due }, false) => ("at-risk", "inbox.sla_resolve_due", due - now),
-            (SlaClock::Breached { since }, false) => {
-                ("breached", "inbox.sla_resolve_late", now - since)
-            }
+        let target = if first {
+            self.policy.first_response_minutes
+        } else {
+            self.policy.resolution_minutes
+        } * 60;
+        let used = business_seconds(c.created_at, now, &self.hours, &self.tz);
+        let (state, key) = match (running, first) {
+            (SlaClock::OnTime { .. }, true) => ("on-time", "inbox.sla_first_due"),
+            (SlaClock::AtRisk { .. }, true) => ("at-risk", "inbox.sla_first_due"),
+            (SlaClock::Breached { .. }, true) => ("breached", "inbox.sla_first_late"),
+            (SlaClock::OnTime { .. }, false) => ("on-time", "inbox.sla_resolve_due"),
+            (SlaClock::AtRisk { .. }, false) => ("at-risk", "inbox.sla_resolve_due"),
+            (SlaClock::Breached { .. }, false) => ("breached", "inbox.sla_resolve_late"),
             (SlaClock::Met { .. } | SlaClock::Missed { .. }, _) => return None,
         };
+        let paused_until = paused_until(now, &self.hours, &self.tz).map(|at| {
+            let local = jiff::Timestamp::from_second(at)
+                .map(|t| t.to_zoned(self.tz.clone()))
+                .ok();
+            local
+                .map(|z| {
+                    let day = z.weekday().to_monday_one_offset();
+                    let key = format!("calendar.weekday_{day}");
+                    let name = tr.t(&key);
+                    // Inside a French sentence, a day's name takes no capital.
+                    let name = match tr.lang {
+                        jardinier_i18n::Lang::Fr => name.to_lowercase(),
+                        jardinier_i18n::Lang::En => name.to_owned(),
+                    };
+                    format!("{name} {}", z.strftime("%H:%M"))
+                })
+                .unwrap_or_default()
+        });
         Some(SlaView {
             state,
             key,
-            text: short_duration(seconds),
+            text: tr.duration((target - used).abs()),
+            paused_until,
+            waiting: tr.duration(now - c.created_at),
         })
     }
 }
@@ -124,48 +155,56 @@ struct Tally {
     first_met: usize,
     resolution: Vec<i64>,
     resolution_met: usize,
+    /// The same durations in real time, nights and weekends included.
+    first_real: Vec<i64>,
+    resolution_real: Vec<i64>,
 }
 
 impl Tally {
     fn add(&mut self, targets: &Targets, c: &Conversation, now: i64) {
         self.conversations += 1;
-        match targets.first_response(c, now) {
-            SlaClock::Met { took } => {
-                self.first.push(took);
-                self.first_met += 1;
+        let first = targets.first_response(c, now);
+        if let SlaClock::Met { took } | SlaClock::Missed { took } = first {
+            self.first.push(took);
+            self.first_met += usize::from(matches!(first, SlaClock::Met { .. }));
+            if let Some(at) = c.first_response_at {
+                self.first_real.push(at - c.created_at);
             }
-            SlaClock::Missed { took } => self.first.push(took),
-            _ => {}
         }
-        match targets.resolution(c, now) {
-            SlaClock::Met { took } => {
-                self.resolution.push(took);
-                self.resolution_met += 1;
-            }
-            SlaClock::Missed { took } => self.resolution.push(took),
-            _ => {}
+        let resolution = targets.resolution(c, now);
+        if let SlaClock::Met { took } | SlaClock::Missed { took } = resolution {
+            self.resolution.push(took);
+            self.resolution_met += usize::from(matches!(resolution, SlaClock::Met { .. }));
+            self.resolution_real
+                .push(c.resolved_at.unwrap_or(c.updated_at) - c.created_at);
         }
     }
 
-    fn line(self, name: String) -> ReportLine {
+    fn line(self, name: String, tr: jardinier_i18n::Tr) -> ReportLine {
         let percent = |met: usize, of: usize| {
             (met * 100)
                 .checked_div(of)
                 .map(|p| format!("{p} %"))
                 .unwrap_or_else(|| "—".to_owned())
         };
-        let med = |values: Vec<i64>| {
-            median(values)
-                .map(short_duration)
-                .unwrap_or_else(|| "—".into())
+        // Business time, then real time: a reply written 20 minutes after a message that came
+        // in at night took no business time at all.
+        let med = |business: Vec<i64>, real: Vec<i64>| match (median(business), median(real)) {
+            (Some(b), Some(r)) => format!(
+                "{} ({})",
+                tr.duration(b),
+                tr.f("inbox.report_real", &[("time", &tr.duration(r))])
+            ),
+            (Some(b), None) => tr.duration(b),
+            _ => "—".into(),
         };
         ReportLine {
             name,
             conversations: self.conversations,
             first_within: percent(self.first_met, self.first.len()),
-            first_response: med(self.first),
+            first_response: med(self.first, self.first_real),
             resolution_within: percent(self.resolution_met, self.resolution.len()),
-            resolution: med(self.resolution),
+            resolution: med(self.resolution, self.resolution_real),
         }
     }
 }
@@ -175,9 +214,9 @@ pub fn report(
     targets: &Targets,
     conversations: &[Conversation],
     now: i64,
-    nobody: &str,
-    everyone: &str,
+    tr: jardinier_i18n::Tr,
 ) -> (ReportLine, Vec<ReportLine>, Vec<ReportLine>) {
+    let nobody = tr.t("inbox.who_nobody");
     let mut all = Tally::default();
     let mut by_person: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_channel: BTreeMap<String, Tally> = BTreeMap::new();
@@ -193,9 +232,9 @@ pub fn report(
             .add(targets, c, now);
     }
     (
-        all.line(everyone.to_owned()),
-        by_person.into_iter().map(|(k, t)| t.line(k)).collect(),
-        by_channel.into_iter().map(|(k, t)| t.line(k)).collect(),
+        all.line(tr.t("inbox.report_everyone").to_owned(), tr),
+        by_person.into_iter().map(|(k, t)| t.line(k, tr)).collect(),
+        by_channel.into_iter().map(|(k, t)| t.line(k, tr)).collect(),
     )
 }
 
@@ -240,19 +279,13 @@ async fn report_page(
         .conversations_since(w.workspace.id, now - days * 86_400)
         .await?;
     let tr = w.ctx.tr;
-    let (total, people, channels) = report(
-        &targets,
-        &conversations,
-        now,
-        tr.t("inbox.who_nobody"),
-        tr.t("inbox.report_everyone"),
-    );
+    let (total, people, channels) = report(&targets, &conversations, now, tr);
     let at_risk = conversations
         .iter()
         .filter(|c| c.state != "done")
         .filter_map(|c| {
             targets
-                .view(c, now)
+                .view(c, now, tr)
                 .filter(|v| v.state != "on-time")
                 .map(|v| (c.id, c.subject.clone(), v))
         })
@@ -339,8 +372,13 @@ pub async fn save_policy(
 }
 
 /// For the conversation page: "first response due at …".
-pub fn due_line(targets: &Targets, c: &Conversation, now: i64) -> Option<(SlaView, String)> {
-    let view = targets.view(c, now)?;
+pub fn due_line(
+    targets: &Targets,
+    c: &Conversation,
+    now: i64,
+    tr: jardinier_i18n::Tr,
+) -> Option<(SlaView, String)> {
+    let view = targets.view(c, now, tr)?;
     let at = if view.state == "breached" {
         String::new()
     } else {

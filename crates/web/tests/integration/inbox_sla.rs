@@ -128,9 +128,12 @@ async fn clocks_warn_and_reports_count_business_time(backend: Backend) {
         .await;
     assert!(
         html.contains("data-sla=\"at-risk\"")
-            && (html.contains("answer within 10 min") || html.contains("answer within 9 min")),
+            && (html.contains("answer within 10\u{a0}min of business hours")
+                || html.contains("answer within 9\u{a0}min of business hours")),
         "{html}"
     );
+    // Beside the business clock, the real time the person has been waiting.
+    assert!(html.contains("data-testid=\"sla-waiting\""), "{html}");
 
     // The fresh one is answered in time (the reply reaches the person), then closed.
     app.store
@@ -190,7 +193,13 @@ async fn clocks_warn_and_reports_count_business_time(backend: Backend) {
         .collect();
     assert_eq!(
         cells,
-        vec!["3", "5 min", "100 %", "5 min", "100 %"],
+        vec![
+            "3",
+            "5\u{a0}min (5\u{a0}min in real time)",
+            "100 %",
+            "5\u{a0}min (5\u{a0}min in real time)",
+            "100 %"
+        ],
         "{html}"
     );
     assert!(html.contains("<th scope=\"row\">webhook</th>"), "{html}");
