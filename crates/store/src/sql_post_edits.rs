@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::post_edits::*;
 use crate::publishing::PostPoll;
 use crate::sql::SqlStore;
-use crate::sql_publishing::{Tx, back_to_draft, post_event};
+use crate::sql_publishing::{PostParts, Tx, back_to_draft, post_event, write_parts};
 
 /// The post's state, or `NotFound`; `Refused` when a delivery is being sent or sent, or the
 /// post is done (published, failed).
@@ -134,74 +134,24 @@ impl PostEditStore for SqlStore {
         } else {
             "draft"
         };
-        for variant in e.variants {
-            let channel = variant.channel_id;
-            let ours: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM publish_channels WHERE workspace_id = $1 AND id = $2",
-            )
-            .bind(e.workspace_id)
-            .bind(channel)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if ours.is_none() {
-                return Err(StoreError::NotFound { what: "channel" });
-            }
-            sqlx::query(
-                "INSERT INTO post_deliveries (workspace_id, post_id, channel_id, language, body, status, \
-                 idempotency_key, attempts, due_at, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
-            )
-            .bind(e.workspace_id)
-            .bind(e.post_id)
-            .bind(channel)
-            .bind(variant.language.as_deref())
-            .bind(&variant.text)
-            .bind(status)
-            .bind(match &variant.language {
-                Some(lang) => format!("post-{}-channel-{channel}-{lang}", e.post_id),
-                None => format!("post-{}-channel-{channel}", e.post_id),
-            })
-            .bind(e.scheduled_at)
-            .bind(e.now)
-            .execute(&mut *tx)
-            .await?;
-        }
         sqlx::query("DELETE FROM post_media WHERE post_id = $1")
             .bind(e.post_id)
             .execute(&mut *tx)
             .await?;
-        for (position, media_id) in e.media.iter().enumerate() {
-            let ours: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM media WHERE workspace_id = $1 AND id = $2")
-                    .bind(e.workspace_id)
-                    .bind(*media_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if ours.is_none() {
-                return Err(StoreError::NotFound { what: "media" });
-            }
-            sqlx::query("INSERT INTO post_media (post_id, media_id, position) VALUES ($1, $2, $3)")
-                .bind(e.post_id)
-                .bind(*media_id)
-                .bind(position as i64)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for link in e.short_links {
-            sqlx::query(
-                "INSERT INTO short_links (workspace_id, code, url, post_id, channel_id, clicks, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 0, $6)",
-            )
-            .bind(e.workspace_id)
-            .bind(&link.code)
-            .bind(&link.url)
-            .bind(e.post_id)
-            .bind(link.channel_id)
-            .bind(e.now)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::on_unique("short link"))?;
-        }
+        write_parts(
+            &mut tx,
+            &PostParts {
+                workspace_id: e.workspace_id,
+                post_id: e.post_id,
+                variants: e.variants,
+                status,
+                scheduled_at: e.scheduled_at,
+                media: e.media,
+                short_links: e.short_links,
+                now: e.now,
+            },
+        )
+        .await?;
         let kind = if approval_reset {
             "approval_reset"
         } else {

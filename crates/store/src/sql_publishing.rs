@@ -116,6 +116,91 @@ fn media_row(r: &AnyRow) -> Result<Media> {
     })
 }
 
+/// What a post is made of besides its row: a delivery per text, its media in order, and the
+/// short links its texts use. Shared by writing a post and changing it.
+pub(crate) struct PostParts<'a> {
+    pub workspace_id: i64,
+    pub post_id: i64,
+    pub variants: &'a [NewVariant],
+    /// The deliveries' status: draft or scheduled.
+    pub status: &'a str,
+    pub scheduled_at: Option<i64>,
+    pub media: &'a [i64],
+    pub short_links: &'a [NewShortLink],
+    pub now: i64,
+}
+
+/// Writes a post's deliveries, media and short links; a channel or medium that is not the
+/// workspace's is `NotFound` (and the transaction is dropped with everything in it).
+pub(crate) async fn write_parts(tx: &mut Tx, p: &PostParts<'_>) -> Result<()> {
+    let id = p.post_id;
+    for variant in p.variants {
+        let channel = variant.channel_id;
+        let ours: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM publish_channels WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(p.workspace_id)
+        .bind(channel)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if ours.is_none() {
+            return Err(StoreError::NotFound { what: "channel" });
+        }
+        sqlx::query(
+            "INSERT INTO post_deliveries (workspace_id, post_id, channel_id, language, body, status, \
+             idempotency_key, attempts, due_at, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
+        )
+        .bind(p.workspace_id)
+        .bind(id)
+        .bind(channel)
+        .bind(variant.language.as_deref())
+        .bind(&variant.text)
+        .bind(p.status)
+        .bind(match &variant.language {
+            Some(lang) => format!("post-{id}-channel-{channel}-{lang}"),
+            None => format!("post-{id}-channel-{channel}"),
+        })
+        .bind(p.scheduled_at)
+        .bind(p.now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (position, media_id) in p.media.iter().enumerate() {
+        let ours: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM media WHERE workspace_id = $1 AND id = $2")
+                .bind(p.workspace_id)
+                .bind(*media_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if ours.is_none() {
+            return Err(StoreError::NotFound { what: "media" });
+        }
+        sqlx::query("INSERT INTO post_media (post_id, media_id, position) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(*media_id)
+            .bind(position as i64)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for link in p.short_links {
+        sqlx::query(
+            "INSERT INTO short_links (workspace_id, code, url, post_id, channel_id, clicks, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6)",
+        )
+        .bind(p.workspace_id)
+        .bind(&link.code)
+        .bind(&link.url)
+        .bind(id)
+        .bind(link.channel_id)
+        .bind(p.now)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::on_unique("short link"))?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn post_event(
     tx: &mut Tx,
     workspace_id: i64,
@@ -537,71 +622,20 @@ impl PublishStore for SqlStore {
         .bind(p.now)
         .fetch_one(&mut *tx)
         .await?;
-        for variant in p.variants {
-            let channel = &variant.channel_id;
-            // The channel must be the workspace's.
-            let ok: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM publish_channels WHERE workspace_id = $1 AND id = $2",
-            )
-            .bind(p.workspace_id)
-            .bind(*channel)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if ok.is_none() {
-                return Err(StoreError::NotFound { what: "channel" });
-            }
-            sqlx::query(
-                "INSERT INTO post_deliveries (workspace_id, post_id, channel_id, language, body, status, \
-                 idempotency_key, attempts, due_at, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
-            )
-            .bind(p.workspace_id)
-            .bind(id)
-            .bind(*channel)
-            .bind(variant.language.as_deref())
-            .bind(&variant.text)
-            .bind(state)
-            .bind(match &variant.language {
-                Some(lang) => format!("post-{id}-channel-{channel}-{lang}"),
-                None => format!("post-{id}-channel-{channel}"),
-            })
-            .bind(p.scheduled_at)
-            .bind(p.now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (position, media_id) in p.media.iter().enumerate() {
-            let ours: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM media WHERE workspace_id = $1 AND id = $2")
-                    .bind(p.workspace_id)
-                    .bind(*media_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if ours.is_none() {
-                return Err(StoreError::NotFound { what: "media" });
-            }
-            sqlx::query("INSERT INTO post_media (post_id, media_id, position) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(*media_id)
-                .bind(position as i64)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for link in p.short_links {
-            sqlx::query(
-                "INSERT INTO short_links (workspace_id, code, url, post_id, channel_id, clicks, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 0, $6)",
-            )
-            .bind(p.workspace_id)
-            .bind(&link.code)
-            .bind(&link.url)
-            .bind(id)
-            .bind(link.channel_id)
-            .bind(p.now)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::on_unique("short link"))?;
-        }
+        write_parts(
+            &mut tx,
+            &PostParts {
+                workspace_id: p.workspace_id,
+                post_id: id,
+                variants: p.variants,
+                status: state,
+                scheduled_at: p.scheduled_at,
+                media: p.media,
+                short_links: p.short_links,
+                now: p.now,
+            },
+        )
+        .await?;
         let author: Option<String> = match p.author_id {
             Some(author) => {
                 sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
