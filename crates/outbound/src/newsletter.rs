@@ -151,16 +151,7 @@ impl NewsletterSender {
             },
             |url| url.to_owned(),
         );
-        let from_address: Address = job.list.from_address.parse().map_err(|e| {
-            format!(
-                "the list's sender address {:?} is not valid ({e})",
-                job.list.from_address
-            )
-        })?;
-        let to: Address = job
-            .email
-            .parse()
-            .map_err(|e| format!("the address {:?} is not valid ({e})", job.email))?;
+        let (from_address, to) = addresses(&job.list.from_address, &job.email)?;
         let envelope_from: Address = self
             .settings
             .return_path
@@ -209,16 +200,7 @@ impl NewsletterSender {
                 None => url.to_owned(),
             },
         );
-        let from_address: Address = job.list.from_address.parse().map_err(|e| {
-            format!(
-                "the list's sender address {:?} is not valid ({e})",
-                job.list.from_address
-            )
-        })?;
-        let to: Address = job
-            .email
-            .parse()
-            .map_err(|e| format!("the address {:?} is not valid ({e})", job.email))?;
+        let (from_address, to) = addresses(&job.list.from_address, &job.email)?;
         let envelope_from: Address = return_path(&self.settings.return_path, &job.idempotency_key)
             .map_err(|e| e.to_string())?
             .parse()
@@ -297,6 +279,17 @@ impl NewsletterSender {
             }
         }
     }
+}
+
+/// The list's sender and the recipient, as addresses, or what is wrong with either.
+fn addresses(from: &str, to: &str) -> Result<(Address, Address), String> {
+    let from_address: Address = from
+        .parse()
+        .map_err(|e| format!("the list's sender address {from:?} is not valid ({e})"))?;
+    let to: Address = to
+        .parse()
+        .map_err(|e| format!("the address {to:?} is not valid ({e})"))?;
+    Ok((from_address, to))
 }
 
 /// A 5xx answer to RCPT TO (or a 550-class answer naming the mailbox): the address does not

@@ -164,17 +164,7 @@ impl CampaignEditStore for SqlStore {
             .fetch_one(&self.pool)
             .await?;
             let campaign_id: i64 = row.try_get("campaign_id")?;
-            let campaign = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CAMPAIGN_COLS} FROM newsletter_campaigns WHERE id = $1"
-            )))
-            .bind(campaign_id)
-            .fetch_one(&self.pool)
-            .await?;
-            let campaign = campaign_row(&campaign)?;
-            let list = self
-                .list_by("id", campaign.list_id)
-                .await?
-                .ok_or(StoreError::NotFound { what: "list" })?;
+            let (campaign, list) = self.campaign_and_list(campaign_id).await?;
             jobs.push(TestSendJob {
                 id,
                 email: row.try_get("email")?,

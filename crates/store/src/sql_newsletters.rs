@@ -85,6 +85,25 @@ impl SqlStore {
         Ok(list.map(|list| (subscriber, list)))
     }
 
+    /// A campaign and its list, for the sender.
+    pub(crate) async fn campaign_and_list(
+        &self,
+        campaign_id: i64,
+    ) -> Result<(Campaign, NewsletterList)> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CAMPAIGN_COLS} FROM newsletter_campaigns WHERE id = $1"
+        )))
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let campaign = campaign_row(&row)?;
+        let list = self
+            .list_by("id", campaign.list_id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "list" })?;
+        Ok((campaign, list))
+    }
+
     pub(crate) async fn list_by(
         &self,
         column: &'static str,
@@ -627,17 +646,7 @@ impl NewsletterStore for SqlStore {
             .fetch_one(&self.pool)
             .await?;
             let campaign_id: i64 = row.try_get("campaign_id")?;
-            let campaign = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CAMPAIGN_COLS} FROM newsletter_campaigns WHERE id = $1"
-            )))
-            .bind(campaign_id)
-            .fetch_one(&self.pool)
-            .await?;
-            let campaign = campaign_row(&campaign)?;
-            let list = self
-                .list_by("id", campaign.list_id)
-                .await?
-                .ok_or(StoreError::NotFound { what: "list" })?;
+            let (campaign, list) = self.campaign_and_list(campaign_id).await?;
             jobs.push(SendJob {
                 id,
                 idempotency_key: row.try_get("idempotency_key")?,
