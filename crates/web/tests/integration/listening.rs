@@ -338,7 +338,7 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
         app.text("/w/brand/listening?sentiment=negative")
             .await
             .1
-            .contains("No mentions yet")
+            .contains("No mention matches these filters")
     );
     assert!(
         app.text("/w/brand/listening")
@@ -714,6 +714,12 @@ async fn the_dashboard_shows_volume_sentiment_share_of_voice_and_sites() {
     );
     assert!(html.contains("déçu · 1"), "{html}");
     assert!(html.contains("Tone over time") && html.contains("Nothing in the previous period"));
+    // A filter that finds nothing says so, with a way back (not "connect a source").
+    let (_, none) = app.text("/w/brand/listening?q=zzzzqx").await;
+    assert!(
+        none.contains("data-testid=\"no-match\"") && !none.contains("connect a source"),
+        "{none}"
+    );
     assert!(html.contains("#cafe · 2"), "hashtags");
     assert!(
         html.contains(">33</span>"),
