@@ -742,7 +742,16 @@ pub async fn post_page_with_link(
                 &format!("publishing.event_{}", e.kind),
                 &[("who", e.actor.as_str())],
             ),
-            detail: e.detail,
+            // These events name the state the post was left in: said in words, never its code.
+            detail: if matches!(e.kind.as_str(), "created" | "edited" | "approval_reset")
+                && matches!(
+                    e.detail.as_str(),
+                    "draft" | "scheduled" | "pending_approval"
+                ) {
+                tr.t(&format!("publishing.state_{}", e.detail)).to_owned()
+            } else {
+                e.detail
+            },
         })
         .collect();
     let links = state
