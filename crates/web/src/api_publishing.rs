@@ -346,13 +346,7 @@ pub async fn campaigns(
         campaigns,
         &page,
         |(c, _)| c.id,
-        |(c, s)| {
-            json!({"id": c.id, "list_id": c.list_id, "subject": c.subject, "state": c.state,
-               "rate_per_minute": c.rate_per_minute, "author": c.author, "created_at": c.created_at,
-               "started_at": c.started_at, "finished_at": c.finished_at,
-               "stats": {"recipients": s.recipients, "queued": s.queued, "sent": s.sent,
-                         "failed": s.failed, "bounced": s.bounced, "clicks": s.clicks}})
-        },
+        |(c, s)| campaign_json(c, s),
     )
 }
 
@@ -484,6 +478,18 @@ pub async fn send_campaign(
         .into_response())
 }
 
+/// The statistics of one of the workspace's campaigns, or the API's 404.
+async fn campaign_stats(
+    state: &SharedState,
+    workspace_id: i64,
+    id: i64,
+) -> Result<CampaignStats, ApiError> {
+    match state.store.campaign(workspace_id, id).await? {
+        Some((_, stats, _)) => Ok(stats),
+        None => Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into()),
+    }
+}
+
 /// Replaces a draft campaign's list, subject, text and rate (409 once it has gone out).
 pub async fn edit_campaign(
     State(state): State<SharedState>,
@@ -493,9 +499,8 @@ pub async fn edit_campaign(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::Publish)?;
     let p = &caller.0;
-    if state.store.campaign(p.workspace.id, id).await?.is_none() {
-        return Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into());
-    }
+    // A draft's statistics do not change with its text: read once, with the check.
+    let stats = campaign_stats(&state, p.workspace.id, id).await?;
     check_campaign(&state, p.workspace.id, &body).await?;
     let campaign = match state
         .store
@@ -519,12 +524,6 @@ pub async fn edit_campaign(
         }
         Err(e) => return Err(e.into()),
     };
-    let stats = state
-        .store
-        .campaign(p.workspace.id, id)
-        .await?
-        .map(|(_, s, _)| s)
-        .unwrap_or_default();
     Ok(Json(campaign_json(&campaign, &stats)))
 }
 
@@ -548,9 +547,7 @@ pub async fn test_send(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::Publish)?;
     let p = &caller.0;
-    if state.store.campaign(p.workspace.id, id).await?.is_none() {
-        return Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into());
-    }
+    campaign_stats(&state, p.workspace.id, id).await?;
     let max = crate::pages::newsletter_campaigns::MAX_TEST_ADDRESSES;
     if body.to.len() > max {
         return Err(ApiError::invalid(
@@ -604,9 +601,7 @@ pub async fn test_sends(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ViewPublishing)?;
     let p = &caller.0;
-    if state.store.campaign(p.workspace.id, id).await?.is_none() {
-        return Err(jardinier_store::StoreError::NotFound { what: "campaign" }.into());
-    }
+    campaign_stats(&state, p.workspace.id, id).await?;
     let limit = page.limit()?;
     let before = page.position(1)?.map(|c| c[0]).unwrap_or(i64::MAX);
     let sends = state
