@@ -9,6 +9,7 @@
 //! Connectors never write to the database themselves: they hand items to the `Ingestor`.
 
 pub mod alerts;
+mod highlight;
 mod incoming;
 mod learning;
 mod normalize;
@@ -16,6 +17,7 @@ mod pipeline;
 pub mod quotes;
 pub mod routing;
 
+pub use highlight::highlight;
 pub use incoming::{
     IncomingItem, ItemError, SignaturePolicy, WebhookError, parse_time, parse_webhook, sign,
     sign_at, verify_signature, verify_timed_signature,

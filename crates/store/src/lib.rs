@@ -31,6 +31,7 @@ mod sql_campaign_edits;
 #[macro_use]
 mod sql_inbox;
 mod sql_inbox_search;
+mod sql_item_filter;
 mod sql_listening;
 mod sql_members;
 mod sql_newsletters;

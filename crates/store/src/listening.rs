@@ -309,6 +309,9 @@ pub trait ListeningStore: Send + Sync {
     /// (workspace id, item id, text). The quote index is rebuilt from them at start-up.
     async fn recent_original_texts(&self, limit: i64) -> Result<Vec<(i64, i64, String)>>;
     async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>>;
+    /// How many mentions `filter` finds (its `before_id` and `limit` aside: pass them unset),
+    /// counted up to `cap`, and whether there are more.
+    async fn count_items(&self, filter: &ItemFilter, cap: i64) -> Result<(i64, bool)>;
     /// Mentions per bucket of `bucket_secs` from `since` and per tone (positive, neutral,
     /// negative, unknown; a correction wins): (bucket start, tone, count).
     async fn tone_over_time(

@@ -529,105 +529,18 @@ impl ListeningStore for SqlStore {
     }
 
     async fn items(&self, f: &ItemFilter) -> Result<Vec<StoredItem>> {
-        // Built from fixed fragments and numbered placeholders only; every value is bound.
-        enum Bind {
-            Int(i64),
-            Text(String),
-        }
-        let mut sql = String::from(concat!(
-            "SELECT ",
-            item_cols!(),
-            " FROM items i WHERE i.workspace_id = $1"
-        ));
-        let mut binds = vec![Bind::Int(f.workspace_id)];
-        let next = |binds: &mut Vec<Bind>, value: Bind| {
-            binds.push(value);
-            format!("${}", binds.len())
-        };
-        if let Some(id) = f.source_id {
-            sql += &format!(" AND i.source_id = {}", next(&mut binds, Bind::Int(id)));
-        }
-        if let Some(lang) = &f.lang {
-            sql += &format!(
-                " AND i.lang = {}",
-                next(&mut binds, Bind::Text(lang.clone()))
-            );
-        }
-        if let Some(sentiment) = &f.sentiment {
-            sql += &format!(
-                " AND COALESCE(i.sentiment_corrected, i.sentiment) = {}",
-                next(&mut binds, Bind::Text(sentiment.clone()))
-            );
-        }
-        if let Some(query_id) = f.query_id {
-            sql += &format!(
-                " AND i.id IN (SELECT m.item_id FROM item_matches m WHERE m.query_id = {})",
-                next(&mut binds, Bind::Int(query_id))
-            );
-        }
-        if !f.include_duplicates {
-            sql += " AND i.duplicate_of IS NULL";
-        }
-        if let Some(before) = f.before_id {
-            sql += &format!(" AND i.id < {}", next(&mut binds, Bind::Int(before)));
-        }
-        if let Some(from) = f.from {
-            sql += &format!(
-                " AND i.published_at >= {}",
-                next(&mut binds, Bind::Int(from))
-            );
-        }
-        if let Some(to) = f.to {
-            sql += &format!(" AND i.published_at < {}", next(&mut binds, Bind::Int(to)));
-        }
-        if let Some(author) = f
-            .author
-            .as_deref()
-            .map(|a| a.trim().to_lowercase().replace(['%', '_'], ""))
-            .filter(|a| !a.is_empty())
-        {
-            let p = next(&mut binds, Bind::Text(format!("%{author}%")));
-            sql += &format!(
-                " AND (LOWER(COALESCE(i.author_name, '')) LIKE {p} OR LOWER(COALESCE(i.author_handle, '')) LIKE {p})"
-            );
-        }
-        let groups: Vec<&[String]> = f
-            .terms
-            .iter()
-            .filter(|g| !g.is_empty())
-            .map(Vec::as_slice)
-            .collect();
-        if self.backend == crate::Backend::Sqlite && !groups.is_empty() {
-            let expression = crate::archive_fts::matching(f.workspace_id, &groups);
-            sql += &format!(
-                " AND i.id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH {})",
-                next(&mut binds, Bind::Text(expression))
-            );
-        }
-        for group in groups
-            .iter()
-            .filter(|_| self.backend == crate::Backend::Postgres)
-        {
-            let alternatives: Vec<String> = group
-                .iter()
-                .map(|t| next(&mut binds, Bind::Text(t.clone())))
-                .collect();
-            sql += &format!(
-                " AND i.id IN (SELECT t.item_id FROM item_terms t WHERE t.workspace_id = $1 AND t.term IN ({}))",
-                alternatives.join(", ")
-            );
-        }
-        sql += &format!(
-            " ORDER BY i.id DESC LIMIT {}",
-            next(&mut binds, Bind::Int(f.limit))
+        let (conditions, mut binds) = crate::sql_item_filter::item_where(self.backend, f);
+        binds.push(crate::sql_item_filter::Bind::Int(f.limit));
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                item_cols!(),
+                " FROM items i WHERE {} ORDER BY i.id DESC LIMIT ${}"
+            ),
+            conditions,
+            binds.len()
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for bind in binds {
-            query = match bind {
-                Bind::Int(v) => query.bind(v),
-                Bind::Text(v) => query.bind(v),
-            };
-        }
+        let query = crate::sql_item_filter::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds);
         let rows = query.fetch_all(&self.pool).await?;
         let mut items: Vec<StoredItem> = rows.iter().map(item_row).collect::<Result<_>>()?;
         if let (Some(first), Some(last)) = (items.first().map(|i| i.id), items.last().map(|i| i.id))
@@ -643,6 +556,18 @@ impl ListeningStore for SqlStore {
             add_query_ids(&mut items, &matches)?;
         }
         Ok(items)
+    }
+
+    async fn count_items(&self, f: &ItemFilter, cap: i64) -> Result<(i64, bool)> {
+        let (conditions, mut binds) = crate::sql_item_filter::item_where(self.backend, f);
+        binds.push(crate::sql_item_filter::Bind::Int(cap + 1));
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM items i WHERE {conditions} LIMIT ${}) found",
+            binds.len()
+        );
+        let query = crate::sql_item_filter::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds);
+        let count: i64 = query.fetch_one(&self.pool).await?.try_get(0)?;
+        Ok((count.min(cap), count > cap))
     }
 
     async fn tone_over_time(
@@ -841,19 +766,30 @@ async fn count_inserted(
     items: &[(NewItem, Vec<i64>)],
     outcomes: &[InsertOutcome],
 ) -> Result<()> {
-    let mut inserted_per_source: std::collections::HashMap<i64, i64> =
+    // (mentions stored, the latest reception) per source.
+    let mut inserted_per_source: std::collections::HashMap<i64, (i64, i64)> =
         std::collections::HashMap::new();
     for ((item, _), outcome) in items.iter().zip(outcomes) {
         if matches!(outcome, InsertOutcome::Inserted { .. }) {
-            *inserted_per_source.entry(item.source_id).or_default() += 1;
+            let entry = inserted_per_source.entry(item.source_id).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(item.received_at);
         }
     }
-    for (source_id, count) in inserted_per_source {
-        sqlx::query("UPDATE sources SET item_count = item_count + $2 WHERE id = $1")
-            .bind(source_id)
-            .bind(count)
-            .execute(&mut *conn)
-            .await?;
+    // A delivery is activity: a source that pushes (webhook, import) is no longer "waiting for
+    // its first delivery" once mentions came through it.
+    for (source_id, (count, latest)) in inserted_per_source {
+        sqlx::query(
+            "UPDATE sources SET item_count = item_count + $2, \
+             status = CASE WHEN status = 'new' THEN 'ok' ELSE status END, \
+             last_fetch_at = CASE WHEN last_fetch_at IS NULL OR last_fetch_at < $3 THEN $3 ELSE last_fetch_at END \
+             WHERE id = $1",
+        )
+        .bind(source_id)
+        .bind(count)
+        .bind(latest)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

@@ -339,7 +339,8 @@ fn write_group(
     let mut outcomes = Vec::with_capacity(batches.len());
     let hooked = crate::sql_webhooks::rusqlite_side::subscribed(&tx, "mention.matched")?;
     let mut bumps: HashMap<i64, i64> = HashMap::new();
-    let mut per_source: HashMap<i64, i64> = HashMap::new();
+    // (mentions stored, the latest reception) per source.
+    let mut per_source: HashMap<i64, (i64, i64)> = HashMap::new();
     {
         let mut received =
             tx.prepare_cached("SELECT id FROM items WHERE source_id = ?1 AND external_id = ?2")?;
@@ -479,7 +480,9 @@ fn write_group(
                     )?;
                 }
                 archive.execute(params![id, crate::archive_fts::row(ws, &item.terms)])?;
-                *per_source.entry(item.source_id).or_default() += 1;
+                let delivered = per_source.entry(item.source_id).or_default();
+                delivered.0 += 1;
+                delivered.1 = delivered.1.max(item.received_at);
                 batch_outcomes.push(InsertOutcome::Inserted {
                     id,
                     near_duplicate_of: near,
@@ -504,9 +507,15 @@ fn write_group(
         tx.prepare_cached("UPDATE items SET seen_count = seen_count + ?2 WHERE id = ?1")?
             .execute(params![id, count])?;
     }
-    for (source, count) in per_source {
-        tx.prepare_cached("UPDATE sources SET item_count = item_count + ?2 WHERE id = ?1")?
-            .execute(params![source, count])?;
+    // A delivery is activity (see `sql_listening::count_inserted`).
+    for (source, (count, latest)) in per_source {
+        tx.prepare_cached(
+            "UPDATE sources SET item_count = item_count + ?2, \
+             status = CASE WHEN status = 'new' THEN 'ok' ELSE status END, \
+             last_fetch_at = CASE WHEN last_fetch_at IS NULL OR last_fetch_at < ?3 THEN ?3 ELSE last_fetch_at END \
+             WHERE id = ?1",
+        )?
+        .execute(params![source, count, latest])?;
     }
     tx.commit()?;
     Ok(outcomes)

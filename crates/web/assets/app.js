@@ -25,6 +25,18 @@
       });
     });
 
+    // "Select every item on the page" for a bulk form: shown only where the script runs.
+    document.querySelectorAll("input[data-check-all]").forEach(function (all) {
+      var form = all.getAttribute("data-check-all");
+      var label = all.closest("label");
+      if (label) label.hidden = false;
+      all.addEventListener("change", function () {
+        document.querySelectorAll('input[name="id"][form="' + form + '"]').forEach(function (box) {
+          box.checked = all.checked;
+        });
+      });
+    });
+
     // The workspace switcher submits on change; its button is only for browsers without JS.
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });

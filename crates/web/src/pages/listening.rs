@@ -22,6 +22,8 @@ use crate::{SharedState, auth, unix_now};
 pub const KINDS: &[&str] = &["brand", "competitor", "product", "person", "topic"];
 const SENTIMENTS: &[&str] = &["positive", "neutral", "negative"];
 const PAGE: i64 = 50;
+/// The stream counts what a filter finds up to this many ("10 000+" beyond).
+const FOUND_CAP: i64 = 10_000;
 
 /// A parse error in the reader's language, with its column.
 pub fn query_error_message(tr: Tr, error: &ParseError) -> String {
@@ -64,7 +66,8 @@ pub fn query_error_message(tr: Tr, error: &ParseError) -> String {
 pub struct MentionView {
     pub id: i64,
     pub author: String,
-    pub reach: Option<i64>,
+    /// The author's followers, written for the reader ("121 000").
+    pub reach: Option<String>,
     pub site: String,
     pub url: Option<String>,
     pub when: String,
@@ -73,7 +76,8 @@ pub struct MentionView {
     pub score: String,
     pub corrected: bool,
     pub title: Option<String>,
-    pub body: String,
+    /// The text in runs, `true` for the words the archive search matched.
+    pub body: Vec<(String, bool)>,
     pub queries: Vec<String>,
     pub seen: i64,
     pub problem: Option<String>,
@@ -87,6 +91,7 @@ pub struct MentionView {
 fn mention_view(
     item: StoredItem,
     queries: &[ListeningQuery],
+    search: &[Vec<String>],
     tz: &str,
     tr: jardinier_i18n::Tr,
 ) -> MentionView {
@@ -96,12 +101,18 @@ fn mention_view(
         (None, Some(handle)) => handle.clone(),
         (None, None) => String::new(),
     };
-    let body: String = item.body.chars().take(600).collect();
-    let truncated = item.body.chars().count() > 600;
+    let mut body: String = item.body.chars().take(600).collect();
+    if item.body.chars().count() > 600 {
+        body.push('…');
+    }
+    let body = jardinier_listening::highlight(&body, search)
+        .into_iter()
+        .map(|(run, marked)| (run.to_owned(), marked))
+        .collect();
     MentionView {
         id: item.id,
         author,
-        reach: item.author_reach,
+        reach: item.author_reach.map(|r| tr.n("listening.reach", r)),
         site: item
             .site
             .clone()
@@ -116,11 +127,7 @@ fn mention_view(
         sentiment: item.sentiment.unwrap_or_default(),
         corrected: item.sentiment_corrected,
         title: item.title,
-        body: if truncated {
-            format!("{body}…")
-        } else {
-            body
-        },
+        body,
         queries: item
             .query_ids
             .iter()
@@ -142,6 +149,8 @@ struct StreamTemplate {
     ws_slug: String,
     queries: Vec<ListeningQuery>,
     mentions: Vec<MentionView>,
+    /// "1 234 mentions", or "10 000+ mentions": what the filter finds in all.
+    found: String,
     filter_query: Option<i64>,
     filter_sentiment: String,
     filter_lang: String,
@@ -300,6 +309,16 @@ pub async fn stream(
     let queries = state.store.listening_queries(w.workspace.id).await?;
     let filter = item_filter(&q, &queries, w.workspace.id, &w.workspace.timezone, PAGE);
     let items = state.store.items(&filter).await?;
+    let whole = ItemFilter {
+        before_id: None,
+        ..filter.clone()
+    };
+    let (count, more) = state.store.count_items(&whole, FOUND_CAP).await?;
+    let found = if more {
+        w.ctx.tr.n("listening.found_more", count)
+    } else {
+        w.ctx.tr.n("listening.found", count)
+    };
     let older = (items.len() as i64 == PAGE).then(|| {
         let last = items.last().map(|i| i.id).unwrap_or_default();
         format!(
@@ -316,7 +335,7 @@ pub async fn stream(
     );
     let mentions = items
         .into_iter()
-        .map(|i| mention_view(i, &queries, &w.workspace.timezone, w.ctx.tr))
+        .map(|i| mention_view(i, &queries, &filter.terms, &w.workspace.timezone, w.ctx.tr))
         .collect();
     render(StreamTemplate {
         c: Chrome::workspace(&w, "listening"),
@@ -325,6 +344,7 @@ pub async fn stream(
         learned: learned_lines(&state, &w),
         queries,
         mentions,
+        found,
         filter_query,
         filter_sentiment: sentiment.unwrap_or_default(),
         filter_lang: lang.unwrap_or_default(),

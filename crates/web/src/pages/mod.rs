@@ -15,6 +15,7 @@ pub use listening::search_groups;
 mod inbox_replies;
 pub(crate) mod inbox_sla;
 pub(crate) mod listening;
+mod listening_bulk;
 mod members;
 pub(crate) mod newsletter_campaigns;
 mod newsletters;
@@ -152,6 +153,7 @@ pub fn routes() -> Router<SharedState> {
             post(listening::archive_query),
         )
         .route("/w/{slug}/listening/check", get(listening::check_query))
+        .route("/w/{slug}/listening/bulk", post(listening_bulk::bulk))
         .route(
             "/w/{slug}/listening/sources",
             get(listening::sources_page).post(listening::create_webhook_source),
@@ -518,6 +520,21 @@ pub fn role_key(role: &Role) -> &'static str {
         Role::Moderator => "role.moderator",
         Role::Analyst => "role.analyst",
         Role::Client => "role.client",
+    }
+}
+
+/// The catalogue key naming a source's kind.
+pub fn source_kind_key(kind: &str) -> &'static str {
+    match kind {
+        "feed" => "listening.source_kind_feed",
+        "mastodon" => "listening.source_kind_mastodon",
+        "bluesky" => "listening.source_kind_bluesky",
+        "reddit" => "listening.source_kind_reddit",
+        "hackernews" => "listening.source_kind_hackernews",
+        "imap" => "listening.source_kind_imap",
+        "import" => "listening.source_kind_import",
+        "demo" => "listening.source_kind_demo",
+        _ => "listening.source_kind_webhook",
     }
 }
 

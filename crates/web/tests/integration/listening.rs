@@ -308,7 +308,7 @@ async fn webhook_deliveries_are_signed_idempotent_and_explained(backend: Backend
     assert_eq!(stream.matches("data-testid=\"mention\"").count(), 2);
     assert!(
         stream.contains("Léa (@lea)")
-            && stream.contains("1200 followers")
+            && stream.contains("1,200 followers")
             && stream.contains("forum.example")
     );
     let negative = app.text("/w/brand/listening?sentiment=negative").await.1;

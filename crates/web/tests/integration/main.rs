@@ -14,6 +14,7 @@ mod inbox_organise;
 mod inbox_replies;
 mod inbox_sla;
 mod listening;
+mod listening_stream;
 mod members;
 mod newsletters;
 mod overview;
