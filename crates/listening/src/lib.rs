@@ -9,6 +9,7 @@
 //! Connectors never write to the database themselves: they hand items to the `Ingestor`.
 
 pub mod alerts;
+pub mod crisis;
 mod highlight;
 mod incoming;
 mod learning;

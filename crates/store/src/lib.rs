@@ -14,6 +14,7 @@
 mod alerts;
 mod archive_fts;
 mod campaign_edits;
+mod crisis;
 mod error;
 mod inbox;
 mod listening;
@@ -28,6 +29,7 @@ mod sql;
 mod sql_alerts;
 mod sql_batch;
 mod sql_campaign_edits;
+mod sql_crisis;
 #[macro_use]
 mod sql_inbox;
 mod sql_inbox_search;
@@ -47,6 +49,7 @@ mod work;
 
 pub use alerts::*;
 pub use campaign_edits::*;
+pub use crisis::*;
 pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
@@ -69,6 +72,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store:
     ListeningStore
     + AlertStore
+    + CrisisStore
     + InboxStore
     + ReplyStore
     + MemberStore

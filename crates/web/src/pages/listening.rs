@@ -20,7 +20,7 @@ use crate::error::WebError;
 use crate::{SharedState, auth, unix_now};
 
 pub const KINDS: &[&str] = &["brand", "competitor", "product", "person", "topic"];
-const SENTIMENTS: &[&str] = &["positive", "neutral", "negative"];
+pub(crate) const SENTIMENTS: &[&str] = &["positive", "neutral", "negative"];
 const PAGE: i64 = 50;
 /// The stream counts what a filter finds up to this many ("10 000+" beyond).
 const FOUND_CAP: i64 = 10_000;
@@ -88,7 +88,7 @@ pub struct MentionView {
     pub quotes_outside: bool,
 }
 
-fn mention_view(
+pub(crate) fn mention_view(
     item: StoredItem,
     queries: &[ListeningQuery],
     search: &[Vec<String>],

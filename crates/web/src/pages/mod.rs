@@ -12,6 +12,7 @@ pub use inbox::label_name;
 pub use inbox_replies::{ReplyRefused, accept_reply};
 pub use inbox_sla::default_policy as default_sla_policy;
 pub use listening::search_groups;
+mod crisis;
 mod inbox_replies;
 pub(crate) mod inbox_sla;
 pub(crate) mod listening;
@@ -415,6 +416,15 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/w/{slug}/listening/alerts/{id}/ack",
             post(alerts::acknowledge),
+        )
+        .route("/w/{slug}/listening/alerts/{id}", get(crisis::crisis))
+        .route(
+            "/w/{slug}/listening/alerts/{id}/assign",
+            post(crisis::assign),
+        )
+        .route(
+            "/w/{slug}/listening/alerts/{id}/statement",
+            post(crisis::statement),
         )
         .route(
             "/alerts/ack/{token}",

@@ -43,6 +43,8 @@ pub struct PostLine {
 struct PublishingTemplate {
     c: Chrome,
     ws_slug: String,
+    /// A text to start the composer with (a crisis's holding statement), and its language.
+    draft: Prefill,
     channels: Vec<ChannelLine>,
     posts: Vec<PostLine>,
     kinds: Vec<&'static str>,
@@ -78,7 +80,7 @@ pub async fn page_with_link(
     w: &InWorkspace,
     link: String,
 ) -> Result<Response, WebError> {
-    page_with(state, w, None, Some(link)).await
+    page_with(state, w, None, Some(link), Prefill::default()).await
 }
 
 async fn page(
@@ -86,7 +88,7 @@ async fn page(
     w: &InWorkspace,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    page_with(state, w, error, None).await
+    page_with(state, w, error, None, Prefill::default()).await
 }
 
 async fn page_with(
@@ -94,6 +96,7 @@ async fn page_with(
     w: &InWorkspace,
     error: Option<String>,
     approval_link: Option<String>,
+    draft: Prefill,
 ) -> Result<Response, WebError> {
     let channels = state.store.channels(w.workspace.id).await?;
     let name_of = |id: i64| {
@@ -164,6 +167,7 @@ async fn page_with(
     })
     .collect();
     let template = PublishingTemplate {
+        draft,
         connect,
         library,
         hashtags,
@@ -201,12 +205,22 @@ async fn page_with(
     }
 }
 
+/// `?text=…&lang=fr`: the composer starts with this text in that language's common text.
+#[derive(Deserialize, Default)]
+pub struct Prefill {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub lang: String,
+}
+
 pub async fn publishing(
     State(state): State<SharedState>,
     w: InWorkspace,
+    axum::extract::Query(draft): axum::extract::Query<Prefill>,
 ) -> Result<Response, WebError> {
     w.require(Permission::ViewPublishing)?;
-    page(&state, &w, None).await
+    page_with(&state, &w, None, None, draft).await
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ mod api;
 mod api_contract;
 mod api_posts;
 mod api_sections;
+mod crisis;
 mod inbox;
 mod inbox_organise;
 mod inbox_replies;
