@@ -123,6 +123,29 @@ try {
   await page.goto(base + "/w/brulerie-du-canal/listening/alerts");
   assert.ok((await page.locator("[data-testid=rule-row]").count()) >= 3, "the demo's alert rules");
   await shot("alerts-fr");
+  // The crisis view of an alert: the burst, who leads, the holding statement (issue 15, item 3).
+  const crisisUrl = await page.evaluate(() =>
+    [...document.querySelectorAll("a")].map((a) => a.href).find((h) => /\/listening\/alerts\/\d+$/.test(h)));
+  assert.ok(crisisUrl, "an alert opens its crisis view");
+  await page.goto(crisisUrl);
+  await page.getByTestId("crisis-status").waitFor();
+  assert.ok((await page.locator("[data-testid=crisis-status] svg.chart").count()) === 1, "the burst's volume is drawn");
+  await page.getByTestId("crisis-statement-text").fill("Nous avons vu vos messages et nous enquêtons : réponse complète ce soir.");
+  await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
+  await page.waitForURL("**done=crisis_statement_saved");
+  assert.ok((await page.getByTestId("crisis-statement-meta").innerText()).startsWith("Écrite par"));
+  await shot("crisis-fr");
+  // The stream: how many a filter finds, searched words marked, several mentions sent at once.
+  await page.goto(base + "/w/brulerie-du-canal/listening?q=commande");
+  assert.match(await page.getByTestId("mentions-found").innerText(), /^\d[\d\u202f]* mentions?$|^plus de/);
+  assert.ok((await page.locator(".mention-body mark").count()) > 0, "the searched word is marked");
+  const checks = page.getByTestId("mention-check");
+  await checks.nth(0).check();
+  await checks.nth(1).check();
+  await page.getByLabel("Pour les mentions cochées").selectOption("inbox");
+  await page.getByRole("button", { name: "Appliquer" }).click();
+  await page.waitForURL("**done=listening_bulk_inbox");
+  await shot("listening-bulk-fr");
 
   // Inbox: the demo's conversations from two stand-in channels; one opened, assigned to Lucas.
   await page.goto(base + "/w/brulerie-du-canal/inbox");
@@ -333,6 +356,8 @@ try {
   await fits("conversation");
   await page.goto(campaignUrl);
   await fits("campaign");
+  await page.goto(crisisUrl);
+  await fits("crisis");
   await page.goto(base + "/w/brulerie-du-canal/publishing");
   const planned = page.locator("[data-testid=post-row] a").first();
   await planned.click();

@@ -6,8 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use jardinier_listening::{IncomingItem, Ingestor};
-use jardinier_store::{NewAlertRule, NewListeningQuery, NewSource, Source, Store};
+use jardinier_store::{NewAlertEvent, NewAlertRule, NewListeningQuery, NewSource, Source, Store};
 
 use crate::bench::Lcg;
 
@@ -103,17 +104,8 @@ const BURST_LENGTH: u64 = 60;
 const BURST_EVERY: u64 = 20 * 60;
 
 /// People rarely write the same sentence twice: openings and endings vary.
-const OPENINGS: &[&str] = &[
-    "",
-    "",
-    "Franchement, ",
-    "Honnêtement : ",
-    "Bon. ",
-    "Petit retour : ",
-    "So, ",
-    "PSA: ",
-];
-const ENDINGS: &[&str] = &["", "", " !", " 👀", " #café", " #coffee", " (encore)", " …"];
+const OPENINGS: &[&str] = &["", "", "", "Franchement, ", "Honnêtement, "];
+const ENDINGS: &[&str] = &["", "", "", " !", " 👀", " #café", " #coffee"];
 
 fn mention(rng: &mut Lcg, counter: u64, published_at: i64, burst: bool) -> IncomingItem {
     let (name, handle, reach) = AUTHORS[if rng.below(4) == 0 {
@@ -127,11 +119,17 @@ fn mention(rng: &mut Lcg, counter: u64, published_at: i64, burst: bool) -> Incom
     } else {
         EVERYDAY[rng.below(EVERYDAY.len())]
     };
-    let mut text = format!(
-        "{}{base}{}",
-        OPENINGS[rng.below(OPENINGS.len())],
-        ENDINGS[rng.below(ENDINGS.len())]
-    );
+    // A French opening before a French text only ("Franchement, Is … open?" read as filler).
+    let opening = match jardinier_analysis::detect_language(base) {
+        jardinier_analysis::Lang::Fr => OPENINGS[rng.below(OPENINGS.len())],
+        _ => "",
+    };
+    let mut chars = base.chars();
+    let base: String = match (opening.is_empty(), chars.next()) {
+        (false, Some(first)) => first.to_lowercase().chain(chars).collect(),
+        _ => base.to_owned(),
+    };
+    let mut text = format!("{opening}{base}{}", ENDINGS[rng.below(ENDINGS.len())]);
     // During a burst many people repeat each other: reposts are near-duplicates of an original.
     if burst && rng.below(3) == 0 {
         let (_, original, _) = AUTHORS[rng.below(AUTHORS.len())];
@@ -193,6 +191,15 @@ pub async fn seed(
         .into_iter()
         .find(|q| q.kind == "brand")
         .expect("the brand query was just created");
+    // Yesterday's bad buzz, stored before the alert rules exist: it is history, not news to
+    // alert anyone about now.
+    ingestor.reload_queries().await?;
+    let past_crisis = now - 26 * 3600;
+    let mut rng = Lcg(1312);
+    let burst: Vec<IncomingItem> = (0..45)
+        .map(|i| mention(&mut rng, 5_000 + i, past_crisis + i as i64 * 20, true))
+        .collect();
+    ingestor.ingest(&source, burst, now).await?;
     let slack = format!(r#"{{"kind": "slack", "target": "{base_url}/dev/hooks/slack"}}"#);
     let email = format!(r#"{{"kind": "email", "target": "{author_email}"}}"#);
     for (kind, params, channels) in [
@@ -235,7 +242,64 @@ pub async fn seed(
         .map(|(i, at)| mention(&mut rng, i as u64, at, false))
         .collect();
     ingestor.ingest(&source, history, now).await?;
+    seed_past_crisis(store, workspace_id, brand.id, author, past_crisis).await?;
     Ok(source)
+}
+
+/// Yesterday's bad buzz (its mentions stored by [`seed`]), handled: its alert given to the
+/// CM, and the holding statement the team answered with, so the crisis view has a story
+/// before the live burst.
+async fn seed_past_crisis(
+    store: &dyn Store,
+    workspace_id: i64,
+    brand_query: i64,
+    lead: i64,
+    started: i64,
+) -> anyhow::Result<()> {
+    let rule = store
+        .alert_rules(workspace_id)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == "negative_spike")
+        .context("the demo's negative surge rule")?;
+    // Written as the engine would have raised it.
+    let alert = store
+        .create_alert(
+            &NewAlertEvent {
+                workspace_id,
+                rule_id: rule.id,
+                query_id: brand_query,
+                now: started + 300,
+                summary: "Pic de mentions négatives sur « Brûlerie du Canal » : 15 en 5 minutes (d'habitude 1)",
+                item_count: 45,
+                first_item_id: None,
+                ack_token_hash: &format!("demo-past-crisis-{started}"),
+            },
+            &[],
+            &[],
+        )
+        .await?;
+    store.add_to_alert(alert.id, 0, started + 45 * 20).await?;
+    store
+        .assign_crisis(workspace_id, alert.id, Some(lead), started + 600)
+        .await?;
+    let lead_name = store
+        .members(workspace_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user.id == lead)
+        .map(|m| m.user.display_name)
+        .unwrap_or_default();
+    store
+        .set_crisis_statement(
+            workspace_id,
+            alert.id,
+            "Nous avons bien vu vos messages au sujet du cold brew. Nous l'avons retiré de la carte par précaution le temps de vérifier chaque lot, et nous revenons vers vous ici d'ici ce soir. Si vous avez été malade, écrivez-nous en message privé : nous vous rappelons.",
+            &lead_name,
+            started + 900,
+        )
+        .await?;
+    Ok(())
 }
 
 /// Demo conversations for the inbox, from two stand-in channels whose names say they are demo

@@ -33,7 +33,8 @@ struct CrisisTemplate {
     /// "Still going: last mention at …" or "Over: quiet since …".
     status: String,
     ongoing: bool,
-    /// Mentions of the search in the last hour, and in an hour usually (the week before).
+    /// Mentions of the search in the last hour (in the burst once it is over), and in an hour
+    /// usually (the week before).
     last_hour: String,
     usual: String,
     chart: String,
@@ -123,7 +124,18 @@ async fn crisis_page(
         .iter()
         .map(|(all, _)| all)
         .sum();
-    let usual = (week_before as f64 / (7.0 * 24.0)).round() as i64;
+    let per_hour = week_before as f64 / (7.0 * 24.0);
+    let usual = if per_hour < 1.0 {
+        t.t("crisis.usual_rare").to_owned()
+    } else {
+        t.n("crisis.usual", per_hour.round() as i64)
+    };
+    // While it goes on, the last hour says whether it calms; once over, what it amounted to.
+    let pace = if ongoing {
+        t.n("crisis.last_hour", last_hour)
+    } else {
+        t.n("crisis.during", alert.item_count)
+    };
     let teammates = state
         .store
         .members(w.workspace.id)
@@ -139,6 +151,8 @@ async fn crisis_page(
         workspace_id: w.workspace.id,
         query_id: Some(alert.query_id),
         from: Some(alert.fired_at - 3_600),
+        // An ended burst's mentions, not what came after.
+        to: (!ongoing).then_some(alert.updated_at + 60),
         limit: SHOWN,
         ..Default::default()
     };
@@ -172,8 +186,8 @@ async fn crisis_page(
         fired: format_time(alert.fired_at, tz),
         status,
         ongoing,
-        last_hour: t.n("crisis.last_hour", last_hour),
-        usual: t.n("crisis.usual", usual),
+        last_hour: pace,
+        usual,
         chart,
         assignee: crisis.assignee.as_ref().map(|a| a.1.clone()),
         handled_by: alert.acknowledged_by.clone(),
