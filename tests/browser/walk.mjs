@@ -154,7 +154,7 @@ try {
   await page.getByRole("link", { name: "Commande n°4512 jamais reçue" }).click();
   assert.equal(await page.getByTestId("timeline-mention").count(), 2, "the e-mail and its follow-up");
   await page.getByLabel("Confier à").selectOption({ label: "Lucas Bernard" });
-  await page.getByRole("button", { name: "Attribuer" }).click();
+  await page.getByTestId("details-save").click();
   await page.waitForURL("**done=inbox_saved");
   assert.equal(await page.getByTestId("conversation-assignee").innerText(), "Lucas Bernard");
   await shot("conversation-fr");
@@ -173,10 +173,17 @@ try {
   assert.ok((await page.getByTestId("sla-clock").count()) >= 1, "conversations show their SLA clock");
   await page.locator("a", { hasText: "vous livrez à Lyon" }).first().click();
   assert.ok((await page.getByTestId("sla-clock").count()) === 1, "the conversation shows its clock");
-  await page.getByTestId("saved-reply-choice").selectOption({ label: "Livraison à Lyon (fr)" });
+  // The saved reply goes where the cursor is, without reloading or losing what was typed.
+  const replyBox = page.getByTestId("reply-body");
+  await replyBox.fill("Merci pour votre message.");
+  await replyBox.evaluate((box) => box.setSelectionRange(0, 0));
+  const before = page.url();
+  await page.getByTestId("saved-reply-choice").selectOption({ label: "Livraison à Lyon (français)" });
   await page.getByTestId("saved-reply-insert").click();
-  await page.waitForURL("**saved=**");
-  assert.match(await page.getByTestId("reply-body").inputValue(), /^Bonjour Sam ! Oui, nous livrons/);
+  await page.waitForFunction(() => document.querySelector("[data-testid=reply-body]").value.startsWith("Bonjour Sam"));
+  assert.equal(page.url(), before, "no page load");
+  assert.match(await replyBox.inputValue(), /^Bonjour Sam ! Oui, nous livrons.*Merci pour votre message\.$/s);
+  await replyBox.fill((await replyBox.inputValue()).replace("Merci pour votre message.", "").trim());
   await page.getByTestId("reply-send").click();
   await page.waitForURL("**done=inbox_reply_queued**");
   let delivered = 0;

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub mod edit;
 mod reply;
 pub mod sla;
 pub use reply::*;

@@ -25,6 +25,29 @@
       });
     });
 
+    // A saved reply goes where the cursor is in the reply, and what was typed stays; without
+    // the script the button sends the form to a page that puts it after the text.
+    document.querySelectorAll("button[data-saved-insert]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        var form = button.form;
+        var box = form && form.querySelector("textarea[name=body]");
+        var choice = form && form.querySelector("select[name=saved]");
+        if (!box || !choice || !window.fetch) return;
+        event.preventDefault();
+        var start = box.selectionStart, end = box.selectionEnd;
+        fetch(button.getAttribute("data-saved-insert") + encodeURIComponent(choice.value), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        }).then(function (reply) {
+          box.focus();
+          box.setRangeText(reply.text, start, end, "end");
+          box.dispatchEvent(new Event("input", { bubbles: true }));
+        }).catch(function () { form.requestSubmit(button); });
+      });
+    });
+
     // "Select every item on the page" for a bulk form: shown only where the script runs.
     document.querySelectorAll("input[data-check-all]").forEach(function (all) {
       var form = all.getAttribute("data-check-all");

@@ -302,7 +302,10 @@ fn event_key(kind: &str, detail: &str, by_someone: bool) -> &'static str {
 }
 
 /// Teammates whose role answers the inbox.
-async fn teammates(state: &SharedState, w: &InWorkspace) -> Result<Vec<Teammate>, WebError> {
+pub(crate) async fn teammates(
+    state: &SharedState,
+    w: &InWorkspace,
+) -> Result<Vec<Teammate>, WebError> {
     Ok(state
         .store
         .members(w.workspace.id)
@@ -330,8 +333,9 @@ pub async fn conversation(
 pub struct Draft {
     pub body: String,
     pub key: String,
-    /// Who answered since the page was opened.
-    pub others: String,
+    /// Who answered since the page was opened (none: the text is only kept, as after
+    /// inserting a saved reply without JavaScript).
+    pub others: Option<String>,
 }
 
 /// The conversation page, with a draft reply when one is held back.
@@ -455,7 +459,7 @@ pub async fn conversation_page(
             .map(|d| d.key.clone())
             .unwrap_or_else(crate::auth::random_token),
         opened_at: unix_now(),
-        collision: draft.as_ref().map(|d| d.others.clone()),
+        collision: draft.as_ref().and_then(|d| d.others.clone()),
         prefill,
         saved: saved_list
             .into_iter()

@@ -240,7 +240,7 @@ pub async fn send_reply(
             let draft = super::inbox::Draft {
                 body: form.body.clone(),
                 key: form.key.clone(),
-                others: others.join(", "),
+                others: Some(others.join(", ")),
             };
             return super::inbox::conversation_page(&state, &w, id, None, Some(draft)).await;
         }

@@ -13,6 +13,7 @@ pub use inbox_replies::{ReplyRefused, accept_reply};
 pub use inbox_sla::default_policy as default_sla_policy;
 pub use listening::search_groups;
 mod crisis;
+mod inbox_details;
 mod inbox_replies;
 pub(crate) mod inbox_sla;
 pub(crate) mod listening;
@@ -386,6 +387,18 @@ pub fn routes() -> Router<SharedState> {
         .route("/w/{slug}/inbox/{id}/live", get(inbox::live_conversation))
         .route("/w/{slug}/inbox/{id}", get(inbox::conversation))
         .route("/w/{slug}/inbox/{id}/change", post(inbox::change))
+        .route(
+            "/w/{slug}/inbox/{id}/details",
+            post(inbox_details::save_details),
+        )
+        .route(
+            "/w/{slug}/inbox/{id}/reply/insert",
+            post(inbox_details::insert_saved_reply),
+        )
+        .route(
+            "/w/{slug}/inbox/{id}/saved/{saved}",
+            get(inbox_details::saved_reply_text),
+        )
         .route(
             "/w/{slug}/inbox/{id}/reply",
             post(inbox_replies::send_reply),

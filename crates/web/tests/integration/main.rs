@@ -11,6 +11,7 @@ mod api_posts;
 mod api_sections;
 mod crisis;
 mod inbox;
+mod inbox_details;
 mod inbox_organise;
 mod inbox_replies;
 mod inbox_sla;
