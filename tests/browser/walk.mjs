@@ -19,7 +19,7 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: "fr-FR" });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: "fr-FR" });
 const problems = [];
 page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
 page.on("console", (msg) => { if (msg.type() === "error") problems.push(`console: ${msg.text()}`); });

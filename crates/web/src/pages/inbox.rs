@@ -264,6 +264,9 @@ struct ConversationTemplate {
     reply_limit: String,
     /// The SLA clock and when it falls due.
     sla: Option<(super::inbox_sla::SlaView, String)>,
+    /// The open queue beside it, and the person's card.
+    beside: Vec<super::inbox_side::QueueLine>,
+    profile: Option<super::inbox_side::ProfileCard>,
 }
 
 #[derive(Deserialize)]
@@ -440,7 +443,11 @@ pub async fn conversation_page(
     let approval_needed = replies::reply_needs_approval(w, &conversation);
     let targets = super::inbox_sla::targets(&state, w).await?;
     let sla = super::inbox_sla::due_line(&targets, &conversation, unix_now(), w.ctx.tr);
+    let beside = super::inbox_side::queue_beside(&state, w, id).await?;
+    let profile = super::inbox_side::profile_beside(&state, w, conversation.member_id, id).await?;
     render(ConversationTemplate {
+        beside,
+        profile,
         c: Chrome::workspace(w, "inbox"),
         ws_slug: w.workspace.slug.clone(),
         state_key: format!("inbox.state_{}", conversation.state),

@@ -15,6 +15,7 @@ pub use listening::search_groups;
 mod crisis;
 mod inbox_details;
 mod inbox_replies;
+mod inbox_side;
 pub(crate) mod inbox_sla;
 pub(crate) mod listening;
 mod listening_bulk;
@@ -543,6 +544,17 @@ pub fn role_key(role: &Role) -> &'static str {
         Role::Moderator => "role.moderator",
         Role::Analyst => "role.analyst",
         Role::Client => "role.client",
+    }
+}
+
+/// The catalogue key naming a kind of identity (e-mail, Mastodon…).
+pub fn identity_kind_key(kind: &str) -> &'static str {
+    match kind {
+        "email" => "members.identity_email",
+        "mastodon" => "members.identity_mastodon",
+        "bluesky" => "members.identity_bluesky",
+        "website" => "members.identity_website",
+        _ => "members.identity_handle",
     }
 }
 
