@@ -17,6 +17,7 @@ mod normalize;
 mod pipeline;
 pub mod quotes;
 pub mod routing;
+pub mod sensitivity;
 
 pub use highlight::highlight;
 pub use incoming::{

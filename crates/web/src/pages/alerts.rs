@@ -5,7 +5,9 @@ use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use jardinier_domain::{FieldError, Permission, ValidationErrors};
+use jardinier_listening::alerts::SpikeParams;
 use jardinier_listening::alerts::{parse_channels, parse_rule};
+use jardinier_listening::sensitivity::{Sensitivity, replay_volume_alerts};
 use jardinier_store::{AlertEvent, AlertRule, ListeningQuery, NewAlertRule};
 use serde::Deserialize;
 
@@ -18,6 +20,51 @@ use crate::error::WebError;
 use crate::{SharedState, auth, unix_now};
 
 pub const RULE_KINDS: &[&str] = &["volume_spike", "negative_spike", "keyword", "high_reach"];
+/// Saved searches the sensitivity preview replays (one query each).
+const PREVIEWED: usize = 8;
+
+/// A rule's settings in words ("hourly windows, normal sensitivity, at least 10 mentions").
+fn rule_words(t: jardinier_i18n::Tr, kind: &str, params: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(params).unwrap_or_default();
+    match kind {
+        "volume_spike" | "negative_spike" => {
+            let Ok(p) = serde_json::from_value::<SpikeParams>(strip_lang(value)) else {
+                return String::new();
+            };
+            let sensitivity = Sensitivity::of_k(p.k).as_str();
+            t.f(
+                "alerts.describe_spike",
+                &[
+                    ("window", &t.duration(p.window_minutes * 60)),
+                    (
+                        "sensitivity",
+                        t.t(&format!("alerts.sensitivity_{sensitivity}")),
+                    ),
+                    ("min", &t.number(p.min_volume)),
+                ],
+            )
+        }
+        "keyword" => t.f(
+            "alerts.describe_keyword",
+            &[("query", value["query"].as_str().unwrap_or_default())],
+        ),
+        "high_reach" => t.f(
+            "alerts.describe_reach",
+            &[(
+                "min",
+                &t.number(value["min_reach"].as_i64().unwrap_or_default()),
+            )],
+        ),
+        _ => String::new(),
+    }
+}
+
+fn strip_lang(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = value.as_object_mut() {
+        o.remove("lang");
+    }
+    value
+}
 
 pub struct AlertView {
     pub event: AlertEvent,
@@ -30,12 +77,25 @@ pub struct AlertView {
 pub struct RuleView {
     pub rule: AlertRule,
     pub query: String,
+    /// What the rule watches, in words.
+    pub description: String,
     pub channels: String,
 }
 
 #[derive(Template)]
 #[template(path = "listening_alerts.html")]
 struct AlertsTemplate {
+    /// (search, alerts over 30 days at low, normal, high sensitivity)
+    preview: Vec<(String, [String; 3])>,
+    sensitivities: [&'static str; 3],
+    /// The channel fields: (field, kind, value, input type, placeholder).
+    channel_fields: Vec<(
+        &'static str,
+        &'static str,
+        String,
+        &'static str,
+        &'static str,
+    )>,
     c: Chrome,
     ws_slug: String,
     open: Vec<AlertView>,
@@ -59,9 +119,45 @@ impl AlertsTemplate {
                 "alerts.window_minutes",
                 form.window_minutes.clone(),
             ),
-            ("k", "alerts.k", form.k.clone()),
             ("min_volume", "alerts.min_volume", form.min_volume.clone()),
             ("min_reach", "alerts.min_reach", form.min_reach.clone()),
+        ];
+        self.channel_fields = vec![
+            (
+                "ch_email",
+                "email",
+                form.ch_email.clone(),
+                "email",
+                "camille@brand.example",
+            ),
+            (
+                "ch_slack",
+                "slack",
+                form.ch_slack.clone(),
+                "url",
+                "https://hooks.slack.com/services/…",
+            ),
+            (
+                "ch_mattermost",
+                "mattermost",
+                form.ch_mattermost.clone(),
+                "url",
+                "https://mattermost.example/hooks/…",
+            ),
+            (
+                "ch_discord",
+                "discord",
+                form.ch_discord.clone(),
+                "url",
+                "https://discord.com/api/webhooks/…",
+            ),
+            (
+                "ch_ntfy",
+                "ntfy",
+                form.ch_ntfy.clone(),
+                "url",
+                "https://ntfy.sh/…",
+            ),
         ];
         self.form = form;
         self
@@ -76,18 +172,52 @@ pub struct RuleForm {
     pub kind: String,
     #[serde(default)]
     pub window_minutes: String,
+    /// low, normal, high (how far above the usual volume a window must be).
     #[serde(default)]
-    pub k: String,
+    pub sensitivity: String,
     #[serde(default)]
     pub min_volume: String,
     #[serde(default)]
     pub min_reach: String,
     #[serde(default)]
     pub keywords: String,
+    /// Where the alert goes: each filled field is a channel.
     #[serde(default)]
-    pub channels: String,
+    pub ch_oncall: String,
+    #[serde(default)]
+    pub ch_email: String,
+    #[serde(default)]
+    pub ch_slack: String,
+    #[serde(default)]
+    pub ch_mattermost: String,
+    #[serde(default)]
+    pub ch_discord: String,
+    #[serde(default)]
+    pub ch_ntfy: String,
     #[serde(default)]
     pub lang: String,
+}
+
+impl RuleForm {
+    /// (kind, target) of each channel the form fills in.
+    fn channels(&self) -> Vec<(&'static str, String)> {
+        let mut channels = Vec::new();
+        if !self.ch_oncall.is_empty() {
+            channels.push(("oncall", String::new()));
+        }
+        for (kind, value) in [
+            ("email", &self.ch_email),
+            ("slack", &self.ch_slack),
+            ("mattermost", &self.ch_mattermost),
+            ("discord", &self.ch_discord),
+            ("ntfy", &self.ch_ntfy),
+        ] {
+            if !value.trim().is_empty() {
+                channels.push((kind, value.trim().to_owned()));
+            }
+        }
+        channels
+    }
 }
 
 async fn alerts_template(state: &SharedState, w: &InWorkspace) -> Result<AlertsTemplate, WebError> {
@@ -125,10 +255,18 @@ async fn alerts_template(state: &SharedState, w: &InWorkspace) -> Result<AlertsT
         .into_iter()
         .map(|rule| RuleView {
             query: name(rule.query_id),
+            description: rule_words(w.ctx.tr, &rule.kind, &rule.params),
             channels: parse_channels(&rule.channels)
                 .map(|cs| {
                     cs.iter()
-                        .map(|c| format!("{} {}", c.kind, c.target))
+                        .map(|c| {
+                            let kind = w.ctx.tr.t(&format!("alerts.channel_{}", c.kind)).to_owned();
+                            if c.target.is_empty() {
+                                kind
+                            } else {
+                                format!("{kind} {}", c.target)
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
@@ -139,14 +277,33 @@ async fn alerts_template(state: &SharedState, w: &InWorkspace) -> Result<AlertsT
     let form = RuleForm {
         kind: "volume_spike".into(),
         window_minutes: "60".into(),
-        k: "3".into(),
+        sensitivity: "normal".into(),
         min_volume: "10".into(),
         min_reach: "10000".into(),
         lang: w.ctx.lang().code().into(),
-        channels: format!("email {}", w.user.email),
+        ch_email: w.user.email.clone(),
         ..Default::default()
     };
+    // What each sensitivity would have raised over the last 30 days, per saved search, with
+    // hourly windows against the day before.
+    let now = unix_now();
+    let mut preview = Vec::new();
+    for query in queries.iter().take(PREVIEWED) {
+        let counts: Vec<i64> = state
+            .store
+            .match_counts(query.id, now, 3_600, 31 * 24)
+            .await?
+            .into_iter()
+            .map(|(all, _)| all)
+            .collect();
+        let replayed =
+            Sensitivity::ALL.map(|s| replay_volume_alerts(&counts, 24, s.k(), 10).to_string());
+        preview.push((query.name.clone(), replayed));
+    }
     Ok(AlertsTemplate {
+        preview,
+        sensitivities: Sensitivity::ALL.map(|s| s.as_str()),
+        channel_fields: Vec::new(),
         c: Chrome::workspace(w, "listening"),
         ws_slug: w.workspace.slug.clone(),
         open,
@@ -209,7 +366,13 @@ pub async fn create_rule(
         "volume_spike" | "negative_spike" => {
             let window =
                 number::<i64>(&mut errors, "window_minutes", &form.window_minutes, 1, 1440);
-            let k = number::<f64>(&mut errors, "k", &form.k, 0.0, 10.0);
+            let k = match Sensitivity::parse(&form.sensitivity) {
+                Some(s) => Some(s.k()),
+                None => {
+                    errors.push(FieldError::new("sensitivity", "error.kind_invalid"));
+                    None
+                }
+            };
             let min = number::<i64>(&mut errors, "min_volume", &form.min_volume, 1, 1_000_000);
             match (window, k, min) {
                 (Some(window), Some(k), Some(min)) => Some(
@@ -233,22 +396,28 @@ pub async fn create_rule(
             None
         }
     };
-    // Channels: one per line, "kind target".
-    let mut channels = Vec::new();
-    for line in form
-        .channels
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        // "oncall" needs no target.
-        let (kind, target) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        channels
-            .push(serde_json::json!({"kind": kind.to_ascii_lowercase(), "target": target.trim()}));
-    }
+    let channels: Vec<serde_json::Value> = form
+        .channels()
+        .into_iter()
+        .map(|(kind, target)| serde_json::json!({"kind": kind, "target": target}))
+        .collect();
     let channels_json = serde_json::Value::Array(channels).to_string();
-    if parse_channels(&channels_json).is_err() || form.channels.trim().is_empty() {
-        errors.push(FieldError::new("channels", "error.channels_invalid"));
+    if form.channels().is_empty() {
+        errors.push(FieldError::new("channels", "alerts.channels_none"));
+    }
+    // Each channel checked on its own, so the message sits by the field that holds it.
+    for (kind, target) in form.channels() {
+        let one = serde_json::json!([{"kind": kind, "target": target}]).to_string();
+        if parse_channels(&one).is_err() {
+            let (field, message) = match kind {
+                "email" => ("ch_email", "alerts.channel_email_invalid"),
+                "slack" => ("ch_slack", "alerts.channel_url_invalid"),
+                "mattermost" => ("ch_mattermost", "alerts.channel_url_invalid"),
+                "discord" => ("ch_discord", "alerts.channel_url_invalid"),
+                _ => ("ch_ntfy", "alerts.channel_url_invalid"),
+            };
+            errors.push(FieldError::new(field, message));
+        }
     }
     let (Some(query), Some(params), true) = (query, params, errors.is_empty()) else {
         let mut template = alerts_template(&state, &w).await?.with_form(form);

@@ -248,6 +248,14 @@ struct ReportTemplate {
     people: Vec<ReportLine>,
     channels: Vec<ReportLine>,
     policy: SlaPolicy,
+    /// The targets as number and unit, and the week of business hours, for the form.
+    /// (field name, label key, number, unit)
+    target_fields: Vec<(&'static str, &'static str, String, &'static str)>,
+    week: Vec<super::sla_form::DayLine>,
+    /// The targets and hours in words, for the page's introduction.
+    first_words: String,
+    resolution_words: String,
+    hours_words: String,
     timezone: String,
     may_manage: bool,
     error: Option<String>,
@@ -269,7 +277,7 @@ async fn report_page(
     w: &InWorkspace,
     days: i64,
     error: Option<String>,
-    typed: Option<SlaPolicy>,
+    typed: Option<(SlaPolicy, Vec<super::sla_form::DayLine>)>,
 ) -> Result<Response, WebError> {
     let days = days.clamp(1, 365);
     let now = unix_now();
@@ -290,6 +298,13 @@ async fn report_page(
                 .map(|v| (c.id, c.subject.clone(), v))
         })
         .collect();
+    let hours_words = hours_in_words(tr, &targets.hours);
+    let first_words = tr.duration(targets.policy.first_response_minutes * 60);
+    let resolution_words = tr.duration(targets.policy.resolution_minutes * 60);
+    let (policy, week) = match typed {
+        Some((policy, week)) => (policy, week),
+        None => (targets.policy, super::sla_form::week(&targets.hours)),
+    };
     render(ReportTemplate {
         c: Chrome::workspace(w, "inbox"),
         ws_slug: w.workspace.slug.clone(),
@@ -297,7 +312,25 @@ async fn report_page(
         total,
         people,
         channels,
-        policy: typed.unwrap_or(targets.policy),
+        target_fields: {
+            let (first, first_unit) = super::sla_form::target_parts(policy.first_response_minutes);
+            let (resolution, resolution_unit) =
+                super::sla_form::target_parts(policy.resolution_minutes);
+            vec![
+                ("first", "inbox.sla_first", first, first_unit),
+                (
+                    "resolution",
+                    "inbox.sla_resolution",
+                    resolution,
+                    resolution_unit,
+                ),
+            ]
+        },
+        week,
+        first_words,
+        resolution_words,
+        hours_words,
+        policy,
         timezone: w.workspace.timezone.clone(),
         may_manage: w.role.can(Permission::ManageWorkspace),
         error,
@@ -317,13 +350,52 @@ pub async fn report_get(
 #[derive(Deserialize)]
 pub struct PolicyForm {
     #[serde(default)]
-    first_response_minutes: String,
+    first_value: String,
     #[serde(default)]
-    resolution_minutes: String,
+    first_unit: String,
+    #[serde(default)]
+    resolution_value: String,
+    #[serde(default)]
+    resolution_unit: String,
     #[serde(default)]
     warn_percent: String,
-    #[serde(default)]
-    hours: String,
+    /// The week: `open_mon`, `from_mon`, `to_mon`… (and the CSRF token).
+    #[serde(flatten)]
+    week: std::collections::HashMap<String, String>,
+}
+
+/// "Mon–Fri 09:00–18:00, Sat 10:00–13:00", in the reader's language.
+pub fn hours_in_words(tr: jardinier_i18n::Tr, hours: &BusinessHours) -> String {
+    let day = |i: usize| {
+        tr.t(&format!("weekday.{}", super::sla_form::DAYS[i]))
+            .to_owned()
+    };
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < 7 {
+        let Some(open) = hours.days[i] else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        while j + 1 < 7 && hours.days[j + 1] == Some(open) {
+            j += 1;
+        }
+        let days = if i == j {
+            day(i)
+        } else {
+            format!("{}–{}", day(i), day(j))
+        };
+        parts.push(format!(
+            "{days} {:02}:{:02}–{:02}:{:02}",
+            open.0 / 60,
+            open.0 % 60,
+            open.1 / 60,
+            open.1 % 60
+        ));
+        i = j + 1;
+    }
+    parts.join(", ")
 }
 
 pub async fn save_policy(
@@ -331,39 +403,42 @@ pub async fn save_policy(
     w: InWorkspace,
     Form(form): Form<PolicyForm>,
 ) -> Result<Response, WebError> {
+    use super::sla_form::{WeekError, business_hours, target_minutes, typed_week};
     w.require(Permission::ViewInbox)?;
     w.require(Permission::ManageWorkspace)?;
     let tr = w.ctx.tr;
-    let number = |text: &str, max: i64| {
-        text.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-    };
+    let first = target_minutes(&form.first_value, &form.first_unit, 60 * 24 * 30);
+    let resolution = target_minutes(&form.resolution_value, &form.resolution_unit, 60 * 24 * 90);
+    let warn = form
+        .warn_percent
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=100).contains(n));
+    let week = typed_week(&form.week);
+    let hours = business_hours(&week);
     let typed = SlaPolicy {
-        first_response_minutes: number(&form.first_response_minutes, 60 * 24 * 30).unwrap_or(0),
-        resolution_minutes: number(&form.resolution_minutes, 60 * 24 * 90).unwrap_or(0),
-        warn_percent: number(&form.warn_percent, 100).unwrap_or(0),
-        hours: form.hours.clone(),
+        first_response_minutes: first.unwrap_or(0),
+        resolution_minutes: resolution.unwrap_or(0),
+        warn_percent: warn.unwrap_or(0),
+        hours: hours.as_ref().map(|h| h.describe()).unwrap_or_default(),
     };
-    let problem = if typed.first_response_minutes == 0 || typed.resolution_minutes == 0 {
-        Some(tr.t("inbox.sla_minutes_invalid").to_owned())
-    } else if typed.warn_percent == 0 {
-        Some(tr.t("inbox.sla_warn_invalid").to_owned())
-    } else {
-        BusinessHours::parse(&form.hours)
-            .err()
-            .map(|e| tr.f("inbox.sla_hours_invalid", &[("why", &e)]))
+    let problem = match (first, resolution, warn, &hours) {
+        (None, ..) | (_, None, ..) => Some(tr.t("inbox.sla_minutes_invalid").to_owned()),
+        (_, _, None, _) => Some(tr.t("inbox.sla_warn_invalid").to_owned()),
+        (.., Err(WeekError::NoDay)) => Some(tr.t("inbox.sla_no_day").to_owned()),
+        (.., Err(WeekError::Day(day))) => Some(tr.f(
+            "inbox.sla_day_invalid",
+            &[("day", tr.t(&format!("weekday.{day}_long")))],
+        )),
+        _ => None,
     };
     if let Some(problem) = problem {
-        return report_page(&state, &w, 30, Some(problem), Some(typed)).await;
+        return report_page(&state, &w, 30, Some(problem), Some((typed, week))).await;
     }
-    let hours = BusinessHours::parse(&form.hours)
-        .expect("checked")
-        .describe();
     state
         .store
-        .set_sla_policy(w.workspace.id, &SlaPolicy { hours, ..typed }, unix_now())
+        .set_sla_policy(w.workspace.id, &typed, unix_now())
         .await?;
     Ok(redirect(&format!(
         "/w/{}/inbox/report?done=inbox_saved",

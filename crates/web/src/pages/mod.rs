@@ -32,6 +32,7 @@ pub(crate) mod publishing_media;
 pub(crate) mod publishing_results;
 mod settings;
 mod settings_webhooks;
+mod sla_form;
 pub(crate) use inbox_replies::check_saved_reply;
 pub(crate) use newsletters::{DEFAULT_RATE_PER_MINUTE, subscribe_one};
 pub(crate) use settings_webhooks::check_url as check_webhook_url;

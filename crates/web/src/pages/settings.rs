@@ -28,6 +28,53 @@ struct SettingsTemplate {
     errors: ValidationErrors,
     name: String,
     timezone: String,
+    /// (zone name, "(UTC+01:00) Europe/Paris"), by offset then name.
+    zones: Vec<(String, String)>,
+}
+
+/// Regions of the time-zone database a brand's team lives in (not "Etc/GMT+3" and the like).
+const REGIONS: &[&str] = &[
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+];
+
+/// Every time zone to choose from, labelled with its current offset from UTC.
+fn time_zones() -> Vec<(String, String)> {
+    let now = jiff::Timestamp::now();
+    let mut zones: Vec<(i32, String)> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| name == "UTC" || REGIONS.iter().any(|r| name.starts_with(r)))
+        .filter_map(|name| {
+            let offset = jiff::tz::TimeZone::get(&name)
+                .ok()?
+                .to_offset(now)
+                .seconds();
+            Some((offset, name))
+        })
+        .collect();
+    zones.sort();
+    zones
+        .into_iter()
+        .map(|(offset, name)| {
+            let sign = if offset < 0 { '-' } else { '+' };
+            let minutes = offset.abs() / 60;
+            let label = format!(
+                "(UTC{sign}{:02}:{:02}) {}",
+                minutes / 60,
+                minutes % 60,
+                name.replace('_', " ")
+            );
+            (name, label)
+        })
+        .collect()
 }
 
 fn settings_template(w: &InWorkspace, errors: ValidationErrors) -> SettingsTemplate {
@@ -39,6 +86,7 @@ fn settings_template(w: &InWorkspace, errors: ValidationErrors) -> SettingsTempl
         errors,
         name: w.workspace.name.clone(),
         timezone: w.workspace.timezone.clone(),
+        zones: time_zones(),
     }
 }
 

@@ -19,37 +19,76 @@ async fn clocks_warn_and_reports_count_business_time(backend: Backend) {
     let ws = app.workspace("brand", &owner).await;
     app.login("camille@brand.example").await;
 
-    // Targets are checked, then saved: always open, one hour to answer.
+    // Targets are checked, then saved: always open, one hour to answer. A day whose closing
+    // comes before its opening is named, and what was typed comes back.
     let response = app
         .post(
             "/w/brand/inbox/report",
             &[
-                ("first_response_minutes", "60"),
-                ("resolution_minutes", "600"),
+                ("first_value", "1"),
+                ("first_unit", "hours"),
+                ("resolution_value", "600"),
+                ("resolution_unit", "minutes"),
                 ("warn_percent", "75"),
-                ("hours", "lundi 09:00-18:00"),
+                ("open_mon", "1"),
+                ("from_mon", "18:00"),
+                ("to_mon", "09:00"),
             ],
         )
         .await;
+    assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains("data-testid=\"sla-error\""), "{html}");
-    assert!(html.contains("not a day"), "{html}");
+    assert!(
+        html.contains("Monday: give an opening time before the closing time."),
+        "{html}"
+    );
+    assert!(html.contains("name=\"from_mon\" type=\"time\" value=\"18:00\""));
     let response = app
         .post(
             "/w/brand/inbox/report",
             &[
-                ("first_response_minutes", "60"),
-                ("resolution_minutes", "600"),
+                ("first_value", "1"),
+                ("first_unit", "hours"),
+                ("resolution_value", "10"),
+                ("resolution_unit", "hours"),
                 ("warn_percent", "75"),
-                ("hours", "mon-sun 00:00-24:00"),
             ],
         )
         .await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Tick at least one working day.")
+    );
+    let mut week: Vec<(String, String)> = vec![
+        ("first_value".into(), "1".into()),
+        ("first_unit".into(), "hours".into()),
+        ("resolution_value".into(), "600".into()),
+        ("resolution_unit".into(), "minutes".into()),
+        ("warn_percent".into(), "75".into()),
+    ];
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        week.push((format!("open_{day}"), "1".into()));
+        week.push((format!("from_{day}"), "00:00".into()));
+        week.push((format!("to_{day}"), "24:00".into()));
+    }
+    let fields: Vec<(&str, &str)> = week.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = app.post("/w/brand/inbox/report", &fields).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let policy = app.store.sla_policy(ws.id).await.unwrap().unwrap();
     assert_eq!(
         (policy.first_response_minutes, policy.hours.as_str()),
         (60, "mon-sun 00:00-24:00")
+    );
+    let (_, report) = app.text("/w/brand/inbox/report").await;
+    assert!(
+        report.contains(
+            "first response within 1\u{a0}h\u{a0}00, resolution within 10\u{a0}h\u{a0}00"
+        ) && report.contains("(Mon–Sun 00:00–24:00, Europe/Paris)"),
+        "targets in words: {report}"
     );
 
     let source = app

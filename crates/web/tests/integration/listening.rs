@@ -519,9 +519,10 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
                 ("query_id", &q),
                 ("kind", "volume_spike"),
                 ("window_minutes", "0"),
-                ("k", "3"),
+                ("sensitivity", "normal"),
                 ("min_volume", "2"),
-                ("channels", "pager 123"),
+                ("ch_email", "oncall-brand.example"),
+                ("ch_slack", "hooks.slack.com/x"),
                 ("lang", "en"),
             ],
         )
@@ -530,8 +531,27 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
     let html = response.text().await.unwrap();
     assert!(
         html.contains("id=\"f-window_minutes-error\">Enter a number in the allowed range.")
-            && html.contains("One channel per line"),
-        "{html}"
+            && html.contains("id=\"f-ch_email-error\">This is not an e-mail address")
+            && html.contains("id=\"f-ch_slack-error\">Paste the webhook")
+            && html.contains("value=\"oncall-brand.example\""),
+        "each wrong channel is named by its field, and what was typed stays: {html}"
+    );
+    let response = app
+        .post(
+            "/w/brand/listening/alerts/rules",
+            &[
+                ("query_id", &q),
+                ("kind", "high_reach"),
+                ("min_reach", "5000"),
+            ],
+        )
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose at least one place to send the alert.")
     );
     assert!(app.store.alert_rules(ws.id).await.unwrap().is_empty());
     let response = app
@@ -541,7 +561,7 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
                 ("query_id", &q),
                 ("kind", "keyword"),
                 ("keywords", "(intox"),
-                ("channels", "email oncall@brand.example"),
+                ("ch_email", "oncall@brand.example"),
             ],
         )
         .await;
@@ -555,7 +575,6 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
 
     // A keyword rule with e-mail and a webhook to the local stand-in.
     let hook = app.url("/dev/hooks/slack");
-    let channels = format!("email oncall@brand.example\nslack {hook}");
     let response = app
         .post(
             "/w/brand/listening/alerts/rules",
@@ -563,7 +582,8 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
                 ("query_id", &q),
                 ("kind", "keyword"),
                 ("keywords", "intox* OR malade*"),
-                ("channels", &channels),
+                ("ch_email", "oncall@brand.example"),
+                ("ch_slack", &hook),
                 ("lang", "en"),
             ],
         )
@@ -572,12 +592,16 @@ async fn alerts_are_set_up_shown_and_acknowledged(backend: Backend) {
         location(&response),
         "/w/brand/listening/alerts?done=alert_rule_created"
     );
+    let (_, page) = app.text("/w/brand/listening/alerts").await;
+    assert!(page.contains("data-testid=\"no-open-alert\""));
     assert!(
-        app.text("/w/brand/listening/alerts")
-            .await
-            .1
-            .contains("data-testid=\"no-open-alert\"")
+        page.contains("words: intox* OR malade*")
+            && page.contains(&format!(
+                "E-mail oncall@brand.example, Slack (incoming webhook) {hook}"
+            )),
+        "the rule in words: {page}"
     );
+    assert!(page.contains("data-testid=\"sensitivity-preview\""));
 
     let body = json!({"items": [{"id": "a", "text": "Clients malades après la brulerie ?!", "author": "Léa"}, {"id": "b", "text": "Encore des malades, brulerie", "author": "Sam"}]}).to_string();
     deliver(&app, source, &body, Some(signed(&secret, &body))).await;

@@ -456,6 +456,13 @@ async fn invalid_forms_say_what_is_wrong_next_to_the_field_and_store_nothing(bac
         .await
         .unwrap();
     assert!(html.contains("Ce champ est obligatoire.") && html.contains("Fuseau horaire inconnu"));
+    // The time zone is chosen from a list, each with its offset from UTC.
+    let (_, settings) = app.text("/w/brand/settings").await;
+    assert!(
+        settings.contains("<option value=\"Europe/Paris\" selected>(UTC+0")
+            && settings.contains(") America/New York</option>"),
+        "{settings}"
+    );
     assert_eq!(
         app.store
             .workspace_by_slug("brand")

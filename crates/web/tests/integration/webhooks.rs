@@ -37,7 +37,7 @@ async fn mentions_matched_and_alerts_raised_become_events(backend: Backend) {
                 ("query_id", &query.id.to_string()),
                 ("kind", "keyword"),
                 ("keywords", "malade*"),
-                ("channels", "email oncall@brand.example"),
+                ("ch_email", "oncall@brand.example"),
                 ("lang", "fr"),
             ],
         )
