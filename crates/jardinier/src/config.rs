@@ -122,22 +122,14 @@ impl Default for OAuthConfig {
             api_url: api.into(),
             ..Default::default()
         };
+        let of = |network: jardinier_outbound::oauth::Network| {
+            let (auth, token, api) = network.endpoints();
+            app(auth, token, api)
+        };
         OAuthConfig {
-            x: app(
-                "https://x.com/i/oauth2/authorize",
-                "https://api.x.com/2/oauth2/token",
-                "https://api.x.com",
-            ),
-            linkedin: app(
-                "https://www.linkedin.com/oauth/v2/authorization",
-                "https://www.linkedin.com/oauth/v2/accessToken",
-                "https://api.linkedin.com",
-            ),
-            meta: app(
-                "https://www.facebook.com/v19.0/dialog/oauth",
-                "https://graph.facebook.com/v19.0/oauth/access_token",
-                "https://graph.facebook.com/v19.0",
-            ),
+            x: of(jardinier_outbound::oauth::Network::X),
+            linkedin: of(jardinier_outbound::oauth::Network::LinkedIn),
+            meta: of(jardinier_outbound::oauth::Network::Meta),
         }
     }
 }

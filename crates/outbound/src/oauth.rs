@@ -37,6 +37,29 @@ impl Network {
         }
     }
 
+    pub const ALL: [Network; 3] = [Network::X, Network::LinkedIn, Network::Meta];
+
+    /// The network's own addresses: (authorization, token, API).
+    pub fn endpoints(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Network::X => (
+                "https://x.com/i/oauth2/authorize",
+                "https://api.x.com/2/oauth2/token",
+                "https://api.x.com",
+            ),
+            Network::LinkedIn => (
+                "https://www.linkedin.com/oauth/v2/authorization",
+                "https://www.linkedin.com/oauth/v2/accessToken",
+                "https://api.linkedin.com",
+            ),
+            Network::Meta => (
+                "https://www.facebook.com/v19.0/dialog/oauth",
+                "https://graph.facebook.com/v19.0/oauth/access_token",
+                "https://graph.facebook.com/v19.0",
+            ),
+        }
+    }
+
     /// What Jardinier asks to be allowed: post, and read the account (and refresh, for X).
     pub fn scopes(self) -> &'static str {
         match self {
@@ -62,6 +85,38 @@ pub struct OAuthApp {
     pub token_url: String,
     /// The API's base address.
     pub api_url: String,
+}
+
+impl OAuthApp {
+    /// An application whose keys an owner entered in the settings, at the network's own
+    /// addresses.
+    pub fn with_keys(network: Network, client_id: String, client_secret: String) -> OAuthApp {
+        let (auth, token, api) = network.endpoints();
+        OAuthApp {
+            network,
+            client_id,
+            client_secret,
+            auth_url: auth.into(),
+            token_url: token.into(),
+            api_url: api.into(),
+        }
+    }
+}
+
+/// The application for `network`: from the configuration file first, else the keys an owner
+/// entered in the settings (stored, read each time so a change applies at once).
+pub async fn app_for(
+    configured: &[OAuthApp],
+    store: &dyn jardinier_store::Store,
+    network: Network,
+) -> Result<Option<OAuthApp>, jardinier_store::StoreError> {
+    if let Some(app) = configured.iter().find(|a| a.network == network) {
+        return Ok(Some(app.clone()));
+    }
+    Ok(store
+        .oauth_keys(network.name())
+        .await?
+        .map(|k| OAuthApp::with_keys(network, k.client_id, k.client_secret)))
 }
 
 impl std::fmt::Debug for OAuthApp {

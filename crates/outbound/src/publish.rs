@@ -88,14 +88,16 @@ impl Publisher {
         )
     }
 
-    fn app(&self, network: crate::oauth::Network) -> Result<&crate::oauth::OAuthApp, SendError> {
-        self.oauth
-            .iter()
-            .find(|a| a.network == network)
+    async fn app(
+        &self,
+        network: crate::oauth::Network,
+    ) -> Result<crate::oauth::OAuthApp, SendError> {
+        crate::oauth::app_for(&self.oauth, &*self.store, network)
+            .await
+            .map_err(|e| SendError::Retry(e.to_string()))?
             .ok_or_else(|| {
                 SendError::Permanent(format!(
-                    "this server has no {} application configured ([oauth.{}] in jardinier.toml)",
-                    network.name(),
+                    "this server has no {} application: an owner enters its keys in Settings → Networks",
                     network.name()
                 ))
             })
@@ -122,7 +124,8 @@ impl Publisher {
         match &tokens.refresh_token {
             Some(refresh) => {
                 let renewed =
-                    crate::oauth::refresh(&self.client, self.app(network)?, refresh, now).await?;
+                    crate::oauth::refresh(&self.client, &self.app(network).await?, refresh, now)
+                        .await?;
                 self.store
                     .set_channel_secret(job.channel.id, &renewed.to_secret())
                     .await
@@ -368,7 +371,7 @@ impl Publisher {
             }
             "x" => {
                 let tokens = self.tokens(job, crate::oauth::Network::X).await?;
-                let app = self.app(crate::oauth::Network::X)?;
+                let app = &self.app(crate::oauth::Network::X).await?;
                 let username = text_at(&config, "/username").unwrap_or_default();
                 let images = crate::media::load(&self.media_dir, &job.media).await?;
                 crate::networks::x_post(
@@ -384,7 +387,7 @@ impl Publisher {
             }
             "linkedin" => {
                 let tokens = self.tokens(job, crate::oauth::Network::LinkedIn).await?;
-                let app = self.app(crate::oauth::Network::LinkedIn)?;
+                let app = &self.app(crate::oauth::Network::LinkedIn).await?;
                 let author = text_at(&config, "/author").ok_or_else(|| {
                     SendError::Permanent("the LinkedIn channel has no author".into())
                 })?;
@@ -414,7 +417,7 @@ impl Publisher {
             }
             "facebook" => {
                 let tokens = self.tokens(job, crate::oauth::Network::Meta).await?;
-                let app = self.app(crate::oauth::Network::Meta)?;
+                let app = &self.app(crate::oauth::Network::Meta).await?;
                 let page = text_at(&config, "/page_id").ok_or_else(|| {
                     SendError::Permanent("the Facebook channel has no page".into())
                 })?;
@@ -456,7 +459,7 @@ impl Publisher {
             }
             "instagram" => {
                 let tokens = self.tokens(job, crate::oauth::Network::Meta).await?;
-                let app = self.app(crate::oauth::Network::Meta)?;
+                let app = &self.app(crate::oauth::Network::Meta).await?;
                 let ig = text_at(&config, "/ig_user_id").ok_or_else(|| {
                     SendError::Permanent("the Instagram channel has no account".into())
                 })?;

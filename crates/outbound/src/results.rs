@@ -68,11 +68,11 @@ impl ResultsFetcher {
         self
     }
 
-    fn api(&self, network: crate::oauth::Network) -> Result<&str, SendError> {
-        self.oauth
-            .iter()
-            .find(|a| a.network == network)
-            .map(|a| a.api_url.as_str())
+    async fn api(&self, network: crate::oauth::Network) -> Result<String, SendError> {
+        crate::oauth::app_for(&self.oauth, &*self.store, network)
+            .await
+            .map_err(|e| SendError::Retry(e.to_string()))?
+            .map(|a| a.api_url)
             .ok_or_else(|| SendError::Permanent(format!("no {} application", network.name())))
     }
 
@@ -154,7 +154,7 @@ impl ResultsFetcher {
                     .ok_or_else(|| SendError::Permanent("the connection is missing".into()))?
                     .access_token;
                 if channel.kind == "x" {
-                    let api = self.api(crate::oauth::Network::X)?;
+                    let api = &self.api(crate::oauth::Network::X).await?;
                     let answer = json_answer(
                         &host_of(api),
                         "reading the post's counts",
@@ -170,7 +170,7 @@ impl ResultsFetcher {
                     .await?;
                     Ok(x_counts(&answer))
                 } else if channel.kind == "linkedin" {
-                    let api = self.api(crate::oauth::Network::LinkedIn)?;
+                    let api = &self.api(crate::oauth::Network::LinkedIn).await?;
                     let encoded: String =
                         url::form_urlencoded::byte_serialize(remote.as_bytes()).collect();
                     let answer = json_answer(
@@ -195,7 +195,7 @@ impl ResultsFetcher {
                         n("/commentsSummary/aggregatedTotalComments"),
                     ))
                 } else if channel.kind == "instagram" {
-                    let api = self.api(crate::oauth::Network::Meta)?;
+                    let api = &self.api(crate::oauth::Network::Meta).await?;
                     let answer = json_answer(
                         &host_of(api),
                         "reading the post's counts",
@@ -216,7 +216,7 @@ impl ResultsFetcher {
                     // Instagram gives no share count to applications.
                     Ok((n("like_count"), 0, n("comments_count")))
                 } else {
-                    let api = self.api(crate::oauth::Network::Meta)?;
+                    let api = &self.api(crate::oauth::Network::Meta).await?;
                     let answer = json_answer(
                         &host_of(api),
                         "reading the post's counts",

@@ -20,6 +20,7 @@ mod inbox;
 mod listening;
 mod members;
 mod newsletters;
+mod oauth_keys;
 pub mod outbox;
 mod post_edits;
 mod publishing;
@@ -37,6 +38,7 @@ mod sql_item_filter;
 mod sql_listening;
 mod sql_members;
 mod sql_newsletters;
+mod sql_oauth_keys;
 mod sql_post_edits;
 mod sql_publishing;
 mod sql_replies;
@@ -55,6 +57,7 @@ pub use inbox::*;
 pub use listening::*;
 pub use members::*;
 pub use newsletters::*;
+pub use oauth_keys::*;
 pub use post_edits::*;
 pub use publishing::*;
 pub use records::*;
@@ -73,6 +76,7 @@ pub trait Store:
     ListeningStore
     + AlertStore
     + CrisisStore
+    + OAuthKeyStore
     + InboxStore
     + ReplyStore
     + MemberStore

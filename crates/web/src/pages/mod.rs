@@ -31,6 +31,7 @@ mod publishing_edit;
 pub(crate) mod publishing_media;
 pub(crate) mod publishing_results;
 mod settings;
+mod settings_networks;
 mod settings_webhooks;
 mod sla_form;
 pub(crate) use inbox_replies::check_saved_reply;
@@ -105,6 +106,14 @@ pub fn routes() -> Router<SharedState> {
             get(settings::settings_page).post(settings::update_workspace),
         )
         .route("/w/{slug}/settings/team", get(settings::team_page))
+        .route(
+            "/w/{slug}/settings/networks",
+            get(settings_networks::networks_page),
+        )
+        .route(
+            "/w/{slug}/settings/networks/{network}",
+            post(settings_networks::save_keys),
+        )
         .route("/w/{slug}/settings/team/invite", post(settings::invite))
         .route(
             "/w/{slug}/settings/team/{user_id}/role",

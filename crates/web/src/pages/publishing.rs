@@ -14,6 +14,7 @@ use super::{Chrome, format_time, redirect, render};
 use crate::context::InWorkspace;
 use crate::error::WebError;
 use crate::{SharedState, unix_now};
+use jardinier_outbound::oauth::Network;
 
 pub struct ChannelLine {
     pub id: i64,
@@ -41,6 +42,8 @@ pub struct PostLine {
 #[derive(Template)]
 #[template(path = "publishing.html")]
 struct PublishingTemplate {
+    /// May enter the networks' application keys (Settings → Networks).
+    may_set_up: bool,
     c: Chrome,
     ws_slug: String,
     /// A text to start the composer with (a crisis's holding statement), and its language.
@@ -151,22 +154,20 @@ async fn page_with(
     let library =
         super::publishing_media::lines(state.store.media_library(w.workspace.id, 24).await?);
     let invalid = error.is_some();
-    let connect = [
-        ("x", "X"),
-        ("linkedin", "LinkedIn"),
-        ("meta", "Facebook & Instagram"),
-    ]
-    .into_iter()
-    .map(|(network, label)| {
-        let ready = state
-            .config
-            .oauth
-            .iter()
-            .any(|a| a.network.name() == network);
-        (network.to_owned(), label.to_owned(), ready)
-    })
-    .collect();
+    let mut connect = Vec::new();
+    for (network, label) in [
+        (Network::X, "X"),
+        (Network::LinkedIn, "LinkedIn"),
+        (Network::Meta, "Facebook & Instagram"),
+    ] {
+        let ready = jardinier_outbound::oauth::app_for(&state.config.oauth, &*state.store, network)
+            .await?
+            .is_some();
+        connect.push((network.name().to_owned(), label.to_owned(), ready));
+    }
+    let may_set_up = w.can(Permission::ManageWorkspace);
     let template = PublishingTemplate {
+        may_set_up,
         draft,
         connect,
         library,

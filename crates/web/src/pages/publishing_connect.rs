@@ -18,7 +18,7 @@ use crate::{SharedState, unix_now};
 /// How long the network may take to send the teammate back.
 const STATE_SECONDS: i64 = 600;
 
-fn callback_uri(state: &SharedState) -> String {
+pub(crate) fn callback_uri(state: &SharedState) -> String {
     format!("{}/oauth/callback", state.config.base_url)
 }
 
@@ -31,7 +31,9 @@ pub async fn connect(
     let Some(network) = Network::parse(&network) else {
         return Err(WebError::NotFound);
     };
-    let Some(app) = state.config.oauth.iter().find(|a| a.network == network) else {
+    let found =
+        jardinier_outbound::oauth::app_for(&state.config.oauth, &*state.store, network).await?;
+    let Some(app) = found.as_ref() else {
         return super::publishing::page_error(
             &state,
             &w,
@@ -103,11 +105,15 @@ pub async fn callback(
             Some((&back, "oauth.back")),
         );
     }
+    let Some(network) = Network::parse(&network) else {
+        return Err(WebError::NotFound);
+    };
     let Some(app) =
-        Network::parse(&network).and_then(|n| state.config.oauth.iter().find(|a| a.network == n))
+        jardinier_outbound::oauth::app_for(&state.config.oauth, &*state.store, network).await?
     else {
         return Err(WebError::NotFound);
     };
+    let app = &app;
     let client = jardinier_outbound::oauth::http_client();
     let found =
         match exchange_code(&client, app, &q.code, &callback_uri(&state), &verifier, now).await {

@@ -25,6 +25,8 @@ struct SettingsTemplate {
     ws_slug: String,
     can_manage: bool,
     can_api: bool,
+    /// Only owners enter the networks' application keys (they serve the whole server).
+    is_owner: bool,
     errors: ValidationErrors,
     name: String,
     timezone: String,
@@ -83,6 +85,7 @@ fn settings_template(w: &InWorkspace, errors: ValidationErrors) -> SettingsTempl
         ws_slug: w.workspace.slug.clone(),
         can_manage: w.can(Permission::ManageWorkspace),
         can_api: w.can(Permission::UseApi),
+        is_owner: w.role == jardinier_domain::Role::Owner,
         errors,
         name: w.workspace.name.clone(),
         timezone: w.workspace.timezone.clone(),

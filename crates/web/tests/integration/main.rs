@@ -28,4 +28,5 @@ mod publishing_edit;
 mod publishing_media;
 mod publishing_oauth;
 mod security;
+mod settings_networks;
 mod webhooks;
