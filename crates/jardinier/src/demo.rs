@@ -280,6 +280,17 @@ pub async fn run(
             jardinier_web::unix_now(),
         )
         .await?;
+        // Regulars of the demo's stream have profiles from the start, as the server's watch
+        // gives them within ten minutes.
+        let now = jardinier_web::unix_now();
+        store
+            .profile_regulars(
+                jardinier_web::sla_watch::REGULAR_MENTIONS,
+                now - 30 * 86_400,
+                500,
+                now,
+            )
+            .await?;
         crate::demo_stream::seed_publishing(
             store.as_ref(),
             brulerie.id,

@@ -182,12 +182,29 @@ pub fn handle_name(identity: &Identity) -> Option<String> {
         IdentityKind::Mastodon => identity.value.trim_start_matches('@').split('@').next()?,
         IdentityKind::Bluesky => identity.value.trim_start_matches('@').split('.').next()?,
         IdentityKind::Handle => identity.value.trim_start_matches('@'),
-        _ => return None,
+        // An address's name part is a handle too (lea.martin@… and @leamartin), unless it
+        // names a role rather than a person.
+        IdentityKind::Email => identity
+            .value
+            .split('@')
+            .next()
+            .filter(|local| !ROLE_ADDRESSES.contains(&fold(local).as_str()))?,
+        IdentityKind::Website => return None,
     };
-    let name = fold(name);
+    // Separators vary between networks: lea.martin, lea_martin and lea-martin are one name.
+    let name: String = fold(name)
+        .chars()
+        .filter(|c| !matches!(c, '.' | '_' | '-'))
+        .collect();
     // Two-letter names say nothing.
     (name.chars().count() >= 3).then_some(name)
 }
+
+/// Addresses of a role, shared by many people: never a likeness.
+const ROLE_ADDRESSES: &[&str] = &[
+    "contact", "info", "hello", "bonjour", "admin", "support", "noreply", "no-reply", "team",
+    "equipe", "service", "sav", "presse", "press", "jobs", "rh", "hr",
+];
 
 /// A member as the suggestion finder sees it.
 #[derive(Debug, Clone)]
@@ -204,6 +221,8 @@ pub enum Likeness {
     HandleAndName,
     /// The same handle on two different networks.
     SameHandle,
+    /// One profile's full name written as the other's handle (Léa Martin and @lea_martin).
+    NameAsHandle,
     /// The same full name (at least two words).
     SameName,
 }
@@ -214,6 +233,7 @@ impl Likeness {
         match self {
             Likeness::HandleAndName => 85,
             Likeness::SameHandle => 60,
+            Likeness::NameAsHandle => 50,
             Likeness::SameName => 40,
         }
     }
@@ -222,6 +242,7 @@ impl Likeness {
         match self {
             Likeness::HandleAndName => "handle_and_name",
             Likeness::SameHandle => "same_handle",
+            Likeness::NameAsHandle => "name_as_handle",
             Likeness::SameName => "same_name",
         }
     }
@@ -261,7 +282,8 @@ pub fn suggestions(profiles: &[Profile], dismissed: &[(i64, i64)]) -> Vec<Sugges
         }
     }
     let pair = |a: i64, b: i64| (a.min(b), a.max(b));
-    let mut found: HashMap<(i64, i64), (bool, bool)> = HashMap::new();
+    // (same handle, same name, one's name is the other's handle)
+    let mut found: HashMap<(i64, i64), (bool, bool, bool)> = HashMap::new();
     for holders in by_handle.values() {
         for (i, (a, kind_a)) in holders.iter().enumerate() {
             for (b, kind_b) in &holders[i + 1..] {
@@ -281,6 +303,14 @@ pub fn suggestions(profiles: &[Profile], dismissed: &[(i64, i64)]) -> Vec<Sugges
             }
         }
     }
+    for (name, named) in &by_name {
+        let joined: String = name.split_whitespace().collect();
+        for (holder, _) in by_handle.get(&joined).into_iter().flatten() {
+            for a in named.iter().filter(|a| *a != holder) {
+                found.entry(pair(*a, *holder)).or_default().2 = true;
+            }
+        }
+    }
     let mut out: Vec<Suggestion> = found
         .into_iter()
         .filter(|(pair, _)| {
@@ -288,15 +318,18 @@ pub fn suggestions(profiles: &[Profile], dismissed: &[(i64, i64)]) -> Vec<Sugges
                 .iter()
                 .any(|d| pair == &(d.0.min(d.1), d.0.max(d.1)))
         })
-        .map(|((keep, absorb), (handle, name))| Suggestion {
-            keep,
-            absorb,
-            likeness: match (handle, name) {
-                (true, true) => Likeness::HandleAndName,
-                (true, false) => Likeness::SameHandle,
-                _ => Likeness::SameName,
+        .map(
+            |((keep, absorb), (handle, name, name_as_handle))| Suggestion {
+                keep,
+                absorb,
+                likeness: match (handle, name, name_as_handle) {
+                    (true, true, _) => Likeness::HandleAndName,
+                    (true, false, _) => Likeness::SameHandle,
+                    (false, _, true) => Likeness::NameAsHandle,
+                    _ => Likeness::SameName,
+                },
             },
-        })
+        )
         .collect();
     out.sort_by_key(|s| (std::cmp::Reverse(s.likeness.confidence()), s.keep, s.absorb));
     out
@@ -312,6 +345,38 @@ mod tests {
             value: value.into(),
             verified: true,
         }
+    }
+
+    #[test]
+    fn an_address_a_handle_and_a_name_written_as_a_handle_are_likenesses() {
+        use IdentityKind::*;
+        let profile = |id: i64, name: Option<&str>, identities: Vec<Identity>| Profile {
+            id,
+            name: name.map(str::to_owned),
+            identities,
+        };
+        let profiles = [
+            profile(
+                1,
+                Some("Léa Martin"),
+                vec![id(Email, "lea.martin@exemple.fr")],
+            ),
+            profile(2, None, vec![id(Mastodon, "@lea_martin@piaille.fr")]),
+            profile(3, Some("Sam Roux"), vec![id(Email, "contact@roux.fr")]),
+            profile(4, None, vec![id(Handle, "contact")]),
+            profile(5, Some("Noor Haddad"), vec![]),
+            profile(6, None, vec![id(Bluesky, "@noorhaddad.bsky.social")]),
+        ];
+        let found: Vec<(i64, i64, Likeness)> = suggestions(&profiles, &[])
+            .into_iter()
+            .map(|s| (s.keep, s.absorb, s.likeness))
+            .collect();
+        assert!(found.contains(&(1, 2, Likeness::SameHandle)), "{found:?}");
+        assert!(found.contains(&(5, 6, Likeness::NameAsHandle)), "{found:?}");
+        assert!(
+            !found.iter().any(|f| (f.0, f.1) == (3, 4)),
+            "a role address is nobody's handle"
+        );
     }
 
     #[test]
@@ -381,7 +446,12 @@ mod tests {
             handle_name(&id(IdentityKind::Bluesky, "@lea.bsky.social")).as_deref(),
             Some("lea")
         );
-        assert_eq!(handle_name(&id(IdentityKind::Email, "lea@x.fr")), None);
+        assert_eq!(
+            handle_name(&id(IdentityKind::Email, "Lea.M@x.fr")).as_deref(),
+            Some("leam"),
+            "an address's name part, separators aside"
+        );
+        assert_eq!(handle_name(&id(IdentityKind::Email, "contact@x.fr")), None);
         assert_eq!(
             handle_name(&id(IdentityKind::Handle, "al")),
             None,
@@ -432,10 +502,10 @@ mod tests {
             summary,
             vec![
                 (1, 2, 85), // same handle and same full name
+                (1, 5, 85), // lea@… is the handle lea, and the same full name
+                (2, 5, 85),
                 (3, 4, 60), // same handle on Bluesky and Mastodon
                 (3, 6, 60),
-                (1, 5, 40), // same full name only
-                (2, 5, 40),
             ]
         );
         // A pair a person separated is not suggested again.

@@ -25,6 +25,7 @@ pub mod outbox;
 mod post_edits;
 mod publishing;
 mod records;
+mod regulars;
 mod replies;
 mod sql;
 mod sql_alerts;
@@ -41,6 +42,7 @@ mod sql_newsletters;
 mod sql_oauth_keys;
 mod sql_post_edits;
 mod sql_publishing;
+mod sql_regulars;
 mod sql_replies;
 mod sql_webhooks;
 mod sql_work;
@@ -61,6 +63,7 @@ pub use oauth_keys::*;
 pub use post_edits::*;
 pub use publishing::*;
 pub use records::*;
+pub use regulars::*;
 pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
 pub use webhooks::*;
@@ -77,6 +80,7 @@ pub trait Store:
     + AlertStore
     + CrisisStore
     + OAuthKeyStore
+    + RegularStore
     + InboxStore
     + ReplyStore
     + MemberStore

@@ -84,9 +84,13 @@ pub async fn warn_due(store: &dyn Store, base_url: &str, now: i64) -> Result<usi
     Ok(warned)
 }
 
+/// How often authors who come back are looked for, and how many mentions in a month make one.
+const REGULARS_EVERY: Duration = Duration::from_secs(600);
+pub const REGULAR_MENTIONS: i64 = 3;
+
 /// Runs until `shutdown` flips to true, checking every `interval` (response-time warnings, and
-/// publishing failures through [`crate::publish_watch`]); wakes the mail worker when it wrote
-/// mail.
+/// publishing failures through [`crate::publish_watch`]) and every ten minutes for authors who
+/// come back; wakes the mail worker when it wrote mail.
 pub async fn run(
     store: Arc<dyn Store>,
     base_url: String,
@@ -94,7 +98,21 @@ pub async fn run(
     interval: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    // Regulars are looked for less often than clocks: a read over a month of mentions.
+    let mut regulars_due = tokio::time::Instant::now() + REGULARS_EVERY;
     loop {
+        if tokio::time::Instant::now() >= regulars_due {
+            regulars_due = tokio::time::Instant::now() + REGULARS_EVERY;
+            let now = crate::unix_now();
+            match store
+                .profile_regulars(REGULAR_MENTIONS, now - 30 * 86_400, 500, now)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(profiles = n, "returning authors got profiles"),
+                Err(error) => tracing::error!(%error, "profiles for returning authors"),
+            }
+        }
         match warn_due(store.as_ref(), &base_url, crate::unix_now()).await {
             Ok(0) => {}
             Ok(n) => {

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jardinier_domain::Permission;
 use jardinier_members::{IdentityError, parse_identity, suggestions};
-use jardinier_store::{AddIdentity, Merge, StoreError};
+use jardinier_store::{AddIdentity, Merge, ReplyStatus, StoreError};
 use serde::Deserialize;
 
 use super::{Chrome, audit_in, format_time, redirect, render};
@@ -84,6 +84,7 @@ pub async fn members(
             reason_key: match s.likeness {
                 jardinier_members::Likeness::HandleAndName => "members.likeness_handle_and_name",
                 jardinier_members::Likeness::SameHandle => "members.likeness_same_handle",
+                jardinier_members::Likeness::NameAsHandle => "members.likeness_name_as_handle",
                 jardinier_members::Likeness::SameName => "members.likeness_same_name",
             },
             confidence: s.likeness.confidence(),
@@ -112,11 +113,14 @@ pub async fn members(
     })
 }
 
+/// The conversations whose replies a profile's timeline shows (the newest ones).
+const REPLIED_CONVERSATIONS: usize = 50;
+
 /// A line of a profile's timeline.
 pub struct TimelineLine {
     pub at: i64,
     pub when: String,
-    /// members.timeline_mention, _conversation, _note, _merge.
+    /// members.timeline_mention, _conversation, _reply, _note, _merge.
     pub key: &'static str,
     pub text: String,
     pub link: Option<String>,
@@ -184,7 +188,11 @@ pub async fn member(
             at: item.published_at,
             when: format_time(item.published_at, tz),
             key: "members.timeline_mention",
-            text: format!("{} — {}", item.source_kind, item.body),
+            text: format!(
+                "{} — {}",
+                w.ctx.tr.t(super::source_kind_key(&item.source_kind)),
+                item.body
+            ),
             link: item.url.clone(),
             sentiment: item
                 .sentiment
@@ -201,6 +209,22 @@ pub async fn member(
             link: Some(format!("/w/{slug}/inbox/{}", c.id)),
             sentiment: None,
         });
+    }
+    // What the team answered them: every reply that went out, in the conversation it belongs to.
+    for c in profile.conversations.iter().take(REPLIED_CONVERSATIONS) {
+        for r in state.store.replies_of(w.workspace.id, c.id).await? {
+            let Some(sent_at) = r.sent_at.filter(|_| r.status == ReplyStatus::Sent) else {
+                continue;
+            };
+            timeline.push(TimelineLine {
+                at: sent_at,
+                when: format_time(sent_at, tz),
+                key: "members.timeline_reply",
+                text: format!("{} : {}", r.author_name.unwrap_or_default(), r.body),
+                link: Some(format!("/w/{slug}/inbox/{}", c.id)),
+                sentiment: None,
+            });
+        }
     }
     for n in &profile.notes {
         timeline.push(TimelineLine {
@@ -273,6 +297,7 @@ pub async fn member(
                         "handle_and_name" => "members.likeness_handle_and_name",
                         "same_handle" => "members.likeness_same_handle",
                         "same_name" => "members.likeness_same_name",
+                        "name_as_handle" => "members.likeness_name_as_handle",
                         _ => "members.reason_by_hand",
                     })
                     .to_owned(),
@@ -489,7 +514,7 @@ pub async fn merge(
         return Err(WebError::Forbidden);
     }
     let reason = match form.reason.as_str() {
-        r @ ("handle_and_name" | "same_handle" | "same_name") => r,
+        r @ ("handle_and_name" | "same_handle" | "same_name" | "name_as_handle") => r,
         _ => "by_hand",
     };
     match state

@@ -18,6 +18,7 @@ mod inbox_sla;
 mod listening;
 mod listening_stream;
 mod members;
+mod members_regulars;
 mod newsletters;
 mod overview;
 mod pages;
