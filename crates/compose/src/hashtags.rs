@@ -34,11 +34,12 @@ pub fn hashtags(text: &str) -> Vec<&str> {
 }
 
 /// The `n` best tags of `texts` (each with its sentiment label), leaving out those already in
-/// `written` (compared without case).
+/// `written` (compared without case) and those people mostly use to complain (#scandale during
+/// a bad buzz is not a tag for the brand's own post).
 pub fn suggest(texts: &[(String, Option<String>)], written: &str, n: usize) -> Vec<Suggestion> {
     let already: Vec<String> = hashtags(written).iter().map(|t| t.to_lowercase()).collect();
-    // lowercased tag → (score, mentions, spellings)
-    let mut seen: HashMap<String, (f64, usize, HashMap<String, usize>)> = HashMap::new();
+    // lowercased tag → (score, mentions, spellings, negative mentions)
+    let mut seen: HashMap<String, (f64, usize, HashMap<String, usize>, usize)> = HashMap::new();
     for (text, sentiment) in texts {
         let weight = match sentiment.as_deref() {
             Some("positive") => 1.25,
@@ -53,6 +54,9 @@ pub fn suggest(texts: &[(String, Option<String>)], written: &str, n: usize) -> V
             if !in_this.contains(&key) {
                 entry.0 += weight;
                 entry.1 += 1;
+                if sentiment.as_deref() == Some("negative") {
+                    entry.3 += 1;
+                }
                 in_this.push(key);
             }
         }
@@ -60,7 +64,8 @@ pub fn suggest(texts: &[(String, Option<String>)], written: &str, n: usize) -> V
     let mut ranked: Vec<(String, f64, usize, String)> = seen
         .into_iter()
         .filter(|(key, _)| !already.contains(key))
-        .map(|(key, (score, mentions, spellings))| {
+        .filter(|(_, (_, mentions, _, negative))| negative * 2 <= *mentions)
+        .map(|(key, (score, mentions, spellings, _))| {
             let spelling = spellings
                 .into_iter()
                 .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -102,6 +107,9 @@ mod tests {
             t("#unique", None),
             t("#moka #moka", None),
             t("#Moka", None),
+            t("Intoxiqués #scandale", Some("negative")),
+            t("On attend des excuses #scandale", Some("negative")),
+            t("#scandale ou pas ?", None),
         ];
         let got = suggest(&texts, "Nouveau #moka", 5);
         assert_eq!(
@@ -116,7 +124,7 @@ mod tests {
                     mentions: 3
                 },
             ],
-            "#moka is already written; #unique is said once"
+            "#moka is already written; #unique is said once; #scandale is mostly a complaint"
         );
     }
 }
