@@ -178,7 +178,7 @@ pub async fn seed(
         .create_source(&NewSource {
             workspace_id,
             kind: "demo",
-            name: "Flux social simulé (démo) / Simulated social stream (demo)",
+            name: "Flux social simulé (démo)",
             config: "{}",
             secret: None,
             interval_secs: 0,
@@ -338,7 +338,7 @@ pub async fn seed_inbox(
         .create_source(&channel(
             workspace_id,
             "demo-mastodon",
-            "Mastodon (démo) / Mastodon (demo)",
+            "Mastodon @brulerie (démo)",
             &mastodon_config,
             now,
         ))
@@ -347,7 +347,7 @@ pub async fn seed_inbox(
         .create_source(&channel(
             workspace_id,
             "demo-mail",
-            "Courriel contact@ (démo) / Contact e-mail (demo)",
+            "Courriel contact@ (démo)",
             &mail_config,
             now,
         ))
@@ -544,8 +544,8 @@ pub async fn run(ingestor: Arc<Ingestor>, source: Source) {
 }
 
 /// Publishing in the demo: two stand-in channels named as demo ones (posts sent to them arrive
-/// at the local webhook inbox, /dev/hooks), a post published a minute after start, one due
-/// tomorrow morning, and a draft to send for approval.
+/// at the local webhook inbox, /dev/hooks), a post published a minute after start, the
+/// Saturday workshop's announcement on the Friday before, and a draft to send for approval.
 pub async fn seed_publishing(
     store: &dyn Store,
     workspace_id: i64,
@@ -555,11 +555,8 @@ pub async fn seed_publishing(
 ) -> anyhow::Result<()> {
     let mut channels = Vec::new();
     for (name, hook) in [
-        ("Mastodon (démo) / Mastodon (demo)", "publication-mastodon"),
-        (
-            "Discord de la communauté (démo) / Community Discord (demo)",
-            "publication-discord",
-        ),
+        ("Mastodon de la Brûlerie (démo)", "publication-mastodon"),
+        ("Discord de la communauté (démo)", "publication-discord"),
     ] {
         let config = serde_json::json!({"url": format!("{base_url}/dev/hooks/{hook}")}).to_string();
         channels.push(
@@ -591,7 +588,7 @@ pub async fn seed_publishing(
                 "Samedi 10 h : atelier dégustation à la brûlerie, 12 places. Inscriptions en message privé !",
                 "Saturday 10 am: tasting workshop at the roastery, 12 seats. Sign up by DM!",
             ],
-            Some(now + 86_400),
+            Some(workshop_announcement(now)),
         ),
         (
             "Jeu-concours de décembre (brouillon)",
@@ -639,6 +636,25 @@ pub async fn seed_publishing(
             .await?;
     }
     Ok(())
+}
+
+/// When the "Saturday 10 am" workshop is announced: at noon (Paris) the day before the first
+/// Saturday at least two days away, so the post's words and its date agree.
+fn workshop_announcement(now: i64) -> i64 {
+    let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = jiff::Timestamp::from_second(now)
+        .map(|t| t.to_zoned(zone.clone()).date())
+        .unwrap_or_default();
+    let mut saturday = today.saturating_add(jiff::Span::new().days(2));
+    while saturday.weekday() != jiff::civil::Weekday::Saturday {
+        saturday = saturday.saturating_add(jiff::Span::new().days(1));
+    }
+    saturday
+        .saturating_sub(jiff::Span::new().days(1))
+        .at(12, 0, 0, 0)
+        .to_zoned(zone)
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(now + 86_400)
 }
 
 /// A newsletter in the demo: a list with three test addresses already subscribed (one pending
@@ -692,6 +708,18 @@ pub async fn seed_newsletter(store: &dyn Store, workspace_id: i64, now: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_workshop_is_announced_the_friday_before_it() {
+        // Thursday 2026-12-03 10:00 UTC: announced Friday 12:00 Paris, for Saturday the 5th.
+        let at = super::workshop_announcement(1_796_292_000);
+        let local = jiff::Timestamp::from_second(at)
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap());
+        assert_eq!(local.weekday(), jiff::civil::Weekday::Friday);
+        assert_eq!((local.hour(), local.minute()), (12, 0));
+        assert!(at > 1_796_292_000);
+    }
 
     #[test]
     fn demo_queries_parse_and_find_the_mentions_they_are_for() {

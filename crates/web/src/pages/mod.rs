@@ -579,6 +579,8 @@ pub fn source_kind_key(kind: &str) -> &'static str {
         "imap" => "listening.source_kind_imap",
         "import" => "listening.source_kind_import",
         "demo" => "listening.source_kind_demo",
+        "demo-mastodon" => "listening.source_kind_demo_mastodon",
+        "demo-mail" => "listening.source_kind_demo_mail",
         _ => "listening.source_kind_webhook",
     }
 }
