@@ -218,6 +218,16 @@ impl Tr {
         }
     }
 
+    /// A count that stops at `cap`: "1 000+" past it, else the number as [`Tr::number`] writes it.
+    pub fn at_most(&self, n: impl Count, cap: i64) -> String {
+        let n = n.count();
+        if n > cap {
+            format!("{}+", self.number(cap))
+        } else {
+            self.number(n)
+        }
+    }
+
     /// A count in words: the text of `{key}_one` or `{key}_other`, chosen by the language's
     /// plural rule (CLDR: French puts 0 and 1 in "one", English only 1), with `{n}` the number
     /// as [`Tr::number`] writes it.

@@ -192,6 +192,11 @@ pub struct SlaPolicy {
     pub hours: String,
 }
 
+/// The queue's counts stop past this many ("more than 1,000"): counting every open
+/// conversation of a busy workspace at each page took tens of milliseconds.
+pub const COUNT_CAP: i64 = 1_000;
+
+/// Open conversations per state and the person's own, each at most [`COUNT_CAP`] + 1.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InboxCounts {
     pub new: i64,

@@ -710,11 +710,12 @@ impl InboxStore for SqlStore {
 
     async fn inbox_mine(&self, workspace_id: i64, user_id: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND assignee_id = $2 \
-             AND state <> 'done'",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE workspace_id = $1 \
+             AND assignee_id = $2 AND state <> 'done' LIMIT $3) counted",
         )
         .bind(workspace_id)
         .bind(user_id)
+        .bind(crate::COUNT_CAP + 1)
         .fetch_one(&self.pool)
         .await?)
     }
@@ -857,19 +858,15 @@ impl InboxStore for SqlStore {
         // (conversations_mine): no pass over the workspace's conversations.
         let state = |name: &'static str| {
             sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND state = $2",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE workspace_id = $1 \
+                 AND state = $2 LIMIT $3) counted",
             )
             .bind(workspace_id)
             .bind(name)
+            .bind(crate::COUNT_CAP + 1)
             .fetch_one(&self.pool)
         };
-        let mine = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND assignee_id = $2 \
-             AND state <> 'done'",
-        )
-        .bind(workspace_id)
-        .bind(user_id)
-        .fetch_one(&self.pool);
+        let mine = self.inbox_mine(workspace_id, user_id);
         Ok(InboxCounts {
             new: state("new").await?,
             assigned: state("assigned").await?,

@@ -66,7 +66,7 @@ pub(crate) enum Found {
 }
 
 /// A search's total is counted up to this many conversations ("more than 1,000").
-const COUNT_CAP: i64 = 1_000;
+use crate::COUNT_CAP;
 /// ... among the conversations of at most this many of the newest matching messages.
 const COUNT_MESSAGES: i64 = 2_000;
 

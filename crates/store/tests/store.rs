@@ -1348,12 +1348,24 @@ async fn inbox_search_reads_newest_first_and_goes_further_when_needed(store: &dy
         }
     }
     assert_eq!(ids.len(), N);
-    // The 50 oldest stay open; the 1,050 newest are closed.
+    let mut opened = Vec::new();
     for (n, id) in ids.iter().enumerate() {
-        let conversation = store
-            .send_to_inbox(ws.id, *id, None, 20_000 + n as i64)
-            .await
-            .unwrap();
+        opened.push(
+            store
+                .send_to_inbox(ws.id, *id, None, 20_000 + n as i64)
+                .await
+                .unwrap(),
+        );
+    }
+    // The queue's counts stop past 1,000.
+    let counts = store.inbox_counts(ws.id, 0).await.unwrap();
+    assert_eq!(
+        (counts.new, counts.assigned),
+        (jardinier_store::COUNT_CAP + 1, 0),
+        "1,100 new conversations are 'more than 1,000'"
+    );
+    // The 50 oldest stay open; the 1,050 newest are closed.
+    for (n, conversation) in opened.into_iter().enumerate() {
         if n >= 50 {
             store
                 .change_conversation(

@@ -57,9 +57,9 @@ pub async fn warn_due(store: &dyn Store, base_url: &str, now: i64) -> Result<usi
             })
             .collect();
         let link = format!("{base_url}/w/{slug}/inbox/{}", c.id);
-        let due_text = format_time(due, timezone);
         for member in &recipients {
             let tr = crate::mail_tr(&member.user);
+            let due_text = format_time(tr, due, timezone);
             let left = short_duration((due - now).abs());
             let args = [
                 ("name", member.user.display_name.as_str()),

@@ -234,11 +234,11 @@ async fn alerts_template(state: &SharedState, w: &InWorkspace) -> Result<AlertsT
     for event in state.store.alerts(w.workspace.id, 100).await? {
         let view = AlertView {
             query: name(event.query_id),
-            fired: format_time(event.fired_at, tz),
-            updated: format_time(event.updated_at, tz),
+            fired: format_time(w.ctx.tr, event.fired_at, tz),
+            updated: format_time(w.ctx.tr, event.updated_at, tz),
             acknowledged: event
                 .acknowledged_at
-                .map(|t| format_time(t, tz))
+                .map(|t| format_time(w.ctx.tr, t, tz))
                 .unwrap_or_default(),
             event,
         };
@@ -611,7 +611,13 @@ pub async fn dev_hooks_page(
         .lock()
         .expect("dev inbox lock")
         .iter()
-        .map(|(t, n, b)| (format_time(*t, "Europe/Paris"), n.clone(), b.clone()))
+        .map(|(t, n, b)| {
+            (
+                format_time(ctx.tr, *t, "Europe/Paris"),
+                n.clone(),
+                b.clone(),
+            )
+        })
         .collect();
     render(DevHooksTemplate {
         c: Chrome::new(&ctx),

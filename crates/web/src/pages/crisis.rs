@@ -57,10 +57,7 @@ struct CrisisTemplate {
 }
 
 fn hour_minute(unix: i64, timezone: &str) -> String {
-    format_time(unix, timezone)
-        .split_once(' ')
-        .map(|(_, hm)| hm.to_owned())
-        .unwrap_or_default()
+    super::format_hm(unix, timezone)
 }
 
 async fn crisis_or_404(state: &SharedState, w: &InWorkspace, id: i64) -> Result<Crisis, WebError> {
@@ -90,12 +87,15 @@ async fn crisis_page(
             true,
             t.f(
                 "crisis.ongoing",
-                &[("when", &format_time(alert.updated_at, tz))],
+                &[("when", &format_time(w.ctx.tr, alert.updated_at, tz))],
             ),
         ),
         Phase::Over { since } => (
             false,
-            t.f("crisis.over", &[("when", &format_time(since, tz))]),
+            t.f(
+                "crisis.over",
+                &[("when", &format_time(w.ctx.tr, since, tz))],
+            ),
         ),
     };
     let (end, bucket, buckets) = timeline(alert.fired_at, alert.updated_at, now);
@@ -174,7 +174,7 @@ async fn crisis_page(
     let statement_meta = match (&crisis.statement_by, crisis.statement_at) {
         (Some(by), Some(at)) => Some(t.f(
             "crisis.statement_meta",
-            &[("who", by), ("when", &format_time(at, tz))],
+            &[("who", by), ("when", &format_time(w.ctx.tr, at, tz))],
         )),
         _ => None,
     };
@@ -183,7 +183,7 @@ async fn crisis_page(
         ws_slug: w.workspace.slug.clone(),
         id: alert.id,
         summary: alert.summary.clone(),
-        fired: format_time(alert.fired_at, tz),
+        fired: format_time(w.ctx.tr, alert.fired_at, tz),
         status,
         ongoing,
         last_hour: pace,
@@ -201,10 +201,7 @@ async fn crisis_page(
             "/w/{}/listening?query={}&from={}",
             w.workspace.slug,
             alert.query_id,
-            format_time(alert.fired_at - 3_600, tz)
-                .split(' ')
-                .next()
-                .unwrap_or_default()
+            super::iso_day(alert.fired_at - 3_600, tz)
         ),
         query,
         can_manage: w.can(Permission::ManageListening),
@@ -366,7 +363,7 @@ pub async fn statement(
                         ("query", &query),
                         (
                             "when",
-                            &format_time(crisis.alert.fired_at, &w.workspace.timezone),
+                            &format_time(w.ctx.tr, crisis.alert.fired_at, &w.workspace.timezone),
                         ),
                     ],
                 )

@@ -9,7 +9,7 @@ use axum::response::Response;
 use jardinier_domain::Permission;
 use serde::Deserialize;
 
-use super::{Chrome, format_time, render};
+use super::{Chrome, render};
 use crate::charts;
 use crate::context::InWorkspace;
 use crate::error::WebError;
@@ -377,12 +377,11 @@ pub async fn dashboard(
         .volume
         .iter()
         .map(|(start, v)| {
-            let label = format_time(*start, tz);
             (
                 if f.bucket == 86_400 {
-                    label[..10].to_owned()
+                    super::iso_day(*start, tz)
                 } else {
-                    label[11..].to_owned()
+                    super::format_hm(*start, tz)
                 },
                 *v,
             )
@@ -394,7 +393,7 @@ pub async fn dashboard(
         .volume
         .iter()
         .map(|(start, _)| {
-            let day = &format_time(*start, tz)[..10];
+            let day = &super::iso_day(*start, tz);
             format!("{archive}?from={day}&to={day}")
         })
         .collect();

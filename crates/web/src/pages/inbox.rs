@@ -172,7 +172,7 @@ pub async fn inbox(
     let rows: Vec<ConversationRow> = conversations
         .into_iter()
         .map(|c| ConversationRow {
-            updated: format_time(c.updated_at, &w.workspace.timezone),
+            updated: format_time(w.ctx.tr, c.updated_at, &w.workspace.timezone),
             sla: targets.view(&c, now, w.ctx.tr),
             c,
         })
@@ -387,7 +387,7 @@ pub async fn conversation_page(
         .iter()
         .map(|r| Entry {
             at: r.created_at,
-            when: format_time(r.created_at, &w.workspace.timezone),
+            when: format_time(w.ctx.tr, r.created_at, &w.workspace.timezone),
             mention: None,
             event: None,
             reply: Some(replies::reply_view(r, w)),
@@ -399,7 +399,7 @@ pub async fn conversation_page(
         .into_iter()
         .map(|i| Entry {
             at: i.published_at,
-            when: format_time(i.published_at, tz),
+            when: format_time(w.ctx.tr, i.published_at, tz),
             mention: Some(Mention {
                 author: match (&i.author_name, &i.author_handle) {
                     (Some(n), Some(h)) if n != h => format!("{n} ({h})"),
@@ -429,7 +429,7 @@ pub async fn conversation_page(
         };
         Entry {
             at: e.at,
-            when: format_time(e.at, tz),
+            when: format_time(w.ctx.tr, e.at, tz),
             mention: None,
             event: Some((
                 event_key(&e.kind, &e.detail, e.actor.is_some()),

@@ -111,7 +111,7 @@ pub async fn profile_beside(
                     c.id,
                     c.subject.clone(),
                     format!("inbox.state_{}", c.state),
-                    format_time(c.updated_at, tz),
+                    format_time(w.ctx.tr, c.updated_at, tz),
                 )
             })
             .collect(),
@@ -123,10 +123,10 @@ pub async fn profile_beside(
                 (
                     n.author.clone().unwrap_or_default(),
                     n.body.clone(),
-                    format_time(n.at, tz),
+                    format_time(w.ctx.tr, n.at, tz),
                 )
             })
             .collect(),
-        first_seen: format_time(person.created_at, tz),
+        first_seen: format_time(w.ctx.tr, person.created_at, tz),
     }))
 }

@@ -472,7 +472,7 @@ pub fn due_line(
                 &targets.tz,
             )
         };
-        format_time(due, targets.tz.iana_name().unwrap_or("UTC"))
+        format_time(tr, due, targets.tz.iana_name().unwrap_or("UTC"))
     };
     Some((view, at))
 }

@@ -118,7 +118,7 @@ pub(crate) fn mention_view(
             .clone()
             .unwrap_or_else(|| item.source_kind.clone()),
         url: item.url,
-        when: format_time(item.published_at, tz),
+        when: format_time(tr, item.published_at, tz),
         lang: item.lang.unwrap_or_else(|| "unknown".into()),
         score: item
             .sentiment_score
@@ -780,7 +780,7 @@ async fn sources_template(
         .map(|source| SourceView {
             last_fetch: source
                 .last_fetch_at
-                .map(|t| format_time(t, &w.workspace.timezone))
+                .map(|t| format_time(w.ctx.tr, t, &w.workspace.timezone))
                 .unwrap_or_else(|| never.clone()),
             hook_url: format!("{}/hooks/{}", state.config.base_url, source.id),
             source,

@@ -186,7 +186,7 @@ pub async fn member(
     for item in &profile.items {
         timeline.push(TimelineLine {
             at: item.published_at,
-            when: format_time(item.published_at, tz),
+            when: format_time(w.ctx.tr, item.published_at, tz),
             key: "members.timeline_mention",
             text: format!(
                 "{} — {}",
@@ -203,7 +203,7 @@ pub async fn member(
     for c in &profile.conversations {
         timeline.push(TimelineLine {
             at: c.created_at,
-            when: format_time(c.created_at, tz),
+            when: format_time(w.ctx.tr, c.created_at, tz),
             key: "members.timeline_conversation",
             text: c.subject.clone(),
             link: Some(format!("/w/{slug}/inbox/{}", c.id)),
@@ -218,7 +218,7 @@ pub async fn member(
             };
             timeline.push(TimelineLine {
                 at: sent_at,
-                when: format_time(sent_at, tz),
+                when: format_time(w.ctx.tr, sent_at, tz),
                 key: "members.timeline_reply",
                 text: format!("{} : {}", r.author_name.unwrap_or_default(), r.body),
                 link: Some(format!("/w/{slug}/inbox/{}", c.id)),
@@ -229,7 +229,7 @@ pub async fn member(
     for n in &profile.notes {
         timeline.push(TimelineLine {
             at: n.at,
-            when: format_time(n.at, tz),
+            when: format_time(w.ctx.tr, n.at, tz),
             key: "members.timeline_note",
             text: format!("{} : {}", n.author.clone().unwrap_or_default(), n.body),
             link: None,
@@ -301,7 +301,7 @@ pub async fn member(
                         _ => "members.reason_by_hand",
                     })
                     .to_owned(),
-                when: format_time(m.at, tz),
+                when: format_time(w.ctx.tr, m.at, tz),
                 undone: m.undone_at.is_some(),
             })
             .collect(),

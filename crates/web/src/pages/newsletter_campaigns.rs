@@ -166,7 +166,7 @@ async fn page(
         .map(|t| TestLine {
             email: t.email,
             who: t.requested_by,
-            when: format_time(t.sent_at.unwrap_or(t.created_at), tz),
+            when: format_time(w.ctx.tr, t.sent_at.unwrap_or(t.created_at), tz),
             status_key: format!("newsletter.test_status_{}", t.status),
             error: t.last_error,
         })
@@ -192,11 +192,11 @@ async fn page(
         author: campaign.author,
         started: campaign
             .started_at
-            .map(|t| format_time(t, tz))
+            .map(|t| format_time(w.ctx.tr, t, tz))
             .unwrap_or_default(),
         finished: campaign
             .finished_at
-            .map(|t| format_time(t, tz))
+            .map(|t| format_time(w.ctx.tr, t, tz))
             .unwrap_or_default(),
         recipients: stats.recipients,
         queued: stats.queued,

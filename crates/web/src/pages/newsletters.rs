@@ -101,7 +101,7 @@ async fn page(
             state: c.state,
             started: c
                 .started_at
-                .map(|t| format_time(t, &w.workspace.timezone))
+                .map(|t| format_time(w.ctx.tr, t, &w.workspace.timezone))
                 .unwrap_or_default(),
             recipients: s.recipients,
             sent: s.sent,
@@ -357,7 +357,7 @@ pub async fn list_page(
                 s.email,
                 s.status,
                 s.source,
-                format_time(s.confirmed_at.unwrap_or(s.created_at), tz),
+                format_time(w.ctx.tr, s.confirmed_at.unwrap_or(s.created_at), tz),
             )
         })
         .collect();

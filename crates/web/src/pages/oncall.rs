@@ -50,16 +50,16 @@ async fn template(state: &SharedState, w: &InWorkspace) -> Result<OnCallTemplate
                 r.on_call(now).and_then(name),
                 r.on_call(next_change)
                     .and_then(name)
-                    .map(|n| (n, format_time(next_change, &w.workspace.timezone))),
+                    .map(|n| (n, format_time(w.ctx.tr, next_change, &w.workspace.timezone))),
                 r.period_days.to_string(),
-                format_time(r.starts_at, &w.workspace.timezone)[..10].to_owned(),
+                super::iso_day(r.starts_at, &w.workspace.timezone),
             )
         }
         None => (
             None,
             None,
             "7".into(),
-            format_time(now, &w.workspace.timezone)[..10].to_owned(),
+            super::iso_day(now, &w.workspace.timezone),
         ),
     };
     let slots = members

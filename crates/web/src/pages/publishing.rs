@@ -120,7 +120,7 @@ async fn page_with(
             state: p.state,
             when: p
                 .scheduled_at
-                .map(|t| format_time(t, tz))
+                .map(|t| format_time(w.ctx.tr, t, tz))
                 .unwrap_or_default(),
             deliveries: deliveries
                 .into_iter()
@@ -547,7 +547,7 @@ pub async fn approval_page(
         title: post.title,
         when: post
             .scheduled_at
-            .map(|t| format_time(t, &workspace.timezone))
+            .map(|t| format_time(ctx.tr, t, &workspace.timezone))
             .unwrap_or_default(),
         variants: deliveries
             .into_iter()
@@ -752,7 +752,7 @@ pub async fn post_page_with_link(
         .await?
         .into_iter()
         .map(|e| EventView {
-            at: format_time(e.at, tz),
+            at: format_time(w.ctx.tr, e.at, tz),
             text: tr.f(
                 &format!("publishing.event_{}", e.kind),
                 &[("who", e.actor.as_str())],
@@ -848,7 +848,7 @@ pub async fn post_page_with_link(
         state: post.state,
         when: post
             .scheduled_at
-            .map(|t| format_time(t, tz))
+            .map(|t| format_time(w.ctx.tr, t, tz))
             .unwrap_or_default(),
         campaign: post.campaign,
         tags: post.tags,

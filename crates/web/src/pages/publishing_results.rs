@@ -180,7 +180,7 @@ pub async fn results(
             title: p.title,
             when: p
                 .scheduled_at
-                .map(|t| format_time(t, tz))
+                .map(|t| format_time(w.ctx.tr, t, tz))
                 .unwrap_or_default(),
             campaign: p.campaign,
             totals: p.totals,

@@ -200,7 +200,7 @@ async fn team_template(
             .map(|i| InvitationRow {
                 id: i.id,
                 role_key: role_key(&i.role),
-                expires: format_time(i.expires_at, &w.workspace.timezone),
+                expires: format_time(w.ctx.tr, i.expires_at, &w.workspace.timezone),
                 email: i.email,
             })
             .collect()
@@ -509,10 +509,10 @@ async fn tokens_template(
             id: t.id,
             name: t.name,
             prefix: t.prefix,
-            created: format_time(t.created_at, tz),
+            created: format_time(w.ctx.tr, t.created_at, tz),
             last_used: t
                 .last_used_at
-                .map(|at| format_time(at, tz))
+                .map(|at| format_time(w.ctx.tr, at, tz))
                 .unwrap_or_else(|| never.clone()),
             revoked: t.revoked_at.is_some(),
         })
@@ -610,7 +610,7 @@ pub async fn audit_page(
         .into_iter()
         .map(|e| {
             (
-                format_time(e.at, &w.workspace.timezone),
+                format_time(w.ctx.tr, e.at, &w.workspace.timezone),
                 e.actor.unwrap_or_default(),
                 format!("audit_action.{}", e.action),
                 e.detail,

@@ -78,7 +78,10 @@ async fn page(
                     "networks.stored",
                     &[
                         ("who", &k.updated_by),
-                        ("when", &format_time(k.updated_at, &w.workspace.timezone)),
+                        (
+                            "when",
+                            &format_time(w.ctx.tr, k.updated_at, &w.workspace.timezone),
+                        ),
                     ],
                 )
             }),

@@ -71,7 +71,7 @@ fn row(w: &InWorkspace, s: WebhookSubscription) -> SubscriptionRow {
         events,
         enabled: s.enabled,
         counts,
-        created: format_time(s.created_at, &w.workspace.timezone),
+        created: format_time(w.ctx.tr, s.created_at, &w.workspace.timezone),
     }
 }
 
@@ -326,7 +326,7 @@ pub async fn log_page(
             };
             DeliveryRow {
                 id: d.id,
-                created: format_time(d.created_at, tz),
+                created: format_time(w.ctx.tr, d.created_at, tz),
                 event: if d.event == "webhook.test" {
                     t.t("webhooks.test_event").to_owned()
                 } else {
@@ -337,7 +337,7 @@ pub async fn log_page(
                 attempts: super::format_count(t, d.attempts),
                 answer,
                 next: (d.status == WebhookStatus::Ready && d.attempts > 0)
-                    .then(|| format_time(d.next_attempt_at, tz)),
+                    .then(|| format_time(w.ctx.tr, d.next_attempt_at, tz)),
                 can_redeliver: matches!(d.status, WebhookStatus::Delivered | WebhookStatus::Failed),
             }
         })

@@ -196,7 +196,7 @@ pub async fn overview(
         .map(|p| {
             let time = p
                 .scheduled_at
-                .map(|t| super::format_time(t, tz)[11..].to_owned())
+                .map(|t| super::format_hm(t, tz))
                 .unwrap_or_default();
             (p.id, p.title.clone(), time)
         })
