@@ -75,13 +75,37 @@ async fn load(url: &str, items: usize, users: usize) -> anyhow::Result<Loaded> {
     let store: Arc<dyn Store> = Arc::new(store);
     // A database loaded by an earlier run (`--database`) is used as it is.
     if let Some(ws) = store.workspace_by_slug("bench").await? {
-        let users = store
+        let mut emails: Vec<String> = store
             .members(ws.id)
             .await?
             .into_iter()
             .map(|m| m.user.email)
             .take(users)
             .collect();
+        // Loaded with fewer teammates than asked now: the missing ones join, as at loading.
+        if emails.len() < users {
+            let hash = jardinier_web::auth::hash_password("bench-password");
+            let now = jardinier_web::unix_now();
+            for i in emails.len()..users {
+                let email = format!("bench{i}@bench.example");
+                let user = store
+                    .create_user(
+                        &NewUser {
+                            email: &email,
+                            display_name: &format!("Bench {i}"),
+                            password_hash: &hash,
+                            lang: None,
+                        },
+                        now,
+                    )
+                    .await?;
+                store
+                    .add_member(ws.id, user.id, jardinier_domain::Role::Editor, now)
+                    .await?;
+                emails.push(email);
+            }
+        }
+        let users = emails;
         let conversations: Vec<i64> = store
             .conversations_since(ws.id, 0)
             .await?
