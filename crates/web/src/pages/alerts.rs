@@ -38,7 +38,7 @@ fn rule_words(t: jardinier_i18n::Tr, kind: &str, params: &str) -> String {
                     ("window", &t.duration(p.window_minutes * 60)),
                     (
                         "sensitivity",
-                        t.t(&format!("alerts.sensitivity_{sensitivity}")),
+                        t.t(&format!("alerts.sensitivity_word_{sensitivity}")),
                     ),
                     ("min", &t.number(p.min_volume)),
                 ],
