@@ -232,17 +232,27 @@ impl SqlStore {
         workspace_id: i64,
         members: &[i64],
     ) -> Result<Vec<Conversation>> {
+        // Without statistics SQLite would take the workspace's index and walk every
+        // conversation of the workspace (1.8 s at 200,000) rather than the person's few.
+        let mut sql = concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " WHERE c.workspace_id = $1 AND c.member_id = $2"
+        )
+        .to_owned();
+        if self.backend == crate::Backend::Sqlite {
+            sql = sql.replace(
+                "FROM conversations c ",
+                "FROM conversations c INDEXED BY conversations_by_member ",
+            );
+        }
         let mut out = Vec::new();
         for member in members {
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                conversation_cols!(),
-                " WHERE c.workspace_id = $1 AND c.member_id = $2"
-            ))
-            .bind(workspace_id)
-            .bind(*member)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(workspace_id)
+                .bind(*member)
+                .fetch_all(&self.pool)
+                .await?;
             for row in &rows {
                 out.push(conversation_row(row)?);
             }
