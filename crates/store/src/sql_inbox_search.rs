@@ -368,15 +368,8 @@ impl SqlStore {
         match_limit_bind: Option<usize>,
         newest_sql: Vec<String>,
     ) -> Result<Found> {
-        let mut more = false;
         if let Some(i) = match_limit_bind {
             binds[i] = Bind::Int(COUNT_MESSAGES);
-            for newest in newest_sql {
-                let read = counted(format!("SELECT COUNT(*) FROM ({newest}) AS m"), &binds)
-                    .fetch_one(&self.pool)
-                    .await?;
-                more |= read >= COUNT_MESSAGES;
-            }
         }
         let count = counted(
             format!(
@@ -387,10 +380,18 @@ impl SqlStore {
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok(Found::Count(
-            count.min(COUNT_CAP),
-            more || count > COUNT_CAP,
-        ))
+        // Past the cap it is "more" whatever was read; below it, "more" when the read of the
+        // newest matching messages stopped at its limit (a common word: read once, not twice).
+        let mut more = count > COUNT_CAP;
+        if !more && match_limit_bind.is_some() {
+            for newest in newest_sql {
+                let read = counted(format!("SELECT COUNT(*) FROM ({newest}) AS m"), &binds)
+                    .fetch_one(&self.pool)
+                    .await?;
+                more |= read >= COUNT_MESSAGES;
+            }
+        }
+        Ok(Found::Count(count.min(COUNT_CAP), more))
     }
 }
 

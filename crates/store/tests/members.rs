@@ -178,7 +178,8 @@ async fn member_story(store: &dyn Store) -> i64 {
         "search by identity"
     );
 
-    // Suggestions: the same handle on Mastodon and Bluesky and the same name.
+    // Suggestions: the same handle on Mastodon and Bluesky, and lea@… is that handle too
+    // (with the same name on the Mastodon profile).
     let (profiles, dismissed) = store.member_profiles(ws).await.unwrap();
     let found = suggestions(&profiles, &dismissed);
     assert_eq!(
@@ -186,7 +187,11 @@ async fn member_story(store: &dyn Store) -> i64 {
             .iter()
             .map(|s| (s.keep, s.absorb, s.likeness.confidence()))
             .collect::<Vec<_>>(),
-        vec![(p_masto, p_sky, 60), (p_mail, p_masto, 40)]
+        vec![
+            (p_mail, p_masto, 85),
+            (p_mail, p_sky, 60),
+            (p_masto, p_sky, 60)
+        ]
     );
 
     // Tags and fields, then a merge by hand and its undoing.
