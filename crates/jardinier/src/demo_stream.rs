@@ -635,6 +635,125 @@ pub async fn seed_publishing(
             })
             .await?;
     }
+    seed_past_posts(store, workspace_id, author, &channels, now).await
+}
+
+/// Posts of the last weeks, already published, with the likes, shares and replies they
+/// earned: the results page and the calendar have a past from the start.
+async fn seed_past_posts(
+    store: &dyn Store,
+    workspace_id: i64,
+    author: i64,
+    channels: &[i64],
+    now: i64,
+) -> anyhow::Result<()> {
+    // (days ago, hour in Paris, title, French text, English text, likes, shares, replies)
+    const PAST: &[(i64, i64, &str, &str, &str, i64, i64, i64)] = &[
+        (
+            3,
+            8,
+            "Cold brew de saison",
+            "Le cold brew d'hiver est là : infusé 18 h, servi sur orange sanguine. #café",
+            "Winter cold brew is here: steeped 18 h, served over blood orange.",
+            142,
+            31,
+            18,
+        ),
+        (
+            6,
+            12,
+            "Portrait : Inès, torréfactrice",
+            "Inès torréfie chaque matin depuis 6 h. Rencontre au bord du canal. #portrait",
+            "Inès roasts every morning from 6 am. Meet her by the canal.",
+            318,
+            64,
+            41,
+        ),
+        (
+            10,
+            18,
+            "Fermeture exceptionnelle",
+            "La boutique sera fermée jeudi pour inventaire. Le site reste ouvert !",
+            "The shop is closed on Thursday for stocktaking. The web shop stays open!",
+            57,
+            9,
+            23,
+        ),
+        (
+            14,
+            9,
+            "Arrivage : Brésil Cerrado",
+            "Nouvel arrivage : Brésil Cerrado, chocolat et noisette. #café",
+            "Just in: Brazil Cerrado, chocolate and hazelnut.",
+            96,
+            14,
+            7,
+        ),
+    ];
+    let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = jiff::Timestamp::from_second(now)
+        .map(|t| t.to_zoned(zone.clone()).date())
+        .unwrap_or_default();
+    for (days, hour, title, fr, en, likes, shares, replies) in PAST {
+        let at = today
+            .saturating_sub(jiff::Span::new().days(*days))
+            .at(*hour as i8, 0, 0, 0)
+            .to_zoned(zone.clone())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or(now - days * 86_400);
+        let variants: Vec<jardinier_store::NewVariant> = channels
+            .iter()
+            .flat_map(|&channel_id| {
+                [("fr", *fr), ("en", *en)].map(|(lang, text)| jardinier_store::NewVariant {
+                    channel_id,
+                    language: Some(lang.to_owned()),
+                    text: text.to_owned(),
+                })
+            })
+            .collect();
+        let post = store
+            .create_post(&jardinier_store::NewPost {
+                workspace_id,
+                author_id: Some(author),
+                title,
+                variants: &variants,
+                campaign: "Arrivages",
+                tags: &["café".to_owned()],
+                short_links: &[],
+                media: &[],
+                first_comment: None,
+                poll: None,
+                scheduled_at: Some(at),
+                draft: false,
+                now: at - 86_400,
+            })
+            .await?;
+        // Sent at its time, then counted: most engagement on the first channel.
+        let deliveries = store
+            .post(workspace_id, post.id)
+            .await?
+            .map(|(_, d)| d)
+            .unwrap_or_default();
+        for (k, delivery) in deliveries.iter().enumerate() {
+            let outcome = jardinier_store::DeliveryOutcome::Sent {
+                remote_id: format!("demo-past-{}-{}", post.id, delivery.id),
+                remote_url: None,
+                note: None,
+            };
+            store.finish_delivery(delivery.id, &outcome, at).await?;
+            let share = if k % 2 == 0 { 1.0 } else { 0.35 };
+            let part = |n: i64| (n as f64 * share).round() as i64;
+            store
+                .record_metrics(
+                    delivery.id,
+                    part(*likes),
+                    part(*shares),
+                    part(*replies),
+                    at + 3_600,
+                )
+                .await?;
+        }
+    }
     Ok(())
 }
 
