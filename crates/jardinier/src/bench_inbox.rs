@@ -87,22 +87,7 @@ async fn load(url: &str, items: usize, users: usize) -> anyhow::Result<Loaded> {
             let hash = jardinier_web::auth::hash_password("bench-password");
             let now = jardinier_web::unix_now();
             for i in emails.len()..users {
-                let email = format!("bench{i}@bench.example");
-                let user = store
-                    .create_user(
-                        &NewUser {
-                            email: &email,
-                            display_name: &format!("Bench {i}"),
-                            password_hash: &hash,
-                            lang: None,
-                        },
-                        now,
-                    )
-                    .await?;
-                store
-                    .add_member(ws.id, user.id, jardinier_domain::Role::Editor, now)
-                    .await?;
-                emails.push(email);
+                emails.push(add_teammate(&*store, ws.id, i, &hash, now).await?.0);
             }
         }
         let users = emails;
@@ -150,23 +135,9 @@ async fn load(url: &str, items: usize, users: usize) -> anyhow::Result<Loaded> {
     let mut emails = vec!["bench0@bench.example".to_owned()];
     let mut teammates = vec![owner.id];
     for i in 1..users {
-        let email = format!("bench{i}@bench.example");
-        let user = store
-            .create_user(
-                &NewUser {
-                    email: &email,
-                    display_name: &format!("Bench {i}"),
-                    password_hash: &hash,
-                    lang: None,
-                },
-                now,
-            )
-            .await?;
-        store
-            .add_member(ws.id, user.id, jardinier_domain::Role::Editor, now)
-            .await?;
+        let (email, id) = add_teammate(&*store, ws.id, i, &hash, now).await?;
         emails.push(email);
-        teammates.push(user.id);
+        teammates.push(id);
     }
     let source = store
         .create_source(&NewSource {
@@ -284,6 +255,32 @@ async fn load(url: &str, items: usize, users: usize) -> anyhow::Result<Loaded> {
         conversations,
         users: emails,
     })
+}
+
+/// The `i`-th teammate, an editor of the bench workspace: (e-mail, user id).
+async fn add_teammate(
+    store: &dyn Store,
+    workspace_id: i64,
+    i: usize,
+    hash: &str,
+    now: i64,
+) -> anyhow::Result<(String, i64)> {
+    let email = format!("bench{i}@bench.example");
+    let user = store
+        .create_user(
+            &NewUser {
+                email: &email,
+                display_name: &format!("Bench {i}"),
+                password_hash: hash,
+                lang: None,
+            },
+            now,
+        )
+        .await?;
+    store
+        .add_member(workspace_id, user.id, jardinier_domain::Role::Editor, now)
+        .await?;
+    Ok((email, user.id))
 }
 
 /// Opens the `k`-th conversation: a quarter are taken by someone, a tenth labelled, a third

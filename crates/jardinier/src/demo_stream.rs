@@ -647,64 +647,33 @@ async fn seed_past_posts(
     channels: &[i64],
     now: i64,
 ) -> anyhow::Result<()> {
-    // (days ago, hour in Paris, title, French text, English text, likes, shares, replies)
-    const PAST: &[(i64, i64, &str, &str, &str, i64, i64, i64)] = &[
-        (
-            3,
-            8,
-            "Cold brew de saison",
-            "Le cold brew d'hiver est là : infusé 18 h, servi sur orange sanguine. #café",
-            "Winter cold brew is here: steeped 18 h, served over blood orange.",
-            142,
-            31,
-            18,
-        ),
-        (
-            6,
-            12,
-            "Portrait : Inès, torréfactrice",
-            "Inès torréfie chaque matin depuis 6 h. Rencontre au bord du canal. #portrait",
-            "Inès roasts every morning from 6 am. Meet her by the canal.",
-            318,
-            64,
-            41,
-        ),
-        (
-            10,
-            18,
-            "Fermeture exceptionnelle",
-            "La boutique sera fermée jeudi pour inventaire. Le site reste ouvert !",
-            "The shop is closed on Thursday for stocktaking. The web shop stays open!",
-            57,
-            9,
-            23,
-        ),
-        (
-            14,
-            9,
-            "Arrivage : Brésil Cerrado",
-            "Nouvel arrivage : Brésil Cerrado, chocolat et noisette. #café",
-            "Just in: Brazil Cerrado, chocolate and hazelnut.",
-            96,
-            14,
-            7,
-        ),
-    ];
+    /// A post of the last weeks and what it earned.
+    struct PastPost {
+        days_ago: i64,
+        hour: i8,
+        title: &'static str,
+        fr: &'static str,
+        en: &'static str,
+        likes: i64,
+        shares: i64,
+        replies: i64,
+    }
+    const PAST: &[PastPost] = &[];
     let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
     let today = jiff::Timestamp::from_second(now)
         .map(|t| t.to_zoned(zone.clone()).date())
         .unwrap_or_default();
-    for (days, hour, title, fr, en, likes, shares, replies) in PAST {
+    for past in PAST {
         let at = today
-            .saturating_sub(jiff::Span::new().days(*days))
-            .at(*hour as i8, 0, 0, 0)
+            .saturating_sub(jiff::Span::new().days(past.days_ago))
+            .at(past.hour, 0, 0, 0)
             .to_zoned(zone.clone())
             .map(|z| z.timestamp().as_second())
-            .unwrap_or(now - days * 86_400);
+            .unwrap_or(now - past.days_ago * 86_400);
         let variants: Vec<jardinier_store::NewVariant> = channels
             .iter()
             .flat_map(|&channel_id| {
-                [("fr", *fr), ("en", *en)].map(|(lang, text)| jardinier_store::NewVariant {
+                [("fr", past.fr), ("en", past.en)].map(|(lang, text)| jardinier_store::NewVariant {
                     channel_id,
                     language: Some(lang.to_owned()),
                     text: text.to_owned(),
@@ -715,7 +684,7 @@ async fn seed_past_posts(
             .create_post(&jardinier_store::NewPost {
                 workspace_id,
                 author_id: Some(author),
-                title,
+                title: past.title,
                 variants: &variants,
                 campaign: "Arrivages",
                 tags: &["café".to_owned()],
@@ -746,9 +715,9 @@ async fn seed_past_posts(
             store
                 .record_metrics(
                     delivery.id,
-                    part(*likes),
-                    part(*shares),
-                    part(*replies),
+                    part(past.likes),
+                    part(past.shares),
+                    part(past.replies),
                     at + 3_600,
                 )
                 .await?;

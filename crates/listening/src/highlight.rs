@@ -1,5 +1,7 @@
 //! The words of a mention that an archive search matched, for the stream to mark them.
 
+use jardinier_query::is_word_char;
+
 use crate::normalize::search_terms;
 
 /// `text` cut into runs, each with whether it is a matched word. A word matches when one of its
@@ -51,10 +53,6 @@ pub fn highlight<'a>(text: &'a str, groups: &[Vec<String>]) -> Vec<(&'a str, boo
         runs.push((&text[plain_from..], false));
     }
     runs
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ mod text;
 pub use eval::{Document, Prepared};
 pub use monitor::QuerySet;
 pub use parse::{ErrorKind, ParseError, parse};
-pub use text::{Token, fold, tokenize};
+pub use text::{Token, fold, is_word_char, tokenize};
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]

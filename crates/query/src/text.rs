@@ -40,7 +40,8 @@ fn push_folded(out: &mut String, c: char) {
 
 /// Characters that make up words. `#` and `@` start hashtags and handles but are not part of
 /// the word itself: `#Brûlerie` yields both `#brulerie` and `brulerie` at the same position.
-pub(crate) fn is_word_char(c: char) -> bool {
+/// Letters, digits and `_`: what a word (or a hashtag's name) is made of.
+pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
