@@ -322,6 +322,9 @@ fn csrf_in(html: &str) -> Option<String> {
 }
 
 /// One simulated teammate: signs in, then works the inbox until `until`.
+/// A teammate's requests (kind, milliseconds), their searches by what was searched, and errors.
+type Timings = (Vec<(&'static str, f64)>, Vec<(&'static str, f64)>, usize);
+
 async fn teammate(
     base: String,
     slug: String,
@@ -330,7 +333,7 @@ async fn teammate(
     seed: u64,
     think: Duration,
     until: Instant,
-) -> anyhow::Result<(Vec<(&'static str, f64)>, usize)> {
+) -> anyhow::Result<Timings> {
     let threads = conversations.len().max(1);
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -367,6 +370,7 @@ async fn teammate(
     let token = csrf_in(&page).unwrap_or_default();
     let mut rng = Lcg(seed);
     let mut latencies = Vec::new();
+    let mut searches = Vec::new();
     let mut errors = 0;
     // Teammates start at different moments, as people do.
     tokio::time::sleep(Duration::from_millis(seed % 1_000) * think.as_millis().min(1) as u32).await;
@@ -376,6 +380,7 @@ async fn teammate(
             tokio::time::sleep(think / 2 + think.mul_f64(rng.below(1_000) as f64 / 1_000.0)).await;
         }
         let conversation = conversations[rng.below(conversations.len())];
+        let mut searched = "";
         let (kind, request) = match rng.below(10) {
             0..=2 => ("queue", client.get(format!("{base}/w/{slug}/inbox"))),
             3 => ("mine", client.get(format!("{base}/w/{slug}/inbox?who=me"))),
@@ -396,13 +401,14 @@ async fn teammate(
                 // The corpus's most frequent words (in most messages) and its most talked-about
                 // products are searched as often as rare references: the search a CM types
                 // during a crisis is the common one.
-                let q = match rng.below(5) {
-                    0 => format!("cmd{thread}"),
-                    1 => crate::bench::brand(thread_product(thread)),
-                    2 => WORDS[rng.below(WORDS.len())].to_owned(),
-                    3 => crate::bench::brand(rng.below(3)),
-                    _ => person_name(thread % 20_000),
+                let (what, q) = match rng.below(5) {
+                    0 => ("reference", format!("cmd{thread}")),
+                    1 => ("product", crate::bench::brand(thread_product(thread))),
+                    2 => ("common word", WORDS[rng.below(WORDS.len())].to_owned()),
+                    3 => ("top product", crate::bench::brand(rng.below(3))),
+                    _ => ("person", person_name(thread % 20_000)),
                 };
+                searched = what;
                 (
                     "search",
                     client.get(format!("{base}/w/{slug}/inbox?q={}", q.replace(' ', "+"))),
@@ -428,7 +434,11 @@ async fn teammate(
             Ok(response) => {
                 let ok = response.status().is_success() || response.status().is_redirection();
                 let _ = response.bytes().await;
-                latencies.push((kind, started.elapsed().as_secs_f64() * 1_000.0));
+                let ms = started.elapsed().as_secs_f64() * 1_000.0;
+                latencies.push((kind, ms));
+                if kind == "search" {
+                    searches.push((searched, ms));
+                }
                 if !ok {
                     errors += 1;
                 }
@@ -436,7 +446,43 @@ async fn teammate(
             Err(_) => errors += 1,
         }
     }
-    Ok((latencies, errors))
+    Ok((latencies, searches, errors))
+}
+
+/// p50 and p99 per label, printed on stderr (`prefix` before each label) and as JSON.
+fn per_kind(
+    latencies: &[(&'static str, f64)],
+    prefix: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut names: Vec<&str> = latencies.iter().map(|(k, _)| *k).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut kinds = serde_json::Map::new();
+    for kind in names {
+        let mut of: Vec<f64> = latencies
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, l)| *l)
+            .collect();
+        of.sort_by(f64::total_cmp);
+        let (p50, p99) = (
+            of[of.len() / 2],
+            of[((of.len() as f64 * 0.99) as usize).min(of.len() - 1)],
+        );
+        eprintln!(
+            "bench inbox: {prefix}{kind:8} {:6} requests, p50 {p50:7.1} ms, p99 {p99:7.1} ms",
+            of.len()
+        );
+        kinds.insert(
+            kind.to_owned(),
+            serde_json::json!({
+                "requests": of.len(),
+                "p50_ms": (p50 * 10.0).round() / 10.0,
+                "p99_ms": (p99 * 10.0).round() / 10.0,
+            }),
+        );
+    }
+    kinds
 }
 
 pub async fn run(
@@ -488,41 +534,18 @@ pub async fn run(
         )));
     }
     let mut latencies = Vec::new();
+    let mut searches = Vec::new();
     let mut errors = 0;
     for task in tasks {
-        let (mut l, e) = task.await??;
+        let (mut l, mut s, e) = task.await??;
         latencies.append(&mut l);
+        searches.append(&mut s);
         errors += e;
     }
-    // Per kind of request: where the time goes (on stderr, and in the JSON line).
-    let mut names: Vec<&str> = latencies.iter().map(|(k, _)| *k).collect();
-    names.sort_unstable();
-    names.dedup();
-    let mut kinds = serde_json::Map::new();
-    for kind in names {
-        let mut of: Vec<f64> = latencies
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, l)| *l)
-            .collect();
-        of.sort_by(f64::total_cmp);
-        let (p50, p99) = (
-            of[of.len() / 2],
-            of[((of.len() as f64 * 0.99) as usize).min(of.len() - 1)],
-        );
-        eprintln!(
-            "bench inbox: {kind:8} {:6} requests, p50 {p50:7.1} ms, p99 {p99:7.1} ms",
-            of.len()
-        );
-        kinds.insert(
-            kind.to_owned(),
-            serde_json::json!({
-                "requests": of.len(),
-                "p50_ms": (p50 * 10.0).round() / 10.0,
-                "p99_ms": (p99 * 10.0).round() / 10.0,
-            }),
-        );
-    }
+    // Per kind of request, and searches per what was searched: where the time goes (on
+    // stderr, and in the JSON line).
+    let kinds = per_kind(&latencies, "");
+    let searched = per_kind(&searches, "search: ");
     let mut latencies: Vec<f64> = latencies.into_iter().map(|(_, l)| l).collect();
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| {
@@ -549,6 +572,7 @@ pub async fn run(
             "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
             "errors": errors,
             "kinds": kinds,
+            "searches": searched,
         })
     );
     Ok(())
