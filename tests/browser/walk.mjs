@@ -135,6 +135,23 @@ try {
   await page.waitForURL("**done=crisis_statement_saved");
   assert.ok((await page.getByTestId("crisis-statement-meta").innerText()).startsWith("Écrite par"));
   await shot("crisis-fr");
+  // The networks' keys are the owner's (they serve the whole server): Camille, a manager, is
+  // refused; Margaux, the owner, finds a guide per network (issue 15, item 6).
+  const refused = await page.request.get(base + "/w/brulerie-du-canal/settings/networks");
+  assert.equal(refused.status(), 403);
+  const owner = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: "fr-FR" });
+  await owner.goto(base + "/login");
+  await owner.getByLabel("Adresse e-mail").fill("margaux@pollen-agence.example");
+  await owner.getByLabel("Mot de passe").fill("jardinier-demo");
+  await owner.getByRole("button", { name: "Se connecter" }).click();
+  await owner.waitForURL("**/w/**");
+  await owner.goto(base + "/w/brulerie-du-canal/settings/networks");
+  assert.equal(await owner.locator("section[data-testid^=network-]").count(), 3, "X, LinkedIn, Meta");
+  assert.match(await owner.locator("#x ol.guide").innerText(), /developer\.x\.com/);
+  await owner.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-networks-owner-fr.png`, fullPage: true });
+  await owner.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await owner.evaluate(() => document.documentElement.scrollWidth) <= 390, "the networks page fits a phone");
+  await owner.close();
   // The stream: how many a filter finds, searched words marked, several mentions sent at once.
   await page.goto(base + "/w/brulerie-du-canal/listening?q=commande");
   assert.match(await page.getByTestId("mentions-found").innerText(), /^\d[\d\u202f]* mentions?$|^plus de/);
@@ -353,7 +370,8 @@ try {
   for (const path of ["", "/inbox", "/listening", "/listening/dashboard", "/listening/alerts",
                       "/listening/queries", "/listening/sources", "/publishing", "/publishing/calendar",
                       "/publishing/queue", "/publishing/media", "/publishing/newsletters", "/members",
-                      "/settings/team", "/settings/audit", "/inbox/saved-replies", "/inbox/report"]) {
+                      "/settings/team", "/settings/audit", "/settings",
+                      "/inbox/saved-replies", "/inbox/report"]) {
     await page.goto(base + "/w/brulerie-du-canal" + path);
     await fits("phone" + (path.replaceAll("/", "-") || "-overview"));
   }

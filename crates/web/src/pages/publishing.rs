@@ -42,7 +42,7 @@ pub struct PostLine {
 #[derive(Template)]
 #[template(path = "publishing.html")]
 struct PublishingTemplate {
-    /// May enter the networks' application keys (Settings → Networks).
+    /// May enter the networks' application keys (Settings → Social networks): owners.
     may_set_up: bool,
     c: Chrome,
     ws_slug: String,
@@ -165,7 +165,7 @@ async fn page_with(
             .is_some();
         connect.push((network.name().to_owned(), label.to_owned(), ready));
     }
-    let may_set_up = w.can(Permission::ManageWorkspace);
+    let may_set_up = w.role == jardinier_domain::Role::Owner;
     let template = PublishingTemplate {
         may_set_up,
         draft,
