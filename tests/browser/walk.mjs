@@ -175,6 +175,19 @@ try {
   await page.waitForURL("**done=inbox_saved");
   assert.equal(await page.getByTestId("conversation-assignee").innerText(), "Lucas Bernard");
   await shot("conversation-fr");
+  // The queue beside follows the inbox: a conversation closed elsewhere leaves it, without
+  // reloading the page (issue 15, item 8). The last one is closed: the walk needs the others.
+  const others = page.locator("[data-testid=queue-beside] li:not(.current) a");
+  const closedHref = await others.nth((await others.count()) - 1).getAttribute("href");
+  const token = await page.locator("input[name=_csrf]").first().inputValue();
+  const openedAt = page.url();
+  await page.getByTestId("reply-body").fill("Brouillon en cours");
+  const closed = await page.request.post(base + closedHref + "/change", { form: { action: "state", value: "done", _csrf: token } });
+  assert.ok(closed.status() < 400, `closing ${closedHref}: ${closed.status()}`);
+  await page.waitForFunction((href) => !document.querySelector(`[data-testid=queue-beside] a[href="${href}"]`), closedHref, { timeout: 20000 });
+  assert.equal(page.url(), openedAt);
+  assert.equal(await page.getByTestId("reply-body").inputValue(), "Brouillon en cours", "what was typed stays");
+  await page.getByTestId("reply-body").fill("");
   // Keyboard: "d" marks it done.
   await page.locator("h1").click();
   await page.keyboard.press("d");

@@ -313,6 +313,32 @@
       window.addEventListener("beforeunload", function () { source.close(); });
     });
 
+    // The queue beside an open conversation follows the inbox: when it changes, the list
+    // alone is drawn again (at most every five seconds), never what the person is writing.
+    document.querySelectorAll("[data-live-list]").forEach(function (list) {
+      if (!window.EventSource || !window.fetch || !window.DOMParser) return;
+      var source = new EventSource(list.getAttribute("data-live-list"));
+      var last = 0, pending = null;
+      var refresh = function () {
+        pending = null;
+        last = Date.now();
+        if (list.offsetParent === null) return; // hidden on narrower screens
+        fetch(window.location.href, { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.text() : null; })
+          .then(function (html) {
+            if (!html) return;
+            var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live-list]");
+            if (fresh) list.innerHTML = fresh.innerHTML;
+          })
+          .catch(function () { /* the next change tries again */ });
+      };
+      source.addEventListener("changed", function () {
+        if (pending) return;
+        pending = setTimeout(refresh, Math.max(0, 5000 - (Date.now() - last)));
+      });
+      window.addEventListener("beforeunload", function () { source.close(); });
+    });
+
     // After a failed submit, focus the first field in error so keyboard and screen-reader
     // users land where the problem is.
     var invalid = document.querySelector("[aria-invalid='true']");
