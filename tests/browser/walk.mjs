@@ -108,7 +108,7 @@ try {
   assert.ok((await page.locator("[data-testid=sentiment]").count()) > 5, "mentions carry their sentiment");
   await shot("listening-fr");
   await page.goto(base + "/w/brulerie-du-canal/listening/dashboard");
-  assert.ok(Number(await page.getByTestId("dashboard-total").innerText()) > 5);
+  assert.ok(Number((await page.getByTestId("dashboard-total").innerText()).replace(/\s/g, "")) > 5);
   assert.ok((await page.locator("svg.chart").count()) >= 3, "the charts are drawn");
   await shot("dashboard-fr");
   await page.goto(base + "/w/brulerie-du-canal/listening/queries");
