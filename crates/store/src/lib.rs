@@ -44,9 +44,11 @@ mod sql_post_edits;
 mod sql_publishing;
 mod sql_regulars;
 mod sql_replies;
+mod sql_subscriptions;
 mod sql_webhooks;
 mod sql_work;
 mod sqlite_writer;
+mod subscriptions;
 pub mod testing;
 mod webhooks;
 mod work;
@@ -66,6 +68,7 @@ pub use records::*;
 pub use regulars::*;
 pub use replies::*;
 pub use sql::{Backend, SqlStore, connect};
+pub use subscriptions::*;
 pub use webhooks::*;
 pub use work::*;
 
@@ -81,6 +84,7 @@ pub trait Store:
     + CrisisStore
     + OAuthKeyStore
     + RegularStore
+    + SubscriptionStore
     + InboxStore
     + ReplyStore
     + MemberStore

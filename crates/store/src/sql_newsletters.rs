@@ -11,7 +11,7 @@ use crate::sql::SqlStore;
 
 const LIST_COLS: &str =
     "id, workspace_id, name, public_id, from_name, from_address, footer, language, created_at";
-const SUBSCRIBER_COLS: &str = "id, list_id, email, status, unsubscribe_token, source, created_at, \
+pub(crate) const SUBSCRIBER_COLS: &str = "id, list_id, email, status, unsubscribe_token, source, created_at, \
      confirmed_at, unsubscribed_at";
 pub(crate) const CAMPAIGN_COLS: &str = "id, workspace_id, list_id, subject, body_markdown, state, \
      rate_per_minute, author, created_at, started_at, finished_at";
@@ -30,7 +30,7 @@ fn list_row(r: &AnyRow) -> Result<NewsletterList> {
     })
 }
 
-fn subscriber_row(r: &AnyRow) -> Result<Subscriber> {
+pub(crate) fn subscriber_row(r: &AnyRow) -> Result<Subscriber> {
     Ok(Subscriber {
         id: r.try_get("id")?,
         list_id: r.try_get("list_id")?,

@@ -120,7 +120,7 @@ const REPLIED_CONVERSATIONS: usize = 50;
 pub struct TimelineLine {
     pub at: i64,
     pub when: String,
-    /// members.timeline_mention, _conversation, _reply, _note, _merge.
+    /// members.timeline_mention, _conversation, _reply, _subscription, _note, _merge.
     pub key: &'static str,
     pub text: String,
     pub link: Option<String>,
@@ -225,6 +225,33 @@ pub async fn member(
                 sentiment: None,
             });
         }
+    }
+    // Their newsletter subscriptions, by their addresses.
+    let emails: Vec<String> = profile
+        .row
+        .identities
+        .iter()
+        .filter(|i| i.identity.kind == jardinier_members::IdentityKind::Email)
+        .map(|i| i.identity.value.clone())
+        .collect();
+    for (subscriber, list) in state
+        .store
+        .subscriptions_of(w.workspace.id, &emails)
+        .await?
+    {
+        let status = w
+            .ctx
+            .tr
+            .t(&format!("newsletter.subscriber_{}", subscriber.status))
+            .to_owned();
+        timeline.push(TimelineLine {
+            at: subscriber.created_at,
+            when: format_time(w.ctx.tr, subscriber.created_at, tz),
+            key: "members.timeline_subscription",
+            text: format!("{list} — {status}"),
+            link: None,
+            sentiment: None,
+        });
     }
     for n in &profile.notes {
         timeline.push(TimelineLine {

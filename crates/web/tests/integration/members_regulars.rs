@@ -118,4 +118,50 @@ async fn returning_authors_get_profiles_with_every_interaction(backend: Backend)
         profile.contains("Webhook — Le cold brew est super"),
         "source kinds in words"
     );
+
+    // Her newsletter subscription, found by the address added to her profile.
+    let list = app
+        .store
+        .create_list(&jardinier_store::NewList {
+            workspace_id: ws.id,
+            name: "La Gazette",
+            public_id: "gazette",
+            from_name: "Brûlerie",
+            from_address: "gazette@brand.example",
+            footer: "Brûlerie, Paris",
+            language: "fr",
+            now,
+        })
+        .await
+        .unwrap();
+    app.store
+        .subscribe(&jardinier_store::NewSubscriber {
+            list_id: list.id,
+            email: "ines@example.org",
+            source: "form",
+            confirm_token_hash: None,
+            unsubscribe_token: "u-ines",
+            now,
+        })
+        .await
+        .unwrap();
+    app.store
+        .add_identity(
+            ws.id,
+            member,
+            &jardinier_members::Identity {
+                kind: jardinier_members::IdentityKind::Email,
+                value: "ines@example.org".into(),
+                verified: false,
+            },
+            Some(owner.id),
+            now,
+        )
+        .await
+        .unwrap();
+    let (_, profile) = app.text(&format!("/w/brand/members/{member}")).await;
+    assert!(
+        profile.contains("Newsletter") && profile.contains("La Gazette — "),
+        "{profile}"
+    );
 }
