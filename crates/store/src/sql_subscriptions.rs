@@ -13,22 +13,23 @@ impl SubscriptionStore for SqlStore {
         workspace_id: i64,
         emails: &[String],
     ) -> Result<Vec<(Subscriber, String)>> {
+        let columns: Vec<String> = SUBSCRIBER_COLS
+            .split(',')
+            .map(|c| format!("s.{}", c.trim()))
+            .collect();
+        let sql = format!(
+            "SELECT {}, l.name AS list_name FROM newsletter_subscribers s \
+             JOIN newsletter_lists l ON l.id = s.list_id \
+             WHERE s.workspace_id = $1 AND s.email = $2 ORDER BY s.created_at DESC",
+            columns.join(", ")
+        );
         let mut found = Vec::new();
         for email in emails {
-            let columns: Vec<String> = SUBSCRIBER_COLS
-                .split(',')
-                .map(|c| format!("s.{}", c.trim()))
-                .collect();
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {}, l.name AS list_name FROM newsletter_subscribers s \
-                 JOIN newsletter_lists l ON l.id = s.list_id \
-                 WHERE s.workspace_id = $1 AND s.email = $2 ORDER BY s.created_at DESC",
-                columns.join(", ")
-            )))
-            .bind(workspace_id)
-            .bind(email.trim().to_lowercase())
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(workspace_id)
+                .bind(email.trim().to_lowercase())
+                .fetch_all(&self.pool)
+                .await?;
             for row in &rows {
                 found.push((subscriber_row(row)?, row.try_get("list_name")?));
             }

@@ -199,21 +199,21 @@ pub struct RuleForm {
 }
 
 impl RuleForm {
-    /// (kind, target) of each channel the form fills in.
-    fn channels(&self) -> Vec<(&'static str, String)> {
+    /// (kind, the field that holds it, target) of each channel the form fills in.
+    fn channels(&self) -> Vec<(&'static str, &'static str, String)> {
         let mut channels = Vec::new();
         if !self.ch_oncall.is_empty() {
-            channels.push(("oncall", String::new()));
+            channels.push(("oncall", "ch_oncall", String::new()));
         }
-        for (kind, value) in [
-            ("email", &self.ch_email),
-            ("slack", &self.ch_slack),
-            ("mattermost", &self.ch_mattermost),
-            ("discord", &self.ch_discord),
-            ("ntfy", &self.ch_ntfy),
+        for (kind, field, value) in [
+            ("email", "ch_email", &self.ch_email),
+            ("slack", "ch_slack", &self.ch_slack),
+            ("mattermost", "ch_mattermost", &self.ch_mattermost),
+            ("discord", "ch_discord", &self.ch_discord),
+            ("ntfy", "ch_ntfy", &self.ch_ntfy),
         ] {
             if !value.trim().is_empty() {
-                channels.push((kind, value.trim().to_owned()));
+                channels.push((kind, field, value.trim().to_owned()));
             }
         }
         channels
@@ -396,29 +396,25 @@ pub async fn create_rule(
             None
         }
     };
-    let channels: Vec<serde_json::Value> = form
-        .channels()
-        .into_iter()
-        .map(|(kind, target)| serde_json::json!({"kind": kind, "target": target}))
-        .collect();
-    let channels_json = serde_json::Value::Array(channels).to_string();
-    if form.channels().is_empty() {
+    let chosen = form.channels();
+    if chosen.is_empty() {
         errors.push(FieldError::new("channels", "alerts.channels_none"));
     }
-    // Each channel checked on its own, so the message sits by the field that holds it.
-    for (kind, target) in form.channels() {
-        let one = serde_json::json!([{"kind": kind, "target": target}]).to_string();
-        if parse_channels(&one).is_err() {
-            let (field, message) = match kind {
-                "email" => ("ch_email", "alerts.channel_email_invalid"),
-                "slack" => ("ch_slack", "alerts.channel_url_invalid"),
-                "mattermost" => ("ch_mattermost", "alerts.channel_url_invalid"),
-                "discord" => ("ch_discord", "alerts.channel_url_invalid"),
-                _ => ("ch_ntfy", "alerts.channel_url_invalid"),
+    let mut channels = Vec::new();
+    for (kind, field, target) in chosen {
+        let channel = serde_json::json!({"kind": kind, "target": target});
+        // Each channel checked on its own, so the message sits by the field that holds it.
+        if parse_channels(&serde_json::json!([channel]).to_string()).is_err() {
+            let message = if kind == "email" {
+                "alerts.channel_email_invalid"
+            } else {
+                "alerts.channel_url_invalid"
             };
             errors.push(FieldError::new(field, message));
         }
+        channels.push(channel);
     }
+    let channels_json = serde_json::Value::Array(channels).to_string();
     let (Some(query), Some(params), true) = (query, params, errors.is_empty()) else {
         let mut template = alerts_template(&state, &w).await?.with_form(form);
         template.errors = errors;

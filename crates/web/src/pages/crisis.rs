@@ -56,8 +56,9 @@ struct CrisisTemplate {
     sentiments: &'static [&'static str],
 }
 
-fn hour_minute(unix: i64, timezone: &str) -> String {
-    super::format_hm(unix, timezone)
+/// The name of the saved search an alert watches, if it still exists.
+fn query_name(queries: &[jardinier_store::ListeningQuery], id: i64) -> Option<String> {
+    queries.iter().find(|q| q.id == id).map(|q| q.name.clone())
 }
 
 async fn crisis_or_404(state: &SharedState, w: &InWorkspace, id: i64) -> Result<Crisis, WebError> {
@@ -77,11 +78,8 @@ async fn crisis_page(
     let (tz, t, now) = (&w.workspace.timezone, &w.ctx.tr, unix_now());
     let alert = &crisis.alert;
     let queries = state.store.listening_queries(w.workspace.id).await?;
-    let query = queries
-        .iter()
-        .find(|q| q.id == alert.query_id)
-        .map(|q| q.name.clone())
-        .unwrap_or_else(|| format!("#{}", alert.query_id));
+    let query =
+        query_name(&queries, alert.query_id).unwrap_or_else(|| format!("#{}", alert.query_id));
     let (ongoing, status) = match phase(alert.updated_at, now) {
         Phase::Ongoing => (
             true,
@@ -107,7 +105,7 @@ async fn crisis_page(
     let bars: Vec<(String, i64)> = counts
         .iter()
         .enumerate()
-        .map(|(i, (all, _))| (hour_minute(start + i as i64 * bucket, tz), *all))
+        .map(|(i, (all, _))| (super::format_hm(start + i as i64 * bucket, tz), *all))
         .collect();
     let chart = crate::charts::columns(t.t("crisis.chart"), &bars, &[]);
     let last_hour: i64 = state
@@ -263,6 +261,11 @@ pub async fn assign(
             .find(|m| m.user.id == user),
         None => None,
     };
+    // Audited by name: the person found above (a teammate, or nobody).
+    let who = person
+        .as_ref()
+        .map(|m| m.user.display_name.clone())
+        .unwrap_or_else(|| "—".into());
     if let Some(member) = person.filter(|m| m.user.id != w.user.id) {
         let tr = crate::mail_tr(&member.user);
         let link = format!(
@@ -287,12 +290,6 @@ pub async fn assign(
             })
             .await?;
     }
-    let who = state
-        .store
-        .crisis(w.workspace.id, id)
-        .await?
-        .and_then(|c| c.assignee.map(|a| a.1))
-        .unwrap_or_else(|| "—".into());
     audit_in(&state, &w, "crisis_assigned", &format!("#{id} → {who}")).await?;
     Ok(redirect(&format!(
         "/w/{}/listening/alerts/{id}?done=crisis_assigned",
@@ -348,14 +345,8 @@ pub async fn statement(
         "saved_reply" => {
             w.require(Permission::ViewInbox)?;
             w.require(Permission::ReplyWithoutApproval)?;
-            let query = state
-                .store
-                .listening_queries(w.workspace.id)
-                .await?
-                .into_iter()
-                .find(|q| q.id == crisis.alert.query_id)
-                .map(|q| q.name)
-                .unwrap_or_default();
+            let queries = state.store.listening_queries(w.workspace.id).await?;
+            let query = query_name(&queries, crisis.alert.query_id).unwrap_or_default();
             let name: String = t
                 .f(
                     "crisis.reply_name",
