@@ -43,6 +43,8 @@ pub enum Permission {
     ApproveReplies,
     /// Connect channels, write and schedule posts.
     Publish,
+    /// Set up the community site: its look, categories, charter and welcome message.
+    ManageCommunity,
 }
 
 impl Role {
@@ -87,6 +89,7 @@ impl Role {
             ReplyWithoutApproval => matches!(self, Owner | Manager | Editor),
             ApproveReplies => matches!(self, Owner | Manager),
             Publish => matches!(self, Owner | Manager | Editor),
+            ManageCommunity => matches!(self, Owner | Manager),
         }
     }
 

@@ -204,6 +204,7 @@ pub fn print_logins(base_url: &str) {
         println!("    {:<36} {} — {}", person.email, person.name, person.what);
     }
     println!();
+    println!("  The brand's community site: {base_url}/c/brulerie-du-canal/");
     println!("  E-mail is not sent in the demo; read it at {base_url}/dev/mail");
     println!(
         "  Listening receives a simulated stream of mentions; a bad buzz starts after {} s.",
@@ -301,6 +302,13 @@ pub async fn run(
         .await?;
         crate::demo_stream::seed_newsletter(store.as_ref(), brulerie.id, jardinier_web::unix_now())
             .await?;
+        crate::demo_community::seed(
+            store.as_ref(),
+            brulerie.id,
+            camille.id,
+            jardinier_web::unix_now(),
+        )
+        .await?;
         tracing::info!("demo data seeded");
         Some(source)
     } else {

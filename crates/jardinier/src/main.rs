@@ -7,6 +7,7 @@ mod bench_inbox;
 mod bench_publish;
 mod config;
 mod demo;
+mod demo_community;
 mod demo_smtp;
 mod demo_stream;
 mod import;

@@ -194,7 +194,14 @@ pub async fn serve_bound(
         }
         tokio::spawn(async move { axum::serve(listener, router).await })
     });
-    let app = Application::from_listener(bound.listener, state);
+    // The community site (issue 16) answers /c/… and the communities' own host names.
+    let mut site_config = jardinier_site::SiteConfig::new(&bound.base_url);
+    site_config.mail_log = state.config.mail_log_page;
+    site_config.secure_cookies = state.config.secure_cookies;
+    site_config.trusted_proxies = state.config.trusted_proxies.clone();
+    let site = jardinier_site::SiteState::new(store.clone(), site_config, mail_wake.clone());
+    let app = Application::from_listener(bound.listener, state)
+        .in_front(|workbench| jardinier_site::in_front_of(workbench, site));
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mailer = Mailer::new(store.clone(), transport, &config.mail.from)?;

@@ -14,6 +14,7 @@
 mod alerts;
 mod archive_fts;
 mod campaign_edits;
+mod community;
 mod crisis;
 mod error;
 mod inbox;
@@ -31,6 +32,7 @@ mod sql;
 mod sql_alerts;
 mod sql_batch;
 mod sql_campaign_edits;
+mod sql_community;
 mod sql_crisis;
 #[macro_use]
 mod sql_inbox;
@@ -55,6 +57,7 @@ mod work;
 
 pub use alerts::*;
 pub use campaign_edits::*;
+pub use community::*;
 pub use crisis::*;
 pub use error::StoreError;
 pub use inbox::*;
@@ -82,6 +85,7 @@ pub trait Store:
     ListeningStore
     + AlertStore
     + CrisisStore
+    + CommunityStore
     + OAuthKeyStore
     + RegularStore
     + SubscriptionStore
@@ -101,6 +105,10 @@ pub trait Store:
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;
+    /// After a bulk load (a benchmark, an import): gives PostgreSQL's planner fresh statistics
+    /// and visibility maps (`VACUUM ANALYZE`), which autovacuum would give later. SQLite plans
+    /// with the indexes the queries name: nothing to do.
+    async fn refresh_statistics(&self) -> Result<()>;
 
     // Users
     async fn create_user(&self, new: &NewUser<'_>, now: i64) -> Result<User>;

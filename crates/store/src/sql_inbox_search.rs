@@ -36,20 +36,32 @@ fn placeholders(sql: &str) -> usize {
     highest
 }
 
+/// `$query` (a statement of `$sql`) with the first values of `$binds` bound: as many as
+/// `$sql` has placeholders.
+macro_rules! bound {
+    ($query:expr, $sql:expr, $binds:expr) => {{
+        let used = placeholders(&$sql);
+        let mut query = $query;
+        for bind in $binds.iter().take(used).cloned() {
+            query = match bind {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
 /// A `SELECT COUNT(*)` statement with its values bound.
 fn counted<'q>(
     sql: String,
     binds: &[Bind],
 ) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments> {
-    let used = placeholders(&sql);
-    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-    for bind in binds.iter().take(used).cloned() {
-        query = match bind {
-            Bind::Int(v) => query.bind(v),
-            Bind::Text(v) => query.bind(v),
-        };
-    }
-    query
+    bound!(
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone())),
+        sql,
+        binds
+    )
 }
 
 /// What `find_conversations` is asked for.
@@ -244,8 +256,13 @@ impl SqlStore {
                     first.join(" UNION ALL ")
                 )
             };
+            // Counting reads the newest matches once, as a named part (see `count_found`).
+            let source = match find {
+                Find::Page => format!("({newest})"),
+                Find::Count => format!("newest{}", newest_sql.len()),
+            };
             searches.push(format!(
-                "SELECT ci.conversation_id FROM ({newest}) AS newest \
+                "SELECT ci.conversation_id FROM {source} AS newest \
                  JOIN conversation_items ci ON ci.item_id = newest.item_id"
             ));
             newest_sql.push(newest);
@@ -277,7 +294,10 @@ impl SqlStore {
                     "SELECT p.id FROM conversations p WHERE p.workspace_id = $1 \
                      AND p.member_id IN ({ids}) ORDER BY p.updated_at DESC LIMIT {limit}"
                 );
-                searches.push(person.clone());
+                searches.push(match find {
+                    Find::Page => person.clone(),
+                    Find::Count => format!("SELECT id FROM newest{}", newest_sql.len()),
+                });
                 newest_sql.push(person);
             }
         }
@@ -316,14 +336,7 @@ impl SqlStore {
             if let Some(i) = match_limit_bind {
                 binds[i] = Bind::Int(match_limit);
             }
-            let used = placeholders(&sql);
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for bind in binds.iter().take(used).cloned() {
-                query = match bind {
-                    Bind::Int(v) => query.bind(v),
-                    Bind::Text(v) => query.bind(v),
-                };
-            }
+            let query = bound!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), sql, binds);
             rows = match self.backend {
                 crate::Backend::Sqlite => query.fetch_all(&self.pool).await?,
                 // A page of the queue is a short query: starting parallel workers costs
@@ -361,6 +374,9 @@ impl SqlStore {
 
     /// Counts what the filter's query `sql` finds, up to `COUNT_CAP`, among the conversations
     /// of the newest `COUNT_MESSAGES` matching messages when words are searched.
+    /// Counts the conversations found, up to `COUNT_CAP`, in one statement: each bounded read
+    /// of the newest matches (`newest_sql`, named `newest0`, `newest1` in `sql`) is done once,
+    /// for both the count and whether it stopped at its limit ("more"), rather than twice.
     async fn count_found(
         &self,
         sql: String,
@@ -371,26 +387,38 @@ impl SqlStore {
         if let Some(i) = match_limit_bind {
             binds[i] = Bind::Int(COUNT_MESSAGES);
         }
-        let count = counted(
-            format!(
-                "SELECT COUNT(*) FROM ({sql} LIMIT {}) AS found",
-                COUNT_CAP + 1
-            ),
-            &binds,
+        let parts = newest_sql
+            .iter()
+            .enumerate()
+            .map(|(i, newest)| format!("newest{i} AS MATERIALIZED ({newest})"))
+            .collect::<Vec<_>>();
+        let with = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("WITH {} ", parts.join(", "))
+        };
+        // The greatest number of matches one part read: at its limit, there may be more.
+        let read = (0..newest_sql.len())
+            .map(|i| format!("(SELECT COUNT(*) FROM newest{i})"))
+            .reduce(|a, b| match self.backend {
+                crate::Backend::Sqlite => format!("MAX({a}, {b})"),
+                crate::Backend::Postgres => format!("GREATEST({a}, {b})"),
+            })
+            .unwrap_or_else(|| "0".into());
+        let statement = format!(
+            "{with}SELECT (SELECT COUNT(*) FROM ({sql} LIMIT {}) AS found), {read}",
+            COUNT_CAP + 1
+        );
+        let (count, read) = bound!(
+            sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(statement.clone())),
+            statement,
+            binds
         )
         .fetch_one(&self.pool)
         .await?;
         // Past the cap it is "more" whatever was read; below it, "more" when the read of the
-        // newest matching messages stopped at its limit (a common word: read once, not twice).
-        let mut more = count > COUNT_CAP;
-        if !more && match_limit_bind.is_some() {
-            for newest in newest_sql {
-                let read = counted(format!("SELECT COUNT(*) FROM ({newest}) AS m"), &binds)
-                    .fetch_one(&self.pool)
-                    .await?;
-                more |= read >= COUNT_MESSAGES;
-            }
-        }
+        // newest matching messages stopped at its limit.
+        let more = count > COUNT_CAP || (match_limit_bind.is_some() && read >= COUNT_MESSAGES);
         Ok(Found::Count(count.min(COUNT_CAP), more))
     }
 }

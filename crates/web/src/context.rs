@@ -2,15 +2,13 @@
 //! forms must carry. [`layer`] resolves it once per request; handlers receive it through the
 //! extractors [`RequestCtx`], [`SignedIn`] and [`InWorkspace`].
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use jardinier_domain::{Permission, Role};
 use jardinier_i18n::{Lang, Tr};
 use jardinier_store::{User, Workspace};
@@ -51,16 +49,11 @@ fn is_api(path: &str) -> bool {
 /// The language to read in: the user's saved choice, then the language cookie (a choice made
 /// before signing in), then the browser's `Accept-Language`, then English.
 fn resolve_lang(user: Option<&User>, jar: &CookieJar, headers: &axum::http::HeaderMap) -> Lang {
-    user.and_then(|u| u.lang.as_deref())
-        .and_then(Lang::parse)
-        .or_else(|| jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::negotiate)
-        })
-        .unwrap_or_default()
+    jardinier_webkit::http::resolve_lang(
+        user.and_then(|u| u.lang.as_deref()),
+        jar.get(LANG_COOKIE).map(|c| c.value()),
+        headers,
+    )
 }
 
 pub fn cookie(
@@ -69,34 +62,13 @@ pub fn cookie(
     value: String,
     max_age_secs: i64,
 ) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies)
-        .max_age(time::Duration::seconds(max_age_secs))
-        .build()
-}
-
-/// The real client's address: the peer, or what the trusted proxies say (issue 14).
-fn client_ip(req: &Request, trusted: &jardinier_domain::client_address::TrustedProxies) -> String {
-    let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>() else {
-        return String::new();
-    };
-    let values = |name: header::HeaderName| -> Vec<&str> {
-        req.headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    };
-    jardinier_domain::client_address::client_address(
-        peer.0.ip(),
-        &values(header::FORWARDED),
-        &values(header::HeaderName::from_static("x-forwarded-for")),
-        trusted,
+    jardinier_webkit::http::cookie(
+        name,
+        value,
+        "/".to_owned(),
+        state.config.secure_cookies,
+        max_age_secs,
     )
-    .to_string()
 }
 
 pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
@@ -108,7 +80,7 @@ pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Nex
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
-    let client_ip = client_ip(&req, &state.config.trusted_proxies);
+    let client_ip = jardinier_webkit::http::client_ip(&req, &state.config.trusted_proxies);
 
     let session_hash = jar.get(SESSION_COOKIE).map(|c| auth::token_hash(c.value()));
     let session = match &session_hash {
@@ -230,11 +202,7 @@ pub async fn layer(State(state): State<SharedState>, mut req: Request, next: Nex
     response
 }
 
-pub fn set_cookie(response: &mut Response, cookie: Cookie<'static>) {
-    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-}
+pub use jardinier_webkit::http::set_cookie;
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = WebError;

@@ -225,6 +225,13 @@ impl Application {
         }
     }
 
+    /// Puts another face in front of the workbench (the community site): `front` receives the
+    /// workbench's router and returns the one served.
+    pub fn in_front(mut self, front: impl FnOnce(Router) -> Router) -> Application {
+        self.router = front(self.router);
+        self
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

@@ -6,6 +6,7 @@ mod account;
 mod alerts;
 mod auth;
 mod auth_link;
+mod community;
 pub(crate) mod dashboard;
 pub(crate) mod inbox;
 pub use inbox::label_name;
@@ -67,6 +68,7 @@ pub fn upload_routes() -> Router<SharedState> {
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
+        .merge(community::routes())
         .route("/", get(workspace::home))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/link", get(auth_link::ask_form).post(auth_link::ask))
@@ -630,41 +632,7 @@ pub fn mail_status_key(status: &jardinier_store::MailStatus) -> &'static str {
     }
 }
 
-/// Formats a UNIX time as a date and time in the given IANA time zone ("2026-11-21 20:40").
-pub fn format_time(tr: jardinier_i18n::Tr, unix: i64, timezone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    match jiff::Timestamp::from_second(unix) {
-        Ok(ts) => {
-            let local = ts.to_zoned(tz);
-            tr.f(
-                "date.at",
-                &[
-                    ("day", &local.day().to_string()),
-                    ("month", tr.t(&format!("date.month_{}", local.month()))),
-                    ("year", &local.year().to_string()),
-                    ("time", &local.strftime("%H:%M").to_string()),
-                ],
-            )
-        }
-        Err(_) => String::new(),
-    }
-}
-
-/// A time of day in the workspace's zone (HH:MM), for chart labels and short lines.
-pub fn format_hm(unix: i64, timezone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_second(unix)
-        .map(|ts| ts.to_zoned(tz).strftime("%H:%M").to_string())
-        .unwrap_or_default()
-}
-
-/// A day in the workspace's zone as forms and links write it (YYYY-MM-DD).
-pub fn iso_day(unix: i64, timezone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_second(unix)
-        .map(|ts| ts.to_zoned(tz).date().to_string())
-        .unwrap_or_default()
-}
+pub use jardinier_webkit::format::{format_hm, format_time, iso_day};
 
 pub fn render(template: impl Template) -> Result<Response, WebError> {
     Ok(Html(template.render()?).into_response())

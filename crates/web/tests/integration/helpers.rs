@@ -118,7 +118,11 @@ pub async fn spawn_app_with(
         newsletter_wake: Some(Default::default()),
         api_limiter,
     });
-    let app = Application::from_listener(listener, state);
+    let mut site_config = jardinier_site::SiteConfig::new(&base);
+    site_config.mail_log = true;
+    let site = jardinier_site::SiteState::new(store.clone(), site_config, Default::default());
+    let app = Application::from_listener(listener, state)
+        .in_front(|workbench| jardinier_site::in_front_of(workbench, site));
     tokio::spawn(app.serve(std::future::pending()));
     Some(TestApp {
         base,

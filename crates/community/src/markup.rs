@@ -1,0 +1,217 @@
+//! A member's Markdown made into HTML that is safe to show anywhere: raw HTML in the Markdown
+//! is shown as text, then what pulldown-cmark wrote is cleaned by ammonia's allow-list (no
+//! script, style, event handler or `javascript:` address survives, whatever the input), and
+//! links leave with `rel="nofollow ugc noopener noreferrer"`.
+//!
+//! `@handle` becomes a link to the member's page; the handles found are returned, for the
+//! notifications of the people mentioned.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// What a post looks like, and whom it mentions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    /// Handles mentioned (`@camille`), lower-cased, each once, in order.
+    pub mentions: Vec<String>,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// A handle's characters: letters, digits, `_`, `-` and `.` (not at the end).
+fn handle_at(text: &str, at: usize) -> Option<&str> {
+    let rest = &text[at + 1..];
+    let end = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map(|(i, _)| i)
+        .unwrap_or(rest.len());
+    let handle = rest[..end].trim_end_matches(['.', '-']);
+    // An address (name@host) is not a mention: the @ must start a word.
+    let starts_word = text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !c.is_alphanumeric());
+    (starts_word && !handle.is_empty() && handle.len() <= 40).then_some(handle)
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a post. `profile` gives the address of a handle's page.
+pub fn render(markdown: &str, profile: impl Fn(&str) -> String) -> Rendered {
+    let mut mentions: Vec<String> = Vec::new();
+    let mut in_code = 0usize;
+    let mut in_link = 0usize;
+    let mut events: Vec<Event<'_>> = Vec::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code += 1;
+                events.push(event);
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = in_code.saturating_sub(1);
+                events.push(event);
+            }
+            Event::Start(Tag::Link { .. }) => {
+                in_link += 1;
+                events.push(event);
+            }
+            Event::End(TagEnd::Link) => {
+                in_link = in_link.saturating_sub(1);
+                events.push(event);
+            }
+            // Raw HTML is shown as the text it is.
+            Event::Html(html) | Event::InlineHtml(html) => events.push(Event::Text(html)),
+            Event::Text(text) if in_code == 0 && in_link == 0 && text.contains('@') => {
+                let mut out = String::new();
+                let mut last = 0;
+                for (at, _) in text.match_indices('@') {
+                    if at < last {
+                        continue;
+                    }
+                    if let Some(handle) = handle_at(&text, at) {
+                        out.push_str(&escape(&text[last..at]));
+                        let lower = handle.to_lowercase();
+                        out.push_str(&format!(
+                            "<a class=\"mention\" href=\"{}\">@{}</a>",
+                            escape(&profile(&lower)),
+                            escape(handle)
+                        ));
+                        if !mentions.contains(&lower) {
+                            mentions.push(lower);
+                        }
+                        last = at + 1 + handle.len();
+                    }
+                }
+                out.push_str(&escape(&text[last..]));
+                events.push(Event::InlineHtml(CowStr::from(out)));
+            }
+            other => events.push(other),
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    let html = ammonia::Builder::default()
+        .link_rel(Some("nofollow ugc noopener noreferrer"))
+        .add_allowed_classes("a", &["mention"])
+        .clean(&html)
+        .to_string();
+    Rendered { html, mentions }
+}
+
+/// The first words of a post as plain text, for previews, feeds and notifications.
+pub fn excerpt(markdown: &str, max_chars: usize) -> String {
+    let mut text = String::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => text.push(' '),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max_chars {
+        return text;
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        render(md, |h| format!("/c/jardins/u/{h}")).html
+    }
+
+    #[test]
+    fn markdown_is_rendered() {
+        let out = html("**Bonjour** à tous\n\n> une citation\n\n- un\n- deux");
+        assert!(out.contains("<strong>Bonjour</strong>"), "{out}");
+        assert!(out.contains("<blockquote>"), "{out}");
+        assert!(out.contains("<li>deux</li>"), "{out}");
+    }
+
+    #[test]
+    fn script_and_handlers_are_inert() {
+        for payload in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[clic](javascript:alert(1))",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<svg onload=alert(1)>",
+            "![x](javascript:alert(1))",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "[a](data:text/html;base64,PHNjcmlwdD4=)",
+            "<style>body{display:none}</style>",
+        ] {
+            let out = html(payload);
+            // Text may say anything (escaped, it is inert); what matters is the markup: every
+            // tag the output holds.
+            for tag in out
+                .split('<')
+                .skip(1)
+                .map(|t| t.split('>').next().unwrap_or_default())
+            {
+                let tag = tag.to_lowercase();
+                for name in ["script", "iframe", "style", "svg", "img src=x"] {
+                    assert!(!tag.starts_with(name), "{payload} → {out}");
+                }
+                assert!(!tag.contains(" on"), "{payload} → {out}");
+                assert!(!tag.contains("javascript:"), "{payload} → {out}");
+                assert!(!tag.contains("data:"), "{payload} → {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn links_leave_with_nofollow() {
+        let out = html("[site](https://example.org)");
+        assert!(
+            out.contains("rel=\"nofollow ugc noopener noreferrer\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn mentions_link_to_profiles_and_are_listed_once() {
+        let r = render(
+            "Merci @Camille et @bruno.m ! Écris à jo@example.org, @camille.",
+            |h| format!("/c/jardins/u/{h}"),
+        );
+        assert_eq!(r.mentions, vec!["camille", "bruno.m"]);
+        assert!(
+            r.html
+                .contains("<a class=\"mention\" href=\"/c/jardins/u/camille\" rel=\"nofollow ugc noopener noreferrer\">@Camille</a>")
+                || r.html.contains("href=\"/c/jardins/u/camille\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("jo@example.org"), "{}", r.html);
+        // Code is code: no mention inside it.
+        assert!(render("`@camille`", |h| h.to_owned()).mentions.is_empty());
+    }
+
+    #[test]
+    fn excerpts_are_plain_text_cut_at_a_word() {
+        assert_eq!(excerpt("**Bonjour** à\ntous", 50), "Bonjour à tous");
+        assert_eq!(excerpt("un deux trois quatre", 10), "un deux…");
+    }
+}

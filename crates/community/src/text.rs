@@ -1,0 +1,161 @@
+//! What a member may write: titles, posts, names and bios, each parsed into a value that is
+//! valid for good or a [`FieldError`] naming the field and the catalogue key of its message.
+//!
+//! Invisible characters that reorder text (bidirectional overrides and isolates) are removed
+//! from one-line fields: a name cannot pretend to be another by reversing its letters.
+
+use jardinier_domain::input::FieldError;
+
+/// The longest title, in characters.
+pub const TITLE_MAX: usize = 150;
+/// The longest post, in characters (Discourse's default is 32,000).
+pub const BODY_MAX: usize = 32_000;
+pub const NAME_MAX: usize = 50;
+pub const BIO_MAX: usize = 300;
+
+/// Characters that change the direction of the text around them without being seen.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// One line: controls and direction overrides removed, runs of spaces made one.
+fn one_line(raw: &str) -> String {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A topic's title.
+pub fn title(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let title = one_line(raw);
+    let length = title.chars().count();
+    if length == 0 {
+        return Err(FieldError::new(field, "error.required"));
+    }
+    if length < 3 {
+        return Err(FieldError::new(field, "error.community_title_short"));
+    }
+    if length > TITLE_MAX {
+        return Err(FieldError::new(field, "error.community_title_long"));
+    }
+    Ok(title)
+}
+
+/// A post's Markdown: kept as written (line breaks matter), without NUL and other controls
+/// than line breaks and tabs, and without direction overrides.
+pub fn body(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let body: String = raw
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !is_bidi_control(*c) && (!c.is_control() || *c == '\n' || *c == '\t'))
+        .collect();
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        return Err(FieldError::new(field, "error.required"));
+    }
+    if body.chars().count() > BODY_MAX {
+        return Err(FieldError::new(field, "error.community_body_long"));
+    }
+    Ok(body)
+}
+
+/// The name a member shows.
+pub fn display_name(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let name = one_line(raw);
+    if name.is_empty() {
+        return Err(FieldError::new(field, "error.required"));
+    }
+    if name.chars().count() > NAME_MAX || !name.chars().any(char::is_alphanumeric) {
+        return Err(FieldError::new(field, "error.community_name_invalid"));
+    }
+    Ok(name)
+}
+
+/// A short biography (may be empty).
+pub fn bio(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let bio = one_line(raw);
+    if bio.chars().count() > BIO_MAX {
+        return Err(FieldError::new(field, "error.community_bio_long"));
+    }
+    Ok(bio)
+}
+
+/// The readable part of a topic's address: "Été au jardin !" → "ete-au-jardin".
+pub fn slug(title: &str) -> String {
+    let ascii = deunicode::deunicode(title).to_lowercase();
+    let mut slug = String::new();
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= 60 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "topic".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_one_trimmed_line_of_a_sensible_length() {
+        assert_eq!(
+            title("title", "  Le   compost\nen hiver ").unwrap(),
+            "Le compost en hiver"
+        );
+        assert_eq!(title("title", " ").unwrap_err().message, "error.required");
+        assert_eq!(
+            title("title", "ok").unwrap_err().message,
+            "error.community_title_short"
+        );
+        assert_eq!(
+            title("title", &"a".repeat(151)).unwrap_err().message,
+            "error.community_title_long"
+        );
+    }
+
+    #[test]
+    fn names_lose_their_direction_overrides() {
+        // "\u{202E}" would show "nimda" as "admin".
+        assert_eq!(display_name("name", "\u{202E}nimda").unwrap(), "nimda");
+        assert_eq!(
+            display_name("name", "\u{202E}\u{202C} ")
+                .unwrap_err()
+                .message,
+            "error.required"
+        );
+        assert_eq!(
+            display_name("name", "---").unwrap_err().message,
+            "error.community_name_invalid"
+        );
+    }
+
+    #[test]
+    fn bodies_keep_their_lines_and_lose_controls() {
+        assert_eq!(body("body", "a\r\n\r\nb\u{0}").unwrap(), "a\n\nb");
+        assert_eq!(body("body", "\n \n").unwrap_err().message, "error.required");
+        assert_eq!(
+            body("body", &"é".repeat(BODY_MAX + 1)).unwrap_err().message,
+            "error.community_body_long"
+        );
+    }
+
+    #[test]
+    fn slugs_fold_accents() {
+        assert_eq!(slug("Été au jardin !"), "ete-au-jardin");
+        assert_eq!(slug("¿¿"), "topic");
+        assert!(slug(&"mot ".repeat(40)).len() <= 61);
+    }
+}

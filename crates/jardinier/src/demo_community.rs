@@ -1,0 +1,345 @@
+//! The demo brand's community (issue 16): a bilingual forum with its categories (announcements,
+//! questions, methods and recipes, introductions, ideas), a charter, members, and threads that
+//! show a CM's day — an unanswered question, a thread that stalled, a newcomer who has not
+//! introduced themself, an idea the members care about.
+
+use jardinier_community::{markup, text};
+use jardinier_store::{CommunitySite, NewAccount, NewCategory, NewCommunityPost, Store};
+
+const CHARTER_FR: &str = "## Charte de la communauté\n\n\
+1. **Bienveillance** : on critique les idées, jamais les personnes.\n\
+2. **Pas de publicité** ni de liens d'affiliation.\n\
+3. **Restez dans le sujet** : une question, une discussion.\n\
+4. **Vie privée** : ne publiez pas les coordonnées d'autrui.\n\n\
+L'équipe de la Brûlerie modère selon cette charte ; un message qui l'enfreint peut être retiré.";
+
+const CHARTER_EN: &str = "## Community charter\n\n\
+1. **Be kind**: criticise ideas, never people.\n\
+2. **No advertising** and no affiliate links.\n\
+3. **Stay on topic**: one question, one thread.\n\
+4. **Privacy**: do not post other people's contact details.\n\n\
+The Brûlerie team moderates according to this charter; a post that breaks it may be removed.";
+
+/// (slug, name, description, colour, kind, read, post)
+const CATEGORIES: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
+    (
+        "annonces",
+        "Annonces",
+        "Les nouvelles de la Brûlerie : arrivages, ateliers, horaires.",
+        "#8a4b2a",
+        "discussion",
+        "everyone",
+        "staff",
+    ),
+    (
+        "questions",
+        "Questions",
+        "Une question sur un café, une machine, une commande ? La communauté et l'équipe répondent.",
+        "#2f6f4f",
+        "questions",
+        "everyone",
+        "members",
+    ),
+    (
+        "methodes-et-recettes",
+        "Méthodes et recettes",
+        "V60, AeroPress, moka, cold brew : vos réglages et vos recettes.",
+        "#b07d2b",
+        "discussion",
+        "everyone",
+        "members",
+    ),
+    (
+        "presentations",
+        "Présentations",
+        "Nouveau ou nouvelle ? Présentez-vous ici.",
+        "#5b6fb0",
+        "introductions",
+        "everyone",
+        "members",
+    ),
+    (
+        "idees",
+        "Idées",
+        "Proposez ce que la Brûlerie pourrait améliorer ; l'équipe dit ce qu'elle en fait.",
+        "#a03d6f",
+        "ideas",
+        "everyone",
+        "members",
+    ),
+];
+
+/// (handle, name, lang, days ago they joined, posted)
+const MEMBERS: &[(&str, &str, &str, i64)] = &[
+    ("lea-martin", "Léa Martin", "fr", 120),
+    ("karim-b", "Karim B.", "fr", 95),
+    ("sophie-dlc", "Sophie de La Croix", "fr", 60),
+    ("tom-baker", "Tom Baker", "en", 40),
+    ("jules-r", "Jules R.", "fr", 9),
+    ("ines-moreau", "Inès Moreau", "fr", 3),
+    // The newcomer who has not introduced themself yet.
+    ("marco-v", "Marco Valli", "en", 1),
+];
+
+/// (category slug, title, posts: (author handle or "" for the team, hours ago, Markdown))
+type Thread = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, i64, &'static str)],
+);
+
+const THREADS: &[Thread] = &[
+    (
+        "annonces",
+        "Atelier dégustation samedi 12 décembre",
+        &[
+            (
+                "",
+                72,
+                "Bonjour à toutes et à tous !\n\nNotre prochain **atelier dégustation** a lieu samedi 12 décembre à 10 h, quai de Valmy. Au programme : trois origines d'Éthiopie, et la méthode V60 pas à pas.\n\nPlaces limitées à 12 : répondez ici pour vous inscrire.",
+            ),
+            (
+                "lea-martin",
+                70,
+                "Inscrite ! J'amène une amie, c'est possible ?",
+            ),
+            ("", 69, "Bien sûr @lea-martin, on vous garde deux places."),
+        ],
+    ),
+    (
+        "questions",
+        "Mouture pour une cafetière italienne ?",
+        &[
+            (
+                "karim-b",
+                50,
+                "Je viens d'acheter une moka (Bialetti 6 tasses). Quelle mouture choisir avec le Moka Sidamo ? Mon café est très amer.",
+            ),
+            (
+                "sophie-dlc",
+                48,
+                "Plus fine qu'un filtre, plus grosse qu'un espresso. Et surtout : eau déjà chaude dans la base, feu doux, on retire dès que ça gargouille.",
+            ),
+            (
+                "",
+                47,
+                "Tout est dit par @sophie-dlc ! Pour le Sidamo, demandez-nous la mouture **« moka »** en boutique ou cochez-la dans la commande en ligne.",
+            ),
+            (
+                "karim-b",
+                30,
+                "Testé ce matin : plus aucune amertume. Merci à vous deux !",
+            ),
+        ],
+    ),
+    // The question nobody has answered yet.
+    (
+        "questions",
+        "Livraison en point relais possible ?",
+        &[(
+            "jules-r",
+            20,
+            "Bonjour, est-ce que vous livrez en point relais ? Je ne suis jamais chez moi en journée. Merci !",
+        )],
+    ),
+    (
+        "methodes-et-recettes",
+        "Cold brew maison : ma recette en 5 étapes",
+        &[
+            (
+                "sophie-dlc",
+                200,
+                "1. 100 g de café en mouture grossière\n2. 1 litre d'eau froide\n3. 16 heures au frigo\n4. filtre papier\n5. on dilue moitié-moitié avec du lait d'avoine\n\nLe Colombie Huila marche très bien.",
+            ),
+            (
+                "tom-baker",
+                150,
+                "Tried it with the Brazil Cerrado, a bit flat. Going to try 18 hours next time.",
+            ),
+            (
+                "lea-martin",
+                140,
+                "Essayé avec l'Éthiopie Guji : fruité, parfait pour l'été.",
+            ),
+        ],
+    ),
+    // The thread that stalled a fortnight ago.
+    (
+        "methodes-et-recettes",
+        "AeroPress: inverted or standard?",
+        &[
+            (
+                "tom-baker",
+                340,
+                "I've always brewed inverted, but the new AeroPress Flow Control cap makes me wonder. Which one do you use, and why?",
+            ),
+            (
+                "karim-b",
+                336,
+                "Standard avec le bouchon Flow Control, moins de risques de tout renverser !",
+            ),
+        ],
+    ),
+    (
+        "presentations",
+        "Bonjour depuis Montreuil",
+        &[
+            (
+                "ines-moreau",
+                60,
+                "Bonjour ! Inès, 34 ans, je découvre le café de spécialité depuis cet été grâce à un ami. J'aimerais apprendre à faire un bon filtre à la maison.",
+            ),
+            (
+                "",
+                58,
+                "Bienvenue @ines-moreau ! Le fil « Méthodes et recettes » est fait pour vous, et l'atelier du 12 décembre aussi.",
+            ),
+        ],
+    ),
+    (
+        "presentations",
+        "Hello from Manchester",
+        &[(
+            "tom-baker",
+            960,
+            "Hi all, Tom here, I ordered from the Brûlerie while visiting Paris and never stopped. Happy to help English speakers here.",
+        )],
+    ),
+    (
+        "idees",
+        "Des recharges pour les sachets de café",
+        &[
+            (
+                "lea-martin",
+                400,
+                "Et si on pouvait rapporter nos sachets vides en boutique pour les remplir ? Moins de déchets, et peut-être un petit prix ?",
+            ),
+            ("karim-b", 390, "+1, je le ferais tout de suite."),
+            (
+                "sophie-dlc",
+                380,
+                "Oui ! Même avec un bocal en verre, comme à la biocoop.",
+            ),
+            (
+                "",
+                300,
+                "Merci pour l'idée : nous étudions les contraintes d'hygiène avec notre fournisseur de sachets, on vous tient au courant ici.",
+            ),
+        ],
+    ),
+];
+
+pub async fn seed(
+    store: &dyn Store,
+    workspace_id: i64,
+    staff_id: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    store
+        .put_community_site(
+            &CommunitySite {
+                workspace_id,
+                slug: String::new(),
+                name: "La communauté de la Brûlerie".into(),
+                tagline: "Le forum des amateurs de café de la Brûlerie du Canal : questions, recettes, idées.".into(),
+                accent: "#8a4b2a".into(),
+                host: None,
+                open: true,
+                welcome_fr: "Bonjour {name},\n\nBienvenue dans la communauté de la Brûlerie ! Présentez-vous dans la catégorie « Présentations » : dites-nous ce que vous buvez et ce que vous aimeriez apprendre.\n\nCamille, pour l'équipe".into(),
+                welcome_en: "Hello {name},\n\nWelcome to the Brûlerie community! Introduce yourself in the \"Présentations\" category: tell us what you drink and what you would like to learn.\n\nCamille, for the team".into(),
+            },
+            now,
+        )
+        .await?;
+    store
+        .publish_community_charter(
+            workspace_id,
+            CHARTER_FR,
+            CHARTER_EN,
+            "Camille Lefèvre",
+            now - 200 * 86_400,
+        )
+        .await?;
+    let mut categories = Vec::new();
+    for (i, (slug, name, description, colour, kind, read, post)) in CATEGORIES.iter().enumerate() {
+        let id = store
+            .create_community_category(
+                workspace_id,
+                &NewCategory {
+                    slug,
+                    name,
+                    description,
+                    colour,
+                    position: i as i64 + 1,
+                    kind,
+                    read_access: read,
+                    post_access: post,
+                },
+            )
+            .await?;
+        categories.push((*slug, id));
+    }
+    let mut accounts = Vec::new();
+    for (handle, name, lang, days) in MEMBERS {
+        let joined = now - days * 86_400;
+        let email = format!("{handle}@communaute.example");
+        let account = store
+            .create_community_account(
+                &NewAccount {
+                    workspace_id,
+                    email: &email,
+                    handle,
+                    display_name: name,
+                    // Demo members sign in by an e-mailed link only.
+                    password_hash: None,
+                    lang: Some(lang),
+                    charter_version: Some(1),
+                    verified_at: Some(joined),
+                    now: joined,
+                },
+                None,
+            )
+            .await?;
+        accounts.push((*handle, account.id));
+    }
+    let profile = |handle: &str| format!("/c/brulerie-du-canal/u/{handle}");
+    for (t, (category, title, posts)) in THREADS.iter().enumerate() {
+        let category_id = categories
+            .iter()
+            .find(|(slug, _)| slug == category)
+            .map(|(_, id)| *id)
+            .expect("a demo thread's category exists");
+        let mut topic_id = None;
+        for (p, (author, hours, body)) in posts.iter().enumerate() {
+            let author_account = accounts
+                .iter()
+                .find(|(h, _)| h == author)
+                .map(|(_, id)| *id);
+            let html = markup::render(body, profile).html;
+            let key = format!("demo-{t}-{p}");
+            let post = NewCommunityPost {
+                workspace_id,
+                author_account,
+                author_user: author_account.is_none().then_some(staff_id),
+                body_md: body,
+                body_html: &html,
+                status: "visible",
+                idem_key: &key,
+                now: now - hours * 3600,
+            };
+            match topic_id {
+                None => {
+                    topic_id = Some(
+                        store
+                            .create_community_topic(category_id, title, &text::slug(title), &post)
+                            .await?,
+                    );
+                }
+                Some(id) => {
+                    store.create_community_reply(id, &post).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,594 @@
+//! Members' accounts: sign-up with a verified address, sign-in by password or by a link sent by
+//! e-mail, signing out, the charter, and the language of the pages. Accounts are the
+//! community's own, never the team's.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::Cookie;
+use jardinier_domain::input::{Email, FieldError, ValidationErrors};
+use jardinier_store::{NewAccount, NewMail, NewToken, StoreError};
+use jardinier_webkit::http::set_cookie;
+use jardinier_webkit::secrets::{
+    hash_password_blocking, random_token, token_hash, verify_password_blocking,
+};
+use serde::Deserialize;
+
+use crate::context::{LANG_COOKIE, MEMBER_COOKIE, SiteCtx};
+use crate::error::SiteError;
+use crate::pages::render;
+use crate::{SharedSite, unix_now};
+
+/// How long a sign-in lasts, and how long an e-mailed link works.
+const SESSION_SECONDS: i64 = 30 * 24 * 3600;
+const VERIFY_SECONDS: i64 = 48 * 3600;
+const SIGNIN_LINK_SECONDS: i64 = 30 * 60;
+const PASSWORD_MIN: usize = 10;
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message<'a> {
+    c: &'a SiteCtx,
+    title: String,
+    text: String,
+    link: Option<(String, &'a str)>,
+}
+
+/// A page with one message (`site.*` key) and maybe one link onwards.
+pub fn message(
+    c: &SiteCtx,
+    key: &str,
+    link: Option<(String, &str)>,
+) -> Result<Response, SiteError> {
+    render(Message {
+        c,
+        title: c.tr.t(&format!("{key}.title")).to_owned(),
+        text: c.tr.t(&format!("{key}.text")).to_owned(),
+        link,
+    })
+}
+
+/// `next` as a path inside this community, or its home: never another site.
+fn next_path(c: &SiteCtx, next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => c.href(n),
+        _ => c.href("/"),
+    }
+}
+
+fn limited(
+    limiter: &std::sync::Mutex<jardinier_domain::rate::RateLimiter>,
+    key: &str,
+) -> Result<(), u64> {
+    let digest = token_hash(key);
+    let key = i64::from_str_radix(&digest[..15], 16).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    limiter.lock().expect("limiter").take(key, now).map(|_| ())
+}
+
+/// Signs the member in: a session, its cookie, and where to go next.
+async fn sign_in(
+    state: &SharedSite,
+    c: &SiteCtx,
+    account_id: i64,
+    to: String,
+) -> Result<Response, SiteError> {
+    let token = random_token();
+    let now = unix_now();
+    state
+        .store
+        .create_community_session(
+            &token_hash(&token),
+            account_id,
+            &random_token(),
+            now,
+            now + SESSION_SECONDS,
+        )
+        .await?;
+    let mut response = Redirect::to(&to).into_response();
+    set_cookie(
+        &mut response,
+        c.cookie(state, MEMBER_COOKIE, token, SESSION_SECONDS),
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct Signup<'a> {
+    c: &'a SiteCtx,
+    name: String,
+    email: String,
+    errors: ValidationErrors,
+    notice: Option<String>,
+}
+
+pub async fn signup_form(c: SiteCtx) -> Result<Response, SiteError> {
+    if c.member.is_some() {
+        return Ok(Redirect::to(&c.href("/")).into_response());
+    }
+    render(Signup {
+        c: &c,
+        name: String::new(),
+        email: String::new(),
+        errors: ValidationErrors::default(),
+        notice: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    charter: Option<String>,
+}
+
+/// A handle from a name: "Léa Martin" → "lea-martin".
+fn handle_of(name: &str) -> String {
+    let slug = jardinier_community::text::slug(name);
+    if slug == "topic" {
+        "membre".to_owned()
+    } else {
+        slug.chars()
+            .take(30)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_owned()
+    }
+}
+
+pub async fn signup(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Form(form): Form<SignupForm>,
+) -> Result<Response, SiteError> {
+    let again = |errors: ValidationErrors, notice: Option<String>| {
+        let page = Signup {
+            c: &c,
+            name: form.name.clone(),
+            email: form.email.clone(),
+            errors,
+            notice,
+        };
+        Ok::<_, SiteError>(
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response(),
+        )
+    };
+    if let Err(wait) = limited(&state.signups, &c.client_ip) {
+        return again(
+            ValidationErrors::default(),
+            Some(c.tr.f("site.signup.too_many", &[("seconds", &wait.to_string())])),
+        );
+    }
+    let mut errors = ValidationErrors::default();
+    let name = errors.check(jardinier_community::text::display_name("name", &form.name));
+    let email = errors.check(Email::parse("email", &form.email));
+    if form.password.chars().count() < PASSWORD_MIN {
+        errors.push(FieldError::new(
+            "password",
+            "error.community_password_short",
+        ));
+    }
+    if c.charter.is_some() && form.charter.is_none() {
+        errors.push(FieldError::new(
+            "charter",
+            "error.community_charter_required",
+        ));
+    }
+    let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
+        return again(errors, None);
+    };
+    if let Err(wait) = limited(&state.mails, email.as_str()) {
+        return again(
+            ValidationErrors::default(),
+            Some(c.tr.f("site.signup.too_many", &[("seconds", &wait.to_string())])),
+        );
+    }
+    let hash = hash_password_blocking(form.password.clone()).await;
+    let now = unix_now();
+    let token = random_token();
+    let link = format!("{}/verify/{token}", c.absolute);
+    let subject =
+        c.tr.f("site.mail.verify.subject", &[("community", &c.site.name)]);
+    let body = c.tr.f(
+        "site.mail.verify.body",
+        &[
+            ("name", &name),
+            ("community", &c.site.name),
+            ("link", &link),
+        ],
+    );
+    let idempotency = format!("community-verify-{}", token_hash(&token));
+    let mail = NewMail {
+        idempotency_key: &idempotency,
+        to: email.as_str(),
+        subject: &subject,
+        body_text: &body,
+        created_at: now,
+    };
+    let verify = NewToken {
+        token_hash: &token_hash(&token),
+        purpose: "verify",
+        expires_at: now + VERIFY_SECONDS,
+    };
+    let base_handle = handle_of(&name);
+    let mut handle = base_handle.clone();
+    for attempt in 2..=50 {
+        let account = NewAccount {
+            workspace_id: c.site.workspace_id,
+            email: email.as_str(),
+            handle: &handle,
+            display_name: &name,
+            password_hash: Some(&hash),
+            lang: Some(c.lang().code()),
+            charter_version: c.charter.as_ref().map(|ch| ch.version),
+            verified_at: None,
+            now,
+        };
+        match state
+            .store
+            .create_community_account(&account, Some((&verify, &mail)))
+            .await
+        {
+            Ok(account) => {
+                state.mail_wake.notify_one();
+                // Signed in at once (reading, and saying where the e-mail went); posting waits
+                // for the address to be confirmed.
+                return sign_in(&state, &c, account.id, c.href("/signup/sent")).await;
+            }
+            Err(StoreError::Conflict { what: "handle" }) => {
+                handle = format!("{base_handle}{attempt}");
+            }
+            Err(StoreError::Conflict { .. }) => {
+                // The address has an account: say the same as for a new one (no one learns
+                // who is a member), and send its owner a sign-in link instead.
+                send_signin_link(&state, &c, email.as_str()).await?;
+                return message(&c, "site.signup.sent", None);
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(SiteError::Internal(anyhow::anyhow!(
+        "no free handle for {base_handle:?}"
+    )))
+}
+
+pub async fn signup_sent(c: SiteCtx) -> Result<Response, SiteError> {
+    message(&c, "site.signup.sent", None)
+}
+
+pub async fn verify(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, token)): Path<(String, String)>,
+) -> Result<Response, SiteError> {
+    link(state, c, token, "verify").await
+}
+
+pub async fn signin_link(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, token)): Path<(String, String)>,
+) -> Result<Response, SiteError> {
+    link(state, c, token, "signin").await
+}
+
+/// Follows an e-mailed link: it proves the address and signs its owner in.
+async fn link(
+    state: SharedSite,
+    c: SiteCtx,
+    token: String,
+    purpose: &str,
+) -> Result<Response, SiteError> {
+    let now = unix_now();
+    let Some(account_id) = state
+        .store
+        .take_community_token(&token_hash(&token), purpose, now)
+        .await?
+    else {
+        return message(
+            &c,
+            "site.link.expired",
+            Some((c.href("/signin"), "site.signin.title")),
+        );
+    };
+    let account = state
+        .store
+        .community_account(account_id)
+        .await?
+        .ok_or(SiteError::NotFound)?;
+    if purpose == "verify" {
+        send_welcome(&state, &c, &account).await?;
+    }
+    let must_accept = jardinier_community::must_accept_charter(
+        account.charter_version,
+        c.charter.as_ref().map(|ch| ch.version),
+    );
+    let to = if must_accept {
+        c.href("/charter")
+    } else if purpose == "verify" {
+        c.href("/?welcome=1")
+    } else {
+        c.href("/")
+    };
+    sign_in(&state, &c, account_id, to).await
+}
+
+/// The welcome message the team wrote, in the member's language, by e-mail.
+async fn send_welcome(
+    state: &SharedSite,
+    c: &SiteCtx,
+    account: &jardinier_store::CommunityAccount,
+) -> Result<(), SiteError> {
+    let lang = account
+        .lang
+        .as_deref()
+        .and_then(jardinier_i18n::Lang::parse)
+        .unwrap_or(c.lang());
+    let text = match lang {
+        jardinier_i18n::Lang::Fr => &c.site.welcome_fr,
+        jardinier_i18n::Lang::En => &c.site.welcome_en,
+    };
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let tr = jardinier_i18n::Tr::new(lang);
+    let subject = tr.f("site.mail.welcome.subject", &[("community", &c.site.name)]);
+    let body = format!(
+        "{}\n\n-- \n{}\n{}/\n",
+        text.replace("{name}", &account.display_name),
+        c.site.name,
+        c.absolute
+    );
+    let key = format!("community-welcome-{}", account.id);
+    state
+        .store
+        .enqueue_mail(&NewMail {
+            idempotency_key: &key,
+            to: &account.email,
+            subject: &subject,
+            body_text: &body,
+            created_at: unix_now(),
+        })
+        .await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
+async fn send_signin_link(state: &SharedSite, c: &SiteCtx, email: &str) -> Result<(), SiteError> {
+    let Some((account, _)) = state
+        .store
+        .community_account_by_email(c.site.workspace_id, email)
+        .await?
+    else {
+        return Ok(());
+    };
+    let token = random_token();
+    let now = unix_now();
+    let tr = jardinier_i18n::Tr::new(
+        account
+            .lang
+            .as_deref()
+            .and_then(jardinier_i18n::Lang::parse)
+            .unwrap_or(c.lang()),
+    );
+    let link = format!("{}/signin/{token}", c.absolute);
+    let subject = tr.f("site.mail.signin.subject", &[("community", &c.site.name)]);
+    let body = tr.f(
+        "site.mail.signin.body",
+        &[
+            ("name", &account.display_name),
+            ("community", &c.site.name),
+            ("link", &link),
+        ],
+    );
+    let key = format!("community-signin-{}", token_hash(&token));
+    state
+        .store
+        .add_community_token(
+            account.id,
+            &NewToken {
+                token_hash: &token_hash(&token),
+                purpose: "signin",
+                expires_at: now + SIGNIN_LINK_SECONDS,
+            },
+            &NewMail {
+                idempotency_key: &key,
+                to: &account.email,
+                subject: &subject,
+                body_text: &body,
+                created_at: now,
+            },
+        )
+        .await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct Signin<'a> {
+    c: &'a SiteCtx,
+    email: String,
+    next: String,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn signin_form(c: SiteCtx, Query(q): Query<NextQuery>) -> Result<Response, SiteError> {
+    render(Signin {
+        c: &c,
+        email: String::new(),
+        next: q.next.unwrap_or_default(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SigninForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    /// "link": send a sign-in link instead of checking a password.
+    #[serde(default)]
+    by: String,
+}
+
+pub async fn signin(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Form(form): Form<SigninForm>,
+) -> Result<Response, SiteError> {
+    let email = form.email.trim().to_lowercase();
+    if form.by == "link" {
+        if Email::parse("email", &email).is_ok() && limited(&state.mails, &email).is_ok() {
+            send_signin_link(&state, &c, &email).await?;
+        }
+        return message(&c, "site.signin.link_sent", None);
+    }
+    let found = state
+        .store
+        .community_account_by_email(c.site.workspace_id, &email)
+        .await?;
+    let hash = found.as_ref().and_then(|(_, h)| h.clone());
+    let ok = verify_password_blocking(form.password.clone(), hash).await;
+    match (ok, found) {
+        (true, Some((account, _))) => {
+            let to = next_path(&c, Some(&form.next));
+            sign_in(&state, &c, account.id, to).await
+        }
+        _ => {
+            let page = Signin {
+                c: &c,
+                email: form.email.clone(),
+                next: form.next.clone(),
+                error: Some("site.signin.wrong"),
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+        }
+    }
+}
+
+pub async fn signout(State(state): State<SharedSite>, c: SiteCtx) -> Result<Response, SiteError> {
+    if let Some(hash) = &c.session_hash {
+        state.store.delete_community_session(hash).await?;
+    }
+    let mut response = Redirect::to(&c.href("/")).into_response();
+    let mut gone = Cookie::from(MEMBER_COOKIE);
+    gone.set_path(if c.base.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("{}/", c.base)
+    });
+    gone.make_removal();
+    set_cookie(&mut response, gone);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "charter.html")]
+struct CharterPage<'a> {
+    c: &'a SiteCtx,
+    html: String,
+    must_accept: bool,
+    next: String,
+}
+
+fn charter_html(c: &SiteCtx) -> String {
+    match &c.charter {
+        Some(ch) => {
+            let body = match c.lang() {
+                jardinier_i18n::Lang::Fr => &ch.body_fr,
+                jardinier_i18n::Lang::En => &ch.body_en,
+            };
+            jardinier_community::markup::render(body, |h| c.href(&format!("/u/{h}"))).html
+        }
+        None => String::new(),
+    }
+}
+
+pub async fn charter(c: SiteCtx, Query(q): Query<NextQuery>) -> Result<Response, SiteError> {
+    let must_accept = matches!(
+        c.viewer(),
+        jardinier_community::Viewer::Member {
+            charter_accepted: false,
+            ..
+        }
+    );
+    render(CharterPage {
+        html: charter_html(&c),
+        must_accept,
+        next: q.next.unwrap_or_default(),
+        c: &c,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    /// The version the member read: a newer one published meanwhile must be read first.
+    version: i64,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn accept_charter(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response, SiteError> {
+    let (Some(member), Some(current)) = (&c.member, &c.charter) else {
+        return Ok(Redirect::to(&c.href("/signin?next=/charter")).into_response());
+    };
+    if form.version != current.version {
+        return Ok(Redirect::to(&c.href("/charter")).into_response());
+    }
+    state
+        .store
+        .accept_community_charter(member.id, current.version, unix_now())
+        .await?;
+    Ok(Redirect::to(&next_path(&c, Some(&form.next))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    lang: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn set_lang(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Form(form): Form<LangForm>,
+) -> Result<Response, SiteError> {
+    let Some(lang) = jardinier_i18n::Lang::parse(&form.lang) else {
+        return Err(SiteError::NotFound);
+    };
+    if let Some(member) = &c.member {
+        state
+            .store
+            .set_community_account_lang(member.id, lang.code())
+            .await?;
+    }
+    let mut response = Redirect::to(&next_path(&c, Some(&form.next))).into_response();
+    set_cookie(
+        &mut response,
+        c.cookie(&state, LANG_COOKIE, lang.code().to_owned(), 365 * 24 * 3600),
+    );
+    Ok(response)
+}

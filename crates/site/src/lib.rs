@@ -1,0 +1,232 @@
+//! The community's public site (issue 16): each workspace's forum as its members see it —
+//! categories, topics, replies, member accounts (sign-up with a verified address, sign-in, the
+//! charter), in French and English, readable without JavaScript.
+//!
+//! It is served under `/c/{workspace}/`, or on a host name of its own: [`in_front_of`] puts it
+//! before the team's workbench and sends it every request for `/c/…` or for a community's host;
+//! everything else goes on to the workbench. Its cookies, CSRF tokens and error pages are its
+//! own ([`context`]); members never reach the workbench's pages through it.
+//!
+//! Handlers stay thin: the rules (who may read and post, the charter, pages of a topic, safe
+//! Markdown) are `jardinier_community`'s, the storage `jardinier_store::CommunityStore`.
+
+mod account;
+pub mod context;
+mod error;
+mod pages;
+mod write;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jardinier_store::Store;
+use tower::ServiceExt;
+
+pub use error::SiteError;
+
+/// What the site needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    /// Jardinier's own address (no trailing slash): a community without a host of its own is at
+    /// `{base_url}/c/{workspace}/`.
+    pub base_url: String,
+    /// Mark cookies `Secure` (HTTPS only).
+    pub secure_cookies: bool,
+    /// The demo keeps mail locally: pages say where the verification e-mail can be read.
+    pub mail_log: bool,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client.
+    pub trusted_proxies: jardinier_domain::client_address::TrustedProxies,
+    /// Sign-ups one network address may make in a minute (a burst, then one every
+    /// `60 / n` seconds).
+    pub signups_per_minute: u32,
+}
+
+impl SiteConfig {
+    pub fn new(base_url: &str) -> SiteConfig {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        SiteConfig {
+            secure_cookies: base_url.starts_with("https://"),
+            base_url,
+            mail_log: false,
+            trusted_proxies: Default::default(),
+            signups_per_minute: 5,
+        }
+    }
+}
+
+pub struct SiteState {
+    pub store: Arc<dyn Store>,
+    pub config: SiteConfig,
+    /// Notified when a request enqueues mail, so the mail worker delivers it at once.
+    pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Host name → workspace slug, read again at most every 30 seconds.
+    hosts: Mutex<(Option<Instant>, Vec<(String, String)>)>,
+    /// Sign-ups per network address, and e-mails sent per address.
+    pub(crate) signups: Mutex<jardinier_domain::rate::RateLimiter>,
+    pub(crate) mails: Mutex<jardinier_domain::rate::RateLimiter>,
+}
+
+impl SiteState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: SiteConfig,
+        mail_wake: Arc<tokio::sync::Notify>,
+    ) -> SharedSite {
+        Arc::new(SiteState {
+            signups: Mutex::new(jardinier_domain::rate::RateLimiter::new(
+                config.signups_per_minute,
+            )),
+            // Three e-mails a minute to one address, then one every 20 seconds.
+            mails: Mutex::new(jardinier_domain::rate::RateLimiter::new(3)),
+            store,
+            config,
+            mail_wake,
+            hosts: Mutex::new((None, Vec::new())),
+        })
+    }
+
+    /// The workspace whose community is served on `host`, if any.
+    async fn slug_for_host(&self, host: &str) -> Option<String> {
+        let host = host
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let stale = {
+            let hosts = self.hosts.lock().expect("hosts lock");
+            hosts
+                .0
+                .is_none_or(|at| at.elapsed() > Duration::from_secs(30))
+        };
+        if stale {
+            match self.store.community_hosts().await {
+                Ok(found) => {
+                    *self.hosts.lock().expect("hosts lock") = (Some(Instant::now()), found)
+                }
+                Err(error) => tracing::error!(%error, "could not read the communities' host names"),
+            }
+        }
+        let hosts = self.hosts.lock().expect("hosts lock");
+        hosts
+            .1
+            .iter()
+            .find(|(h, _)| *h == host)
+            .map(|(_, slug)| slug.clone())
+    }
+
+    /// Forgets the host names read, so a change made in the workbench applies at once.
+    pub fn forget_hosts(&self) {
+        self.hosts.lock().expect("hosts lock").0 = None;
+    }
+}
+
+pub type SharedSite = Arc<SiteState>;
+
+/// The site's routes, under `/c/{workspace}`.
+pub fn router(state: SharedSite) -> Router {
+    let community = Router::new()
+        .route("/", get(pages::home))
+        .route("/categories/{slug}", get(pages::category))
+        .route("/t/{id}", get(pages::topic))
+        .route("/t/{id}/{slug}", get(pages::topic))
+        .route("/t/{id}/reply", post(write::reply))
+        .route("/new", get(write::new_topic_form).post(write::new_topic))
+        .route("/u/{handle}", get(pages::profile))
+        .route("/signup", get(account::signup_form).post(account::signup))
+        .route("/signup/sent", get(account::signup_sent))
+        .route("/verify/{token}", get(account::verify))
+        .route("/signin", get(account::signin_form).post(account::signin))
+        .route("/signin/{token}", get(account::signin_link))
+        .route("/signout", post(account::signout))
+        .route(
+            "/charter",
+            get(account::charter).post(account::accept_charter),
+        )
+        .route("/lang", post(account::set_lang))
+        .route("/theme.css", get(pages::theme))
+        .route("/site.css", get(pages::stylesheet))
+        .fallback(error::not_found);
+    Router::new()
+        .nest("/c/{workspace}", community)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::layer,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// The site's own security headers: its pages load nothing from elsewhere, and are never framed.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Puts the community site in front of the workbench: requests for `/c/…`, and every request
+/// whose host is a community's own, go to the site; the rest to `workbench`.
+pub fn in_front_of(workbench: Router, state: SharedSite) -> Router {
+    let site = router(state.clone());
+    workbench.layer(axum::middleware::from_fn(
+        move |mut req: Request, next: Next| {
+            let site = site.clone();
+            let state = state.clone();
+            async move {
+                let host = req
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_owned);
+                let own_host = match &host {
+                    Some(host) => state.slug_for_host(host).await,
+                    None => None,
+                };
+                if let Some(slug) = own_host {
+                    // The community's own address: `/t/1` is `/c/{slug}/t/1` inside.
+                    let path_and_query = req
+                        .uri()
+                        .path_and_query()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_else(|| "/".to_owned());
+                    let inner = format!("/c/{slug}{path_and_query}");
+                    if let Ok(uri) = inner.parse() {
+                        *req.uri_mut() = uri;
+                        req.extensions_mut().insert(context::OwnHost(slug));
+                    }
+                    return site.oneshot(req).await.into_response();
+                }
+                if req.uri().path().starts_with("/c/") {
+                    return site.oneshot(req).await.into_response();
+                }
+                next.run(req).await
+            }
+        },
+    ))
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,355 @@
+//! Reading the community: its home (categories and the latest topics), a category's topics,
+//! a topic's posts page by page, a member's page, and the site's look.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use jardinier_community::{Access, CategoryKind, PostRefusal, TopicState, safe_colour};
+use jardinier_store::{CommunityCategory, CommunityPost, Topic};
+use serde::Deserialize;
+
+use crate::SharedSite;
+use crate::context::SiteCtx;
+use crate::error::SiteError;
+
+pub fn render(template: impl Template) -> Result<Response, SiteError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// A category as its lists show it.
+pub struct CategoryView {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub colour: String,
+    pub kind: CategoryKind,
+    pub topics: i64,
+    pub last: Option<i64>,
+    pub members_only: bool,
+    pub post: Access,
+}
+
+/// The categories `c` may read, in their order.
+pub async fn readable(state: &SharedSite, c: &SiteCtx) -> Result<Vec<CategoryView>, SiteError> {
+    let viewer = c.viewer();
+    Ok(state
+        .store
+        .community_categories(c.site.workspace_id)
+        .await?
+        .into_iter()
+        .filter_map(|cat: CommunityCategory| {
+            let read = Access::parse(&cat.read_access).unwrap_or(Access::Staff);
+            jardinier_community::can_read(read, viewer).then(|| CategoryView {
+                id: cat.id,
+                slug: cat.slug,
+                name: cat.name,
+                description: cat.description,
+                colour: safe_colour(&cat.colour),
+                kind: CategoryKind::parse(&cat.kind).unwrap_or_default(),
+                topics: cat.topics,
+                last: cat.last_posted_at,
+                members_only: read != Access::Everyone,
+                post: Access::parse(&cat.post_access).unwrap_or(Access::Staff),
+            })
+        })
+        .collect())
+}
+
+/// A topic in a list.
+pub struct TopicRow {
+    pub topic: Topic,
+    pub category: Option<(String, String, String)>,
+    pub replies: i64,
+    pub href: String,
+}
+
+fn rows(c: &SiteCtx, topics: Vec<Topic>, categories: &[CategoryView]) -> Vec<TopicRow> {
+    topics
+        .into_iter()
+        .map(|topic| {
+            let category = categories
+                .iter()
+                .find(|cat| cat.id == topic.category_id)
+                .map(|cat| (cat.slug.clone(), cat.name.clone(), cat.colour.clone()));
+            TopicRow {
+                href: c.href(&format!("/t/{}/{}", topic.id, topic.slug)),
+                replies: topic.posts - 1,
+                category,
+                topic,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home<'a> {
+    c: &'a SiteCtx,
+    categories: Vec<CategoryView>,
+    latest: Vec<TopicRow>,
+    welcome: String,
+}
+
+pub async fn home(State(state): State<SharedSite>, c: SiteCtx) -> Result<Response, SiteError> {
+    let categories = readable(&state, &c).await?;
+    let ids: Vec<i64> = categories.iter().map(|cat| cat.id).collect();
+    let latest = state
+        .store
+        .community_topics(c.site.workspace_id, &ids, false, 0, 15)
+        .await?;
+    let latest = rows(&c, latest, &categories);
+    let welcome = match c.lang() {
+        jardinier_i18n::Lang::Fr => c.site.tagline.clone(),
+        jardinier_i18n::Lang::En => c.site.tagline.clone(),
+    };
+    render(Home {
+        c: &c,
+        categories,
+        latest,
+        welcome,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+const TOPICS_PER_PAGE: i64 = 30;
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage<'a> {
+    c: &'a SiteCtx,
+    category: &'a CategoryView,
+    topics: Vec<TopicRow>,
+    page: i64,
+    more: bool,
+    can_start: bool,
+}
+
+pub async fn category(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, slug)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, SiteError> {
+    let categories = readable(&state, &c).await?;
+    let category = categories
+        .iter()
+        .find(|cat| cat.slug == slug)
+        .ok_or(SiteError::NotFound)?;
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let mut topics = state
+        .store
+        .community_topics(
+            c.site.workspace_id,
+            &[category.id],
+            true,
+            (page - 1) * TOPICS_PER_PAGE,
+            TOPICS_PER_PAGE + 1,
+        )
+        .await?;
+    let more = topics.len() as i64 > TOPICS_PER_PAGE;
+    topics.truncate(TOPICS_PER_PAGE as usize);
+    let can_start = !matches!(
+        jardinier_community::may_post(category.post, c.viewer(), TopicState::default()),
+        Err(PostRefusal::StaffOnly)
+    );
+    render(CategoryPage {
+        topics: rows(&c, topics, &categories),
+        c: &c,
+        category,
+        page,
+        more,
+        can_start,
+    })
+}
+
+/// A post as the topic page shows it.
+pub struct PostView {
+    pub post: CommunityPost,
+    /// Held posts are shown to their author and the team only, marked as waiting.
+    pub held: bool,
+    pub deleted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "topic.html")]
+struct TopicPage<'a> {
+    c: &'a SiteCtx,
+    topic: &'a Topic,
+    category: &'a CategoryView,
+    posts: Vec<PostView>,
+    page: i64,
+    pages: i64,
+    /// Why the reader may not reply, if they may not.
+    refusal: Option<String>,
+    idem_key: String,
+    canonical: String,
+}
+
+pub async fn topic(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path(path): Path<Vec<(String, String)>>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, SiteError> {
+    let id: i64 = path
+        .iter()
+        .find(|(k, _)| k == "id")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or(SiteError::NotFound)?;
+    let given_slug = path
+        .iter()
+        .find(|(k, _)| k == "slug")
+        .map(|(_, v)| v.as_str());
+    let topic = state
+        .store
+        .community_topic(c.site.workspace_id, id)
+        .await?
+        .ok_or(SiteError::NotFound)?;
+    let categories = readable(&state, &c).await?;
+    let category = categories
+        .iter()
+        .find(|cat| cat.id == topic.category_id)
+        .ok_or(SiteError::NotFound)?;
+    let mine = |author_account: Option<i64>| {
+        c.member
+            .as_ref()
+            .is_some_and(|m| Some(m.id) == author_account)
+    };
+    if topic.status != "visible" && c.staff.is_none() && !mine(topic.author.account_id) {
+        return Err(SiteError::NotFound);
+    }
+    // One address per topic: an old or missing title part redirects to the current one.
+    if given_slug != Some(topic.slug.as_str()) {
+        let page = q.page.map(|p| format!("?page={p}")).unwrap_or_default();
+        return Ok(
+            Redirect::permanent(&c.href(&format!("/t/{}/{}{page}", topic.id, topic.slug)))
+                .into_response(),
+        );
+    }
+    let pages = jardinier_community::page_count(topic.posts);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let (from, to) = jardinier_community::page_range(page);
+    let posts = state
+        .store
+        .community_posts(topic.id, from, to)
+        .await?
+        .into_iter()
+        .filter(|p| p.status != "held" || c.staff.is_some() || mine(p.author.account_id))
+        .map(|post| PostView {
+            held: post.status == "held",
+            deleted: post.status == "deleted",
+            post,
+        })
+        .collect();
+    let refusal = jardinier_community::may_post(
+        category.post,
+        c.viewer(),
+        TopicState {
+            closed: topic.closed,
+            archived: topic.archived,
+        },
+    )
+    .err()
+    .map(|r| c.tr.t(&format!("{}.text", refusal_key(r))).to_owned());
+    let canonical = format!(
+        "{}/t/{}/{}{}",
+        c.absolute,
+        topic.id,
+        topic.slug,
+        if page > 1 {
+            format!("?page={page}")
+        } else {
+            String::new()
+        }
+    );
+    render(TopicPage {
+        c: &c,
+        topic: &topic,
+        category,
+        posts,
+        page,
+        pages,
+        refusal,
+        idem_key: jardinier_webkit::secrets::random_token(),
+        canonical,
+    })
+}
+
+/// The message that tells a reader why they can't post, and what to do.
+pub fn refusal_key(refusal: PostRefusal) -> &'static str {
+    match refusal {
+        PostRefusal::SignIn => "site.refusal.sign_in",
+        PostRefusal::VerifyEmail => "site.refusal.verify_email",
+        PostRefusal::AcceptCharter => "site.refusal.accept_charter",
+        PostRefusal::StaffOnly => "site.refusal.staff_only",
+        PostRefusal::TopicClosed => "site.refusal.closed",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct Profile<'a> {
+    c: &'a SiteCtx,
+    account: jardinier_store::CommunityAccount,
+}
+
+pub async fn profile(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, handle)): Path<(String, String)>,
+) -> Result<Response, SiteError> {
+    let account = state
+        .store
+        .community_account_by_handle(c.site.workspace_id, &handle.to_lowercase())
+        .await?
+        .ok_or(SiteError::NotFound)?;
+    render(Profile { c: &c, account })
+}
+
+/// The brand's colour and the categories', as a stylesheet (the pages allow no inline style).
+pub async fn theme(State(state): State<SharedSite>, c: SiteCtx) -> Result<Response, SiteError> {
+    let mut css = format!(":root {{ --accent: {}; }}\n", safe_colour(&c.site.accent));
+    for cat in state
+        .store
+        .community_categories(c.site.workspace_id)
+        .await?
+    {
+        // Slugs are [a-z0-9-] (checked when saved); colours are checked here.
+        if cat
+            .slug
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+        {
+            css += &format!(
+                "[data-cat=\"{}\"] {{ --cat: {}; }}\n",
+                cat.slug,
+                safe_colour(&cat.colour)
+            );
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        css,
+    )
+        .into_response())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/site.css"),
+    )
+        .into_response()
+}

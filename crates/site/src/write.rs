@@ -1,0 +1,268 @@
+//! Writing in the community: a new topic and a reply. Each form carries a one-time key, so a
+//! double click (or a resent form) makes one post; what a member wrote comes back with its
+//! errors, never lost.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jardinier_community::{PostRefusal, TopicState, markup, text};
+use jardinier_domain::input::ValidationErrors;
+use jardinier_store::NewCommunityPost;
+use serde::Deserialize;
+
+use crate::context::SiteCtx;
+use crate::error::SiteError;
+use crate::pages::{CategoryView, readable, refusal_key, render};
+use crate::{SharedSite, unix_now};
+
+/// Where a refused writer is sent: to sign in, to the charter, or nowhere (a message).
+fn refused(c: &SiteCtx, refusal: PostRefusal) -> Result<Response, SiteError> {
+    let next = c.here();
+    Ok(match refusal {
+        PostRefusal::SignIn => {
+            Redirect::to(&c.href(&format!("/signin?next={next}"))).into_response()
+        }
+        PostRefusal::AcceptCharter => {
+            Redirect::to(&c.href(&format!("/charter?next={next}"))).into_response()
+        }
+        other => crate::account::message(c, refusal_key(other), None)?,
+    })
+}
+
+/// Who is writing, for the store.
+fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
+    match (&c.staff, &c.member) {
+        (Some((user, _)), _) => (None, Some(*user)),
+        (None, Some(member)) => (Some(member.id), None),
+        (None, None) => (None, None),
+    }
+}
+
+fn render_markdown(c: &SiteCtx, body: &str) -> String {
+    markup::render(body, |handle| c.href(&format!("/u/{handle}"))).html
+}
+
+#[derive(Template)]
+#[template(path = "new_topic.html")]
+struct NewTopicPage<'a> {
+    c: &'a SiteCtx,
+    categories: Vec<CategoryView>,
+    category: String,
+    title: String,
+    body: String,
+    idem_key: String,
+    errors: ValidationErrors,
+}
+
+#[derive(Deserialize)]
+pub struct NewTopicQuery {
+    category: Option<String>,
+}
+
+/// The categories the reader may start a topic in.
+async fn postable(state: &SharedSite, c: &SiteCtx) -> Result<Vec<CategoryView>, SiteError> {
+    Ok(readable(state, c)
+        .await?
+        .into_iter()
+        .filter(|cat| {
+            jardinier_community::may_post(cat.post, c.viewer(), TopicState::default()).is_ok()
+        })
+        .collect())
+}
+
+pub async fn new_topic_form(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Query(q): Query<NewTopicQuery>,
+) -> Result<Response, SiteError> {
+    if let Err(refusal) = jardinier_community::may_post(
+        jardinier_community::Access::Everyone,
+        c.viewer(),
+        TopicState::default(),
+    ) {
+        return refused(&c, refusal);
+    }
+    let categories = postable(&state, &c).await?;
+    render(NewTopicPage {
+        category: q.category.unwrap_or_default(),
+        c: &c,
+        categories,
+        title: String::new(),
+        body: String::new(),
+        idem_key: jardinier_webkit::secrets::random_token(),
+        errors: ValidationErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewTopicForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    _key: String,
+}
+
+pub async fn new_topic(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Form(form): Form<NewTopicForm>,
+) -> Result<Response, SiteError> {
+    let categories = postable(&state, &c).await?;
+    let mut errors = ValidationErrors::default();
+    let category = categories.iter().find(|cat| cat.slug == form.category);
+    if category.is_none() {
+        match jardinier_community::may_post(
+            jardinier_community::Access::Everyone,
+            c.viewer(),
+            TopicState::default(),
+        ) {
+            Err(refusal) => return refused(&c, refusal),
+            Ok(()) => errors.push(jardinier_domain::input::FieldError::new(
+                "category",
+                "error.community_category",
+            )),
+        }
+    }
+    let title = errors.check(text::title("title", &form.title));
+    let body = errors.check(text::body("body", &form.body));
+    if form._key.len() != 64 || !form._key.chars().all(|ch| ch.is_ascii_hexdigit()) {
+        errors.push(jardinier_domain::input::FieldError::new(
+            "body",
+            "error.community_form_expired",
+        ));
+    }
+    let (Some(category), Some(title), Some(body), true) =
+        (category, title, body, errors.is_empty())
+    else {
+        let page = NewTopicPage {
+            c: &c,
+            category: form.category.clone(),
+            title: form.title.clone(),
+            body: form.body.clone(),
+            idem_key: jardinier_webkit::secrets::random_token(),
+            errors,
+            categories,
+        };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+    };
+    let (author_account, author_user) = authors(&c);
+    let html = render_markdown(&c, &body);
+    let slug = text::slug(&title);
+    let topic_id = state
+        .store
+        .create_community_topic(
+            category.id,
+            &title,
+            &slug,
+            &NewCommunityPost {
+                workspace_id: c.site.workspace_id,
+                author_account,
+                author_user,
+                body_md: &body,
+                body_html: &html,
+                status: jardinier_community::screen(c.viewer()).code(),
+                idem_key: &form._key,
+                now: unix_now(),
+            },
+        )
+        .await?;
+    Ok(Redirect::to(&c.href(&format!("/t/{topic_id}/{slug}"))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    _key: String,
+}
+
+#[derive(Template)]
+#[template(path = "reply_invalid.html")]
+struct ReplyInvalid<'a> {
+    c: &'a SiteCtx,
+    topic: &'a jardinier_store::Topic,
+    body: String,
+    idem_key: String,
+    errors: ValidationErrors,
+}
+
+pub async fn reply(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<ReplyForm>,
+) -> Result<Response, SiteError> {
+    let topic = state
+        .store
+        .community_topic(c.site.workspace_id, id)
+        .await?
+        .filter(|t| t.status == "visible")
+        .ok_or(SiteError::NotFound)?;
+    let categories = readable(&state, &c).await?;
+    let category = categories
+        .iter()
+        .find(|cat| cat.id == topic.category_id)
+        .ok_or(SiteError::NotFound)?;
+    if let Err(refusal) = jardinier_community::may_post(
+        category.post,
+        c.viewer(),
+        TopicState {
+            closed: topic.closed,
+            archived: topic.archived,
+        },
+    ) {
+        return refused(&c, refusal);
+    }
+    let mut errors = ValidationErrors::default();
+    let body = errors.check(text::body("body", &form.body));
+    if form._key.len() != 64 || !form._key.chars().all(|ch| ch.is_ascii_hexdigit()) {
+        errors.push(jardinier_domain::input::FieldError::new(
+            "body",
+            "error.community_form_expired",
+        ));
+    }
+    let (Some(body), true) = (body, errors.is_empty()) else {
+        let page = ReplyInvalid {
+            c: &c,
+            topic: &topic,
+            body: form.body.clone(),
+            idem_key: jardinier_webkit::secrets::random_token(),
+            errors,
+        };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+    };
+    let (author_account, author_user) = authors(&c);
+    let html = render_markdown(&c, &body);
+    let number = state
+        .store
+        .create_community_reply(
+            topic.id,
+            &NewCommunityPost {
+                workspace_id: c.site.workspace_id,
+                author_account,
+                author_user,
+                body_md: &body,
+                body_html: &html,
+                status: jardinier_community::screen(c.viewer()).code(),
+                idem_key: &form._key,
+                now: unix_now(),
+            },
+        )
+        .await?;
+    let page = jardinier_community::page_of(number);
+    let query = if page > 1 {
+        format!("?page={page}")
+    } else {
+        String::new()
+    };
+    Ok(Redirect::to(&c.href(&format!(
+        "/t/{}/{}{query}#post-{number}",
+        topic.id, topic.slug
+    )))
+    .into_response())
+}

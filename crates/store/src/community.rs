@@ -1,0 +1,310 @@
+//! The community space's storage (issue 16): the site's settings, categories, member accounts
+//! and their sessions, the charter's versions, topics and posts. The rules (who may read and
+//! post, when the charter must be accepted again) are `jardinier_community`'s; this trait keeps
+//! what they describe.
+
+use async_trait::async_trait;
+
+use crate::{NewMail, Result};
+
+/// A workspace's community site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunitySite {
+    pub workspace_id: i64,
+    /// The workspace's slug: the site is under `/c/{slug}/` when it has no host of its own.
+    pub slug: String,
+    pub name: String,
+    pub tagline: String,
+    /// "#rrggbb".
+    pub accent: String,
+    pub host: Option<String>,
+    pub open: bool,
+    /// The message a new member receives, in French and in English (Markdown).
+    pub welcome_fr: String,
+    pub welcome_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityCategory {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub colour: String,
+    pub position: i64,
+    /// `jardinier_community::CategoryKind` code.
+    pub kind: String,
+    /// `jardinier_community::Access` codes.
+    pub read_access: String,
+    pub post_access: String,
+    /// Visible topics, and the newest post's time.
+    pub topics: i64,
+    pub last_posted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCategory<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub colour: &'a str,
+    pub position: i64,
+    pub kind: &'a str,
+    pub read_access: &'a str,
+    pub post_access: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityAccount {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub lang: Option<String>,
+    pub bio: String,
+    pub verified_at: Option<i64>,
+    pub created_at: i64,
+    pub first_posted_at: Option<i64>,
+    /// The newest charter version they accepted.
+    pub charter_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount<'a> {
+    pub workspace_id: i64,
+    pub email: &'a str,
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub lang: Option<&'a str>,
+    /// The charter version accepted with the sign-up form.
+    pub charter_version: Option<i64>,
+    /// Set for accounts whose address is already proven (imports, the demo).
+    pub verified_at: Option<i64>,
+    pub now: i64,
+}
+
+/// A one-time link sent by e-mail: only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken<'a> {
+    pub token_hash: &'a str,
+    /// "verify" or "signin".
+    pub purpose: &'a str,
+    pub expires_at: i64,
+}
+
+/// Who wrote a topic or a post: a member, or a teammate (shown with the staff badge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub account_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub handle: Option<String>,
+}
+
+impl Author {
+    pub fn staff(&self) -> bool {
+        self.user_id.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic {
+    pub id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub slug: String,
+    pub author: Author,
+    pub created_at: i64,
+    pub last_posted_at: i64,
+    /// The highest post number (the first post is 1).
+    pub posts: i64,
+    pub pinned: bool,
+    pub closed: bool,
+    pub archived: bool,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityPost {
+    pub id: i64,
+    pub topic_id: i64,
+    pub number: i64,
+    pub author: Author,
+    pub body_md: String,
+    pub body_html: String,
+    pub status: String,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+}
+
+/// A post about to be written; the author is a member or a teammate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCommunityPost<'a> {
+    pub workspace_id: i64,
+    pub author_account: Option<i64>,
+    pub author_user: Option<i64>,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    /// `jardinier_community::PostStatus` code.
+    pub status: &'a str,
+    /// The form's one-time key: the same key twice makes one post.
+    pub idem_key: &'a str,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charter {
+    pub version: i64,
+    pub body_fr: String,
+    pub body_en: String,
+    pub published_by: String,
+    pub published_at: i64,
+}
+
+#[async_trait]
+pub trait CommunityStore: Send + Sync {
+    // The site
+    async fn community_site(&self, workspace_id: i64) -> Result<Option<CommunitySite>>;
+    /// The site at a workspace's slug, or at a host name of its own.
+    async fn community_site_by_slug(&self, slug: &str) -> Result<Option<CommunitySite>>;
+    async fn community_site_by_host(&self, host: &str) -> Result<Option<CommunitySite>>;
+    /// Every host name a site is served on, with its workspace's slug.
+    async fn community_hosts(&self) -> Result<Vec<(String, String)>>;
+    /// Creates or replaces the site's settings (`slug` is ignored: it is the workspace's).
+    /// `Conflict("host")` when another site has the host name.
+    async fn put_community_site(&self, site: &CommunitySite, now: i64) -> Result<()>;
+
+    // Categories
+    async fn community_categories(&self, workspace_id: i64) -> Result<Vec<CommunityCategory>>;
+    /// `Conflict("slug")` when the workspace has a category at that address.
+    async fn create_community_category(
+        &self,
+        workspace_id: i64,
+        category: &NewCategory<'_>,
+    ) -> Result<i64>;
+    async fn update_community_category(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        category: &NewCategory<'_>,
+    ) -> Result<()>;
+
+    // Topics and posts
+    /// Visible topics of the given categories, pinned first when `pinned_first`, then by the
+    /// newest post; `offset` for the next pages.
+    async fn community_topics(
+        &self,
+        workspace_id: i64,
+        categories: &[i64],
+        pinned_first: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>>;
+    async fn community_topic(&self, workspace_id: i64, topic_id: i64) -> Result<Option<Topic>>;
+    /// The posts numbered `from..=to` of a topic, in order.
+    async fn community_posts(
+        &self,
+        topic_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<CommunityPost>>;
+    /// Starts a topic with its first post, in one transaction. The same `idem_key` again
+    /// returns the topic it made the first time.
+    async fn create_community_topic(
+        &self,
+        category_id: i64,
+        title: &str,
+        slug: &str,
+        first: &NewCommunityPost<'_>,
+    ) -> Result<i64>;
+    /// Adds a reply and returns its number. The same `idem_key` again returns the number the
+    /// first reply got.
+    async fn create_community_reply(
+        &self,
+        topic_id: i64,
+        post: &NewCommunityPost<'_>,
+    ) -> Result<i64>;
+    async fn set_community_topic_flags(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        pinned: bool,
+        closed: bool,
+        archived: bool,
+    ) -> Result<()>;
+
+    // Member accounts
+    /// Creates an account and, if given, the link and the e-mail that confirm its address, in
+    /// one transaction. `Conflict("email")` or `Conflict("handle")` when taken in the workspace.
+    async fn create_community_account(
+        &self,
+        account: &NewAccount<'_>,
+        verify: Option<(&NewToken<'_>, &NewMail<'_>)>,
+    ) -> Result<CommunityAccount>;
+    async fn community_account(&self, account_id: i64) -> Result<Option<CommunityAccount>>;
+    /// The account at an address, with its password hash.
+    async fn community_account_by_email(
+        &self,
+        workspace_id: i64,
+        email: &str,
+    ) -> Result<Option<(CommunityAccount, Option<String>)>>;
+    async fn community_account_by_handle(
+        &self,
+        workspace_id: i64,
+        handle: &str,
+    ) -> Result<Option<CommunityAccount>>;
+    async fn set_community_account_lang(&self, account_id: i64, lang: &str) -> Result<()>;
+    /// Keeps a one-time link and the e-mail that carries it, in one transaction.
+    async fn add_community_token(
+        &self,
+        account_id: i64,
+        token: &NewToken<'_>,
+        mail: &NewMail<'_>,
+    ) -> Result<()>;
+    /// Uses a one-time link: its account, if the link exists, is unused, unexpired and for
+    /// `purpose`. A "verify" link also marks the address verified.
+    async fn take_community_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<i64>>;
+    async fn create_community_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        csrf_token: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// The session's CSRF token and account, if it is current.
+    async fn community_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(String, CommunityAccount)>>;
+    async fn delete_community_session(&self, token_hash: &str) -> Result<()>;
+    /// Accounts created since `since`, newest first.
+    async fn community_newcomers(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<CommunityAccount>>;
+
+    // The charter
+    async fn community_charter(&self, workspace_id: i64) -> Result<Option<Charter>>;
+    /// Publishes a new version and returns its number (1 for the first).
+    async fn publish_community_charter(
+        &self,
+        workspace_id: i64,
+        body_fr: &str,
+        body_en: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<i64>;
+    async fn accept_community_charter(&self, account_id: i64, version: i64, now: i64)
+    -> Result<()>;
+}

@@ -1,0 +1,790 @@
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::community::*;
+use crate::sql::insert_mail;
+use crate::{NewMail, Result, SqlStore, StoreError};
+
+const SITE_COLS: &str = "s.workspace_id, w.slug, s.name, s.tagline, s.accent, s.host, s.open, \
+                         s.welcome_fr, s.welcome_en";
+
+fn site(row: &AnyRow) -> Result<CommunitySite> {
+    Ok(CommunitySite {
+        workspace_id: row.try_get("workspace_id")?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        tagline: row.try_get("tagline")?,
+        accent: row.try_get("accent")?,
+        host: row.try_get("host")?,
+        open: row.try_get::<i64, _>("open")? != 0,
+        welcome_fr: row.try_get("welcome_fr")?,
+        welcome_en: row.try_get("welcome_en")?,
+    })
+}
+
+const ACCOUNT_COLS: &str = "a.id, a.workspace_id, a.email, a.handle, a.display_name, a.lang, a.bio, \
+     a.verified_at, a.created_at, a.first_posted_at, \
+     (SELECT MAX(x.version) FROM community_acceptances x WHERE x.account_id = a.id) AS charter_version";
+
+fn account(row: &AnyRow) -> Result<CommunityAccount> {
+    Ok(CommunityAccount {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        email: row.try_get("email")?,
+        handle: row.try_get("handle")?,
+        display_name: row.try_get("display_name")?,
+        lang: row.try_get("lang")?,
+        bio: row.try_get("bio")?,
+        verified_at: row.try_get("verified_at")?,
+        created_at: row.try_get("created_at")?,
+        first_posted_at: row.try_get("first_posted_at")?,
+        charter_version: row.try_get("charter_version")?,
+    })
+}
+
+/// The author of a topic (`t`) or a post (`p`): a member (`a`) or a teammate (`u`).
+macro_rules! author_cols {
+    ($t:literal) => {
+        concat!(
+            $t,
+            ".author_account, ",
+            $t,
+            ".author_user, COALESCE(a.display_name, u.display_name, '') AS author_name, \
+             a.handle AS author_handle"
+        )
+    };
+}
+
+fn author(row: &AnyRow) -> Result<Author> {
+    Ok(Author {
+        account_id: row.try_get("author_account")?,
+        user_id: row.try_get("author_user")?,
+        name: row.try_get("author_name")?,
+        handle: row.try_get("author_handle")?,
+    })
+}
+
+const TOPIC_FROM: &str = "FROM community_topics t \
+     LEFT JOIN community_accounts a ON a.id = t.author_account \
+     LEFT JOIN users u ON u.id = t.author_user";
+
+fn topic(row: &AnyRow) -> Result<Topic> {
+    Ok(Topic {
+        id: row.try_get("id")?,
+        category_id: row.try_get("category_id")?,
+        title: row.try_get("title")?,
+        slug: row.try_get("slug")?,
+        author: author(row)?,
+        created_at: row.try_get("created_at")?,
+        last_posted_at: row.try_get("last_posted_at")?,
+        posts: row.try_get("posts")?,
+        pinned: row.try_get::<i64, _>("pinned")? != 0,
+        closed: row.try_get::<i64, _>("closed")? != 0,
+        archived: row.try_get::<i64, _>("archived")? != 0,
+        status: row.try_get("status")?,
+    })
+}
+
+fn topic_cols() -> String {
+    format!(
+        "t.id, t.category_id, t.title, t.slug, {}, t.created_at, t.last_posted_at, t.posts, \
+         t.pinned, t.closed, t.archived, t.status",
+        author_cols!("t")
+    )
+}
+
+fn category(row: &AnyRow) -> Result<CommunityCategory> {
+    Ok(CommunityCategory {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        colour: row.try_get("colour")?,
+        position: row.try_get("position")?,
+        kind: row.try_get("kind")?,
+        read_access: row.try_get("read_access")?,
+        post_access: row.try_get("post_access")?,
+        topics: row.try_get("topics")?,
+        last_posted_at: row.try_get("last_posted_at")?,
+    })
+}
+
+impl SqlStore {
+    /// The topic an earlier post with this key started or went into, and its number.
+    async fn post_by_key(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        workspace_id: i64,
+        idem_key: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        let row = sqlx::query(
+            "SELECT topic_id, number FROM community_posts WHERE workspace_id = $1 AND idem_key = $2",
+        )
+        .bind(workspace_id)
+        .bind(idem_key)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match row {
+            Some(row) => Some((row.try_get("topic_id")?, row.try_get("number")?)),
+            None => None,
+        })
+    }
+
+    async fn insert_post(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        topic_id: i64,
+        number: i64,
+        post: &NewCommunityPost<'_>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO community_posts (workspace_id, topic_id, number, author_account, \
+             author_user, body_md, body_html, status, created_at, idem_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(post.workspace_id)
+        .bind(topic_id)
+        .bind(number)
+        .bind(post.author_account)
+        .bind(post.author_user)
+        .bind(post.body_md)
+        .bind(post.body_html)
+        .bind(post.status)
+        .bind(post.now)
+        .bind(post.idem_key)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::on_unique("post"))?;
+        if let Some(account) = post.author_account {
+            sqlx::query(
+                "UPDATE community_accounts SET first_posted_at = $2 \
+                 WHERE id = $1 AND first_posted_at IS NULL",
+            )
+            .bind(account)
+            .bind(post.now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CommunityStore for SqlStore {
+    async fn community_site(&self, workspace_id: i64) -> Result<Option<CommunitySite>> {
+        let sql = format!(
+            "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
+             WHERE s.workspace_id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(site).transpose()
+    }
+
+    async fn community_site_by_slug(&self, slug: &str) -> Result<Option<CommunitySite>> {
+        let sql = format!(
+            "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
+             WHERE w.slug = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(site).transpose()
+    }
+
+    async fn community_site_by_host(&self, host: &str) -> Result<Option<CommunitySite>> {
+        let sql = format!(
+            "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
+             WHERE s.host = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host.to_ascii_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(site).transpose()
+    }
+
+    async fn community_hosts(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.host, w.slug FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
+             WHERE s.host IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("host")?, r.try_get("slug")?)))
+            .collect()
+    }
+
+    async fn put_community_site(&self, s: &CommunitySite, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO community_sites (workspace_id, name, tagline, accent, host, open, \
+             welcome_fr, welcome_en, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (workspace_id) DO UPDATE SET name = $2, tagline = $3, accent = $4, \
+             host = $5, open = $6, welcome_fr = $7, welcome_en = $8, updated_at = $9",
+        )
+        .bind(s.workspace_id)
+        .bind(&s.name)
+        .bind(&s.tagline)
+        .bind(&s.accent)
+        .bind(s.host.as_deref().map(str::to_ascii_lowercase))
+        .bind(i64::from(s.open))
+        .bind(&s.welcome_fr)
+        .bind(&s.welcome_en)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::on_unique("host"))?;
+        Ok(())
+    }
+
+    async fn community_categories(&self, workspace_id: i64) -> Result<Vec<CommunityCategory>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.slug, c.name, c.description, c.colour, c.position, c.kind, \
+             c.read_access, c.post_access, \
+             (SELECT COUNT(*) FROM community_topics t WHERE t.category_id = c.id AND t.status = 'visible') AS topics, \
+             (SELECT MAX(t.last_posted_at) FROM community_topics t WHERE t.category_id = c.id AND t.status = 'visible') AS last_posted_at \
+             FROM community_categories c WHERE c.workspace_id = $1 ORDER BY c.position, c.id",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(category).collect()
+    }
+
+    async fn create_community_category(
+        &self,
+        workspace_id: i64,
+        c: &NewCategory<'_>,
+    ) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO community_categories (workspace_id, slug, name, description, colour, \
+             position, kind, read_access, post_access) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(workspace_id)
+        .bind(c.slug)
+        .bind(c.name)
+        .bind(c.description)
+        .bind(c.colour)
+        .bind(c.position)
+        .bind(c.kind)
+        .bind(c.read_access)
+        .bind(c.post_access)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::on_unique("slug"))?;
+        Ok(id)
+    }
+
+    async fn update_community_category(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        c: &NewCategory<'_>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE community_categories SET slug = $3, name = $4, description = $5, colour = $6, \
+             position = $7, kind = $8, read_access = $9, post_access = $10 \
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .bind(c.slug)
+        .bind(c.name)
+        .bind(c.description)
+        .bind(c.colour)
+        .bind(c.position)
+        .bind(c.kind)
+        .bind(c.read_access)
+        .bind(c.post_access)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::on_unique("slug"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "category" });
+        }
+        Ok(())
+    }
+
+    async fn community_topics(
+        &self,
+        workspace_id: i64,
+        categories: &[i64],
+        pinned_first: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>> {
+        if categories.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Category ids are numbers the caller read from the store: written in the statement.
+        let ids = categories
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let order = if pinned_first {
+            "t.pinned DESC, t.last_posted_at DESC, t.id DESC"
+        } else {
+            "t.last_posted_at DESC, t.id DESC"
+        };
+        let sql = format!(
+            "SELECT {} {TOPIC_FROM} WHERE t.workspace_id = $1 AND t.category_id IN ({ids}) \
+             AND t.status = 'visible' ORDER BY {order} LIMIT $2 OFFSET $3",
+            topic_cols()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(limit)
+            .bind(offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(topic).collect()
+    }
+
+    async fn community_topic(&self, workspace_id: i64, topic_id: i64) -> Result<Option<Topic>> {
+        let sql = format!(
+            "SELECT {} {TOPIC_FROM} WHERE t.workspace_id = $1 AND t.id = $2",
+            topic_cols()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(topic_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(topic).transpose()
+    }
+
+    async fn community_posts(
+        &self,
+        topic_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<CommunityPost>> {
+        let sql = format!(
+            "SELECT p.id, p.topic_id, p.number, {}, p.body_md, p.body_html, p.status, \
+             p.created_at, p.edited_at FROM community_posts p \
+             LEFT JOIN community_accounts a ON a.id = p.author_account \
+             LEFT JOIN users u ON u.id = p.author_user \
+             WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3 ORDER BY p.number",
+            author_cols!("p")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(topic_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CommunityPost {
+                    id: row.try_get("id")?,
+                    topic_id: row.try_get("topic_id")?,
+                    number: row.try_get("number")?,
+                    author: author(row)?,
+                    body_md: row.try_get("body_md")?,
+                    body_html: row.try_get("body_html")?,
+                    status: row.try_get("status")?,
+                    created_at: row.try_get("created_at")?,
+                    edited_at: row.try_get("edited_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_community_topic(
+        &self,
+        category_id: i64,
+        title: &str,
+        slug: &str,
+        first: &NewCommunityPost<'_>,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((topic_id, _)) = self
+            .post_by_key(&mut tx, first.workspace_id, first.idem_key)
+            .await?
+        {
+            return Ok(topic_id);
+        }
+        let topic_id: i64 = sqlx::query_scalar(
+            "INSERT INTO community_topics (workspace_id, category_id, title, slug, author_account, \
+             author_user, created_at, last_posted_at, posts, pinned, closed, archived, status) \
+             SELECT $1, c.id, $3, $4, $5, $6, $7, $7, 1, 0, 0, 0, $8 FROM community_categories c \
+             WHERE c.workspace_id = $1 AND c.id = $2 RETURNING id",
+        )
+        .bind(first.workspace_id)
+        .bind(category_id)
+        .bind(title)
+        .bind(slug)
+        .bind(first.author_account)
+        .bind(first.author_user)
+        .bind(first.now)
+        .bind(first.status)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "category" })?;
+        Self::insert_post(&mut tx, topic_id, 1, first).await?;
+        tx.commit().await?;
+        Ok(topic_id)
+    }
+
+    async fn create_community_reply(
+        &self,
+        topic_id: i64,
+        post: &NewCommunityPost<'_>,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((_, number)) = self
+            .post_by_key(&mut tx, post.workspace_id, post.idem_key)
+            .await?
+        {
+            return Ok(number);
+        }
+        // Taking the next number locks the topic's row: two replies at once get two numbers.
+        let number: i64 = sqlx::query_scalar(
+            "UPDATE community_topics SET posts = posts + 1, last_posted_at = $3 \
+             WHERE workspace_id = $1 AND id = $2 RETURNING posts",
+        )
+        .bind(post.workspace_id)
+        .bind(topic_id)
+        .bind(post.now)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        Self::insert_post(&mut tx, topic_id, number, post).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    async fn set_community_topic_flags(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        pinned: bool,
+        closed: bool,
+        archived: bool,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE community_topics SET pinned = $3, closed = $4, archived = $5 \
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(topic_id)
+        .bind(i64::from(pinned))
+        .bind(i64::from(closed))
+        .bind(i64::from(archived))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "topic" });
+        }
+        Ok(())
+    }
+
+    async fn create_community_account(
+        &self,
+        new: &NewAccount<'_>,
+        verify: Option<(&NewToken<'_>, &NewMail<'_>)>,
+    ) -> Result<CommunityAccount> {
+        let mut tx = self.pool.begin().await?;
+        let taken: Option<String> = sqlx::query_scalar(
+            "SELECT CASE WHEN email = $2 THEN 'email' ELSE 'handle' END FROM community_accounts \
+             WHERE workspace_id = $1 AND (email = $2 OR handle = $3) LIMIT 1",
+        )
+        .bind(new.workspace_id)
+        .bind(new.email)
+        .bind(new.handle)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match taken.as_deref() {
+            Some("email") => return Err(StoreError::Conflict { what: "email" }),
+            Some(_) => return Err(StoreError::Conflict { what: "handle" }),
+            None => {}
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO community_accounts (workspace_id, email, handle, display_name, \
+             password_hash, lang, bio, created_at, verified_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8) RETURNING id",
+        )
+        .bind(new.workspace_id)
+        .bind(new.email)
+        .bind(new.handle)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(new.lang)
+        .bind(new.now)
+        .bind(new.verified_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::on_unique("email"))?;
+        if let Some(version) = new.charter_version {
+            sqlx::query(
+                "INSERT INTO community_acceptances (account_id, version, accepted_at) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(new.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((verify, mail)) = verify {
+            sqlx::query(
+                "INSERT INTO community_tokens (token_hash, account_id, purpose, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(verify.token_hash)
+            .bind(id)
+            .bind(verify.purpose)
+            .bind(verify.expires_at)
+            .execute(&mut *tx)
+            .await?;
+            insert_mail(mail).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        self.community_account(id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "account" })
+    }
+
+    async fn community_account(&self, account_id: i64) -> Result<Option<CommunityAccount>> {
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM community_accounts a WHERE a.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(account).transpose()
+    }
+
+    async fn community_account_by_email(
+        &self,
+        workspace_id: i64,
+        email: &str,
+    ) -> Result<Option<(CommunityAccount, Option<String>)>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLS}, a.password_hash FROM community_accounts a \
+             WHERE a.workspace_id = $1 AND a.email = $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((account(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn community_account_by_handle(
+        &self,
+        workspace_id: i64,
+        handle: &str,
+    ) -> Result<Option<CommunityAccount>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLS} FROM community_accounts a WHERE a.workspace_id = $1 AND a.handle = $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(handle)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(account).transpose()
+    }
+
+    async fn set_community_account_lang(&self, account_id: i64, lang: &str) -> Result<()> {
+        sqlx::query("UPDATE community_accounts SET lang = $2 WHERE id = $1")
+            .bind(account_id)
+            .bind(lang)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_community_token(
+        &self,
+        account_id: i64,
+        token: &NewToken<'_>,
+        mail: &NewMail<'_>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO community_tokens (token_hash, account_id, purpose, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token.token_hash)
+        .bind(account_id)
+        .bind(token.purpose)
+        .bind(token.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_mail(mail).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_community_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let account: Option<i64> = sqlx::query_scalar(
+            "UPDATE community_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3 RETURNING account_id",
+        )
+        .bind(token_hash)
+        .bind(purpose)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Following any link sent to the address proves the address.
+        if let Some(id) = account {
+            sqlx::query(
+                "UPDATE community_accounts SET verified_at = $2 WHERE id = $1 AND verified_at IS NULL",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    async fn create_community_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        csrf_token: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO community_sessions (token_hash, account_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn community_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(String, CommunityAccount)>> {
+        let sql = format!(
+            "SELECT s.csrf_token, {ACCOUNT_COLS} FROM community_sessions s \
+             JOIN community_accounts a ON a.id = s.account_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((row.try_get("csrf_token")?, account(&row)?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_community_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM community_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn community_newcomers(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<CommunityAccount>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLS} FROM community_accounts a WHERE a.workspace_id = $1 \
+             AND a.created_at >= $2 ORDER BY a.created_at DESC, a.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(account).collect()
+    }
+
+    async fn community_charter(&self, workspace_id: i64) -> Result<Option<Charter>> {
+        let row = sqlx::query(
+            "SELECT version, body_fr, body_en, published_by, published_at FROM community_charters \
+             WHERE workspace_id = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(workspace_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(Charter {
+                version: row.try_get("version")?,
+                body_fr: row.try_get("body_fr")?,
+                body_en: row.try_get("body_en")?,
+                published_by: row.try_get("published_by")?,
+                published_at: row.try_get("published_at")?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    async fn publish_community_charter(
+        &self,
+        workspace_id: i64,
+        body_fr: &str,
+        body_en: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let version = sqlx::query_scalar(
+            "INSERT INTO community_charters (workspace_id, version, body_fr, body_en, published_by, published_at) \
+             SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5 FROM community_charters \
+             WHERE workspace_id = $1 RETURNING version",
+        )
+        .bind(workspace_id)
+        .bind(body_fr)
+        .bind(body_en)
+        .bind(by)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::on_unique("charter version"))?;
+        Ok(version)
+    }
+
+    async fn accept_community_charter(
+        &self,
+        account_id: i64,
+        version: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO community_acceptances (account_id, version, accepted_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id, version) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(version)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,10 @@
+//! What both HTTP faces of Jardinier need — the team's workbench (`jardinier-web`) and the
+//! members' community site (`jardinier-site`) — so that neither depends on the other:
+//! secrets ([`secrets`]), cookies and the client's address ([`http`]), and dates in the
+//! reader's language and the workspace's time zone ([`format`]).
+//!
+//! Architecture invariant: nothing here knows about the store, a page or a route.
+
+pub mod format;
+pub mod http;
+pub mod secrets;
