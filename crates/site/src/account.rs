@@ -162,12 +162,6 @@ pub async fn signup(
             (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response(),
         )
     };
-    if let Err(wait) = limited(&state.signups, &c.client_ip) {
-        return again(
-            ValidationErrors::default(),
-            Some(c.tr.f("site.signup.too_many", &[("seconds", &wait.to_string())])),
-        );
-    }
     let mut errors = ValidationErrors::default();
     let name = errors.check(jardinier_community::text::display_name("name", &form.name));
     let email = errors.check(Email::parse("email", &form.email));
@@ -186,7 +180,10 @@ pub async fn signup(
     let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
         return again(errors, None);
     };
-    if let Err(wait) = limited(&state.mails, email.as_str()) {
+    // Counted once the form is valid: someone correcting a typo is not slowed down.
+    if let Err(wait) =
+        limited(&state.signups, &c.client_ip).and_then(|()| limited(&state.mails, email.as_str()))
+    {
         return again(
             ValidationErrors::default(),
             Some(c.tr.f("site.signup.too_many", &[("seconds", &wait.to_string())])),

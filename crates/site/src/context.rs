@@ -183,6 +183,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
                 .store
                 .membership(user.id, &slug)
                 .await?
+                .filter(|(_, role)| role.can(jardinier_domain::Permission::ViewCommunity))
                 .map(|_| (user.id, user.display_name.clone())),
             None => None,
         },

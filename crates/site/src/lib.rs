@@ -65,8 +65,10 @@ pub struct SiteState {
     pub config: SiteConfig,
     /// Notified when a request enqueues mail, so the mail worker delivers it at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
-    /// Host name → workspace slug, read again at most every 30 seconds.
+    /// Host name → workspace slug, with when it was read.
     hosts: Mutex<(Option<Instant>, Vec<(String, String)>)>,
+    /// Jardinier's own host name (from `base_url`): the workbench's, never a community's.
+    own_host: String,
     /// Sign-ups per network address, and e-mails sent per address.
     pub(crate) signups: Mutex<jardinier_domain::rate::RateLimiter>,
     pub(crate) mails: Mutex<jardinier_domain::rate::RateLimiter>,
@@ -84,6 +86,13 @@ impl SiteState {
             )),
             // Three e-mails a minute to one address, then one every 20 seconds.
             mails: Mutex::new(jardinier_domain::rate::RateLimiter::new(3)),
+            own_host: config
+                .base_url
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split(['/', ':']).next())
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
             store,
             config,
             mail_wake,
@@ -91,38 +100,47 @@ impl SiteState {
         })
     }
 
-    /// The workspace whose community is served on `host`, if any.
+    /// The workspace whose community is served on `host`, if any. Jardinier's own host name is
+    /// never a community's; other names are read from the store at most every 30 seconds, or
+    /// every 2 seconds while a name is unknown (one just set in the workbench applies at once).
     async fn slug_for_host(&self, host: &str) -> Option<String> {
         let host = host
             .split(':')
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let stale = {
-            let hosts = self.hosts.lock().expect("hosts lock");
+        if host.is_empty() || host == self.own_host {
+            return None;
+        }
+        let find = |hosts: &[(String, String)]| {
             hosts
-                .0
-                .is_none_or(|at| at.elapsed() > Duration::from_secs(30))
+                .iter()
+                .find(|(h, _)| *h == host)
+                .map(|(_, slug)| slug.clone())
         };
-        if stale {
-            match self.store.community_hosts().await {
-                Ok(found) => {
-                    *self.hosts.lock().expect("hosts lock") = (Some(Instant::now()), found)
-                }
-                Err(error) => tracing::error!(%error, "could not read the communities' host names"),
+        let (found, age) = {
+            let hosts = self.hosts.lock().expect("hosts lock");
+            (find(&hosts.1), hosts.0.map(|at| at.elapsed()))
+        };
+        let stale = match (&found, age) {
+            (_, None) => true,
+            (Some(_), Some(age)) => age > Duration::from_secs(30),
+            (None, Some(age)) => age > Duration::from_secs(2),
+        };
+        if !stale {
+            return found;
+        }
+        match self.store.community_hosts().await {
+            Ok(hosts) => {
+                let found = find(&hosts);
+                *self.hosts.lock().expect("hosts lock") = (Some(Instant::now()), hosts);
+                found
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not read the communities' host names");
+                found
             }
         }
-        let hosts = self.hosts.lock().expect("hosts lock");
-        hosts
-            .1
-            .iter()
-            .find(|(h, _)| *h == host)
-            .map(|(_, slug)| slug.clone())
-    }
-
-    /// Forgets the host names read, so a change made in the workbench applies at once.
-    pub fn forget_hosts(&self) {
-        self.hosts.lock().expect("hosts lock").0 = None;
     }
 }
 
@@ -153,6 +171,8 @@ pub fn router(state: SharedSite) -> Router {
         .route("/site.css", get(pages::stylesheet))
         .fallback(error::not_found);
     Router::new()
+        // The home is `/c/{workspace}/` (nesting answers `/c/{workspace}` alone).
+        .route("/c/{workspace}/", get(pages::home))
         .nest("/c/{workspace}", community)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

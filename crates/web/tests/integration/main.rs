@@ -9,6 +9,7 @@ mod api;
 mod api_contract;
 mod api_posts;
 mod api_sections;
+mod community;
 mod crisis;
 mod inbox;
 mod inbox_details;

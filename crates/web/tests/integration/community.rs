@@ -1,0 +1,738 @@
+//! The community space (issue 16): the team sets it up in the workbench, a visitor reads it,
+//! signs up, confirms their address, accepts the charter and posts; the rules of each category
+//! hold; what members write is inert wherever it is shown; a community on its own host name.
+
+use jardinier_domain::Role;
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(
+    a_newcomer_signs_up_confirms_accepts_the_charter_and_posts,
+    a_new_charter_version_is_accepted_before_the_next_post,
+    categories_keep_their_readers_and_writers,
+    what_members_write_is_inert,
+    bad_input_is_refused_with_its_reason_and_nothing_half_written,
+    a_community_answers_on_its_own_host_name,
+);
+
+/// The `_csrf` of a community page, for `client`.
+async fn site_csrf(app: &TestApp, client: &reqwest::Client) -> String {
+    let html = app
+        .get_with(client, "/c/brand/signin")
+        .await
+        .text()
+        .await
+        .unwrap();
+    csrf_in(&html)
+}
+
+async fn site_post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let token = site_csrf(app, client).await;
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("_csrf", &token));
+    client.post(app.url(path)).form(&form).send().await.unwrap()
+}
+
+async fn ws_id(app: &TestApp) -> i64 {
+    app.store
+        .workspace_by_slug("brand")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A one-time form key, as the pages give one.
+fn key(n: u8) -> String {
+    format!("{:064x}", u128::from(n) + 0xfeed)
+}
+
+/// A workspace whose community is open, with a questions category, an introductions category,
+/// a team-only announcements category, a members-only lounge and a charter: set up through the
+/// workbench's pages by its community manager.
+async fn community(app: &TestApp) {
+    let owner = app.user("camille@brand.example", "Camille").await;
+    let ws = app.workspace("brand", &owner).await;
+    app.member(&ws, "ana@brand.example", Role::Analyst).await;
+    app.login("camille@brand.example").await;
+    let response = app
+        .post(
+            "/w/brand/community/site",
+            &[
+                ("name", "Les Jardins"),
+                ("tagline", "Le forum des jardiniers"),
+                ("accent", "#336699"),
+                ("host", ""),
+                ("open", "yes"),
+                ("welcome_fr", "Bonjour {name}, bienvenue !"),
+                ("welcome_en", "Hello {name}, welcome!"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/community?done=community_saved"
+    );
+    for (name, kind, read, post) in [
+        ("Questions", "questions", "everyone", "members"),
+        ("Présentations", "introductions", "everyone", "members"),
+        ("Annonces", "discussion", "everyone", "staff"),
+        ("Le salon", "discussion", "members", "members"),
+    ] {
+        let response = app
+            .post(
+                "/w/brand/community/categories",
+                &[
+                    ("name", name),
+                    ("slug", ""),
+                    ("description", "Une catégorie"),
+                    ("colour", "#aa5500"),
+                    ("position", "1"),
+                    ("kind", kind),
+                    ("read_access", read),
+                    ("post_access", post),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{name}");
+    }
+    let response = app
+        .post(
+            "/w/brand/community/charter",
+            &[("body_fr", "Soyez bienveillants."), ("body_en", "Be kind.")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+/// Signs a new member up with `client` and follows the link of the e-mail they receive.
+async fn member(app: &TestApp, client: &reqwest::Client, name: &str, email: &str) {
+    let response = site_post(
+        app,
+        client,
+        "/c/brand/signup",
+        &[
+            ("name", name),
+            ("email", email),
+            ("password", "une phrase de passe"),
+            ("charter", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&response), "/c/brand/signup/sent");
+    let link = verification_link(app, email).await;
+    let response = client.get(&link).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+async fn verification_link(app: &TestApp, email: &str) -> String {
+    let mail = app.store.recent_mail(100).await.unwrap();
+    let message = mail
+        .iter()
+        .find(|m| m.to == email && m.body_text.contains("/verify/"))
+        .unwrap_or_else(|| panic!("a verification e-mail to {email}"));
+    message
+        .body_text
+        .split_whitespace()
+        .find(|w| w.contains("/verify/"))
+        .unwrap()
+        .to_owned()
+}
+
+async fn a_newcomer_signs_up_confirms_accepts_the_charter_and_posts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+
+    // A visitor reads without an account, in their browser's language.
+    let visitor = new_client();
+    let home = visitor
+        .get(app.url("/c/brand/"))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("Les Jardins") && html.contains("Questions"));
+    assert!(html.contains("lang=\"fr\""), "French from Accept-Language");
+    assert!(
+        !html.contains("Le salon"),
+        "members-only categories are hidden from visitors"
+    );
+
+    let newcomer = new_client();
+    let response = site_post(
+        &app,
+        &newcomer,
+        "/c/brand/signup",
+        &[
+            ("name", "Léa Martin"),
+            ("email", "Lea@Example.org"),
+            ("password", "une phrase de passe"),
+            ("charter", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&response), "/c/brand/signup/sent");
+    // Signed in, but posting waits for the address.
+    let page = app
+        .get_with(&newcomer, "/c/brand/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-testid=\"verify-notice\"") && page.contains("lea@example.org"));
+    let response = site_post(
+        &app,
+        &newcomer,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Quand semer les tomates ?"),
+            ("body", "Bonjour !"),
+            ("_key", &key(1)),
+        ],
+    )
+    .await;
+    let refusal = response.text().await.unwrap();
+    assert!(refusal.contains("Confirm your address first"), "{refusal}");
+
+    let link = verification_link(&app, "lea@example.org").await;
+    assert!(link.starts_with(&app.url("/c/brand/verify/")), "{link}");
+    let response = newcomer.get(&link).send().await.unwrap();
+    assert_eq!(location(&response), "/c/brand/?welcome=1");
+    // The link works once.
+    let again = newcomer.get(&link).send().await.unwrap();
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("This link no longer works")
+    );
+    // The welcome message the team wrote, in the member's language (English: no choice made).
+    let mail = app.store.recent_mail(100).await.unwrap();
+    assert!(
+        mail.iter().any(
+            |m| m.to == "lea@example.org" && m.body_text.contains("Hello Léa Martin, welcome!")
+        ),
+        "the welcome e-mail"
+    );
+
+    // A topic, sent twice by a double click: one topic.
+    for _ in 0..2 {
+        let response = site_post(
+            &app,
+            &newcomer,
+            "/c/brand/new",
+            &[
+                ("category", "questions"),
+                ("title", "Quand semer les tomates ?"),
+                ("body", "Bonjour à tous, **quand** semer ?"),
+                ("_key", &key(2)),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(location(&response).ends_with("/quand-semer-les-tomates"));
+    }
+    let categories = app
+        .store
+        .community_categories(ws_id(&app).await)
+        .await
+        .unwrap();
+    let questions = categories.iter().find(|c| c.slug == "questions").unwrap();
+    assert_eq!(questions.topics, 1);
+    let topics = app
+        .store
+        .community_topics(ws_id(&app).await, &[questions.id], true, 0, 10)
+        .await
+        .unwrap();
+    let topic = &topics[0];
+    let path = format!("/c/brand/t/{}/quand-semer-les-tomates", topic.id);
+    let html = visitor
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<strong>quand</strong>"), "Markdown rendered");
+    assert!(html.contains("Léa Martin"));
+    assert!(html.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}{path}\">",
+        app.base
+    )));
+
+    // The team answers as staff; the newcomer replies and mentions them.
+    let response = app
+        .client
+        .post(app.url(&format!("/c/brand/t/{}/reply", topic.id)))
+        .form(&[
+            ("body", "En avril, sous abri."),
+            ("_key", key(3).as_str()),
+            ("_csrf", &site_csrf(&app, &app.client).await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), format!("{path}#post-2"));
+    let response = site_post(
+        &app,
+        &newcomer,
+        &format!("/c/brand/t/{}/reply", topic.id),
+        &[("body", "Merci @lea-martin !"), ("_key", &key(4))],
+    )
+    .await;
+    assert_eq!(location(&response), format!("{path}#post-3"));
+    let html = visitor
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("En avril, sous abri.") && html.contains("class=\"badge staff\""));
+    assert!(
+        html.contains("href=\"/c/brand/u/lea-martin\""),
+        "the mention links: {html}"
+    );
+
+    // The workbench shows the week's newcomer and their first post.
+    let (_, page) = app.text("/w/brand/community").await;
+    assert!(page.contains("Léa Martin") && page.contains("data-testid=\"newcomer\""));
+    assert!(!page.contains("Not posted yet"));
+}
+
+async fn a_new_charter_version_is_accepted_before_the_next_post(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let response = app
+        .post(
+            "/w/brand/community/charter",
+            &[("body_fr", "Nouvelle charte."), ("body_en", "New charter.")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.text("/w/brand/community").await;
+    assert!(page.contains("Version 2, published by Camille"));
+
+    let form = [
+        ("category", "questions"),
+        ("title", "Une question"),
+        ("body", "Texte"),
+    ];
+    let k = key(9);
+    let mut fields = form.to_vec();
+    fields.push(("_key", &k));
+    let response = site_post(&app, &lea, "/c/brand/new", &fields).await;
+    assert!(location(&response).starts_with("/c/brand/charter?next="));
+    let page = app
+        .get_with(&lea, "/c/brand/charter")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-testid=\"charter-changed\"") && page.contains("New charter."));
+    // Accepting an older version than the current one accepts nothing.
+    site_post(&app, &lea, "/c/brand/charter", &[("version", "1")]).await;
+    let response = site_post(&app, &lea, "/c/brand/new", &fields).await;
+    assert!(location(&response).starts_with("/c/brand/charter"));
+    site_post(&app, &lea, "/c/brand/charter", &[("version", "2")]).await;
+    let response = site_post(&app, &lea, "/c/brand/new", &fields).await;
+    assert!(
+        location(&response).ends_with("/une-question"),
+        "{}",
+        location(&response)
+    );
+    let account = app
+        .store
+        .community_account_by_email(ws_id(&app).await, "lea@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(account.charter_version, Some(2));
+}
+
+async fn categories_keep_their_readers_and_writers(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let visitor = new_client();
+    let response = app.get_with(&visitor, "/c/brand/categories/le-salon").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let response = app.get_with(&lea, "/c/brand/categories/le-salon").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<meta name=\"robots\" content=\"noindex\">")
+    );
+
+    // Announcements: the team only.
+    let response = site_post(
+        &app,
+        &lea,
+        "/c/brand/new",
+        &[
+            ("category", "annonces"),
+            ("title", "Une annonce"),
+            ("body", "Texte"),
+            ("_key", &key(5)),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose a category you may post in.")
+    );
+    let response = app
+        .client
+        .post(app.url("/c/brand/new"))
+        .form(&[
+            ("category", "annonces"),
+            ("title", "Atelier samedi"),
+            ("body", "Venez !"),
+            ("_key", key(6).as_str()),
+            ("_csrf", &site_csrf(&app, &app.client).await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the team posts there"
+    );
+
+    // A teammate whose role has no community access reads as a visitor; a closed community is
+    // not found for visitors, and open for the team.
+    let analyst = new_client();
+    app.login_with(&analyst, "ana@brand.example", PASSWORD)
+        .await;
+    let response = app.get_with(&analyst, "/c/brand/categories/le-salon").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.post(
+        "/w/brand/community/site",
+        &[
+            ("name", "Les Jardins"),
+            ("tagline", ""),
+            ("accent", "#336699"),
+            ("host", ""),
+            ("welcome_fr", ""),
+            ("welcome_en", ""),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.get_with(&visitor, "/c/brand/").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get("/c/brand/").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_with(&visitor, "/c/nobody/").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn what_members_write_is_inert(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let payloads = [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "<svg/onload=alert(1)>",
+        "javascript:alert(1)",
+        "'><iframe src=javascript:alert(1)>",
+        "<a href=\"javascript:alert(1)\">clic</a>",
+        "[clic](javascript:alert(1))",
+        "<details open ontoggle=alert(1)>",
+        "{{7*7}}<style>*{display:none}</style>",
+    ];
+    let mallory = new_client();
+    member(
+        &app,
+        &mallory,
+        "<b>Mallory</b><script>x</script>",
+        "m@example.org",
+    )
+    .await;
+    for (i, payload) in payloads.iter().enumerate() {
+        let title = format!("Titre {payload}");
+        let response = site_post(
+            &app,
+            &mallory,
+            "/c/brand/new",
+            &[
+                ("category", "questions"),
+                ("title", &title),
+                ("body", payload),
+                ("_key", &key(20 + i as u8)),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{payload}");
+        let html = mallory
+            .get(app.url(&location(&response)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_inert(&html, payload);
+        assert!(!html.contains("<b>Mallory</b>"), "names are text");
+    }
+    let (_, home) = app.text("/c/brand/").await;
+    assert_inert(&home, "the home page");
+    let (_, workbench) = app.text("/w/brand/community").await;
+    assert!(workbench.contains("&#60;b&#62;Mallory"));
+    assert_inert(&workbench, "a member's name in the workbench");
+}
+
+/// Text may say anything (escaped, it is inert): every tag of the page is checked for what a
+/// payload could have made of it.
+fn assert_inert(html: &str, payload: &str) {
+    for tag in html
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or_default())
+    {
+        // Attribute values are quoted and escaped by the templates: only what is outside
+        // quotes is markup.
+        let tag: String = tag
+            .to_lowercase()
+            .split('"')
+            .step_by(2)
+            .collect::<Vec<_>>()
+            .join("\"\"");
+        let name = tag.split([' ', '/']).next().unwrap_or_default();
+        // The pages' own scripts and images name their source in quotes.
+        let sourced = tag.contains("src=\"\"");
+        assert!(
+            !(["svg", "iframe", "style"].contains(&name)
+                || (["script", "img"].contains(&name) && !sourced)),
+            "{payload} makes the tag <{tag}>"
+        );
+        assert!(
+            !tag.split_whitespace()
+                .any(|a| a.starts_with("on") && a.contains('=')),
+            "{payload} makes an event handler: <{tag}>"
+        );
+        assert!(!tag.contains("javascript:"), "{payload}: <{tag}>");
+    }
+}
+
+async fn bad_input_is_refused_with_its_reason_and_nothing_half_written(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    // Sign-up: every problem named, next to its field, in the reader's language.
+    let response = lea
+        .post(app.url("/c/brand/signup"))
+        .header("accept-language", "fr")
+        .form(&[
+            ("name", "\u{202E}\u{202C}"),
+            ("email", "pas-une-adresse"),
+            ("password", "court"),
+            ("_csrf", &site_csrf(&app, &lea).await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    for message in [
+        "Ce champ est obligatoire.",
+        "mot de passe d&#39;au moins 10 caractères",
+        "Cochez la case pour accepter la charte",
+    ] {
+        assert!(html.contains(message), "{message}: {html}");
+    }
+    assert!(
+        app.store
+            .community_newcomers(ws_id(&app).await, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A form without its CSRF token is refused.
+    let response = lea
+        .post(app.url("/c/brand/signup"))
+        .form(&[("name", "Léa")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    // Empty title, oversize body: what was written comes back.
+    let long = "é".repeat(32_001);
+    let response = site_post(
+        &app,
+        &lea,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "  "),
+            ("body", &long),
+            ("_key", &key(7)),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("This field is required.") && html.contains("32,000 characters at most"));
+    // A form key that no page gave.
+    let response = site_post(
+        &app,
+        &lea,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Une vraie question"),
+            ("body", "Mon texte à garder"),
+            ("_key", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("This form has expired") && html.contains("Mon texte à garder"));
+    assert_eq!(
+        app.store
+            .community_categories(ws_id(&app).await)
+            .await
+            .unwrap()[0]
+            .topics,
+        0,
+        "nothing half-written"
+    );
+
+    // A wrong password says so, without saying which part is wrong.
+    let response = site_post(
+        &app,
+        &new_client(),
+        "/c/brand/signin",
+        &[("email", "lea@example.org"), ("password", "pas le bon mot")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("do not match"));
+
+    // A sign-up flood from one address is slowed down.
+    let flood = new_client();
+    let mut refused = false;
+    for i in 0..8 {
+        let email = format!("flood{i}@example.org");
+        let response = site_post(
+            &app,
+            &flood,
+            "/c/brand/signup",
+            &[
+                ("name", "Flood"),
+                ("email", &email),
+                ("password", "une phrase de passe"),
+                ("charter", "yes"),
+            ],
+        )
+        .await;
+        if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            refused |= response.text().await.unwrap().contains("Too many sign-ups");
+        }
+    }
+    assert!(
+        refused,
+        "the sixth sign-up in a minute from one address waits"
+    );
+}
+
+async fn a_community_answers_on_its_own_host_name(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let response = app
+        .post(
+            "/w/brand/community/site",
+            &[
+                ("name", "Les Jardins"),
+                ("tagline", ""),
+                ("accent", "#336699"),
+                ("host", "Forum.Jardins.Example"),
+                ("open", "yes"),
+                ("welcome_fr", ""),
+                ("welcome_en", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let visitor = new_client();
+    let response = visitor
+        .get(app.url("/"))
+        .header("host", "forum.jardins.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Les Jardins") && html.contains("href=\"/categories/questions\""));
+    assert!(html.contains("<link rel=\"canonical\" href=\"http://forum.jardins.example/\">"));
+    // The workbench is not reachable on the community's host.
+    let response = visitor
+        .get(app.url("/login"))
+        .header("host", "forum.jardins.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // An invalid host name is refused in the workbench.
+    let response = app
+        .post(
+            "/w/brand/community/site",
+            &[
+                ("name", "Les Jardins"),
+                ("accent", "#336699"),
+                ("host", "https://forum.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Enter a host name only")
+    );
+}
