@@ -407,6 +407,74 @@ try {
     await fits("post-edit");
   }
 
+  // The community space (issue 16): a visitor reads the brand's forum, signs up, confirms
+  // their address from the e-mail, introduces themself; the CM sees the newcomer.
+  const visitor = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: "fr-FR" });
+  visitor.on("pageerror", (error) => problems.push(`community script error: ${error.message}`));
+  visitor.on("console", (msg) => { if (msg.type() === "error") problems.push(`community console: ${msg.text()}`); });
+  const visitorShot = async (name) => {
+    const body = await visitor.evaluate(() => document.body.innerText);
+    const key = body.match(keyPattern);
+    if (key) wording.push(`${name}: catalogue key ${key[0]}`);
+    const width = await visitor.evaluate(() => document.documentElement.scrollWidth);
+    const viewport = visitor.viewportSize().width;
+    assert.ok(width <= viewport, `${name} is ${width} px wide on a ${viewport} px screen`);
+    await visitor.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-${name}.png`, fullPage: true });
+  };
+  const community = base + "/c/brulerie-du-canal";
+  await visitor.goto(community + "/");
+  assert.equal(await visitor.getAttribute("html", "lang"), "fr");
+  assert.match(await visitor.locator("h1").innerText(), /communauté de la Brûlerie/);
+  assert.ok((await visitor.locator("li.category").count()) >= 5, "the demo's categories");
+  await visitorShot("community-home-fr");
+  await visitor.getByRole("link", { name: "Mouture pour une cafetière italienne ?" }).click();
+  assert.ok((await visitor.getByTestId("post").count()) >= 4, "the thread's posts");
+  assert.match(await visitor.getByTestId("reply-refusal").innerText(), /Connectez-vous/);
+  await visitorShot("community-topic-fr");
+  await visitor.getByRole("link", { name: "S'inscrire" }).first().click();
+  await visitor.getByLabel("Nom affiché").fill("Nina Petit");
+  await visitor.getByLabel("Adresse e-mail").fill("nina@exemple.org");
+  await visitor.getByLabel("Mot de passe").fill("une longue phrase");
+  await visitor.getByTestId("accept-charter").check();
+  await visitorShot("community-signup-fr");
+  await visitor.getByTestId("signup-submit").click();
+  await visitor.waitForURL("**/signup/sent");
+  assert.match(await visitor.getByTestId("message").innerText(), /Consultez votre boîte mail/);
+  await visitor.goto(base + "/dev/mail");
+  const mailText = await visitor.locator("[data-testid=mail]", { hasText: "nina@exemple.org" }).first().innerText();
+  const verify = mailText.match(/https?:\/\/\S+\/verify\/[0-9a-f]+/);
+  assert.ok(verify, "the confirmation e-mail carries its link");
+  await visitor.goto(verify[0]);
+  await visitor.waitForURL("**welcome=1");
+  assert.equal(await visitor.getByTestId("verify-notice").count(), 0, "the address is confirmed");
+  await visitor.goto(community + "/categories/presentations");
+  assert.match(await visitor.getByTestId("intro-prompt").innerText(), /Présentez|Dites-nous/);
+  await visitor.getByTestId("new-topic").click();
+  await visitor.getByLabel("Titre").fill("Bonjour depuis Lyon");
+  await visitor.getByLabel("Message").fill("Je m'appelle **Nina**, je découvre la V60. Merci @lea-martin pour la recette !");
+  await visitor.getByTestId("topic-submit").click();
+  await visitor.waitForURL("**/t/*/bonjour-depuis-lyon");
+  assert.match(await visitor.getByTestId("post").first().innerText(), /Nina/);
+  await visitorShot("community-introduction-fr");
+  // The same pages in English, on a phone.
+  await visitor.setViewportSize({ width: 390, height: 844 });
+  await visitor.getByRole("button", { name: "English" }).click();
+  await visitor.waitForLoadState("load");
+  assert.equal(await visitor.getAttribute("html", "lang"), "en");
+  await visitorShot("community-topic-en-mobile");
+  for (const path of ["/", "/categories/questions", "/charter", "/new"]) {
+    await visitor.goto(community + path);
+    await visitorShot("community" + (path === "/" ? "-home" : path.replaceAll("/", "-")) + "-en-mobile");
+  }
+  await visitor.close();
+  // The CM sees the newcomer in the workbench.
+  await page.goto(base + "/w/brulerie-du-canal/community");
+  assert.match(await page.getByTestId("community-newcomers").innerText(), /Nina Petit/);
+  await fits("community");
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(base + "/w/brulerie-du-canal/community");
+  await shot("community-workbench-en");
+
   assert.deepEqual([...new Set(wording)], [], "no catalogue key, raw code or English on a French page");
   assert.deepEqual(problems, [], "no script errors");
   console.log(`browser walk passed: ${frCount} sections in French and English, ${step} screenshots in ${shots}`);

@@ -256,7 +256,7 @@ pub async fn seed(
             workspace_id,
             CHARTER_FR,
             CHARTER_EN,
-            "Camille Lefèvre",
+            "Camille Martin",
             now - 200 * 86_400,
         )
         .await?;

@@ -66,7 +66,7 @@ pub struct SiteState {
     /// Notified when a request enqueues mail, so the mail worker delivers it at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Host name → workspace slug, with when it was read.
-    hosts: Mutex<(Option<Instant>, Vec<(String, String)>)>,
+    hosts: Mutex<(Option<Instant>, HostNames)>,
     /// Jardinier's own host name (from `base_url`): the workbench's, never a community's.
     own_host: String,
     /// Sign-ups per network address, and e-mails sent per address.
@@ -146,6 +146,9 @@ impl SiteState {
 
 pub type SharedSite = Arc<SiteState>;
 
+/// (host name, workspace slug) of every community served on a host of its own.
+type HostNames = Vec<(String, String)>;
+
 /// The site's routes, under `/c/{workspace}`.
 pub fn router(state: SharedSite) -> Router {
     let community = Router::new()
@@ -169,6 +172,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/lang", post(account::set_lang))
         .route("/theme.css", get(pages::theme))
         .route("/site.css", get(pages::stylesheet))
+        .route("/icon.svg", get(pages::icon))
         .fallback(error::not_found);
     Router::new()
         // The home is `/c/{workspace}/` (nesting answers `/c/{workspace}` alone).

@@ -353,3 +353,14 @@ pub async fn stylesheet() -> Response {
     )
         .into_response()
 }
+
+pub async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        jardinier_webkit::ICON_SVG,
+    )
+        .into_response()
+}

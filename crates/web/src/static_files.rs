@@ -20,11 +20,7 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../assets/app.js"),
     ),
-    (
-        "icon.svg",
-        "image/svg+xml",
-        include_str!("../assets/icon.svg"),
-    ),
+    ("icon.svg", "image/svg+xml", jardinier_webkit::ICON_SVG),
 ];
 
 pub fn routes() -> Router<SharedState> {

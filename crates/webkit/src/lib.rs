@@ -5,6 +5,9 @@
 //!
 //! Architecture invariant: nothing here knows about the store, a page or a route.
 
+/// Jardinier's icon, served by both faces.
+pub const ICON_SVG: &str = include_str!("../assets/icon.svg");
+
 pub mod format;
 pub mod http;
 pub mod secrets;
