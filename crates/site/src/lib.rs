@@ -13,6 +13,7 @@
 mod account;
 pub mod context;
 mod error;
+mod feeds;
 mod pages;
 mod write;
 
@@ -170,6 +171,11 @@ pub fn router(state: SharedSite) -> Router {
             get(account::charter).post(account::accept_charter),
         )
         .route("/lang", post(account::set_lang))
+        .route("/feed.atom", get(feeds::community_feed))
+        .route("/categories/{slug}/feed.atom", get(feeds::category_feed))
+        .route("/t/{id}/feed.atom", get(feeds::topic_feed))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/robots.txt", get(feeds::robots))
         .route("/theme.css", get(pages::theme))
         .route("/site.css", get(pages::stylesheet))
         .route("/icon.svg", get(pages::icon))

@@ -210,6 +210,8 @@ pub trait CommunityStore: Send + Sync {
         from: i64,
         to: i64,
     ) -> Result<Vec<CommunityPost>>;
+    /// The first post of each of these topics (feeds show it as the topic's content).
+    async fn community_first_posts(&self, topic_ids: &[i64]) -> Result<Vec<CommunityPost>>;
     /// Starts a topic with its first post, in one transaction. The same `idem_key` again
     /// returns the topic it made the first time.
     async fn create_community_topic(

@@ -110,6 +110,30 @@ fn category(row: &AnyRow) -> Result<CommunityCategory> {
     })
 }
 
+fn post_select() -> String {
+    format!(
+        "SELECT p.id, p.topic_id, p.number, {}, p.body_md, p.body_html, p.status, \
+         p.created_at, p.edited_at FROM community_posts p \
+         LEFT JOIN community_accounts a ON a.id = p.author_account \
+         LEFT JOIN users u ON u.id = p.author_user",
+        author_cols!("p")
+    )
+}
+
+fn post(row: &AnyRow) -> Result<CommunityPost> {
+    Ok(CommunityPost {
+        id: row.try_get("id")?,
+        topic_id: row.try_get("topic_id")?,
+        number: row.try_get("number")?,
+        author: author(row)?,
+        body_md: row.try_get("body_md")?,
+        body_html: row.try_get("body_html")?,
+        status: row.try_get("status")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+    })
+}
+
 impl SqlStore {
     /// The topic an earlier post with this key started or went into, and its number.
     async fn post_by_key(
@@ -366,12 +390,8 @@ impl CommunityStore for SqlStore {
         to: i64,
     ) -> Result<Vec<CommunityPost>> {
         let sql = format!(
-            "SELECT p.id, p.topic_id, p.number, {}, p.body_md, p.body_html, p.status, \
-             p.created_at, p.edited_at FROM community_posts p \
-             LEFT JOIN community_accounts a ON a.id = p.author_account \
-             LEFT JOIN users u ON u.id = p.author_user \
-             WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3 ORDER BY p.number",
-            author_cols!("p")
+            "{} WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3 ORDER BY p.number",
+            post_select()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(topic_id)
@@ -379,21 +399,27 @@ impl CommunityStore for SqlStore {
             .bind(to)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CommunityPost {
-                    id: row.try_get("id")?,
-                    topic_id: row.try_get("topic_id")?,
-                    number: row.try_get("number")?,
-                    author: author(row)?,
-                    body_md: row.try_get("body_md")?,
-                    body_html: row.try_get("body_html")?,
-                    status: row.try_get("status")?,
-                    created_at: row.try_get("created_at")?,
-                    edited_at: row.try_get("edited_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(post).collect()
+    }
+
+    async fn community_first_posts(&self, topic_ids: &[i64]) -> Result<Vec<CommunityPost>> {
+        if topic_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Topic ids the caller read from the store: numbers, written in the statement.
+        let ids = topic_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "{} WHERE p.topic_id IN ({ids}) AND p.number = 1",
+            post_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(post).collect()
     }
 
     async fn create_community_topic(

@@ -15,6 +15,7 @@ both_backends!(
     what_members_write_is_inert,
     bad_input_is_refused_with_its_reason_and_nothing_half_written,
     a_community_answers_on_its_own_host_name,
+    feeds_and_the_sitemap_show_what_visitors_may_read,
 );
 
 /// The `_csrf` of a community page, for `client`.
@@ -735,4 +736,106 @@ async fn a_community_answers_on_its_own_host_name(backend: Backend) {
             .unwrap()
             .contains("Enter a host name only")
     );
+}
+
+async fn feeds_and_the_sitemap_show_what_visitors_may_read(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    for (i, (category, title)) in [
+        ("questions", "Semis & <tomates>"),
+        ("le-salon", "Entre nous"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let response = site_post(
+            &app,
+            &lea,
+            "/c/brand/new",
+            &[
+                ("category", category),
+                ("title", title),
+                ("body", "Un **texte** <script>alert(1)</script>"),
+                ("_key", &key(60 + i as u8)),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let visitor = new_client();
+    let response = app.get_with(&visitor, "/c/brand/feed.atom").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let feed = response.text().await.unwrap();
+    assert!(feed.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\""
+    ));
+    assert!(
+        feed.contains("<title>Semis &amp; &lt;tomates&gt;</title>"),
+        "{feed}"
+    );
+    // The post's HTML is escaped once more as Atom's html content: no markup of its own.
+    assert!(feed.contains("&lt;strong&gt;texte&lt;/strong&gt;") && !feed.contains("<script"));
+    assert!(
+        !feed.contains("Entre nous"),
+        "members-only topics stay out of feeds"
+    );
+    let topic = app
+        .store
+        .community_topics(
+            ws_id(&app).await,
+            &[app
+                .store
+                .community_categories(ws_id(&app).await)
+                .await
+                .unwrap()[0]
+                .id],
+            false,
+            0,
+            5,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let response = site_post(
+        &app,
+        &lea,
+        &format!("/c/brand/t/{}/reply", topic.id),
+        &[("body", "Une réponse"), ("_key", &key(70))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let feed = app
+        .get_with(&visitor, &format!("/c/brand/t/{}/feed.atom", topic.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(feed.contains("Une réponse") && feed.contains(&format!("#post-2</id>")));
+    let sitemap = app
+        .get_with(&visitor, "/c/brand/sitemap.xml")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(sitemap.contains(&format!(
+        "<loc>{}/c/brand/categories/questions</loc>",
+        app.base
+    )));
+    assert!(sitemap.contains(&format!("/c/brand/t/{}/", topic.id)));
+    assert!(!sitemap.contains("le-salon") && !sitemap.contains("entre-nous"));
+    assert_eq!(
+        app.get_with(&visitor, "/c/brand/categories/le-salon/feed.atom")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, home) = app.text("/c/brand/").await;
+    assert!(home.contains(&format!("href=\"{}/c/brand/feed.atom\"", app.base)));
 }
