@@ -169,6 +169,64 @@ pub fn safe_colour(raw: &str) -> String {
 
 pub const DEFAULT_COLOUR: &str = "#2f6f4f";
 
+/// What the team says it does with an idea.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdeaStatus {
+    UnderReview,
+    Planned,
+    Done,
+    Declined,
+}
+
+impl IdeaStatus {
+    pub const ALL: [IdeaStatus; 4] = [
+        IdeaStatus::UnderReview,
+        IdeaStatus::Planned,
+        IdeaStatus::Done,
+        IdeaStatus::Declined,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            IdeaStatus::UnderReview => "under_review",
+            IdeaStatus::Planned => "planned",
+            IdeaStatus::Done => "done",
+            IdeaStatus::Declined => "declined",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<IdeaStatus> {
+        IdeaStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// Who may mark a reply as a question's accepted answer: the asker or the team, in a
+/// questions category, and never the question itself.
+pub fn may_accept_answer(
+    kind: CategoryKind,
+    viewer: Viewer,
+    viewer_is_asker: bool,
+    number: i64,
+) -> bool {
+    kind == CategoryKind::Questions
+        && number > 1
+        && (viewer == Viewer::Staff
+            || (viewer_is_asker && matches!(viewer, Viewer::Member { verified: true, .. })))
+}
+
+/// Who may vote for an idea: a member who may post (one vote each; the team counts its members
+/// in its own ways).
+pub fn may_vote(kind: CategoryKind, viewer: Viewer) -> bool {
+    kind == CategoryKind::Ideas
+        && matches!(
+            viewer,
+            Viewer::Member {
+                verified: true,
+                charter_accepted: true
+            }
+        )
+}
+
 /// Posts shown on one page of a topic.
 pub const POSTS_PER_PAGE: i64 = 20;
 
@@ -319,6 +377,51 @@ mod tests {
         assert_eq!(page_of(1), 1);
         assert_eq!(page_of(20), 1);
         assert_eq!(page_of(21), 2);
+    }
+
+    #[test]
+    fn the_asker_or_the_team_accepts_an_answer_in_questions_only() {
+        assert!(may_accept_answer(CategoryKind::Questions, MEMBER, true, 2));
+        assert!(!may_accept_answer(
+            CategoryKind::Questions,
+            MEMBER,
+            false,
+            2
+        ));
+        assert!(may_accept_answer(
+            CategoryKind::Questions,
+            Viewer::Staff,
+            false,
+            3
+        ));
+        assert!(!may_accept_answer(
+            CategoryKind::Questions,
+            Viewer::Staff,
+            false,
+            1
+        ));
+        assert!(!may_accept_answer(
+            CategoryKind::Discussion,
+            Viewer::Staff,
+            false,
+            2
+        ));
+        assert!(!may_accept_answer(
+            CategoryKind::Questions,
+            Viewer::Visitor,
+            true,
+            2
+        ));
+    }
+
+    #[test]
+    fn members_vote_for_ideas() {
+        assert!(may_vote(CategoryKind::Ideas, MEMBER));
+        assert!(!may_vote(CategoryKind::Ideas, Viewer::Visitor));
+        assert!(!may_vote(CategoryKind::Questions, MEMBER));
+        for s in IdeaStatus::ALL {
+            assert_eq!(IdeaStatus::parse(s.code()), Some(s));
+        }
     }
 
     #[test]

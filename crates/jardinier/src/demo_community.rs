@@ -303,6 +303,13 @@ pub async fn seed(
         accounts.push((*handle, account.id));
     }
     let profile = |handle: &str| format!("/c/brulerie-du-canal/u/{handle}");
+    let account = |handle: &str| {
+        accounts
+            .iter()
+            .find(|(h, _)| *h == handle)
+            .map(|(_, id)| *id)
+            .expect("a demo member")
+    };
     for (t, (category, title, posts)) in THREADS.iter().enumerate() {
         let category_id = categories
             .iter()
@@ -339,6 +346,27 @@ pub async fn seed(
                     store.create_community_reply(id, &post).await?;
                 }
             }
+        }
+        let Some(topic_id) = topic_id else { continue };
+        match *title {
+            // Karim accepted Sophie's answer.
+            "Mouture pour une cafetière italienne ?" => {
+                store
+                    .set_community_accepted(workspace_id, topic_id, Some(2))
+                    .await?;
+            }
+            // The idea the members back, that the team is looking into.
+            "Des recharges pour les sachets de café" => {
+                for handle in ["lea-martin", "karim-b", "sophie-dlc", "tom-baker"] {
+                    store
+                        .toggle_community_vote(topic_id, account(handle), now - 380 * 3600)
+                        .await?;
+                }
+                store
+                    .set_community_idea_status(workspace_id, topic_id, Some("under_review"))
+                    .await?;
+            }
+            _ => {}
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ pub mod context;
 mod error;
 mod feeds;
 mod pages;
+mod topic_actions;
 mod write;
 
 use std::sync::{Arc, Mutex};
@@ -158,6 +159,9 @@ pub fn router(state: SharedSite) -> Router {
         .route("/t/{id}", get(pages::topic))
         .route("/t/{id}/{slug}", get(pages::topic))
         .route("/t/{id}/reply", post(write::reply))
+        .route("/t/{id}/accept", post(topic_actions::accept_answer))
+        .route("/t/{id}/vote", post(topic_actions::vote))
+        .route("/t/{id}/manage", post(topic_actions::manage))
         .route("/new", get(write::new_topic_form).post(write::new_topic))
         .route("/u/{handle}", get(pages::profile))
         .route("/signup", get(account::signup_form).post(account::signup))

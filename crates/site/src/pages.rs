@@ -174,6 +174,8 @@ pub struct PostView {
     /// Held posts are shown to their author and the team only, marked as waiting.
     pub held: bool,
     pub deleted: bool,
+    /// The question's accepted answer.
+    pub accepted: bool,
 }
 
 #[derive(Template)]
@@ -189,6 +191,15 @@ struct TopicPage<'a> {
     refusal: Option<String>,
     idem_key: String,
     canonical: String,
+    /// The reader may mark a reply as the accepted answer.
+    can_accept: bool,
+    can_vote: bool,
+    voted: bool,
+    staff: bool,
+    /// (code, catalogue key) of an idea's statuses.
+    idea_statuses: Vec<(&'static str, &'static str)>,
+    /// The accepted answer: its address in the topic, its author, its first words.
+    accepted: Option<(String, String, String)>,
 }
 
 pub async fn topic(
@@ -244,6 +255,7 @@ pub async fn topic(
         .map(|post| PostView {
             held: post.status == "held",
             deleted: post.status == "deleted",
+            accepted: topic.accepted_number == Some(post.number),
             post,
         })
         .collect();
@@ -268,7 +280,43 @@ pub async fn topic(
             String::new()
         }
     );
+    let viewer = c.viewer();
+    let asker = c.member.is_some() && mine(topic.author.account_id);
+    let accepted = match topic.accepted_number {
+        Some(number) => state
+            .store
+            .community_posts(topic.id, number, number)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| {
+                (
+                    format!(
+                        "?page={}#post-{number}",
+                        jardinier_community::page_of(number)
+                    ),
+                    p.author.name,
+                    jardinier_community::markup::excerpt(&p.body_md, 240),
+                )
+            }),
+        None => None,
+    };
+    let voted = match &c.member {
+        Some(m) if category.kind == CategoryKind::Ideas => {
+            state.store.community_voted(topic.id, m.id).await?
+        }
+        _ => false,
+    };
     render(TopicPage {
+        can_accept: jardinier_community::may_accept_answer(category.kind, viewer, asker, 2),
+        can_vote: jardinier_community::may_vote(category.kind, viewer),
+        voted,
+        staff: viewer == jardinier_community::Viewer::Staff,
+        idea_statuses: jardinier_community::IdeaStatus::ALL
+            .into_iter()
+            .map(|s| (s.code(), idea_status_key(s.code())))
+            .collect(),
+        accepted,
         c: &c,
         topic: &topic,
         category,
@@ -279,6 +327,17 @@ pub async fn topic(
         idem_key: jardinier_webkit::secrets::random_token(),
         canonical,
     })
+}
+
+/// The catalogue key of an idea's status.
+pub fn idea_status_key(code: &str) -> &'static str {
+    match code {
+        "under_review" => "site.idea.under_review",
+        "planned" => "site.idea.planned",
+        "done" => "site.idea.done",
+        "declined" => "site.idea.declined",
+        _ => "site.idea.new",
+    }
 }
 
 /// The message that tells a reader why they can't post, and what to do.

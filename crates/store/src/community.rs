@@ -124,6 +124,11 @@ pub struct Topic {
     pub closed: bool,
     pub archived: bool,
     pub status: String,
+    /// The accepted answer's post number (questions).
+    pub accepted_number: Option<i64>,
+    /// `jardinier_community::IdeaStatus` code (ideas).
+    pub idea_status: Option<String>,
+    pub votes: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,6 +240,24 @@ pub trait CommunityStore: Send + Sync {
         pinned: bool,
         closed: bool,
         archived: bool,
+    ) -> Result<()>;
+
+    /// Marks post `number` as the question's accepted answer (`None`: no answer accepted).
+    async fn set_community_accepted(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        number: Option<i64>,
+    ) -> Result<()>;
+    /// Gives or takes back a member's vote for an idea; returns whether they now vote for it.
+    async fn toggle_community_vote(&self, topic_id: i64, account_id: i64, now: i64)
+    -> Result<bool>;
+    async fn community_voted(&self, topic_id: i64, account_id: i64) -> Result<bool>;
+    async fn set_community_idea_status(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        status: Option<&str>,
     ) -> Result<()>;
 
     // Member accounts

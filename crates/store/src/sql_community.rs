@@ -83,13 +83,16 @@ fn topic(row: &AnyRow) -> Result<Topic> {
         closed: row.try_get::<i64, _>("closed")? != 0,
         archived: row.try_get::<i64, _>("archived")? != 0,
         status: row.try_get("status")?,
+        accepted_number: row.try_get("accepted_number")?,
+        idea_status: row.try_get("idea_status")?,
+        votes: row.try_get("votes")?,
     })
 }
 
 fn topic_cols() -> String {
     format!(
         "t.id, t.category_id, t.title, t.slug, {}, t.created_at, t.last_posted_at, t.posts, \
-         t.pinned, t.closed, t.archived, t.status",
+         t.pinned, t.closed, t.archived, t.status, t.accepted_number, t.idea_status, t.votes",
         author_cols!("t")
     )
 }
@@ -503,6 +506,95 @@ impl CommunityStore for SqlStore {
         .bind(i64::from(pinned))
         .bind(i64::from(closed))
         .bind(i64::from(archived))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "topic" });
+        }
+        Ok(())
+    }
+
+    async fn set_community_accepted(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        number: Option<i64>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE community_topics SET accepted_number = $3 WHERE workspace_id = $1 AND id = $2 \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM community_posts p WHERE p.topic_id = $2 \
+             AND p.number = $3 AND p.status = 'visible'))",
+        )
+        .bind(workspace_id)
+        .bind(topic_id)
+        .bind(number)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "post" });
+        }
+        Ok(())
+    }
+
+    async fn toggle_community_vote(
+        &self,
+        topic_id: i64,
+        account_id: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let removed =
+            sqlx::query("DELETE FROM community_votes WHERE topic_id = $1 AND account_id = $2")
+                .bind(topic_id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+        if !removed {
+            sqlx::query(
+                "INSERT INTO community_votes (topic_id, account_id, voted_at) VALUES ($1, $2, $3)",
+            )
+            .bind(topic_id)
+            .bind(account_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE community_topics SET votes = \
+             (SELECT COUNT(*) FROM community_votes v WHERE v.topic_id = $1) WHERE id = $1",
+        )
+        .bind(topic_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(!removed)
+    }
+
+    async fn community_voted(&self, topic_id: i64, account_id: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM community_votes WHERE topic_id = $1 AND account_id = $2",
+        )
+        .bind(topic_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn set_community_idea_status(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        status: Option<&str>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE community_topics SET idea_status = $3 WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(workspace_id)
+        .bind(topic_id)
+        .bind(status)
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {

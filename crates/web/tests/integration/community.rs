@@ -16,6 +16,7 @@ both_backends!(
     bad_input_is_refused_with_its_reason_and_nothing_half_written,
     a_community_answers_on_its_own_host_name,
     feeds_and_the_sitemap_show_what_visitors_may_read,
+    questions_get_an_accepted_answer_ideas_get_votes_and_a_status,
 );
 
 /// The `_csrf` of a community page, for `client`.
@@ -86,6 +87,7 @@ async fn community(app: &TestApp) {
         ("Présentations", "introductions", "everyone", "members"),
         ("Annonces", "discussion", "everyone", "staff"),
         ("Le salon", "discussion", "members", "members"),
+        ("Idées", "ideas", "everyone", "members"),
     ] {
         let response = app
             .post(
@@ -838,4 +840,162 @@ async fn feeds_and_the_sitemap_show_what_visitors_may_read(backend: Backend) {
     );
     let (_, home) = app.text("/c/brand/").await;
     assert!(home.contains(&format!("href=\"{}/c/brand/feed.atom\"", app.base)));
+}
+
+/// Starts a topic as `client` and returns its path and id.
+async fn start(
+    app: &TestApp,
+    client: &reqwest::Client,
+    category: &str,
+    title: &str,
+    k: u8,
+) -> (String, i64) {
+    let response = site_post(
+        app,
+        client,
+        "/c/brand/new",
+        &[
+            ("category", category),
+            ("title", title),
+            ("body", "Le texte."),
+            ("_key", &key(k)),
+        ],
+    )
+    .await;
+    let path = location(&response);
+    let id = path.split('/').nth(4).unwrap().parse().unwrap();
+    (path, id)
+}
+
+async fn questions_get_an_accepted_answer_ideas_get_votes_and_a_status(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let bruno = new_client();
+    member(&app, &bruno, "Bruno", "bruno@example.org").await;
+    let ws = ws_id(&app).await;
+
+    // A question, answered by Bruno, whose answer Léa (the asker) accepts.
+    let (path, id) = start(&app, &lea, "questions", "Quel terreau pour les semis ?", 80).await;
+    site_post(
+        &app,
+        &bruno,
+        &format!("/c/brand/t/{id}/reply"),
+        &[
+            ("body", "Un terreau fin, sans engrais."),
+            ("_key", &key(81)),
+        ],
+    )
+    .await;
+    let accept = format!("/c/brand/t/{id}/accept");
+    let response = site_post(&app, &bruno, &accept, &[("number", "2")]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "only the asker or the team"
+    );
+    let page = app.get_with(&lea, &path).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"accept-answer\""));
+    let response = site_post(&app, &lea, &accept, &[("number", "2")]).await;
+    assert_eq!(location(&response), format!("{path}#post-2"));
+    let topic = app.store.community_topic(ws, id).await.unwrap().unwrap();
+    assert_eq!(topic.accepted_number, Some(2));
+    let page = app
+        .get_with(&new_client(), &path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("data-testid=\"solved\"") && page.contains("Un terreau fin, sans engrais.")
+    );
+    assert!(page.contains("Answer accepted, by Bruno:"));
+    // The question itself is no answer.
+    let response = site_post(&app, &lea, &accept, &[("number", "1")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // An idea: members vote once each, and take their vote back; the team gives a status.
+    let (idea, id) = start(&app, &lea, "idees", "Des graines bio en vrac", 82).await;
+    let vote = format!("/c/brand/t/{id}/vote");
+    site_post(&app, &bruno, &vote, &[]).await;
+    site_post(&app, &lea, &vote, &[]).await;
+    assert_eq!(
+        app.store
+            .community_topic(ws, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .votes,
+        2
+    );
+    site_post(&app, &bruno, &vote, &[]).await;
+    assert_eq!(
+        app.store
+            .community_topic(ws, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .votes,
+        1
+    );
+    let response = site_post(&app, &new_client(), &vote, &[]).await;
+    assert!(location(&response).starts_with("/c/brand/signin"));
+    let manage = format!("/c/brand/t/{id}/manage");
+    let response = site_post(&app, &lea, &manage, &[("idea_status", "planned")]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "members do not set statuses"
+    );
+    let response = site_post(&app, &app.client, &manage, &[("idea_status", "planned")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get_with(&new_client(), &idea)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Planned") && page.contains("1 vote"));
+
+    // The team closes a topic: members can no longer reply, the team can.
+    site_post(
+        &app,
+        &app.client,
+        &format!("/c/brand/t/{id}/manage"),
+        &[("closed", "yes"), ("idea_status", "planned")],
+    )
+    .await;
+    let response = site_post(
+        &app,
+        &bruno,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", "Encore moi"), ("_key", &key(83))],
+    )
+    .await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("This topic is closed")
+    );
+    let response = site_post(
+        &app,
+        &app.client,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", "Le mot de la fin."), ("_key", &key(84))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .community_topic(ws, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .closed
+    );
 }
