@@ -168,6 +168,17 @@ pub struct Charter {
     pub published_at: i64,
 }
 
+/// A post written in the community, for the writer's member profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityActivity {
+    pub at: i64,
+    pub topic_id: i64,
+    pub topic_slug: String,
+    pub topic_title: String,
+    pub number: i64,
+    pub body_md: String,
+}
+
 #[async_trait]
 pub trait CommunityStore: Send + Sync {
     // The site
@@ -311,6 +322,13 @@ pub trait CommunityStore: Send + Sync {
         now: i64,
     ) -> Result<Option<(String, CommunityAccount)>>;
     async fn delete_community_session(&self, token_hash: &str) -> Result<()>;
+    /// The visible posts of the community accounts with one of `emails`, newest first.
+    async fn community_activity(
+        &self,
+        workspace_id: i64,
+        emails: &[String],
+        limit: i64,
+    ) -> Result<Vec<CommunityActivity>>;
     /// Accounts created since `since`, newest first.
     async fn community_newcomers(
         &self,

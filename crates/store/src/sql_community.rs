@@ -825,6 +825,42 @@ impl CommunityStore for SqlStore {
         Ok(())
     }
 
+    async fn community_activity(
+        &self,
+        workspace_id: i64,
+        emails: &[String],
+        limit: i64,
+    ) -> Result<Vec<CommunityActivity>> {
+        let mut found = Vec::new();
+        for email in emails {
+            let rows = sqlx::query(
+                "SELECT p.created_at, t.id AS topic_id, t.slug, t.title, p.number, p.body_md \
+                 FROM community_accounts a JOIN community_posts p ON p.author_account = a.id \
+                 JOIN community_topics t ON t.id = p.topic_id \
+                 WHERE a.workspace_id = $1 AND a.email = $2 AND p.status = 'visible' \
+                 ORDER BY p.created_at DESC LIMIT $3",
+            )
+            .bind(workspace_id)
+            .bind(email.trim().to_lowercase())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                found.push(CommunityActivity {
+                    at: row.try_get("created_at")?,
+                    topic_id: row.try_get("topic_id")?,
+                    topic_slug: row.try_get("slug")?,
+                    topic_title: row.try_get("title")?,
+                    number: row.try_get("number")?,
+                    body_md: row.try_get("body_md")?,
+                });
+            }
+        }
+        found.sort_by_key(|a| std::cmp::Reverse(a.at));
+        found.truncate(limit.max(0) as usize);
+        Ok(found)
+    }
+
     async fn community_newcomers(
         &self,
         workspace_id: i64,

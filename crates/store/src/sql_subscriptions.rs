@@ -37,4 +37,34 @@ impl SubscriptionStore for SqlStore {
         found.sort_by_key(|(s, _)| std::cmp::Reverse(s.created_at));
         Ok(found)
     }
+
+    async fn newsletters_sent_to(
+        &self,
+        workspace_id: i64,
+        emails: &[String],
+    ) -> Result<Vec<(i64, String, String)>> {
+        let mut found = Vec::new();
+        for email in emails {
+            let rows = sqlx::query(
+                "SELECT COALESCE(s.bounced_at, s.sent_at) AS at, c.subject, s.status \
+                 FROM newsletter_sends s JOIN newsletter_campaigns c ON c.id = s.campaign_id \
+                 WHERE s.workspace_id = $1 AND s.email = $2 AND s.status IN ('sent', 'bounced') \
+                 ORDER BY s.id DESC LIMIT 50",
+            )
+            .bind(workspace_id)
+            .bind(email.trim().to_lowercase())
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                let at: Option<i64> = row.try_get("at")?;
+                found.push((
+                    at.unwrap_or_default(),
+                    row.try_get("subject")?,
+                    row.try_get("status")?,
+                ));
+            }
+        }
+        found.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
+        Ok(found)
+    }
 }

@@ -15,4 +15,11 @@ pub trait SubscriptionStore: Send + Sync {
         workspace_id: i64,
         emails: &[String],
     ) -> Result<Vec<(Subscriber, String)>>;
+    /// The campaigns sent to one of `emails`: (sent or bounced at, subject, send status),
+    /// newest first.
+    async fn newsletters_sent_to(
+        &self,
+        workspace_id: i64,
+        emails: &[String],
+    ) -> Result<Vec<(i64, String, String)>>;
 }

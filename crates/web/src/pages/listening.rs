@@ -736,13 +736,9 @@ pub async fn check_query(
         .take(5)
         .map(|item| serde_json::json!({"author": item.author_name, "site": item.site, "text": item.body.chars().take(200).collect::<String>()}))
         .collect();
-    let summary = tr.f(
-        "listening.check_matches",
-        &[
-            ("count", &matching.len().to_string()),
-            ("scanned", &scanned.to_string()),
-        ],
-    );
+    let summary = tr
+        .n("listening.check_matches", matching.len() as i64)
+        .replace("{scanned}", &tr.number(scanned as i64));
     Ok(Json(serde_json::json!({"valid": true, "message": summary, "matches": matching.len(), "scanned": scanned, "preview": preview})).into_response())
 }
 

@@ -253,6 +253,54 @@ pub async fn member(
             sentiment: None,
         });
     }
+    // The campaigns sent to them, and what they wrote in the brand's community (issue 16).
+    for (at, subject, status) in state
+        .store
+        .newsletters_sent_to(w.workspace.id, &emails)
+        .await?
+    {
+        timeline.push(TimelineLine {
+            at,
+            when: format_time(w.ctx.tr, at, tz),
+            key: if status == "bounced" {
+                "members.timeline_newsletter_bounced"
+            } else {
+                "members.timeline_newsletter"
+            },
+            text: subject,
+            link: None,
+            sentiment: None,
+        });
+    }
+    let community = state.store.community_site(w.workspace.id).await?;
+    for post in state
+        .store
+        .community_activity(w.workspace.id, &emails, 50)
+        .await?
+    {
+        let link = community.as_ref().map(|site| {
+            format!(
+                "/c/{}/t/{}/{}?page={}#post-{}",
+                site.slug,
+                post.topic_id,
+                post.topic_slug,
+                jardinier_community::page_of(post.number),
+                post.number
+            )
+        });
+        timeline.push(TimelineLine {
+            at: post.at,
+            when: format_time(w.ctx.tr, post.at, tz),
+            key: "members.timeline_community",
+            text: format!(
+                "{} — {}",
+                post.topic_title,
+                jardinier_community::markup::excerpt(&post.body_md, 200)
+            ),
+            link,
+            sentiment: None,
+        });
+    }
     for n in &profile.notes {
         timeline.push(TimelineLine {
             at: n.at,

@@ -42,6 +42,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/w/ws/listening/sources", "OME"),
     ("POST", "/w/ws/settings/team/invite", "OM"),
     ("POST", "/w/ws/settings/tokens", "OMEDA"),
+    ("POST", "/w/ws/community/site", "OM"),
+    ("POST", "/w/ws/community/categories", "OM"),
+    ("POST", "/w/ws/community/charter", "OM"),
 ];
 
 fn letter(role: Role) -> char {
@@ -86,6 +89,17 @@ async fn every_role_opens_exactly_its_routes(backend: Backend) {
                             &[("name", "Brand"), ("kind", "brand"), ("query", "brulerie")]
                         }
                         "/w/ws/listening/sources" => &[("name", "Hook")],
+                        "/w/ws/community/site" => &[("name", "Le forum"), ("accent", "#336699")],
+                        "/w/ws/community/categories" => &[
+                            ("name", &format!("Questions {i}")),
+                            ("colour", "#336699"),
+                            ("kind", "questions"),
+                            ("read_access", "everyone"),
+                            ("post_access", "members"),
+                        ],
+                        "/w/ws/community/charter" => {
+                            &[("body_fr", "Soyez aimables."), ("body_en", "Be kind.")]
+                        }
                         _ => &[("name", "script")],
                     };
                     app.post_with(&client, path, fields).await.status()

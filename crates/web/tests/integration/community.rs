@@ -17,6 +17,7 @@ both_backends!(
     a_community_answers_on_its_own_host_name,
     feeds_and_the_sitemap_show_what_visitors_may_read,
     questions_get_an_accepted_answer_ideas_get_votes_and_a_status,
+    what_a_member_writes_is_on_their_profile,
 );
 
 /// The `_csrf` of a community page, for `client`.
@@ -997,5 +998,46 @@ async fn questions_get_an_accepted_answer_ideas_get_votes_and_a_status(backend: 
             .unwrap()
             .unwrap()
             .closed
+    );
+}
+
+async fn what_a_member_writes_is_on_their_profile(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let (path, _) = start(&app, &lea, "questions", "Arrosage en été", 90).await;
+    let ws = ws_id(&app).await;
+    let now = jardinier_web::unix_now();
+    let person = app
+        .store
+        .create_person(ws, "Léa Martin", now)
+        .await
+        .unwrap();
+    app.store
+        .add_identity(
+            ws,
+            person.id,
+            &jardinier_members::Identity {
+                kind: jardinier_members::IdentityKind::Email,
+                value: "Lea@Example.org".into(),
+                verified: true,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let (_, profile) = app.text(&format!("/w/brand/members/{}", person.id)).await;
+    assert!(
+        profile.contains("Wrote in the community")
+            && profile.contains("Arrosage en été — Le texte."),
+        "{profile}"
+    );
+    assert!(
+        profile.contains(&format!("{path}?page=1#post-1")),
+        "a link to the post"
     );
 }

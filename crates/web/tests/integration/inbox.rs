@@ -451,7 +451,7 @@ async fn routing_rules_are_tried_then_route_new_mentions(backend: Backend) {
         .await
         .unwrap();
     assert!(
-        preview.contains("1 of the last 2 mentions meet this rule."),
+        preview.contains("1 of the last 2 mentions meets this rule."),
         "{preview}"
     );
     assert!(

@@ -292,12 +292,12 @@ async fn the_language_follows_the_browser_then_the_persons_choice(backend: Backe
 
     // Signed in, the choice is saved on the account and follows the person to another browser.
     app.login("camille@brand.example").await;
-    let section = app.text("/w/brand/community").await.1;
-    assert!(section.contains("Communauté") && section.contains("Prévu dans une prochaine version"));
-    app.post("/lang", &[("lang", "en"), ("next", "/w/brand/community")])
+    let section = app.text("/w/brand/animation").await.1;
+    assert!(section.contains("Animation") && section.contains("Prévu dans une prochaine version"));
+    app.post("/lang", &[("lang", "en"), ("next", "/w/brand/animation")])
         .await;
     assert!(
-        app.text("/w/brand/community")
+        app.text("/w/brand/animation")
             .await
             .1
             .contains("Coming in a next version")
