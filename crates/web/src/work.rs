@@ -33,11 +33,15 @@ pub struct Work {
     pub failed: Vec<Post>,
     /// Posts going out today (the workspace's day), soonest first.
     pub today: Vec<Post>,
+    /// The community's newcomers of the week who have not posted yet (to invite to introduce
+    /// themselves), and those whose first post came this week (to answer quickly).
+    pub community_silent: i64,
+    pub community_first_posts: i64,
 }
 
 impl Work {
     /// What the menu shows per section: the number of things to act on.
-    pub fn per_section(&self) -> [(&'static str, i64); 3] {
+    pub fn per_section(&self) -> [(&'static str, i64); 4] {
         [
             ("listening", self.open_alerts),
             // New ones are nobody's yet: the two do not overlap. Late ones are among them or
@@ -47,11 +51,17 @@ impl Work {
                 "publishing",
                 (self.to_approve.len() + self.failed.len()) as i64,
             ),
+            // First posts wait for a welcome; newcomers who have not posted are on the
+            // overview, not counted as work.
+            ("community", self.community_first_posts),
         ]
     }
 
     pub fn is_empty(&self) -> bool {
-        self.per_section().iter().all(|(_, n)| *n == 0) && self.at_risk == 0 && self.late == 0
+        self.per_section().iter().all(|(_, n)| *n == 0)
+            && self.at_risk == 0
+            && self.late == 0
+            && self.community_silent == 0
     }
 }
 
@@ -128,6 +138,15 @@ pub async fn work_for(state: &SharedState, w: &InWorkspace) -> Result<Work, WebE
             .map(|(p, _)| p)
             .filter(|p| p.state != "draft")
             .collect();
+    }
+    if w.can(Permission::ViewCommunity) {
+        let week_ago = now - 7 * 86_400;
+        for newcomer in state.store.community_newcomers(ws, week_ago, 200).await? {
+            match newcomer.first_posted_at {
+                None => work.community_silent += 1,
+                Some(_) => work.community_first_posts += 1,
+            }
+        }
     }
     Ok(work)
 }

@@ -317,6 +317,14 @@ async fn a_newcomer_signs_up_confirms_accepts_the_charter_and_posts(backend: Bac
     let (_, page) = app.text("/w/brand/community").await;
     assert!(page.contains("Léa Martin") && page.contains("data-testid=\"newcomer\""));
     assert!(!page.contains("Not posted yet"));
+    // The overview says so, and the menu counts it.
+    let (_, overview) = app.text("/w/brand").await;
+    assert!(
+        overview.contains("1 newcomer posted for the first time this week: welcome them"),
+        "{overview}"
+    );
+    let (_, work) = app.text("/w/brand/work.json").await;
+    assert!(work.contains("\"community\":1"), "{work}");
 }
 
 async fn a_new_charter_version_is_accepted_before_the_next_post(backend: Backend) {
