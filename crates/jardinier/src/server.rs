@@ -199,7 +199,12 @@ pub async fn serve_bound(
     site_config.mail_log = state.config.mail_log_page;
     site_config.secure_cookies = state.config.secure_cookies;
     site_config.trusted_proxies = state.config.trusted_proxies.clone();
-    let site = jardinier_site::SiteState::new(store.clone(), site_config, mail_wake.clone());
+    let site = jardinier_site::SiteState::new(
+        store.clone(),
+        site_config,
+        mail_wake.clone(),
+        Some(ingestor.clone()),
+    );
     let app = Application::from_listener(bound.listener, state)
         .in_front(|workbench| jardinier_site::in_front_of(workbench, site));
 

@@ -13,6 +13,7 @@
 //! - webhooks receive the same `Idempotency-Key` header, for the receiver to check.
 
 mod bluesky;
+mod community;
 mod email;
 pub mod event_hooks;
 mod mastodon;
@@ -106,6 +107,8 @@ pub fn can_reply(kind: &str, config: &str, secret: Option<&str>) -> Result<(), C
     let has_secret = secret.is_some_and(|s| !s.is_empty());
     let settings = |e: jardinier_connectors::FetchError| CannotReply::Settings(e.to_string());
     match kind {
+        // The brand's own community: answered in the topic, as the teammate.
+        "community" => Ok(()),
         "mastodon" => {
             SocialConfig::parse(config).map_err(settings)?;
             has_secret.then_some(()).ok_or(CannotReply::NoMastodonToken)
@@ -204,6 +207,7 @@ impl ReplyWorker {
         let secret = job.source_secret.as_deref().unwrap_or_default();
         let config = |e: jardinier_connectors::FetchError| SendError::Permanent(e.to_string());
         match job.source_kind.as_str() {
+            "community" => community::reply(self.store.as_ref(), job, unix_now()).await,
             "mastodon" => {
                 let social = SocialConfig::parse(&job.source_config).map_err(config)?;
                 mastodon::reply(&self.client, &social, secret, job).await

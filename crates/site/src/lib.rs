@@ -14,6 +14,7 @@ mod account;
 pub mod context;
 mod error;
 mod feeds;
+mod listen;
 mod pages;
 mod topic_actions;
 mod write;
@@ -67,6 +68,8 @@ pub struct SiteState {
     pub config: SiteConfig,
     /// Notified when a request enqueues mail, so the mail worker delivers it at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Listening's pipeline: members' posts go through it (`None`: they are not listened to).
+    pub ingestor: Option<Arc<jardinier_listening::Ingestor>>,
     /// Host name → workspace slug, with when it was read.
     hosts: Mutex<(Option<Instant>, HostNames)>,
     /// Jardinier's own host name (from `base_url`): the workbench's, never a community's.
@@ -81,6 +84,7 @@ impl SiteState {
         store: Arc<dyn Store>,
         config: SiteConfig,
         mail_wake: Arc<tokio::sync::Notify>,
+        ingestor: Option<Arc<jardinier_listening::Ingestor>>,
     ) -> SharedSite {
         Arc::new(SiteState {
             signups: Mutex::new(jardinier_domain::rate::RateLimiter::new(
@@ -98,6 +102,7 @@ impl SiteState {
             store,
             config,
             mail_wake,
+            ingestor,
             hosts: Mutex::new((None, Vec::new())),
         })
     }
@@ -158,6 +163,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/categories/{slug}", get(pages::category))
         .route("/t/{id}", get(pages::topic))
         .route("/t/{id}/{slug}", get(pages::topic))
+        .route("/t/{id}/{slug}/{number}", get(pages::post_link))
         .route("/t/{id}/reply", post(write::reply))
         .route("/t/{id}/accept", post(topic_actions::accept_answer))
         .route("/t/{id}/vote", post(topic_actions::vote))

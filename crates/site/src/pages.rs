@@ -329,6 +329,16 @@ pub async fn topic(
     })
 }
 
+/// A post's own address (`/t/{id}/{slug}/{number}`, as listening and the inbox link it): the
+/// page of its topic that shows it.
+pub async fn post_link(
+    c: SiteCtx,
+    Path((_, id, slug, number)): Path<(String, i64, String, i64)>,
+) -> Response {
+    let page = jardinier_community::page_of(number);
+    Redirect::to(&c.href(&format!("/t/{id}/{slug}?page={page}#post-{number}"))).into_response()
+}
+
 /// The catalogue key of an idea's status.
 pub fn idea_status_key(code: &str) -> &'static str {
     match code {

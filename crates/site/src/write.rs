@@ -170,6 +170,19 @@ pub async fn new_topic(
             },
         )
         .await?;
+    crate::listen::member_posted(
+        &state,
+        &c,
+        crate::listen::Posted {
+            topic_id,
+            topic_slug: &slug,
+            topic_title: &title,
+            number: 1,
+            body_md: &body,
+            now: unix_now(),
+        },
+    )
+    .await;
     Ok(Redirect::to(&c.href(&format!("/t/{topic_id}/{slug}"))).into_response())
 }
 
@@ -254,6 +267,19 @@ pub async fn reply(
             },
         )
         .await?;
+    crate::listen::member_posted(
+        &state,
+        &c,
+        crate::listen::Posted {
+            topic_id: topic.id,
+            topic_slug: &topic.slug,
+            topic_title: &topic.title,
+            number,
+            body_md: &body,
+            now: unix_now(),
+        },
+    )
+    .await;
     let page = jardinier_community::page_of(number);
     let query = if page > 1 {
         format!("?page={page}")

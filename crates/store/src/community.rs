@@ -271,6 +271,15 @@ pub trait CommunityStore: Send + Sync {
         status: Option<&str>,
     ) -> Result<()>;
 
+    /// Sends to the inbox every question of a members' topic still without a reply since before
+    /// `asked_before`, once: the conversation opens on the question's listening item (the
+    /// community source's `community:{topic}:1`). Returns how many were sent.
+    async fn send_unanswered_questions_to_inbox(
+        &self,
+        asked_before: i64,
+        now: i64,
+    ) -> Result<usize>;
+
     // Member accounts
     /// Creates an account and, if given, the link and the e-mail that confirm its address, in
     /// one transaction. `Conflict("email")` or `Conflict("handle")` when taken in the workspace.

@@ -603,6 +603,40 @@ impl CommunityStore for SqlStore {
         Ok(())
     }
 
+    async fn send_unanswered_questions_to_inbox(
+        &self,
+        asked_before: i64,
+        now: i64,
+    ) -> Result<usize> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.workspace_id, i.id AS item_id FROM community_topics t \
+             JOIN community_categories c ON c.id = t.category_id AND c.kind = 'questions' \
+             JOIN sources s ON s.workspace_id = t.workspace_id AND s.kind = 'community' \
+             JOIN items i ON i.source_id = s.id AND i.external_id = 'community:' || t.id || ':1' \
+             WHERE t.posts = 1 AND t.inbox_at IS NULL AND t.status = 'visible' \
+             AND t.author_account IS NOT NULL AND t.created_at < $1 LIMIT 100",
+        )
+        .bind(asked_before)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut sent = 0;
+        for row in &rows {
+            let (topic, workspace, item): (i64, i64, i64) = (
+                row.try_get("id")?,
+                row.try_get("workspace_id")?,
+                row.try_get("item_id")?,
+            );
+            crate::InboxStore::send_to_inbox(self, workspace, item, None, now).await?;
+            sqlx::query("UPDATE community_topics SET inbox_at = $2 WHERE id = $1")
+                .bind(topic)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
     async fn create_community_account(
         &self,
         new: &NewAccount<'_>,

@@ -375,7 +375,7 @@ impl ListeningStore for SqlStore {
     async fn due_sources(&self, now: i64, limit: i64) -> Result<Vec<Source>> {
         let rows = sqlx::query(concat!(
             "SELECT ", source_cols!(),
-            " FROM sources WHERE enabled = 1 AND kind <> 'webhook' AND kind <> 'import' AND next_fetch_at <= $1 ORDER BY next_fetch_at LIMIT $2"
+            " FROM sources WHERE enabled = 1 AND kind <> 'webhook' AND kind <> 'import' AND kind <> 'community' AND next_fetch_at <= $1 ORDER BY next_fetch_at LIMIT $2"
         ))
         .bind(now)
         .bind(limit)

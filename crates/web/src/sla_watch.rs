@@ -88,6 +88,9 @@ pub async fn warn_due(store: &dyn Store, base_url: &str, now: i64) -> Result<usi
 const REGULARS_EVERY: Duration = Duration::from_secs(600);
 pub const REGULAR_MENTIONS: i64 = 3;
 
+/// How long a community question may wait for a first reply before it goes to the inbox.
+pub const UNANSWERED_AFTER: i64 = 3600;
+
 /// Runs until `shutdown` flips to true, checking every `interval` (response-time warnings, and
 /// publishing failures through [`crate::publish_watch`]) and every ten minutes for authors who
 /// come back; wakes the mail worker when it wrote mail.
@@ -112,6 +115,19 @@ pub async fn run(
                 Ok(n) => tracing::info!(profiles = n, "returning authors got profiles"),
                 Err(error) => tracing::error!(%error, "profiles for returning authors"),
             }
+        }
+        // Questions of the community nobody answered within the hour go to the inbox.
+        let now = crate::unix_now();
+        match store
+            .send_unanswered_questions_to_inbox(now - UNANSWERED_AFTER, now)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                questions = n,
+                "unanswered community questions sent to the inbox"
+            ),
+            Err(error) => tracing::error!(%error, "unanswered community questions"),
         }
         match warn_due(store.as_ref(), &base_url, crate::unix_now()).await {
             Ok(0) => {}

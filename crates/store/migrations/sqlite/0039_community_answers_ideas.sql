@@ -1,4 +1,4 @@
--- Questions and ideas (issue 16, item 2): the accepted answer of a question (a post number of
+-- Questions and ideas (issue 16, item 2), and questions sent to the inbox (item 10): the accepted answer of a question (a post number of
 -- its topic), an idea's votes and the status the team gives it.
 ALTER TABLE community_topics ADD COLUMN accepted_number INTEGER;
 -- under_review, planned, done, declined; NULL: not looked at yet.
@@ -11,3 +11,6 @@ CREATE TABLE community_votes (
     voted_at    INTEGER NOT NULL,
     PRIMARY KEY (topic_id, account_id)
 );
+
+-- When a question nobody answered was sent to the inbox (item 10).
+ALTER TABLE community_topics ADD COLUMN inbox_at INTEGER;

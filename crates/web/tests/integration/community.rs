@@ -18,6 +18,7 @@ both_backends!(
     feeds_and_the_sitemap_show_what_visitors_may_read,
     questions_get_an_accepted_answer_ideas_get_votes_and_a_status,
     what_a_member_writes_is_on_their_profile,
+    a_question_nobody_answers_goes_to_the_inbox_and_the_answer_comes_back,
 );
 
 /// The `_csrf` of a community page, for `client`.
@@ -1047,5 +1048,126 @@ async fn what_a_member_writes_is_on_their_profile(backend: Backend) {
     assert!(
         profile.contains(&format!("{path}?page=1#post-1")),
         "a link to the post"
+    );
+}
+
+async fn a_question_nobody_answers_goes_to_the_inbox_and_the_answer_comes_back(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let (path, topic_id) =
+        start(&app, &lea, "questions", "Livrez-vous en point relais ?", 95).await;
+    let ws = ws_id(&app).await;
+    // The post is listened to, as an item of the community's source.
+    let sources = app.store.sources(ws).await.unwrap();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.kind == "community" && s.name == "Les Jardins")
+    );
+
+    // Within the hour it waits; past it, the watch sends it to the inbox, once.
+    let now = jardinier_web::unix_now();
+    let store = app.store.clone();
+    assert_eq!(
+        store
+            .send_unanswered_questions_to_inbox(now - 3600, now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .send_unanswered_questions_to_inbox(now + 1, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .send_unanswered_questions_to_inbox(now + 1, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let conversation = store
+        .conversations(&jardinier_store::ConversationFilter {
+            workspace_id: ws,
+            state: None,
+            assignee: jardinier_store::AssigneeFilter::Anyone,
+            label: None,
+            queue: None,
+            terms: Vec::new(),
+            contact: None,
+            limit: 10,
+            before: None,
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+
+    // The CM answers from the inbox; the answer is posted in the topic, as the team.
+    let (_, html) = app.text(&format!("/w/brand/inbox/{conversation}")).await;
+    assert!(
+        html.contains("Livrez-vous en point relais ?") || html.contains("Le texte."),
+        "{html}"
+    );
+    let reply_key = html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let response = app
+        .post(
+            &format!("/w/brand/inbox/{conversation}/reply"),
+            &[
+                ("body", "Oui, dans tous les points **Mondial Relay**."),
+                ("key", &reply_key),
+            ],
+        )
+        .await;
+    assert!(
+        location(&response).contains("done=inbox_reply_queued"),
+        "{}",
+        location(&response)
+    );
+    let worker = jardinier_outbound::ReplyWorker::new(app.store.clone());
+    assert_eq!(
+        worker.deliver_due(jardinier_web::unix_now()).await.unwrap(),
+        1
+    );
+    // Delivered twice (a crash after the post, before the outcome): still one post.
+    let topic = store.community_topic(ws, topic_id).await.unwrap().unwrap();
+    assert_eq!(topic.posts, 2);
+    let page = app
+        .get_with(&new_client(), &path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<strong>Mondial Relay</strong>") && page.contains("class=\"badge staff\"")
+    );
+    let (_, html) = app.text(&format!("/w/brand/inbox/{conversation}")).await;
+    assert!(html.contains("data-reply-status=\"sent\""), "{html}");
+
+    // Léa's next post in the topic joins the conversation.
+    site_post(
+        &app,
+        &lea,
+        &format!("/c/brand/t/{topic_id}/reply"),
+        &[("body", "Merci beaucoup !"), ("_key", &key(96))],
+    )
+    .await;
+    let (_, items, _) = store.conversation(ws, conversation).await.unwrap().unwrap();
+    assert_eq!(
+        items.iter().map(|i| i.body.as_str()).collect::<Vec<_>>(),
+        vec!["Le texte.", "Merci beaucoup !"],
+        "the member's follow-up is in the conversation"
     );
 }

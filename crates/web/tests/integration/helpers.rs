@@ -120,7 +120,12 @@ pub async fn spawn_app_with(
     });
     let mut site_config = jardinier_site::SiteConfig::new(&base);
     site_config.mail_log = true;
-    let site = jardinier_site::SiteState::new(store.clone(), site_config, Default::default());
+    let site = jardinier_site::SiteState::new(
+        store.clone(),
+        site_config,
+        Default::default(),
+        Some(ingestor.clone()),
+    );
     let app = Application::from_listener(listener, state)
         .in_front(|workbench| jardinier_site::in_front_of(workbench, site));
     tokio::spawn(app.serve(std::future::pending()));
