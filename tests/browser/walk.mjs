@@ -474,6 +474,22 @@ try {
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(base + "/w/brulerie-du-canal/community");
   await shot("community-workbench-en");
+  // The question nobody answered reached the inbox (issue 16, item 10): the CM answers it
+  // there, and the answer appears in the topic, signed by the team.
+  await page.goto(base + "/w/brulerie-du-canal/inbox");
+  await page.getByRole("link", { name: "Livraison en point relais possible ?" }).first().click();
+  await page.getByTestId("reply-body").fill("Yes: every Mondial Relay point, chosen when you order.");
+  await page.getByTestId("reply-send").click();
+  await page.waitForURL("**done=inbox_reply_queued**");
+  const answered = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: "fr-FR" });
+  await answered.goto(community + "/categories/questions");
+  await answered.getByRole("link", { name: "Livraison en point relais possible ?" }).click();
+  await answered.getByText("Yes: every Mondial Relay point").waitFor({ timeout: 10000 }).catch(async () => {
+    await answered.reload();
+    await answered.getByText("Yes: every Mondial Relay point").waitFor({ timeout: 10000 });
+  });
+  await answered.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-community-answered-from-inbox-fr-mobile.png`, fullPage: true });
+  await answered.close();
 
   assert.deepEqual([...new Set(wording)], [], "no catalogue key, raw code or English on a French page");
   assert.deepEqual(problems, [], "no script errors");

@@ -304,8 +304,10 @@ pub async fn run(
             .await?;
         crate::demo_community::seed(
             store.as_ref(),
+            &ingestor,
             brulerie.id,
             camille.id,
+            &bound.base_url,
             jardinier_web::unix_now(),
         )
         .await?;

@@ -4,7 +4,8 @@
 //! introduced themself, an idea the members care about.
 
 use jardinier_community::{markup, text};
-use jardinier_store::{CommunitySite, NewAccount, NewCategory, NewCommunityPost, Store};
+use jardinier_listening::{IncomingItem, Ingestor};
+use jardinier_store::{CommunitySite, NewAccount, NewCategory, NewCommunityPost, NewSource, Store};
 
 const CHARTER_FR: &str = "## Charte de la communauté\n\n\
 1. **Bienveillance** : on critique les idées, jamais les personnes.\n\
@@ -231,8 +232,10 @@ const THREADS: &[Thread] = &[
 
 pub async fn seed(
     store: &dyn Store,
+    ingestor: &Ingestor,
     workspace_id: i64,
     staff_id: i64,
+    base_url: &str,
     now: i64,
 ) -> anyhow::Result<()> {
     store
@@ -302,6 +305,19 @@ pub async fn seed(
             .await?;
         accounts.push((*handle, account.id));
     }
+    // Members' posts are listened to, as the site does when they post: the unanswered question
+    // reaches the inbox within a minute of the demo's start.
+    let source = store
+        .create_source(&NewSource {
+            workspace_id,
+            kind: "community",
+            name: "La communauté de la Brûlerie",
+            config: "{}",
+            secret: None,
+            interval_secs: 0,
+            now,
+        })
+        .await?;
     let profile = |handle: &str| format!("/c/brulerie-du-canal/u/{handle}");
     let account = |handle: &str| {
         accounts
@@ -334,17 +350,37 @@ pub async fn seed(
                 idem_key: &key,
                 now: now - hours * 3600,
             };
-            match topic_id {
+            let (id, number) = match topic_id {
                 None => {
-                    topic_id = Some(
-                        store
-                            .create_community_topic(category_id, title, &text::slug(title), &post)
-                            .await?,
-                    );
+                    let id = store
+                        .create_community_topic(category_id, title, &text::slug(title), &post)
+                        .await?;
+                    topic_id = Some(id);
+                    (id, 1)
                 }
-                Some(id) => {
-                    store.create_community_reply(id, &post).await?;
-                }
+                Some(id) => (id, store.create_community_reply(id, &post).await?),
+            };
+            if author_account.is_some() {
+                let name = MEMBERS
+                    .iter()
+                    .find(|(h, ..)| h == author)
+                    .map(|(_, name, ..)| *name);
+                let item = IncomingItem {
+                    external_id: format!("community:{id}:{number}"),
+                    url: Some(format!(
+                        "{base_url}/c/brulerie-du-canal/t/{id}/{}/{number}",
+                        text::slug(title)
+                    )),
+                    author_name: name.map(str::to_owned),
+                    author_handle: Some(format!("@{author}")),
+                    author_reach: None,
+                    title: (number == 1).then(|| title.to_string()),
+                    text: body.to_string(),
+                    published_at: Some(now - hours * 3600),
+                    parent_external_id: (number > 1).then(|| format!("community:{id}:1")),
+                    quoted_ref: None,
+                };
+                ingestor.ingest(&source, vec![item], now).await?;
             }
         }
         let Some(topic_id) = topic_id else { continue };
