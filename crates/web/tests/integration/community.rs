@@ -829,7 +829,7 @@ async fn feeds_and_the_sitemap_show_what_visitors_may_read(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(feed.contains("Une réponse") && feed.contains(&format!("#post-2</id>")));
+    assert!(feed.contains("Une réponse") && feed.contains("#post-2</id>"));
     let sitemap = app
         .get_with(&visitor, "/c/brand/sitemap.xml")
         .await
