@@ -166,6 +166,7 @@ pub async fn seed(store: &dyn Store, base_url: &str) -> anyhow::Result<bool> {
                 subject: &tr.f("mail.invite.subject", &[("workspace", "Brûlerie du Canal")]),
                 body_text: &body,
                 created_at: now,
+                list_unsubscribe: None,
             },
         )
         .await?;

@@ -215,6 +215,15 @@ pub async fn serve_bound(
         mail_wake.clone(),
         shutdown_rx.clone(),
     ));
+    // The community's digests of notifications (daily, weekly), checked every ten minutes.
+    let digest_task = tokio::spawn(jardinier_site::notify::run_digests(
+        store.clone(),
+        bound.base_url.clone(),
+        bound.base_url.starts_with("https://"),
+        mail_wake.clone(),
+        Duration::from_secs(600),
+        shutdown_rx.clone(),
+    ));
     let sla_task = tokio::spawn(jardinier_web::sla_watch::run(
         store.clone(),
         bound.base_url.clone(),
@@ -296,6 +305,7 @@ pub async fn serve_bound(
     let _ = worker.await;
     let _ = reply_task.await;
     let _ = sla_task.await;
+    let _ = digest_task.await;
     let _ = publisher_task.await;
     let _ = event_hooks_task.await;
     let _ = results_task.await;

@@ -578,6 +578,7 @@ impl AlertEngine {
                         subject: &subject,
                         body_text: &body,
                         created_at: now,
+                        list_unsubscribe: None,
                     },
                     *not_before,
                 )

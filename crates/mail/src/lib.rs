@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jardinier_store::{MailStatus, OutgoingMail, Store};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use thiserror::Error;
 
@@ -111,14 +112,27 @@ impl Mailer {
             .to
             .parse::<Mailbox>()
             .map_err(|e| (format!("invalid recipient {:?}: {e}", mail.to), true))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)
             // A stable Message-ID from the idempotency key lets a receiving server drop the
             // duplicate if a crash made us send twice.
             .message_id(Some(format!("<{}@jardinier>", mail.idempotency_key)))
-            .header(ContentType::TEXT_PLAIN)
+            .header(ContentType::TEXT_PLAIN);
+        // Mail a person may stop receiving: one click in their mail client (RFC 8058).
+        if let Some(url) = &mail.list_unsubscribe {
+            let raw = |name: &'static str, value: String| {
+                HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+            };
+            builder = builder
+                .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
+                .raw_header(raw(
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .body(mail.body_text.clone())
             .map_err(|e| (format!("could not build the message: {e}"), true))?;
         match &self.smtp {

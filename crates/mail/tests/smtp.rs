@@ -79,6 +79,7 @@ async fn store_with_one_mail() -> (TestDatabase, Arc<dyn Store>) {
             subject: "Rejoignez Brûlerie du Canal sur Jardinier",
             body_text: "Bonjour,\n\nAcceptez l'invitation : http://localhost/invite/abc\n",
             created_at: 100,
+            list_unsubscribe: None,
         })
         .await
         .unwrap();

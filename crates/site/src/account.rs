@@ -210,6 +210,7 @@ pub async fn signup(
         subject: &subject,
         body_text: &body,
         created_at: now,
+        list_unsubscribe: None,
     };
     let verify = NewToken {
         token_hash: &token_hash(&token),
@@ -354,6 +355,7 @@ async fn send_welcome(
             subject: &subject,
             body_text: &body,
             created_at: unix_now(),
+            list_unsubscribe: None,
         })
         .await?;
     state.mail_wake.notify_one();
@@ -403,6 +405,7 @@ async fn send_signin_link(state: &SharedSite, c: &SiteCtx, email: &str) -> Resul
                 subject: &subject,
                 body_text: &body,
                 created_at: now,
+                list_unsubscribe: None,
             },
         )
         .await?;
@@ -587,5 +590,176 @@ pub async fn set_lang(
         &mut response,
         c.cookie(&state, LANG_COOKIE, lang.code().to_owned(), 365 * 24 * 3600),
     );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    c: &'a SiteCtx,
+    handle: String,
+    email: String,
+    name: String,
+    bio: String,
+    lang: String,
+    frequency: String,
+    frequencies: Vec<(&'static str, &'static str)>,
+    /// (id, name, watched) of the categories the member may read.
+    categories: Vec<(i64, String, bool)>,
+    errors: ValidationErrors,
+    saved: bool,
+}
+
+const FREQUENCIES: [(&str, &str); 4] = [
+    ("immediate", "site.account.immediate"),
+    ("daily", "site.account.daily"),
+    ("weekly", "site.account.weekly"),
+    ("never", "site.account.never"),
+];
+
+async fn account_page(
+    state: &SharedSite,
+    c: &SiteCtx,
+    form: Option<(String, String, String, String, Vec<i64>)>,
+    errors: ValidationErrors,
+    saved: bool,
+) -> Result<Response, SiteError> {
+    let Some(member) = &c.member else {
+        return Ok(Redirect::to(&c.href("/signin?next=/account")).into_response());
+    };
+    let watched = match &form {
+        Some((.., watch)) => watch.clone(),
+        None => state.store.watched_community_categories(member.id).await?,
+    };
+    let categories = crate::pages::readable(state, c)
+        .await?
+        .into_iter()
+        .map(|cat| (cat.id, cat.name, watched.contains(&cat.id)))
+        .collect();
+    let (name, bio, lang, frequency) = match form {
+        Some((name, bio, lang, frequency, _)) => (name, bio, lang, frequency),
+        None => (
+            member.display_name.clone(),
+            member.bio.clone(),
+            member
+                .lang
+                .clone()
+                .unwrap_or_else(|| c.lang().code().to_owned()),
+            member.email_frequency.clone(),
+        ),
+    };
+    let invalid = !errors.is_empty();
+    let page = render(AccountPage {
+        c,
+        handle: member.handle.clone(),
+        email: member.email.clone(),
+        name,
+        bio,
+        lang,
+        frequency,
+        frequencies: FREQUENCIES.to_vec(),
+        categories,
+        errors,
+        saved,
+    })?;
+    Ok(if invalid {
+        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    } else {
+        page
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// The member's own page: name, bio, language, e-mails of notifications, watched categories.
+pub async fn account(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, SiteError> {
+    account_page(
+        &state,
+        &c,
+        None,
+        ValidationErrors::default(),
+        q.saved.is_some(),
+    )
+    .await
+}
+
+pub async fn save_account(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    body: axum::body::Bytes,
+) -> Result<Response, SiteError> {
+    let Some(member) = c.member.clone() else {
+        return Ok(Redirect::to(&c.href("/signin?next=/account")).into_response());
+    };
+    // Several `watch` fields: read the form by hand.
+    let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let readable: Vec<i64> = crate::pages::readable(&state, &c)
+        .await?
+        .iter()
+        .map(|cat| cat.id)
+        .collect();
+    let watch: Vec<i64> = fields
+        .iter()
+        .filter(|(k, _)| k == "watch")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|id| readable.contains(id))
+        .collect();
+    let mut errors = ValidationErrors::default();
+    let name = errors.check(jardinier_community::text::display_name(
+        "name",
+        &field("name"),
+    ));
+    let bio = errors.check(jardinier_community::text::bio("bio", &field("bio")));
+    let lang = jardinier_i18n::Lang::parse(&field("lang")).map(|l| l.code());
+    let frequency = FREQUENCIES
+        .iter()
+        .map(|(code, _)| *code)
+        .find(|code| *code == field("frequency"))
+        .unwrap_or("immediate");
+    let (Some(name), Some(bio), true) = (name, bio, errors.is_empty()) else {
+        let form = (
+            field("name"),
+            field("bio"),
+            field("lang"),
+            frequency.to_owned(),
+            watch,
+        );
+        return account_page(&state, &c, Some(form), errors, false).await;
+    };
+    state
+        .store
+        .update_community_profile(member.id, &name, &bio, lang)
+        .await?;
+    state
+        .store
+        .set_community_email_frequency(member.id, frequency)
+        .await?;
+    for id in readable {
+        state
+            .store
+            .watch_community_category(member.id, id, watch.contains(&id))
+            .await?;
+    }
+    let mut response = Redirect::to(&c.href("/account?saved=1")).into_response();
+    if let Some(lang) = lang {
+        set_cookie(
+            &mut response,
+            c.cookie(&state, LANG_COOKIE, lang.to_owned(), 365 * 24 * 3600),
+        );
+    }
     Ok(response)
 }

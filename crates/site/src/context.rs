@@ -43,6 +43,8 @@ pub struct SiteCtx {
     /// The teammate reading, if one is signed in to the workbench and in this workspace.
     pub staff: Option<(i64, String)>,
     pub charter: Option<Charter>,
+    /// Unread notifications of the signed-in member (the bell).
+    pub unread: i64,
     pub csrf: String,
     pub path: String,
     pub client_ip: String,
@@ -211,6 +213,10 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
         },
     };
     let charter = state.store.community_charter(site.workspace_id).await?;
+    let unread = match &member {
+        Some(m) => state.store.unread_community_notifications(m.id).await?,
+        None => 0,
+    };
     let ctx = SiteCtx {
         tr: Tr::new(lang),
         site,
@@ -219,6 +225,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
         session_hash: session.as_ref().and(session_hash),
         staff,
         charter,
+        unread,
         csrf: csrf.clone(),
         path: req
             .uri()
@@ -236,8 +243,12 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
         base,
     };
 
-    // Every form carries the CSRF token.
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Every form carries the CSRF token, but the one-click unsubscribe that mail clients post
+    // (RFC 8058), whose secret is in its address.
+    let unsubscribe = path
+        .strip_prefix(&format!("/c/{slug}"))
+        .is_some_and(|p| p.starts_with("/unsubscribe/"));
+    if !unsubscribe && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, 1024 * 1024)
             .await

@@ -15,6 +15,7 @@ pub mod context;
 mod error;
 mod feeds;
 mod listen;
+pub mod notify;
 mod pages;
 mod topic_actions;
 mod write;
@@ -181,6 +182,16 @@ pub fn router(state: SharedSite) -> Router {
             get(account::charter).post(account::accept_charter),
         )
         .route("/lang", post(account::set_lang))
+        .route("/notifications", get(notify::notifications))
+        .route("/t/{id}/watch", post(notify::watch))
+        .route(
+            "/unsubscribe/{token}",
+            get(notify::unsubscribe_form).post(notify::unsubscribe),
+        )
+        .route(
+            "/account",
+            get(account::account).post(account::save_account),
+        )
         .route("/feed.atom", get(feeds::community_feed))
         .route("/categories/{slug}/feed.atom", get(feeds::category_feed))
         .route("/t/{id}/feed.atom", get(feeds::topic_feed))

@@ -195,6 +195,8 @@ struct TopicPage<'a> {
     can_accept: bool,
     can_vote: bool,
     voted: bool,
+    /// A signed-in member watches the topic.
+    watching: Option<bool>,
     staff: bool,
     /// (code, catalogue key) of an idea's statuses.
     idea_statuses: Vec<(&'static str, &'static str)>,
@@ -307,7 +309,12 @@ pub async fn topic(
         }
         _ => false,
     };
+    let watching = match &c.member {
+        Some(m) => Some(state.store.watching_community_topic(m.id, topic.id).await?),
+        None => None,
+    };
     render(TopicPage {
+        watching,
         can_accept: jardinier_community::may_accept_answer(category.kind, viewer, asker, 2),
         can_vote: jardinier_community::may_vote(category.kind, viewer),
         voted,

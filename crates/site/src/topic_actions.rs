@@ -62,6 +62,9 @@ pub async fn accept_answer(
         .store
         .set_community_accepted(c.site.workspace_id, topic.id, number)
         .await?;
+    if let Some(number) = number {
+        crate::notify::after_post(&state, &c, topic.id, number, &[], "accepted").await;
+    }
     Ok(back(
         &c,
         &topic,

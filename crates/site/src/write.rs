@@ -38,8 +38,8 @@ fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
     }
 }
 
-fn render_markdown(c: &SiteCtx, body: &str) -> String {
-    markup::render(body, |handle| c.href(&format!("/u/{handle}"))).html
+fn render_markdown(c: &SiteCtx, body: &str) -> markup::Rendered {
+    markup::render(body, |handle| c.href(&format!("/u/{handle}")))
 }
 
 #[derive(Template)]
@@ -150,7 +150,8 @@ pub async fn new_topic(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
     };
     let (author_account, author_user) = authors(&c);
-    let html = render_markdown(&c, &body);
+    let rendered = render_markdown(&c, &body);
+    let html = rendered.html;
     let slug = text::slug(&title);
     let topic_id = state
         .store
@@ -183,6 +184,14 @@ pub async fn new_topic(
         },
     )
     .await;
+    // Its author watches the topic; the category's watchers and the people mentioned are told.
+    if let Some(member) = &c.member {
+        state
+            .store
+            .watch_community_topic(member.id, topic_id, true)
+            .await?;
+    }
+    crate::notify::after_post(&state, &c, topic_id, 1, &rendered.mentions, "topic").await;
     Ok(Redirect::to(&c.href(&format!("/t/{topic_id}/{slug}"))).into_response())
 }
 
@@ -250,7 +259,8 @@ pub async fn reply(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
     };
     let (author_account, author_user) = authors(&c);
-    let html = render_markdown(&c, &body);
+    let rendered = render_markdown(&c, &body);
+    let html = rendered.html;
     let number = state
         .store
         .create_community_reply(
@@ -280,6 +290,14 @@ pub async fn reply(
         },
     )
     .await;
+    // Whoever replies watches the topic; its watchers and the people mentioned are told.
+    if let Some(member) = &c.member {
+        state
+            .store
+            .watch_community_topic(member.id, topic.id, true)
+            .await?;
+    }
+    crate::notify::after_post(&state, &c, topic.id, number, &rendered.mentions, "reply").await;
     let page = jardinier_community::page_of(number);
     let query = if page > 1 {
         format!("?page={page}")

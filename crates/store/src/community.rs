@@ -68,6 +68,8 @@ pub struct CommunityAccount {
     pub first_posted_at: Option<i64>,
     /// The newest charter version they accepted.
     pub charter_version: Option<i64>,
+    /// immediate, daily, weekly, never
+    pub email_frequency: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +181,52 @@ pub struct CommunityActivity {
     pub body_md: String,
 }
 
+/// A notification, with what its e-mail or its line in the bell needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityNotification {
+    pub id: i64,
+    pub account_id: i64,
+    /// reply, mention, topic, accepted
+    pub kind: String,
+    pub topic_id: i64,
+    pub topic_slug: String,
+    pub topic_title: String,
+    pub number: i64,
+    pub actor: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// Someone to e-mail about notifications: their address, name, language, how often they want
+/// mail, and the secret of their unsubscribe link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecipient {
+    pub account_id: i64,
+    pub workspace_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub lang: Option<String>,
+    pub frequency: String,
+    pub unsubscribe_token: Option<String>,
+}
+
+/// What a new post tells whom: the mentioned handles get "mention", the topic's watchers
+/// "reply", the category's watchers "topic" (a new topic), the answer's author "accepted".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotifications<'a> {
+    pub workspace_id: i64,
+    pub topic_id: i64,
+    pub number: i64,
+    pub actor: &'a str,
+    /// The writer, who is never told about their own post.
+    pub actor_account: Option<i64>,
+    pub mentioned: &'a [String],
+    /// "reply" (watchers of the topic) or "topic" (watchers of the category), or "accepted"
+    /// (the author of post `number`).
+    pub kind: &'a str,
+    pub now: i64,
+}
+
 #[async_trait]
 pub trait CommunityStore: Send + Sync {
     // The site
@@ -279,6 +327,58 @@ pub trait CommunityStore: Send + Sync {
         asked_before: i64,
         now: i64,
     ) -> Result<usize>;
+
+    // Notifications
+    async fn watch_community_topic(
+        &self,
+        account_id: i64,
+        topic_id: i64,
+        watch: bool,
+    ) -> Result<()>;
+    async fn watching_community_topic(&self, account_id: i64, topic_id: i64) -> Result<bool>;
+    async fn watch_community_category(
+        &self,
+        account_id: i64,
+        category_id: i64,
+        watch: bool,
+    ) -> Result<()>;
+    async fn watched_community_categories(&self, account_id: i64) -> Result<Vec<i64>>;
+    /// Writes the notifications a post gives (each person once per post, the strongest
+    /// reason first: mention, then reply or topic) and returns their recipients.
+    async fn notify_community(
+        &self,
+        new: &NewNotifications<'_>,
+    ) -> Result<Vec<(CommunityNotification, NotificationRecipient)>>;
+    async fn community_notifications(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<CommunityNotification>>;
+    async fn unread_community_notifications(&self, account_id: i64) -> Result<i64>;
+    async fn mark_community_notifications_read(&self, account_id: i64, now: i64) -> Result<()>;
+    /// Marks notifications as e-mailed (at once, or in a digest).
+    async fn mark_community_notifications_emailed(&self, ids: &[i64], now: i64) -> Result<()>;
+    /// Gives the account an unsubscribe secret if it has none, and returns the one it has.
+    async fn community_unsubscribe_token(&self, account_id: i64, candidate: &str)
+    -> Result<String>;
+    /// Stops every e-mail of notifications for the account with this secret; its account.
+    async fn unsubscribe_community(&self, token: &str) -> Result<Option<i64>>;
+    async fn set_community_email_frequency(&self, account_id: i64, frequency: &str) -> Result<()>;
+    async fn update_community_profile(
+        &self,
+        account_id: i64,
+        display_name: &str,
+        bio: &str,
+        lang: Option<&str>,
+    ) -> Result<()>;
+    /// People whose digest is due (daily: a day since the last, weekly: a week), with the
+    /// notifications not e-mailed yet, oldest first.
+    async fn due_community_digests(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<(NotificationRecipient, Vec<CommunityNotification>)>>;
+    async fn mark_community_digest_sent(&self, account_id: i64, now: i64) -> Result<()>;
 
     // Member accounts
     /// Creates an account and, if given, the link and the e-mail that confirm its address, in

@@ -170,6 +170,9 @@ pub struct NewMail<'a> {
     pub subject: &'a str,
     pub body_text: &'a str,
     pub created_at: i64,
+    /// The one-click unsubscribe address (`List-Unsubscribe`, RFC 8058), for mail a person may
+    /// stop receiving.
+    pub list_unsubscribe: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +187,7 @@ pub struct OutgoingMail {
     pub attempts: i64,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
+    pub list_unsubscribe: Option<String>,
 }
 
 pub struct NewAudit<'a> {

@@ -170,7 +170,7 @@ macro_rules! token_cols {
 }
 macro_rules! mail_cols {
     () => {
-        "id, idempotency_key, to_addr, subject, body_text, created_at, status, attempts, sent_at, last_error"
+        "id, idempotency_key, to_addr, subject, body_text, created_at, status, attempts, sent_at, last_error, list_unsubscribe"
     };
 }
 
@@ -233,12 +233,14 @@ fn mail(row: &AnyRow) -> Result<OutgoingMail> {
         attempts: row.try_get("attempts")?,
         sent_at: row.try_get("sent_at")?,
         last_error: row.try_get("last_error")?,
+        list_unsubscribe: row.try_get("list_unsubscribe")?,
     })
 }
 
 pub(crate) const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
-     (idempotency_key, to_addr, subject, body_text, created_at, status, attempts, next_attempt_at) \
-     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5) ON CONFLICT (idempotency_key) DO NOTHING";
+     (idempotency_key, to_addr, subject, body_text, created_at, status, attempts, next_attempt_at, \
+     list_unsubscribe) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5, $6) \
+     ON CONFLICT (idempotency_key) DO NOTHING";
 
 pub(crate) fn insert_mail<'q>(
     m: &'q NewMail<'q>,
@@ -249,6 +251,7 @@ pub(crate) fn insert_mail<'q>(
         .bind(m.subject)
         .bind(m.body_text)
         .bind(m.created_at)
+        .bind(m.list_unsubscribe)
 }
 
 #[async_trait]

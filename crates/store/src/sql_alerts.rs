@@ -244,7 +244,9 @@ impl AlertStore for SqlStore {
                             )?;
                         }
                         for ([key, to, subject, body], created, not_before) in &mails {
-                            execute(tx, INSERT_MAIL, &[key, to, subject, body, created])?;
+                            // Alerts are for the team: no unsubscribe address.
+                            let none: Option<String> = None;
+                            execute(tx, INSERT_MAIL, &[key, to, subject, body, created, &none])?;
                             execute(tx, MAIL_NOT_BEFORE, &[key, not_before])?;
                         }
                         let hooked =

@@ -24,7 +24,7 @@ fn site(row: &AnyRow) -> Result<CommunitySite> {
 }
 
 const ACCOUNT_COLS: &str = "a.id, a.workspace_id, a.email, a.handle, a.display_name, a.lang, a.bio, \
-     a.verified_at, a.created_at, a.first_posted_at, \
+     a.verified_at, a.created_at, a.first_posted_at, a.email_frequency, \
      (SELECT MAX(x.version) FROM community_acceptances x WHERE x.account_id = a.id) AS charter_version";
 
 fn account(row: &AnyRow) -> Result<CommunityAccount> {
@@ -40,6 +40,7 @@ fn account(row: &AnyRow) -> Result<CommunityAccount> {
         created_at: row.try_get("created_at")?,
         first_posted_at: row.try_get("first_posted_at")?,
         charter_version: row.try_get("charter_version")?,
+        email_frequency: row.try_get("email_frequency")?,
     })
 }
 
@@ -196,8 +197,348 @@ impl SqlStore {
     }
 }
 
+const NOTIFICATION_COLS: &str = "n.id, n.account_id, n.kind, n.topic_id, t.slug, t.title, \
+     n.number, n.actor, n.created_at, n.read_at";
+
+fn notification(row: &AnyRow) -> Result<CommunityNotification> {
+    Ok(CommunityNotification {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        kind: row.try_get("kind")?,
+        topic_id: row.try_get("topic_id")?,
+        topic_slug: row.try_get("slug")?,
+        topic_title: row.try_get("title")?,
+        number: row.try_get("number")?,
+        actor: row.try_get("actor")?,
+        created_at: row.try_get("created_at")?,
+        read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
+    })
+}
+
+const RECIPIENT_COLS: &str = "a.id AS account_id, a.workspace_id, a.email, a.display_name, a.lang, \
+     a.email_frequency, a.unsubscribe_token";
+
+fn recipient(row: &AnyRow) -> Result<NotificationRecipient> {
+    Ok(NotificationRecipient {
+        account_id: row.try_get("account_id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        lang: row.try_get("lang")?,
+        frequency: row.try_get("email_frequency")?,
+        unsubscribe_token: row.try_get("unsubscribe_token")?,
+    })
+}
+
 #[async_trait]
 impl CommunityStore for SqlStore {
+    async fn watch_community_topic(
+        &self,
+        account_id: i64,
+        topic_id: i64,
+        watch: bool,
+    ) -> Result<()> {
+        let sql = if watch {
+            "INSERT INTO community_watches (account_id, topic_id) VALUES ($1, $2) \
+             ON CONFLICT (account_id, topic_id) DO NOTHING"
+        } else {
+            "DELETE FROM community_watches WHERE account_id = $1 AND topic_id = $2"
+        };
+        sqlx::query(sql)
+            .bind(account_id)
+            .bind(topic_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn watching_community_topic(&self, account_id: i64, topic_id: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM community_watches WHERE account_id = $1 AND topic_id = $2",
+        )
+        .bind(account_id)
+        .bind(topic_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn watch_community_category(
+        &self,
+        account_id: i64,
+        category_id: i64,
+        watch: bool,
+    ) -> Result<()> {
+        let sql = if watch {
+            "INSERT INTO community_category_watches (account_id, category_id) VALUES ($1, $2) \
+             ON CONFLICT (account_id, category_id) DO NOTHING"
+        } else {
+            "DELETE FROM community_category_watches WHERE account_id = $1 AND category_id = $2"
+        };
+        sqlx::query(sql)
+            .bind(account_id)
+            .bind(category_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn watched_community_categories(&self, account_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT category_id FROM community_category_watches WHERE account_id = $1",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn notify_community(
+        &self,
+        new: &NewNotifications<'_>,
+    ) -> Result<Vec<(CommunityNotification, NotificationRecipient)>> {
+        let mut tx = self.pool.begin().await?;
+        let mut told: Vec<(i64, &str)> = Vec::new();
+        // Mentioned members of the workspace who may read what mentions them (verified).
+        for handle in new.mentioned {
+            let account: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM community_accounts WHERE workspace_id = $1 AND handle = $2 \
+                 AND verified_at IS NOT NULL",
+            )
+            .bind(new.workspace_id)
+            .bind(handle)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = account
+                && Some(id) != new.actor_account
+                && !told.iter().any(|(a, _)| *a == id)
+            {
+                told.push((id, "mention"));
+            }
+        }
+        let others: Vec<i64> = match new.kind {
+            "reply" => {
+                sqlx::query_scalar("SELECT account_id FROM community_watches WHERE topic_id = $1")
+                    .bind(new.topic_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            "topic" => {
+                sqlx::query_scalar(
+                    "SELECT w.account_id FROM community_category_watches w \
+                 JOIN community_topics t ON t.category_id = w.category_id WHERE t.id = $1",
+                )
+                .bind(new.topic_id)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            "accepted" => sqlx::query_scalar(
+                "SELECT author_account FROM community_posts WHERE topic_id = $1 AND number = $2 \
+                 AND author_account IS NOT NULL",
+            )
+            .bind(new.topic_id)
+            .bind(new.number)
+            .fetch_all(&mut *tx)
+            .await?,
+            _ => Vec::new(),
+        };
+        for id in others {
+            if Some(id) != new.actor_account && !told.iter().any(|(a, _)| *a == id) {
+                told.push((id, new.kind));
+            }
+        }
+        let mut ids = Vec::new();
+        for (account, kind) in &told {
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO community_notifications (workspace_id, account_id, kind, topic_id, \
+                 number, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (account_id, topic_id, number, kind) DO NOTHING RETURNING id",
+            )
+            .bind(new.workspace_id)
+            .bind(account)
+            .bind(*kind)
+            .bind(new.topic_id)
+            .bind(new.number)
+            .bind(new.actor)
+            .bind(new.now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            ids.extend(id);
+        }
+        tx.commit().await?;
+        let mut out = Vec::new();
+        for id in ids {
+            let sql = format!(
+                "SELECT {NOTIFICATION_COLS}, {RECIPIENT_COLS} FROM community_notifications n \
+                 JOIN community_topics t ON t.id = n.topic_id \
+                 JOIN community_accounts a ON a.id = n.account_id WHERE n.id = $1"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+            out.push((notification(&row)?, recipient(&row)?));
+        }
+        Ok(out)
+    }
+
+    async fn community_notifications(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<CommunityNotification>> {
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLS} FROM community_notifications n \
+             JOIN community_topics t ON t.id = n.topic_id \
+             WHERE n.account_id = $1 ORDER BY n.id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(notification).collect()
+    }
+
+    async fn unread_community_notifications(&self, account_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM community_notifications WHERE account_id = $1 AND read_at IS NULL",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn mark_community_notifications_read(&self, account_id: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE community_notifications SET read_at = $2 WHERE account_id = $1 AND read_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_community_notifications_emailed(&self, ids: &[i64], now: i64) -> Result<()> {
+        for id in ids {
+            sqlx::query("UPDATE community_notifications SET emailed_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn community_unsubscribe_token(
+        &self,
+        account_id: i64,
+        candidate: &str,
+    ) -> Result<String> {
+        sqlx::query(
+            "UPDATE community_accounts SET unsubscribe_token = $2 \
+             WHERE id = $1 AND unsubscribe_token IS NULL",
+        )
+        .bind(account_id)
+        .bind(candidate)
+        .execute(&self.pool)
+        .await?;
+        let token: Option<String> =
+            sqlx::query_scalar("SELECT unsubscribe_token FROM community_accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?;
+        token.ok_or(StoreError::NotFound { what: "account" })
+    }
+
+    async fn unsubscribe_community(&self, token: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE community_accounts SET email_frequency = 'never' \
+             WHERE unsubscribe_token = $1 RETURNING id",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn set_community_email_frequency(&self, account_id: i64, frequency: &str) -> Result<()> {
+        sqlx::query("UPDATE community_accounts SET email_frequency = $2 WHERE id = $1")
+            .bind(account_id)
+            .bind(frequency)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn update_community_profile(
+        &self,
+        account_id: i64,
+        display_name: &str,
+        bio: &str,
+        lang: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE community_accounts SET display_name = $2, bio = $3, lang = $4 WHERE id = $1",
+        )
+        .bind(account_id)
+        .bind(display_name)
+        .bind(bio)
+        .bind(lang)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn due_community_digests(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<(NotificationRecipient, Vec<CommunityNotification>)>> {
+        let sql = format!(
+            "SELECT {RECIPIENT_COLS} FROM community_accounts a \
+             WHERE ((a.email_frequency = 'daily' AND COALESCE(a.last_digest_at, 0) <= $1) \
+             OR (a.email_frequency = 'weekly' AND COALESCE(a.last_digest_at, 0) <= $2)) \
+             AND EXISTS (SELECT 1 FROM community_notifications p WHERE p.account_id = a.id \
+             AND p.emailed_at IS NULL AND p.read_at IS NULL) ORDER BY a.id LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now - 86_400)
+            .bind(now - 7 * 86_400)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let who = recipient(row)?;
+            let sql = format!(
+                "SELECT {NOTIFICATION_COLS} FROM community_notifications n \
+                 JOIN community_topics t ON t.id = n.topic_id \
+                 WHERE n.account_id = $1 AND n.emailed_at IS NULL AND n.read_at IS NULL \
+                 ORDER BY n.id LIMIT 50"
+            );
+            let pending = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(who.account_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(notification)
+                .collect::<Result<Vec<_>>>()?;
+            if !pending.is_empty() {
+                out.push((who, pending));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mark_community_digest_sent(&self, account_id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE community_accounts SET last_digest_at = $2 WHERE id = $1")
+            .bind(account_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn community_site(&self, workspace_id: i64) -> Result<Option<CommunitySite>> {
         let sql = format!(
             "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \

@@ -131,6 +131,7 @@ async fn member_story(store: &dyn Store) -> i64 {
             subject: "Alerte : Léa Martin",
             body_text: "Mention de @lea@piaille.example : Toujours pas de café",
             created_at: NOW,
+            list_unsubscribe: None,
         })
         .await
         .unwrap();

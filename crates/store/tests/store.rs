@@ -21,6 +21,7 @@ fn mail<'a>(key: &'a str, to: &'a str) -> NewMail<'a> {
         subject: "Sujet",
         body_text: "Corps",
         created_at: 1_000,
+        list_unsubscribe: None,
     }
 }
 

@@ -217,6 +217,7 @@ async fn tell_approvers(
                 subject: &tr.f("mail.approval_step.subject", &args),
                 body_text: &tr.f("mail.approval_step.body", &args),
                 created_at: now,
+                list_unsubscribe: None,
             })
             .await?;
     }
@@ -247,6 +248,7 @@ async fn mail_client_link(
             subject: &tr.f("mail.approval.subject", &args),
             body_text: &tr.f("mail.approval.body", &args),
             created_at: unix_now(),
+            list_unsubscribe: None,
         })
         .await?;
     state.mail_wake.notify_one();
@@ -285,6 +287,7 @@ async fn tell_author(
             subject: &tr.f("mail.approval_changes.subject", &args),
             body_text: &tr.f("mail.approval_changes.body", &args),
             created_at: now,
+            list_unsubscribe: None,
         })
         .await?;
     state.mail_wake.notify_one();

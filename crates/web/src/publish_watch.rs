@@ -59,6 +59,7 @@ pub async fn notify_failures(
                     subject: &tr.f("mail.post_failed.subject", &args),
                     body_text: &tr.f("mail.post_failed.body", &args),
                     created_at: now,
+                    list_unsubscribe: None,
                 })
                 .await?;
         }
@@ -107,6 +108,7 @@ pub async fn warn_expiring(
                     subject: &tr.f("mail.channel_expiring.subject", &args),
                     body_text: &tr.f("mail.channel_expiring.body", &args),
                     created_at: now,
+                    list_unsubscribe: None,
                 })
                 .await?;
         }

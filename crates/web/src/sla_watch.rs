@@ -75,6 +75,7 @@ pub async fn warn_due(store: &dyn Store, base_url: &str, now: i64) -> Result<usi
                     subject: &tr.f(&format!("mail.sla.subject_{key}"), &args),
                     body_text: &tr.f(&format!("mail.sla.body_{key}"), &args),
                     created_at: now,
+                    list_unsubscribe: None,
                 })
                 .await?;
         }

@@ -378,6 +378,7 @@ pub(super) async fn mail_link(
                 subject: tr.t(spec.subject_key),
                 body_text: &body,
                 created_at: now,
+                list_unsubscribe: None,
             },
         )
         .await?;

@@ -287,6 +287,7 @@ pub async fn assign(
                 subject: &tr.f("mail.crisis_assigned.subject", &args),
                 body_text: &tr.f("mail.crisis_assigned.body", &args),
                 created_at: now,
+                list_unsubscribe: None,
             })
             .await?;
     }

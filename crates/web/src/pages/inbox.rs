@@ -604,6 +604,7 @@ async fn notify_mentioned(
                 subject: &tr.f("mail.mention.subject", &args),
                 body_text: &tr.f("mail.mention.body", &args),
                 created_at: now,
+                list_unsubscribe: None,
             })
             .await?;
     }

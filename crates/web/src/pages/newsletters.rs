@@ -320,6 +320,7 @@ pub(crate) async fn subscribe_one(
                 subject: &tr.f("mail.newsletter_confirm.subject", &args),
                 body_text: &tr.f("mail.newsletter_confirm.body", &args),
                 created_at: now,
+                list_unsubscribe: None,
             })
             .await?;
         state.mail_wake.notify_one();

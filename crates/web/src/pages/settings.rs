@@ -293,6 +293,7 @@ pub async fn create_invitation(
                 subject: &subject,
                 body_text: &body,
                 created_at: now,
+                list_unsubscribe: None,
             },
         )
         .await?;

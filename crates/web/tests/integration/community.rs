@@ -19,6 +19,7 @@ both_backends!(
     questions_get_an_accepted_answer_ideas_get_votes_and_a_status,
     what_a_member_writes_is_on_their_profile,
     a_question_nobody_answers_goes_to_the_inbox_and_the_answer_comes_back,
+    members_are_told_in_the_bell_by_mail_and_in_digests,
 );
 
 /// The `_csrf` of a community page, for `client`.
@@ -1170,4 +1171,213 @@ async fn a_question_nobody_answers_goes_to_the_inbox_and_the_answer_comes_back(b
         vec!["Le texte.", "Merci beaucoup !"],
         "the member's follow-up is in the conversation"
     );
+}
+
+async fn members_are_told_in_the_bell_by_mail_and_in_digests(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let bruno = new_client();
+    member(&app, &bruno, "Bruno", "bruno@example.org").await;
+    let ws = ws_id(&app).await;
+    let mails_to = |to: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .recent_mail(200)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| {
+                    m.to == to
+                        && !m.body_text.contains("/verify/")
+                        && !m.subject.contains("Welcome")
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // Léa asks; Bruno answers and mentions her: one notification for her (the mention), none
+    // for him; an e-mail at once, with its one-click unsubscribe.
+    let (path, topic) = start(&app, &lea, "questions", "Tailler les rosiers ?", 100).await;
+    site_post(
+        &app,
+        &bruno,
+        &format!("/c/brand/t/{topic}/reply"),
+        &[
+            ("body", "En mars, @lea ! Au-dessus d'un œil."),
+            ("_key", &key(101)),
+        ],
+    )
+    .await;
+    let handle = app
+        .store
+        .community_account_by_email(ws, "lea@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .handle;
+    assert_eq!(handle, "lea");
+    let to_lea = mails_to("lea@example.org").await;
+    assert_eq!(to_lea.len(), 1, "{to_lea:?}");
+    assert_eq!(
+        to_lea[0].subject,
+        "Bruno mentioned you in “Tailler les rosiers ?”"
+    );
+    let unsubscribe = to_lea[0]
+        .list_unsubscribe
+        .clone()
+        .expect("List-Unsubscribe");
+    assert!(unsubscribe.starts_with(&app.url("/c/brand/unsubscribe/")));
+    assert!(
+        to_lea[0]
+            .body_text
+            .contains(&format!("/c/brand/t/{topic}/tailler-les-rosiers/2"))
+    );
+    assert!(mails_to("bruno@example.org").await.is_empty());
+    let home = app.get_with(&lea, "/c/brand/").await.text().await.unwrap();
+    assert!(home.contains("1 unread notification"), "the bell");
+    let page = app
+        .get_with(&lea, "/c/brand/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Bruno mentioned you in “Tailler les rosiers ?”"));
+    assert_eq!(
+        app.store
+            .unread_community_notifications(handle_id(&app, "lea@example.org").await)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Bruno watches the topic he answered: Léa's thanks reach him; her accepting his answer too.
+    site_post(
+        &app,
+        &lea,
+        &format!("/c/brand/t/{topic}/reply"),
+        &[("body", "Merci !"), ("_key", &key(102))],
+    )
+    .await;
+    site_post(
+        &app,
+        &lea,
+        &format!("/c/brand/t/{topic}/accept"),
+        &[("number", "2")],
+    )
+    .await;
+    let subjects: Vec<String> = mails_to("bruno@example.org")
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert!(
+        subjects.contains(&"Léa replied in “Tailler les rosiers ?”".to_owned()),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&"Léa accepted your answer in “Tailler les rosiers ?”".to_owned()),
+        "{subjects:?}"
+    );
+    // Unwatching stops the replies.
+    site_post(
+        &app,
+        &bruno,
+        &format!("/c/brand/t/{topic}/watch"),
+        &[("watch", "no")],
+    )
+    .await;
+    site_post(
+        &app,
+        &lea,
+        &format!("/c/brand/t/{topic}/reply"),
+        &[("body", "Encore merci"), ("_key", &key(103))],
+    )
+    .await;
+    assert_eq!(mails_to("bruno@example.org").await.len(), 2);
+
+    // Léa asks for a daily digest and watches the questions: Bruno's new topic waits for it.
+    let questions = app.store.community_categories(ws).await.unwrap()[0]
+        .id
+        .to_string();
+    let response = site_post(
+        &app,
+        &lea,
+        "/c/brand/account",
+        &[
+            ("name", "Léa Martin"),
+            ("bio", "Jardinière"),
+            ("lang", "fr"),
+            ("frequency", "daily"),
+            ("watch", &questions),
+        ],
+    )
+    .await;
+    assert_eq!(location(&response), "/c/brand/account?saved=1");
+    start(&app, &bruno, "questions", "Des semis qui filent", 104).await;
+    assert_eq!(
+        mails_to("lea@example.org").await.len(),
+        1,
+        "no mail at once"
+    );
+    let now = jardinier_web::unix_now();
+    assert_eq!(
+        jardinier_site::notify::send_digests(app.store.as_ref(), &app.base, false, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        jardinier_site::notify::send_digests(app.store.as_ref(), &app.base, false, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let digest = mails_to("lea@example.org").await.remove(0);
+    assert_eq!(
+        digest.subject, "Bruno a lancé « Des semis qui filent »",
+        "in her language"
+    );
+
+    // One click from the e-mail (a POST without a form token) stops the e-mails.
+    let page = new_client()
+        .get(&unsubscribe)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-testid=\"unsubscribe\""));
+    let response = new_client()
+        .post(&unsubscribe)
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let account = app
+        .store
+        .community_account_by_email(ws, "lea@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(account.email_frequency, "never");
+    let _ = path;
+}
+
+async fn handle_id(app: &TestApp, email: &str) -> i64 {
+    app.store
+        .community_account_by_email(ws_id(app).await, email)
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id
 }
