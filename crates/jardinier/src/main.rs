@@ -3,6 +3,7 @@
 
 mod analysis;
 mod bench;
+mod bench_community;
 mod bench_inbox;
 mod bench_publish;
 mod config;
@@ -108,6 +109,22 @@ enum BenchCommand {
         #[arg(long)]
         database: Option<String>,
     },
+    /// The community at scale: N posts in T topics (one 5,000 posts long), then R readers
+    /// (half signed in) reading topic pages, category lists and the home page over HTTP as
+    /// fast as the server answers, while four of them reply.
+    Community {
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+        #[arg(long, default_value_t = 50_000)]
+        topics: usize,
+        #[arg(long, default_value_t = 200)]
+        readers: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Database URL (default: a fresh SQLite file in a temporary folder).
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Publishing exactly once: N posts scheduled over W seconds to local stand-ins, the
     /// scheduler killed halfway and restarted; counts duplicates, losses and lateness.
     Publish {
@@ -186,6 +203,16 @@ fn main() -> std::process::ExitCode {
                         database,
                     },
             } => bench_inbox::run(items, users, seconds, think_ms, database).await,
+            Command::Bench {
+                command:
+                    BenchCommand::Community {
+                        posts,
+                        topics,
+                        readers,
+                        seconds,
+                        database,
+                    },
+            } => bench_community::run(posts, topics, readers, seconds, database).await,
             Command::Bench {
                 command:
                     BenchCommand::Publish {

@@ -285,6 +285,13 @@ pub trait CommunityStore: Send + Sync {
         slug: &str,
         first: &NewCommunityPost<'_>,
     ) -> Result<i64>;
+    /// Adds many replies to a topic in one transaction (imports, the benchmark), numbered after
+    /// its last post; returns the last number.
+    async fn add_community_posts(
+        &self,
+        topic_id: i64,
+        posts: &[NewCommunityPost<'_>],
+    ) -> Result<i64>;
     /// Adds a reply and returns its number. The same `idem_key` again returns the number the
     /// first reply got.
     async fn create_community_reply(

@@ -802,6 +802,36 @@ impl CommunityStore for SqlStore {
         Ok(topic_id)
     }
 
+    async fn add_community_posts(
+        &self,
+        topic_id: i64,
+        posts: &[NewCommunityPost<'_>],
+    ) -> Result<i64> {
+        let (Some(first), Some(last)) = (posts.first(), posts.last()) else {
+            return Ok(0);
+        };
+        let mut tx = self.pool.begin().await?;
+        let highest: i64 = sqlx::query_scalar(
+            "UPDATE community_topics SET posts = posts + $3, \
+             last_posted_at = CASE WHEN last_posted_at > $4 THEN last_posted_at ELSE $4 END \
+             WHERE workspace_id = $1 AND id = $2 RETURNING posts",
+        )
+        .bind(first.workspace_id)
+        .bind(topic_id)
+        .bind(posts.len() as i64)
+        .bind(last.now)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut number = highest - posts.len() as i64;
+        for post in posts {
+            number += 1;
+            Self::insert_post(&mut tx, topic_id, number, post).await?;
+        }
+        tx.commit().await?;
+        Ok(highest)
+    }
+
     async fn create_community_reply(
         &self,
         topic_id: i64,

@@ -1,0 +1,459 @@
+//! `jardinier bench community`: a community of N posts in T topics (one of them 5,000 replies
+//! long), then R readers — half anonymous, half signed in — reading topic pages (any page of
+//! them), category lists and the home page over HTTP as fast as the server answers, while a
+//! few writers reply. Prints one JSON object as its last line.
+//!
+//! Loading goes through the store as an import would: each topic, then its replies in one
+//! transaction (`add_community_posts`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jardinier_store::{
+    CommunitySite, NewAccount, NewCategory, NewCommunityPost, NewUser, NewWorkspace, Store,
+};
+use jardinier_web::{AppState, Application, WebConfig};
+
+use crate::bench::Lcg;
+
+const CATEGORIES: [&str; 5] = ["annonces", "questions", "recettes", "presentations", "idees"];
+const ACCOUNTS: usize = 1_000;
+const LONG_TOPIC: usize = 5_000;
+const SENTENCES: [&str; 8] = [
+    "Bonjour à tous, je cherche un **bon moulin** pour l'espresso.",
+    "Merci pour la recette, testée ce matin avec le Sidamo : parfait.",
+    "Quelqu'un a essayé la méthode inversée à l'AeroPress ?",
+    "The cold brew recipe works with any washed coffee, 16 hours in the fridge.",
+    "> une citation\n\nJe ne suis pas d'accord, le moka demande une mouture plus fine.",
+    "Voici mes réglages : 18 g, 36 g en sortie, 28 secondes.",
+    "Does the shop ship to Belgium? I could not find it on the site.",
+    "Bienvenue ! Présente-toi dans la catégorie dédiée.",
+];
+
+struct Loaded {
+    store: Arc<dyn Store>,
+    /// (topic id, slug, posts)
+    topics: Vec<(i64, String, i64)>,
+    posts: i64,
+    /// E-mail addresses of the members who sign in.
+    members: Vec<String>,
+}
+
+async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> {
+    let store = jardinier_store::connect(url).await?;
+    store.migrate().await?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = jardinier_web::unix_now();
+    let hash = tokio::task::spawn_blocking(|| jardinier_web::auth::hash_password("bench-password"))
+        .await?;
+    // A database loaded by an earlier run (`--database`) is used as it is.
+    if let Some(ws) = store.workspace_by_slug("bench").await? {
+        let categories: Vec<i64> = store
+            .community_categories(ws.id)
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let found = store
+            .community_topics(ws.id, &categories, false, 0, 1_000_000)
+            .await?;
+        let posts = found.iter().map(|t| t.posts).sum();
+        return Ok(Loaded {
+            store,
+            topics: found.into_iter().map(|t| (t.id, t.slug, t.posts)).collect(),
+            posts,
+            members: (0..100).map(|i| format!("member{i}@bench.example")).collect(),
+        });
+    }
+    let started = Instant::now();
+    let owner = store
+        .create_user(
+            &NewUser {
+                email: "owner@bench.example",
+                display_name: "Bench owner",
+                password_hash: &hash,
+                lang: None,
+            },
+            now,
+        )
+        .await?;
+    let ws = store
+        .create_workspace(
+            &NewWorkspace {
+                slug: "bench",
+                name: "Bench",
+                timezone: "Europe/Paris",
+            },
+            owner.id,
+            now,
+        )
+        .await?;
+    store
+        .put_community_site(
+            &CommunitySite {
+                workspace_id: ws.id,
+                slug: String::new(),
+                name: "Bench community".into(),
+                tagline: "A community to measure".into(),
+                accent: "#2f6f4f".into(),
+                host: None,
+                open: true,
+                welcome_fr: String::new(),
+                welcome_en: String::new(),
+            },
+            now,
+        )
+        .await?;
+    let mut categories = Vec::new();
+    for (i, slug) in CATEGORIES.iter().enumerate() {
+        categories.push(
+            store
+                .create_community_category(
+                    ws.id,
+                    &NewCategory {
+                        slug,
+                        name: slug,
+                        description: "A category of the benchmark",
+                        colour: "#336699",
+                        position: i as i64,
+                        kind: if *slug == "questions" { "questions" } else { "discussion" },
+                        read_access: "everyone",
+                        post_access: "members",
+                    },
+                )
+                .await?,
+        );
+    }
+    let mut accounts = Vec::new();
+    let mut members = Vec::new();
+    for i in 0..ACCOUNTS {
+        let email = format!("member{i}@bench.example");
+        let account = store
+            .create_community_account(
+                &NewAccount {
+                    workspace_id: ws.id,
+                    email: &email,
+                    handle: &format!("member{i}"),
+                    display_name: &format!("Member {i}"),
+                    password_hash: Some(&hash),
+                    lang: Some(if i % 3 == 0 { "en" } else { "fr" }),
+                    charter_version: None,
+                    verified_at: Some(now),
+                    now,
+                },
+                None,
+            )
+            .await?;
+        accounts.push(account.id);
+        if i < 100 {
+            members.push(email);
+        }
+    }
+    let mut rng = Lcg(7);
+    let html: Vec<String> = SENTENCES
+        .iter()
+        .map(|s| jardinier_community::markup::render(s, |h| format!("/c/bench/u/{h}")).html)
+        .collect();
+    let per_topic = (posts / topics.max(1)).max(1);
+    let mut loaded_topics = Vec::with_capacity(topics);
+    let mut total = 0i64;
+    for t in 0..topics {
+        // One topic is 5,000 posts long; the others share the rest, some longer than others.
+        let length = if t == 0 {
+            LONG_TOPIC
+        } else {
+            (per_topic / 2 + rng.below(per_topic + 1)).max(1)
+        };
+        let at = now - (topics - t) as i64 * 60;
+        let author = accounts[rng.below(accounts.len())];
+        let s = rng.below(SENTENCES.len());
+        let key = format!("bench-{t}-1");
+        let title = format!("Sujet {t} : {}", crate::bench::brand(t));
+        let slug = jardinier_community::text::slug(&title);
+        let topic = store
+            .create_community_topic(
+                categories[t % categories.len()],
+                &title,
+                &slug,
+                &NewCommunityPost {
+                    workspace_id: ws.id,
+                    author_account: Some(author),
+                    author_user: None,
+                    body_md: SENTENCES[s],
+                    body_html: &html[s],
+                    status: "visible",
+                    idem_key: &key,
+                    now: at,
+                },
+            )
+            .await?;
+        let keys: Vec<String> = (2..=length).map(|n| format!("bench-{t}-{n}")).collect();
+        let replies: Vec<NewCommunityPost<'_>> = keys
+            .iter()
+            .map(|key| {
+                let s = rng.below(SENTENCES.len());
+                NewCommunityPost {
+                    workspace_id: ws.id,
+                    author_account: Some(accounts[rng.below(accounts.len())]),
+                    author_user: None,
+                    body_md: SENTENCES[s],
+                    body_html: &html[s],
+                    status: "visible",
+                    idem_key: key,
+                    now: at,
+                }
+            })
+            .collect();
+        for chunk in replies.chunks(1_000) {
+            store.add_community_posts(topic, chunk).await?;
+        }
+        total += length as i64;
+        loaded_topics.push((topic, slug, length as i64));
+        if t % 5_000 == 4_999 {
+            eprintln!(
+                "bench community: {} topics, {total} posts stored in {:.0} s",
+                t + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    eprintln!(
+        "bench community: {topics} topics, {total} posts stored in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    store.refresh_statistics().await?;
+    Ok(Loaded {
+        store,
+        topics: loaded_topics,
+        posts: total,
+        members,
+    })
+}
+
+/// (kind, milliseconds) of a reader's requests, and its errors.
+type Timings = (Vec<(&'static str, f64)>, usize);
+
+fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
+
+/// One reader (signed in when `member` is given) reading until `until`; writers reply too.
+async fn reader(
+    base: String,
+    member: Option<String>,
+    topics: Arc<Vec<(i64, String, i64)>>,
+    seed: u64,
+    writes: bool,
+    until: Instant,
+) -> anyhow::Result<Timings> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1)
+        .build()?;
+    let community = format!("{base}/c/bench");
+    if let Some(email) = &member {
+        let page = client
+            .get(format!("{community}/signin"))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let token = csrf_in(&page).unwrap_or_default();
+        let signed = client
+            .post(format!("{community}/signin"))
+            .form(&[
+                ("email", email.as_str()),
+                ("password", "bench-password"),
+                ("_csrf", token.as_str()),
+            ])
+            .send()
+            .await?;
+        anyhow::ensure!(
+            signed.status().is_redirection(),
+            "{email} could not sign in: {}",
+            signed.status()
+        );
+    }
+    let mut rng = Lcg(seed);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut written = 0u64;
+    while Instant::now() < until {
+        let (id, slug, posts) = &topics[rng.skewed(topics.len())];
+        let (kind, request) = if writes {
+            let page = client
+                .get(format!("{community}/t/{id}/{slug}"))
+                .send()
+                .await?
+                .text()
+                .await?;
+            let token = csrf_in(&page).unwrap_or_default();
+            written += 1;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            (
+                "reply",
+                client.post(format!("{community}/t/{id}/reply")).form(&[
+                    ("body", "Une réponse du banc d'essai."),
+                    ("_key", &format!("{:064x}", u128::from(seed) << 32 | u128::from(written))),
+                    ("_csrf", token.as_str()),
+                ]),
+            )
+        } else {
+            match rng.below(20) {
+                0..=15 => {
+                    let pages = jardinier_community::page_count(*posts);
+                    let page = 1 + rng.below(pages as usize);
+                    (
+                        "topic",
+                        client.get(format!("{community}/t/{id}/{slug}?page={page}")),
+                    )
+                }
+                16 | 17 => (
+                    "category",
+                    client.get(format!(
+                        "{community}/categories/{}",
+                        CATEGORIES[rng.below(CATEGORIES.len())]
+                    )),
+                ),
+                _ => ("home", client.get(format!("{community}/"))),
+            }
+        };
+        let started = Instant::now();
+        match request.send().await {
+            Ok(response) => {
+                let ok = response.status().is_success() || response.status().is_redirection();
+                let _ = response.bytes().await;
+                latencies.push((kind, started.elapsed().as_secs_f64() * 1_000.0));
+                if !ok {
+                    errors += 1;
+                }
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    Ok((latencies, errors))
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+pub async fn run(
+    posts: usize,
+    topics: usize,
+    readers: usize,
+    seconds: u64,
+    database: Option<String>,
+) -> anyhow::Result<()> {
+    let dir = jardinier_store::testing::TempDir::new("bench-community");
+    let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.0.display()));
+    let loaded = load(&url, posts, topics.max(1)).await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
+        loaded.store.clone(),
+        crate::analysis::enrich,
+    ));
+    let state = Arc::new(AppState {
+        store: loaded.store.clone(),
+        config: WebConfig::new(&base),
+        mail_wake: Default::default(),
+        reply_wake: Default::default(),
+        metrics: Default::default(),
+        ingestor: ingestor.clone(),
+        dev_inbox: Default::default(),
+        viewers: Default::default(),
+        stopping: Default::default(),
+        inbox_counts: Default::default(),
+        newsletter_wake: None,
+        api_limiter: Default::default(),
+    });
+    let site = jardinier_site::SiteState::new(
+        loaded.store.clone(),
+        jardinier_site::SiteConfig::new(&base),
+        Default::default(),
+        Some(ingestor),
+    );
+    let app = Application::from_listener(listener, state)
+        .in_front(|workbench| jardinier_site::in_front_of(workbench, site));
+    tokio::spawn(app.serve(std::future::pending()));
+
+    let topics = Arc::new(loaded.topics);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for i in 0..readers {
+        // Half the readers are signed-in members; four of them write.
+        let member = (i % 2 == 1).then(|| loaded.members[i % loaded.members.len()].clone());
+        let writes = i % 2 == 1 && i < 8;
+        tasks.push(tokio::spawn(reader(
+            base.clone(),
+            member,
+            topics.clone(),
+            10_000 + i as u64,
+            writes,
+            until,
+        )));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (mut l, e) = task.await??;
+        latencies.append(&mut l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let of = |kind: &str| {
+        let mut v: Vec<f64> = latencies
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, l)| *l)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    let mut kinds = serde_json::Map::new();
+    for kind in ["topic", "category", "home", "reply"] {
+        let v = of(kind);
+        eprintln!(
+            "bench community: {kind:8} {:7} requests, p50 {:7.1} ms, p99 {:7.1} ms",
+            v.len(),
+            percentile(&v, 0.5),
+            percentile(&v, 0.99)
+        );
+        kinds.insert(
+            kind.to_owned(),
+            serde_json::json!({"requests": v.len(), "p50_ms": round(percentile(&v, 0.5)), "p99_ms": round(percentile(&v, 0.99))}),
+        );
+    }
+    let topic = of("topic");
+    let pages = latencies.iter().filter(|(k, _)| *k != "reply").count();
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "community",
+            "backend": if url.starts_with("postgres") { "postgres" } else { "sqlite" },
+            "posts": loaded.posts,
+            "topics": topics.len(),
+            "readers": readers,
+            "seconds": seconds,
+            "requests": latencies.len(),
+            "pages_per_s": round(pages as f64 / elapsed),
+            "topic_p50_ms": round(percentile(&topic, 0.5)),
+            "topic_p99_ms": round(percentile(&topic, 0.99)),
+            // The community's search is not built yet (issue 16, item 7).
+            "search_p99_ms": serde_json::Value::Null,
+            "errors": errors,
+            "kinds": kinds,
+            "peak_rss_mb": crate::bench::peak_rss_mb(),
+        })
+    );
+    Ok(())
+}
