@@ -16,7 +16,13 @@ use jardinier_web::{AppState, Application, WebConfig};
 
 use crate::bench::Lcg;
 
-const CATEGORIES: [&str; 5] = ["annonces", "questions", "recettes", "presentations", "idees"];
+const CATEGORIES: [&str; 5] = [
+    "annonces",
+    "questions",
+    "recettes",
+    "presentations",
+    "idees",
+];
 const ACCOUNTS: usize = 1_000;
 const LONG_TOPIC: usize = 5_000;
 const SENTENCES: [&str; 8] = [
@@ -62,7 +68,9 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
             store,
             topics: found.into_iter().map(|t| (t.id, t.slug, t.posts)).collect(),
             posts,
-            members: (0..100).map(|i| format!("member{i}@bench.example")).collect(),
+            members: (0..100)
+                .map(|i| format!("member{i}@bench.example"))
+                .collect(),
         });
     }
     let started = Instant::now();
@@ -116,7 +124,11 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                         description: "A category of the benchmark",
                         colour: "#336699",
                         position: i as i64,
-                        kind: if *slug == "questions" { "questions" } else { "discussion" },
+                        kind: if *slug == "questions" {
+                            "questions"
+                        } else {
+                            "discussion"
+                        },
                         read_access: "everyone",
                         post_access: "members",
                     },
@@ -296,7 +308,10 @@ async fn reader(
                 "reply",
                 client.post(format!("{community}/t/{id}/reply")).form(&[
                     ("body", "Une réponse du banc d'essai."),
-                    ("_key", &format!("{:064x}", u128::from(seed) << 32 | u128::from(written))),
+                    (
+                        "_key",
+                        &format!("{:064x}", u128::from(seed) << 32 | u128::from(written)),
+                    ),
                     ("_csrf", token.as_str()),
                 ]),
             )

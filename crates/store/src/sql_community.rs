@@ -296,7 +296,8 @@ impl CommunityStore for SqlStore {
         &self,
         new: &NewNotifications<'_>,
     ) -> Result<Vec<(CommunityNotification, NotificationRecipient)>> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         let mut told: Vec<(i64, &str)> = Vec::new();
         // Mentioned members of the workspace who may read what mentions them (verified).
         for handle in new.mentioned {
@@ -773,7 +774,8 @@ impl CommunityStore for SqlStore {
         slug: &str,
         first: &NewCommunityPost<'_>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         if let Some((topic_id, _)) = self
             .post_by_key(&mut tx, first.workspace_id, first.idem_key)
             .await?
@@ -810,7 +812,8 @@ impl CommunityStore for SqlStore {
         let (Some(first), Some(last)) = (posts.first(), posts.last()) else {
             return Ok(0);
         };
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         let highest: i64 = sqlx::query_scalar(
             "UPDATE community_topics SET posts = posts + $3, \
              last_posted_at = CASE WHEN last_posted_at > $4 THEN last_posted_at ELSE $4 END \
@@ -837,7 +840,8 @@ impl CommunityStore for SqlStore {
         topic_id: i64,
         post: &NewCommunityPost<'_>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         if let Some((_, number)) = self
             .post_by_key(&mut tx, post.workspace_id, post.idem_key)
             .await?
@@ -913,7 +917,8 @@ impl CommunityStore for SqlStore {
         account_id: i64,
         now: i64,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         let removed =
             sqlx::query("DELETE FROM community_votes WHERE topic_id = $1 AND account_id = $2")
                 .bind(topic_id)
@@ -1013,7 +1018,8 @@ impl CommunityStore for SqlStore {
         new: &NewAccount<'_>,
         verify: Option<(&NewToken<'_>, &NewMail<'_>)>,
     ) -> Result<CommunityAccount> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         let taken: Option<String> = sqlx::query_scalar(
             "SELECT CASE WHEN email = $2 THEN 'email' ELSE 'handle' END FROM community_accounts \
              WHERE workspace_id = $1 AND (email = $2 OR handle = $3) LIMIT 1",
@@ -1133,7 +1139,8 @@ impl CommunityStore for SqlStore {
         token: &NewToken<'_>,
         mail: &NewMail<'_>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO community_tokens (token_hash, account_id, purpose, expires_at) \
              VALUES ($1, $2, $3, $4)",
@@ -1155,7 +1162,8 @@ impl CommunityStore for SqlStore {
         purpose: &str,
         now: i64,
     ) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
         let account: Option<i64> = sqlx::query_scalar(
             "UPDATE community_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 \
              AND used_at IS NULL AND expires_at > $3 RETURNING account_id",
