@@ -159,6 +159,24 @@ impl SqlStore {
         })
     }
 
+    /// A topic's category had a post at `at`.
+    async fn category_posted(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        topic_id: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE community_categories SET last_posted_at = $2 WHERE id = \
+             (SELECT category_id FROM community_topics WHERE id = $1) \
+             AND (last_posted_at IS NULL OR last_posted_at < $2)",
+        )
+        .bind(topic_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     async fn insert_post(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         topic_id: i64,
@@ -613,9 +631,7 @@ impl CommunityStore for SqlStore {
     async fn community_categories(&self, workspace_id: i64) -> Result<Vec<CommunityCategory>> {
         let rows = sqlx::query(
             "SELECT c.id, c.slug, c.name, c.description, c.colour, c.position, c.kind, \
-             c.read_access, c.post_access, \
-             (SELECT COUNT(*) FROM community_topics t WHERE t.category_id = c.id AND t.status = 'visible') AS topics, \
-             (SELECT MAX(t.last_posted_at) FROM community_topics t WHERE t.category_id = c.id AND t.status = 'visible') AS last_posted_at \
+             c.read_access, c.post_access, c.topic_count AS topics, c.last_posted_at \
              FROM community_categories c WHERE c.workspace_id = $1 ORDER BY c.position, c.id",
         )
         .bind(workspace_id)
@@ -800,6 +816,16 @@ impl CommunityStore for SqlStore {
         .await?
         .ok_or(StoreError::NotFound { what: "category" })?;
         Self::insert_post(&mut tx, topic_id, 1, first).await?;
+        if first.status == "visible" {
+            sqlx::query(
+                "UPDATE community_categories SET topic_count = topic_count + 1, \
+                 last_posted_at = $2 WHERE id = $1",
+            )
+            .bind(category_id)
+            .bind(first.now)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(topic_id)
     }
@@ -831,6 +857,7 @@ impl CommunityStore for SqlStore {
             number += 1;
             Self::insert_post(&mut tx, topic_id, number, post).await?;
         }
+        Self::category_posted(&mut tx, topic_id, last.now).await?;
         tx.commit().await?;
         Ok(highest)
     }
@@ -860,6 +887,7 @@ impl CommunityStore for SqlStore {
         .await?
         .ok_or(StoreError::NotFound { what: "topic" })?;
         Self::insert_post(&mut tx, topic_id, number, post).await?;
+        Self::category_posted(&mut tx, topic_id, post.now).await?;
         tx.commit().await?;
         Ok(number)
     }
