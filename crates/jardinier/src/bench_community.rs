@@ -1,7 +1,7 @@
 //! `jardinier bench community`: a community of N posts in T topics (one of them 5,000 replies
 //! long), then R readers — half anonymous, half signed in — reading topic pages (any page of
-//! them), category lists and the home page over HTTP as fast as the server answers, while a
-//! few writers reply. Prints one JSON object as its last line.
+//! them), category lists and the home page over HTTP at a given rate in all (`--rate`, 2,000
+//! pages a second by default; 0: as fast as the server answers), while a few writers reply. Prints one JSON object as its last line.
 //!
 //! Loading goes through the store as an import would: each topic, then its replies in one
 //! transaction (`add_community_posts`).
@@ -257,6 +257,8 @@ async fn reader(
     topics: Arc<Vec<(i64, String, i64)>>,
     seed: u64,
     writes: bool,
+    // Time between two requests of this reader (zero: back to back).
+    pace: Duration,
     until: Instant,
 ) -> anyhow::Result<Timings> {
     let client = reqwest::Client::builder()
@@ -292,7 +294,17 @@ async fn reader(
     let mut latencies = Vec::new();
     let mut errors = 0;
     let mut written = 0u64;
+    // Readers start spread over one pace, then keep their rhythm (an open loop: a slow answer
+    // does not slow the arrivals down, as with real visitors).
+    let mut next = Instant::now() + pace.mul_f64((seed % 1_000) as f64 / 1_000.0);
     while Instant::now() < until {
+        if !pace.is_zero() && !writes {
+            let now = Instant::now();
+            if next > now {
+                tokio::time::sleep(next - now).await;
+            }
+            next += pace;
+        }
         let (id, slug, posts) = &topics[rng.skewed(topics.len())];
         let (kind, request) = if writes {
             let page = client
@@ -363,6 +375,7 @@ pub async fn run(
     topics: usize,
     readers: usize,
     seconds: u64,
+    rate: u64,
     database: Option<String>,
 ) -> anyhow::Result<()> {
     let dir = jardinier_store::testing::TempDir::new("bench-community");
@@ -402,6 +415,12 @@ pub async fn run(
     let topics = Arc::new(loaded.topics);
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
+    // The pages per second asked of the server, shared by the readers (0: as fast as it answers).
+    let pace = if rate == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(readers as f64 / rate as f64)
+    };
     let mut tasks = Vec::new();
     for i in 0..readers {
         // Half the readers are signed-in members; four of them write.
@@ -413,6 +432,7 @@ pub async fn run(
             topics.clone(),
             10_000 + i as u64,
             writes,
+            pace,
             until,
         )));
     }
@@ -459,6 +479,7 @@ pub async fn run(
             "topics": topics.len(),
             "readers": readers,
             "seconds": seconds,
+            "rate_asked": rate,
             "requests": latencies.len(),
             "pages_per_s": round(pages as f64 / elapsed),
             "topic_p50_ms": round(percentile(&topic, 0.5)),

@@ -121,6 +121,10 @@ enum BenchCommand {
         readers: usize,
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// Pages a second asked of the server by all the readers together, as visitors arrive
+        /// whatever the server's speed; 0: each reader asks again as soon as it is answered.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u64,
         /// Database URL (default: a fresh SQLite file in a temporary folder).
         #[arg(long)]
         database: Option<String>,
@@ -210,9 +214,10 @@ fn main() -> std::process::ExitCode {
                         topics,
                         readers,
                         seconds,
+                        rate,
                         database,
                     },
-            } => bench_community::run(posts, topics, readers, seconds, database).await,
+            } => bench_community::run(posts, topics, readers, seconds, rate, database).await,
             Command::Bench {
                 command:
                     BenchCommand::Publish {
