@@ -141,14 +141,9 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
         return Err(SiteError::NotFound);
     };
     let own_host = req.extensions().get::<OwnHost>().is_some();
-    let site = state
+    let (site, timezone, charter) = state
         .store
-        .community_site_by_slug(&slug)
-        .await?
-        .ok_or(SiteError::NotFound)?;
-    let workspace = state
-        .store
-        .workspace_by_id(site.workspace_id)
+        .community_context(&slug)
         .await?
         .ok_or(SiteError::NotFound)?;
     let base = if own_host {
@@ -212,7 +207,6 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
             }
         },
     };
-    let charter = state.store.community_charter(site.workspace_id).await?;
     let unread = match &member {
         Some(m) => state.store.unread_community_notifications(m.id).await?,
         None => 0,
@@ -238,7 +232,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
             })
             .unwrap_or_default(),
         client_ip: jardinier_webkit::http::client_ip(&req, &state.config.trusted_proxies),
-        timezone: workspace.timezone.clone(),
+        timezone,
         mail_log: state.config.mail_log,
         base,
     };

@@ -234,6 +234,12 @@ pub trait CommunityStore: Send + Sync {
     /// The site at a workspace's slug, or at a host name of its own.
     async fn community_site_by_slug(&self, slug: &str) -> Result<Option<CommunitySite>>;
     async fn community_site_by_host(&self, host: &str) -> Result<Option<CommunitySite>>;
+    /// What every page of a community needs, in one read: the site at a workspace's slug, the
+    /// workspace's time zone, and the charter's newest version.
+    async fn community_context(
+        &self,
+        slug: &str,
+    ) -> Result<Option<(CommunitySite, String, Option<Charter>)>>;
     /// Every host name a site is served on, with its workspace's slug.
     async fn community_hosts(&self) -> Result<Vec<(String, String)>>;
     /// Creates or replaces the site's settings (`slug` is ignored: it is the workspace's).

@@ -582,6 +582,37 @@ impl CommunityStore for SqlStore {
         row.as_ref().map(site).transpose()
     }
 
+    async fn community_context(
+        &self,
+        slug: &str,
+    ) -> Result<Option<(CommunitySite, String, Option<Charter>)>> {
+        let sql = format!(
+            "SELECT {SITE_COLS}, w.timezone, ch.version, ch.body_fr, ch.body_en, ch.published_by, \
+             ch.published_at FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
+             LEFT JOIN community_charters ch ON ch.workspace_id = s.workspace_id AND ch.version = \
+             (SELECT MAX(x.version) FROM community_charters x WHERE x.workspace_id = s.workspace_id) \
+             WHERE w.slug = $1"
+        );
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let charter = match row.try_get::<Option<i64>, _>("version")? {
+            Some(version) => Some(Charter {
+                version,
+                body_fr: row.try_get("body_fr")?,
+                body_en: row.try_get("body_en")?,
+                published_by: row.try_get("published_by")?,
+                published_at: row.try_get("published_at")?,
+            }),
+            None => None,
+        };
+        Ok(Some((site(&row)?, row.try_get("timezone")?, charter)))
+    }
+
     async fn community_site_by_host(&self, host: &str) -> Result<Option<CommunitySite>> {
         let sql = format!(
             "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
