@@ -108,6 +108,7 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                 open: true,
                 welcome_fr: String::new(),
                 welcome_en: String::new(),
+                remove_posts_on_delete: false,
             },
             now,
         )

@@ -250,6 +250,7 @@ pub async fn seed(
                 open: true,
                 welcome_fr: "Bonjour {name},\n\nBienvenue dans la communauté de la Brûlerie ! Présentez-vous dans la catégorie « Présentations » : dites-nous ce que vous buvez et ce que vous aimeriez apprendre.\n\nCamille, pour l'équipe".into(),
                 welcome_en: "Hello {name},\n\nWelcome to the Brûlerie community! Introduce yourself in the \"Présentations\" category: tell us what you drink and what you would like to learn.\n\nCamille, for the team".into(),
+                remove_posts_on_delete: false,
             },
             now,
         )

@@ -763,3 +763,70 @@ pub async fn save_account(
     }
     Ok(response)
 }
+
+/// Everything kept about the member, as a JSON file to keep.
+pub async fn export(State(state): State<SharedSite>, c: SiteCtx) -> Result<Response, SiteError> {
+    let Some(member) = &c.member else {
+        return Ok(Redirect::to(&c.href("/signin?next=/account")).into_response());
+    };
+    let mut data = state.store.export_community_account(member.id).await?;
+    data["community"] = serde_json::json!({ "name": c.site.name, "address": c.absolute });
+    let body = serde_json::to_vec_pretty(&data)
+        .map_err(|e| SiteError::Internal(anyhow::anyhow!("the export: {e}")))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}-{}.json\"",
+                    c.site.slug, member.handle
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// Deletes the member's account, at once; its posts stay signed by nobody, or go, as the
+/// workspace chose.
+pub async fn delete(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, SiteError> {
+    let Some(member) = c.member.clone() else {
+        return Ok(Redirect::to(&c.href("/signin?next=/account")).into_response());
+    };
+    if form.confirm.is_none() {
+        let errors = ValidationErrors(vec![FieldError::new(
+            "confirm",
+            "error.community_delete_confirm",
+        )]);
+        return account_page(&state, &c, None, errors, false).await;
+    }
+    state
+        .store
+        .delete_community_account(member.id, c.site.remove_posts_on_delete)
+        .await?;
+    let mut response = message(&c, "site.account.deleted", None)?;
+    let mut gone = Cookie::from(MEMBER_COOKIE);
+    gone.set_path(if c.base.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("{}/", c.base)
+    });
+    gone.make_removal();
+    set_cookie(&mut response, gone);
+    Ok(response)
+}

@@ -192,6 +192,8 @@ pub fn router(state: SharedSite) -> Router {
             "/account",
             get(account::account).post(account::save_account),
         )
+        .route("/account/export", get(account::export))
+        .route("/account/delete", post(account::delete))
         .route("/feed.atom", get(feeds::community_feed))
         .route("/categories/{slug}/feed.atom", get(feeds::category_feed))
         .route("/t/{id}/feed.atom", get(feeds::topic_feed))

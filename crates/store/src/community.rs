@@ -22,6 +22,9 @@ pub struct CommunitySite {
     /// The message a new member receives, in French and in English (Markdown).
     pub welcome_fr: String,
     pub welcome_en: String,
+    /// A member who deletes their account takes their posts with them (otherwise the posts
+    /// stay, signed by nobody).
+    pub remove_posts_on_delete: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -392,6 +395,15 @@ pub trait CommunityStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<(NotificationRecipient, Vec<CommunityNotification>)>>;
     async fn mark_community_digest_sent(&self, account_id: i64, now: i64) -> Result<()>;
+
+    // Self-service GDPR
+    /// Everything kept about a member account, as JSON (profile, posts, votes, notifications,
+    /// charter acceptances, watches).
+    async fn export_community_account(&self, account_id: i64) -> Result<serde_json::Value>;
+    /// Deletes a member account and what belongs to it (sessions, links, notifications,
+    /// watches, votes, acceptances). Its posts stay, signed by nobody, or are emptied and
+    /// marked deleted when `remove_posts`.
+    async fn delete_community_account(&self, account_id: i64, remove_posts: bool) -> Result<()>;
 
     // Member accounts
     /// Creates an account and, if given, the link and the e-mail that confirm its address, in

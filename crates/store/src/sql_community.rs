@@ -7,7 +7,7 @@ use crate::sql::insert_mail;
 use crate::{NewMail, Result, SqlStore, StoreError};
 
 const SITE_COLS: &str = "s.workspace_id, w.slug, s.name, s.tagline, s.accent, s.host, s.open, \
-                         s.welcome_fr, s.welcome_en";
+                         s.welcome_fr, s.welcome_en, s.remove_posts_on_delete";
 
 fn site(row: &AnyRow) -> Result<CommunitySite> {
     Ok(CommunitySite {
@@ -20,6 +20,7 @@ fn site(row: &AnyRow) -> Result<CommunitySite> {
         open: row.try_get::<i64, _>("open")? != 0,
         welcome_fr: row.try_get("welcome_fr")?,
         welcome_en: row.try_get("welcome_en")?,
+        remove_posts_on_delete: row.try_get::<i64, _>("remove_posts_on_delete")? != 0,
     })
 }
 
@@ -640,9 +641,11 @@ impl CommunityStore for SqlStore {
     async fn put_community_site(&self, s: &CommunitySite, now: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO community_sites (workspace_id, name, tagline, accent, host, open, \
-             welcome_fr, welcome_en, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             welcome_fr, welcome_en, updated_at, remove_posts_on_delete) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (workspace_id) DO UPDATE SET name = $2, tagline = $3, accent = $4, \
-             host = $5, open = $6, welcome_fr = $7, welcome_en = $8, updated_at = $9",
+             host = $5, open = $6, welcome_fr = $7, welcome_en = $8, updated_at = $9, \
+             remove_posts_on_delete = $10",
         )
         .bind(s.workspace_id)
         .bind(&s.name)
@@ -653,6 +656,7 @@ impl CommunityStore for SqlStore {
         .bind(&s.welcome_fr)
         .bind(&s.welcome_en)
         .bind(now)
+        .bind(i64::from(s.remove_posts_on_delete))
         .execute(&self.pool)
         .await
         .map_err(StoreError::on_unique("host"))?;
@@ -1070,6 +1074,140 @@ impl CommunityStore for SqlStore {
             sent += 1;
         }
         Ok(sent)
+    }
+
+    async fn export_community_account(&self, account_id: i64) -> Result<serde_json::Value> {
+        let account = self
+            .community_account(account_id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "account" })?;
+        let posts = sqlx::query(
+            "SELECT t.id AS topic_id, t.title, p.number, p.body_md, p.status, p.created_at, \
+             p.edited_at FROM community_posts p JOIN community_topics t ON t.id = p.topic_id \
+             WHERE p.author_account = $1 ORDER BY p.created_at",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "topic_id": r.try_get::<i64, _>("topic_id")?,
+                "topic": r.try_get::<String, _>("title")?,
+                "number": r.try_get::<i64, _>("number")?,
+                "markdown": r.try_get::<String, _>("body_md")?,
+                "status": r.try_get::<String, _>("status")?,
+                "created_at": r.try_get::<i64, _>("created_at")?,
+                "edited_at": r.try_get::<Option<i64>, _>("edited_at")?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let ids = |sql: &'static str| {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(account_id)
+                .fetch_all(&self.pool)
+        };
+        let votes = ids("SELECT topic_id FROM community_votes WHERE account_id = $1").await?;
+        let watched_topics =
+            ids("SELECT topic_id FROM community_watches WHERE account_id = $1").await?;
+        let watched_categories =
+            ids("SELECT category_id FROM community_category_watches WHERE account_id = $1").await?;
+        let acceptances = sqlx::query(
+            "SELECT version, accepted_at FROM community_acceptances WHERE account_id = $1 \
+             ORDER BY version",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "version": r.try_get::<i64, _>("version")?,
+                "accepted_at": r.try_get::<i64, _>("accepted_at")?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let notifications: Vec<serde_json::Value> = self
+            .community_notifications(account_id, 10_000)
+            .await?
+            .into_iter()
+            .map(|n| {
+                serde_json::json!({
+                    "kind": n.kind, "topic": n.topic_title, "number": n.number,
+                    "by": n.actor, "at": n.created_at, "read": n.read,
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({
+            "account": {
+                "email": account.email,
+                "handle": account.handle,
+                "name": account.display_name,
+                "bio": account.bio,
+                "language": account.lang,
+                "created_at": account.created_at,
+                "verified_at": account.verified_at,
+                "email_frequency": account.email_frequency,
+            },
+            "posts": posts,
+            "votes": votes,
+            "watched_topics": watched_topics,
+            "watched_categories": watched_categories,
+            "charter_acceptances": acceptances,
+            "notifications": notifications,
+        }))
+    }
+
+    async fn delete_community_account(&self, account_id: i64, remove_posts: bool) -> Result<()> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        if remove_posts {
+            sqlx::query(
+                "UPDATE community_posts SET status = 'deleted', body_md = '', body_html = '' \
+                 WHERE author_account = $1",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE community_categories SET topic_count = topic_count - \
+                 (SELECT COUNT(*) FROM community_topics t WHERE t.category_id = community_categories.id \
+                 AND t.author_account = $1 AND t.status = 'visible') \
+                 WHERE id IN (SELECT category_id FROM community_topics WHERE author_account = $1)",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE community_topics SET status = 'deleted', title = '' WHERE author_account = $1",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Their votes leave the ideas' counts.
+        let voted: Vec<i64> =
+            sqlx::query_scalar("SELECT topic_id FROM community_votes WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        // Posts and topics keep their place, signed by nobody (ON DELETE SET NULL); the rest
+        // goes with the account (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM community_accounts WHERE id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        for topic in voted {
+            sqlx::query(
+                "UPDATE community_topics SET votes = \
+                 (SELECT COUNT(*) FROM community_votes v WHERE v.topic_id = $1) WHERE id = $1",
+            )
+            .bind(topic)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn create_community_account(

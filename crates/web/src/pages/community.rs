@@ -77,6 +77,7 @@ fn default_site(w: &InWorkspace) -> CommunitySite {
         open: false,
         welcome_fr: String::new(),
         welcome_en: String::new(),
+        remove_posts_on_delete: false,
     }
 }
 
@@ -187,6 +188,8 @@ pub struct SiteForm {
     welcome_fr: String,
     #[serde(default)]
     welcome_en: String,
+    #[serde(default)]
+    remove_posts: Option<String>,
 }
 
 /// A host name as a browser sends it: letters, digits, dots and hyphens, no scheme or port.
@@ -235,6 +238,7 @@ pub async fn save_site(
         open: form.open.is_some(),
         welcome_fr: form.welcome_fr.trim().to_owned(),
         welcome_en: form.welcome_en.trim().to_owned(),
+        remove_posts_on_delete: form.remove_posts.is_some(),
     };
     if !errors.is_empty() {
         return page(&state, &w, errors, Some(site), None).await;

@@ -20,6 +20,7 @@ both_backends!(
     what_a_member_writes_is_on_their_profile,
     a_question_nobody_answers_goes_to_the_inbox_and_the_answer_comes_back,
     members_are_told_in_the_bell_by_mail_and_in_digests,
+    a_member_downloads_their_data_and_deletes_their_account,
 );
 
 /// The `_csrf` of a community page, for `client`.
@@ -1380,4 +1381,81 @@ async fn handle_id(app: &TestApp, email: &str) -> i64 {
         .unwrap()
         .0
         .id
+}
+
+async fn a_member_downloads_their_data_and_deletes_their_account(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let ws = ws_id(&app).await;
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let (path, topic) = start(&app, &lea, "questions", "Un arrosoir en zinc ?", 110).await;
+    let response = app.get_with(&lea, "/c/brand/account/export").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("brand-lea.json")
+    );
+    let data: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(data["account"]["email"], "lea@example.org");
+    assert_eq!(data["posts"][0]["topic"], "Un arrosoir en zinc ?");
+    assert_eq!(data["charter_acceptances"][0]["version"], 1);
+
+    // Without the confirmation nothing happens; with it, the account is gone and its post
+    // stays, signed by nobody (the workspace's default).
+    let response = site_post(&app, &lea, "/c/brand/account/delete", &[]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = site_post(&app, &lea, "/c/brand/account/delete", &[("confirm", "yes")]).await;
+    assert!(response.text().await.unwrap().contains("Account deleted"));
+    assert!(
+        app.store
+            .community_account_by_email(ws, "lea@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let page = app
+        .get_with(&new_client(), &path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Le texte.") && page.contains("Former member"));
+    assert!(!page.contains(">Léa<"));
+    let _ = topic;
+
+    // A workspace that removes posts with their author.
+    app.post(
+        "/w/brand/community/site",
+        &[
+            ("name", "Les Jardins"),
+            ("accent", "#336699"),
+            ("open", "yes"),
+            ("remove_posts", "yes"),
+        ],
+    )
+    .await;
+    let bruno = new_client();
+    member(&app, &bruno, "Bruno", "bruno@example.org").await;
+    let (path, _) = start(&app, &bruno, "questions", "Compost ou terreau ?", 111).await;
+    site_post(
+        &app,
+        &bruno,
+        "/c/brand/account/delete",
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(
+        app.get_with(&new_client(), &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let questions = &app.store.community_categories(ws).await.unwrap()[0];
+    assert_eq!(
+        questions.topics, 1,
+        "the category counts the topic that stays only"
+    );
 }
