@@ -346,6 +346,41 @@ async fn a_new_charter_version_is_accepted_before_the_next_post(backend: Backend
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.text("/w/brand/community").await;
     assert!(page.contains("Version 2, published by Camille"));
+    // A category is changed from the same page: its name, address and who may post.
+    let questions = app
+        .store
+        .community_categories(ws_id(&app).await)
+        .await
+        .unwrap()[0]
+        .clone();
+    assert!(page.contains("Change “Questions”"));
+    let response = app
+        .post(
+            "/w/brand/community/categories",
+            &[
+                ("id", &questions.id.to_string()),
+                ("name", "Vos questions"),
+                ("slug", "questions"),
+                ("description", "Posez-les ici"),
+                ("colour", "#aa5500"),
+                ("position", "1"),
+                ("kind", "questions"),
+                ("read_access", "everyone"),
+                ("post_access", "members"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let changed = app
+        .store
+        .community_categories(ws_id(&app).await)
+        .await
+        .unwrap()[0]
+        .clone();
+    assert_eq!(
+        (changed.name.as_str(), changed.description.as_str()),
+        ("Vos questions", "Posez-les ici")
+    );
 
     let form = [
         ("category", "questions"),
