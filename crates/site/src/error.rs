@@ -3,45 +3,12 @@
 //! language. Causes are logged, never shown.
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use jardinier_store::StoreError;
 
 use crate::context::SiteCtx;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    NotFound,
-    Forbidden,
-    MethodNotAllowed,
-    Csrf,
-    TooLarge,
-    Internal,
-}
-
-impl ErrorKind {
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::Forbidden | ErrorKind::Csrf => StatusCode::FORBIDDEN,
-            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The workbench's error texts fit members too (`error_page.not_found.title`, `….text`).
-    fn key(self) -> &'static str {
-        match self {
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::MethodNotAllowed => "method_not_allowed",
-            ErrorKind::Csrf => "csrf",
-            ErrorKind::TooLarge => "too_large",
-            ErrorKind::Internal => "internal",
-        }
-    }
-}
+pub use jardinier_webkit::error::ErrorKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {

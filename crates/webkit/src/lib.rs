@@ -8,6 +8,7 @@
 /// Jardinier's icon, served by both faces.
 pub const ICON_SVG: &str = include_str!("../assets/icon.svg");
 
+pub mod error;
 pub mod format;
 pub mod http;
 pub mod secrets;
