@@ -190,6 +190,32 @@ pub fn cpu_seconds(name: Option<&str>) -> f64 {
     ticks as f64 / ticks_per_second
 }
 
+/// The workbench's state for a benchmark's server at `base`: the product's configuration, the
+/// listening pipeline with the product's analysis, no newsletters.
+pub fn web_state(
+    store: std::sync::Arc<dyn jardinier_store::Store>,
+    base: &str,
+) -> jardinier_web::SharedState {
+    let ingestor = std::sync::Arc::new(jardinier_listening::Ingestor::new(
+        store.clone(),
+        crate::analysis::enrich,
+    ));
+    std::sync::Arc::new(jardinier_web::AppState {
+        store,
+        config: jardinier_web::WebConfig::new(base),
+        mail_wake: Default::default(),
+        reply_wake: Default::default(),
+        metrics: Default::default(),
+        ingestor,
+        dev_inbox: Default::default(),
+        viewers: Default::default(),
+        stopping: Default::default(),
+        inbox_counts: Default::default(),
+        newsletter_wake: None,
+        api_limiter: Default::default(),
+    })
+}
+
 /// The process's peak resident memory (Linux: VmHWM in /proc/self/status).
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jardinier_store::{ConversationChange, NewItem, NewSource, NewUser, NewWorkspace, Store};
-use jardinier_web::{AppState, Application, WebConfig};
+use jardinier_web::Application;
 
 use crate::bench::Lcg;
 
@@ -506,24 +506,7 @@ pub async fn run(
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let ingestor = Arc::new(jardinier_listening::Ingestor::new(
-        loaded.store.clone(),
-        crate::analysis::enrich,
-    ));
-    let state = Arc::new(AppState {
-        store: loaded.store.clone(),
-        config: WebConfig::new(&base),
-        mail_wake: Default::default(),
-        reply_wake: Default::default(),
-        metrics: Default::default(),
-        ingestor,
-        dev_inbox: Default::default(),
-        viewers: Default::default(),
-        stopping: Default::default(),
-        inbox_counts: Default::default(),
-        newsletter_wake: None,
-        api_limiter: Default::default(),
-    });
+    let state = crate::bench::web_state(loaded.store.clone(), &base);
     let app = Application::from_listener(listener, state);
     tokio::spawn(app.serve(std::future::pending()));
 

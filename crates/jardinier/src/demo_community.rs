@@ -4,7 +4,7 @@
 //! introduced themself, an idea the members care about.
 
 use jardinier_community::{markup, text};
-use jardinier_listening::{IncomingItem, Ingestor};
+use jardinier_listening::Ingestor;
 use jardinier_store::{CommunitySite, NewAccount, NewCategory, NewCommunityPost, NewSource, Store};
 
 const CHARTER_FR: &str = "## Charte de la communauté\n\n\
@@ -365,22 +365,22 @@ pub async fn seed(
                 let name = MEMBERS
                     .iter()
                     .find(|(h, ..)| h == author)
-                    .map(|(_, name, ..)| *name);
-                let item = IncomingItem {
-                    external_id: format!("community:{id}:{number}"),
-                    url: Some(format!(
-                        "{base_url}/c/brulerie-du-canal/t/{id}/{}/{number}",
-                        text::slug(title)
-                    )),
-                    author_name: name.map(str::to_owned),
-                    author_handle: Some(format!("@{author}")),
-                    author_reach: None,
-                    title: (number == 1).then(|| title.to_string()),
-                    text: body.to_string(),
-                    published_at: Some(now - hours * 3600),
-                    parent_external_id: (number > 1).then(|| format!("community:{id}:1")),
-                    quoted_ref: None,
-                };
+                    .map(|(_, name, ..)| *name)
+                    .unwrap_or_default();
+                let slug = text::slug(title);
+                let item = jardinier_site::listen::item(
+                    &format!("{base_url}/c/brulerie-du-canal"),
+                    &jardinier_site::listen::Posted {
+                        topic_id: id,
+                        topic_slug: &slug,
+                        topic_title: title,
+                        number,
+                        body_md: body,
+                        now: now - hours * 3600,
+                    },
+                    name,
+                    author,
+                );
                 ingestor.ingest(&source, vec![item], now).await?;
             }
         }

@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::Cookie;
 use jardinier_domain::input::{Email, FieldError, ValidationErrors};
 use jardinier_store::{NewAccount, NewMail, NewToken, StoreError};
 use jardinier_webkit::http::set_cookie;
@@ -489,14 +488,7 @@ pub async fn signout(State(state): State<SharedSite>, c: SiteCtx) -> Result<Resp
         state.store.delete_community_session(hash).await?;
     }
     let mut response = Redirect::to(&c.href("/")).into_response();
-    let mut gone = Cookie::from(MEMBER_COOKIE);
-    gone.set_path(if c.base.is_empty() {
-        "/".to_owned()
-    } else {
-        format!("{}/", c.base)
-    });
-    gone.make_removal();
-    set_cookie(&mut response, gone);
+    set_cookie(&mut response, c.forget(MEMBER_COOKIE));
     Ok(response)
 }
 
@@ -820,13 +812,6 @@ pub async fn delete(
         .delete_community_account(member.id, c.site.remove_posts_on_delete)
         .await?;
     let mut response = message(&c, "site.account.deleted", None)?;
-    let mut gone = Cookie::from(MEMBER_COOKIE);
-    gone.set_path(if c.base.is_empty() {
-        "/".to_owned()
-    } else {
-        format!("{}/", c.base)
-    });
-    gone.make_removal();
-    set_cookie(&mut response, gone);
+    set_cookie(&mut response, c.forget(MEMBER_COOKIE));
     Ok(response)
 }

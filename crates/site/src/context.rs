@@ -100,6 +100,14 @@ impl SiteCtx {
         }
     }
 
+    /// A cookie of this community's that the browser forgets.
+    pub fn forget(&self, name: &'static str) -> axum_extra::extract::cookie::Cookie<'static> {
+        let mut gone = axum_extra::extract::cookie::Cookie::from(name);
+        gone.set_path(self.cookie_path());
+        gone.make_removal();
+        gone
+    }
+
     pub fn cookie(
         &self,
         state: &SharedSite,

@@ -14,7 +14,7 @@ mod account;
 pub mod context;
 mod error;
 mod feeds;
-mod listen;
+pub mod listen;
 pub mod notify;
 mod pages;
 mod topic_actions;

@@ -56,6 +56,26 @@ async fn source(state: &SharedSite, c: &SiteCtx, now: i64) -> Option<Source> {
     }
 }
 
+/// A member's post as a listening item of the community at `absolute` (its address from
+/// outside). Each post has an address of its own: listening tells items apart by it.
+pub fn item(absolute: &str, posted: &Posted<'_>, author_name: &str, handle: &str) -> IncomingItem {
+    IncomingItem {
+        external_id: format!("community:{}:{}", posted.topic_id, posted.number),
+        url: Some(format!(
+            "{absolute}/t/{}/{}/{}",
+            posted.topic_id, posted.topic_slug, posted.number
+        )),
+        author_name: Some(author_name.to_owned()),
+        author_handle: Some(format!("@{handle}")),
+        author_reach: None,
+        title: (posted.number == 1).then(|| posted.topic_title.to_owned()),
+        text: posted.body_md.to_owned(),
+        published_at: Some(posted.now),
+        parent_external_id: (posted.number > 1).then(|| format!("community:{}:1", posted.topic_id)),
+        quoted_ref: None,
+    }
+}
+
 /// Hands a member's post to listening. A failure is logged: the post itself is stored.
 pub async fn member_posted(state: &SharedSite, c: &SiteCtx, posted: Posted<'_>) {
     let (Some(ingestor), Some(member)) = (&state.ingestor, &c.member) else {
@@ -67,23 +87,7 @@ pub async fn member_posted(state: &SharedSite, c: &SiteCtx, posted: Posted<'_>) 
     let Some(source) = source(state, c, posted.now).await else {
         return;
     };
-    // Each post has an address of its own (listening tells items apart by their address).
-    let url = format!(
-        "{}/t/{}/{}/{}",
-        c.absolute, posted.topic_id, posted.topic_slug, posted.number
-    );
-    let item = IncomingItem {
-        external_id: format!("community:{}:{}", posted.topic_id, posted.number),
-        url: Some(url),
-        author_name: Some(member.display_name.clone()),
-        author_handle: Some(format!("@{}", member.handle)),
-        author_reach: None,
-        title: (posted.number == 1).then(|| posted.topic_title.to_owned()),
-        text: posted.body_md.to_owned(),
-        published_at: Some(posted.now),
-        parent_external_id: (posted.number > 1).then(|| format!("community:{}:1", posted.topic_id)),
-        quoted_ref: None,
-    };
+    let item = item(&c.absolute, &posted, &member.display_name, &member.handle);
     if let Err(error) = ingestor.ingest(&source, vec![item], posted.now).await {
         tracing::error!(%error, "a community post could not be listened to");
     }

@@ -29,6 +29,19 @@ fn refused(c: &SiteCtx, refusal: PostRefusal) -> Result<Response, SiteError> {
     })
 }
 
+/// The form's one-time key, as the pages give it (64 hexadecimal digits): anything else is a
+/// form no page gave.
+fn form_key(key: &str) -> Result<(), jardinier_domain::input::FieldError> {
+    if key.len() == 64 && key.chars().all(|ch| ch.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(jardinier_domain::input::FieldError::new(
+            "body",
+            "error.community_form_expired",
+        ))
+    }
+}
+
 /// Who is writing, for the store.
 fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
     match (&c.staff, &c.member) {
@@ -129,12 +142,7 @@ pub async fn new_topic(
     }
     let title = errors.check(text::title("title", &form.title));
     let body = errors.check(text::body("body", &form.body));
-    if form._key.len() != 64 || !form._key.chars().all(|ch| ch.is_ascii_hexdigit()) {
-        errors.push(jardinier_domain::input::FieldError::new(
-            "body",
-            "error.community_form_expired",
-        ));
-    }
+    errors.check(form_key(&form._key));
     let (Some(category), Some(title), Some(body), true) =
         (category, title, body, errors.is_empty())
     else {
@@ -242,12 +250,7 @@ pub async fn reply(
     }
     let mut errors = ValidationErrors::default();
     let body = errors.check(text::body("body", &form.body));
-    if form._key.len() != 64 || !form._key.chars().all(|ch| ch.is_ascii_hexdigit()) {
-        errors.push(jardinier_domain::input::FieldError::new(
-            "body",
-            "error.community_form_expired",
-        ));
-    }
+    errors.check(form_key(&form._key));
     let (Some(body), true) = (body, errors.is_empty()) else {
         let page = ReplyInvalid {
             c: &c,

@@ -234,9 +234,6 @@ pub struct NewNotifications<'a> {
 pub trait CommunityStore: Send + Sync {
     // The site
     async fn community_site(&self, workspace_id: i64) -> Result<Option<CommunitySite>>;
-    /// The site at a workspace's slug, or at a host name of its own.
-    async fn community_site_by_slug(&self, slug: &str) -> Result<Option<CommunitySite>>;
-    async fn community_site_by_host(&self, host: &str) -> Result<Option<CommunitySite>>;
     /// What every page of a community needs, in one read: the site at a workspace's slug, the
     /// workspace's time zone, and the charter's newest version.
     async fn community_context(

@@ -571,18 +571,6 @@ impl CommunityStore for SqlStore {
         row.as_ref().map(site).transpose()
     }
 
-    async fn community_site_by_slug(&self, slug: &str) -> Result<Option<CommunitySite>> {
-        let sql = format!(
-            "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
-             WHERE w.slug = $1"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(site).transpose()
-    }
-
     async fn community_context(
         &self,
         slug: &str,
@@ -612,18 +600,6 @@ impl CommunityStore for SqlStore {
             None => None,
         };
         Ok(Some((site(&row)?, row.try_get("timezone")?, charter)))
-    }
-
-    async fn community_site_by_host(&self, host: &str) -> Result<Option<CommunitySite>> {
-        let sql = format!(
-            "SELECT {SITE_COLS} FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
-             WHERE s.host = $1"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host.to_ascii_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(site).transpose()
     }
 
     async fn community_hosts(&self) -> Result<Vec<(String, String)>> {
