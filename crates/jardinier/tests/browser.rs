@@ -61,8 +61,9 @@ fn a_newcomer_walks_every_section_in_french_and_english() {
     println!("{stdout}");
     assert!(
         output.status.success(),
-        "the browser walk failed (screenshots in {}):\n{stdout}\n{stderr}",
-        shots.display()
+        "the browser walk failed (screenshots in {}):\n{stdout}\n{stderr}\nthe demo's last lines:\n{}",
+        shots.display(),
+        common::demo_log(&dir)
     );
     assert!(stdout.contains("browser walk passed"), "{stdout}");
 }
