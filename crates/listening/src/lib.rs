@@ -10,7 +10,6 @@
 
 pub mod alerts;
 pub mod crisis;
-mod highlight;
 mod incoming;
 mod learning;
 mod normalize;
@@ -19,13 +18,13 @@ pub mod quotes;
 pub mod routing;
 pub mod sensitivity;
 
-pub use highlight::highlight;
 pub use incoming::{
     IncomingItem, ItemError, SignaturePolicy, WebhookError, parse_time, parse_webhook, sign,
     sign_at, verify_signature, verify_timed_signature,
 };
+pub use jardinier_query::{archive_terms, highlight, search_groups, search_terms};
 pub use learning::{LearningSummary, SentimentLearning};
-pub use normalize::{archive_terms, canonical_url, content_hash, search_terms, simhash};
+pub use normalize::{canonical_url, content_hash, simhash};
 pub use pipeline::{
     Analyzer, Enrichment, IngestReport, Ingestor, PreparedItem, author_of, item_document,
 };

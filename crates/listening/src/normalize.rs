@@ -70,98 +70,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// people is two mentions, not a repost.
 pub const SIMHASH_MIN_WORDS: usize = 8;
 
-fn stemmers() -> &'static (rust_stemmers::Stemmer, rust_stemmers::Stemmer) {
-    static STEMMERS: std::sync::OnceLock<(rust_stemmers::Stemmer, rust_stemmers::Stemmer)> =
-        std::sync::OnceLock::new();
-    STEMMERS.get_or_init(|| {
-        (
-            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::French),
-            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
-        )
-    })
-}
-
-#[derive(Clone, Copy)]
-enum Stemming {
-    French = 0,
-    English = 1,
-}
-
-/// Stems at most this many distinct words per thread before forgetting them all.
-const STEM_CACHE: usize = 50_000;
-
-thread_local! {
-    /// The stems of the words this thread has seen: mentions repeat the same few thousand
-    /// words, and stemming each again was a twentieth of the pipeline's time.
-    static STEMS: std::cell::RefCell<[std::collections::HashMap<String, String>; 2]> =
-        Default::default();
-}
-
-/// `stemmer.stem(word)`, remembered.
-fn stem_cached(which: Stemming, stemmer: &rust_stemmers::Stemmer, word: &str) -> String {
-    STEMS.with(|stems| {
-        let stems = &mut stems.borrow_mut()[which as usize];
-        if let Some(stem) = stems.get(word) {
-            return stem.clone();
-        }
-        if stems.len() >= STEM_CACHE {
-            stems.clear();
-        }
-        let stem = stemmer.stem(word).into_owned();
-        stems.insert(word.to_owned(), stem.clone());
-        stem
-    })
-}
-
-/// The stems a word may be indexed or searched under: folded, then stemmed in French and in
-/// English (a search does not know the language of what it looks for).
-pub fn search_terms(word: &str) -> Vec<String> {
-    let folded = fold(word.trim());
-    let (fr, en) = stemmers();
-    let mut terms = vec![fr.stem(&folded).into_owned(), en.stem(&folded).into_owned()];
-    terms.sort();
-    terms.dedup();
-    terms.retain(|t| !t.is_empty());
-    terms
-}
-
-/// The archive terms of an item: each distinct word of its title and text, folded and stemmed
-/// in its language (both languages when unknown); hashtags also as themselves. At most 300.
-pub fn archive_terms(title: &str, text: &str, lang: Option<&str>) -> Vec<String> {
-    archive_terms_of(&tokenize(title, 0), &tokenize(text, 0), lang)
-}
-
-/// [`archive_terms`] of a title and a text already cut into tokens.
-pub fn archive_terms_of(title: &[Token], text: &[Token], lang: Option<&str>) -> Vec<String> {
-    let (fr, en) = stemmers();
-    let mut terms = std::collections::BTreeSet::new();
-    for token in title.iter().chain(text) {
-        if token.folded.starts_with('@') {
-            continue;
-        }
-        if token.folded.starts_with('#') {
-            terms.insert(token.folded.clone());
-            continue;
-        }
-        match lang {
-            Some("fr") => {
-                terms.insert(stem_cached(Stemming::French, fr, &token.folded));
-            }
-            Some("en") => {
-                terms.insert(stem_cached(Stemming::English, en, &token.folded));
-            }
-            _ => {
-                terms.insert(stem_cached(Stemming::French, fr, &token.folded));
-                terms.insert(stem_cached(Stemming::English, en, &token.folded));
-            }
-        }
-        if terms.len() >= 300 {
-            break;
-        }
-    }
-    terms.into_iter().filter(|t| !t.is_empty()).collect()
-}
-
 /// Words that mark a repost rather than say anything.
 const REPOST_MARKERS: &[&str] = &["rt", "via", "cc", "qt"];
 
@@ -216,24 +124,6 @@ pub fn simhash_of(tokens: &[Token]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn archive_terms_are_folded_and_stemmed_like_searches() {
-        let terms = archive_terms("Avis", "Remboursé après trois semaines ! #SAV", Some("fr"));
-        for word in ["remboursement", "REMBOURSE", "semaine", "avis", "après"] {
-            assert!(
-                search_terms(word).iter().any(|t| terms.contains(t)),
-                "{word} should find the item: {terms:?}"
-            );
-        }
-        assert!(terms.contains(&"#sav".to_owned()));
-        let english = archive_terms("", "The deliveries were delayed", Some("en"));
-        assert!(
-            search_terms("delivery").iter().any(|t| english.contains(t)),
-            "{english:?}"
-        );
-        assert!(search_terms("delayed").iter().any(|t| english.contains(t)));
-    }
 
     #[test]
     fn urls_are_canonical() {

@@ -8,7 +8,8 @@ use jardinier_query::{Document, Prepared, QuerySet, parse, tokenize};
 use jardinier_store::{InsertOutcome, NewItem, Source, Store, StoreError, StoredItem};
 
 use crate::incoming::IncomingItem;
-use crate::normalize::{archive_terms_of, canonical_url, content_hash_of, simhash_of};
+use crate::normalize::{canonical_url, content_hash_of, simhash_of};
+use jardinier_query::archive_terms_of;
 
 /// Whether a source's settings say that everything it brings needs an answer
 /// (`"inbox": true`, or a brand account's `"notifications": true`).

@@ -22,11 +22,13 @@
 mod eval;
 mod monitor;
 mod parse;
+mod search;
 mod text;
 
 pub use eval::{Document, Prepared};
 pub use monitor::QuerySet;
 pub use parse::{ErrorKind, ParseError, parse};
+pub use search::{archive_terms, archive_terms_of, highlight, search_groups, search_terms};
 pub use text::{Token, fold, is_word_char, tokenize};
 
 /// A parsed query.

@@ -258,7 +258,7 @@ pub(crate) fn item_filter(
         let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
         Some(date.to_zoned(zone).ok()?.timestamp().as_second() + plus_days * 86_400)
     };
-    let groups = search_groups(&q.q);
+    let groups = jardinier_query::search_groups(&q.q);
     ItemFilter {
         workspace_id,
         query_id: q
@@ -1191,24 +1191,4 @@ pub async fn set_source_enabled(
         "/w/{}/listening/sources?done=saved",
         w.workspace.slug
     )))
-}
-
-/// Archive search words as term groups: one group of alternative terms (French and English
-/// stems) per word, every group must match. A hashtag comes with its bare word at the same
-/// position: the hashtag alone is kept; handles are left to the author filter.
-pub fn search_groups(text: &str) -> Vec<Vec<String>> {
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    let mut last_position = None;
-    for token in jardinier_query::tokenize(text, 0) {
-        if last_position == Some(token.position) {
-            continue;
-        }
-        last_position = Some(token.position);
-        if token.folded.starts_with('#') {
-            groups.push(vec![token.folded]);
-        } else if !token.folded.starts_with('@') {
-            groups.push(jardinier_listening::search_terms(&token.folded));
-        }
-    }
-    groups
 }

@@ -12,7 +12,7 @@ pub(crate) mod inbox;
 pub use inbox::label_name;
 pub use inbox_replies::{ReplyRefused, accept_reply};
 pub use inbox_sla::default_policy as default_sla_policy;
-pub use listening::search_groups;
+pub use jardinier_query::search_groups;
 mod crisis;
 mod inbox_details;
 mod inbox_replies;
