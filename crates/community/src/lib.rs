@@ -8,6 +8,7 @@
 //! functions before they show or accept anything.
 
 pub mod markup;
+pub mod search;
 pub mod text;
 
 /// Who may read, or post in, a category.

@@ -114,17 +114,22 @@ pub fn render(markdown: &str, profile: impl Fn(&str) -> String) -> Rendered {
     Rendered { html, mentions }
 }
 
-/// The first words of a post as plain text, for previews, feeds and notifications.
-pub fn excerpt(markdown: &str, max_chars: usize) -> String {
+/// A post's words as plain text on one line: no markup, no link addresses.
+pub fn plain_text(markdown: &str) -> String {
     let mut text = String::new();
     for event in Parser::new_ext(markdown, options()) {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => text.push(' '),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
             _ => {}
         }
     }
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first words of a post as plain text, for previews, feeds and notifications.
+pub fn excerpt(markdown: &str, max_chars: usize) -> String {
+    let text = plain_text(markdown);
     if text.chars().count() <= max_chars {
         return text;
     }

@@ -1,6 +1,6 @@
 //! `jardinier bench community`: a community of N posts in T topics (one of them 5,000 replies
 //! long), then R readers — half anonymous, half signed in — reading topic pages (any page of
-//! them), category lists and the home page over HTTP at a given rate in all (`--rate`, 2,000
+//! them), category lists, searches and the home page over HTTP at a given rate in all (`--rate`, 2,000
 //! pages a second by default; 0: as fast as the server answers), while a few writers reply. Prints one JSON object as its last line.
 //!
 //! Loading goes through the store as an import would: each topic, then its replies in one
@@ -24,6 +24,20 @@ const CATEGORIES: [&str; 5] = [
     "idees",
 ];
 const ACCOUNTS: usize = 1_000;
+/// What readers search for: words of the posts and titles (inflected, accents or not), and
+/// words nothing has.
+const SEARCHES: [&str; 10] = [
+    "moulin espresso",
+    "recettes",
+    "aeropress",
+    "cold brew",
+    "moutures",
+    "reglages secondes",
+    "bienvenue",
+    "sidamo",
+    "belgique",
+    "livraison colis",
+];
 const LONG_TOPIC: usize = 5_000;
 const SENTENCES: [&str; 8] = [
     "Bonjour à tous, je cherche un **bon moulin** pour l'espresso.",
@@ -183,6 +197,7 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
         let key = format!("bench-{t}-1");
         let title = format!("Sujet {t} : {}", crate::bench::brand(t));
         let slug = jardinier_community::text::slug(&title);
+        let first_terms = jardinier_community::search::post_terms(&title, SENTENCES[s]);
         let topic = store
             .create_community_topic(
                 categories[t % categories.len()],
@@ -196,25 +211,31 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                     body_html: &html[s],
                     status: "visible",
                     idem_key: &key,
+                    terms: Some(&first_terms),
                     now: at,
                 },
             )
             .await?;
         let keys: Vec<String> = (2..=length).map(|n| format!("bench-{t}-{n}")).collect();
+        let sentences: Vec<usize> = keys.iter().map(|_| rng.below(SENTENCES.len())).collect();
+        let terms: Vec<Vec<String>> = sentences
+            .iter()
+            .map(|&s| jardinier_community::search::post_terms(&title, SENTENCES[s]))
+            .collect();
         let replies: Vec<NewCommunityPost<'_>> = keys
             .iter()
-            .map(|key| {
-                let s = rng.below(SENTENCES.len());
-                NewCommunityPost {
-                    workspace_id: ws.id,
-                    author_account: Some(accounts[rng.below(accounts.len())]),
-                    author_user: None,
-                    body_md: SENTENCES[s],
-                    body_html: &html[s],
-                    status: "visible",
-                    idem_key: key,
-                    now: at,
-                }
+            .zip(&sentences)
+            .zip(&terms)
+            .map(|((key, &s), terms)| NewCommunityPost {
+                workspace_id: ws.id,
+                author_account: Some(accounts[rng.below(accounts.len())]),
+                author_user: None,
+                body_md: SENTENCES[s],
+                body_html: &html[s],
+                status: "visible",
+                idem_key: key,
+                terms: Some(terms),
+                now: at,
             })
             .collect();
         for chunk in replies.chunks(1_000) {
@@ -330,7 +351,7 @@ async fn reader(
             )
         } else {
             match rng.below(20) {
-                0..=15 => {
+                0..=14 => {
                     let pages = jardinier_community::page_count(*posts);
                     let page = 1 + rng.below(pages as usize);
                     (
@@ -338,11 +359,19 @@ async fn reader(
                         client.get(format!("{community}/t/{id}/{slug}?page={page}")),
                     )
                 }
-                16 | 17 => (
+                15 | 16 => (
                     "category",
                     client.get(format!(
                         "{community}/categories/{}",
                         CATEGORIES[rng.below(CATEGORIES.len())]
+                    )),
+                ),
+                17 | 18 => (
+                    "search",
+                    // The words are ASCII: a space is all there is to encode.
+                    client.get(format!(
+                        "{community}/search?q={}",
+                        SEARCHES[rng.below(SEARCHES.len())].replace(' ', "+")
                     )),
                 ),
                 _ => ("home", client.get(format!("{community}/"))),
@@ -439,7 +468,7 @@ pub async fn run(
     };
     let round = |x: f64| (x * 10.0).round() / 10.0;
     let mut kinds = serde_json::Map::new();
-    for kind in ["topic", "category", "home", "reply"] {
+    for kind in ["topic", "category", "search", "home", "reply"] {
         let v = of(kind);
         eprintln!(
             "bench community: {kind:8} {:7} requests, p50 {:7.1} ms, p99 {:7.1} ms",
@@ -468,8 +497,7 @@ pub async fn run(
             "pages_per_s": round(pages as f64 / elapsed),
             "topic_p50_ms": round(percentile(&topic, 0.5)),
             "topic_p99_ms": round(percentile(&topic, 0.99)),
-            // The community's search is not built yet (issue 16, item 7).
-            "search_p99_ms": serde_json::Value::Null,
+            "search_p99_ms": round(percentile(&of("search"), 0.99)),
             "errors": errors,
             "kinds": kinds,
             "peak_rss_mb": crate::bench::peak_rss_mb(),

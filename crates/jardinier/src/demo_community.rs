@@ -341,6 +341,7 @@ pub async fn seed(
                 .map(|(_, id)| *id);
             let html = markup::render(body, profile).html;
             let key = format!("demo-{t}-{p}");
+            let terms = jardinier_community::search::post_terms(title, body);
             let post = NewCommunityPost {
                 workspace_id,
                 author_account,
@@ -349,6 +350,7 @@ pub async fn seed(
                 body_html: &html,
                 status: "visible",
                 idem_key: &key,
+                terms: Some(&terms),
                 now: now - hours * 3600,
             };
             let (id, number) = match topic_id {

@@ -215,6 +215,15 @@ pub async fn serve_bound(
         mail_wake.clone(),
         shutdown_rx.clone(),
     ));
+    // Community posts written before the search index existed are indexed in the background.
+    let indexing = store.clone();
+    tokio::spawn(async move {
+        match jardinier_site::search::index_waiting_posts(indexing.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(posts = n, "community search: older posts indexed"),
+            Err(error) => tracing::warn!(%error, "community search: could not index older posts"),
+        }
+    });
     // The community's digests of notifications (daily, weekly), checked every ten minutes.
     let digest_task = tokio::spawn(jardinier_site::notify::run_digests(
         store.clone(),

@@ -33,6 +33,13 @@ pub async fn reply(store: &dyn Store, job: &ReplyJob, now: i64) -> Result<Delive
         jardinier_community::markup::render(&job.reply.body, |handle| format!("{base}/u/{handle}"))
             .html;
     let key = format!("inbox-reply-{}", job.reply.id);
+    let title = store
+        .community_topic(job.reply.workspace_id, topic_id)
+        .await
+        .map_err(|e| SendError::Retry(e.to_string()))?
+        .map(|t| t.title)
+        .unwrap_or_default();
+    let terms = jardinier_community::search::post_terms(&title, &job.reply.body);
     let number = store
         .create_community_reply(
             topic_id,
@@ -44,6 +51,7 @@ pub async fn reply(store: &dyn Store, job: &ReplyJob, now: i64) -> Result<Delive
                 body_html: &html,
                 status: "visible",
                 idem_key: &key,
+                terms: Some(&terms),
                 now,
             },
         )

@@ -28,7 +28,9 @@ mod text;
 pub use eval::{Document, Prepared};
 pub use monitor::QuerySet;
 pub use parse::{ErrorKind, ParseError, parse};
-pub use search::{archive_terms, archive_terms_of, highlight, search_groups, search_terms};
+pub use search::{
+    archive_terms, archive_terms_of, highlight, search_groups, search_terms, terms_up_to,
+};
 pub use text::{Token, fold, is_word_char, tokenize};
 
 /// A parsed query.

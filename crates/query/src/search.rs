@@ -68,6 +68,12 @@ pub fn archive_terms(title: &str, text: &str, lang: Option<&str>) -> Vec<String>
 
 /// [`archive_terms`] of a title and a text already cut into tokens.
 pub fn archive_terms_of(title: &[Token], text: &[Token], lang: Option<&str>) -> Vec<String> {
+    terms_up_to(title, text, lang, 300)
+}
+
+/// The distinct terms of a title and a text, as [`archive_terms`] makes them, at most `max`
+/// (a forum post is longer than a mention: it keeps more).
+pub fn terms_up_to(title: &[Token], text: &[Token], lang: Option<&str>, max: usize) -> Vec<String> {
     let (fr, en) = stemmers();
     let mut terms = std::collections::BTreeSet::new();
     for token in title.iter().chain(text) {
@@ -90,7 +96,7 @@ pub fn archive_terms_of(title: &[Token], text: &[Token], lang: Option<&str>) -> 
                 terms.insert(stem_cached(Stemming::English, en, &token.folded));
             }
         }
-        if terms.len() >= 300 {
+        if terms.len() >= max {
             break;
         }
     }

@@ -17,6 +17,7 @@ mod feeds;
 pub mod listen;
 pub mod notify;
 mod pages;
+pub mod search;
 mod topic_actions;
 mod write;
 
@@ -171,6 +172,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/t/{id}/manage", post(topic_actions::manage))
         .route("/new", get(write::new_topic_form).post(write::new_topic))
         .route("/u/{handle}", get(pages::profile))
+        .route("/search", get(search::search))
         .route("/signup", get(account::signup_form).post(account::signup))
         .route("/signup/sent", get(account::signup_sent))
         .route("/verify/{token}", get(account::verify))

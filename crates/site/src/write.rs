@@ -161,6 +161,7 @@ pub async fn new_topic(
     let rendered = render_markdown(&c, &body);
     let html = rendered.html;
     let slug = text::slug(&title);
+    let terms = jardinier_community::search::post_terms(&title, &body);
     let topic_id = state
         .store
         .create_community_topic(
@@ -175,6 +176,7 @@ pub async fn new_topic(
                 body_html: &html,
                 status: jardinier_community::screen(c.viewer()).code(),
                 idem_key: &form._key,
+                terms: Some(&terms),
                 now: unix_now(),
             },
         )
@@ -264,6 +266,7 @@ pub async fn reply(
     let (author_account, author_user) = authors(&c);
     let rendered = render_markdown(&c, &body);
     let html = rendered.html;
+    let terms = jardinier_community::search::post_terms(&topic.title, &body);
     let number = state
         .store
         .create_community_reply(
@@ -276,6 +279,7 @@ pub async fn reply(
                 body_html: &html,
                 status: jardinier_community::screen(c.viewer()).code(),
                 idem_key: &form._key,
+                terms: Some(&terms),
                 now: unix_now(),
             },
         )

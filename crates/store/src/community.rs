@@ -161,7 +161,47 @@ pub struct NewCommunityPost<'a> {
     pub status: &'a str,
     /// The form's one-time key: the same key twice makes one post.
     pub idem_key: &'a str,
+    /// What the search finds it by (`jardinier_community::search::post_terms`); `None`: left
+    /// for the server's indexing of waiting posts (`jardinier_site::search`).
+    pub terms: Option<&'a [String]>,
     pub now: i64,
+}
+
+/// A search of the community: every group of `groups` must match (one of its terms), in the
+/// posts of `categories` (those the reader may read, or the one they chose).
+#[derive(Debug, Clone, Default)]
+pub struct CommunitySearch<'a> {
+    pub workspace_id: i64,
+    pub groups: &'a [Vec<String>],
+    pub categories: &'a [i64],
+    pub author_account: Option<i64>,
+    /// Posts written at or after this time, and before `until`.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Topics with an accepted answer (`Some(true)`), or questions still without one.
+    pub solved: Option<bool>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A search's page of topics, each with its newest post the search found.
+#[derive(Debug, Clone, Default)]
+pub struct CommunityHits {
+    pub hits: Vec<(Topic, CommunityPost)>,
+    /// Topics found among the posts read.
+    pub total: i64,
+    /// The search read its limit of posts (`jardinier_community::search::CANDIDATES`): older
+    /// ones may match too.
+    pub capped: bool,
+}
+
+/// A post the search index does not hold yet (written before it existed).
+#[derive(Debug, Clone)]
+pub struct UnindexedPost {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub title: String,
+    pub body_md: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,6 +345,17 @@ pub trait CommunityStore: Send + Sync {
         topic_id: i64,
         post: &NewCommunityPost<'_>,
     ) -> Result<i64>;
+    /// Topics whose posts match `search`, newest match first, reading at most `candidates`
+    /// matching posts.
+    async fn search_community(
+        &self,
+        search: &CommunitySearch<'_>,
+        candidates: i64,
+    ) -> Result<CommunityHits>;
+    /// Up to `limit` posts the search index does not hold yet.
+    async fn unindexed_community_posts(&self, limit: i64) -> Result<Vec<UnindexedPost>>;
+    /// Puts posts in the search index with their terms.
+    async fn index_community_posts(&self, posts: &[(i64, i64, Vec<String>)]) -> Result<()>;
     async fn set_community_topic_flags(
         &self,
         workspace_id: i64,

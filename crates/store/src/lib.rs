@@ -33,6 +33,7 @@ mod sql_alerts;
 mod sql_batch;
 mod sql_campaign_edits;
 mod sql_community;
+mod sql_community_search;
 mod sql_crisis;
 #[macro_use]
 mod sql_inbox;

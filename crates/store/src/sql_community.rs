@@ -67,11 +67,11 @@ fn author(row: &AnyRow) -> Result<Author> {
     })
 }
 
-const TOPIC_FROM: &str = "FROM community_topics t \
+pub(crate) const TOPIC_FROM: &str = "FROM community_topics t \
      LEFT JOIN community_accounts a ON a.id = t.author_account \
      LEFT JOIN users u ON u.id = t.author_user";
 
-fn topic(row: &AnyRow) -> Result<Topic> {
+pub(crate) fn topic(row: &AnyRow) -> Result<Topic> {
     Ok(Topic {
         id: row.try_get("id")?,
         category_id: row.try_get("category_id")?,
@@ -91,7 +91,7 @@ fn topic(row: &AnyRow) -> Result<Topic> {
     })
 }
 
-fn topic_cols() -> String {
+pub(crate) fn topic_cols() -> String {
     format!(
         "t.id, t.category_id, t.title, t.slug, {}, t.created_at, t.last_posted_at, t.posts, \
          t.pinned, t.closed, t.archived, t.status, t.accepted_number, t.idea_status, t.votes",
@@ -115,7 +115,7 @@ fn category(row: &AnyRow) -> Result<CommunityCategory> {
     })
 }
 
-fn post_select() -> String {
+pub(crate) fn post_select() -> String {
     format!(
         "SELECT p.id, p.topic_id, p.number, {}, p.body_md, p.body_html, p.status, \
          p.created_at, p.edited_at FROM community_posts p \
@@ -125,7 +125,7 @@ fn post_select() -> String {
     )
 }
 
-fn post(row: &AnyRow) -> Result<CommunityPost> {
+pub(crate) fn post(row: &AnyRow) -> Result<CommunityPost> {
     Ok(CommunityPost {
         id: row.try_get("id")?,
         topic_id: row.try_get("topic_id")?,
@@ -178,16 +178,18 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Writes a post and its terms in the search index.
     async fn insert_post(
+        &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         topic_id: i64,
         number: i64,
         post: &NewCommunityPost<'_>,
     ) -> Result<()> {
-        sqlx::query(
+        let post_id: i64 = sqlx::query_scalar(
             "INSERT INTO community_posts (workspace_id, topic_id, number, author_account, \
-             author_user, body_md, body_html, status, created_at, idem_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             author_user, body_md, body_html, status, created_at, idem_key, indexed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(post.workspace_id)
         .bind(topic_id)
@@ -199,9 +201,20 @@ impl SqlStore {
         .bind(post.status)
         .bind(post.now)
         .bind(post.idem_key)
-        .execute(&mut **tx)
+        .bind(i64::from(post.terms.is_some()))
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::on_unique("post"))?;
+        if let Some(terms) = post.terms {
+            crate::sql_community_search::index_post(
+                tx,
+                self.backend,
+                post.workspace_id,
+                post_id,
+                terms,
+            )
+            .await?;
+        }
         if let Some(account) = post.author_account {
             sqlx::query(
                 "UPDATE community_accounts SET first_posted_at = $2 \
@@ -826,7 +839,7 @@ impl CommunityStore for SqlStore {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound { what: "category" })?;
-        Self::insert_post(&mut tx, topic_id, 1, first).await?;
+        self.insert_post(&mut tx, topic_id, 1, first).await?;
         if first.status == "visible" {
             sqlx::query(
                 "UPDATE community_categories SET topic_count = topic_count + 1, \
@@ -866,7 +879,7 @@ impl CommunityStore for SqlStore {
         let mut number = highest - posts.len() as i64;
         for post in posts {
             number += 1;
-            Self::insert_post(&mut tx, topic_id, number, post).await?;
+            self.insert_post(&mut tx, topic_id, number, post).await?;
         }
         Self::category_posted(&mut tx, topic_id, last.now).await?;
         tx.commit().await?;
@@ -897,10 +910,26 @@ impl CommunityStore for SqlStore {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound { what: "topic" })?;
-        Self::insert_post(&mut tx, topic_id, number, post).await?;
+        self.insert_post(&mut tx, topic_id, number, post).await?;
         Self::category_posted(&mut tx, topic_id, post.now).await?;
         tx.commit().await?;
         Ok(number)
+    }
+
+    async fn search_community(
+        &self,
+        search: &CommunitySearch<'_>,
+        candidates: i64,
+    ) -> Result<CommunityHits> {
+        self.search_community_posts(search, candidates).await
+    }
+
+    async fn unindexed_community_posts(&self, limit: i64) -> Result<Vec<UnindexedPost>> {
+        self.unindexed_posts(limit).await
+    }
+
+    async fn index_community_posts(&self, posts: &[(i64, i64, Vec<String>)]) -> Result<()> {
+        self.index_posts(posts).await
     }
 
     async fn set_community_topic_flags(
@@ -1138,6 +1167,10 @@ impl CommunityStore for SqlStore {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
         if remove_posts {
+            // Their words leave the search index: their posts', and their topics' titles that
+            // the other replies of those topics were found by.
+            crate::sql_community_search::forget_account_posts(&mut tx, self.backend, account_id)
+                .await?;
             sqlx::query(
                 "UPDATE community_posts SET status = 'deleted', body_md = '', body_html = '' \
                  WHERE author_account = $1",

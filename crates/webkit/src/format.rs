@@ -40,6 +40,15 @@ pub fn iso_day(unix: i64, timezone: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The start of a `YYYY-MM-DD` day in the workspace's zone and the start of the next, as UNIX
+/// seconds (a day is not always 24 hours long); `None` when `text` is not such a day.
+pub fn day_bounds(text: &str, timezone: &str) -> Option<(i64, i64)> {
+    let date: jiff::civil::Date = text.trim().parse().ok()?;
+    let start = date.to_zoned(zone(timezone)).ok()?;
+    let end = date.tomorrow().ok()?.to_zoned(zone(timezone)).ok()?;
+    Some((start.timestamp().as_second(), end.timestamp().as_second()))
+}
+
 /// A UNIX time as RFC 3339 in UTC, for `<time datetime>`, feeds and sitemaps.
 pub fn rfc3339(unix: i64) -> String {
     jiff::Timestamp::from_second(unix)
@@ -50,6 +59,20 @@ pub fn rfc3339(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_runs_from_the_zone_s_midnight_to_the_next_even_when_clocks_change() {
+        // Paris moved its clocks back on 25 October 2026: that day lasted 25 hours.
+        let (start, end) = day_bounds("2026-10-25", "Europe/Paris").unwrap();
+        assert_eq!(rfc3339(start), "2026-10-24T22:00:00Z");
+        assert_eq!(end - start, 25 * 3600);
+        assert_eq!(
+            day_bounds(" 2026-12-06 ", "UTC"),
+            Some((1_796_515_200, 1_796_601_600))
+        );
+        assert_eq!(day_bounds("06/12/2026", "UTC"), None);
+        assert_eq!(day_bounds("2026-02-30", "UTC"), None);
+    }
     use jardinier_i18n::Lang;
 
     #[test]

@@ -24,7 +24,7 @@ both_backends!(
 );
 
 /// The `_csrf` of a community page, for `client`.
-async fn site_csrf(app: &TestApp, client: &reqwest::Client) -> String {
+pub(crate) async fn site_csrf(app: &TestApp, client: &reqwest::Client) -> String {
     let html = app
         .get_with(client, "/c/brand/signin")
         .await
@@ -34,7 +34,7 @@ async fn site_csrf(app: &TestApp, client: &reqwest::Client) -> String {
     csrf_in(&html)
 }
 
-async fn site_post(
+pub(crate) async fn site_post(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,
@@ -46,7 +46,7 @@ async fn site_post(
     client.post(app.url(path)).form(&form).send().await.unwrap()
 }
 
-async fn ws_id(app: &TestApp) -> i64 {
+pub(crate) async fn ws_id(app: &TestApp) -> i64 {
     app.store
         .workspace_by_slug("brand")
         .await
@@ -56,14 +56,14 @@ async fn ws_id(app: &TestApp) -> i64 {
 }
 
 /// A one-time form key, as the pages give one.
-fn key(n: u8) -> String {
+pub(crate) fn key(n: u8) -> String {
     format!("{:064x}", u128::from(n) + 0xfeed)
 }
 
 /// A workspace whose community is open, with a questions category, an introductions category,
 /// a team-only announcements category, a members-only lounge and a charter: set up through the
 /// workbench's pages by its community manager.
-async fn community(app: &TestApp) {
+pub(crate) async fn community(app: &TestApp) {
     let owner = app.user("camille@brand.example", "Camille").await;
     let ws = app.workspace("brand", &owner).await;
     app.member(&ws, "ana@brand.example", Role::Analyst).await;
@@ -120,7 +120,7 @@ async fn community(app: &TestApp) {
 }
 
 /// Signs a new member up with `client` and follows the link of the e-mail they receive.
-async fn member(app: &TestApp, client: &reqwest::Client, name: &str, email: &str) {
+pub(crate) async fn member(app: &TestApp, client: &reqwest::Client, name: &str, email: &str) {
     let response = site_post(
         app,
         client,
@@ -139,7 +139,7 @@ async fn member(app: &TestApp, client: &reqwest::Client, name: &str, email: &str
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
-async fn verification_link(app: &TestApp, email: &str) -> String {
+pub(crate) async fn verification_link(app: &TestApp, email: &str) -> String {
     let mail = app.store.recent_mail(100).await.unwrap();
     let message = mail
         .iter()
@@ -569,7 +569,7 @@ async fn what_members_write_is_inert(backend: Backend) {
 
 /// Text may say anything (escaped, it is inert): every tag of the page is checked for what a
 /// payload could have made of it.
-fn assert_inert(html: &str, payload: &str) {
+pub(crate) fn assert_inert(html: &str, payload: &str) {
     for tag in html
         .split('<')
         .skip(1)
@@ -1408,7 +1408,7 @@ async fn members_are_told_in_the_bell_by_mail_and_in_digests(backend: Backend) {
     let _ = path;
 }
 
-async fn handle_id(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn handle_id(app: &TestApp, email: &str) -> i64 {
     app.store
         .community_account_by_email(ws_id(app).await, email)
         .await
@@ -1477,6 +1477,15 @@ async fn a_member_downloads_their_data_and_deletes_their_account(backend: Backen
     let bruno = new_client();
     member(&app, &bruno, "Bruno", "bruno@example.org").await;
     let (path, _) = start(&app, &bruno, "questions", "Compost ou terreau ?", 111).await;
+    let found = |html: String| html.contains("<mark>Compost</mark> ou terreau ?");
+    let search = "/c/brand/search?q=compost";
+    assert!(found(
+        app.get_with(&new_client(), search)
+            .await
+            .text()
+            .await
+            .unwrap()
+    ));
     site_post(
         &app,
         &bruno,
@@ -1488,6 +1497,13 @@ async fn a_member_downloads_their_data_and_deletes_their_account(backend: Backen
         app.get_with(&new_client(), &path).await.status(),
         StatusCode::NOT_FOUND
     );
+    assert!(!found(
+        app.get_with(&new_client(), search)
+            .await
+            .text()
+            .await
+            .unwrap()
+    ));
     let questions = &app.store.community_categories(ws).await.unwrap()[0];
     assert_eq!(
         questions.topics, 1,

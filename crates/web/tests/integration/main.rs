@@ -10,6 +10,7 @@ mod api_contract;
 mod api_posts;
 mod api_sections;
 mod community;
+mod community_search;
 mod crisis;
 mod inbox;
 mod inbox_details;
