@@ -7,6 +7,8 @@
 //! what these types describe; the public site (`jardinier-site`) and the workbench ask these
 //! functions before they show or accept anything.
 
+pub mod editing;
+pub mod figures;
 pub mod markup;
 pub mod search;
 pub mod text;

@@ -1,7 +1,8 @@
 //! `jardinier bench community`: a community of N posts in T topics (one of them 5,000 replies
 //! long), then R readers — half anonymous, half signed in — reading topic pages (any page of
-//! them), category lists, searches and the home page over HTTP at a given rate in all (`--rate`, 2,000
-//! pages a second by default; 0: as fast as the server answers), while a few writers reply. Prints one JSON object as its last line.
+//! them: 80 % of requests), category lists (10 %), searches (5 %) and the home page (5 %) over
+//! HTTP at a given rate in all (`--rate`, 2,000 pages a second by default; 0: as fast as the
+//! server answers), while a few writers reply. Prints one JSON object as its last line.
 //!
 //! Loading goes through the store as an import would: each topic, then its replies in one
 //! transaction (`add_community_posts`).
@@ -351,7 +352,7 @@ async fn reader(
             )
         } else {
             match rng.below(20) {
-                0..=14 => {
+                0..=15 => {
                     let pages = jardinier_community::page_count(*posts);
                     let page = 1 + rng.below(pages as usize);
                     (
@@ -359,14 +360,14 @@ async fn reader(
                         client.get(format!("{community}/t/{id}/{slug}?page={page}")),
                     )
                 }
-                15 | 16 => (
+                16 | 17 => (
                     "category",
                     client.get(format!(
                         "{community}/categories/{}",
                         CATEGORIES[rng.below(CATEGORIES.len())]
                     )),
                 ),
-                17 | 18 => (
+                18 => (
                     "search",
                     // The words are ASCII: a space is all there is to encode.
                     client.get(format!(

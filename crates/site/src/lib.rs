@@ -12,6 +12,7 @@
 
 mod account;
 pub mod context;
+mod edit;
 mod error;
 mod feeds;
 pub mod listen;
@@ -167,6 +168,12 @@ pub fn router(state: SharedSite) -> Router {
         .route("/t/{id}/{slug}", get(pages::topic))
         .route("/t/{id}/{slug}/{number}", get(pages::post_link))
         .route("/t/{id}/reply", post(write::reply))
+        .route(
+            "/t/{id}/posts/{number}/edit",
+            get(edit::edit_form).post(edit::save_edit),
+        )
+        .route("/t/{id}/posts/{number}/revisions", get(edit::revisions))
+        .route("/t/{id}/posts/{number}/delete", post(edit::delete))
         .route("/t/{id}/accept", post(topic_actions::accept_answer))
         .route("/t/{id}/vote", post(topic_actions::vote))
         .route("/t/{id}/manage", post(topic_actions::manage))

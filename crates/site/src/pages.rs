@@ -176,6 +176,9 @@ pub struct PostView {
     pub deleted: bool,
     /// The question's accepted answer.
     pub accepted: bool,
+    /// The reader may edit it, delete it.
+    pub can_edit: bool,
+    pub can_delete: bool,
 }
 
 #[derive(Template)]
@@ -254,11 +257,28 @@ pub async fn topic(
         .await?
         .into_iter()
         .filter(|p| p.status != "held" || c.staff.is_some() || mine(p.author.account_id))
-        .map(|post| PostView {
-            held: post.status == "held",
-            deleted: post.status == "deleted",
-            accepted: topic.accepted_number == Some(post.number),
-            post,
+        .map(|post| {
+            use jardinier_community::editing::{may_delete, may_edit};
+            let author = crate::edit::is_author(&c, &post);
+            let status = jardinier_community::PostStatus::parse(&post.status)
+                .unwrap_or(jardinier_community::PostStatus::Deleted);
+            let state = crate::edit::topic_state(&topic);
+            PostView {
+                held: post.status == "held",
+                deleted: post.status == "deleted",
+                accepted: topic.accepted_number == Some(post.number),
+                can_edit: may_edit(c.viewer(), author, status, state).is_ok(),
+                can_delete: may_delete(
+                    c.viewer(),
+                    author,
+                    status,
+                    state,
+                    post.number,
+                    topic.posts - 1,
+                )
+                .is_ok(),
+                post,
+            }
         })
         .collect();
     let refusal = jardinier_community::may_post(

@@ -43,7 +43,7 @@ fn form_key(key: &str) -> Result<(), jardinier_domain::input::FieldError> {
 }
 
 /// Who is writing, for the store.
-fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
+pub(crate) fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
     match (&c.staff, &c.member) {
         (Some((user, _)), _) => (None, Some(*user)),
         (None, Some(member)) => (Some(member.id), None),
@@ -51,7 +51,7 @@ fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
     }
 }
 
-fn render_markdown(c: &SiteCtx, body: &str) -> markup::Rendered {
+pub(crate) fn render_markdown(c: &SiteCtx, body: &str) -> markup::Rendered {
     markup::render(body, |handle| c.href(&format!("/u/{handle}")))
 }
 

@@ -36,9 +36,47 @@ pub(crate) fn matching(workspace_id: i64, groups: &[&[String]]) -> String {
     expression
 }
 
+/// A row of an index whose terms carry their workspace (`12~rembours`): a search then reads
+/// only its workspace's postings, instead of intersecting them with a token every row of the
+/// workspace has (the community's index, migration 0043: three times faster at a million posts).
+pub(crate) fn scoped_row(workspace_id: i64, terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("{workspace_id}~{t}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The MATCH expression of a [`scoped_row`] index: each group's terms, in the workspace.
+pub(crate) fn scoped_matching(workspace_id: i64, groups: &[&[String]]) -> String {
+    groups
+        .iter()
+        .filter(|g| !g.is_empty())
+        .map(|group| {
+            let alternatives: Vec<String> = group
+                .iter()
+                .map(|t| quoted(&format!("{workspace_id}~{t}")))
+                .collect();
+            format!("({})", alternatives.join(" OR "))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scoped_rows_and_searches_carry_the_workspace_in_each_term() {
+        let terms = vec!["rembours".to_owned(), "#sav".to_owned()];
+        assert_eq!(scoped_row(12, &terms), "12~rembours 12~#sav");
+        let groups = [&terms[..1], &terms[..]];
+        assert_eq!(
+            scoped_matching(12, &groups),
+            r##"("12~rembours") AND ("12~rembours" OR "12~#sav")"##
+        );
+    }
 
     #[test]
     fn rows_and_searches_name_the_workspace() {

@@ -195,6 +195,52 @@ pub struct CommunityHits {
     pub capped: bool,
 }
 
+/// What the team's figures are made of, for a period cut in buckets (`starts`, oldest first;
+/// the last runs to now).
+#[derive(Debug, Clone, Default)]
+pub struct CommunityFigures {
+    /// Visible posts written in each bucket.
+    pub posts: Vec<i64>,
+    /// Accounts created in each bucket.
+    pub new_members: Vec<i64>,
+    /// Members who posted in the period.
+    pub active_members: i64,
+    /// Accounts in all.
+    pub members: i64,
+    /// Questions asked in the period: (asked at, first answer by someone else, accepted).
+    pub questions: Vec<(i64, Option<i64>, bool)>,
+    /// Visible topics with no reply yet, in categories where members write, oldest first (at
+    /// most the limit asked), and how many in all.
+    pub unanswered: Vec<Topic>,
+    pub unanswered_count: i64,
+}
+
+/// A new version of a post, by its author or a teammate.
+#[derive(Debug, Clone)]
+pub struct CommunityPostEdit<'a> {
+    pub workspace_id: i64,
+    pub post_id: i64,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    /// The post's new terms (`jardinier_community::search::post_terms`).
+    pub terms: &'a [String],
+    /// A new title and address for the topic (first posts only).
+    pub title: Option<(&'a str, &'a str)>,
+    pub editor_account: Option<i64>,
+    pub editor_user: Option<i64>,
+    pub now: i64,
+}
+
+/// An earlier version of a post: its text, from when it was written until it was replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub body_md: String,
+    pub written_at: i64,
+    pub replaced_at: i64,
+    /// Who replaced it (a member's or a teammate's name; empty: an account since deleted).
+    pub replaced_by: String,
+}
+
 /// A post the search index does not hold yet (written before it existed).
 #[derive(Debug, Clone)]
 pub struct UnindexedPost {
@@ -352,6 +398,23 @@ pub trait CommunityStore: Send + Sync {
         search: &CommunitySearch<'_>,
         candidates: i64,
     ) -> Result<CommunityHits>;
+    /// The team's figures over buckets starting at `starts`; topics without a reply written
+    /// before `quiet_since` are listed (at most `unanswered_limit`).
+    async fn community_figures(
+        &self,
+        workspace_id: i64,
+        starts: &[i64],
+        quiet_since: i64,
+        unanswered_limit: i64,
+    ) -> Result<CommunityFigures>;
+    /// Saves a new version of a post: the text it replaces becomes a revision, the search index
+    /// follows (every post of the topic when its title changes: they are found by it).
+    async fn edit_community_post(&self, edit: &CommunityPostEdit<'_>) -> Result<()>;
+    /// A post's earlier versions, oldest first.
+    async fn community_revisions(&self, post_id: i64) -> Result<Vec<Revision>>;
+    /// Deletes a post softly (status `deleted`, text kept for the team, out of the search);
+    /// the first post takes its topic with it.
+    async fn delete_community_post(&self, workspace_id: i64, post_id: i64, now: i64) -> Result<()>;
     /// Up to `limit` posts the search index does not hold yet.
     async fn unindexed_community_posts(&self, limit: i64) -> Result<Vec<UnindexedPost>>;
     /// Puts posts in the search index with their terms.

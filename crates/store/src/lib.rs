@@ -33,6 +33,8 @@ mod sql_alerts;
 mod sql_batch;
 mod sql_campaign_edits;
 mod sql_community;
+mod sql_community_edits;
+mod sql_community_figures;
 mod sql_community_search;
 mod sql_crisis;
 #[macro_use]

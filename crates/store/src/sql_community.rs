@@ -924,6 +924,29 @@ impl CommunityStore for SqlStore {
         self.search_community_posts(search, candidates).await
     }
 
+    async fn community_figures(
+        &self,
+        workspace_id: i64,
+        starts: &[i64],
+        quiet_since: i64,
+        unanswered_limit: i64,
+    ) -> Result<CommunityFigures> {
+        self.figures_of_community(workspace_id, starts, quiet_since, unanswered_limit)
+            .await
+    }
+
+    async fn edit_community_post(&self, edit: &CommunityPostEdit<'_>) -> Result<()> {
+        self.edit_post(edit).await
+    }
+
+    async fn community_revisions(&self, post_id: i64) -> Result<Vec<Revision>> {
+        self.revisions_of(post_id).await
+    }
+
+    async fn delete_community_post(&self, workspace_id: i64, post_id: i64, now: i64) -> Result<()> {
+        self.soft_delete_post(workspace_id, post_id, now).await
+    }
+
     async fn unindexed_community_posts(&self, limit: i64) -> Result<Vec<UnindexedPost>> {
         self.unindexed_posts(limit).await
     }

@@ -27,7 +27,7 @@ pub(crate) async fn index_post(
         Backend::Sqlite => {
             sqlx::query("INSERT INTO community_post_fts (rowid, terms) VALUES ($1, $2)")
                 .bind(post_id)
-                .bind(crate::archive_fts::row(workspace_id, terms))
+                .bind(crate::archive_fts::scoped_row(workspace_id, terms))
                 .execute(&mut **tx)
                 .await?;
         }
@@ -75,6 +75,10 @@ pub(crate) async fn forget_account_posts(
 }
 
 /// A value bound to the search's statement.
+///
+/// (The statement reads the posts found, then their posts and topics, in that order: `CROSS
+/// JOIN` fixes it on SQLite, whose planner otherwise chose to walk every topic of the
+/// categories — 330 ms instead of 5 at a million posts.)
 enum Bind {
     Int(i64),
     Text(String),
@@ -111,7 +115,7 @@ impl SqlStore {
                  ORDER BY p.id DESC LIMIT {candidates}"
             )
         } else if sqlite {
-            let m = next(Bind::Text(crate::archive_fts::matching(
+            let m = next(Bind::Text(crate::archive_fts::scoped_matching(
                 s.workspace_id,
                 &groups,
             )));
@@ -178,9 +182,9 @@ impl SqlStore {
         let sql = format!(
             "WITH newest AS MATERIALIZED ({newest}), \
              found AS MATERIALIZED (SELECT p.topic_id, MAX(p.id) AS post_id FROM newest \
-               JOIN community_posts p ON p.id = newest.post_id \
-               JOIN community_topics t ON t.id = p.topic_id \
-               WHERE p.workspace_id = $1 AND p.status = 'visible' AND t.status = 'visible' \
+               CROSS JOIN community_posts p CROSS JOIN community_topics t \
+               WHERE p.id = newest.post_id AND t.id = p.topic_id \
+               AND p.workspace_id = $1 AND p.status = 'visible' AND t.status = 'visible' \
                AND t.category_id IN ({categories}){filters} GROUP BY p.topic_id), \
              counts AS (SELECT (SELECT COUNT(*) FROM found) AS total, \
                (SELECT COUNT(*) FROM newest) AS seen) \

@@ -1,6 +1,7 @@
 -- The community's search index (issue 16, item 7), built as the archive's (0028): one row per
--- post, its rowid the post's id, holding a token naming the workspace ("~12") and the post's
--- terms (its topic's title and its text, folded and stemmed by jardinier_community::search).
+-- post, its rowid the post's id, holding the post's terms (its topic's title and its text,
+-- folded and stemmed by jardinier_community::search), each after its workspace ("12~livraison":
+-- store::archive_fts::scoped_row), so a search reads its workspace's postings only.
 CREATE VIRTUAL TABLE community_post_fts USING fts5(
     terms, tokenize = "ascii tokenchars '#_~'", detail = none, columnsize = 0
 );

@@ -395,6 +395,10 @@ pub fn routes() -> axum::Router<SharedState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/w/{slug}/community", get(community_page))
+        .route(
+            "/w/{slug}/community/figures",
+            get(super::community_figures::figures_page),
+        )
         .route("/w/{slug}/community/site", post(save_site))
         .route("/w/{slug}/community/categories", post(save_category))
         .route("/w/{slug}/community/charter", post(publish_charter))

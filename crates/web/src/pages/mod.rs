@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod auth_link;
 mod community;
+mod community_figures;
 pub(crate) mod dashboard;
 pub(crate) mod inbox;
 pub use inbox::label_name;

@@ -10,6 +10,8 @@ mod api_contract;
 mod api_posts;
 mod api_sections;
 mod community;
+mod community_edits;
+mod community_figures;
 mod community_search;
 mod crisis;
 mod inbox;

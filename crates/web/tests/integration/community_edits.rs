@@ -1,0 +1,218 @@
+//! Changing posts (issue 16, item 3): authors edit their posts (the first one's title too) and
+//! everyone can read the earlier versions; they delete them softly (the team still reads the
+//! text); others may not; the search follows every change.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::community::{assert_inert, community, key, member, site_post};
+use crate::helpers::*;
+
+both_backends!(authors_edit_and_delete_their_posts_and_the_history_stays_readable);
+
+async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let response = app.get_with(client, path).await;
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn authors_edit_and_delete_their_posts_and_the_history_stays_readable(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let paul = new_client();
+    member(&app, &paul, "Paul Martin", "paul@brand.example").await;
+    let response = site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Quel terreau ?"),
+            ("body", "Du terreau universel ?"),
+            ("_key", &key(1)),
+        ],
+    )
+    .await;
+    let path = location(&response);
+    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
+    let response = site_post(
+        &app,
+        &paul,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", "Un terreau tamisé."), ("_key", &key(2))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let edit = format!("/c/brand/t/{id}/posts/1/edit");
+
+    // Only the author (or the team) edits; a visitor is asked to sign in.
+    let (status, html) = text(&app, &paul, &edit).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("This post is not yours"), "{html}");
+    let response = app.get_with(&new_client(), &edit).await;
+    assert!(location(&response).starts_with("/c/brand/signin?next="));
+    let (_, page) = text(&app, &nina, &path).await;
+    assert!(page.contains(&format!("href=\"{edit}\"")));
+    assert_eq!(
+        page.matches("data-testid=\"edit-post\"").count(),
+        1,
+        "her post only"
+    );
+    let (_, page) = text(&app, &paul, &path).await;
+    assert!(page.contains(&format!("/c/brand/t/{id}/posts/2/edit")));
+    assert!(!page.contains(&format!("href=\"{edit}\"")));
+
+    // Nina edits her question and its title: the earlier version stays readable.
+    let (status, form) = text(&app, &nina, &edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Du terreau universel ?") && form.contains("value=\"Quel terreau ?\""));
+    let response = site_post(
+        &app,
+        &nina,
+        &edit,
+        &[
+            ("title", "Quel terreau pour les semis ?"),
+            ("body", "Du terreau **fin** ou universel ?"),
+        ],
+    )
+    .await;
+    let new_path = format!("/c/brand/t/{id}/quel-terreau-pour-les-semis");
+    assert_eq!(location(&response), format!("{new_path}?page=1#post-1"));
+    let (_, page) = text(&app, &new_client(), &new_path).await;
+    assert!(page.contains("<strong>fin</strong>") && page.contains("data-testid=\"edited\""));
+    let (status, history) = text(
+        &app,
+        &new_client(),
+        &format!("/c/brand/t/{id}/posts/1/revisions"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(history.matches("data-testid=\"revision\"").count(), 2);
+    assert!(history.contains("Du terreau universel ?") && history.contains("by Nina Petit"));
+    // The same form sent again makes no new version.
+    site_post(
+        &app,
+        &nina,
+        &edit,
+        &[
+            ("title", "Quel terreau pour les semis ?"),
+            ("body", "Du terreau **fin** ou universel ?"),
+        ],
+    )
+    .await;
+    let (_, history) = text(&app, &nina, &format!("/c/brand/t/{id}/posts/1/revisions")).await;
+    assert_eq!(history.matches("data-testid=\"revision\"").count(), 2);
+    // The search follows: the new words, and the reply found by the new title (indexed again
+    // in the background).
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            text(app, &new_client(), &format!("/c/brand/search?q={q}"))
+                .await
+                .1
+        }
+    };
+    assert!(search("fin").await.contains("1 topic found."));
+    let mut found = false;
+    for _ in 0..50 {
+        if search("semis+tamise").await.contains("1 topic found.") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found, "the reply is found by the topic's new title");
+
+    // Bad input comes back with its error and the text kept; script stays text.
+    let response = site_post(&app, &nina, &edit, &[("title", ""), ("body", "Gardé")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains(">Gardé</textarea>"));
+    let payload = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let response = site_post(
+        &app,
+        &paul,
+        &format!("/c/brand/t/{id}/posts/2/edit"),
+        &[("body", &format!("Tamisé, {payload}"))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = text(&app, &new_client(), &new_path).await;
+    assert_inert(&page, payload);
+    let (_, history) = text(
+        &app,
+        &new_client(),
+        &format!("/c/brand/t/{id}/posts/2/revisions"),
+    )
+    .await;
+    assert_inert(&history, payload);
+
+    // A topic others replied to stays; a reply is deleted softly.
+    let delete = format!("/c/brand/t/{id}/posts/1/delete");
+    let response = site_post(&app, &nina, &delete, &[]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("This topic has replies")
+    );
+    assert!(search("tamise").await.contains("1 topic found."));
+    let response = site_post(&app, &paul, &format!("/c/brand/t/{id}/posts/2/delete"), &[]).await;
+    assert_eq!(location(&response), format!("{new_path}?page=1#post-2"));
+    let (_, page) = text(&app, &new_client(), &new_path).await;
+    assert!(page.contains("This post was deleted by its author."));
+    assert!(!page.contains("Tamisé"));
+    assert!(search("tamise").await.contains("0 topics found."));
+    // The team still reads it.
+    let (_, page) = text(&app, &app.client, &new_path).await;
+    assert!(page.contains("Tamisé"), "the team reads the deleted text");
+    let response = site_post(
+        &app,
+        &paul,
+        &format!("/c/brand/t/{id}/posts/2/edit"),
+        &[("body", "Encore")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A topic nobody answered goes with its first post.
+    let response = site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Une erreur"),
+            ("body", "Posté trop vite."),
+            ("_key", &key(3)),
+        ],
+    )
+    .await;
+    let lonely = location(&response);
+    let lonely_id: i64 = lonely.split('/').nth(4).unwrap().parse().unwrap();
+    let count = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            let ws = store.workspace_by_slug("brand").await.unwrap().unwrap().id;
+            store.community_categories(ws).await.unwrap()[0].topics
+        }
+    };
+    let before = count(&app).await;
+    let response = site_post(
+        &app,
+        &nina,
+        &format!("/c/brand/t/{lonely_id}/posts/1/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(location(&response), "/c/brand/categories/questions");
+    assert_eq!(
+        app.get_with(&new_client(), &lonely).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(count(&app).await, before - 1);
+}

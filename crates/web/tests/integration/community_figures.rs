@@ -1,0 +1,161 @@
+//! The Community section's figures (issue 16, item 9): new and active members, posts, the share
+//! of questions answered by someone other than their asker, the median time to that first
+//! answer, and the topics waiting for a reply; read by the team in their language.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::community::{community, handle_id, member, ws_id};
+use crate::helpers::*;
+
+both_backends!(the_team_sees_how_the_community_answers_its_questions);
+
+async fn the_team_sees_how_the_community_answers_its_questions(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let ws = ws_id(&app).await;
+    member(&app, &new_client(), "Nina Petit", "nina@brand.example").await;
+    member(&app, &new_client(), "Paul Martin", "paul@brand.example").await;
+    let nina = handle_id(&app, "nina@brand.example").await;
+    let paul = handle_id(&app, "paul@brand.example").await;
+    let camille = app
+        .store
+        .user_credentials("camille@brand.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    let categories = app.store.community_categories(ws).await.unwrap();
+    let category = |slug: &str| categories.iter().find(|c| c.slug == slug).unwrap().id;
+    let now = jardinier_web::unix_now();
+    let mut k = 0;
+    let mut post = |account: Option<i64>, user: Option<i64>, at: i64| {
+        k += 1;
+        (account, user, at, format!("figures-{k}"))
+    };
+    // (category, title, posts: (member, teammate, when))
+    let threads = [
+        // Answered by Paul after 10 minutes, and accepted.
+        (
+            "questions",
+            "Quel terreau ?",
+            vec![
+                post(Some(nina), None, now - 7_200),
+                post(Some(paul), None, now - 6_600),
+            ],
+        ),
+        // Nina adds a detail to her own question: still not answered.
+        (
+            "questions",
+            "Quand tailler ?",
+            vec![
+                post(Some(nina), None, now - 10_800),
+                post(Some(nina), None, now - 10_740),
+            ],
+        ),
+        // Answered by the team after an hour.
+        (
+            "questions",
+            "Arroser le soir ?",
+            vec![
+                post(Some(paul), None, now - 18_000),
+                post(None, Some(camille), now - 14_400),
+            ],
+        ),
+        // Nobody replied: waiting.
+        (
+            "le-salon",
+            "Vos récoltes",
+            vec![post(Some(nina), None, now - 7_200)],
+        ),
+        // The team's announcements expect no reply.
+        (
+            "annonces",
+            "Fermeture",
+            vec![post(None, Some(camille), now - 7_200)],
+        ),
+        // Too recent to be waiting.
+        (
+            "le-salon",
+            "Bonjour",
+            vec![post(Some(paul), None, now - 60)],
+        ),
+    ];
+    let mut first_question = 0;
+    for (slug, title, posts) in &threads {
+        let mut topic = None;
+        for (account, user, at, key) in posts {
+            let new = jardinier_store::NewCommunityPost {
+                workspace_id: ws,
+                author_account: *account,
+                author_user: *user,
+                body_md: "Texte.",
+                body_html: "<p>Texte.</p>",
+                status: "visible",
+                idem_key: key,
+                terms: Some(&[]),
+                now: *at,
+            };
+            match topic {
+                None => {
+                    let id = app
+                        .store
+                        .create_community_topic(category(slug), title, "sujet", &new)
+                        .await
+                        .unwrap();
+                    topic = Some(id);
+                }
+                Some(id) => {
+                    app.store.create_community_reply(id, &new).await.unwrap();
+                }
+            }
+        }
+        if first_question == 0 {
+            first_question = topic.unwrap();
+        }
+    }
+    app.store
+        .set_community_accepted(ws, first_question, Some(2))
+        .await
+        .unwrap();
+
+    app.post("/lang", &[("lang", "fr"), ("next", "/")]).await;
+    let (status, html) = app.text("/w/brand/community/figures").await;
+    assert_eq!(status, StatusCode::OK);
+    let figure = |id: &str| {
+        let at = html.find(&format!("data-testid=\"{id}\">")).unwrap() + id.len() + 15;
+        html[at..html[at..].find('<').unwrap() + at].to_owned()
+    };
+    assert_eq!(figure("figure-new-members"), "2");
+    assert_eq!(figure("figure-active-members"), "2");
+    assert_eq!(figure("figure-posts"), "9");
+    assert_eq!(figure("figure-answered"), "67\u{202f}%");
+    assert!(html.contains("2 sur 3 questions ; résolues : 1"), "{html}");
+    // The median of 10 minutes and an hour.
+    assert_eq!(figure("figure-first-answer"), "35\u{a0}min");
+    assert!(html.contains("1 sujet attend une réponse"));
+    let waiting: Vec<&str> = html
+        .split("data-testid=\"waiting-topic\"")
+        .skip(1)
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    assert!(waiting[0].contains("Vos récoltes") && waiting[0].contains("Nina Petit"));
+    assert!(waiting[0].contains("/c/brand/t/"));
+    assert!(html.contains("Messages par jour"));
+
+    // Ninety days in English; a period not offered falls back to thirty days.
+    app.post("/lang", &[("lang", "en"), ("next", "/")]).await;
+    let (_, html) = app.text("/w/brand/community/figures?days=90").await;
+    assert!(
+        html.contains("of questions answered") && html.contains("67%"),
+        "{html}"
+    );
+    let (status, _) = app.text("/w/brand/community/figures?days=12").await;
+    assert_eq!(status, StatusCode::OK);
+    // The community page links to its figures.
+    let (_, page) = app.text("/w/brand/community").await;
+    assert!(page.contains("href=\"/w/brand/community/figures\""));
+}
