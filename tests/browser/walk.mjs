@@ -456,6 +456,26 @@ try {
   await visitor.waitForURL("**/t/*/bonjour-depuis-lyon");
   assert.match(await visitor.getByTestId("post").first().innerText(), /Nina/);
   await visitorShot("community-introduction-fr");
+  // Nina corrects her introduction: the post says it was edited, its versions stay readable
+  // (issue 16, item 3).
+  await visitor.getByTestId("edit-post").first().click();
+  await visitor.waitForURL("**/posts/1/edit");
+  await visitor.getByLabel("Message").fill("Je m'appelle **Nina**, je découvre la V60 et l'AeroPress. Merci @lea-martin pour la recette !");
+  await visitorShot("community-edit-fr");
+  await visitor.getByTestId("edit-save").click();
+  await visitor.waitForURL((url) => url.pathname.endsWith("/bonjour-depuis-lyon"));
+  assert.match(await visitor.getByTestId("post").first().innerText(), /AeroPress/);
+  await visitor.getByTestId("edited").first().click();
+  assert.equal(await visitor.getByTestId("revision").count(), 2, "the current version and the first one");
+  await visitorShot("community-revisions-fr");
+  // The search finds words in any form, marked in the results (item 7).
+  await visitor.getByTestId("search-link").click();
+  await visitor.getByLabel("Mots à chercher").fill("moutures italiennes");
+  await visitor.getByTestId("search-submit").click();
+  await visitor.waitForURL((url) => url.pathname.endsWith("/search") && url.search.includes("q="));
+  assert.ok((await visitor.locator("li.hit mark").count()) >= 1, "the words found are marked");
+  assert.match(await visitor.getByTestId("search-count").innerText(), /sujets? trouvés?/);
+  await visitorShot("community-search-fr");
   // The same pages in English, on a phone.
   await visitor.setViewportSize({ width: 390, height: 844 });
   await visitor.getByRole("button", { name: "English" }).click();
@@ -466,12 +486,23 @@ try {
     await visitor.goto(community + path);
     await visitorShot("community" + (path === "/" ? "-home" : path.replaceAll("/", "-")) + "-en-mobile");
   }
+  await visitor.goto(community + "/search?q=grinder&category=questions&from=2020-01-01");
+  assert.equal(await visitor.locator("details.search-filters[open]").count(), 1, "filters in use stay open");
+  await visitorShot("community-search-en-mobile");
   await visitor.close();
   // The CM sees the newcomer in the workbench.
   await page.goto(base + "/w/brulerie-du-canal/community");
   assert.match(await page.getByTestId("community-newcomers").innerText(), /Nina Petit/);
   await fits("community");
+  // The community's figures (item 9), on the phone and on the desktop.
+  await page.getByTestId("community-figures-link").click();
+  await page.waitForURL("**/community/figures");
+  assert.match(await page.getByTestId("figure-posts").innerText(), /^\d+$/);
+  assert.ok((await page.getByTestId("waiting-topic").count()) >= 1, "the demo's unanswered question waits");
+  await fits("community-figures");
   await page.setViewportSize({ width: 1440, height: 900 });
+  await page.reload();
+  await shot("community-figures-en");
   await page.goto(base + "/w/brulerie-du-canal/community");
   await shot("community-workbench-en");
   // The question nobody answered reached the inbox (issue 16, item 10): the CM answers it
