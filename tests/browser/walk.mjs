@@ -476,6 +476,28 @@ try {
   assert.ok((await visitor.locator("li.hit mark").count()) >= 1, "the words found are marked");
   assert.match(await visitor.getByTestId("search-count").innerText(), /sujets? trouvés?/);
   await visitorShot("community-search-fr");
+  // Quoting the words she selected in a reply (the site's one script; without it, the link
+  // quotes the whole post).
+  await visitor.getByRole("link", { name: /Mouture pour une cafetière italienne/ }).first().click();
+  await visitor.waitForLoadState("load");
+  const selectedText = await visitor.evaluate(() => {
+    const body = document.querySelectorAll("li.post .body")[1];
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+    let node = walker.nextNode();
+    while (node && node.textContent.trim().length < 12) node = walker.nextNode();
+    const range = document.createRange();
+    range.setStart(node, 0);
+    range.setEnd(node, Math.min(24, node.textContent.length));
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return selection.toString();
+  });
+  await visitor.getByTestId("quote-post").nth(1).click();
+  await visitor.waitForURL((url) => url.searchParams.has("part"));
+  const quoted = await visitor.getByTestId("reply-body").inputValue();
+  assert.ok(quoted.includes("> " + selectedText.trim().split(/\s+/).join(" ")), `the selection is quoted: ${quoted}`);
+  await visitorShot("community-quote-fr");
   // The same pages in English, on a phone.
   await visitor.setViewportSize({ width: 390, height: 844 });
   await visitor.getByRole("button", { name: "English" }).click();

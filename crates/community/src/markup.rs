@@ -127,6 +127,57 @@ pub fn plain_text(markdown: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text written into Markdown as itself (a name in a quote's opening line): every character
+/// Markdown gives a meaning to is escaped, so a name cannot make a link or an image.
+pub fn escape_inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if "\\`*_{}[]()<>#+-.!|~".contains(ch) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A reply's opening quote of another post: `intro` (who wrote it, linked), then `text` — the
+/// whole post's Markdown, or the `part` of it a reader selected when that part is really in
+/// the post (a quote cannot put words in someone's mouth) — each line after `> `, then an
+/// empty line to write under.
+pub fn quote(intro: &str, markdown: &str, part: Option<&str>) -> String {
+    let whole = plain_text(markdown);
+    let part = part
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty() && whole.contains(p.as_str()));
+    let text = part.as_deref().unwrap_or(markdown.trim());
+    let mut out = format!("> {intro}\n>\n");
+    for line in text.lines() {
+        out.push_str("> ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// The numbers of the posts of topic `topic_id` a post quotes: the links of its quotes' opening
+/// lines (`> Léa [a écrit](/c/ws/t/12/slug/3) :`), each once.
+pub fn quoted_numbers(markdown: &str, topic_id: i64) -> Vec<i64> {
+    let needle = format!("/t/{topic_id}/");
+    let mut numbers = Vec::new();
+    for line in markdown.lines().filter(|l| l.trim_start().starts_with('>')) {
+        for (at, _) in line.match_indices(&needle) {
+            let rest = &line[at + needle.len()..];
+            let Some(end) = rest.find(')') else { continue };
+            let number = rest[..end].rsplit('/').next().and_then(|n| n.parse().ok());
+            if let Some(n) = number.filter(|n| *n > 0 && !numbers.contains(n)) {
+                numbers.push(n);
+            }
+        }
+    }
+    numbers
+}
+
 /// The first words of a post as plain text, for previews, feeds and notifications.
 pub fn excerpt(markdown: &str, max_chars: usize) -> String {
     let text = plain_text(markdown);
@@ -141,6 +192,43 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_posts_a_reply_quotes_are_found_by_their_links() {
+        let reply = "> Léa [a écrit](/c/ws/t/12/terreau/3) :\n>\n> Du fin.\n\n\
+                     > Bruno [wrote](https://x.example/t/12/terreau/5):\n> Coarse.\n\n\
+                     See [this](/c/ws/t/12/terreau/7) and > [other](/c/ws/t/99/x/2)\n\
+                     > again [a écrit](/c/ws/t/12/terreau/3) :";
+        assert_eq!(quoted_numbers(reply, 12), [3, 5]);
+        assert!(quoted_numbers("no quote", 12).is_empty());
+    }
+
+    #[test]
+    fn names_written_into_markdown_stay_text() {
+        let name = escape_inline("[Léa](javascript:alert(1)) *B*");
+        let html = render(&format!("{name} a écrit"), |h| format!("/u/{h}")).html;
+        assert!(!html.contains("<a") && !html.contains("<em>"), "{html}");
+        assert!(
+            html.contains("[Léa](javascript:alert(1)) *B* a écrit"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_quote_holds_the_post_or_a_part_really_in_it() {
+        let post = "Moud **fin** pour l'espresso.\n\nEt plus gros pour la V60.";
+        assert_eq!(
+            quote("Léa [a écrit](/t/1/a/2) :", post, None),
+            "> Léa [a écrit](/t/1/a/2) :\n>\n> Moud **fin** pour l'espresso.\n> \n> Et plus gros pour la V60.\n\n"
+        );
+        // A selection is plain text: found in the post, it is quoted alone.
+        assert_eq!(
+            quote("Léa :", post, Some("  plus gros\npour la V60 ")),
+            "> Léa :\n>\n> plus gros pour la V60\n\n"
+        );
+        // Words the post does not have: the whole post instead.
+        assert!(quote("Léa :", post, Some("grind coarse")).contains("Moud **fin**"));
+    }
 
     fn html(md: &str) -> String {
         render(md, |h| format!("/c/jardins/u/{h}")).html

@@ -210,6 +210,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/robots.txt", get(feeds::robots))
         .route("/theme.css", get(pages::theme))
         .route("/site.css", get(pages::stylesheet))
+        .route("/site.js", get(pages::script))
         .route("/icon.svg", get(pages::icon))
         .fallback(error::not_found);
     Router::new()

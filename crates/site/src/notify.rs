@@ -136,6 +136,7 @@ pub async fn after_post(
     topic_id: i64,
     number: i64,
     mentioned: &[String],
+    quoted: &[i64],
     kind: &str,
 ) {
     let actor = match (&c.staff, &c.member) {
@@ -154,6 +155,7 @@ pub async fn after_post(
                 actor: &actor,
                 actor_account: c.member.as_ref().map(|m| m.id),
                 mentioned,
+                quoted,
                 kind,
                 now,
             })

@@ -115,6 +115,10 @@ pub async fn home(State(state): State<SharedSite>, c: SiteCtx) -> Result<Respons
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
+    /// Quote this post's number in the reply (topic pages).
+    quote: Option<i64>,
+    /// The part of it the reader selected.
+    part: Option<String>,
 }
 
 const TOPICS_PER_PAGE: i64 = 30;
@@ -205,6 +209,8 @@ struct TopicPage<'a> {
     idea_statuses: Vec<(&'static str, &'static str)>,
     /// The accepted answer: its address in the topic, its author, its first words.
     accepted: Option<(String, String, String)>,
+    /// The reply's text to start from (a quote).
+    prefill: String,
 }
 
 pub async fn topic(
@@ -302,6 +308,12 @@ pub async fn topic(
             String::new()
         }
     );
+    let prefill = match q.quote {
+        Some(number) if refusal.is_none() => {
+            quote(&state, &c, &topic, number, q.part.as_deref()).await?
+        }
+        _ => String::new(),
+    };
     let viewer = c.viewer();
     let asker = c.member.is_some() && mine(topic.author.account_id);
     let accepted = match topic.accepted_number {
@@ -344,6 +356,7 @@ pub async fn topic(
             .map(|s| (s.code(), idea_status_key(s.code())))
             .collect(),
         accepted,
+        prefill,
         c: &c,
         topic: &topic,
         category,
@@ -354,6 +367,44 @@ pub async fn topic(
         idem_key: jardinier_webkit::secrets::random_token(),
         canonical,
     })
+}
+
+/// A reply's opening quote of post `number` (or of the `part` of it the reader selected), with
+/// a link to it; nothing when it is not a post the reader sees.
+async fn quote(
+    state: &SharedSite,
+    c: &SiteCtx,
+    topic: &Topic,
+    number: i64,
+    part: Option<&str>,
+) -> Result<String, SiteError> {
+    let Some(post) = state
+        .store
+        .community_posts(topic.id, number, number)
+        .await?
+        .into_iter()
+        .find(|p| p.status == "visible")
+    else {
+        return Ok(String::new());
+    };
+    let name = if post.author.name.is_empty() {
+        c.tr.t("site.former_member").to_owned()
+    } else {
+        post.author.name.clone()
+    };
+    let href = c.href(&format!("/t/{}/{}/{number}", topic.id, topic.slug));
+    let intro = c.tr.f(
+        "site.quote.intro",
+        &[
+            ("name", &jardinier_community::markup::escape_inline(&name)),
+            ("href", &href),
+        ],
+    );
+    Ok(jardinier_community::markup::quote(
+        &intro,
+        &post.body_md,
+        part,
+    ))
 }
 
 /// A post's own address (`/t/{id}/{slug}/{number}`, as listening and the inbox link it): the
@@ -446,6 +497,18 @@ pub async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../assets/site.css"),
+    )
+        .into_response()
+}
+
+/// The site's one script (progressive enhancement: every page works without it).
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/site.js"),
     )
         .into_response()
 }

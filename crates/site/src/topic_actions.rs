@@ -63,7 +63,7 @@ pub async fn accept_answer(
         .set_community_accepted(c.site.workspace_id, topic.id, number)
         .await?;
     if let Some(number) = number {
-        crate::notify::after_post(&state, &c, topic.id, number, &[], "accepted").await;
+        crate::notify::after_post(&state, &c, topic.id, number, &[], &[], "accepted").await;
     }
     Ok(back(
         &c,

@@ -201,7 +201,7 @@ pub async fn new_topic(
             .watch_community_topic(member.id, topic_id, true)
             .await?;
     }
-    crate::notify::after_post(&state, &c, topic_id, 1, &rendered.mentions, "topic").await;
+    crate::notify::after_post(&state, &c, topic_id, 1, &rendered.mentions, &[], "topic").await;
     Ok(Redirect::to(&c.href(&format!("/t/{topic_id}/{slug}"))).into_response())
 }
 
@@ -304,7 +304,17 @@ pub async fn reply(
             .watch_community_topic(member.id, topic.id, true)
             .await?;
     }
-    crate::notify::after_post(&state, &c, topic.id, number, &rendered.mentions, "reply").await;
+    let quoted = markup::quoted_numbers(&body, topic.id);
+    crate::notify::after_post(
+        &state,
+        &c,
+        topic.id,
+        number,
+        &rendered.mentions,
+        &quoted,
+        "reply",
+    )
+    .await;
     let page = jardinier_community::page_of(number);
     let query = if page > 1 {
         format!("?page={page}")

@@ -310,6 +310,8 @@ pub struct NewNotifications<'a> {
     /// The writer, who is never told about their own post.
     pub actor_account: Option<i64>,
     pub mentioned: &'a [String],
+    /// Numbers of the topic's posts this one quotes: their authors are told.
+    pub quoted: &'a [i64],
     /// "reply" (watchers of the topic) or "topic" (watchers of the category), or "accepted"
     /// (the author of post `number`).
     pub kind: &'a str,

@@ -348,6 +348,23 @@ impl CommunityStore for SqlStore {
                 told.push((id, "mention"));
             }
         }
+        // Members whose posts this one quotes.
+        for number in new.quoted {
+            let account: Option<i64> = sqlx::query_scalar(
+                "SELECT author_account FROM community_posts WHERE topic_id = $1 AND number = $2 \
+                 AND author_account IS NOT NULL",
+            )
+            .bind(new.topic_id)
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = account
+                && Some(id) != new.actor_account
+                && !told.iter().any(|(a, _)| *a == id)
+            {
+                told.push((id, "quote"));
+            }
+        }
         let others: Vec<i64> = match new.kind {
             "reply" => {
                 sqlx::query_scalar("SELECT account_id FROM community_watches WHERE topic_id = $1")

@@ -8,7 +8,10 @@ use crate::both_backends;
 use crate::community::{assert_inert, community, key, member, site_post};
 use crate::helpers::*;
 
-both_backends!(authors_edit_and_delete_their_posts_and_the_history_stays_readable);
+both_backends!(
+    authors_edit_and_delete_their_posts_and_the_history_stays_readable,
+    a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told,
+);
 
 async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let response = app.get_with(client, path).await;
@@ -215,4 +218,82 @@ async fn authors_edit_and_delete_their_posts_and_the_history_stays_readable(back
         StatusCode::NOT_FOUND
     );
     assert_eq!(count(&app).await, before - 1);
+}
+
+async fn a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let paul = new_client();
+    member(&app, &paul, "Paul *Martin*", "paul@brand.example").await;
+    let response = site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Quel terreau ?"),
+            ("body", "Pour des semis."),
+            ("_key", &key(1)),
+        ],
+    )
+    .await;
+    let path = location(&response);
+    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
+    site_post(
+        &app,
+        &paul,
+        &format!("/c/brand/t/{id}/reply"),
+        &[
+            ("body", "Un terreau tamisé,\nsans engrais."),
+            ("_key", &key(2)),
+        ],
+    )
+    .await;
+
+    // The whole post, with who wrote it (their name stays text) and a link to it.
+    let (_, page) = text(&app, &nina, &format!("{path}?quote=2")).await;
+    assert!(page.contains("data-testid=\"quote-post\""));
+    let intro = format!("&#62; Paul \\*Martin\\* [wrote](/c/brand/t/{id}/quel-terreau/2):");
+    assert!(page.contains(&intro), "{page}");
+    assert!(page.contains("&#62; Un terreau tamisé,\n&#62; sans engrais."));
+    // The part selected, when the post has it; the whole post when it has not.
+    let reply_box = |page: &str| {
+        let from = page.find("data-testid=\"reply-body\">").unwrap();
+        page[from..from + page[from..].find("</textarea>").unwrap()].to_owned()
+    };
+    let (_, page) = text(
+        &app,
+        &nina,
+        &format!("{path}?quote=2&part=terreau%20tamis%C3%A9"),
+    )
+    .await;
+    let quoted = reply_box(&page);
+    assert!(quoted.contains("&#62; terreau tamisé\n") && !quoted.contains("sans engrais"));
+    let (_, page) = text(&app, &nina, &format!("{path}?quote=2&part=du%20compost")).await;
+    let quoted = reply_box(&page);
+    assert!(quoted.contains("sans engrais") && !quoted.contains("du compost"));
+    // A visitor may not reply: no quote.
+    let (_, page) = text(&app, &new_client(), &format!("{path}?quote=2")).await;
+    assert!(!page.contains("data-testid=\"quote-post\"") && !page.contains("[wrote]"));
+
+    // Nina sends her reply: Paul is told he was quoted.
+    let body = format!(
+        "> Paul \\*Martin\\* [wrote](/c/brand/t/{id}/quel-terreau/2):\n>\n> terreau tamisé\n\nMerci !"
+    );
+    let response = site_post(
+        &app,
+        &nina,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", &body), ("_key", &key(3))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = text(&app, &new_client(), &path).await;
+    assert!(page.contains("<blockquote>"), "the quote is shown as one");
+    let (_, bell) = text(&app, &paul, "/c/brand/notifications").await;
+    assert!(bell.contains("Nina Petit quoted you in"), "{bell}");
 }
