@@ -83,6 +83,42 @@ pub fn bio(field: &'static str, raw: &str) -> Result<String, FieldError> {
     Ok(bio)
 }
 
+/// Tags a topic may carry.
+pub const TAGS_MAX: usize = 5;
+/// The longest tag, in characters.
+pub const TAG_MAX: usize = 30;
+
+/// A topic's tags, typed as words separated by commas or spaces: each one as its address
+/// writes it ("Café moulu" → "cafe-moulu", like a topic's slug), in the order typed, each
+/// once; at most five; none is fine.
+pub fn tags(field: &'static str, raw: &str) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::new();
+    for typed in raw.split([',', ';']).flat_map(|part| {
+        // "café moulu, espresso" is two tags; "#espresso #v60" too.
+        let part = part.trim();
+        if part.contains('#') {
+            part.split('#').map(str::trim).collect::<Vec<_>>()
+        } else {
+            vec![part]
+        }
+    }) {
+        if typed.is_empty() {
+            continue;
+        }
+        let tag = slug(typed);
+        if tag.is_empty() || typed.chars().count() > TAG_MAX {
+            return Err(FieldError::new(field, "error.community_tag_invalid"));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > TAGS_MAX {
+        return Err(FieldError::new(field, "error.community_too_many_tags"));
+    }
+    Ok(tags)
+}
+
 /// The readable part of a topic's address: "Été au jardin !" → "ete-au-jardin".
 pub fn slug(title: &str) -> String {
     let ascii = deunicode::deunicode(title).to_lowercase();
@@ -108,6 +144,29 @@ pub fn slug(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_typed_freely_and_kept_as_addresses() {
+        assert_eq!(
+            tags("tags", "Café moulu, espresso ; #V60 #Espresso").unwrap(),
+            ["cafe-moulu", "espresso", "v60"]
+        );
+        assert_eq!(tags("tags", "  ").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            tags("tags", "a, b, c, d, e, f").unwrap_err().message,
+            "error.community_too_many_tags"
+        );
+        assert_eq!(
+            tags("tags", "!!!").unwrap_err().message,
+            "error.community_tag_invalid"
+        );
+        // Markup is not kept: only letters, digits and hyphens reach a tag.
+        assert_eq!(tags("tags", "<script>").unwrap(), ["script"]);
+        assert_eq!(
+            tags("tags", &"x".repeat(31)).unwrap_err().message,
+            "error.community_tag_invalid"
+        );
+    }
 
     #[test]
     fn titles_are_one_trimmed_line_of_a_sensible_length() {

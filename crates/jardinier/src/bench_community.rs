@@ -204,6 +204,7 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                 categories[t % categories.len()],
                 &title,
                 &slug,
+                &[],
                 &NewCommunityPost {
                     workspace_id: ws.id,
                     author_account: Some(author),

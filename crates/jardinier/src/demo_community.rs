@@ -89,6 +89,23 @@ type Thread = (
     &'static [(&'static str, i64, &'static str)],
 );
 
+/// The demo threads' tags, by title.
+const TAGS: &[(&str, &[&str])] = &[
+    (
+        "Mouture pour une cafetière italienne ?",
+        &["moka", "mouture"],
+    ),
+    (
+        "Cold brew maison : ma recette en 5 étapes",
+        &["cold-brew", "recette"],
+    ),
+    (
+        "AeroPress: inverted or standard?",
+        &["aeropress", "recette"],
+    ),
+    ("Des recharges pour les sachets de café", &["zero-dechet"]),
+];
+
 const THREADS: &[Thread] = &[
     (
         "annonces",
@@ -356,7 +373,17 @@ pub async fn seed(
             let (id, number) = match topic_id {
                 None => {
                     let id = store
-                        .create_community_topic(category_id, title, &text::slug(title), &post)
+                        .create_community_topic(
+                            category_id,
+                            title,
+                            &text::slug(title),
+                            &TAGS
+                                .iter()
+                                .find(|(t, _)| t == title)
+                                .map(|(_, tags)| tags.iter().map(|t| (*t).to_owned()).collect())
+                                .unwrap_or_else(Vec::<String>::new),
+                            &post,
+                        )
                         .await?;
                     topic_id = Some(id);
                     (id, 1)

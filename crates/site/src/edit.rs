@@ -86,8 +86,9 @@ struct EditPage<'a> {
     c: &'a SiteCtx,
     topic: &'a Topic,
     number: i64,
-    /// The first post's form has the topic's title.
+    /// The first post's form has the topic's title and tags.
     title: Option<String>,
+    tags: Option<String>,
     body: String,
     errors: ValidationErrors,
 }
@@ -106,9 +107,15 @@ pub async fn edit_form(
     ) {
         return refused(&c, why);
     }
+    let tags = if number == 1 {
+        Some(current_tags(&state, topic.id).await?.join(", "))
+    } else {
+        None
+    };
     render(EditPage {
         c: &c,
         title: (number == 1).then(|| topic.title.clone()),
+        tags,
         topic: &topic,
         number,
         body: post.body_md,
@@ -121,7 +128,19 @@ pub struct EditForm {
     #[serde(default)]
     title: Option<String>,
     #[serde(default)]
+    tags: Option<String>,
+    #[serde(default)]
     body: String,
+}
+
+async fn current_tags(state: &SharedSite, topic_id: i64) -> Result<Vec<String>, SiteError> {
+    Ok(state
+        .store
+        .community_topic_tags(&[topic_id])
+        .await?
+        .into_iter()
+        .map(|(_, tag)| tag)
+        .collect())
 }
 
 pub async fn save_edit(
@@ -144,6 +163,10 @@ pub async fn save_edit(
         (1, Some(raw)) => errors.check(text::title("title", raw)),
         _ => None,
     };
+    let tags = match (number, &form.tags) {
+        (1, Some(raw)) => errors.check(text::tags("tags", raw)),
+        _ => None,
+    };
     let body = errors.check(text::body("body", &form.body));
     let Some(body) = body.filter(|_| errors.is_empty()) else {
         let page = EditPage {
@@ -151,6 +174,7 @@ pub async fn save_edit(
             topic: &topic,
             number,
             title: (number == 1).then(|| form.title.clone().unwrap_or_default()),
+            tags: (number == 1).then(|| form.tags.clone().unwrap_or_default()),
             body: form.body.clone(),
             errors,
         };
@@ -164,6 +188,15 @@ pub async fn save_edit(
             jardinier_community::page_of(number)
         ))
     };
+    // Tags are the topic's, not the post's text: no revision for them.
+    if let Some(tags) = tags
+        && tags != current_tags(&state, topic.id).await?
+    {
+        state
+            .store
+            .set_community_topic_tags(c.site.workspace_id, topic.id, &tags)
+            .await?;
+    }
     // Sent twice, or nothing changed: no revision is made.
     if body == post.body_md && new_title.is_none() {
         return Ok(Redirect::to(&here(&topic.slug)).into_response());

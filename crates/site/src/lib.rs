@@ -19,6 +19,7 @@ pub mod listen;
 pub mod notify;
 mod pages;
 pub mod search;
+mod tags;
 mod topic_actions;
 mod write;
 
@@ -180,6 +181,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/new", get(write::new_topic_form).post(write::new_topic))
         .route("/u/{handle}", get(pages::profile))
         .route("/search", get(search::search))
+        .route("/tags/{tag}", get(tags::tag))
         .route("/signup", get(account::signup_form).post(account::signup))
         .route("/signup/sent", get(account::signup_sent))
         .route("/verify/{token}", get(account::verify))

@@ -63,10 +63,19 @@ pub struct TopicRow {
     pub category: Option<(String, String, String)>,
     pub replies: i64,
     pub href: String,
+    pub tags: Vec<String>,
 }
 
-fn rows(c: &SiteCtx, topics: Vec<Topic>, categories: &[CategoryView]) -> Vec<TopicRow> {
-    topics
+/// Topics as lists show them, with their categories and tags.
+pub async fn rows(
+    state: &SharedSite,
+    c: &SiteCtx,
+    topics: Vec<Topic>,
+    categories: &[CategoryView],
+) -> Result<Vec<TopicRow>, SiteError> {
+    let ids: Vec<i64> = topics.iter().map(|t| t.id).collect();
+    let tags = state.store.community_topic_tags(&ids).await?;
+    Ok(topics
         .into_iter()
         .map(|topic| {
             let category = categories
@@ -76,11 +85,16 @@ fn rows(c: &SiteCtx, topics: Vec<Topic>, categories: &[CategoryView]) -> Vec<Top
             TopicRow {
                 href: c.href(&format!("/t/{}/{}", topic.id, topic.slug)),
                 replies: topic.posts - 1,
+                tags: tags
+                    .iter()
+                    .filter(|(id, _)| *id == topic.id)
+                    .map(|(_, tag)| tag.clone())
+                    .collect(),
                 category,
                 topic,
             }
         })
-        .collect()
+        .collect())
 }
 
 #[derive(Template)]
@@ -99,7 +113,7 @@ pub async fn home(State(state): State<SharedSite>, c: SiteCtx) -> Result<Respons
         .store
         .community_topics(c.site.workspace_id, &ids, false, 0, 15)
         .await?;
-    let latest = rows(&c, latest, &categories);
+    let latest = rows(&state, &c, latest, &categories).await?;
     let welcome = match c.lang() {
         jardinier_i18n::Lang::Fr => c.site.tagline.clone(),
         jardinier_i18n::Lang::En => c.site.tagline.clone(),
@@ -163,7 +177,7 @@ pub async fn category(
         Err(PostRefusal::StaffOnly)
     );
     render(CategoryPage {
-        topics: rows(&c, topics, &categories),
+        topics: rows(&state, &c, topics, &categories).await?,
         c: &c,
         category,
         page,
@@ -211,6 +225,7 @@ struct TopicPage<'a> {
     accepted: Option<(String, String, String)>,
     /// The reply's text to start from (a quote).
     prefill: String,
+    tags: Vec<String>,
 }
 
 pub async fn topic(
@@ -357,6 +372,13 @@ pub async fn topic(
             .collect(),
         accepted,
         prefill,
+        tags: state
+            .store
+            .community_topic_tags(&[topic.id])
+            .await?
+            .into_iter()
+            .map(|(_, tag)| tag)
+            .collect(),
         c: &c,
         topic: &topic,
         category,

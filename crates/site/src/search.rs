@@ -31,6 +31,8 @@ pub struct SearchForm {
     #[serde(default)]
     author: String,
     #[serde(default)]
+    tag: String,
+    #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
@@ -102,6 +104,16 @@ pub async fn search(
             }
         },
     };
+    let tag = match form.tag.trim().trim_start_matches('#') {
+        "" => None,
+        typed => {
+            let tag = jardinier_community::text::slug(typed);
+            if tag.is_empty() {
+                errors.push(FieldError::new("tag", "error.community_tag_invalid"));
+            }
+            Some(tag)
+        }
+    };
     let since = day(&c, "from", &form.from, &mut errors).map(|(start, _)| start);
     let until = day(&c, "to", &form.to, &mut errors).map(|(_, end)| end);
     let solved = match form.solved.as_str() {
@@ -109,7 +121,7 @@ pub async fn search(
         "no" => Some(false),
         _ => None,
     };
-    let searched = !groups.is_empty() || author.is_some();
+    let searched = !groups.is_empty() || author.is_some() || tag.is_some();
     let page = form
         .page
         .unwrap_or(1)
@@ -127,6 +139,7 @@ pub async fn search(
                     since,
                     until,
                     solved,
+                    tag: tag.as_deref(),
                     offset: (page - 1) * RESULTS_PER_PAGE,
                     limit: RESULTS_PER_PAGE,
                 },
@@ -162,6 +175,7 @@ pub async fn search(
             ("q", &form.q),
             ("category", &form.category),
             ("author", &form.author),
+            ("tag", &form.tag),
             ("from", &form.from),
             ("to", &form.to),
             ("solved", &form.solved),

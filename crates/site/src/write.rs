@@ -62,6 +62,7 @@ struct NewTopicPage<'a> {
     categories: Vec<CategoryView>,
     category: String,
     title: String,
+    tags: String,
     body: String,
     idem_key: String,
     errors: ValidationErrors,
@@ -101,6 +102,7 @@ pub async fn new_topic_form(
         c: &c,
         categories,
         title: String::new(),
+        tags: String::new(),
         body: String::new(),
         idem_key: jardinier_webkit::secrets::random_token(),
         errors: ValidationErrors::default(),
@@ -113,6 +115,8 @@ pub struct NewTopicForm {
     category: String,
     #[serde(default)]
     title: String,
+    #[serde(default)]
+    tags: String,
     #[serde(default)]
     body: String,
     #[serde(default)]
@@ -141,15 +145,17 @@ pub async fn new_topic(
         }
     }
     let title = errors.check(text::title("title", &form.title));
+    let tags = errors.check(text::tags("tags", &form.tags));
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
-    let (Some(category), Some(title), Some(body), true) =
-        (category, title, body, errors.is_empty())
+    let (Some(category), Some(title), Some(tags), Some(body), true) =
+        (category, title, tags, body, errors.is_empty())
     else {
         let page = NewTopicPage {
             c: &c,
             category: form.category.clone(),
             title: form.title.clone(),
+            tags: form.tags.clone(),
             body: form.body.clone(),
             idem_key: jardinier_webkit::secrets::random_token(),
             errors,
@@ -168,6 +174,7 @@ pub async fn new_topic(
             category.id,
             &title,
             &slug,
+            &tags,
             &NewCommunityPost {
                 workspace_id: c.site.workspace_id,
                 author_account,

@@ -180,6 +180,8 @@ pub struct CommunitySearch<'a> {
     pub until: Option<i64>,
     /// Topics with an accepted answer (`Some(true)`), or questions still without one.
     pub solved: Option<bool>,
+    /// Topics with this tag.
+    pub tag: Option<&'a str>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -377,8 +379,27 @@ pub trait CommunityStore: Send + Sync {
         category_id: i64,
         title: &str,
         slug: &str,
+        tags: &[String],
         first: &NewCommunityPost<'_>,
     ) -> Result<i64>;
+    /// Replaces a topic's tags.
+    async fn set_community_topic_tags(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        tags: &[String],
+    ) -> Result<()>;
+    /// (topic id, tag) of these topics, each topic's tags in alphabetical order.
+    async fn community_topic_tags(&self, topic_ids: &[i64]) -> Result<Vec<(i64, String)>>;
+    /// Visible topics of these categories with this tag, latest activity first.
+    async fn community_tagged_topics(
+        &self,
+        workspace_id: i64,
+        categories: &[i64],
+        tag: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>>;
     /// Adds many replies to a topic in one transaction (imports, the benchmark), numbered after
     /// its last post; returns the last number.
     async fn add_community_posts(

@@ -36,6 +36,7 @@ mod sql_community;
 mod sql_community_edits;
 mod sql_community_figures;
 mod sql_community_search;
+mod sql_community_tags;
 mod sql_crisis;
 #[macro_use]
 mod sql_inbox;

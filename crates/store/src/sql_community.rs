@@ -829,6 +829,7 @@ impl CommunityStore for SqlStore {
         category_id: i64,
         title: &str,
         slug: &str,
+        tags: &[String],
         first: &NewCommunityPost<'_>,
     ) -> Result<i64> {
         let _writing = self.writing().await;
@@ -857,6 +858,7 @@ impl CommunityStore for SqlStore {
         .await?
         .ok_or(StoreError::NotFound { what: "category" })?;
         self.insert_post(&mut tx, topic_id, 1, first).await?;
+        crate::sql_community_tags::write_tags(&mut tx, first.workspace_id, topic_id, tags).await?;
         if first.status == "visible" {
             sqlx::query(
                 "UPDATE community_categories SET topic_count = topic_count + 1, \
@@ -931,6 +933,31 @@ impl CommunityStore for SqlStore {
         Self::category_posted(&mut tx, topic_id, post.now).await?;
         tx.commit().await?;
         Ok(number)
+    }
+
+    async fn set_community_topic_tags(
+        &self,
+        workspace_id: i64,
+        topic_id: i64,
+        tags: &[String],
+    ) -> Result<()> {
+        self.set_tags(workspace_id, topic_id, tags).await
+    }
+
+    async fn community_topic_tags(&self, topic_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        self.tags_of(topic_ids).await
+    }
+
+    async fn community_tagged_topics(
+        &self,
+        workspace_id: i64,
+        categories: &[i64],
+        tag: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>> {
+        self.tagged_topics(workspace_id, categories, tag, offset, limit)
+            .await
     }
 
     async fn search_community(

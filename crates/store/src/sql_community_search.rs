@@ -169,6 +169,13 @@ impl SqlStore {
         if let Some(until) = s.until {
             filters += &format!(" AND p.created_at < {}", next(Bind::Int(until)));
         }
+        if let Some(tag) = s.tag {
+            filters += &format!(
+                " AND EXISTS (SELECT 1 FROM community_topic_tags g WHERE g.topic_id = t.id \
+                 AND g.tag = {})",
+                next(Bind::Text(tag.to_owned()))
+            );
+        }
         match s.solved {
             Some(true) => filters += " AND t.accepted_number IS NOT NULL",
             Some(false) => {

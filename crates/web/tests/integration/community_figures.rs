@@ -103,7 +103,7 @@ async fn the_team_sees_how_the_community_answers_its_questions(backend: Backend)
                 None => {
                     let id = app
                         .store
-                        .create_community_topic(category(slug), title, "sujet", &new)
+                        .create_community_topic(category(slug), title, "sujet", &[], &new)
                         .await
                         .unwrap();
                     topic = Some(id);

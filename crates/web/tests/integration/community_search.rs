@@ -12,6 +12,7 @@ use crate::helpers::*;
 both_backends!(
     the_community_is_searched_by_meaning_within_what_one_may_read,
     posts_written_before_the_index_are_found_once_indexed,
+    topics_carry_tags_that_lists_tag_pages_and_the_search_follow,
 );
 
 /// Starts a topic as `client`; returns its id.
@@ -262,7 +263,7 @@ async fn posts_written_before_the_index_are_found_once_indexed(backend: Backend)
         now: 1_700_000_000,
     };
     app.store
-        .create_community_topic(questions, "Premier achat", "premier-achat", &post)
+        .create_community_topic(questions, "Premier achat", "premier-achat", &[], &post)
         .await
         .unwrap();
     let visitor = new_client();
@@ -282,4 +283,104 @@ async fn posts_written_before_the_index_are_found_once_indexed(backend: Backend)
             .unwrap(),
         0
     );
+}
+
+async fn topics_carry_tags_that_lists_tag_pages_and_the_search_follow(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let new_topic = |category: &'static str, title: &'static str, tags: &'static str, k: u8| {
+        let (app, nina) = (&app, &nina);
+        async move {
+            site_post(
+                app,
+                nina,
+                "/c/brand/new",
+                &[
+                    ("category", category),
+                    ("title", title),
+                    ("tags", tags),
+                    ("body", "Le texte du sujet."),
+                    ("_key", &key(k)),
+                ],
+            )
+            .await
+        }
+    };
+    // Too many tags: refused with the reason, what was typed kept.
+    let response = new_topic("questions", "Quel moulin ?", "a, b, c, d, e, f", 1).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Five tags at most per topic."), "{html}");
+    assert!(html.contains("value=\"a, b, c, d, e, f\""));
+    let response = new_topic("questions", "Quel moulin ?", "Espresso, moulin ; #V60", 2).await;
+    let path = location(&response);
+    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
+    new_topic("le-salon", "Entre nous", "espresso", 3).await;
+
+    let visitor = new_client();
+    let topic = app.get_with(&visitor, &path).await.text().await.unwrap();
+    for tag in ["espresso", "moulin", "v60"] {
+        assert!(
+            topic.contains(&format!("href=\"/c/brand/tags/{tag}\">#{tag}</a>")),
+            "{tag}"
+        );
+    }
+    let list = app
+        .get_with(&visitor, "/c/brand/categories/questions")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("href=\"/c/brand/tags/v60\""));
+    // A tag's page lists what the reader may read; an unknown tag is no page.
+    let tagged = app.get_with(&visitor, "/c/brand/tags/espresso").await;
+    assert_eq!(tagged.status(), StatusCode::OK);
+    let tagged = tagged.text().await.unwrap();
+    assert!(tagged.contains("Quel moulin ?") && !tagged.contains("Entre nous"));
+    let tagged = app
+        .get_with(&nina, "/c/brand/tags/espresso")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tagged.contains("Entre nous"), "a member reads the lounge");
+    assert_eq!(
+        app.get_with(&visitor, "/c/brand/tags/nothing-here")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // The search's tag filter, with words or alone.
+    let (_, html) = search(&app, &visitor, "tag=%23Espresso").await;
+    assert_eq!(titles(&html), ["Quel moulin ?"]);
+    let (_, html) = search(&app, &visitor, "q=texte&tag=moulin").await;
+    assert_eq!(titles(&html), ["Quel moulin ?"]);
+    let (_, html) = search(&app, &visitor, "q=texte&tag=v61").await;
+    assert!(titles(&html).is_empty());
+
+    // The first post's edit changes the tags.
+    let response = site_post(
+        &app,
+        &nina,
+        &format!("/c/brand/t/{id}/posts/1/edit"),
+        &[
+            ("title", "Quel moulin ?"),
+            ("tags", "espresso"),
+            ("body", "Le texte du sujet."),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_with(&visitor, "/c/brand/tags/moulin")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, history) = search(&app, &visitor, "tag=espresso").await;
+    assert_eq!(titles(&history), ["Quel moulin ?"]);
 }
