@@ -10,6 +10,7 @@
 pub mod editing;
 pub mod figures;
 pub mod markup;
+pub mod reactions;
 pub mod search;
 pub mod text;
 

@@ -175,6 +175,7 @@ pub fn router(state: SharedSite) -> Router {
         )
         .route("/t/{id}/posts/{number}/revisions", get(edit::revisions))
         .route("/t/{id}/posts/{number}/delete", post(edit::delete))
+        .route("/t/{id}/posts/{number}/react", post(topic_actions::react))
         .route("/t/{id}/accept", post(topic_actions::accept_answer))
         .route("/t/{id}/vote", post(topic_actions::vote))
         .route("/t/{id}/manage", post(topic_actions::manage))

@@ -197,6 +197,18 @@ pub struct PostView {
     /// The reader may edit it, delete it.
     pub can_edit: bool,
     pub can_delete: bool,
+    /// Every kind of reaction with its count and whether the reader gave it; the reader may
+    /// react.
+    pub reactions: Vec<ReactionView>,
+    pub can_react: bool,
+}
+
+pub struct ReactionView {
+    pub code: &'static str,
+    pub emoji: &'static str,
+    pub label: String,
+    pub count: i64,
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -272,10 +284,17 @@ pub async fn topic(
     let pages = jardinier_community::page_count(topic.posts);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let (from, to) = jardinier_community::page_range(page);
-    let posts = state
+    let read = state.store.community_posts(topic.id, from, to).await?;
+    let (reader_account, reader_user) = crate::write::authors(&c);
+    let given = state
         .store
-        .community_posts(topic.id, from, to)
-        .await?
+        .community_reactions(
+            &read.iter().map(|p| p.id).collect::<Vec<_>>(),
+            reader_account,
+            reader_user,
+        )
+        .await?;
+    let posts = read
         .into_iter()
         .filter(|p| p.status != "held" || c.staff.is_some() || mine(p.author.account_id))
         .map(|post| {
@@ -284,7 +303,24 @@ pub async fn topic(
             let status = jardinier_community::PostStatus::parse(&post.status)
                 .unwrap_or(jardinier_community::PostStatus::Deleted);
             let state = crate::edit::topic_state(&topic);
+            let reactions = jardinier_community::reactions::Reaction::ALL
+                .into_iter()
+                .map(|r| {
+                    let found = given
+                        .iter()
+                        .find(|g| g.post_id == post.id && g.kind == r.code());
+                    ReactionView {
+                        code: r.code(),
+                        emoji: r.emoji(),
+                        label: c.tr.t(&format!("site.reaction.{}", r.code())).to_owned(),
+                        count: found.map_or(0, |g| g.count),
+                        mine: found.is_some_and(|g| g.mine),
+                    }
+                })
+                .collect();
             PostView {
+                can_react: jardinier_community::reactions::may_react(c.viewer(), author),
+                reactions,
                 held: post.status == "held",
                 deleted: post.status == "deleted",
                 accepted: topic.accepted_number == Some(post.number),

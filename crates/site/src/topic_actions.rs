@@ -136,3 +136,44 @@ pub async fn manage(
     }
     Ok(back(&c, &topic, ""))
 }
+
+#[derive(Deserialize)]
+pub struct ReactForm {
+    #[serde(default)]
+    kind: String,
+}
+
+/// A reaction given to a post, or taken back (members who may post, and the team; never on
+/// one's own post).
+pub async fn react(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, id, number)): Path<(String, i64, i64)>,
+    Form(form): Form<ReactForm>,
+) -> Result<Response, SiteError> {
+    let (topic, _) = topic_in(&state, &c, id).await?;
+    if c.member.is_none() && c.staff.is_none() {
+        return Ok(Redirect::to(&c.href(&format!("/signin?next={}", c.here()))).into_response());
+    }
+    let post = state
+        .store
+        .community_posts(topic.id, number, number)
+        .await?
+        .into_iter()
+        .find(|p| p.status == "visible")
+        .ok_or(SiteError::NotFound)?;
+    let Some(kind) = jardinier_community::reactions::Reaction::parse(&form.kind) else {
+        return Err(SiteError::NotFound);
+    };
+    let author = crate::edit::is_author(&c, &post);
+    if !jardinier_community::reactions::may_react(c.viewer(), author) {
+        return Err(SiteError::Forbidden);
+    }
+    let (account, user) = crate::write::authors(&c);
+    state
+        .store
+        .toggle_community_reaction(post.id, account, user, kind.code(), unix_now())
+        .await?;
+    let page = jardinier_community::page_of(number);
+    Ok(back(&c, &topic, &format!("?page={page}#post-{number}")))
+}

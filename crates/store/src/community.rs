@@ -243,6 +243,15 @@ pub struct Revision {
     pub replaced_by: String,
 }
 
+/// A kind of reaction on a post: how many gave it, and whether the reader did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostReactions {
+    pub post_id: i64,
+    pub kind: String,
+    pub count: i64,
+    pub mine: bool,
+}
+
 /// A post the search index does not hold yet (written before it existed).
 #[derive(Debug, Clone)]
 pub struct UnindexedPost {
@@ -382,6 +391,23 @@ pub trait CommunityStore: Send + Sync {
         tags: &[String],
         first: &NewCommunityPost<'_>,
     ) -> Result<i64>;
+    /// Gives a reaction (a member's or a teammate's) or takes it back; returns whether it is
+    /// now given.
+    async fn toggle_community_reaction(
+        &self,
+        post_id: i64,
+        account_id: Option<i64>,
+        user_id: Option<i64>,
+        kind: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// The reactions on these posts, with whether this reader gave them.
+    async fn community_reactions(
+        &self,
+        post_ids: &[i64],
+        account_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<PostReactions>>;
     /// Replaces a topic's tags.
     async fn set_community_topic_tags(
         &self,

@@ -35,6 +35,7 @@ mod sql_campaign_edits;
 mod sql_community;
 mod sql_community_edits;
 mod sql_community_figures;
+mod sql_community_reactions;
 mod sql_community_search;
 mod sql_community_tags;
 mod sql_crisis;

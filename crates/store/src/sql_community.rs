@@ -935,6 +935,27 @@ impl CommunityStore for SqlStore {
         Ok(number)
     }
 
+    async fn toggle_community_reaction(
+        &self,
+        post_id: i64,
+        account_id: Option<i64>,
+        user_id: Option<i64>,
+        kind: &str,
+        now: i64,
+    ) -> Result<bool> {
+        self.toggle_reaction(post_id, account_id, user_id, kind, now)
+            .await
+    }
+
+    async fn community_reactions(
+        &self,
+        post_ids: &[i64],
+        account_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<PostReactions>> {
+        self.reactions_of(post_ids, account_id, user_id).await
+    }
+
     async fn set_community_topic_tags(
         &self,
         workspace_id: i64,
@@ -1199,6 +1220,23 @@ impl CommunityStore for SqlStore {
             }))
         })
         .collect::<Result<Vec<_>>>()?;
+        let reactions = sqlx::query(
+            "SELECT p.topic_id, p.number, r.kind, r.created_at FROM community_reactions r \
+             JOIN community_posts p ON p.id = r.post_id WHERE r.account_id = $1 ORDER BY r.created_at",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "topic_id": r.try_get::<i64, _>("topic_id")?,
+                "number": r.try_get::<i64, _>("number")?,
+                "kind": r.try_get::<String, _>("kind")?,
+                "at": r.try_get::<i64, _>("created_at")?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
         let notifications: Vec<serde_json::Value> = self
             .community_notifications(account_id, 10_000)
             .await?
@@ -1223,6 +1261,7 @@ impl CommunityStore for SqlStore {
             },
             "posts": posts,
             "votes": votes,
+            "reactions": reactions,
             "watched_topics": watched_topics,
             "watched_categories": watched_categories,
             "charter_acceptances": acceptances,

@@ -11,6 +11,7 @@ use crate::helpers::*;
 both_backends!(
     authors_edit_and_delete_their_posts_and_the_history_stays_readable,
     a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told,
+    members_and_the_team_react_to_others_posts_once_each,
 );
 
 async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
@@ -296,4 +297,94 @@ async fn a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told(backe
     assert!(page.contains("<blockquote>"), "the quote is shown as one");
     let (_, bell) = text(&app, &paul, "/c/brand/notifications").await;
     assert!(bell.contains("Nina Petit quoted you in"), "{bell}");
+}
+
+async fn members_and_the_team_react_to_others_posts_once_each(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let paul = new_client();
+    member(&app, &paul, "Paul Martin", "paul@brand.example").await;
+    let response = site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Quel terreau ?"),
+            ("body", "Pour des semis."),
+            ("_key", &key(1)),
+        ],
+    )
+    .await;
+    let path = location(&response);
+    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
+    site_post(
+        &app,
+        &paul,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", "Un terreau tamisé."), ("_key", &key(2))],
+    )
+    .await;
+    let react = |n: i64| format!("/c/brand/t/{id}/posts/{n}/react");
+    // The number a reaction shows on post `n`, for `client`.
+    let count = |page: &str, n: i64, kind: &str| -> Option<String> {
+        let post = page.split(&format!("id=\"post-{n}\"")).nth(1)?;
+        let post = post.split("</li>").next()?;
+        let at = post.find(&format!("-{kind}\""))?;
+        let rest = &post[at..];
+        let number: String = rest[rest.find("</span>")? + 7..]
+            .chars()
+            .take_while(|ch| *ch != '<')
+            .collect();
+        Some(number.trim().to_owned())
+    };
+
+    let response = site_post(&app, &nina, &react(2), &[("kind", "thanks")]).await;
+    assert_eq!(location(&response), format!("{path}?page=1#post-2"));
+    let (_, page) = text(&app, &nina, &path).await;
+    assert!(page.contains("aria-pressed=\"true\" title=\"Thanks\" data-testid=\"react-thanks\""));
+    assert_eq!(count(&page, 2, "thanks").as_deref(), Some("1"));
+    // Not on one's own post: Paul sees the count, without a button.
+    let response = site_post(&app, &paul, &react(2), &[("kind", "heart")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let (_, page) = text(&app, &paul, &path).await;
+    assert!(page.contains("data-testid=\"reaction-thanks\""));
+    // A visitor sees the counts and is asked to sign in.
+    let (_, page) = text(&app, &new_client(), &path).await;
+    assert!(page.contains("data-testid=\"reaction-thanks\"") && !page.contains("react-thanks"));
+    let response = site_post(&app, &new_client(), &react(2), &[("kind", "thanks")]).await;
+    assert!(location(&response).starts_with("/c/brand/signin"));
+    // Unknown kinds are no reaction.
+    let response = site_post(&app, &nina, &react(2), &[("kind", "<script>")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // A second click takes it back; the team reacts too.
+    site_post(&app, &nina, &react(2), &[("kind", "thanks")]).await;
+    let (_, page) = text(&app, &nina, &path).await;
+    assert!(page.contains("aria-pressed=\"false\" title=\"Thanks\""));
+    assert!(!page.contains("data-testid=\"reaction-thanks\""));
+    let response = site_post(&app, &app.client, &react(2), &[("kind", "heart")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    site_post(&app, &nina, &react(2), &[("kind", "agree")]).await;
+    let (_, page) = text(&app, &new_client(), &path).await;
+    assert_eq!(count(&page, 2, "heart").as_deref(), Some("1"));
+    assert_eq!(count(&page, 2, "agree").as_deref(), Some("1"));
+    // A member's reactions are in their data, and go with their account.
+    let (_, data) = text(&app, &nina, "/c/brand/account/export").await;
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["reactions"][0]["kind"], "agree");
+    assert_eq!(data["reactions"][0]["number"], 2);
+    site_post(
+        &app,
+        &nina,
+        "/c/brand/account/delete",
+        &[("confirm", "yes")],
+    )
+    .await;
+    let (_, page) = text(&app, &new_client(), &path).await;
+    assert_eq!(count(&page, 2, "agree"), None);
+    assert_eq!(count(&page, 2, "heart").as_deref(), Some("1"));
 }

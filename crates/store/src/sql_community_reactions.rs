@@ -1,0 +1,91 @@
+//! Reactions on posts (issue 16, item 2): given and taken back, counted per post and kind.
+
+use sqlx::Row;
+
+use crate::community::*;
+use crate::{Result, SqlStore, StoreError};
+
+/// `column = $n` for the reader (a member's account or a teammate's user), and its value.
+fn reader(account_id: Option<i64>, user_id: Option<i64>) -> Result<(&'static str, i64)> {
+    match (account_id, user_id) {
+        (Some(account), None) => Ok(("account_id", account)),
+        (None, Some(user)) => Ok(("user_id", user)),
+        _ => Err(StoreError::NotFound { what: "reader" }),
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn toggle_reaction(
+        &self,
+        post_id: i64,
+        account_id: Option<i64>,
+        user_id: Option<i64>,
+        kind: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let (column, who) = reader(account_id, user_id)?;
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM community_reactions WHERE post_id = $1 AND {column} = $2 AND kind = $3"
+        )))
+        .bind(post_id)
+        .bind(who)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if !removed {
+            sqlx::query(
+                "INSERT INTO community_reactions (post_id, account_id, user_id, kind, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(post_id)
+            .bind(account_id)
+            .bind(user_id)
+            .bind(kind)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(!removed)
+    }
+
+    pub(crate) async fn reactions_of(
+        &self,
+        post_ids: &[i64],
+        account_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<PostReactions>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Post ids the caller read from the store: numbers, written in the statement.
+        let ids = post_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT post_id, kind, COUNT(*) AS n, \
+             SUM(CASE WHEN account_id = $1 OR user_id = $2 THEN 1 ELSE 0 END) AS mine \
+             FROM community_reactions WHERE post_id IN ({ids}) GROUP BY post_id, kind"
+        )))
+        .bind(account_id.unwrap_or(-1))
+        .bind(user_id.unwrap_or(-1))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PostReactions {
+                    post_id: row.try_get("post_id")?,
+                    kind: row.try_get("kind")?,
+                    count: row.try_get("n")?,
+                    mine: row.try_get::<i64, _>("mine")? > 0,
+                })
+            })
+            .collect()
+    }
+}
