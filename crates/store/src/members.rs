@@ -107,6 +107,8 @@ pub struct Erasure {
     pub identities: i64,
     pub items: i64,
     pub conversations: i64,
+    /// Community accounts deleted, with their posts (issue 16).
+    pub community_accounts: i64,
 }
 
 #[async_trait]

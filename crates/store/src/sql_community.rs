@@ -3,6 +3,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::community::*;
+use crate::sql::Backend;
 use crate::sql::insert_mail;
 use crate::{NewMail, Result, SqlStore, StoreError};
 
@@ -1272,55 +1273,7 @@ impl CommunityStore for SqlStore {
     async fn delete_community_account(&self, account_id: i64, remove_posts: bool) -> Result<()> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
-        if remove_posts {
-            // Their words leave the search index: their posts', and their topics' titles that
-            // the other replies of those topics were found by.
-            crate::sql_community_search::forget_account_posts(&mut tx, self.backend, account_id)
-                .await?;
-            sqlx::query(
-                "UPDATE community_posts SET status = 'deleted', body_md = '', body_html = '' \
-                 WHERE author_account = $1",
-            )
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE community_categories SET topic_count = topic_count - \
-                 (SELECT COUNT(*) FROM community_topics t WHERE t.category_id = community_categories.id \
-                 AND t.author_account = $1 AND t.status = 'visible') \
-                 WHERE id IN (SELECT category_id FROM community_topics WHERE author_account = $1)",
-            )
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE community_topics SET status = 'deleted', title = '' WHERE author_account = $1",
-            )
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Their votes leave the ideas' counts.
-        let voted: Vec<i64> =
-            sqlx::query_scalar("SELECT topic_id FROM community_votes WHERE account_id = $1")
-                .bind(account_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        // Posts and topics keep their place, signed by nobody (ON DELETE SET NULL); the rest
-        // goes with the account (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM community_accounts WHERE id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        for topic in voted {
-            sqlx::query(
-                "UPDATE community_topics SET votes = \
-                 (SELECT COUNT(*) FROM community_votes v WHERE v.topic_id = $1) WHERE id = $1",
-            )
-            .bind(topic)
-            .execute(&mut *tx)
-            .await?;
-        }
+        delete_account_in(&mut tx, self.backend, account_id, remove_posts).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1666,4 +1619,68 @@ impl CommunityStore for SqlStore {
         .await?;
         Ok(())
     }
+}
+
+/// Deletes a member's account in `tx`: their sessions, links, notifications, watches, votes,
+/// reactions and charter acceptances go with it; their posts stay signed by nobody, or are
+/// emptied and marked deleted (`remove_posts`). The listening items made of their posts follow:
+/// deleted with the posts, or kept without their author's name and handle.
+/// Used by the member's own deletion and by the Members section's erasure.
+pub(crate) async fn delete_account_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    account_id: i64,
+    remove_posts: bool,
+) -> Result<()> {
+    crate::sql_community_edits::forget_listened_posts(tx, backend, account_id, remove_posts)
+        .await?;
+    if remove_posts {
+        // Their words leave the search index: their posts', and their topics' titles that
+        // the other replies of those topics were found by.
+        crate::sql_community_search::forget_account_posts(tx, backend, account_id).await?;
+        sqlx::query(
+            "UPDATE community_posts SET status = 'deleted', body_md = '', body_html = '' \
+             WHERE author_account = $1",
+        )
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE community_categories SET topic_count = topic_count - \
+             (SELECT COUNT(*) FROM community_topics t WHERE t.category_id = community_categories.id \
+             AND t.author_account = $1 AND t.status = 'visible') \
+             WHERE id IN (SELECT category_id FROM community_topics WHERE author_account = $1)",
+        )
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE community_topics SET status = 'deleted', title = '' WHERE author_account = $1",
+        )
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    // Their votes leave the ideas' counts.
+    let voted: Vec<i64> =
+        sqlx::query_scalar("SELECT topic_id FROM community_votes WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    // Posts and topics keep their place, signed by nobody (ON DELETE SET NULL); the rest
+    // goes with the account (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM community_accounts WHERE id = $1")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    for topic in voted {
+        sqlx::query(
+            "UPDATE community_topics SET votes = \
+             (SELECT COUNT(*) FROM community_votes v WHERE v.topic_id = $1) WHERE id = $1",
+        )
+        .bind(topic)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

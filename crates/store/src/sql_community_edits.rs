@@ -163,3 +163,56 @@ impl SqlStore {
         Ok(())
     }
 }
+
+/// The listening items made of a member's posts (source `community`, author `@handle`), when
+/// their account is deleted: deleted with their posts (`remove_posts`), with their archive
+/// terms, or kept without their author's name and handle.
+pub(crate) async fn forget_listened_posts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    account_id: i64,
+    remove_posts: bool,
+) -> Result<()> {
+    let items: Vec<(i64, i64)> = sqlx::query(
+        "SELECT i.id, i.workspace_id FROM items i \
+         JOIN sources s ON s.id = i.source_id AND s.kind = 'community' \
+         JOIN community_accounts a ON a.workspace_id = i.workspace_id \
+         WHERE a.id = $1 AND i.author_handle = '@' || a.handle",
+    )
+    .bind(account_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("id")?, row.try_get("workspace_id")?)))
+    .collect::<Result<Vec<_>>>()?;
+    for (item, workspace_id) in items {
+        if !remove_posts {
+            sqlx::query("UPDATE items SET author_name = NULL, author_handle = NULL WHERE id = $1")
+                .bind(item)
+                .execute(&mut **tx)
+                .await?;
+            continue;
+        }
+        // The archive's terms do not cascade (migrations 0008 and, on SQLite, 0028).
+        match backend {
+            Backend::Sqlite => {
+                sqlx::query("DELETE FROM item_fts WHERE rowid = $1")
+                    .bind(item)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Backend::Postgres => {
+                sqlx::query("DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2")
+                    .bind(workspace_id)
+                    .bind(item)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        sqlx::query("DELETE FROM items WHERE id = $1")
+            .bind(item)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

@@ -937,6 +937,28 @@ async fn erase_in(
         ..Default::default()
     };
 
+    // Their community account (by its address or its handle): gone, with what they wrote there
+    // (issue 16, item 10: erasure covers the community).
+    let backend = if sqlite {
+        crate::sql::Backend::Sqlite
+    } else {
+        crate::sql::Backend::Postgres
+    };
+    for value in &values {
+        let accounts: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM community_accounts WHERE workspace_id = $1 \
+             AND (email = LOWER($2) OR '@' || handle = $2)",
+        )
+        .bind(workspace_id)
+        .bind(value)
+        .fetch_all(&mut **tx)
+        .await?;
+        for account in accounts {
+            crate::sql_community::delete_account_in(tx, backend, account, true).await?;
+            erasure.community_accounts += 1;
+        }
+    }
+
     // Conversations with the person (by profile or by the handle they were opened with).
     let mut conversations = Vec::new();
     for member in &members {

@@ -383,7 +383,8 @@ async fn member_story(store: &dyn Store) -> i64 {
             profiles: 3,
             identities: 4,
             items: 3,
-            conversations: 3
+            conversations: 3,
+            community_accounts: 0
         }
     );
     assert!(store.people(ws, None, 50).await.unwrap().is_empty());

@@ -550,7 +550,7 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
         method: "delete",
         path: "/workspace/members/{id}",
-        summary: "Erase the person: profiles, identities, their mentions and conversations, and their traces elsewhere. Answers what was erased.",
+        summary: "Erase the person: profiles, identities, their mentions and conversations, their community account and posts, and their traces elsewhere. Answers what was erased.",
         permission: Some(Some(Permission::ManageWorkspace)),
         request: None,
         query: &[],

@@ -395,7 +395,8 @@ pub async fn erase(
         .await?;
     Ok(Json(
         json!({"profiles": erasure.profiles, "identities": erasure.identities,
-        "mentions": erasure.items, "conversations": erasure.conversations}),
+        "mentions": erasure.items, "conversations": erasure.conversations,
+        "community_accounts": erasure.community_accounts}),
     ))
 }
 

@@ -1,0 +1,159 @@
+//! The community and the rest of Jardinier, for privacy (issue 16, items 4 and 10): a member's
+//! account deletion reaches the listening items made of their posts, and the Members section's
+//! erasure of a person covers their community account and posts.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::community::{community, key, member, site_post, ws_id};
+use crate::helpers::*;
+
+both_backends!(account_deletion_reaches_listening_and_erasure_covers_the_community,);
+
+/// The listening items of the community's source, as (author handle, text).
+async fn listened(app: &TestApp) -> Vec<(Option<String>, String)> {
+    let ws = ws_id(app).await;
+    app.store
+        .items(&jardinier_store::ItemFilter {
+            workspace_id: ws,
+            include_duplicates: true,
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.author_handle, i.body))
+        .collect()
+}
+
+async fn account_deletion_reaches_listening_and_erasure_covers_the_community(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let ws = ws_id(&app).await;
+    let post = |client: &reqwest::Client, title: &'static str, body: &'static str, k: u8| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let response = site_post(
+                app,
+                &client,
+                "/c/brand/new",
+                &[
+                    ("category", "questions"),
+                    ("title", title),
+                    ("body", body),
+                    ("_key", &key(k)),
+                ],
+            )
+            .await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+    };
+
+    // A member who keeps her posts when she leaves (the workspace's default): the items stay,
+    // signed by nobody.
+    let lea = new_client();
+    member(&app, &lea, "Léa Martin", "lea@example.org").await;
+    post(&lea, "Un arrosoir en zinc ?", "Le texte de Léa.", 1).await;
+    assert!(
+        listened(&app)
+            .await
+            .iter()
+            .any(|(h, b)| h.as_deref() == Some("@lea-martin") && b.contains("Le texte de Léa"))
+    );
+    site_post(&app, &lea, "/c/brand/account/delete", &[("confirm", "yes")]).await;
+    let items = listened(&app).await;
+    let kept = items
+        .iter()
+        .find(|(_, b)| b.contains("Le texte de Léa"))
+        .unwrap();
+    assert_eq!(kept.0, None, "the item no longer names her");
+
+    // A workspace that removes posts with their author: the items go too.
+    app.post(
+        "/w/brand/community/site",
+        &[
+            ("name", "Les Jardins"),
+            ("accent", "#336699"),
+            ("open", "yes"),
+            ("remove_posts", "yes"),
+        ],
+    )
+    .await;
+    let bruno = new_client();
+    member(&app, &bruno, "Bruno Lefèvre", "bruno@example.org").await;
+    post(&bruno, "Compost ou terreau ?", "Le texte de Bruno.", 2).await;
+    site_post(
+        &app,
+        &bruno,
+        "/c/brand/account/delete",
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert!(
+        !listened(&app)
+            .await
+            .iter()
+            .any(|(_, b)| b.contains("Le texte de Bruno"))
+    );
+
+    // Erasure from the Members section: the profile the team keeps for her, known by her
+    // address, takes her community account and posts with it.
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@example.org").await;
+    post(&nina, "Quel moulin choisir ?", "Le texte de Nina.", 3).await;
+    let now = jardinier_web::unix_now();
+    let person = app
+        .store
+        .create_person(ws, "Nina Petit", now)
+        .await
+        .unwrap();
+    app.store
+        .add_identity(
+            ws,
+            person.id,
+            &jardinier_members::Identity {
+                kind: jardinier_members::IdentityKind::Email,
+                value: "Nina@Example.org".into(),
+                verified: true,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let response = app
+        .post(
+            &format!("/w/brand/members/{}/erase", person.id),
+            &[("confirm", "Nina Petit")],
+        )
+        .await;
+    assert!(location(&response).contains("done=members_erased"));
+    assert!(
+        app.store
+            .community_account_by_email(ws, "nina@example.org")
+            .await
+            .unwrap()
+            .is_none(),
+        "her community account is gone"
+    );
+    assert!(
+        !listened(&app)
+            .await
+            .iter()
+            .any(|(_, b)| b.contains("Le texte de Nina"))
+    );
+    let (_, html) = app.text("/c/brand/search?q=moulin").await;
+    assert!(
+        !html.contains("Quel moulin choisir"),
+        "nor found by the search"
+    );
+    let response = app.get_with(&nina, "/c/brand/account").await;
+    assert_ne!(
+        response.status(),
+        StatusCode::OK,
+        "her session went with her account"
+    );
+}
