@@ -69,6 +69,16 @@ fn status(post: &CommunityPost) -> PostStatus {
     PostStatus::parse(&post.status).unwrap_or(PostStatus::Deleted)
 }
 
+/// Whether the reader may edit this post of this topic.
+fn editable(c: &SiteCtx, topic: &Topic, post: &CommunityPost) -> Result<(), ChangeRefusal> {
+    may_edit(
+        c.viewer(),
+        is_author(c, post),
+        status(post),
+        topic_state(topic),
+    )
+}
+
 fn refused(c: &SiteCtx, why: ChangeRefusal) -> Result<Response, SiteError> {
     if why == ChangeRefusal::SignIn {
         return Ok(Redirect::to(&c.href(&format!("/signin?next={}", c.here()))).into_response());
@@ -99,12 +109,7 @@ pub async fn edit_form(
     Path((_, id, number)): Path<(String, i64, i64)>,
 ) -> Result<Response, SiteError> {
     let (topic, post) = find(&state, &c, id, number).await?;
-    if let Err(why) = may_edit(
-        c.viewer(),
-        is_author(&c, &post),
-        status(&post),
-        topic_state(&topic),
-    ) {
+    if let Err(why) = editable(&c, &topic, &post) {
         return refused(&c, why);
     }
     let tags = if number == 1 {
@@ -150,12 +155,7 @@ pub async fn save_edit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, SiteError> {
     let (topic, post) = find(&state, &c, id, number).await?;
-    if let Err(why) = may_edit(
-        c.viewer(),
-        is_author(&c, &post),
-        status(&post),
-        topic_state(&topic),
-    ) {
+    if let Err(why) = editable(&c, &topic, &post) {
         return refused(&c, why);
     }
     let mut errors = ValidationErrors::default();

@@ -68,6 +68,14 @@ fn author(row: &AnyRow) -> Result<Author> {
     })
 }
 
+/// Ids the caller read from the store, written in a statement's `IN (…)`: numbers only.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) const TOPIC_FROM: &str = "FROM community_topics t \
      LEFT JOIN community_accounts a ON a.id = t.author_account \
      LEFT JOIN users u ON u.id = t.author_user";
@@ -749,11 +757,7 @@ impl CommunityStore for SqlStore {
             return Ok(Vec::new());
         }
         // Category ids are numbers the caller read from the store: written in the statement.
-        let ids = categories
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ids = crate::sql_community::id_list(categories);
         let order = if pinned_first {
             "t.pinned DESC, t.last_posted_at DESC, t.id DESC"
         } else {
@@ -810,11 +814,7 @@ impl CommunityStore for SqlStore {
             return Ok(Vec::new());
         }
         // Topic ids the caller read from the store: numbers, written in the statement.
-        let ids = topic_ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ids = crate::sql_community::id_list(topic_ids);
         let sql = format!(
             "{} WHERE p.topic_id IN ({ids}) AND p.number = 1",
             post_select()

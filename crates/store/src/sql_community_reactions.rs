@@ -63,11 +63,7 @@ impl SqlStore {
             return Ok(Vec::new());
         }
         // Post ids the caller read from the store: numbers, written in the statement.
-        let ids = post_ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ids = crate::sql_community::id_list(post_ids);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT post_id, kind, COUNT(*) AS n, \
              SUM(CASE WHEN account_id = $1 OR user_id = $2 THEN 1 ELSE 0 END) AS mine \

@@ -153,12 +153,7 @@ impl SqlStore {
             )
         };
         // Category ids are numbers the caller read from the store: written in the statement.
-        let categories = s
-            .categories
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let categories = crate::sql_community::id_list(s.categories);
         let mut filters = String::new();
         if let Some(author) = s.author_account {
             filters += &format!(" AND p.author_account = {}", next(Bind::Int(author)));
@@ -220,11 +215,7 @@ impl SqlStore {
             return Ok(result);
         }
         // Post ids read from the store: numbers, written in the statement.
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::sql_community::id_list(&ids);
         let posts = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} WHERE p.id IN ({list})",
             post_select()
@@ -234,11 +225,8 @@ impl SqlStore {
         .iter()
         .map(post)
         .collect::<Result<Vec<_>>>()?;
-        let topic_ids = posts
-            .iter()
-            .map(|p| p.topic_id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let topic_ids =
+            crate::sql_community::id_list(&posts.iter().map(|p| p.topic_id).collect::<Vec<_>>());
         let topics = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} {TOPIC_FROM} WHERE t.id IN ({topic_ids})",
             topic_cols()

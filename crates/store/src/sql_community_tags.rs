@@ -61,11 +61,7 @@ impl SqlStore {
             return Ok(Vec::new());
         }
         // Topic ids the caller read from the store: numbers, written in the statement.
-        let ids = topic_ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ids = crate::sql_community::id_list(topic_ids);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT topic_id, tag FROM community_topic_tags WHERE topic_id IN ({ids}) \
              ORDER BY topic_id, tag"
@@ -89,11 +85,7 @@ impl SqlStore {
             return Ok(Vec::new());
         }
         // Category ids the caller read from the store: numbers, written in the statement.
-        let ids = categories
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ids = crate::sql_community::id_list(categories);
         let sql = format!(
             "SELECT {} {TOPIC_FROM} JOIN community_topic_tags g ON g.topic_id = t.id \
              WHERE g.workspace_id = $1 AND g.tag = $2 AND t.category_id IN ({ids}) \

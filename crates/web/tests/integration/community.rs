@@ -897,6 +897,18 @@ async fn start(
     title: &str,
     k: u8,
 ) -> (String, i64) {
+    start_with(app, client, category, title, "Le texte.", k).await
+}
+
+/// Starts a topic as `client` with its first post's text; returns its path and id.
+pub(crate) async fn start_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    category: &str,
+    title: &str,
+    body: &str,
+    k: u8,
+) -> (String, i64) {
     let response = site_post(
         app,
         client,
@@ -904,11 +916,12 @@ async fn start(
         &[
             ("category", category),
             ("title", title),
-            ("body", "Le texte."),
+            ("body", body),
             ("_key", &key(k)),
         ],
     )
     .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{title}");
     let path = location(&response);
     let id = path.split('/').nth(4).unwrap().parse().unwrap();
     (path, id)

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::community::{assert_inert, community, key, member, site_post};
+use crate::community::{assert_inert, community, key, member, site_post, start_with};
 use crate::helpers::*;
 
 both_backends!(
@@ -28,20 +28,15 @@ async fn authors_edit_and_delete_their_posts_and_the_history_stays_readable(back
     member(&app, &nina, "Nina Petit", "nina@brand.example").await;
     let paul = new_client();
     member(&app, &paul, "Paul Martin", "paul@brand.example").await;
-    let response = site_post(
+    let (path, id) = start_with(
         &app,
         &nina,
-        "/c/brand/new",
-        &[
-            ("category", "questions"),
-            ("title", "Quel terreau ?"),
-            ("body", "Du terreau universel ?"),
-            ("_key", &key(1)),
-        ],
+        "questions",
+        "Quel terreau ?",
+        "Du terreau universel ?",
+        1,
     )
     .await;
-    let path = location(&response);
-    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
     let response = site_post(
         &app,
         &paul,
@@ -184,20 +179,15 @@ async fn authors_edit_and_delete_their_posts_and_the_history_stays_readable(back
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     // A topic nobody answered goes with its first post.
-    let response = site_post(
+    let (lonely, lonely_id) = start_with(
         &app,
         &nina,
-        "/c/brand/new",
-        &[
-            ("category", "questions"),
-            ("title", "Une erreur"),
-            ("body", "Posté trop vite."),
-            ("_key", &key(3)),
-        ],
+        "questions",
+        "Une erreur",
+        "Posté trop vite.",
+        3,
     )
     .await;
-    let lonely = location(&response);
-    let lonely_id: i64 = lonely.split('/').nth(4).unwrap().parse().unwrap();
     let count = |app: &TestApp| {
         let store = app.store.clone();
         async move {
@@ -230,20 +220,15 @@ async fn a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told(backe
     member(&app, &nina, "Nina Petit", "nina@brand.example").await;
     let paul = new_client();
     member(&app, &paul, "Paul *Martin*", "paul@brand.example").await;
-    let response = site_post(
+    let (path, id) = start_with(
         &app,
         &nina,
-        "/c/brand/new",
-        &[
-            ("category", "questions"),
-            ("title", "Quel terreau ?"),
-            ("body", "Pour des semis."),
-            ("_key", &key(1)),
-        ],
+        "questions",
+        "Quel terreau ?",
+        "Pour des semis.",
+        1,
     )
     .await;
-    let path = location(&response);
-    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
     site_post(
         &app,
         &paul,
@@ -308,20 +293,15 @@ async fn members_and_the_team_react_to_others_posts_once_each(backend: Backend) 
     member(&app, &nina, "Nina Petit", "nina@brand.example").await;
     let paul = new_client();
     member(&app, &paul, "Paul Martin", "paul@brand.example").await;
-    let response = site_post(
+    let (path, id) = start_with(
         &app,
         &nina,
-        "/c/brand/new",
-        &[
-            ("category", "questions"),
-            ("title", "Quel terreau ?"),
-            ("body", "Pour des semis."),
-            ("_key", &key(1)),
-        ],
+        "questions",
+        "Quel terreau ?",
+        "Pour des semis.",
+        1,
     )
     .await;
-    let path = location(&response);
-    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
     site_post(
         &app,
         &paul,

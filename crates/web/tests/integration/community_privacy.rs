@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::community::{community, key, member, site_post, ws_id};
+use crate::community::{community, member, site_post, start_with, ws_id};
 use crate::helpers::*;
 
 both_backends!(account_deletion_reaches_listening_and_erasure_covers_the_community,);
@@ -33,30 +33,20 @@ async fn account_deletion_reaches_listening_and_erasure_covers_the_community(bac
     };
     community(&app).await;
     let ws = ws_id(&app).await;
-    let post = |client: &reqwest::Client, title: &'static str, body: &'static str, k: u8| {
-        let (app, client) = (&app, client.clone());
-        async move {
-            let response = site_post(
-                app,
-                &client,
-                "/c/brand/new",
-                &[
-                    ("category", "questions"),
-                    ("title", title),
-                    ("body", body),
-                    ("_key", &key(k)),
-                ],
-            )
-            .await;
-            assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        }
-    };
 
     // A member who keeps her posts when she leaves (the workspace's default): the items stay,
     // signed by nobody.
     let lea = new_client();
     member(&app, &lea, "Léa Martin", "lea@example.org").await;
-    post(&lea, "Un arrosoir en zinc ?", "Le texte de Léa.", 1).await;
+    start_with(
+        &app,
+        &lea,
+        "questions",
+        "Un arrosoir en zinc ?",
+        "Le texte de Léa.",
+        1,
+    )
+    .await;
     assert!(
         listened(&app)
             .await
@@ -84,7 +74,15 @@ async fn account_deletion_reaches_listening_and_erasure_covers_the_community(bac
     .await;
     let bruno = new_client();
     member(&app, &bruno, "Bruno Lefèvre", "bruno@example.org").await;
-    post(&bruno, "Compost ou terreau ?", "Le texte de Bruno.", 2).await;
+    start_with(
+        &app,
+        &bruno,
+        "questions",
+        "Compost ou terreau ?",
+        "Le texte de Bruno.",
+        2,
+    )
+    .await;
     site_post(
         &app,
         &bruno,
@@ -103,7 +101,15 @@ async fn account_deletion_reaches_listening_and_erasure_covers_the_community(bac
     // address, takes her community account and posts with it.
     let nina = new_client();
     member(&app, &nina, "Nina Petit", "nina@example.org").await;
-    post(&nina, "Quel moulin choisir ?", "Le texte de Nina.", 3).await;
+    start_with(
+        &app,
+        &nina,
+        "questions",
+        "Quel moulin choisir ?",
+        "Le texte de Nina.",
+        3,
+    )
+    .await;
     let now = jardinier_web::unix_now();
     let person = app
         .store

@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::community::{assert_inert, community, key, member, site_post, ws_id};
+use crate::community::{assert_inert, community, key, member, site_post, start_with, ws_id};
 use crate::helpers::*;
 
 both_backends!(
@@ -24,25 +24,7 @@ async fn topic(
     body: &str,
     k: u8,
 ) -> i64 {
-    let response = site_post(
-        app,
-        client,
-        "/c/brand/new",
-        &[
-            ("category", category),
-            ("title", title),
-            ("body", body),
-            ("_key", &key(k)),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{title}");
-    location(&response)
-        .split('/')
-        .nth(4)
-        .unwrap()
-        .parse()
-        .unwrap()
+    start_with(app, client, category, title, body, k).await.1
 }
 
 async fn search(app: &TestApp, client: &reqwest::Client, query: &str) -> (StatusCode, String) {
