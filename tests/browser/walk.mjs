@@ -452,6 +452,11 @@ try {
   await visitor.getByTestId("new-topic").click();
   await visitor.getByLabel("Titre").fill("Bonjour depuis Lyon");
   await visitor.getByLabel("Message").fill("Je m'appelle **Nina**, je découvre la V60. Merci @lea-martin pour la recette !");
+  // The preview shows the post as it will be, and publishes nothing.
+  await visitor.getByTestId("topic-preview").click();
+  await visitor.getByTestId("preview").waitFor();
+  assert.match(await visitor.getByTestId("preview").innerHTML(), /<strong>Nina<\/strong>/);
+  await visitorShot("community-preview-fr");
   await visitor.getByTestId("topic-submit").click();
   await visitor.waitForURL("**/t/*/bonjour-depuis-lyon");
   assert.match(await visitor.getByTestId("post").first().innerText(), /Nina/);
@@ -480,6 +485,11 @@ try {
   // quotes the whole post).
   await visitor.getByRole("link", { name: /Mouture pour une cafetière italienne/ }).first().click();
   await visitor.waitForLoadState("load");
+  // What she types is kept in her browser until she sends it (the site's script).
+  await visitor.getByTestId("reply-body").fill("Un brouillon gardé");
+  await visitor.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("jardinier-draft:")));
+  await visitor.reload();
+  assert.equal(await visitor.getByTestId("reply-body").inputValue(), "Un brouillon gardé", "the draft survives a reload");
   const selectedText = await visitor.evaluate(() => {
     const body = document.querySelectorAll("li.post .body")[1];
     const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);

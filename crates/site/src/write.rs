@@ -66,6 +66,8 @@ struct NewTopicPage<'a> {
     body: String,
     idem_key: String,
     errors: ValidationErrors,
+    /// The post as it will be shown (the Preview button): nothing is stored.
+    preview: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +108,7 @@ pub async fn new_topic_form(
         body: String::new(),
         idem_key: jardinier_webkit::secrets::random_token(),
         errors: ValidationErrors::default(),
+        preview: None,
     })
 }
 
@@ -121,6 +124,19 @@ pub struct NewTopicForm {
     body: String,
     #[serde(default)]
     _key: String,
+    /// Set by the Preview button.
+    #[serde(default)]
+    preview: Option<String>,
+}
+
+/// The form's key again when it is one a page gave (the preview keeps it, so the post sent
+/// after it is still made once), else a new one.
+fn key_again(key: &str) -> String {
+    if form_key(key).is_ok() {
+        key.to_owned()
+    } else {
+        jardinier_webkit::secrets::random_token()
+    }
 }
 
 pub async fn new_topic(
@@ -148,20 +164,27 @@ pub async fn new_topic(
     let tags = errors.check(text::tags("tags", &form.tags));
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
-    let (Some(category), Some(title), Some(tags), Some(body), true) =
-        (category, title, tags, body, errors.is_empty())
+    let preview = form.preview.is_some() && errors.is_empty();
+    let (Some(category), Some(title), Some(tags), Some(body), true, false) =
+        (category, title, tags, body, errors.is_empty(), preview)
     else {
+        let status = if preview {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        };
         let page = NewTopicPage {
             c: &c,
             category: form.category.clone(),
             title: form.title.clone(),
             tags: form.tags.clone(),
+            preview: preview.then(|| render_markdown(&c, &form.body).html),
             body: form.body.clone(),
-            idem_key: jardinier_webkit::secrets::random_token(),
+            idem_key: key_again(&form._key),
             errors,
             categories,
         };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+        return Ok((status, render(page)?).into_response());
     };
     let (author_account, author_user) = authors(&c);
     let rendered = render_markdown(&c, &body);
@@ -218,6 +241,9 @@ pub struct ReplyForm {
     body: String,
     #[serde(default)]
     _key: String,
+    /// Set by the Preview button.
+    #[serde(default)]
+    preview: Option<String>,
 }
 
 #[derive(Template)]
@@ -228,6 +254,7 @@ struct ReplyInvalid<'a> {
     body: String,
     idem_key: String,
     errors: ValidationErrors,
+    preview: Option<String>,
 }
 
 pub async fn reply(
@@ -260,15 +287,22 @@ pub async fn reply(
     let mut errors = ValidationErrors::default();
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
-    let (Some(body), true) = (body, errors.is_empty()) else {
+    let preview = form.preview.is_some() && errors.is_empty();
+    let (Some(body), true, false) = (body, errors.is_empty(), preview) else {
+        let status = if preview {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        };
         let page = ReplyInvalid {
             c: &c,
             topic: &topic,
+            preview: preview.then(|| render_markdown(&c, &form.body).html),
             body: form.body.clone(),
-            idem_key: jardinier_webkit::secrets::random_token(),
+            idem_key: key_again(&form._key),
             errors,
         };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+        return Ok((status, render(page)?).into_response());
     };
     let (author_account, author_user) = authors(&c);
     let rendered = render_markdown(&c, &body);

@@ -12,6 +12,7 @@ both_backends!(
     authors_edit_and_delete_their_posts_and_the_history_stays_readable,
     a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told,
     members_and_the_team_react_to_others_posts_once_each,
+    a_preview_shows_the_post_as_it_will_be_and_stores_nothing,
 );
 
 async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
@@ -367,4 +368,104 @@ async fn members_and_the_team_react_to_others_posts_once_each(backend: Backend) 
     let (_, page) = text(&app, &new_client(), &path).await;
     assert_eq!(count(&page, 2, "agree"), None);
     assert_eq!(count(&page, 2, "heart").as_deref(), Some("1"));
+}
+
+async fn a_preview_shows_the_post_as_it_will_be_and_stores_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let topics = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            let ws = store.workspace_by_slug("brand").await.unwrap().unwrap().id;
+            store.community_categories(ws).await.unwrap()[0].topics
+        }
+    };
+    let fields = |preview: bool| {
+        let mut fields = vec![
+            ("category", "questions".to_owned()),
+            ("title", "Quel terreau ?".to_owned()),
+            (
+                "body",
+                "Du terreau **fin** <script>alert(1)</script>".to_owned(),
+            ),
+            ("_key", key(1)),
+        ];
+        if preview {
+            fields.push(("preview", "1".to_owned()));
+        }
+        fields
+    };
+    let send = |preview: bool| {
+        let (app, nina) = (&app, &nina);
+        async move {
+            let owned = fields(preview);
+            let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            site_post(app, nina, "/c/brand/new", &borrowed).await
+        }
+    };
+    let response = send(true).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("data-testid=\"preview\"") && html.contains("<strong>fin</strong>"));
+    assert_inert(&html, "a preview");
+    assert!(
+        html.contains(&format!("name=\"_key\" value=\"{}\"", key(1))),
+        "the same key"
+    );
+    assert_eq!(topics(&app).await, 0, "nothing is stored");
+    // Sent after its preview, the topic is made once.
+    assert_eq!(send(false).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(send(false).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(topics(&app).await, 1);
+    // A preview of a form with a mistake shows the mistake, not a preview.
+    let response = site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", ""),
+            ("body", "x"),
+            ("_key", &key(2)),
+            ("preview", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !response
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"preview\"")
+    );
+    // A reply's preview.
+    let ws = app
+        .store
+        .workspace_by_slug("brand")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (_, id) = start_with(&app, &nina, "questions", "Et le compost ?", "Question.", 3).await;
+    let response = site_post(
+        &app,
+        &nina,
+        &format!("/c/brand/t/{id}/reply"),
+        &[
+            ("body", "Un _mélange_."),
+            ("_key", &key(4)),
+            ("preview", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<em>mélange</em>") && html.contains(">Un _mélange_.</textarea>"));
+    let topic = app.store.community_topic(ws, id).await.unwrap().unwrap();
+    assert_eq!(topic.posts, 1, "no reply stored");
 }
