@@ -486,10 +486,17 @@ try {
   await visitor.getByRole("link", { name: /Mouture pour une cafetière italienne/ }).first().click();
   await visitor.waitForLoadState("load");
   // What she types is kept in her browser until she sends it (the site's script).
-  await visitor.getByTestId("reply-body").fill("Un brouillon gardé");
+  // @mention completion: two letters after "@", Enter takes the first member offered.
+  await visitor.getByTestId("reply-body").click();
+  await visitor.keyboard.type("Merci @so");
+  await visitor.locator(".mention-list li").first().waitFor();
+  await visitorShot("community-mention-fr");
+  await visitor.keyboard.press("Enter");
+  const typed = await visitor.getByTestId("reply-body").inputValue();
+  assert.match(typed, /^Merci @sophie-dlc $/, `the mention is completed: ${typed}`);
   await visitor.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("jardinier-draft:")));
   await visitor.reload();
-  assert.equal(await visitor.getByTestId("reply-body").inputValue(), "Un brouillon gardé", "the draft survives a reload");
+  assert.equal(await visitor.getByTestId("reply-body").inputValue(), typed, "the draft survives a reload");
   const selectedText = await visitor.evaluate(() => {
     const body = document.querySelectorAll("li.post .body")[1];
     const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);

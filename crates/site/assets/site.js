@@ -1,7 +1,9 @@
 // The community site's one script. Every page works without it; it only adds:
 // - quoting the part of a post the reader selected (the "Quote" link quotes the whole post
 //   otherwise; the server quotes a part only if the post really has it);
-// - drafts: what is typed in a post's box is kept in this browser until it is sent.
+// - drafts: what is typed in a post's box is kept in this browser until it is sent;
+// - @mention completion: after "@" and two letters, the members whose handle or name starts so
+//   (a list under the box: arrows, Enter or Tab to choose, Escape to close).
 "use strict";
 (function () {
   var selected = "";
@@ -24,6 +26,97 @@
     var url = new URL(link.href, window.location.href);
     url.searchParams.set("part", selected);
     window.location.href = url.toString();
+  });
+
+  document.querySelectorAll("textarea[data-mentions]").forEach(function (area) {
+    var url = area.getAttribute("data-mentions");
+    var list = document.createElement("ul");
+    list.className = "mention-list";
+    list.id = (area.id || "body") + "-mentions";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    area.setAttribute("aria-autocomplete", "list");
+    area.setAttribute("aria-controls", list.id);
+    area.insertAdjacentElement("afterend", list);
+    var items = [];
+    var active = -1;
+    var word = null;
+    var asked = 0;
+    function close() {
+      list.hidden = true;
+      list.textContent = "";
+      items = [];
+      active = -1;
+      area.removeAttribute("aria-activedescendant");
+    }
+    function typed() {
+      var before = area.value.slice(0, area.selectionStart);
+      var found = before.match(/(^|[\s(])@([\p{L}\p{N}-]{2,30})$/u);
+      return found ? { text: found[2], start: area.selectionStart - found[2].length - 1 } : null;
+    }
+    function mark() {
+      Array.prototype.forEach.call(list.children, function (li, i) {
+        li.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      if (active >= 0) area.setAttribute("aria-activedescendant", list.id + "-" + active);
+    }
+    function choose(i) {
+      var chosen = items[i];
+      if (!chosen || !word) return;
+      var end = word.start + 1 + word.text.length;
+      area.value = area.value.slice(0, word.start) + "@" + chosen.handle + " " + area.value.slice(end);
+      var caret = word.start + chosen.handle.length + 2;
+      area.setSelectionRange(caret, caret);
+      close();
+      area.focus();
+      area.dispatchEvent(new Event("input"));
+    }
+    function show(found) {
+      list.textContent = "";
+      items = found;
+      active = found.length ? 0 : -1;
+      found.forEach(function (member, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        // Names are text, never markup.
+        li.textContent = "@" + member.handle + " · " + member.name;
+        li.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          choose(i);
+        });
+        list.appendChild(li);
+      });
+      list.hidden = !found.length;
+      mark();
+    }
+    area.addEventListener("input", function () {
+      word = typed();
+      if (!word) {
+        close();
+        return;
+      }
+      var mine = ++asked;
+      fetch(url + "?q=" + encodeURIComponent(word.text), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (found) { if (mine === asked) show(found); })
+        .catch(close);
+    });
+    area.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : items.length - 1;
+        active = (active + step) % items.length;
+        mark();
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    area.addEventListener("blur", close);
   });
 
   var storage = null;

@@ -181,6 +181,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/t/{id}/manage", post(topic_actions::manage))
         .route("/new", get(write::new_topic_form).post(write::new_topic))
         .route("/u/{handle}", get(pages::profile))
+        .route("/mentions", get(pages::complete_handles))
         .route("/search", get(search::search))
         .route("/tags/{tag}", get(tags::tag))
         .route("/signup", get(account::signup_form).post(account::signup))

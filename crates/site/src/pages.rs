@@ -517,6 +517,37 @@ pub async fn profile(
     render(Profile { c: &c, account })
 }
 
+#[derive(Deserialize)]
+pub struct CompleteQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Members a writer may @mention, for the reply box's completion (JSON: `[{handle, name}]`).
+/// Only for those who may write: the list of members is not handed to anyone who asks.
+pub async fn complete_handles(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Query(q): Query<CompleteQuery>,
+) -> Result<Response, SiteError> {
+    if c.member.is_none() && c.staff.is_none() {
+        return Err(SiteError::Forbidden);
+    }
+    let found = state
+        .store
+        .community_handles_starting(c.site.workspace_id, q.q.trim(), 8)
+        .await?;
+    let list: Vec<serde_json::Value> = found
+        .into_iter()
+        .map(|(handle, name)| serde_json::json!({"handle": handle, "name": name}))
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        axum::Json(list),
+    )
+        .into_response())
+}
+
 /// The brand's colour and the categories', as a stylesheet (the pages allow no inline style).
 pub async fn theme(State(state): State<SharedSite>, c: SiteCtx) -> Result<Response, SiteError> {
     let mut css = format!(":root {{ --accent: {}; }}\n", safe_colour(&c.site.accent));

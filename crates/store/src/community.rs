@@ -585,6 +585,14 @@ pub trait CommunityStore: Send + Sync {
         workspace_id: i64,
         handle: &str,
     ) -> Result<Option<CommunityAccount>>;
+    /// (handle, name) of up to `limit` confirmed members whose handle or name starts with
+    /// `prefix` (letters, digits, spaces and hyphens only), by handle: @mention completion.
+    async fn community_handles_starting(
+        &self,
+        workspace_id: i64,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>>;
     async fn set_community_account_lang(&self, account_id: i64, lang: &str) -> Result<()>;
     /// Keeps a one-time link and the e-mail that carries it, in one transaction.
     async fn add_community_token(

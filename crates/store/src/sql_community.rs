@@ -936,6 +936,15 @@ impl CommunityStore for SqlStore {
         Ok(number)
     }
 
+    async fn community_handles_starting(
+        &self,
+        workspace_id: i64,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        self.handles_starting(workspace_id, prefix, limit).await
+    }
+
     async fn toggle_community_reaction(
         &self,
         post_id: i64,

@@ -1,4 +1,5 @@
-//! Reactions on posts (issue 16, item 2): given and taken back, counted per post and kind.
+//! Reactions on posts (issue 16, item 2): given and taken back, counted per post and kind; and
+//! the members a writer may @mention, for completion.
 
 use sqlx::Row;
 
@@ -15,6 +16,37 @@ fn reader(account_id: Option<i64>, user_id: Option<i64>) -> Result<(&'static str
 }
 
 impl SqlStore {
+    pub(crate) async fn handles_starting(
+        &self,
+        workspace_id: i64,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        // LIKE's own characters never reach the pattern.
+        let prefix: String = prefix
+            .chars()
+            .filter(|ch| ch.is_alphanumeric() || *ch == '-' || *ch == ' ')
+            .collect::<String>()
+            .to_lowercase();
+        if prefix.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT handle, display_name FROM community_accounts WHERE workspace_id = $1 \
+             AND verified_at IS NOT NULL \
+             AND (handle LIKE $2 || '%' OR LOWER(display_name) LIKE $2 || '%') \
+             ORDER BY handle LIMIT $3",
+        )
+        .bind(workspace_id)
+        .bind(&prefix)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("handle")?, row.try_get("display_name")?)))
+            .collect()
+    }
+
     pub(crate) async fn toggle_reaction(
         &self,
         post_id: i64,

@@ -13,6 +13,7 @@ both_backends!(
     the_community_is_searched_by_meaning_within_what_one_may_read,
     posts_written_before_the_index_are_found_once_indexed,
     topics_carry_tags_that_lists_tag_pages_and_the_search_follow,
+    writers_complete_mentions_from_confirmed_members,
 );
 
 /// Starts a topic as `client`; returns its id.
@@ -365,4 +366,62 @@ async fn topics_carry_tags_that_lists_tag_pages_and_the_search_follow(backend: B
     );
     let (_, history) = search(&app, &visitor, "tag=espresso").await;
     assert_eq!(titles(&history), ["Quel moulin ?"]);
+}
+
+async fn writers_complete_mentions_from_confirmed_members(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let paul = new_client();
+    member(&app, &paul, "Paul Niel", "paul@brand.example").await;
+    // Signed up, address not confirmed: not offered.
+    let response = site_post(
+        &app,
+        &new_client(),
+        "/c/brand/signup",
+        &[
+            ("name", "Nils Unconfirmed"),
+            ("email", "nils@brand.example"),
+            ("password", "une phrase de passe"),
+            ("charter", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let complete = |client: &reqwest::Client, q: &str| {
+        let (app, client, q) = (&app, client.clone(), q.to_owned());
+        async move {
+            app.get_with(&client, &format!("/c/brand/mentions?q={q}"))
+                .await
+        }
+    };
+    let response = complete(&paul, "ni").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let found: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        found,
+        serde_json::json!([{"handle": "nina-petit", "name": "Nina Petit"}])
+    );
+    // By the name's start too, whatever its case.
+    let found: serde_json::Value = complete(&nina, "PAUL").await.json().await.unwrap();
+    assert_eq!(found[0]["handle"], "paul-niel");
+    // LIKE's wildcards are not patterns.
+    let found: serde_json::Value = complete(&nina, "%25").await.json().await.unwrap();
+    assert_eq!(found, serde_json::json!([]));
+    // Visitors are not handed the list of members.
+    assert_eq!(
+        complete(&new_client(), "ni").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // The boxes where members write ask for it.
+    let form = app
+        .get_with(&nina, "/c/brand/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("data-mentions=\"/c/brand/mentions\""));
 }
