@@ -105,10 +105,7 @@ pub fn tags(field: &'static str, raw: &str) -> Result<Vec<String>, FieldError> {
         if typed.is_empty() {
             continue;
         }
-        let tag = slug(typed);
-        if tag.is_empty() || typed.chars().count() > TAG_MAX {
-            return Err(FieldError::new(field, "error.community_tag_invalid"));
-        }
+        let tag = tag(field, typed)?;
         if !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -117,6 +114,16 @@ pub fn tags(field: &'static str, raw: &str) -> Result<Vec<String>, FieldError> {
         return Err(FieldError::new(field, "error.community_too_many_tags"));
     }
     Ok(tags)
+}
+
+/// One tag as its address writes it: "#Café moulu" → "cafe-moulu".
+pub fn tag(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let typed = raw.trim().trim_start_matches('#').trim();
+    // A tag needs a letter or a digit (`slug` would name it "topic" otherwise).
+    if !typed.chars().any(char::is_alphanumeric) || typed.chars().count() > TAG_MAX {
+        return Err(FieldError::new(field, "error.community_tag_invalid"));
+    }
+    Ok(slug(typed))
 }
 
 /// The readable part of a topic's address: "Été au jardin !" → "ete-au-jardin".

@@ -104,15 +104,9 @@ pub async fn search(
             }
         },
     };
-    let tag = match form.tag.trim().trim_start_matches('#') {
+    let tag = match form.tag.trim() {
         "" => None,
-        typed => {
-            let tag = jardinier_community::text::slug(typed);
-            if tag.is_empty() {
-                errors.push(FieldError::new("tag", "error.community_tag_invalid"));
-            }
-            Some(tag)
-        }
+        typed => errors.check(jardinier_community::text::tag("tag", typed)),
     };
     let since = day(&c, "from", &form.from, &mut errors).map(|(start, _)| start);
     let until = day(&c, "to", &form.to, &mut errors).map(|(_, end)| end);

@@ -35,10 +35,7 @@ pub async fn tag(
     Query(q): Query<TagQuery>,
 ) -> Result<Response, SiteError> {
     // Only what a tag can be: anything else names no tag.
-    let tag = jardinier_community::text::slug(&tag);
-    if tag.is_empty() {
-        return Err(SiteError::NotFound);
-    }
+    let tag = jardinier_community::text::tag("tag", &tag).map_err(|_| SiteError::NotFound)?;
     let categories = readable(&state, &c).await?;
     let ids: Vec<i64> = categories.iter().map(|cat| cat.id).collect();
     let page = q.page.unwrap_or(1).clamp(1, 10_000);

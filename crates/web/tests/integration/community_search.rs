@@ -344,6 +344,9 @@ async fn topics_carry_tags_that_lists_tag_pages_and_the_search_follow(backend: B
     assert_eq!(titles(&html), ["Quel moulin ?"]);
     let (_, html) = search(&app, &visitor, "q=texte&tag=v61").await;
     assert!(titles(&html).is_empty());
+    let (status, html) = search(&app, &visitor, "q=texte&tag=%21%21").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("A tag is letters, digits or hyphens"));
 
     // The first post's edit changes the tags.
     let response = site_post(
