@@ -515,6 +515,16 @@ try {
   const quoted = await visitor.getByTestId("reply-body").inputValue();
   assert.ok(quoted.includes("> " + selectedText.trim().split(/\s+/).join(" ")), `the selection is quoted: ${quoted}`);
   await visitorShot("community-quote-fr");
+  // A reply arrives while she reads: the page tells her when she comes back to it.
+  const topicUrl = visitor.url().split("?")[0];
+  await page.goto(topicUrl);
+  await page.getByTestId("reply-body").fill("L'équipe confirme : mouture moyenne-fine.");
+  await page.getByTestId("reply-submit").click();
+  await page.waitForLoadState("load");
+  await visitor.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+  await visitor.getByTestId("live-notice").waitFor({ state: "visible" });
+  assert.match(await visitor.getByTestId("live-notice").innerText(), /1 nouvelle réponse/);
+  await visitorShot("community-live-reply-fr");
   // The same pages in English, on a phone.
   await visitor.setViewportSize({ width: 390, height: 844 });
   await visitor.getByRole("button", { name: "English" }).click();

@@ -2,6 +2,8 @@
 // - quoting the part of a post the reader selected (the "Quote" link quotes the whole post
 //   otherwise; the server quotes a part only if the post really has it);
 // - drafts: what is typed in a post's box is kept in this browser until it is sent;
+// - new replies: a topic's page says when replies arrived since it was shown (asked every
+//   20 seconds while the page is in view, and when the reader comes back to it);
 // - @mention completion: after "@" and two letters, the members whose handle or name starts so
 //   (a list under the box: arrows, Enter or Tab to choose, Escape to close).
 "use strict";
@@ -27,6 +29,27 @@
     url.searchParams.set("part", selected);
     window.location.href = url.toString();
   });
+
+  var live = document.querySelector("[data-live-topic]");
+  if (live && window.fetch) {
+    var shown = parseInt(live.getAttribute("data-posts"), 10);
+    var check = function () {
+      if (document.visibilityState !== "visible") return;
+      fetch(live.getAttribute("data-live-topic"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (topic) {
+          if (!topic || topic.posts <= shown) return;
+          var n = topic.posts - shown;
+          var text = live.getAttribute(n === 1 ? "data-one" : "data-other");
+          live.querySelector("[data-count]").textContent = text.replace("{n}", String(n));
+          live.querySelector("a").setAttribute("href", topic.href);
+          live.hidden = false;
+        })
+        .catch(function () {});
+    };
+    window.setInterval(check, 20000);
+    document.addEventListener("visibilitychange", check);
+  }
 
   document.querySelectorAll("textarea[data-mentions]").forEach(function (area) {
     var url = area.getAttribute("data-mentions");

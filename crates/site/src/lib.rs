@@ -178,6 +178,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/t/{id}/posts/{number}/react", post(topic_actions::react))
         .route("/t/{id}/accept", post(topic_actions::accept_answer))
         .route("/t/{id}/vote", post(topic_actions::vote))
+        .route("/t/{id}/latest.json", get(topic_actions::latest))
         .route("/t/{id}/manage", post(topic_actions::manage))
         .route("/new", get(write::new_topic_form).post(write::new_topic))
         .route("/u/{handle}", get(pages::profile))

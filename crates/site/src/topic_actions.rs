@@ -177,3 +177,25 @@ pub async fn react(
     let page = jardinier_community::page_of(number);
     Ok(back(&c, &topic, &format!("?page={page}#post-{number}")))
 }
+
+/// How many posts a topic has and where its newest is: the topic page's script asks, to tell
+/// its reader that replies arrived (JSON: `{posts, href}`).
+pub async fn latest(
+    State(state): State<SharedSite>,
+    c: SiteCtx,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, SiteError> {
+    let (topic, _) = topic_in(&state, &c, id).await?;
+    let href = c.href(&format!(
+        "/t/{}/{}?page={}#post-{}",
+        topic.id,
+        topic.slug,
+        jardinier_community::page_of(topic.posts),
+        topic.posts
+    ));
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "private, no-store")],
+        axum::Json(serde_json::json!({"posts": topic.posts, "href": href})),
+    )
+        .into_response())
+}

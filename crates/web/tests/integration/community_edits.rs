@@ -13,6 +13,7 @@ both_backends!(
     a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told,
     members_and_the_team_react_to_others_posts_once_each,
     a_preview_shows_the_post_as_it_will_be_and_stores_nothing,
+    a_topic_says_how_many_posts_it_has_to_whoever_may_read_it,
 );
 
 async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
@@ -468,4 +469,51 @@ async fn a_preview_shows_the_post_as_it_will_be_and_stores_nothing(backend: Back
     assert!(html.contains("<em>mélange</em>") && html.contains(">Un _mélange_.</textarea>"));
     let topic = app.store.community_topic(ws, id).await.unwrap().unwrap();
     assert_eq!(topic.posts, 1, "no reply stored");
+}
+
+async fn a_topic_says_how_many_posts_it_has_to_whoever_may_read_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let (path, id) = start_with(&app, &nina, "questions", "Quel terreau ?", "Texte.", 1).await;
+    let latest = |client: reqwest::Client, id: i64| {
+        let app = &app;
+        async move {
+            app.get_with(&client, &format!("/c/brand/t/{id}/latest.json"))
+                .await
+        }
+    };
+    let response = latest(new_client(), id).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["posts"], 1);
+    let page = app
+        .get_with(&new_client(), &path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!(
+        "data-live-topic=\"/c/brand/t/{id}/latest.json\" data-posts=\"1\""
+    )));
+    site_post(
+        &app,
+        &nina,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", "Précision."), ("_key", &key(2))],
+    )
+    .await;
+    let body: serde_json::Value = latest(new_client(), id).await.json().await.unwrap();
+    assert_eq!(body["posts"], 2);
+    assert_eq!(body["href"], format!("{path}?page=1#post-2"));
+    // A members-only topic says nothing to a visitor.
+    let (_, lounge) = start_with(&app, &nina, "le-salon", "Entre nous", "Texte.", 3).await;
+    assert_eq!(
+        latest(new_client(), lounge).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(latest(nina.clone(), lounge).await.status(), StatusCode::OK);
 }
