@@ -20,15 +20,18 @@ pub enum IdentityKind {
     /// A name on a channel that vouches for nothing (a webhook, a forum export).
     Handle,
     Website,
+    /// A member account of the brand's own community (`@handle`): the community vouches for it.
+    Community,
 }
 
 impl IdentityKind {
-    pub const ALL: [IdentityKind; 5] = [
+    pub const ALL: [IdentityKind; 6] = [
         IdentityKind::Email,
         IdentityKind::Mastodon,
         IdentityKind::Bluesky,
         IdentityKind::Handle,
         IdentityKind::Website,
+        IdentityKind::Community,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl IdentityKind {
             IdentityKind::Bluesky => "bluesky",
             IdentityKind::Handle => "handle",
             IdentityKind::Website => "website",
+            IdentityKind::Community => "community",
         }
     }
 
@@ -79,6 +83,7 @@ pub fn identity_of(source_kind: &str, author_handle: Option<&str>) -> Option<Ide
         "imap" => (IdentityKind::Email, looks_like_email(handle)),
         "mastodon" => (IdentityKind::Mastodon, true),
         "bluesky" => (IdentityKind::Bluesky, true),
+        "community" => (IdentityKind::Community, true),
         _ if looks_like_email(handle) => (IdentityKind::Email, false),
         _ => (IdentityKind::Handle, false),
     };
@@ -137,6 +142,10 @@ pub fn parse_identity(kind: &str, input: &str) -> Result<Identity, IdentityError
             }
         }
         IdentityKind::Handle if !text.contains(char::is_whitespace) => text.to_owned(),
+        IdentityKind::Community if !text.contains(char::is_whitespace) => {
+            format!("@{}", text.trim_start_matches('@').to_lowercase())
+        }
+        IdentityKind::Community => return Err(IdentityError::NotAHandle),
         IdentityKind::Handle => return Err(IdentityError::NotAHandle),
         IdentityKind::Website => {
             let bare = text
@@ -181,7 +190,7 @@ pub fn handle_name(identity: &Identity) -> Option<String> {
     let name = match identity.kind {
         IdentityKind::Mastodon => identity.value.trim_start_matches('@').split('@').next()?,
         IdentityKind::Bluesky => identity.value.trim_start_matches('@').split('.').next()?,
-        IdentityKind::Handle => identity.value.trim_start_matches('@'),
+        IdentityKind::Handle | IdentityKind::Community => identity.value.trim_start_matches('@'),
         // An address's name part is a handle too (lea.martin@… and @leamartin), unless it
         // names a role rather than a person.
         IdentityKind::Email => identity
@@ -389,6 +398,7 @@ mod tests {
             ("webhook", "lea@example.org", Email, false),
             ("webhook", "lea_42", Handle, false),
             ("imap", "not an address", Handle, false),
+            ("community", "@lea-martin", Community, true),
         ];
         for (source, handle, kind, verified) in cases {
             let identity = identity_of(source, Some(handle)).unwrap();

@@ -36,6 +36,33 @@ pub(crate) async fn member_for_author(
     if let Some(member) = existing {
         return Ok(Some(member));
     }
+    // A member of the brand's community whose confirmed address a profile already has: that
+    // profile, which gains the community identity (issue 16, item 10).
+    if identity.kind == IdentityKind::Community {
+        let email: Option<String> = sqlx::query_scalar(
+            "SELECT email FROM community_accounts WHERE workspace_id = $1 \
+             AND '@' || handle = $2 AND verified_at IS NOT NULL",
+        )
+        .bind(workspace_id)
+        .bind(&identity.value)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(email) = email {
+            let member: Option<i64> = sqlx::query_scalar(
+                "SELECT i.member_id FROM member_identities i JOIN members m ON m.id = i.member_id \
+                 WHERE i.workspace_id = $1 AND i.kind = 'email' AND LOWER(i.value) = LOWER($2) \
+                 AND m.merged_into IS NULL ORDER BY i.member_id LIMIT 1",
+            )
+            .bind(workspace_id)
+            .bind(&email)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(member) = member {
+                insert_identity(tx, workspace_id, member, &identity, now).await?;
+                return Ok(Some(member));
+            }
+        }
+    }
     let name = author_name
         .map(str::trim)
         .filter(|n| !n.is_empty())

@@ -567,6 +567,7 @@ pub fn identity_kind_key(kind: &str) -> &'static str {
         "mastodon" => "members.identity_mastodon",
         "bluesky" => "members.identity_bluesky",
         "website" => "members.identity_website",
+        "community" => "members.identity_community",
         _ => "members.identity_handle",
     }
 }

@@ -250,7 +250,8 @@ async fn a_reply_quotes_a_post_or_the_part_selected_and_its_author_is_told(backe
     assert!(page.contains("&#62; Un terreau tamisé,\n&#62; sans engrais."));
     // The part selected, when the post has it; the whole post when it has not.
     let reply_box = |page: &str| {
-        let from = page.find("data-testid=\"reply-body\">").unwrap();
+        let tag = page.find("data-testid=\"reply-body\"").unwrap();
+        let from = tag + page[tag..].find('>').unwrap() + 1;
         page[from..from + page[from..].find("</textarea>").unwrap()].to_owned()
     };
     let (_, page) = text(

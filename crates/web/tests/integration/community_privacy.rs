@@ -1,6 +1,7 @@
-//! The community and the rest of Jardinier, for privacy (issue 16, items 4 and 10): a member's
-//! account deletion reaches the listening items made of their posts, and the Members section's
-//! erasure of a person covers their community account and posts.
+//! The community and the rest of Jardinier's people (issue 16, items 4 and 10): a member's
+//! account deletion reaches the listening items made of their posts, the Members section's
+//! erasure of a person covers their community account and posts, and a community member is
+//! one profile with their other identities.
 
 use reqwest::StatusCode;
 
@@ -8,7 +9,10 @@ use crate::both_backends;
 use crate::community::{community, member, site_post, start_with, ws_id};
 use crate::helpers::*;
 
-both_backends!(account_deletion_reaches_listening_and_erasure_covers_the_community,);
+both_backends!(
+    account_deletion_reaches_listening_and_erasure_covers_the_community,
+    a_community_member_joins_the_profile_that_has_their_confirmed_address,
+);
 
 /// The listening items of the community's source, as (author handle, text).
 async fn listened(app: &TestApp) -> Vec<(Option<String>, String)> {
@@ -162,4 +166,71 @@ async fn account_deletion_reaches_listening_and_erasure_covers_the_community(bac
         StatusCode::OK,
         "her session went with her account"
     );
+}
+
+async fn a_community_member_joins_the_profile_that_has_their_confirmed_address(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let ws = ws_id(&app).await;
+    let now = jardinier_web::unix_now();
+    // The team already knows Léa by her address (a newsletter, a mail).
+    let known = app
+        .store
+        .create_person(ws, "Léa Martin", now)
+        .await
+        .unwrap();
+    app.store
+        .add_identity(
+            ws,
+            known.id,
+            &jardinier_members::Identity {
+                kind: jardinier_members::IdentityKind::Email,
+                value: "lea@example.org".into(),
+                verified: true,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let lea = new_client();
+    member(&app, &lea, "Léa Martin", "lea@example.org").await;
+    start_with(
+        &app,
+        &lea,
+        "questions",
+        "Un arrosoir en zinc ?",
+        "Le texte de Léa.",
+        1,
+    )
+    .await;
+    // Nobody answers: the question reaches the inbox, whose conversation needs a profile.
+    assert_eq!(
+        app.store
+            .send_unanswered_questions_to_inbox(now + 3_601, now + 3_601)
+            .await
+            .unwrap(),
+        1
+    );
+    let people = app.store.people(ws, None, 10).await.unwrap();
+    assert_eq!(people.len(), 1, "no second profile: {people:?}");
+    let identities: Vec<(String, String, bool)> = people[0]
+        .identities
+        .iter()
+        .map(|i| {
+            (
+                i.identity.kind.as_str().to_owned(),
+                i.identity.value.clone(),
+                i.identity.verified,
+            )
+        })
+        .collect();
+    assert!(
+        identities.contains(&("community".to_owned(), "@lea-martin".to_owned(), true)),
+        "{identities:?}"
+    );
+    let (_, page) = app.text(&format!("/w/brand/members/{}", known.id)).await;
+    assert!(page.contains("@lea-martin"), "the profile shows it");
 }
