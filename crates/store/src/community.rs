@@ -408,6 +408,14 @@ pub trait CommunityStore: Send + Sync {
         account_id: Option<i64>,
         user_id: Option<i64>,
     ) -> Result<Vec<PostReactions>>;
+    /// Topics of the workspace (every category, every state but deleted) with an id above
+    /// `after_id`, by id: the archive's export reads them page by page.
+    async fn community_topics_after(
+        &self,
+        workspace_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>>;
     /// Replaces a topic's tags.
     async fn set_community_topic_tags(
         &self,

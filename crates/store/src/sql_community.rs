@@ -966,6 +966,15 @@ impl CommunityStore for SqlStore {
         self.reactions_of(post_ids, account_id, user_id).await
     }
 
+    async fn community_topics_after(
+        &self,
+        workspace_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>> {
+        self.topics_after(workspace_id, after_id, limit).await
+    }
+
     async fn set_community_topic_tags(
         &self,
         workspace_id: i64,

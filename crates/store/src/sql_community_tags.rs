@@ -73,6 +73,26 @@ impl SqlStore {
             .collect()
     }
 
+    pub(crate) async fn topics_after(
+        &self,
+        workspace_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Topic>> {
+        let sql = format!(
+            "SELECT {} {TOPIC_FROM} WHERE t.workspace_id = $1 AND t.id > $2 \
+             AND t.status <> 'deleted' ORDER BY t.id LIMIT $3",
+            topic_cols()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(workspace_id)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(topic).collect()
+    }
+
     pub(crate) async fn tagged_topics(
         &self,
         workspace_id: i64,

@@ -399,6 +399,10 @@ pub fn routes() -> axum::Router<SharedState> {
             "/w/{slug}/community/figures",
             get(super::community_figures::figures_page),
         )
+        .route(
+            "/w/{slug}/community/export.json",
+            get(super::community_export::export),
+        )
         .route("/w/{slug}/community/site", post(save_site))
         .route("/w/{slug}/community/categories", post(save_category))
         .route("/w/{slug}/community/charter", post(publish_charter))

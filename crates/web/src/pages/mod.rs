@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod auth_link;
 mod community;
+mod community_export;
 mod community_figures;
 pub(crate) mod dashboard;
 pub(crate) mod inbox;
@@ -634,7 +635,7 @@ pub fn mail_status_key(status: &jardinier_store::MailStatus) -> &'static str {
     }
 }
 
-pub use jardinier_webkit::format::{format_hm, format_time, iso_day};
+pub use jardinier_webkit::format::{format_hm, format_time, iso_day, rfc3339};
 
 pub fn render(template: impl Template) -> Result<Response, WebError> {
     Ok(Html(template.render()?).into_response())

@@ -5,10 +5,13 @@
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::community::{community, handle_id, member, ws_id};
+use crate::community::{community, handle_id, key, member, site_post, ws_id};
 use crate::helpers::*;
 
-both_backends!(the_team_sees_how_the_community_answers_its_questions);
+both_backends!(
+    the_team_sees_how_the_community_answers_its_questions,
+    the_archive_holds_everything_the_community_produced,
+);
 
 async fn the_team_sees_how_the_community_answers_its_questions(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -158,4 +161,95 @@ async fn the_team_sees_how_the_community_answers_its_questions(backend: Backend)
     // The community page links to its figures.
     let (_, page) = app.text("/w/brand/community").await;
     assert!(page.contains("href=\"/w/brand/community/figures\""));
+}
+
+async fn the_archive_holds_everything_the_community_produced(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let response = site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Quel moulin ?"),
+            ("tags", "moka"),
+            ("body", "Un **moulin** pour la moka ?"),
+            ("_key", &key(1)),
+        ],
+    )
+    .await;
+    let path = location(&response);
+    let id: i64 = path.split('/').nth(4).unwrap().parse().unwrap();
+    let response = site_post(
+        &app,
+        &app.client,
+        &format!("/c/brand/t/{id}/reply"),
+        &[("body", "Le moulin à meules coniques."), ("_key", &key(2))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    site_post(
+        &app,
+        &nina,
+        "/c/brand/new",
+        &[
+            ("category", "le-salon"),
+            ("title", "Entre nous"),
+            ("body", "Réservé aux membres."),
+            ("_key", &key(3)),
+        ],
+    )
+    .await;
+
+    let response = app.get("/w/brand/community/export.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()[reqwest::header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment; filename=\"brand-community-"));
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains("password") && !text.contains("$argon2"),
+        "no secret"
+    );
+    let archive: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(archive["format"], "jardinier-community");
+    assert_eq!(archive["version"], 1);
+    assert_eq!(archive["site"]["name"], "Les Jardins");
+    assert_eq!(archive["categories"].as_array().unwrap().len(), 5);
+    assert_eq!(archive["charter"]["version"], 1);
+    let members = archive["members"].as_array().unwrap();
+    assert!(
+        members
+            .iter()
+            .any(|m| m["handle"] == "nina-petit" && m["email"] == "nina@brand.example")
+    );
+    let topics = archive["topics"].as_array().unwrap();
+    assert_eq!(topics.len(), 2, "the members-only topic too");
+    let question = topics.iter().find(|t| t["id"] == id).unwrap();
+    assert_eq!(question["category"], "questions");
+    assert_eq!(question["tags"], serde_json::json!(["moka"]));
+    assert_eq!(
+        question["author"],
+        serde_json::json!({"member": "nina-petit"})
+    );
+    let posts = question["posts"].as_array().unwrap();
+    assert_eq!(posts[0]["number"], 1);
+    assert_eq!(posts[0]["markdown"], "Un **moulin** pour la moka ?");
+    assert_eq!(posts[1]["author"], serde_json::json!({"team": "Camille"}));
+
+    // Only who manages the community downloads it.
+    let analyst = new_client();
+    app.login_with(&analyst, "ana@brand.example", PASSWORD)
+        .await;
+    let response = app
+        .get_with(&analyst, "/w/brand/community/export.json")
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
