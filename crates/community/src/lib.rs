@@ -7,6 +7,7 @@
 //! what these types describe; the public site (`jardinier-site`) and the workbench ask these
 //! functions before they show or accept anything.
 
+pub mod archive;
 pub mod editing;
 pub mod figures;
 pub mod markup;

@@ -6,6 +6,7 @@ mod bench;
 mod bench_community;
 mod bench_inbox;
 mod bench_publish;
+mod community_import;
 mod config;
 mod demo;
 mod demo_community;
@@ -54,6 +55,9 @@ enum Command {
     Migrate,
     /// Import mentions from an NDJSON or CSV file (history, exports from other tools).
     Import(import::ImportArgs),
+    /// Import a community archive (the JSON the Community section downloads) into a
+    /// workspace whose community has no topic yet.
+    CommunityImport(community_import::CommunityImportArgs),
     /// Language and sentiment of each line of standard input, one JSON object per line
     /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1});
     /// or, with --eval FILE, accuracy on labelled text; or, with --bench, texts per second.
@@ -181,6 +185,7 @@ fn main() -> std::process::ExitCode {
             Command::Migrate => server::migrate(&config).await,
             Command::Analyze(args) => analysis::run(args),
             Command::Import(args) => import::run(&config, args).await,
+            Command::CommunityImport(args) => community_import::run(&config, args).await,
             Command::User {
                 command: UserCommand::Add(args),
             } => users::add(&config, args).await,

@@ -445,3 +445,70 @@ async fn import_reads_ndjson_and_csv_and_reports_bad_lines() {
     assert_eq!(code, 1);
     assert!(err.contains("add --format ndjson or --format csv"), "{err}");
 }
+
+#[test]
+fn community_import_reads_an_archive_and_names_what_is_wrong() {
+    let dir = TempDir::new("cli");
+    let (code, _, err) = run(
+        jardinier(&dir).args([
+            "user",
+            "add",
+            "--email",
+            "margaux@pollen.example",
+            "--name",
+            "Margaux",
+            "--password-stdin",
+            "--new-workspace",
+            "Brûlerie",
+        ]),
+        "a long password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let import = |file: &str| {
+        run(
+            jardinier(&dir).args(["community-import", "--workspace", "brulerie", file]),
+            "",
+        )
+    };
+    std::fs::write(dir.0.join("wrong.json"), r#"{"hello": "world"}"#).unwrap();
+    let (code, _, err) = import("wrong.json");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("wrong.json is not a community archive"),
+        "{err}"
+    );
+    let archive = r##"{"format":"jardinier-community","version":1,"exported_at":"2026-12-06T03:30:00Z",
+      "workspace":"old","site":null,
+      "categories":[{"slug":"questions","name":"Questions","description":"","colour":"#aa5500",
+        "position":1,"kind":"questions","read":"everyone","post":"members"}],
+      "charter":null,
+      "members":[{"handle":"lea","name":"Léa","email":"lea@example.org","bio":"","language":"fr",
+        "joined_at":"2026-12-01T10:00:00Z","verified":true}],
+      "topics":[{"id":7,"category":"ideas","title":"Quel terreau ?","slug":"quel-terreau",
+        "author":{"member":"lea"},"created_at":"2026-12-01T10:00:00Z","pinned":false,
+        "closed":false,"archived":false,"accepted_answer":null,"idea_status":null,"votes":0,
+        "tags":[],"posts":[{"number":1,"author":{"member":"lea"},"markdown":"Bonjour",
+        "status":"visible","created_at":"2026-12-01T10:00:00Z","edited_at":null}]}]}"##;
+    // A topic in a category the archive does not list: named, and nothing written.
+    std::fs::write(dir.0.join("archive.json"), archive).unwrap();
+    let (code, _, err) = import("archive.json");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("topic 7 (\"Quel terreau ?\") is in category \"ideas\""),
+        "{err}"
+    );
+    std::fs::write(
+        dir.0.join("archive.json"),
+        archive.replace("\"category\":\"ideas\"", "\"category\":\"questions\""),
+    )
+    .unwrap();
+    let (code, out, err) = import("archive.json");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("imported into brulerie: 1 category, 1 member, 1 topic, 1 post"),
+        "{out}"
+    );
+    let (code, _, err) = import("archive.json");
+    assert_ne!(code, 0);
+    assert!(err.contains("already has topics"), "{err}");
+}

@@ -11,6 +11,7 @@
 //! Markdown) are `jardinier_community`'s, the storage `jardinier_store::CommunityStore`.
 
 mod account;
+pub mod archive_import;
 pub mod context;
 mod edit;
 mod error;

@@ -416,6 +416,13 @@ pub trait CommunityStore: Send + Sync {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<Topic>>;
+    /// Sets when post `number` of a topic was last changed (imports keep the archive's time).
+    async fn set_community_post_edited(
+        &self,
+        topic_id: i64,
+        number: i64,
+        edited_at: Option<i64>,
+    ) -> Result<()>;
     /// Replaces a topic's tags.
     async fn set_community_topic_tags(
         &self,

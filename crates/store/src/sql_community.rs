@@ -975,6 +975,24 @@ impl CommunityStore for SqlStore {
         self.topics_after(workspace_id, after_id, limit).await
     }
 
+    async fn set_community_post_edited(
+        &self,
+        topic_id: i64,
+        number: i64,
+        edited_at: Option<i64>,
+    ) -> Result<()> {
+        let _writing = self.writing().await;
+        sqlx::query(
+            "UPDATE community_posts SET edited_at = $3 WHERE topic_id = $1 AND number = $2",
+        )
+        .bind(topic_id)
+        .bind(number)
+        .bind(edited_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn set_community_topic_tags(
         &self,
         workspace_id: i64,

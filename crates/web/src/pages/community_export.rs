@@ -8,9 +8,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use jardinier_community::archive;
 use jardinier_domain::Permission;
 use jardinier_store::{Author, Store, Topic};
-use serde_json::{Value, json};
 
 use super::rfc3339;
 use crate::context::InWorkspace;
@@ -20,54 +20,73 @@ use crate::{SharedState, unix_now};
 /// Topics read from the store at a time.
 const TOPICS_PER_READ: i64 = 200;
 
-fn author(a: &Author) -> Value {
+fn author(a: &Author) -> Option<archive::Author> {
     match (&a.handle, a.user_id) {
-        (_, Some(_)) => json!({"team": a.name}),
-        (Some(handle), None) => json!({"member": handle}),
-        (None, None) => Value::Null,
+        (_, Some(_)) => Some(archive::Author::Team(a.name.clone())),
+        (Some(handle), None) => Some(archive::Author::Member(handle.clone())),
+        (None, None) => None,
     }
 }
 
 /// The part before the topics: `{"format": …, …, "topics": [`.
 async fn head(store: &dyn Store, w: &InWorkspace) -> Result<String, WebError> {
     let id = w.workspace.id;
-    let site = store.community_site(id).await?;
-    let categories: Vec<Value> = store
-        .community_categories(id)
-        .await?
+    let head = archive::Head {
+        format: archive::FORMAT.to_owned(),
+        version: archive::VERSION,
+        exported_at: rfc3339(unix_now()),
+        workspace: w.workspace.slug.clone(),
+        site: store.community_site(id).await?.map(|s| archive::Site {
+            name: s.name,
+            tagline: s.tagline,
+            accent: s.accent,
+            host: s.host,
+            open: s.open,
+            welcome_fr: s.welcome_fr,
+            welcome_en: s.welcome_en,
+        }),
+        categories: store
+            .community_categories(id)
+            .await?
+            .into_iter()
+            .map(|c| archive::Category {
+                slug: c.slug,
+                name: c.name,
+                description: c.description,
+                colour: c.colour,
+                position: c.position,
+                kind: c.kind,
+                read: c.read_access,
+                post: c.post_access,
+            })
+            .collect(),
+        charter: store
+            .community_charter(id)
+            .await?
+            .map(|c| archive::Charter {
+                version: c.version,
+                body_fr: c.body_fr,
+                body_en: c.body_en,
+                published_at: rfc3339(c.published_at),
+            }),
+        members: {
+            let mut accounts = store.community_newcomers(id, 0, 10_000_000).await?;
+            // Oldest first, as they joined: the same community, the same archive.
+            accounts.sort_by(|a, b| (a.created_at, &a.handle).cmp(&(b.created_at, &b.handle)));
+            accounts
+        }
         .into_iter()
-        .map(|c| {
-            json!({"slug": c.slug, "name": c.name, "description": c.description,
-                   "colour": c.colour, "position": c.position, "kind": c.kind,
-                   "read": c.read_access, "post": c.post_access})
+        .map(|a| archive::Member {
+            handle: a.handle,
+            name: a.display_name,
+            email: a.email,
+            bio: a.bio,
+            language: a.lang,
+            joined_at: rfc3339(a.created_at),
+            verified: a.verified_at.is_some(),
         })
-        .collect();
-    let charter = store.community_charter(id).await?.map(|c| {
-        json!({"version": c.version, "body_fr": c.body_fr, "body_en": c.body_en,
-               "published_at": rfc3339(c.published_at)})
-    });
-    let members: Vec<Value> = store
-        .community_newcomers(id, 0, 10_000_000)
-        .await?
-        .into_iter()
-        .map(|a| {
-            json!({"handle": a.handle, "name": a.display_name, "email": a.email,
-                   "bio": a.bio, "language": a.lang, "joined_at": rfc3339(a.created_at),
-                   "verified": a.verified_at.is_some()})
-        })
-        .collect();
-    let head = json!({
-        "format": "jardinier-community",
-        "version": 1,
-        "exported_at": rfc3339(unix_now()),
-        "workspace": w.workspace.slug,
-        "site": site.map(|s| json!({"name": s.name, "tagline": s.tagline, "accent": s.accent,
-            "host": s.host, "open": s.open, "welcome_fr": s.welcome_fr,
-            "welcome_en": s.welcome_en})),
-        "categories": categories,
-        "charter": charter,
-        "members": members,
-    });
+        .collect(),
+    };
     // The object without its closing brace, then the topics' array is written after it.
     let mut text = serde_json::to_string(&head).map_err(|e| WebError::Internal(e.into()))?;
     text.pop();
@@ -87,31 +106,39 @@ async fn topic_json(
         .into_iter()
         .map(|(_, tag)| tag)
         .collect();
-    let posts: Vec<Value> = store
+    let posts = store
         .community_posts(topic.id, 1, topic.posts)
         .await?
         .into_iter()
-        .map(|p| {
-            json!({"number": p.number, "author": author(&p.author), "markdown": p.body_md,
-                   "status": p.status, "created_at": rfc3339(p.created_at),
-                   "edited_at": p.edited_at.map(rfc3339)})
+        .map(|p| archive::Post {
+            number: p.number,
+            author: author(&p.author),
+            markdown: p.body_md,
+            status: p.status,
+            created_at: rfc3339(p.created_at),
+            edited_at: p.edited_at.map(rfc3339),
         })
         .collect();
-    let value = json!({
-        "id": topic.id,
-        "category": categories.iter().find(|(id, _)| *id == topic.category_id).map(|(_, s)| s),
-        "title": topic.title,
-        "slug": topic.slug,
-        "author": author(&topic.author),
-        "created_at": rfc3339(topic.created_at),
-        "pinned": topic.pinned, "closed": topic.closed, "archived": topic.archived,
-        "accepted_answer": topic.accepted_number,
-        "idea_status": topic.idea_status,
-        "votes": topic.votes,
-        "tags": tags,
-        "posts": posts,
-    });
-    Ok(value.to_string())
+    let value = archive::Topic {
+        id: topic.id,
+        category: categories
+            .iter()
+            .find(|(id, _)| *id == topic.category_id)
+            .map(|(_, s)| s.clone()),
+        title: topic.title.clone(),
+        slug: topic.slug.clone(),
+        author: author(&topic.author),
+        created_at: rfc3339(topic.created_at),
+        pinned: topic.pinned,
+        closed: topic.closed,
+        archived: topic.archived,
+        accepted_answer: topic.accepted_number,
+        idea_status: topic.idea_status.clone(),
+        votes: topic.votes,
+        tags,
+        posts,
+    };
+    Ok(serde_json::to_string(&value).unwrap_or_default())
 }
 
 pub async fn export(

@@ -11,6 +11,7 @@ use crate::helpers::*;
 both_backends!(
     the_team_sees_how_the_community_answers_its_questions,
     the_archive_holds_everything_the_community_produced,
+    the_archive_comes_back_whole_in_another_workspace,
 );
 
 async fn the_team_sees_how_the_community_answers_its_questions(backend: Backend) {
@@ -252,4 +253,143 @@ async fn the_archive_holds_everything_the_community_produced(backend: Backend) {
         .get_with(&analyst, "/w/brand/community/export.json")
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+/// An archive without what cannot be the same in another workspace (ids, times of export).
+fn comparable(mut archive: serde_json::Value) -> serde_json::Value {
+    archive["exported_at"] = serde_json::Value::Null;
+    archive["workspace"] = serde_json::Value::Null;
+    for topic in archive["topics"].as_array_mut().unwrap() {
+        topic["id"] = serde_json::Value::Null;
+    }
+    archive["topics"]
+        .as_array_mut()
+        .unwrap()
+        .sort_by_key(|t| t["title"].as_str().unwrap().to_owned());
+    archive
+}
+
+async fn the_archive_comes_back_whole_in_another_workspace(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let ws = ws_id(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@brand.example").await;
+    let paul = new_client();
+    member(&app, &paul, "Paul Martin", "paul@brand.example").await;
+    let new_topic = |client: &reqwest::Client,
+                     category: &'static str,
+                     title: &'static str,
+                     tags: &'static str,
+                     k: u8| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let response = site_post(
+                app,
+                &client,
+                "/c/brand/new",
+                &[
+                    ("category", category),
+                    ("title", title),
+                    ("tags", tags),
+                    ("body", "Premier message, avec **gras** et @paul-martin."),
+                    ("_key", &key(k)),
+                ],
+            )
+            .await;
+            let path = location(&response);
+            path.split('/').nth(4).unwrap().parse::<i64>().unwrap()
+        }
+    };
+    let reply = |client: &reqwest::Client, id: i64, body: &'static str, k: u8| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let response = site_post(
+                app,
+                &client,
+                &format!("/c/brand/t/{id}/reply"),
+                &[("body", body), ("_key", &key(k))],
+            )
+            .await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+    };
+    let question = new_topic(&nina, "questions", "Quel terreau ?", "semis, terreau", 1).await;
+    reply(&paul, question, "Un terreau fin.", 2).await;
+    reply(&app.client, question, "Confirmé par l'équipe.", 3).await;
+    reply(&paul, question, "Oups, doublon.", 4).await;
+    site_post(
+        &app,
+        &paul,
+        &format!("/c/brand/t/{question}/posts/4/delete"),
+        &[],
+    )
+    .await;
+    app.store
+        .set_community_accepted(ws, question, Some(2))
+        .await
+        .unwrap();
+    let idea = new_topic(&paul, "idees", "Des graines en vrac", "", 5).await;
+    app.store
+        .set_community_idea_status(ws, idea, Some("planned"))
+        .await
+        .unwrap();
+    let lounge = new_topic(&nina, "le-salon", "Entre nous", "", 6).await;
+    app.store
+        .set_community_topic_flags(ws, lounge, true, true, false)
+        .await
+        .unwrap();
+
+    let first: serde_json::Value = app
+        .get("/w/brand/community/export.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Into a new workspace of the same team.
+    let owner = app
+        .store
+        .user_credentials("camille@brand.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let copy = app.workspace("copy", &owner).await;
+    let archive: jardinier_community::archive::Archive =
+        serde_json::from_value(first.clone()).unwrap();
+    let done =
+        jardinier_site::archive_import::import(app.store.as_ref(), copy.id, "copy", &archive)
+            .await
+            .unwrap();
+    assert_eq!(
+        (done.categories, done.members, done.topics, done.posts),
+        (5, 2, 3, 6)
+    );
+    assert!(done.unknown_team.is_empty(), "{:?}", done.unknown_team);
+    let second: serde_json::Value = app
+        .get("/w/copy/community/export.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(comparable(second), comparable(first));
+    // The imported community reads like the first, search included.
+    let page = app
+        .get("/c/copy/search?q=terreau")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Quel <mark>terreau</mark> ?"), "{page}");
+    // A second import into the same community is refused, and writes nothing.
+    let again =
+        jardinier_site::archive_import::import(app.store.as_ref(), copy.id, "copy", &archive).await;
+    assert!(
+        again
+            .unwrap_err()
+            .to_string()
+            .contains("already has topics")
+    );
 }
