@@ -101,6 +101,8 @@ struct EditPage<'a> {
     tags: Option<String>,
     body: String,
     errors: ValidationErrors,
+    /// The new version as it will be shown (the Preview button): nothing is saved.
+    preview: Option<String>,
 }
 
 pub async fn edit_form(
@@ -125,6 +127,7 @@ pub async fn edit_form(
         number,
         body: post.body_md,
         errors: ValidationErrors::default(),
+        preview: None,
     })
 }
 
@@ -136,6 +139,9 @@ pub struct EditForm {
     tags: Option<String>,
     #[serde(default)]
     body: String,
+    /// Set by the Preview button.
+    #[serde(default)]
+    preview: Option<String>,
 }
 
 async fn current_tags(state: &SharedSite, topic_id: i64) -> Result<Vec<String>, SiteError> {
@@ -168,8 +174,15 @@ pub async fn save_edit(
         _ => None,
     };
     let body = errors.check(text::body("body", &form.body));
-    let Some(body) = body.filter(|_| errors.is_empty()) else {
+    let preview = form.preview.is_some() && errors.is_empty();
+    let Some(body) = body.filter(|_| errors.is_empty() && !preview) else {
+        let status = if preview {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         let page = EditPage {
+            preview: preview.then(|| render_markdown(&c, &form.body).html),
             c: &c,
             topic: &topic,
             number,
@@ -178,7 +191,7 @@ pub async fn save_edit(
             body: form.body.clone(),
             errors,
         };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+        return Ok((status, render(page)?).into_response());
     };
     let new_title = title.filter(|t| *t != topic.title);
     let here = |slug: &str| {

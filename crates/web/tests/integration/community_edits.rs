@@ -66,6 +66,27 @@ async fn authors_edit_and_delete_their_posts_and_the_history_stays_readable(back
     assert!(page.contains(&format!("/c/brand/t/{id}/posts/2/edit")));
     assert!(!page.contains(&format!("href=\"{edit}\"")));
 
+    // A preview of the edit saves nothing.
+    let response = site_post(
+        &app,
+        &nina,
+        &edit,
+        &[
+            ("title", "Quel terreau ?"),
+            ("body", "Du terreau _fin_ ?"),
+            ("preview", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("<em>fin</em>"));
+    let (_, history) = text(&app, &nina, &format!("/c/brand/t/{id}/posts/1/revisions")).await;
+    assert_eq!(
+        history.matches("data-testid=\"revision\"").count(),
+        1,
+        "not edited"
+    );
+
     // Nina edits her question and its title: the earlier version stays readable.
     let (status, form) = text(&app, &nina, &edit).await;
     assert_eq!(status, StatusCode::OK);
