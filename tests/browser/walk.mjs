@@ -531,7 +531,7 @@ try {
   await visitor.waitForLoadState("load");
   assert.equal(await visitor.getAttribute("html", "lang"), "en");
   await visitorShot("community-topic-en-mobile");
-  for (const path of ["/", "/categories/questions", "/charter", "/new"]) {
+  for (const path of ["/", "/categories/questions", "/charter", "/new", "/tags/moka"]) {
     await visitor.goto(community + path);
     await visitorShot("community" + (path === "/" ? "-home" : path.replaceAll("/", "-")) + "-en-mobile");
   }

@@ -65,6 +65,9 @@ pub struct Member {
     pub name: String,
     pub email: String,
     pub bio: String,
+    /// The web addresses on their page (absent from archives written before they existed).
+    #[serde(default)]
+    pub links: Vec<String>,
     pub language: Option<String>,
     pub joined_at: String,
     pub verified: bool,

@@ -83,6 +83,38 @@ pub fn bio(field: &'static str, raw: &str) -> Result<String, FieldError> {
     Ok(bio)
 }
 
+/// Links a member shows on their page.
+pub const LINKS_MAX: usize = 3;
+/// The longest link, in characters.
+pub const LINK_MAX: usize = 200;
+
+/// A member's links, one a line: web addresses (http or https, with a host), at most three.
+/// `www.example.org` is read as `https://www.example.org`.
+pub fn links(field: &'static str, raw: &str) -> Result<Vec<String>, FieldError> {
+    let mut links = Vec::new();
+    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let written = if line.contains("://") {
+            line.to_owned()
+        } else {
+            format!("https://{line}")
+        };
+        let parsed = url::Url::parse(&written)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .filter(|u| u.host_str().is_some_and(|h| h.contains('.')))
+            .filter(|_| written.chars().count() <= LINK_MAX)
+            .ok_or(FieldError::new(field, "error.community_link_invalid"))?;
+        let link = parsed.to_string();
+        if !links.contains(&link) {
+            links.push(link);
+        }
+    }
+    if links.len() > LINKS_MAX {
+        return Err(FieldError::new(field, "error.community_too_many_links"));
+    }
+    Ok(links)
+}
+
 /// Tags a topic may carry.
 pub const TAGS_MAX: usize = 5;
 /// The longest tag, in characters.
@@ -151,6 +183,36 @@ pub fn slug(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_web_addresses_three_at_most() {
+        assert_eq!(
+            links(
+                "links",
+                "www.brulerie.example\n\n  https://piaille.fr/@lea  "
+            )
+            .unwrap(),
+            ["https://www.brulerie.example/", "https://piaille.fr/@lea"]
+        );
+        for wrong in [
+            "javascript:alert(1)",
+            "ftp://files.example",
+            "not a link",
+            "https://localhost",
+        ] {
+            assert_eq!(
+                links("links", wrong).unwrap_err().message,
+                "error.community_link_invalid",
+                "{wrong}"
+            );
+        }
+        assert_eq!(
+            links("links", "a.example\nb.example\nc.example\nd.example")
+                .unwrap_err()
+                .message,
+            "error.community_too_many_links"
+        );
+    }
 
     #[test]
     fn tags_are_typed_freely_and_kept_as_addresses() {

@@ -593,6 +593,7 @@ struct AccountPage<'a> {
     email: String,
     name: String,
     bio: String,
+    links: String,
     lang: String,
     frequency: String,
     frequencies: Vec<(&'static str, &'static str)>,
@@ -609,10 +610,20 @@ const FREQUENCIES: [(&str, &str); 4] = [
     ("never", "site.account.never"),
 ];
 
+/// The account form as sent, when it comes back with its errors.
+struct ProfileForm {
+    name: String,
+    bio: String,
+    links: String,
+    lang: String,
+    frequency: String,
+    watch: Vec<i64>,
+}
+
 async fn account_page(
     state: &SharedSite,
     c: &SiteCtx,
-    form: Option<(String, String, String, String, Vec<i64>)>,
+    form: Option<ProfileForm>,
     errors: ValidationErrors,
     saved: bool,
 ) -> Result<Response, SiteError> {
@@ -620,7 +631,7 @@ async fn account_page(
         return Ok(Redirect::to(&c.href("/signin?next=/account")).into_response());
     };
     let watched = match &form {
-        Some((.., watch)) => watch.clone(),
+        Some(form) => form.watch.clone(),
         None => state.store.watched_community_categories(member.id).await?,
     };
     let categories = crate::pages::readable(state, c)
@@ -628,27 +639,27 @@ async fn account_page(
         .into_iter()
         .map(|cat| (cat.id, cat.name, watched.contains(&cat.id)))
         .collect();
-    let (name, bio, lang, frequency) = match form {
-        Some((name, bio, lang, frequency, _)) => (name, bio, lang, frequency),
-        None => (
-            member.display_name.clone(),
-            member.bio.clone(),
-            member
-                .lang
-                .clone()
-                .unwrap_or_else(|| c.lang().code().to_owned()),
-            member.email_frequency.clone(),
-        ),
-    };
+    let form = form.unwrap_or_else(|| ProfileForm {
+        name: member.display_name.clone(),
+        bio: member.bio.clone(),
+        links: member.links.join("\n"),
+        lang: member
+            .lang
+            .clone()
+            .unwrap_or_else(|| c.lang().code().to_owned()),
+        frequency: member.email_frequency.clone(),
+        watch: Vec::new(),
+    });
     let invalid = !errors.is_empty();
     let page = render(AccountPage {
         c,
         handle: member.handle.clone(),
         email: member.email.clone(),
-        name,
-        bio,
-        lang,
-        frequency,
+        name: form.name,
+        bio: form.bio,
+        links: form.links,
+        lang: form.lang,
+        frequency: form.frequency,
         frequencies: FREQUENCIES.to_vec(),
         categories,
         errors,
@@ -716,25 +727,27 @@ pub async fn save_account(
         &field("name"),
     ));
     let bio = errors.check(jardinier_community::text::bio("bio", &field("bio")));
+    let links = errors.check(jardinier_community::text::links("links", &field("links")));
     let lang = jardinier_i18n::Lang::parse(&field("lang")).map(|l| l.code());
     let frequency = FREQUENCIES
         .iter()
         .map(|(code, _)| *code)
         .find(|code| *code == field("frequency"))
         .unwrap_or("immediate");
-    let (Some(name), Some(bio), true) = (name, bio, errors.is_empty()) else {
-        let form = (
-            field("name"),
-            field("bio"),
-            field("lang"),
-            frequency.to_owned(),
+    let (Some(name), Some(bio), Some(links), true) = (name, bio, links, errors.is_empty()) else {
+        let form = ProfileForm {
+            name: field("name"),
+            bio: field("bio"),
+            links: field("links"),
+            lang: field("lang"),
+            frequency: frequency.to_owned(),
             watch,
-        );
+        };
         return account_page(&state, &c, Some(form), errors, false).await;
     };
     state
         .store
-        .update_community_profile(member.id, &name, &bio, lang)
+        .update_community_profile(member.id, &name, &bio, &links, lang)
         .await?;
     state
         .store

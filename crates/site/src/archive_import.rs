@@ -144,6 +144,17 @@ pub async fn import(
                 None,
             )
             .await?;
+        if !m.bio.is_empty() || !m.links.is_empty() {
+            store
+                .update_community_profile(
+                    account.id,
+                    &m.name,
+                    &m.bio,
+                    &m.links,
+                    m.language.as_deref(),
+                )
+                .await?;
+        }
         members.insert(m.handle.as_str(), account.id);
         done.members += 1;
     }

@@ -73,6 +73,8 @@ pub struct CommunityAccount {
     pub charter_version: Option<i64>,
     /// immediate, daily, weekly, never
     pub email_frequency: String,
+    /// Web addresses shown on their page.
+    pub links: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -560,6 +562,7 @@ pub trait CommunityStore: Send + Sync {
         account_id: i64,
         display_name: &str,
         bio: &str,
+        links: &[String],
         lang: Option<&str>,
     ) -> Result<()>;
     /// People whose digest is due (daily: a day since the last, weekly: a week), with the

@@ -26,7 +26,7 @@ fn site(row: &AnyRow) -> Result<CommunitySite> {
 }
 
 const ACCOUNT_COLS: &str = "a.id, a.workspace_id, a.email, a.handle, a.display_name, a.lang, a.bio, \
-     a.verified_at, a.created_at, a.first_posted_at, a.email_frequency, \
+     a.verified_at, a.created_at, a.first_posted_at, a.email_frequency, a.links, \
      (SELECT MAX(x.version) FROM community_acceptances x WHERE x.account_id = a.id) AS charter_version";
 
 fn account(row: &AnyRow) -> Result<CommunityAccount> {
@@ -43,6 +43,11 @@ fn account(row: &AnyRow) -> Result<CommunityAccount> {
         first_posted_at: row.try_get("first_posted_at")?,
         charter_version: row.try_get("charter_version")?,
         email_frequency: row.try_get("email_frequency")?,
+        links: row
+            .try_get::<String, _>("links")?
+            .lines()
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -534,15 +539,18 @@ impl CommunityStore for SqlStore {
         account_id: i64,
         display_name: &str,
         bio: &str,
+        links: &[String],
         lang: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE community_accounts SET display_name = $2, bio = $3, lang = $4 WHERE id = $1",
+            "UPDATE community_accounts SET display_name = $2, bio = $3, lang = $4, links = $5 \
+             WHERE id = $1",
         )
         .bind(account_id)
         .bind(display_name)
         .bind(bio)
         .bind(lang)
+        .bind(links.join("\n"))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -1291,6 +1299,7 @@ impl CommunityStore for SqlStore {
                 "handle": account.handle,
                 "name": account.display_name,
                 "bio": account.bio,
+                "links": account.links,
                 "language": account.lang,
                 "created_at": account.created_at,
                 "verified_at": account.verified_at,

@@ -81,6 +81,7 @@ async fn head(store: &dyn Store, w: &InWorkspace) -> Result<String, WebError> {
             name: a.display_name,
             email: a.email,
             bio: a.bio,
+            links: a.links,
             language: a.lang,
             joined_at: rfc3339(a.created_at),
             verified: a.verified_at.is_some(),

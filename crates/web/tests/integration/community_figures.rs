@@ -316,6 +316,19 @@ async fn the_archive_comes_back_whole_in_another_workspace(backend: Backend) {
             assert_eq!(response.status(), StatusCode::SEE_OTHER);
         }
     };
+    site_post(
+        &app,
+        &nina,
+        "/c/brand/account",
+        &[
+            ("name", "Nina Petit"),
+            ("bio", "Jardinière."),
+            ("links", "www.nina.example"),
+            ("lang", "fr"),
+            ("frequency", "daily"),
+        ],
+    )
+    .await;
     let question = new_topic(&nina, "questions", "Quel terreau ?", "semis, terreau", 1).await;
     reply(&paul, question, "Un terreau fin.", 2).await;
     reply(&app.client, question, "Confirmé par l'équipe.", 3).await;

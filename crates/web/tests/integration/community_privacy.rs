@@ -12,6 +12,7 @@ use crate::helpers::*;
 both_backends!(
     account_deletion_reaches_listening_and_erasure_covers_the_community,
     a_community_member_joins_the_profile_that_has_their_confirmed_address,
+    a_member_shows_their_links_on_their_page,
 );
 
 /// The listening items of the community's source, as (author handle, text).
@@ -233,4 +234,58 @@ async fn a_community_member_joins_the_profile_that_has_their_confirmed_address(b
     );
     let (_, page) = app.text(&format!("/w/brand/members/{}", known.id)).await;
     assert!(page.contains("@lea-martin"), "the profile shows it");
+}
+
+async fn a_member_shows_their_links_on_their_page(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let nina = new_client();
+    member(&app, &nina, "Nina Petit", "nina@example.org").await;
+    let save = |links: &'static str| {
+        let (app, nina) = (&app, nina.clone());
+        async move {
+            site_post(
+                app,
+                &nina,
+                "/c/brand/account",
+                &[
+                    ("name", "Nina Petit"),
+                    ("bio", "Torréfactrice amateure."),
+                    ("links", links),
+                    ("lang", "en"),
+                    ("frequency", "immediate"),
+                ],
+            )
+            .await
+        }
+    };
+    let response = save("www.nina.example\njavascript:alert(1)").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Write a web address"), "{html}");
+    assert!(
+        html.contains("javascript:alert(1)</textarea>"),
+        "what was typed is kept"
+    );
+    let response = save("www.nina.example\nhttps://piaille.fr/@nina").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get_with(&new_client(), "/c/brand/u/nina-petit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(
+        "<a href=\"https://www.nina.example/\" rel=\"me nofollow ugc noopener noreferrer\">www.nina.example</a>"
+    ), "{page}");
+    assert!(page.contains(">piaille.fr/@nina</a>"));
+    let data: serde_json::Value = app
+        .get_with(&nina, "/c/brand/account/export")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data["account"]["links"][1], "https://piaille.fr/@nina");
 }
