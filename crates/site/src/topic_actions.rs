@@ -79,7 +79,9 @@ pub async fn vote(
 ) -> Result<Response, SiteError> {
     let (topic, category) = topic_in(&state, &c, id).await?;
     let Some(member) = c.member.as_ref() else {
-        return Ok(Redirect::to(&c.href(&format!("/signin?next={}", c.here()))).into_response());
+        // Back to the idea once signed in (this address answers forms only).
+        let next = urlencode(&format!("/t/{}/{}", topic.id, topic.slug));
+        return Ok(Redirect::to(&c.href(&format!("/signin?next={next}"))).into_response());
     };
     if !jardinier_community::may_vote(category.kind, c.viewer()) {
         return Err(SiteError::Forbidden);
@@ -153,7 +155,16 @@ pub async fn react(
 ) -> Result<Response, SiteError> {
     let (topic, _) = topic_in(&state, &c, id).await?;
     if c.member.is_none() && c.staff.is_none() {
-        return Ok(Redirect::to(&c.href(&format!("/signin?next={}", c.here()))).into_response());
+        // Back to the post once signed in (this address answers forms only).
+        let next = format!(
+            "/t/{}/{}?page={}",
+            topic.id,
+            topic.slug,
+            jardinier_community::page_of(number)
+        );
+        return Ok(
+            Redirect::to(&c.href(&format!("/signin?next={}", urlencode(&next)))).into_response(),
+        );
     }
     let post = state
         .store
@@ -198,4 +209,9 @@ pub async fn latest(
         axum::Json(serde_json::json!({"posts": topic.posts, "href": href})),
     )
         .into_response())
+}
+
+/// A path as a query parameter's value.
+fn urlencode(path: &str) -> String {
+    form_urlencoded::byte_serialize(path.as_bytes()).collect()
 }

@@ -361,7 +361,11 @@ async fn members_and_the_team_react_to_others_posts_once_each(backend: Backend) 
     let (_, page) = text(&app, &new_client(), &path).await;
     assert!(page.contains("data-testid=\"reaction-thanks\"") && !page.contains("react-thanks"));
     let response = site_post(&app, &new_client(), &react(2), &[("kind", "thanks")]).await;
-    assert!(location(&response).starts_with("/c/brand/signin"));
+    assert_eq!(
+        location(&response),
+        format!("/c/brand/signin?next=%2Ft%2F{id}%2Fquel-terreau%3Fpage%3D1"),
+        "back to the post, not to the form's address"
+    );
     // Unknown kinds are no reaction.
     let response = site_post(&app, &nina, &react(2), &[("kind", "<script>")]).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
