@@ -6,27 +6,8 @@ use sqlx::Row;
 
 use crate::community::*;
 use crate::sql::Backend;
-use crate::sql_community_search::index_post;
+use crate::sql_community_search::{index_post, unindex};
 use crate::{Result, SqlStore, StoreError};
-
-/// Takes posts out of the search index: `which` is a subquery of post ids, with `$1` bound to
-/// `id`.
-async fn unindex(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: Backend,
-    which: &str,
-    id: i64,
-) -> Result<()> {
-    let sql = match backend {
-        Backend::Sqlite => format!("DELETE FROM community_post_fts WHERE rowid IN ({which})"),
-        Backend::Postgres => format!("DELETE FROM community_post_terms WHERE post_id IN ({which})"),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
 
 impl SqlStore {
     pub(crate) async fn edit_post(&self, e: &CommunityPostEdit<'_>) -> Result<()> {
@@ -193,26 +174,7 @@ pub(crate) async fn forget_listened_posts(
                 .await?;
             continue;
         }
-        // The archive's terms do not cascade (migrations 0008 and, on SQLite, 0028).
-        match backend {
-            Backend::Sqlite => {
-                sqlx::query("DELETE FROM item_fts WHERE rowid = $1")
-                    .bind(item)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            Backend::Postgres => {
-                sqlx::query("DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2")
-                    .bind(workspace_id)
-                    .bind(item)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-        }
-        sqlx::query("DELETE FROM items WHERE id = $1")
-            .bind(item)
-            .execute(&mut **tx)
-            .await?;
+        crate::sql_members::delete_item(tx, backend == Backend::Sqlite, workspace_id, item).await?;
     }
     Ok(())
 }

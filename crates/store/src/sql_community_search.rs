@@ -54,6 +54,25 @@ pub(crate) async fn index_post(
     Ok(())
 }
 
+/// Takes posts out of the search index: `which` is a subquery of post ids, with `$1` bound to
+/// `id`.
+pub(crate) async fn unindex(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    which: &str,
+    id: i64,
+) -> Result<()> {
+    let sql = match backend {
+        Backend::Sqlite => format!("DELETE FROM community_post_fts WHERE rowid IN ({which})"),
+        Backend::Postgres => format!("DELETE FROM community_post_terms WHERE post_id IN ({which})"),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Takes out of the search index the posts a member wrote and every post of the topics they
 /// started (found by their title), before their account is deleted with its posts.
 pub(crate) async fn forget_account_posts(
@@ -63,15 +82,7 @@ pub(crate) async fn forget_account_posts(
 ) -> Result<()> {
     let posts = "SELECT p.id FROM community_posts p WHERE p.author_account = $1 \
                  OR p.topic_id IN (SELECT t.id FROM community_topics t WHERE t.author_account = $1)";
-    let sql = match backend {
-        Backend::Sqlite => format!("DELETE FROM community_post_fts WHERE rowid IN ({posts})"),
-        Backend::Postgres => format!("DELETE FROM community_post_terms WHERE post_id IN ({posts})"),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    unindex(tx, backend, posts, account_id).await
 }
 
 /// A value bound to the search's statement.
@@ -272,11 +283,7 @@ impl SqlStore {
         let mut tx = self.begin_write().await?;
         for (post_id, workspace_id, terms) in posts {
             // Written by a run that stopped before marking it: its terms again, from scratch.
-            let clear = match self.backend {
-                Backend::Sqlite => "DELETE FROM community_post_fts WHERE rowid = $1",
-                Backend::Postgres => "DELETE FROM community_post_terms WHERE post_id = $1",
-            };
-            sqlx::query(clear).bind(post_id).execute(&mut *tx).await?;
+            unindex(&mut tx, self.backend, "SELECT $1", *post_id).await?;
             index_post(&mut tx, self.backend, *workspace_id, *post_id, terms).await?;
             sqlx::query("UPDATE community_posts SET indexed = 1 WHERE id = $1")
                 .bind(post_id)

@@ -905,6 +905,33 @@ impl SqlStore {
     }
 }
 
+/// Deletes a listening item with its archive terms, which do not cascade (migrations 0008 and,
+/// on SQLite, 0028); what points at the item goes with it.
+pub(crate) async fn delete_item(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sqlite: bool,
+    workspace_id: i64,
+    item: i64,
+) -> Result<()> {
+    if sqlite {
+        sqlx::query("DELETE FROM item_fts WHERE rowid = $1")
+            .bind(item)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2")
+            .bind(workspace_id)
+            .bind(item)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM items WHERE id = $1")
+        .bind(item)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The identifiers by which a person is known: their identities' values and full names.
 async fn identifiers(tx: &mut Tx, members: &[i64]) -> Result<(Vec<String>, Vec<String>)> {
     let mut values = Vec::new();
@@ -1029,23 +1056,7 @@ async fn erase_in(
         .fetch_all(&mut **tx)
         .await?;
         for item in &items {
-            // The archive's terms do not cascade (see migrations 0008 and, on SQLite, 0028).
-            if sqlite {
-                sqlx::query("DELETE FROM item_fts WHERE rowid = $1")
-                    .bind(*item)
-                    .execute(&mut **tx)
-                    .await?;
-            } else {
-                sqlx::query("DELETE FROM item_terms WHERE workspace_id = $1 AND item_id = $2")
-                    .bind(workspace_id)
-                    .bind(*item)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            sqlx::query("DELETE FROM items WHERE id = $1")
-                .bind(*item)
-                .execute(&mut **tx)
-                .await?;
+            delete_item(tx, sqlite, workspace_id, *item).await?;
         }
         erasure.items += items.len() as i64;
     }
