@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod editing;
 pub mod figures;
+pub mod images;
 pub mod markup;
 pub mod reactions;
 pub mod search;

@@ -51,8 +51,9 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Renders a post. `profile` gives the address of a handle's page.
-pub fn render(markdown: &str, profile: impl Fn(&str) -> String) -> Rendered {
+/// Renders a post. `href` gives the address of a path of the community (`/u/camille`, a
+/// member's page; `/images/{file}`, an uploaded image, written `upload://{file}` in Markdown).
+pub fn render(markdown: &str, href: impl Fn(&str) -> String) -> Rendered {
     let mut mentions: Vec<String> = Vec::new();
     let mut in_code = 0usize;
     let mut in_link = 0usize;
@@ -70,6 +71,27 @@ pub fn render(markdown: &str, profile: impl Fn(&str) -> String) -> Rendered {
             Event::Start(Tag::Link { .. }) => {
                 in_link += 1;
                 events.push(event);
+            }
+            // An uploaded image's address is the community's (whichever host serves it); an
+            // `upload://` name that is not an upload's shows nothing.
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if dest_url.starts_with("upload://") => {
+                let file = &dest_url["upload://".len()..];
+                let dest_url = if crate::images::upload_file(file).is_some() {
+                    CowStr::from(href(&format!("/images/{file}")))
+                } else {
+                    CowStr::from("")
+                };
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
             Event::End(TagEnd::Link) => {
                 in_link = in_link.saturating_sub(1);
@@ -89,7 +111,7 @@ pub fn render(markdown: &str, profile: impl Fn(&str) -> String) -> Rendered {
                         let lower = handle.to_lowercase();
                         out.push_str(&format!(
                             "<a class=\"mention\" href=\"{}\">@{}</a>",
-                            escape(&profile(&lower)),
+                            escape(&href(&format!("/u/{lower}"))),
                             escape(handle)
                         ));
                         if !mentions.contains(&lower) {
@@ -206,7 +228,7 @@ mod tests {
     #[test]
     fn names_written_into_markdown_stay_text() {
         let name = escape_inline("[Léa](javascript:alert(1)) *B*");
-        let html = render(&format!("{name} a écrit"), |h| format!("/u/{h}")).html;
+        let html = render(&format!("{name} a écrit"), |p| p.to_owned()).html;
         assert!(!html.contains("<a") && !html.contains("<em>"), "{html}");
         assert!(
             html.contains("[Léa](javascript:alert(1)) *B* a écrit"),
@@ -231,7 +253,7 @@ mod tests {
     }
 
     fn html(md: &str) -> String {
-        render(md, |h| format!("/c/jardins/u/{h}")).html
+        render(md, |p| format!("/c/jardins{p}")).html
     }
 
     #[test]
@@ -287,7 +309,7 @@ mod tests {
     fn mentions_link_to_profiles_and_are_listed_once() {
         let r = render(
             "Merci @Camille et @bruno.m ! Écris à jo@example.org, @camille.",
-            |h| format!("/c/jardins/u/{h}"),
+            |p| format!("/c/jardins{p}"),
         );
         assert_eq!(r.mentions, vec!["camille", "bruno.m"]);
         assert!(
@@ -300,6 +322,26 @@ mod tests {
         assert!(r.html.contains("jo@example.org"), "{}", r.html);
         // Code is code: no mention inside it.
         assert!(render("`@camille`", |h| h.to_owned()).mentions.is_empty());
+    }
+
+    #[test]
+    fn uploaded_images_get_the_community_s_address() {
+        let sha = "0123456789abcdef".repeat(4);
+        let html = render(
+            &format!("![Torréfaction](upload://{sha}.jpg) ![x](upload://../../etc/passwd.png)"),
+            |p| format!("https://forum.example{p}"),
+        )
+        .html;
+        assert!(
+            html.contains(&format!(
+                "<img src=\"https://forum.example/images/{sha}.jpg\" alt=\"Torréfaction\">"
+            )),
+            "{html}"
+        );
+        assert!(
+            !html.contains("passwd") && !html.contains("upload://"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -28,6 +28,11 @@ fn one_line(raw: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// One line cut to `max` characters: an image's name or description, shown as text only.
+pub fn one_line_max(raw: &str, max: usize) -> String {
+    one_line(raw).chars().take(max).collect()
+}
+
 /// A topic's title.
 pub fn title(field: &'static str, raw: &str) -> Result<String, FieldError> {
     let title = one_line(raw);

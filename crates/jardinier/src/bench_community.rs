@@ -180,7 +180,7 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
     let mut rng = Lcg(7);
     let html: Vec<String> = SENTENCES
         .iter()
-        .map(|s| jardinier_community::markup::render(s, |h| format!("/c/bench/u/{h}")).html)
+        .map(|s| jardinier_community::markup::render(s, |p| format!("/c/bench{p}")).html)
         .collect();
     let per_topic = (posts / topics.max(1)).max(1);
     let mut loaded_topics = Vec::with_capacity(topics);

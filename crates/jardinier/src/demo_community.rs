@@ -336,7 +336,7 @@ pub async fn seed(
             now,
         })
         .await?;
-    let profile = |handle: &str| format!("/c/brulerie-du-canal/u/{handle}");
+    let profile = |path: &str| format!("/c/brulerie-du-canal{path}");
     let account = |handle: &str| {
         accounts
             .iter()

@@ -199,6 +199,7 @@ pub async fn serve_bound(
     site_config.mail_log = state.config.mail_log_page;
     site_config.secure_cookies = state.config.secure_cookies;
     site_config.trusted_proxies = state.config.trusted_proxies.clone();
+    site_config.media_dir = config.media.dir.clone().into();
     let site = jardinier_site::SiteState::new(
         store.clone(),
         site_config,
@@ -222,6 +223,17 @@ pub async fn serve_bound(
             Ok(0) => {}
             Ok(n) => tracing::info!(posts = n, "community search: older posts indexed"),
             Err(error) => tracing::warn!(%error, "community search: could not index older posts"),
+        }
+    });
+    // Images no post or avatar uses any more (an account deleted with its posts) leave the
+    // media folder; before any upload can be under way.
+    let sweeping = store.clone();
+    let media_dir: std::path::PathBuf = config.media.dir.clone().into();
+    tokio::spawn(async move {
+        match jardinier_site::images::sweep(sweeping.as_ref(), &media_dir).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "community images no longer used removed"),
+            Err(error) => tracing::warn!(%error, "community images: the sweep failed"),
         }
     });
     // The community's digests of notifications (daily, weekly), checked every ten minutes.

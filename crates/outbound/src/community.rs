@@ -30,8 +30,7 @@ pub async fn reply(store: &dyn Store, job: &ReplyJob, now: i64) -> Result<Delive
         .and_then(|u| u.find("/t/").map(|i| u[..i].to_owned()))
         .unwrap_or_default();
     let html =
-        jardinier_community::markup::render(&job.reply.body, |handle| format!("{base}/u/{handle}"))
-            .html;
+        jardinier_community::markup::render(&job.reply.body, |path| format!("{base}{path}")).html;
     let key = format!("inbox-reply-{}", job.reply.id);
     let title = store
         .community_topic(job.reply.workspace_id, topic_id)

@@ -148,6 +148,59 @@
   } catch (error) {
     storage = null;
   }
+  // Images: the composer's link sends the chosen file and puts its Markdown at the cursor
+  // (without JavaScript the link opens the upload page, which gives the line to paste).
+  document.querySelectorAll("a[data-upload]").forEach(function (link) {
+    var form = link.closest("form");
+    var area = form && form.querySelector("textarea[name=body]");
+    var status = link.parentNode.querySelector(".image-status");
+    if (!area) return;
+    var input = document.createElement("input");
+    input.type = "file";
+    input.accept = "image/jpeg,image/png,image/webp";
+    input.hidden = true;
+    link.parentNode.appendChild(input);
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      input.click();
+    });
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var data = new FormData();
+      data.append("_csrf", form.querySelector("input[name=_csrf]").value);
+      data.append("image", file);
+      status.className = "image-status";
+      status.textContent = link.getAttribute("data-sending") || "…";
+      fetch(link.getAttribute("data-upload"), {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          input.value = "";
+          if (answer.error) {
+            status.className = "image-status field-error";
+            status.textContent = answer.error;
+            return;
+          }
+          status.textContent = "";
+          var at = area.selectionStart || area.value.length;
+          var before = area.value.slice(0, at);
+          var line = (before && !/\n$/.test(before) ? "\n" : "") + answer.markdown + "\n";
+          area.value = before + line + area.value.slice(at);
+          area.focus();
+          area.selectionStart = area.selectionEnd = at + line.length;
+          area.dispatchEvent(new Event("input"));
+        })
+        .catch(function () {
+          status.className = "image-status field-error";
+          status.textContent = link.getAttribute("data-failed") || "!";
+        });
+    });
+  });
   if (!storage) return;
   var brand = document.querySelector("a.brand");
   var scope = "jardinier-draft:" + (brand ? brand.getAttribute("href") : "") + ":";

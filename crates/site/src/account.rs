@@ -55,7 +55,7 @@ fn next_path(c: &SiteCtx, next: Option<&str>) -> String {
     }
 }
 
-fn limited(
+pub(crate) fn limited(
     limiter: &std::sync::Mutex<jardinier_domain::rate::RateLimiter>,
     key: &str,
 ) -> Result<(), u64> {
@@ -508,7 +508,7 @@ fn charter_html(c: &SiteCtx) -> String {
                 jardinier_i18n::Lang::Fr => &ch.body_fr,
                 jardinier_i18n::Lang::En => &ch.body_en,
             };
-            jardinier_community::markup::render(body, |h| c.href(&format!("/u/{h}"))).html
+            jardinier_community::markup::render(body, |p| c.href(p)).html
         }
         None => String::new(),
     }
@@ -589,6 +589,12 @@ pub async fn set_lang(
 #[template(path = "account.html")]
 struct AccountPage<'a> {
     c: &'a SiteCtx,
+    /// The avatar's address, or the letter shown instead.
+    avatar: Option<String>,
+    initial: String,
+    avatar_done: Option<&'static str>,
+    avatar_error: Option<String>,
+    max_mb: usize,
     handle: String,
     email: String,
     name: String,
@@ -620,12 +626,39 @@ struct ProfileForm {
     watch: Vec<i64>,
 }
 
+/// What the avatar form did: saved or removed (a notice), or why the image was refused.
+pub(crate) enum AvatarNote {
+    None,
+    Done(&'static str),
+    Refused(String),
+}
+
 async fn account_page(
     state: &SharedSite,
     c: &SiteCtx,
     form: Option<ProfileForm>,
     errors: ValidationErrors,
     saved: bool,
+) -> Result<Response, SiteError> {
+    account_page_with(state, c, form, errors, saved, AvatarNote::None).await
+}
+
+/// The account page after the avatar form.
+pub(crate) async fn avatar_page(
+    state: &SharedSite,
+    c: &SiteCtx,
+    note: AvatarNote,
+) -> Result<Response, SiteError> {
+    account_page_with(state, c, None, ValidationErrors::default(), false, note).await
+}
+
+async fn account_page_with(
+    state: &SharedSite,
+    c: &SiteCtx,
+    form: Option<ProfileForm>,
+    errors: ValidationErrors,
+    saved: bool,
+    avatar_note: AvatarNote,
 ) -> Result<Response, SiteError> {
     let Some(member) = &c.member else {
         return Ok(Redirect::to(&c.href("/signin?next=/account")).into_response());
@@ -650,9 +683,23 @@ async fn account_page(
         frequency: member.email_frequency.clone(),
         watch: Vec::new(),
     });
-    let invalid = !errors.is_empty();
+    let invalid = !errors.is_empty() || matches!(avatar_note, AvatarNote::Refused(_));
     let page = render(AccountPage {
         c,
+        avatar: member
+            .avatar
+            .as_ref()
+            .map(|file| c.href(&format!("/images/{file}"))),
+        initial: crate::pages::initial(&member.display_name),
+        avatar_done: match &avatar_note {
+            AvatarNote::Done(key) => Some(*key),
+            _ => None,
+        },
+        avatar_error: match avatar_note {
+            AvatarNote::Refused(text) => Some(text),
+            _ => None,
+        },
+        max_mb: jardinier_community::images::MAX_BYTES / (1024 * 1024),
         handle: member.handle.clone(),
         email: member.email.clone(),
         name: form.name,
@@ -675,6 +722,7 @@ async fn account_page(
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,
+    done: Option<String>,
 }
 
 /// The member's own page: name, bio, language, e-mails of notifications, watched categories.
@@ -683,12 +731,18 @@ pub async fn account(
     c: SiteCtx,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, SiteError> {
-    account_page(
+    let note = match q.done.as_deref() {
+        Some("avatar_saved") => AvatarNote::Done("site.account.avatar_saved"),
+        Some("avatar_removed") => AvatarNote::Done("site.account.avatar_removed"),
+        _ => AvatarNote::None,
+    };
+    account_page_with(
         &state,
         &c,
         None,
         ValidationErrors::default(),
         q.saved.is_some(),
+        note,
     )
     .await
 }
@@ -776,6 +830,26 @@ pub async fn export(State(state): State<SharedSite>, c: SiteCtx) -> Result<Respo
     };
     let mut data = state.store.export_community_account(member.id).await?;
     data["community"] = serde_json::json!({ "name": c.site.name, "address": c.absolute });
+    // The images they sent, with the address each is at.
+    data["images"] = state
+        .store
+        .community_images_of(member.id)
+        .await?
+        .into_iter()
+        .map(|image| {
+            serde_json::json!({
+                "address": format!("{}/images/{}", c.absolute, image.file()),
+                "name": image.filename,
+                "type": image.content_type,
+                "bytes": image.size,
+                "sent_at": jardinier_webkit::format::rfc3339(image.created_at),
+            })
+        })
+        .collect();
+    data["avatar"] = match &member.avatar {
+        Some(file) => serde_json::Value::String(format!("{}/images/{file}", c.absolute)),
+        None => serde_json::Value::Null,
+    };
     let body = serde_json::to_vec_pretty(&data)
         .map_err(|e| SiteError::Internal(anyhow::anyhow!("the export: {e}")))?;
     Ok((

@@ -177,7 +177,7 @@ pub async fn import(
         },
         None => (None, None),
     };
-    let profile = |handle: &str| format!("/c/{slug}/u/{handle}");
+    let profile = |path: &str| format!("/c/{slug}{path}");
     for topic in &archive.topics {
         let category = categories[topic.category.as_deref().unwrap_or_default()];
         let mut posts = Vec::with_capacity(topic.posts.len());

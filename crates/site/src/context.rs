@@ -22,6 +22,8 @@ pub const MEMBER_COOKIE: &str = "jardinier_member";
 pub const CSRF_COOKIE: &str = "jardinier_member_csrf";
 pub const LANG_COOKIE: &str = "jardinier_member_lang";
 pub const CSRF_FIELD: &str = "_csrf";
+/// The largest form with a file: an image and the few fields around it.
+pub const MULTIPART_LIMIT: usize = jardinier_community::images::MAX_BYTES + 64 * 1024;
 /// The team's session cookie (the workbench's): a teammate reading their workspace's community
 /// is staff there.
 pub const TEAM_SESSION_COOKIE: &str = "jardinier_session";
@@ -131,6 +133,18 @@ fn slug_of(path: &str) -> Option<&str> {
         .split('/')
         .next()
         .filter(|s| !s.is_empty())
+}
+
+/// A text field of a multipart body already read.
+async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 pub async fn layer(State(state): State<SharedSite>, req: Request, next: Next) -> Response {
@@ -252,10 +266,24 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
         .is_some_and(|p| p.starts_with("/unsubscribe/"));
     if !unsubscribe && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, 1024 * 1024)
+        let boundary = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| multer::parse_boundary(v).ok());
+        let limit = if boundary.is_some() {
+            MULTIPART_LIMIT
+        } else {
+            1024 * 1024
+        };
+        let bytes = axum::body::to_bytes(body, limit)
             .await
             .map_err(|_| SiteError::Page(ErrorKind::TooLarge))?;
-        let submitted = jardinier_webkit::http::form_field(&bytes, CSRF_FIELD).unwrap_or_default();
+        let submitted = match boundary {
+            Some(boundary) => multipart_field(bytes.clone(), boundary, CSRF_FIELD).await,
+            None => jardinier_webkit::http::form_field(&bytes, CSRF_FIELD),
+        }
+        .unwrap_or_default();
         if !constant_time_eq(&submitted, &csrf) {
             tracing::info!(path = %path, "community form refused: missing or wrong CSRF token");
             let mut response = crate::error::page(&ctx, ErrorKind::Csrf);

@@ -16,6 +16,7 @@ pub mod context;
 mod edit;
 mod error;
 mod feeds;
+pub mod images;
 pub mod listen;
 pub mod notify;
 mod pages;
@@ -53,6 +54,8 @@ pub struct SiteConfig {
     /// Sign-ups one network address may make in a minute (a burst, then one every
     /// `60 / n` seconds).
     pub signups_per_minute: u32,
+    /// The media folder: members' images are under `community/{workspace}/`.
+    pub media_dir: std::path::PathBuf,
 }
 
 impl SiteConfig {
@@ -64,6 +67,7 @@ impl SiteConfig {
             mail_log: false,
             trusted_proxies: Default::default(),
             signups_per_minute: 5,
+            media_dir: std::path::PathBuf::from("media"),
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct SiteState {
     /// Sign-ups per network address, and e-mails sent per address.
     pub(crate) signups: Mutex<jardinier_domain::rate::RateLimiter>,
     pub(crate) mails: Mutex<jardinier_domain::rate::RateLimiter>,
+    /// Images sent per writer.
+    pub(crate) uploads: Mutex<jardinier_domain::rate::RateLimiter>,
 }
 
 impl SiteState {
@@ -97,6 +103,9 @@ impl SiteState {
             )),
             // Three e-mails a minute to one address, then one every 20 seconds.
             mails: Mutex::new(jardinier_domain::rate::RateLimiter::new(3)),
+            uploads: Mutex::new(jardinier_domain::rate::RateLimiter::new(
+                images::UPLOADS_PER_MINUTE,
+            )),
             own_host: config
                 .base_url
                 .split("://")
@@ -185,6 +194,15 @@ pub fn router(state: SharedSite) -> Router {
         .route("/u/{handle}", get(pages::profile))
         .route("/mentions", get(pages::complete_handles))
         .route("/search", get(search::search))
+        .route(
+            "/images",
+            get(images::form).post(images::upload).layer(upload_limit()),
+        )
+        .route("/images/{file}", get(images::file))
+        .route(
+            "/account/avatar",
+            post(images::avatar).layer(upload_limit()),
+        )
         .route("/tags/{tag}", get(tags::tag))
         .route("/signup", get(account::signup_form).post(account::signup))
         .route("/signup/sent", get(account::signup_sent))
@@ -229,6 +247,11 @@ pub fn router(state: SharedSite) -> Router {
         ))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// An image and its form around it; the CSRF layer reads the same bound.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(context::MULTIPART_LIMIT)
 }
 
 /// The site's own security headers: its pages load nothing from elsewhere, and are never framed.

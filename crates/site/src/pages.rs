@@ -201,6 +201,17 @@ pub struct PostView {
     /// react.
     pub reactions: Vec<ReactionView>,
     pub can_react: bool,
+    /// The letter shown when the author has no avatar.
+    pub initial: String,
+}
+
+/// The first letter of a name, upper-case ("?" for a name without letters): the avatar of a
+/// member who chose none.
+pub fn initial(name: &str) -> String {
+    name.chars()
+        .find(|ch| ch.is_alphanumeric())
+        .map(|ch| ch.to_uppercase().collect())
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 pub struct ReactionView {
@@ -319,6 +330,7 @@ pub async fn topic(
                 })
                 .collect();
             PostView {
+                initial: initial(&post.author.name),
                 can_react: jardinier_community::reactions::may_react(c.viewer(), author),
                 reactions,
                 held: post.status == "held",

@@ -52,7 +52,7 @@ pub(crate) fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
 }
 
 pub(crate) fn render_markdown(c: &SiteCtx, body: &str) -> markup::Rendered {
-    markup::render(body, |handle| c.href(&format!("/u/{handle}")))
+    markup::render(body, |path| c.href(path))
 }
 
 #[derive(Template)]

@@ -75,6 +75,8 @@ pub struct CommunityAccount {
     pub email_frequency: String,
     /// Web addresses shown on their page.
     pub links: Vec<String>,
+    /// `{sha256}.{extension}` of their avatar.
+    pub avatar: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +110,8 @@ pub struct Author {
     pub user_id: Option<i64>,
     pub name: String,
     pub handle: Option<String>,
+    /// `{sha256}.{extension}` of a member's avatar.
+    pub avatar: Option<String>,
 }
 
 impl Author {

@@ -15,6 +15,7 @@ mod alerts;
 mod archive_fts;
 mod campaign_edits;
 mod community;
+mod community_images;
 mod crisis;
 mod error;
 mod inbox;
@@ -35,6 +36,7 @@ mod sql_campaign_edits;
 mod sql_community;
 mod sql_community_edits;
 mod sql_community_figures;
+mod sql_community_images;
 mod sql_community_reactions;
 mod sql_community_search;
 mod sql_community_tags;
@@ -63,6 +65,7 @@ mod work;
 pub use alerts::*;
 pub use campaign_edits::*;
 pub use community::*;
+pub use community_images::*;
 pub use crisis::*;
 pub use error::StoreError;
 pub use inbox::*;
@@ -91,6 +94,7 @@ pub trait Store:
     + AlertStore
     + CrisisStore
     + CommunityStore
+    + CommunityImageStore
     + OAuthKeyStore
     + RegularStore
     + SubscriptionStore

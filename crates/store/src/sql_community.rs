@@ -26,7 +26,7 @@ fn site(row: &AnyRow) -> Result<CommunitySite> {
 }
 
 const ACCOUNT_COLS: &str = "a.id, a.workspace_id, a.email, a.handle, a.display_name, a.lang, a.bio, \
-     a.verified_at, a.created_at, a.first_posted_at, a.email_frequency, a.links, \
+     a.verified_at, a.created_at, a.first_posted_at, a.email_frequency, a.links, a.avatar, \
      (SELECT MAX(x.version) FROM community_acceptances x WHERE x.account_id = a.id) AS charter_version";
 
 fn account(row: &AnyRow) -> Result<CommunityAccount> {
@@ -48,6 +48,7 @@ fn account(row: &AnyRow) -> Result<CommunityAccount> {
             .lines()
             .map(str::to_owned)
             .collect(),
+        avatar: row.try_get("avatar")?,
     })
 }
 
@@ -59,7 +60,7 @@ macro_rules! author_cols {
             ".author_account, ",
             $t,
             ".author_user, COALESCE(a.display_name, u.display_name, '') AS author_name, \
-             a.handle AS author_handle"
+             a.handle AS author_handle, a.avatar AS author_avatar"
         )
     };
 }
@@ -70,6 +71,7 @@ fn author(row: &AnyRow) -> Result<Author> {
         user_id: row.try_get("author_user")?,
         name: row.try_get("author_name")?,
         handle: row.try_get("author_handle")?,
+        avatar: row.try_get("author_avatar")?,
     })
 }
 
@@ -1705,6 +1707,12 @@ pub(crate) async fn delete_account_in(
         .bind(account_id)
         .execute(&mut **tx)
         .await?;
+        // Their images go with their posts (the files, once no row uses them, at the media
+        // folder's next sweep); kept posts keep theirs, signed by nobody (ON DELETE SET NULL).
+        sqlx::query("DELETE FROM community_images WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut **tx)
+            .await?;
     }
     // Their votes leave the ideas' counts.
     let voted: Vec<i64> =

@@ -120,6 +120,7 @@ pub async fn spawn_app_with(
     });
     let mut site_config = jardinier_site::SiteConfig::new(&base);
     site_config.mail_log = true;
+    site_config.media_dir = media.0.clone();
     let site = jardinier_site::SiteState::new(
         store.clone(),
         site_config,

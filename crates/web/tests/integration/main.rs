@@ -12,6 +12,7 @@ mod api_sections;
 mod community;
 mod community_edits;
 mod community_figures;
+mod community_images;
 mod community_privacy;
 mod community_search;
 mod crisis;
