@@ -41,8 +41,6 @@ pub async fn run(config: &Config, args: CommunityImportArgs) -> anyhow::Result<(
         &archive,
     )
     .await?;
-    let count =
-        |n: usize, one: &str, other: &str| format!("{n} {}", if n == 1 { one } else { other });
     println!(
         "imported into {}: {}, {}, {}, {}",
         workspace.slug,
@@ -58,4 +56,65 @@ pub async fn run(config: &Config, args: CommunityImportArgs) -> anyhow::Result<(
         );
     }
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct DiscourseImportArgs {
+    /// The workspace (its web address name) whose community receives the forum.
+    #[arg(long)]
+    workspace: String,
+    /// Only this topic (its Discourse id; repeat for several). Without it, every topic of the
+    /// forum's latest list, page after page.
+    #[arg(long = "topic")]
+    topics: Vec<i64>,
+    /// Stop after this many topics (a trial run).
+    #[arg(long, default_value_t = 0)]
+    max_topics: usize,
+    /// Milliseconds between two requests (Discourse limits API clients).
+    #[arg(long, default_value_t = 500)]
+    pause_ms: u64,
+    /// The forum's address, e.g. https://forum.example.org
+    url: String,
+}
+
+/// `jardinier discourse-import`: a public Discourse forum read through its JSON API and imported
+/// as an archive (`jardinier_discourse`), with what was left out and why.
+pub async fn run_discourse(config: &Config, args: DiscourseImportArgs) -> anyhow::Result<()> {
+    let store = open_store(&config.database.url).await?;
+    let workspace = store
+        .workspace_by_slug(&args.workspace)
+        .await?
+        .with_context(|| format!("no workspace is called \"{}\"", args.workspace))?;
+    let options = jardinier_discourse::Options {
+        base: args.url.clone(),
+        topics: args.topics.clone(),
+        max_topics: args.max_topics,
+        pause: std::time::Duration::from_millis(args.pause_ms),
+    };
+    let (archive, report) = jardinier_discourse::read(&options, &workspace.slug).await?;
+    for (id, why) in &report.skipped {
+        eprintln!("topic {id} left out: {why}");
+    }
+    let done = jardinier_site::archive_import::import(
+        store.as_ref(),
+        workspace.id,
+        &workspace.slug,
+        &archive,
+    )
+    .await?;
+    println!(
+        "imported from {} into {}: {}, {}, {}, {} ({} requests; members sign up again with their address to post)",
+        args.url,
+        workspace.slug,
+        count(done.categories, "category", "categories"),
+        count(done.members, "member", "members"),
+        count(done.topics, "topic", "topics"),
+        count(done.posts, "post", "posts"),
+        report.requests,
+    );
+    Ok(())
+}
+
+fn count(n: usize, one: &str, other: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { other })
 }

@@ -58,6 +58,9 @@ enum Command {
     /// Import a community archive (the JSON the Community section downloads) into a
     /// workspace whose community has no topic yet.
     CommunityImport(community_import::CommunityImportArgs),
+    /// Import a public Discourse forum (categories, topics, posts, members without passwords)
+    /// through its JSON API into a workspace whose community has no topic yet.
+    DiscourseImport(community_import::DiscourseImportArgs),
     /// Language and sentiment of each line of standard input, one JSON object per line
     /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1});
     /// or, with --eval FILE, accuracy on labelled text; or, with --bench, texts per second.
@@ -186,6 +189,7 @@ fn main() -> std::process::ExitCode {
             Command::Analyze(args) => analysis::run(args),
             Command::Import(args) => import::run(&config, args).await,
             Command::CommunityImport(args) => community_import::run(&config, args).await,
+            Command::DiscourseImport(args) => community_import::run_discourse(&config, args).await,
             Command::User {
                 command: UserCommand::Add(args),
             } => users::add(&config, args).await,

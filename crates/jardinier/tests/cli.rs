@@ -512,3 +512,156 @@ fn community_import_reads_an_archive_and_names_what_is_wrong() {
     assert_ne!(code, 0);
     assert!(err.contains("already has topics"), "{err}");
 }
+
+/// A local server answering as a Discourse forum with responses recorded from
+/// meta.discourse.org (`crates/discourse/tests/fixtures`, see its README): `/site.json`,
+/// `/latest.json` and five topics; every other address answers 404, as Discourse does for a
+/// topic it does not have. Returns its address.
+fn replay_discourse() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../discourse/tests/fixtures");
+            let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+                let fixtures = fixtures.clone();
+                async move {
+                    let file = match uri.path() {
+                        "/site.json" => "site.json".to_owned(),
+                        "/categories.json" => "categories.json".to_owned(),
+                        // Only the first page was recorded.
+                        "/latest.json" if uri.query().is_none() => "latest_full.json".to_owned(),
+                        path => match path
+                            .strip_prefix("/t/")
+                            .and_then(|rest| rest.strip_suffix(".json"))
+                            .and_then(|id| id.parse::<i64>().ok())
+                        {
+                            Some(id) => format!("t_{id}.json"),
+                            None => String::new(),
+                        },
+                    };
+                    match std::fs::read(fixtures.join(&file)) {
+                        Ok(bytes) if !file.is_empty() => (
+                            axum::http::StatusCode::OK,
+                            [("content-type", "application/json")],
+                            bytes,
+                        ),
+                        _ => (
+                            axum::http::StatusCode::NOT_FOUND,
+                            [("content-type", "application/json")],
+                            br#"{"errors":["The requested URL or resource could not be found."],"error_type":"not_found"}"#.to_vec(),
+                        ),
+                    }
+                }
+            });
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
+
+#[test]
+fn discourse_import_brings_a_forum_s_categories_topics_and_members() {
+    let dir = TempDir::new("cli");
+    let forum = replay_discourse();
+    for workspace in ["Forum", "Essai"] {
+        let (code, _, err) = run(
+            jardinier(&dir).args([
+                "user",
+                "add",
+                "--email",
+                &format!("margaux@{}.example", workspace.to_lowercase()),
+                "--name",
+                "Margaux",
+                "--password-stdin",
+                "--new-workspace",
+                workspace,
+            ]),
+            "a long password\n",
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    // Every topic of the latest list: none of those pages was recorded, so each is named as
+    // left out with the forum's answer; the categories come.
+    let (code, out, err) = run(
+        jardinier(&dir).args([
+            "discourse-import",
+            "--workspace",
+            "essai",
+            "--pause-ms",
+            "0",
+            &forum,
+        ]),
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("topic 11557 left out:") && err.contains("answered 404"),
+        "{err}"
+    );
+    assert!(
+        out.contains("26 categories, 0 members, 0 topics, 0 posts"),
+        "{out}"
+    );
+
+    // The recorded topics, asked by id (one a private message, which stays out).
+    let mut args = vec![
+        "discourse-import",
+        "--workspace",
+        "forum",
+        "--pause-ms",
+        "0",
+    ];
+    for id in ["280", "28830", "9", "299", "2480"] {
+        args.extend(["--topic", id]);
+    }
+    args.push(&forum);
+    let (code, out, err) = run(jardinier(&dir).args(&args), "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("26 categories") && out.contains("5 topics"),
+        "{out}\n{err}"
+    );
+
+    // What the community now holds: the topics with their Markdown, authors as members.
+    let url = format!(
+        "sqlite://{}",
+        dir.0.join("jardinier-data/jardinier.db").display()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use jardinier_store::{CommunityStore, Store};
+        let store = jardinier_store::connect(&url).await.unwrap();
+        let forum = store.workspace_by_slug("forum").await.unwrap().unwrap();
+        let topics = store.community_topics_after(forum.id, 0, 10).await.unwrap();
+        assert_eq!(topics.len(), 5);
+        let rate = topics
+            .iter()
+            .find(|t| t.title == "1.3.0beta9: No rate-limit popups")
+            .expect("the topic");
+        let posts = store.community_posts(rate.id, 1, 100).await.unwrap();
+        assert!(
+            posts[0]
+                .body_md
+                .starts_with("Normally, actions such as Liking"),
+            "{}",
+            posts[0].body_md
+        );
+        assert!(
+            posts[0].body_html.contains("<p>Normally"),
+            "{}",
+            posts[0].body_html
+        );
+        assert_eq!(posts[0].author.handle.as_deref(), Some("raceprouk"));
+        assert!(posts.iter().all(|p| p.author.account_id.is_some()));
+    });
+}
