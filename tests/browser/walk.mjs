@@ -2,6 +2,7 @@
 // sign in, open every section in French, switch to English and open them again, check the
 // keyboard path and the dark theme, switch workspace, and save screenshots.
 // Usage: node walk.mjs BASE_URL SCREENSHOT_DIR
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
@@ -461,6 +462,25 @@ try {
   await visitor.waitForURL("**/t/*/bonjour-depuis-lyon");
   assert.match(await visitor.getByTestId("post").first().innerText(), /Nina/);
   await visitorShot("community-introduction-fr");
+  // A photo in a reply (item 3): the composer's link sends it and puts its line at the cursor;
+  // the post shows it. Then an avatar (item 4), shown beside her posts.
+  const introduction = visitor.url();
+  const photo = fileURLToPath(new URL("../../crates/community/tests/images/gps.jpg", import.meta.url));
+  await visitor.getByTestId("reply-body").fill("Ma V60 du matin :");
+  const [chooser] = await Promise.all([visitor.waitForEvent("filechooser"), visitor.getByTestId("add-image").click()]);
+  await chooser.setFiles(photo);
+  await visitor.waitForFunction(() => document.querySelector("[data-testid=reply-body]").value.includes("upload://"));
+  await visitor.getByTestId("reply-submit").click();
+  await visitor.waitForLoadState("load");
+  assert.equal(await visitor.locator("li.post .body img").count(), 1, "the photo is in the reply");
+  await visitorShot("community-photo-fr");
+  await visitor.goto(community + "/account");
+  await visitor.locator("#avatar-file").setInputFiles(fileURLToPath(new URL("../../crates/community/tests/images/gps.png", import.meta.url)));
+  await visitor.getByTestId("avatar-save").click();
+  await visitor.getByTestId("avatar-done").waitFor();
+  await visitorShot("community-avatar-fr");
+  await visitor.goto(introduction);
+  assert.ok((await visitor.getByTestId("avatar").count()) >= 1, "her avatar beside her posts");
   // Nina corrects her introduction: the post says it was edited, its versions stay readable
   // (issue 16, item 3).
   await visitor.getByTestId("edit-post").first().click();
