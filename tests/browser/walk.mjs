@@ -2,11 +2,11 @@
 // sign in, open every section in French, switch to English and open them again, check the
 // keyboard path and the dark theme, switch workspace, and save screenshots.
 // Usage: node walk.mjs BASE_URL SCREENSHOT_DIR
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) {
@@ -574,6 +574,32 @@ try {
   await shot("community-figures-en");
   await page.goto(base + "/w/brulerie-du-canal/community");
   await shot("community-workbench-en");
+  // The static archive (item 11): downloaded from the Community section, unzipped, opened from
+  // the disk without a server, and searched offline — on a desktop and on a phone.
+  const zipped = await page.request.get(base + "/w/brulerie-du-canal/community/archive.zip");
+  assert.equal(zipped.status(), 200);
+  const archiveDir = `${shots}/static-archive`;
+  mkdirSync(archiveDir, { recursive: true });
+  writeFileSync(`${archiveDir}.zip`, await zipped.body());
+  const unzipped = spawnSync("python3", ["-m", "zipfile", "-e", `${archiveDir}.zip`, archiveDir]);
+  assert.equal(unzipped.status, 0, String(unzipped.stderr));
+  const offline = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  offline.on("pageerror", (error) => problems.push(`static archive script error: ${error.message}`));
+  await offline.goto(pathToFileURL(`${archiveDir}/index.html`).href);
+  assert.ok((await offline.getByTestId("archive-category").count()) >= 3, "the public categories");
+  await offline.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-static-archive-home-en.png`, fullPage: true });
+  await offline.getByTestId("archive-search-link").click();
+  await offline.locator("#q").fill("cafetiere");
+  await offline.getByTestId("archive-search-submit").click();
+  assert.match(await offline.getByTestId("archive-search-count").innerText(), /topics? found/);
+  assert.ok((await offline.locator("#results a").count()) >= 1, "found offline");
+  await offline.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-static-archive-search-en.png`, fullPage: true });
+  await offline.setViewportSize({ width: 390, height: 844 });
+  await offline.locator("#results a").first().click();
+  await offline.waitForLoadState("load");
+  assert.ok((await offline.getByTestId("archive-post").count()) >= 1, "the topic's posts");
+  await offline.screenshot({ path: `${shots}/${String(++step).padStart(2, "0")}-static-archive-topic-en-mobile.png`, fullPage: true });
+  await offline.close();
   // The question nobody answered reached the inbox (issue 16, item 10): the CM answers it
   // there, and the answer appears in the topic, signed by the team.
   await page.goto(base + "/w/brulerie-du-canal/inbox");

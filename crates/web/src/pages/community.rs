@@ -403,6 +403,10 @@ pub fn routes() -> axum::Router<SharedState> {
             "/w/{slug}/community/export.json",
             get(super::community_export::export),
         )
+        .route(
+            "/w/{slug}/community/archive.zip",
+            get(super::community_export::static_archive),
+        )
         .route("/w/{slug}/community/site", post(save_site))
         .route("/w/{slug}/community/categories", post(save_category))
         .route("/w/{slug}/community/charter", post(publish_charter))

@@ -218,3 +218,54 @@ pub async fn export(
     )
         .into_response())
 }
+
+#[derive(serde::Deserialize)]
+pub struct ScopeQuery {
+    #[serde(default)]
+    scope: String,
+}
+
+/// The community as a static HTML archive (a zip that opens and searches offline), made while
+/// it downloads: the categories everyone may read, or (`?scope=all`) every category.
+pub async fn static_archive(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    axum::extract::Query(q): axum::extract::Query<ScopeQuery>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageCommunity)?;
+    if state.store.community_site(w.workspace.id).await?.is_none() {
+        return Err(WebError::NotFound);
+    }
+    let scope = jardinier_archive::Scope::parse(&q.scope);
+    let receiver = jardinier_archive::spawn(
+        state.store.clone(),
+        jardinier_archive::Options {
+            workspace_id: w.workspace.id,
+            scope,
+            tr: w.ctx.tr,
+            timezone: w.workspace.timezone.clone(),
+            media_dir: state.config.media_dir.clone(),
+        },
+    );
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    let disposition = format!(
+        "attachment; filename=\"{}-community-{}{}.zip\"",
+        w.workspace.slug,
+        super::iso_day(unix_now(), &w.workspace.timezone),
+        if scope == jardinier_archive::Scope::All {
+            "-all"
+        } else {
+            ""
+        }
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
