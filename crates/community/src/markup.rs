@@ -51,9 +51,144 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// What a linked page says about itself, shown under a link alone on its line (Discourse's
+/// "onebox"): read by the site, handed to [`render_with_cards`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    /// Its image (https only).
+    pub image: Option<String>,
+}
+
+/// The most links of a post shown as cards.
+pub const MAX_CARDS: usize = 3;
+
+/// Lines that are one web address alone, outside code: each becomes a link, or a card.
+fn lone_lines(markdown: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut fence: Option<&str> = None;
+    let lines: Vec<&str> = markdown.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim();
+        if let Some(marker) = fence {
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(&trimmed[..3]);
+            continue;
+        }
+        // A paragraph of its own (blank lines around it), not indented code.
+        let alone = (i == 0 || lines[i - 1].trim().is_empty())
+            && lines.get(i + 1).is_none_or(|next| next.trim().is_empty());
+        if !alone || line.starts_with("    ") || line.starts_with('\t') {
+            continue;
+        }
+        let is_address = !trimmed.contains(char::is_whitespace)
+            && url::Url::parse(trimmed)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        if is_address {
+            found.push((i, trimmed.to_owned()));
+        }
+    }
+    found
+}
+
+/// The web addresses alone on their line in a post (at most [`MAX_CARDS`]), whose cards the
+/// site may read before rendering.
+pub fn lone_links(markdown: &str) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for (_, url) in lone_lines(markdown) {
+        if !links.contains(&url) {
+            links.push(url);
+        }
+    }
+    links.truncate(MAX_CARDS);
+    links
+}
+
+/// A card as HTML, every piece escaped here.
+fn card_html(card: &Card) -> String {
+    let host = url::Url::parse(&card.url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_owned())
+        })
+        .unwrap_or_default();
+    let image = match &card.image {
+        Some(src) if src.starts_with("https://") => format!(
+            "<img src=\"{}\" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\">",
+            escape(src)
+        ),
+        _ => String::new(),
+    };
+    let description = if card.description.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<span class=\"card-text\">{}</span>",
+            escape(&card.description.chars().take(300).collect::<String>())
+        )
+    };
+    format!(
+        "<aside class=\"link-card\"><a href=\"{}\" rel=\"nofollow ugc noopener noreferrer\">{image}<span class=\"card-body\"><span class=\"card-site\">{}</span><strong>{}</strong>{description}</span></a></aside>",
+        escape(&card.url),
+        escape(&host),
+        escape(&card.title.chars().take(200).collect::<String>()),
+    )
+}
+
 /// Renders a post. `href` gives the address of a path of the community (`/u/camille`, a
 /// member's page; `/images/{file}`, an uploaded image, written `upload://{file}` in Markdown).
 pub fn render(markdown: &str, href: impl Fn(&str) -> String) -> Rendered {
+    render_with_cards(markdown, href, &[])
+}
+
+/// [`render`], with a web address alone on its line shown as a link, or as its card when
+/// `cards` has it.
+pub fn render_with_cards(
+    markdown: &str,
+    href: impl Fn(&str) -> String,
+    cards: &[Card],
+) -> Rendered {
+    // Each lone address is replaced by a marker ammonia keeps as text, then the marker's
+    // paragraph by the link or card built (and escaped) here.
+    let lone = lone_lines(markdown);
+    let mut marked: Vec<String> = markdown.lines().map(str::to_owned).collect();
+    let mut blocks: Vec<String> = Vec::new();
+    for (shown, (line, url)) in lone.iter().enumerate() {
+        marked[*line] = format!("\u{E000}link{shown}\u{E000}");
+        let card = (shown < MAX_CARDS)
+            .then(|| cards.iter().find(|c| &c.url == url))
+            .flatten();
+        blocks.push(match card {
+            Some(card) => card_html(card),
+            None => format!(
+                "<p><a href=\"{0}\" rel=\"nofollow ugc noopener noreferrer\">{0}</a></p>",
+                escape(url)
+            ),
+        });
+    }
+    let source = if lone.is_empty() {
+        markdown.to_owned()
+    } else {
+        marked.join("\n")
+    };
+    let mut rendered = render_plain(&source, href);
+    for (shown, block) in blocks.iter().enumerate() {
+        rendered.html = rendered
+            .html
+            .replace(&format!("<p>\u{E000}link{shown}\u{E000}</p>"), block);
+    }
+    rendered
+}
+
+fn render_plain(markdown: &str, href: impl Fn(&str) -> String) -> Rendered {
     let mut mentions: Vec<String> = Vec::new();
     let mut in_code = 0usize;
     let mut in_link = 0usize;
@@ -342,6 +477,39 @@ mod tests {
             !html.contains("passwd") && !html.contains("upload://"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn an_address_alone_on_its_line_becomes_a_link_or_its_card() {
+        let md = "Regardez :\n\nhttps://www.brulerie.example/moka?x=1&y=2\n\n```\nhttps://code.example\n```\n\nvoir https://inline.example ici";
+        assert_eq!(
+            lone_links(md),
+            vec!["https://www.brulerie.example/moka?x=1&y=2"]
+        );
+        let plain = render(md, |p| p.to_owned()).html;
+        assert!(
+            plain.contains("<p><a href=\"https://www.brulerie.example/moka?x=1&amp;y=2\" rel=\"nofollow ugc noopener noreferrer\">"),
+            "{plain}"
+        );
+        assert!(plain.contains("https://code.example\n</code>"), "{plain}");
+        let card = Card {
+            url: "https://www.brulerie.example/moka?x=1&y=2".to_owned(),
+            title: "La moka <script>alert(1)</script>".to_owned(),
+            description: "\" onmouseover=\"alert(1)".to_owned(),
+            image: Some("https://img.example/a.jpg".to_owned()),
+        };
+        let html = render_with_cards(md, |p| p.to_owned(), &[card]).html;
+        assert!(html.contains("<aside class=\"link-card\">"), "{html}");
+        assert!(
+            html.contains("<span class=\"card-site\">brulerie.example</span>"),
+            "{html}"
+        );
+        assert!(html.contains("La moka &lt;script&gt;"), "{html}");
+        assert!(
+            !html.contains("<script>") && !html.contains("\" onmouseover"),
+            "{html}"
+        );
+        assert!(!html.contains('\u{E000}'));
     }
 
     #[test]

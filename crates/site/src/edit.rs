@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::context::SiteCtx;
 use crate::error::SiteError;
 use crate::pages::{readable, render};
-use crate::write::{authors, render_markdown};
+use crate::write::{authors, preview_of, render_markdown};
 use crate::{SharedSite, unix_now};
 
 /// The topic and its post `number`, as `c` may read them.
@@ -182,7 +182,7 @@ pub async fn save_edit(
             StatusCode::UNPROCESSABLE_ENTITY
         };
         let page = EditPage {
-            preview: preview.then(|| render_markdown(&c, &form.body).html),
+            preview: preview_of(&state, &c, preview, &form.body).await,
             c: &c,
             topic: &topic,
             number,
@@ -216,7 +216,7 @@ pub async fn save_edit(
     }
     let title_now = new_title.as_deref().unwrap_or(&topic.title);
     let slug = text::slug(title_now);
-    let html = render_markdown(&c, &body).html;
+    let html = render_markdown(&state, &c, &body).await.html;
     let terms = jardinier_community::search::post_terms(title_now, &body);
     let (editor_account, editor_user) = authors(&c);
     state
@@ -279,7 +279,7 @@ pub async fn revisions(
         replaced: None,
     }];
     versions.extend(earlier.into_iter().rev().map(|r| Version {
-        html: render_markdown(&c, &r.body_md).html,
+        html: jardinier_community::markup::render(&r.body_md, |path| c.href(path)).html,
         written_at: r.written_at,
         replaced: Some((
             r.replaced_at,

@@ -12,6 +12,7 @@
 
 mod account;
 pub mod archive_import;
+pub mod cards;
 pub mod context;
 mod edit;
 mod error;
@@ -56,6 +57,9 @@ pub struct SiteConfig {
     pub signups_per_minute: u32,
     /// The media folder: members' images are under `community/{workspace}/`.
     pub media_dir: std::path::PathBuf,
+    /// Addresses inside the network that link previews may still be read from (an intranet's
+    /// pages; tests). Every other private or reserved address is refused.
+    pub card_addresses_allowed: Vec<std::net::IpAddr>,
 }
 
 impl SiteConfig {
@@ -68,6 +72,7 @@ impl SiteConfig {
             trusted_proxies: Default::default(),
             signups_per_minute: 5,
             media_dir: std::path::PathBuf::from("media"),
+            card_addresses_allowed: Vec::new(),
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct SiteState {
     pub(crate) mails: Mutex<jardinier_domain::rate::RateLimiter>,
     /// Images sent per writer.
     pub(crate) uploads: Mutex<jardinier_domain::rate::RateLimiter>,
+    /// Link previews read lately.
+    pub(crate) cards: cards::CardCache,
 }
 
 impl SiteState {
@@ -118,6 +125,7 @@ impl SiteState {
             mail_wake,
             ingestor,
             hosts: Mutex::new((None, Vec::new())),
+            cards: Default::default(),
         })
     }
 

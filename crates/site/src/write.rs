@@ -51,8 +51,28 @@ pub(crate) fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
     }
 }
 
-pub(crate) fn render_markdown(c: &SiteCtx, body: &str) -> markup::Rendered {
-    markup::render(body, |path| c.href(path))
+/// A post as HTML, the cards of its lone links read first.
+pub(crate) async fn render_markdown(
+    state: &SharedSite,
+    c: &SiteCtx,
+    body: &str,
+) -> markup::Rendered {
+    let cards = crate::cards::cards_for(state, body).await;
+    markup::render_with_cards(body, |path| c.href(path), &cards)
+}
+
+/// The preview of a form that asked for one.
+pub(crate) async fn preview_of(
+    state: &SharedSite,
+    c: &SiteCtx,
+    preview: bool,
+    body: &str,
+) -> Option<String> {
+    if preview {
+        Some(render_markdown(state, c, body).await.html)
+    } else {
+        None
+    }
 }
 
 #[derive(Template)]
@@ -178,7 +198,7 @@ pub async fn new_topic(
             category: form.category.clone(),
             title: form.title.clone(),
             tags: form.tags.clone(),
-            preview: preview.then(|| render_markdown(&c, &form.body).html),
+            preview: preview_of(&state, &c, preview, &form.body).await,
             body: form.body.clone(),
             idem_key: key_again(&form._key),
             errors,
@@ -187,7 +207,7 @@ pub async fn new_topic(
         return Ok((status, render(page)?).into_response());
     };
     let (author_account, author_user) = authors(&c);
-    let rendered = render_markdown(&c, &body);
+    let rendered = render_markdown(&state, &c, &body).await;
     let html = rendered.html;
     let slug = text::slug(&title);
     let terms = jardinier_community::search::post_terms(&title, &body);
@@ -297,7 +317,7 @@ pub async fn reply(
         let page = ReplyInvalid {
             c: &c,
             topic: &topic,
-            preview: preview.then(|| render_markdown(&c, &form.body).html),
+            preview: preview_of(&state, &c, preview, &form.body).await,
             body: form.body.clone(),
             idem_key: key_again(&form._key),
             errors,
@@ -305,7 +325,7 @@ pub async fn reply(
         return Ok((status, render(page)?).into_response());
     };
     let (author_account, author_user) = authors(&c);
-    let rendered = render_markdown(&c, &body);
+    let rendered = render_markdown(&state, &c, &body).await;
     let html = rendered.html;
     let terms = jardinier_community::search::post_terms(&topic.title, &body);
     let number = state

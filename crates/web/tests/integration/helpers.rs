@@ -121,6 +121,8 @@ pub async fn spawn_app_with(
     let mut site_config = jardinier_site::SiteConfig::new(&base);
     site_config.mail_log = true;
     site_config.media_dir = media.0.clone();
+    // Link previews may read the tests' own pages on 127.0.0.1 (and nothing else inside).
+    site_config.card_addresses_allowed = vec![std::net::Ipv4Addr::LOCALHOST.into()];
     let site = jardinier_site::SiteState::new(
         store.clone(),
         site_config,
