@@ -29,26 +29,9 @@ pub async fn run(config: &Config, args: CommunityImportArgs) -> anyhow::Result<(
             args.file.display()
         )
     })?;
-    let store = open_store(&config.database.url).await?;
-    let workspace = store
-        .workspace_by_slug(&args.workspace)
-        .await?
-        .with_context(|| format!("no workspace is called \"{}\"", args.workspace))?;
-    let done = jardinier_site::archive_import::import(
-        store.as_ref(),
-        workspace.id,
-        &workspace.slug,
-        &archive,
-    )
-    .await?;
-    println!(
-        "imported into {}: {}, {}, {}, {}",
-        workspace.slug,
-        count(done.categories, "category", "categories"),
-        count(done.members, "member", "members"),
-        count(done.topics, "topic", "topics"),
-        count(done.posts, "post", "posts"),
-    );
+    let (store, workspace) = target(config, &args.workspace).await?;
+    let done = import(store.as_ref(), &workspace, &archive).await?;
+    println!("imported into {}: {}", workspace.slug, summary(&done));
     if !done.unknown_team.is_empty() {
         println!(
             "teammates not in this workspace (their posts are signed by nobody): {}",
@@ -80,11 +63,7 @@ pub struct DiscourseImportArgs {
 /// `jardinier discourse-import`: a public Discourse forum read through its JSON API and imported
 /// as an archive (`jardinier_discourse`), with what was left out and why.
 pub async fn run_discourse(config: &Config, args: DiscourseImportArgs) -> anyhow::Result<()> {
-    let store = open_store(&config.database.url).await?;
-    let workspace = store
-        .workspace_by_slug(&args.workspace)
-        .await?
-        .with_context(|| format!("no workspace is called \"{}\"", args.workspace))?;
+    let (store, workspace) = target(config, &args.workspace).await?;
     let options = jardinier_discourse::Options {
         base: args.url.clone(),
         topics: args.topics.clone(),
@@ -95,24 +74,54 @@ pub async fn run_discourse(config: &Config, args: DiscourseImportArgs) -> anyhow
     for (id, why) in &report.skipped {
         eprintln!("topic {id} left out: {why}");
     }
-    let done = jardinier_site::archive_import::import(
-        store.as_ref(),
-        workspace.id,
-        &workspace.slug,
-        &archive,
-    )
-    .await?;
+    let done = import(store.as_ref(), &workspace, &archive).await?;
     println!(
-        "imported from {} into {}: {}, {}, {}, {} ({} requests; members sign up again with their address to post)",
+        "imported from {} into {}: {} ({} requests; members come without their e-mail address: \
+         they sign up anew to post)",
         args.url,
         workspace.slug,
+        summary(&done),
+        report.requests,
+    );
+    Ok(())
+}
+
+/// The store and the workspace an import writes into.
+async fn target(
+    config: &Config,
+    slug: &str,
+) -> anyhow::Result<(
+    std::sync::Arc<dyn jardinier_store::Store>,
+    jardinier_store::Workspace,
+)> {
+    let store = open_store(&config.database.url).await?;
+    let workspace = store
+        .workspace_by_slug(slug)
+        .await?
+        .with_context(|| format!("no workspace is called \"{slug}\""))?;
+    Ok((store, workspace))
+}
+
+async fn import(
+    store: &dyn jardinier_store::Store,
+    workspace: &jardinier_store::Workspace,
+    archive: &Archive,
+) -> anyhow::Result<jardinier_site::archive_import::Imported> {
+    Ok(
+        jardinier_site::archive_import::import(store, workspace.id, &workspace.slug, archive)
+            .await?,
+    )
+}
+
+/// "2 categories, 5 members, 3 topics, 12 posts".
+fn summary(done: &jardinier_site::archive_import::Imported) -> String {
+    format!(
+        "{}, {}, {}, {}",
         count(done.categories, "category", "categories"),
         count(done.members, "member", "members"),
         count(done.topics, "topic", "topics"),
         count(done.posts, "post", "posts"),
-        report.requests,
-    );
-    Ok(())
+    )
 }
 
 fn count(n: usize, one: &str, other: &str) -> String {
