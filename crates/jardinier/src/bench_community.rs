@@ -417,9 +417,16 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = crate::bench::web_state(loaded.store.clone(), &base);
+    // The site as the server runs it by default, its anonymous pages kept as configured.
+    let mut site_config = jardinier_site::SiteConfig::new(&base);
+    site_config.anonymous_cache = Duration::from_secs(
+        crate::config::Config::default()
+            .community
+            .anonymous_cache_seconds,
+    );
     let site = jardinier_site::SiteState::new(
         loaded.store.clone(),
-        jardinier_site::SiteConfig::new(&base),
+        site_config,
         Default::default(),
         Some(state.ingestor.clone()),
     );

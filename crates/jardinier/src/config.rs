@@ -22,7 +22,26 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub api: ApiConfig,
     pub webhooks: WebhooksConfig,
+    pub community: CommunityConfig,
     pub log: LogConfig,
+}
+
+/// The community site (issue 16).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommunityConfig {
+    /// Seconds a page for visitors who are not signed in is kept (the home, categories, topics,
+    /// tags, searches); a post or an edit drops its topic's pages and the lists at once.
+    /// 0: never kept.
+    pub anonymous_cache_seconds: u64,
+}
+
+impl Default for CommunityConfig {
+    fn default() -> Self {
+        CommunityConfig {
+            anonymous_cache_seconds: 10,
+        }
+    }
 }
 
 /// How signatures of incoming webhooks (`POST /hooks/{id}`) are checked.
@@ -353,6 +372,13 @@ impl Config {
             self.api.requests_per_minute = value.trim().parse().with_context(|| {
                 format!(
                     "JARDINIER_API_REQUESTS_PER_MINUTE must be a whole number of calls (0: no limit), not {value:?}"
+                )
+            })?;
+        }
+        if let Some(value) = env("JARDINIER_COMMUNITY_ANONYMOUS_CACHE_SECONDS") {
+            self.community.anonymous_cache_seconds = value.trim().parse().with_context(|| {
+                format!(
+                    "JARDINIER_COMMUNITY_ANONYMOUS_CACHE_SECONDS must be a whole number of seconds (0: never), not {value:?}"
                 )
             })?;
         }

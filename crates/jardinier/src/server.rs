@@ -200,6 +200,7 @@ pub async fn serve_bound(
     site_config.secure_cookies = state.config.secure_cookies;
     site_config.trusted_proxies = state.config.trusted_proxies.clone();
     site_config.media_dir = config.media.dir.clone().into();
+    site_config.anonymous_cache = Duration::from_secs(config.community.anonymous_cache_seconds);
     let site = jardinier_site::SiteState::new(
         store.clone(),
         site_config,

@@ -298,8 +298,55 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
         req = Request::from_parts(parts, Body::from(bytes));
     }
 
+    // A visitor who is not signed in may be given a page kept a few seconds (`anon_cache`).
+    let inner_path = ctx.path.split('?').next().unwrap_or_default().to_owned();
+    let method = req.method().clone();
+    let cache_key = (method == Method::GET
+        && ctx.member.is_none()
+        && ctx.staff.is_none()
+        && state.anon.enabled()
+        && crate::anon_cache::cacheable(&inner_path))
+    .then(|| crate::anon_cache::AnonCache::key(&slug, own_host, ctx.lang().code(), &ctx.path));
+    if let Some(key) = &cache_key
+        && let Some(html) = state.anon.get(key, &ctx.csrf)
+    {
+        let mut response = axum::response::IntoResponse::into_response(axum::response::Html(html));
+        // Said, as caches say it, for whoever measures.
+        response
+            .headers_mut()
+            .insert("x-cache", axum::http::HeaderValue::from_static("hit"));
+        if let Some(token) = new_csrf {
+            set_cookie(
+                &mut response,
+                ctx.cookie(state, CSRF_COOKIE, token, 7 * 24 * 3600),
+            );
+        }
+        return Ok(response);
+    }
+
     req.extensions_mut().insert(ctx.clone());
     let mut response = next.run(req).await;
+    if let Some(key) = cache_key
+        && response.status() == StatusCode::OK
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+        && response.extensions().get::<ErrorKind>().is_none()
+    {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+            .await
+            .map_err(|e| SiteError::Internal(anyhow::anyhow!("a page could not be read: {e}")))?;
+        state
+            .anon
+            .put(key, &String::from_utf8_lossy(&bytes), &ctx.csrf);
+        response = Response::from_parts(parts, Body::from(bytes));
+    }
+    if method != Method::GET && method != Method::HEAD && response.status().as_u16() < 400 {
+        state.anon.written(&slug, &inner_path);
+    }
     // Error markers and bare 404/405 become the site's own pages.
     let marker = response.extensions().get::<ErrorKind>().copied();
     let bare = response.headers().get(header::CONTENT_TYPE).is_none();

@@ -11,6 +11,7 @@
 //! Markdown) are `jardinier_community`'s, the storage `jardinier_store::CommunityStore`.
 
 mod account;
+pub mod anon_cache;
 pub mod archive_import;
 pub mod cards;
 pub mod context;
@@ -60,6 +61,8 @@ pub struct SiteConfig {
     /// Addresses inside the network that link previews may still be read from (an intranet's
     /// pages; tests). Every other private or reserved address is refused.
     pub card_addresses_allowed: Vec<std::net::IpAddr>,
+    /// How long a page for visitors who are not signed in is kept (`anon_cache`); zero: never.
+    pub anonymous_cache: Duration,
 }
 
 impl SiteConfig {
@@ -73,6 +76,7 @@ impl SiteConfig {
             signups_per_minute: 5,
             media_dir: std::path::PathBuf::from("media"),
             card_addresses_allowed: Vec::new(),
+            anonymous_cache: Duration::ZERO,
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct SiteState {
     pub(crate) uploads: Mutex<jardinier_domain::rate::RateLimiter>,
     /// Link previews read lately.
     pub(crate) cards: cards::CardCache,
+    /// Pages kept for visitors who are not signed in.
+    pub(crate) anon: anon_cache::AnonCache,
 }
 
 impl SiteState {
@@ -105,6 +111,7 @@ impl SiteState {
         ingestor: Option<Arc<jardinier_listening::Ingestor>>,
     ) -> SharedSite {
         Arc::new(SiteState {
+            anon: anon_cache::AnonCache::new(config.anonymous_cache),
             signups: Mutex::new(jardinier_domain::rate::RateLimiter::new(
                 config.signups_per_minute,
             )),

@@ -65,6 +65,15 @@ pub async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(&mut WebConfig),
 ) -> Option<TestApp> {
+    spawn_app_configured(backend, configure, |_| {}).await
+}
+
+/// [`spawn_app`] with changes to the web and the community site's configurations first.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    configure: impl FnOnce(&mut WebConfig),
+    configure_site: impl FnOnce(&mut jardinier_site::SiteConfig),
+) -> Option<TestApp> {
     let db = match backend {
         Backend::Sqlite => TestDatabase::sqlite(),
         Backend::Postgres => TestDatabase::postgres().await?,
@@ -123,6 +132,7 @@ pub async fn spawn_app_with(
     site_config.media_dir = media.0.clone();
     // Link previews may read the tests' own pages on 127.0.0.1 (and nothing else inside).
     site_config.card_addresses_allowed = vec![std::net::Ipv4Addr::LOCALHOST.into()];
+    configure_site(&mut site_config);
     let site = jardinier_site::SiteState::new(
         store.clone(),
         site_config,

@@ -1,0 +1,160 @@
+//! Pages for visitors who are not signed in, kept a few seconds (as Discourse's anonymous
+//! cache): the home, categories, topics, tags and searches look the same to every visitor of a
+//! language, but for the CSRF token of their forms, which is put back per visitor.
+//!
+//! Kept at most [`SiteConfig::anonymous_cache`](crate::SiteConfig) seconds; a post, an edit or
+//! a team action on a topic drops that topic's pages and the lists at once, so a visitor reads
+//! a new reply as soon as it is written. A change made in the workbench (a category renamed)
+//! shows once the few seconds have passed.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+
+/// What stands for the visitor's CSRF token in a kept page (NUL never reaches a page:
+/// CommonMark and the templates replace or escape it).
+const TOKEN: &str = "\u{0}csrf\u{0}";
+const MAX_PAGES: usize = 5_000;
+
+pub struct AnonCache {
+    ttl: Duration,
+    pages: Mutex<HashMap<String, (Instant, Bytes)>>,
+}
+
+/// The pages kept: what every visitor sees alike.
+pub fn cacheable(path: &str) -> bool {
+    path == "/"
+        || path.starts_with("/categories/")
+        || (path.starts_with("/t/") && !path.ends_with("/latest.json"))
+        || path.starts_with("/tags/")
+        || path == "/search"
+}
+
+/// The topic a write concerns (`/t/{id}/…`), if any.
+fn topic_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/t/")?;
+    let id = rest.split(['/', '?']).next()?;
+    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
+}
+
+impl AnonCache {
+    pub fn new(ttl: Duration) -> AnonCache {
+        AnonCache {
+            ttl,
+            pages: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    /// The key of a page: the community, its address form, the language, the path and query.
+    pub fn key(slug: &str, own_host: bool, lang: &str, path_and_query: &str) -> String {
+        format!("{slug}|{own_host}|{lang}|{path_and_query}")
+    }
+
+    /// A kept page, with `csrf` as its forms' token.
+    pub fn get(&self, key: &str, csrf: &str) -> Option<String> {
+        let pages = self.pages.lock().expect("anonymous cache");
+        let (at, html) = pages.get(key)?;
+        if at.elapsed() > self.ttl {
+            return None;
+        }
+        Some(String::from_utf8_lossy(html).replace(TOKEN, csrf))
+    }
+
+    /// Keeps a page rendered for a visitor whose token was `csrf`.
+    pub fn put(&self, key: String, html: &str, csrf: &str) {
+        let kept = Bytes::from(html.replace(csrf, TOKEN));
+        let mut pages = self.pages.lock().expect("anonymous cache");
+        if pages.len() >= MAX_PAGES {
+            let ttl = self.ttl;
+            pages.retain(|_, (at, _)| at.elapsed() <= ttl);
+            if pages.len() >= MAX_PAGES {
+                pages.clear();
+            }
+        }
+        pages.insert(key, (Instant::now(), kept));
+    }
+
+    /// After a write to `path` in community `slug`: its topic's pages and every list go.
+    pub fn written(&self, slug: &str, path: &str) {
+        let topic = topic_of(path);
+        let mut pages = self.pages.lock().expect("anonymous cache");
+        pages.retain(|key, _| {
+            let mut parts = key.splitn(4, '|');
+            let (Some(s), _, _, Some(page)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return false;
+            };
+            if s != slug {
+                return true;
+            }
+            // Another topic's pages stay; lists, searches and this topic go.
+            match (topic_of(page), topic) {
+                (Some(other), Some(this)) => other != this,
+                (Some(_), None) => true,
+                (None, _) => false,
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_drops_its_topic_and_the_lists_only() {
+        let cache = AnonCache::new(Duration::from_secs(60));
+        for page in [
+            "/t/1/a",
+            "/t/1/a?page=2",
+            "/t/2/b",
+            "/",
+            "/categories/q",
+            "/search?q=x",
+        ] {
+            cache.put(
+                AnonCache::key("jardins", false, "fr", page),
+                "<p>x</p>",
+                "tok",
+            );
+        }
+        cache.put(AnonCache::key("autre", false, "fr", "/"), "<p>x</p>", "tok");
+        cache.written("jardins", "/t/1/reply");
+        let kept = |page: &str| {
+            cache
+                .get(&AnonCache::key("jardins", false, "fr", page), "t")
+                .is_some()
+        };
+        assert!(!kept("/t/1/a") && !kept("/t/1/a?page=2"));
+        assert!(kept("/t/2/b"));
+        assert!(!kept("/") && !kept("/categories/q") && !kept("/search?q=x"));
+        assert!(
+            cache
+                .get(&AnonCache::key("autre", false, "fr", "/"), "t")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn each_visitor_gets_their_own_token() {
+        let cache = AnonCache::new(Duration::from_secs(60));
+        let key = AnonCache::key("jardins", false, "en", "/t/3/x");
+        cache.put(
+            key.clone(),
+            "<input name=\"_csrf\" value=\"aaaa\"><b>aaaa</b>",
+            "aaaa",
+        );
+        assert_eq!(
+            cache.get(&key, "bbbb").unwrap(),
+            "<input name=\"_csrf\" value=\"bbbb\"><b>bbbb</b>"
+        );
+        assert!(cacheable("/t/3/x") && !cacheable("/t/3/latest.json") && !cacheable("/signin"));
+    }
+}
