@@ -409,6 +409,7 @@ pub async fn run(
     seconds: u64,
     rate: u64,
     database: Option<String>,
+    anonymous_cache_seconds: u64,
 ) -> anyhow::Result<()> {
     let dir = jardinier_store::testing::TempDir::new("bench-community");
     let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.0.display()));
@@ -417,13 +418,9 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = crate::bench::web_state(loaded.store.clone(), &base);
-    // The site as the server runs it by default, its anonymous pages kept as configured.
+    // The site as the server runs it, its anonymous pages kept as configured.
     let mut site_config = jardinier_site::SiteConfig::new(&base);
-    site_config.anonymous_cache = Duration::from_secs(
-        crate::config::Config::default()
-            .community
-            .anonymous_cache_seconds,
-    );
+    site_config.anonymous_cache = Duration::from_secs(anonymous_cache_seconds);
     let site = jardinier_site::SiteState::new(
         loaded.store.clone(),
         site_config,

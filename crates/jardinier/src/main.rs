@@ -226,7 +226,18 @@ fn main() -> std::process::ExitCode {
                         rate,
                         database,
                     },
-            } => bench_community::run(posts, topics, readers, seconds, rate, database).await,
+            } => {
+                bench_community::run(
+                    posts,
+                    topics,
+                    readers,
+                    seconds,
+                    rate,
+                    database,
+                    config.community.anonymous_cache_seconds,
+                )
+                .await
+            }
             Command::Bench {
                 command:
                     BenchCommand::Publish {

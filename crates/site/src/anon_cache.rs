@@ -16,11 +16,26 @@ use axum::body::Bytes;
 /// What stands for the visitor's CSRF token in a kept page (NUL never reaches a page:
 /// CommonMark and the templates replace or escape it).
 const TOKEN: &str = "\u{0}csrf\u{0}";
-const MAX_PAGES: usize = 5_000;
+/// The most the kept pages weigh: past it, expired pages are dropped (once a second at most)
+/// and new pages wait for room rather than push out pages still read.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct AnonCache {
     ttl: Duration,
-    pages: Mutex<HashMap<String, (Instant, Bytes)>>,
+    pages: Mutex<Pages>,
+}
+
+#[derive(Default)]
+struct Pages {
+    by_key: HashMap<String, (Instant, Bytes)>,
+    bytes: usize,
+    swept: Option<Instant>,
+}
+
+impl Pages {
+    fn recount(&mut self) {
+        self.bytes = self.by_key.values().map(|(_, page)| page.len()).sum();
+    }
 }
 
 /// The pages kept: what every visitor sees alike.
@@ -43,7 +58,7 @@ impl AnonCache {
     pub fn new(ttl: Duration) -> AnonCache {
         AnonCache {
             ttl,
-            pages: Mutex::new(HashMap::new()),
+            pages: Mutex::new(Pages::default()),
         }
     }
 
@@ -59,7 +74,7 @@ impl AnonCache {
     /// A kept page, with `csrf` as its forms' token.
     pub fn get(&self, key: &str, csrf: &str) -> Option<String> {
         let pages = self.pages.lock().expect("anonymous cache");
-        let (at, html) = pages.get(key)?;
+        let (at, html) = pages.by_key.get(key)?;
         if at.elapsed() > self.ttl {
             return None;
         }
@@ -70,21 +85,29 @@ impl AnonCache {
     pub fn put(&self, key: String, html: &str, csrf: &str) {
         let kept = Bytes::from(html.replace(csrf, TOKEN));
         let mut pages = self.pages.lock().expect("anonymous cache");
-        if pages.len() >= MAX_PAGES {
+        if pages.bytes + kept.len() > MAX_BYTES {
+            if pages.swept.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+                return;
+            }
             let ttl = self.ttl;
-            pages.retain(|_, (at, _)| at.elapsed() <= ttl);
-            if pages.len() >= MAX_PAGES {
-                pages.clear();
+            pages.by_key.retain(|_, (at, _)| at.elapsed() <= ttl);
+            pages.recount();
+            pages.swept = Some(Instant::now());
+            if pages.bytes + kept.len() > MAX_BYTES {
+                return;
             }
         }
-        pages.insert(key, (Instant::now(), kept));
+        pages.bytes += kept.len();
+        if let Some((_, old)) = pages.by_key.insert(key, (Instant::now(), kept)) {
+            pages.bytes -= old.len();
+        }
     }
 
     /// After a write to `path` in community `slug`: its topic's pages and every list go.
     pub fn written(&self, slug: &str, path: &str) {
         let topic = topic_of(path);
         let mut pages = self.pages.lock().expect("anonymous cache");
-        pages.retain(|key, _| {
+        pages.by_key.retain(|key, _| {
             let mut parts = key.splitn(4, '|');
             let (Some(s), _, _, Some(page)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
@@ -101,6 +124,7 @@ impl AnonCache {
                 (None, _) => false,
             }
         });
+        pages.recount();
     }
 }
 
