@@ -86,7 +86,10 @@ impl AnonCache {
         let kept = Bytes::from(html.replace(csrf, TOKEN));
         let mut pages = self.pages.lock().expect("anonymous cache");
         if pages.bytes + kept.len() > MAX_BYTES {
-            if pages.swept.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            if pages
+                .swept
+                .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+            {
                 return;
             }
             let ttl = self.ttl;
