@@ -40,6 +40,8 @@ struct Sent {
     filename: String,
     alt: String,
     next: String,
+    /// The avatar form's "remove" button.
+    remove: bool,
 }
 
 async fn read_form(mut form: Multipart, file_field: &str) -> Result<Sent, ImageRefusal> {
@@ -48,6 +50,7 @@ async fn read_form(mut form: Multipart, file_field: &str) -> Result<Sent, ImageR
         filename: String::new(),
         alt: String::new(),
         next: String::new(),
+        remove: false,
     };
     loop {
         let field = match form.next_field().await {
@@ -79,6 +82,7 @@ async fn read_form(mut form: Multipart, file_field: &str) -> Result<Sent, ImageR
                 sent.alt = jardinier_community::text::one_line_max(&text, 300);
             }
             Some("next") => sent.next = field.text().await.unwrap_or_default(),
+            Some("remove") => sent.remove = true,
             _ => {}
         }
     }
@@ -331,58 +335,35 @@ pub async fn file(
 pub async fn avatar(
     State(state): State<SharedSite>,
     c: SiteCtx,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, SiteError> {
     let Some(member) = c.member.clone() else {
         return Ok(Redirect::to(&c.href("/signin?next=%2Faccount")).into_response());
     };
     let back = |done: &str| Redirect::to(&c.href(&format!("/account?done={done}"))).into_response();
-    // `remove` comes alone, from its own button.
-    let mut file = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("remove") => {
-                state.store.set_community_avatar(member.id, None).await?;
-                return Ok(back("avatar_removed"));
-            }
-            Ok(Some(field)) if field.name() == Some("avatar") => {
-                let name = jardinier_community::text::one_line_max(
-                    field.file_name().unwrap_or("avatar"),
-                    200,
-                );
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(_) => {
-                        file = None;
-                        break;
-                    }
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => break,
-        }
-    }
-    let refusal = match &file {
-        None => ImageRefusal::TooHeavy {
-            max_mb: images::MAX_BYTES / (1024 * 1024),
-        },
-        Some((name, bytes)) => match images::clean(bytes) {
-            Ok(clean) => {
-                if let Err(error) = may_upload(&state, &c) {
-                    return crate::account::avatar_page(&state, &c, AvatarNote::Refused(error))
-                        .await;
-                }
-                let image = keep(&state, &c, clean, name).await?;
-                state
-                    .store
-                    .set_community_avatar(member.id, Some(&image.file()))
-                    .await?;
-                return Ok(back("avatar_saved"));
-            }
-            Err(refusal) => refusal,
-        },
+    let refused = |refusal: ImageRefusal| AvatarNote::Refused(refusal_text(&c, &refusal));
+    let sent = match read_form(form, "avatar").await {
+        Ok(sent) => sent,
+        Err(refusal) => return crate::account::avatar_page(&state, &c, refused(refusal)).await,
     };
-    crate::account::avatar_page(&state, &c, AvatarNote::Refused(refusal_text(&c, &refusal))).await
+    // `remove` comes alone, from its own button.
+    if sent.remove {
+        state.store.set_community_avatar(member.id, None).await?;
+        return Ok(back("avatar_removed"));
+    }
+    let clean = match images::clean(&sent.bytes) {
+        Ok(clean) => clean,
+        Err(refusal) => return crate::account::avatar_page(&state, &c, refused(refusal)).await,
+    };
+    if let Err(error) = may_upload(&state, &c) {
+        return crate::account::avatar_page(&state, &c, AvatarNote::Refused(error)).await;
+    }
+    let image = keep(&state, &c, clean, &sent.filename).await?;
+    state
+        .store
+        .set_community_avatar(member.id, Some(&image.file()))
+        .await?;
+    Ok(back("avatar_saved"))
 }
 
 /// Removes from the media folder the files no image or avatar uses any more (an account

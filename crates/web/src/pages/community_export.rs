@@ -201,9 +201,6 @@ pub async fn export(
         }
         let _ = sender.send(Ok("]}".to_owned())).await;
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
     let disposition = format!(
         "attachment; filename=\"{}-community-{}.json\"",
         w.workspace.slug,
@@ -214,7 +211,7 @@ pub async fn export(
             (header::CONTENT_TYPE, "application/json".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        Body::from_stream(stream),
+        body_of(receiver),
     )
         .into_response())
 }
@@ -247,9 +244,6 @@ pub async fn static_archive(
             media_dir: state.config.media_dir.clone(),
         },
     );
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
     let disposition = format!(
         "attachment; filename=\"{}-community-{}{}.zip\"",
         w.workspace.slug,
@@ -265,7 +259,18 @@ pub async fn static_archive(
             (header::CONTENT_TYPE, "application/zip".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        Body::from_stream(stream),
+        body_of(receiver),
     )
         .into_response())
+}
+
+/// A download's body from the chunks a task sends while it makes them.
+fn body_of<T>(receiver: tokio::sync::mpsc::Receiver<Result<T, std::io::Error>>) -> Body
+where
+    T: Into<axum::body::Bytes> + Send + 'static,
+{
+    Body::from_stream(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+    ))
 }
