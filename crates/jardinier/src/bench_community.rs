@@ -274,24 +274,13 @@ fn csrf_in(html: &str) -> Option<String> {
     Some(html[at..].split('"').next()?.to_owned())
 }
 
-/// One reader (signed in when `member` is given) reading until `until`; writers reply too.
-async fn reader(
-    base: String,
-    member: Option<String>,
-    topics: Arc<Vec<(i64, String, i64)>>,
-    seed: u64,
-    writes: bool,
-    // Time between two requests of this reader (zero: back to back).
-    pace: Duration,
-    until: Instant,
-) -> anyhow::Result<Timings> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(1)
-        .build()?;
-    let community = format!("{base}/c/bench");
-    if let Some(email) = &member {
+/// Signs `member` in (nothing to do for an anonymous reader).
+async fn sign_in(
+    client: &reqwest::Client,
+    community: &str,
+    member: Option<&str>,
+) -> anyhow::Result<()> {
+    if let Some(email) = member {
         let page = client
             .get(format!("{community}/signin"))
             .send()
@@ -302,7 +291,7 @@ async fn reader(
         let signed = client
             .post(format!("{community}/signin"))
             .form(&[
-                ("email", email.as_str()),
+                ("email", email),
                 ("password", "bench-password"),
                 ("_csrf", token.as_str()),
             ])
@@ -314,6 +303,49 @@ async fn reader(
             signed.status()
         );
     }
+    Ok(())
+}
+
+/// When a reader reads.
+#[derive(Clone)]
+struct Schedule {
+    /// Time between two requests of a reader (zero: back to back).
+    pace: Duration,
+    /// How long it reads.
+    seconds: u64,
+    /// Every reader signs in before any reads: the measure starts with them all ready.
+    ready: Arc<tokio::sync::Barrier>,
+}
+
+/// One reader (signed in when `member` is given) reading for `seconds`; writers reply too.
+async fn reader(
+    base: String,
+    member: Option<String>,
+    topics: Arc<Vec<(i64, String, i64)>>,
+    seed: u64,
+    writes: bool,
+    schedule: Schedule,
+) -> anyhow::Result<Timings> {
+    let Schedule {
+        pace,
+        seconds,
+        ready,
+    } = schedule;
+    let community = format!("{base}/c/bench");
+    let prepared = async {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(1)
+            .build()?;
+        sign_in(&client, &community, member.as_deref()).await?;
+        anyhow::Ok(client)
+    }
+    .await;
+    // Ready or not, this reader goes past the barrier: the others must not wait for it forever.
+    ready.wait().await;
+    let client = prepared?;
+    let until = Instant::now() + Duration::from_secs(seconds);
     let mut rng = Lcg(seed);
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -432,8 +464,9 @@ pub async fn run(
     tokio::spawn(app.serve(std::future::pending()));
 
     let topics = Arc::new(loaded.topics);
-    let started = Instant::now();
-    let until = started + Duration::from_secs(seconds);
+    // The readers sign in (a password check each, a few seconds of CPU for a hundred of them),
+    // then all start reading at once: `started` is when the last one is ready.
+    let ready = Arc::new(tokio::sync::Barrier::new(readers + 1));
     // The pages per second asked of the server, shared by the readers (0: as fast as it answers).
     let pace = if rate == 0 {
         Duration::ZERO
@@ -451,10 +484,15 @@ pub async fn run(
             topics.clone(),
             10_000 + i as u64,
             writes,
-            pace,
-            until,
+            Schedule {
+                pace,
+                seconds,
+                ready: ready.clone(),
+            },
         )));
     }
+    ready.wait().await;
+    let started = Instant::now();
     let mut latencies = Vec::new();
     let mut errors = 0;
     for task in tasks {

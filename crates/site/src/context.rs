@@ -192,7 +192,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
             .store
             .community_session(hash, now)
             .await?
-            .filter(|(_, account)| account.workspace_id == site.workspace_id),
+            .filter(|(_, account, _)| account.workspace_id == site.workspace_id),
         None => None,
     };
     // A teammate signed in to the workbench (same host only) reads as staff.
@@ -211,7 +211,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
     if !site.open && staff.is_none() {
         return Err(SiteError::NotFound);
     }
-    let member = session.as_ref().map(|(_, m)| m.clone());
+    let member = session.as_ref().map(|(_, m, _)| m.clone());
     let lang = jardinier_webkit::http::resolve_lang(
         member.as_ref().and_then(|m| m.lang.as_deref()),
         jar.get(LANG_COOKIE).map(|c| c.value()),
@@ -219,7 +219,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
     );
     let mut new_csrf = None;
     let csrf = match &session {
-        Some((token, _)) => token.clone(),
+        Some((token, _, _)) => token.clone(),
         None => match jar.get(CSRF_COOKIE) {
             Some(c) if c.value().len() == 64 => c.value().to_owned(),
             _ => {
@@ -229,10 +229,7 @@ async fn resolve(state: &SharedSite, mut req: Request, next: Next) -> Result<Res
             }
         },
     };
-    let unread = match &member {
-        Some(m) => state.store.unread_community_notifications(m.id).await?,
-        None => 0,
-    };
+    let unread = session.as_ref().map_or(0, |(_, _, unread)| *unread);
     let ctx = SiteCtx {
         tr: Tr::new(lang),
         site,

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jardinier_community::{Access, CategoryKind, PostRefusal, TopicState, safe_colour};
-use jardinier_store::{CommunityCategory, CommunityPost, Topic};
+use jardinier_store::{CommunityCategory, CommunityPost, Topic, TopicViewQuery};
 use serde::Deserialize;
 
 use crate::SharedSite;
@@ -266,11 +266,21 @@ pub async fn topic(
         .iter()
         .find(|(k, _)| k == "slug")
         .map(|(_, v)| v.as_str());
-    let topic = state
+    let (reader_account, reader_user) = crate::write::authors(&c);
+    let view = state
         .store
-        .community_topic(c.site.workspace_id, id)
+        .community_topic_view(&TopicViewQuery {
+            workspace_id: c.site.workspace_id,
+            topic_id: id,
+            page: q.page.unwrap_or(1),
+            per_page: jardinier_community::POSTS_PER_PAGE,
+            account_id: reader_account,
+            user_id: reader_user,
+            member_id: c.member.as_ref().map(|m| m.id),
+        })
         .await?
         .ok_or(SiteError::NotFound)?;
+    let topic = view.topic;
     let categories = readable(&state, &c).await?;
     let category = categories
         .iter()
@@ -292,20 +302,10 @@ pub async fn topic(
                 .into_response(),
         );
     }
-    let pages = jardinier_community::page_count(topic.posts);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
-    let (from, to) = jardinier_community::page_range(page);
-    let read = state.store.community_posts(topic.id, from, to).await?;
-    let (reader_account, reader_user) = crate::write::authors(&c);
-    let given = state
-        .store
-        .community_reactions(
-            &read.iter().map(|p| p.id).collect::<Vec<_>>(),
-            reader_account,
-            reader_user,
-        )
-        .await?;
-    let posts = read
+    let (page, pages) = (view.page, view.pages);
+    let given = view.reactions;
+    let posts = view
+        .posts
         .into_iter()
         .filter(|p| p.status != "held" || c.staff.is_some() || mine(p.author.account_id))
         .map(|post| {
@@ -380,34 +380,20 @@ pub async fn topic(
     let viewer = c.viewer();
     let asker = c.member.is_some() && mine(topic.author.account_id);
     let accepted = match topic.accepted_number {
-        Some(number) => state
-            .store
-            .community_posts(topic.id, number, number)
-            .await?
-            .into_iter()
-            .next()
-            .map(|p| {
-                (
-                    format!(
-                        "?page={}#post-{number}",
-                        jardinier_community::page_of(number)
-                    ),
-                    p.author.name,
-                    jardinier_community::markup::excerpt(&p.body_md, 240),
-                )
-            }),
+        Some(number) => view.accepted.map(|p| {
+            (
+                format!(
+                    "?page={}#post-{number}",
+                    jardinier_community::page_of(number)
+                ),
+                p.author.name,
+                jardinier_community::markup::excerpt(&p.body_md, 240),
+            )
+        }),
         None => None,
     };
-    let voted = match &c.member {
-        Some(m) if category.kind == CategoryKind::Ideas => {
-            state.store.community_voted(topic.id, m.id).await?
-        }
-        _ => false,
-    };
-    let watching = match &c.member {
-        Some(m) => Some(state.store.watching_community_topic(m.id, topic.id).await?),
-        None => None,
-    };
+    let voted = category.kind == CategoryKind::Ideas && view.voted;
+    let watching = view.watching;
     render(TopicPage {
         watching,
         can_accept: jardinier_community::may_accept_answer(category.kind, viewer, asker, 2),
@@ -420,13 +406,7 @@ pub async fn topic(
             .collect(),
         accepted,
         prefill,
-        tags: state
-            .store
-            .community_topic_tags(&[topic.id])
-            .await?
-            .into_iter()
-            .map(|(_, tag)| tag)
-            .collect(),
+        tags: view.tags,
         c: &c,
         topic: &topic,
         category,

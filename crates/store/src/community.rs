@@ -258,6 +258,51 @@ pub struct PostReactions {
     pub mine: bool,
 }
 
+/// A topic page to read: which topic, which page, and who reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct TopicViewQuery {
+    pub workspace_id: i64,
+    pub topic_id: i64,
+    /// Asked for (from 1); kept within the topic's pages.
+    pub page: i64,
+    pub per_page: i64,
+    /// Whose reactions are marked as the reader's: a member's or a teammate's (the one they
+    /// post as), or neither (a visitor).
+    pub account_id: Option<i64>,
+    pub user_id: Option<i64>,
+    /// The member signed in, whose watching and votes are read.
+    pub member_id: Option<i64>,
+}
+
+/// What a topic page shows, read together (one step on SQLite, see `sqlite_reads`).
+#[derive(Debug, Clone)]
+pub struct TopicView {
+    pub topic: Topic,
+    /// The page shown (the one asked for, within the topic's pages), and how many there are.
+    pub page: i64,
+    pub pages: i64,
+    pub posts: Vec<CommunityPost>,
+    pub reactions: Vec<PostReactions>,
+    pub tags: Vec<String>,
+    /// The accepted answer, when there is one.
+    pub accepted: Option<CommunityPost>,
+    /// Whether the member reading watches the topic (`None` for anyone else).
+    pub watching: Option<bool>,
+    /// Whether the member reading voted for it (an idea).
+    pub voted: bool,
+}
+
+impl TopicViewQuery {
+    /// The page shown for a topic of `posts` posts, the topic's pages, and the numbers of the
+    /// page's posts.
+    pub fn range(&self, posts: i64) -> (i64, i64, (i64, i64)) {
+        let per = self.per_page.max(1);
+        let pages = (posts.max(1) - 1) / per + 1;
+        let page = self.page.clamp(1, pages);
+        (page, pages, ((page - 1) * per + 1, page * per))
+    }
+}
+
 /// A post the search index does not hold yet (written before it existed).
 #[derive(Debug, Clone)]
 pub struct UnindexedPost {
@@ -438,6 +483,8 @@ pub trait CommunityStore: Send + Sync {
     ) -> Result<()>;
     /// (topic id, tag) of these topics, each topic's tags in alphabetical order.
     async fn community_topic_tags(&self, topic_ids: &[i64]) -> Result<Vec<(i64, String)>>;
+    /// Everything a topic page shows; `None` when the workspace has no such topic.
+    async fn community_topic_view(&self, q: &TopicViewQuery) -> Result<Option<TopicView>>;
     /// Visible topics of these categories with this tag, latest activity first.
     async fn community_tagged_topics(
         &self,
@@ -639,12 +686,12 @@ pub trait CommunityStore: Send + Sync {
         now: i64,
         expires_at: i64,
     ) -> Result<()>;
-    /// The session's CSRF token and account, if it is current.
+    /// The session's CSRF token, account and unread notifications, if it is current.
     async fn community_session(
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<(String, CommunityAccount)>>;
+    ) -> Result<Option<(String, CommunityAccount, i64)>>;
     async fn delete_community_session(&self, token_hash: &str) -> Result<()>;
     /// The visible posts of the community accounts with one of `emails`, newest first.
     async fn community_activity(
@@ -674,4 +721,30 @@ pub trait CommunityStore: Send + Sync {
     ) -> Result<i64>;
     async fn accept_community_charter(&self, account_id: i64, version: i64, now: i64)
     -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TopicViewQuery;
+
+    fn asking(page: i64) -> TopicViewQuery {
+        TopicViewQuery {
+            workspace_id: 1,
+            topic_id: 1,
+            page,
+            per_page: 20,
+            account_id: None,
+            user_id: None,
+            member_id: None,
+        }
+    }
+
+    #[test]
+    fn a_page_asked_for_is_kept_within_the_topic_s_pages() {
+        assert_eq!(asking(1).range(1), (1, 1, (1, 20)));
+        assert_eq!(asking(2).range(20), (1, 1, (1, 20)));
+        assert_eq!(asking(2).range(21), (2, 2, (21, 40)));
+        assert_eq!(asking(0).range(5_000), (1, 250, (1, 20)));
+        assert_eq!(asking(999).range(5_000), (250, 250, (4_981, 5_000)));
+    }
 }

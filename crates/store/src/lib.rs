@@ -14,7 +14,9 @@
 mod alerts;
 mod archive_fts;
 mod campaign_edits;
+mod cols;
 mod community;
+mod community_cache;
 mod community_images;
 mod crisis;
 mod error;
@@ -40,6 +42,7 @@ mod sql_community_images;
 mod sql_community_reactions;
 mod sql_community_search;
 mod sql_community_tags;
+mod sql_community_views;
 mod sql_crisis;
 #[macro_use]
 mod sql_inbox;
@@ -56,6 +59,7 @@ mod sql_replies;
 mod sql_subscriptions;
 mod sql_webhooks;
 mod sql_work;
+mod sqlite_reads;
 mod sqlite_writer;
 mod subscriptions;
 pub mod testing;

@@ -55,6 +55,10 @@ pub struct SqlStore {
     pub(crate) write_gate: Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the thread that stores batches of items (group commit); see `sqlite_writer`.
     pub(crate) batch_writer: Option<crate::sqlite_writer::BatchWriter>,
+    /// Community contexts and categories, read by every community page (`community_cache`).
+    pub(crate) community_cache: crate::community_cache::CommunityCache,
+    /// SQLite: connections for the community's busiest reads, outside sqlx (`sqlite_reads`).
+    pub(crate) sqlite_reads: Option<crate::sqlite_reads::SqliteReads>,
 }
 
 impl SqlStore {
@@ -132,9 +136,13 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     Ok(SqlStore {
         pool,
         backend,
+        sqlite_reads: sqlite_path
+            .clone()
+            .map(crate::sqlite_reads::SqliteReads::new),
         batch_writer: sqlite_path
             .map(|path| crate::sqlite_writer::BatchWriter::start(path, write_gate.clone())),
         write_gate,
+        community_cache: Default::default(),
     })
 }
 
@@ -532,6 +540,7 @@ impl Store for SqlStore {
             .bind(timezone)
             .execute(&self.pool)
             .await?;
+        self.community_cache.forget();
         Ok(())
     }
 

@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::cols::Cols;
 use crate::community::*;
 use crate::sql::Backend;
 use crate::sql::insert_mail;
@@ -10,18 +11,18 @@ use crate::{NewMail, Result, SqlStore, StoreError};
 const SITE_COLS: &str = "s.workspace_id, w.slug, s.name, s.tagline, s.accent, s.host, s.open, \
                          s.welcome_fr, s.welcome_en, s.remove_posts_on_delete";
 
-fn site(row: &AnyRow) -> Result<CommunitySite> {
+fn site(row: &impl Cols) -> Result<CommunitySite> {
     Ok(CommunitySite {
-        workspace_id: row.try_get("workspace_id")?,
-        slug: row.try_get("slug")?,
-        name: row.try_get("name")?,
-        tagline: row.try_get("tagline")?,
-        accent: row.try_get("accent")?,
-        host: row.try_get("host")?,
-        open: row.try_get::<i64, _>("open")? != 0,
-        welcome_fr: row.try_get("welcome_fr")?,
-        welcome_en: row.try_get("welcome_en")?,
-        remove_posts_on_delete: row.try_get::<i64, _>("remove_posts_on_delete")? != 0,
+        workspace_id: row.col("workspace_id")?,
+        slug: row.col("slug")?,
+        name: row.col("name")?,
+        tagline: row.col("tagline")?,
+        accent: row.col("accent")?,
+        host: row.col("host")?,
+        open: row.col::<i64>("open")? != 0,
+        welcome_fr: row.col("welcome_fr")?,
+        welcome_en: row.col("welcome_en")?,
+        remove_posts_on_delete: row.col::<i64>("remove_posts_on_delete")? != 0,
     })
 }
 
@@ -29,27 +30,32 @@ const ACCOUNT_COLS: &str = "a.id, a.workspace_id, a.email, a.handle, a.display_n
      a.verified_at, a.created_at, a.first_posted_at, a.email_frequency, a.links, a.avatar, \
      (SELECT MAX(x.version) FROM community_acceptances x WHERE x.account_id = a.id) AS charter_version";
 
-fn account(row: &AnyRow) -> Result<CommunityAccount> {
+fn account(row: &impl Cols) -> Result<CommunityAccount> {
     Ok(CommunityAccount {
-        id: row.try_get("id")?,
-        workspace_id: row.try_get("workspace_id")?,
-        email: row.try_get("email")?,
-        handle: row.try_get("handle")?,
-        display_name: row.try_get("display_name")?,
-        lang: row.try_get("lang")?,
-        bio: row.try_get("bio")?,
-        verified_at: row.try_get("verified_at")?,
-        created_at: row.try_get("created_at")?,
-        first_posted_at: row.try_get("first_posted_at")?,
-        charter_version: row.try_get("charter_version")?,
-        email_frequency: row.try_get("email_frequency")?,
+        id: row.col("id")?,
+        workspace_id: row.col("workspace_id")?,
+        email: row.col("email")?,
+        handle: row.col("handle")?,
+        display_name: row.col("display_name")?,
+        lang: row.col("lang")?,
+        bio: row.col("bio")?,
+        verified_at: row.col("verified_at")?,
+        created_at: row.col("created_at")?,
+        first_posted_at: row.col("first_posted_at")?,
+        charter_version: row.col("charter_version")?,
+        email_frequency: row.col("email_frequency")?,
         links: row
-            .try_get::<String, _>("links")?
+            .col::<String>("links")?
             .lines()
             .map(str::to_owned)
             .collect(),
-        avatar: row.try_get("avatar")?,
+        avatar: row.col("avatar")?,
     })
+}
+
+/// A session's row: its CSRF token, its account, the account's unread notifications.
+fn session_of(row: &impl Cols) -> Result<(String, CommunityAccount, i64)> {
+    Ok((row.col("csrf_token")?, account(row)?, row.col("unread")?))
 }
 
 /// The author of a topic (`t`) or a post (`p`): a member (`a`) or a teammate (`u`).
@@ -65,13 +71,13 @@ macro_rules! author_cols {
     };
 }
 
-fn author(row: &AnyRow) -> Result<Author> {
+fn author(row: &impl Cols) -> Result<Author> {
     Ok(Author {
-        account_id: row.try_get("author_account")?,
-        user_id: row.try_get("author_user")?,
-        name: row.try_get("author_name")?,
-        handle: row.try_get("author_handle")?,
-        avatar: row.try_get("author_avatar")?,
+        account_id: row.col("author_account")?,
+        user_id: row.col("author_user")?,
+        name: row.col("author_name")?,
+        handle: row.col("author_handle")?,
+        avatar: row.col("author_avatar")?,
     })
 }
 
@@ -87,23 +93,23 @@ pub(crate) const TOPIC_FROM: &str = "FROM community_topics t \
      LEFT JOIN community_accounts a ON a.id = t.author_account \
      LEFT JOIN users u ON u.id = t.author_user";
 
-pub(crate) fn topic(row: &AnyRow) -> Result<Topic> {
+pub(crate) fn topic(row: &impl Cols) -> Result<Topic> {
     Ok(Topic {
-        id: row.try_get("id")?,
-        category_id: row.try_get("category_id")?,
-        title: row.try_get("title")?,
-        slug: row.try_get("slug")?,
+        id: row.col("id")?,
+        category_id: row.col("category_id")?,
+        title: row.col("title")?,
+        slug: row.col("slug")?,
         author: author(row)?,
-        created_at: row.try_get("created_at")?,
-        last_posted_at: row.try_get("last_posted_at")?,
-        posts: row.try_get("posts")?,
-        pinned: row.try_get::<i64, _>("pinned")? != 0,
-        closed: row.try_get::<i64, _>("closed")? != 0,
-        archived: row.try_get::<i64, _>("archived")? != 0,
-        status: row.try_get("status")?,
-        accepted_number: row.try_get("accepted_number")?,
-        idea_status: row.try_get("idea_status")?,
-        votes: row.try_get("votes")?,
+        created_at: row.col("created_at")?,
+        last_posted_at: row.col("last_posted_at")?,
+        posts: row.col("posts")?,
+        pinned: row.col::<i64>("pinned")? != 0,
+        closed: row.col::<i64>("closed")? != 0,
+        archived: row.col::<i64>("archived")? != 0,
+        status: row.col("status")?,
+        accepted_number: row.col("accepted_number")?,
+        idea_status: row.col("idea_status")?,
+        votes: row.col("votes")?,
     })
 }
 
@@ -115,19 +121,19 @@ pub(crate) fn topic_cols() -> String {
     )
 }
 
-fn category(row: &AnyRow) -> Result<CommunityCategory> {
+fn category(row: &impl Cols) -> Result<CommunityCategory> {
     Ok(CommunityCategory {
-        id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        colour: row.try_get("colour")?,
-        position: row.try_get("position")?,
-        kind: row.try_get("kind")?,
-        read_access: row.try_get("read_access")?,
-        post_access: row.try_get("post_access")?,
-        topics: row.try_get("topics")?,
-        last_posted_at: row.try_get("last_posted_at")?,
+        id: row.col("id")?,
+        slug: row.col("slug")?,
+        name: row.col("name")?,
+        description: row.col("description")?,
+        colour: row.col("colour")?,
+        position: row.col("position")?,
+        kind: row.col("kind")?,
+        read_access: row.col("read_access")?,
+        post_access: row.col("post_access")?,
+        topics: row.col("topics")?,
+        last_posted_at: row.col("last_posted_at")?,
     })
 }
 
@@ -141,17 +147,17 @@ pub(crate) fn post_select() -> String {
     )
 }
 
-pub(crate) fn post(row: &AnyRow) -> Result<CommunityPost> {
+pub(crate) fn post(row: &impl Cols) -> Result<CommunityPost> {
     Ok(CommunityPost {
-        id: row.try_get("id")?,
-        topic_id: row.try_get("topic_id")?,
-        number: row.try_get("number")?,
+        id: row.col("id")?,
+        topic_id: row.col("topic_id")?,
+        number: row.col("number")?,
         author: author(row)?,
-        body_md: row.try_get("body_md")?,
-        body_html: row.try_get("body_html")?,
-        status: row.try_get("status")?,
-        created_at: row.try_get("created_at")?,
-        edited_at: row.try_get("edited_at")?,
+        body_md: row.col("body_md")?,
+        body_html: row.col("body_html")?,
+        status: row.col("status")?,
+        created_at: row.col("created_at")?,
+        edited_at: row.col("edited_at")?,
     })
 }
 
@@ -174,6 +180,38 @@ impl SqlStore {
             Some(row) => Some((row.try_get("topic_id")?, row.try_get("number")?)),
             None => None,
         })
+    }
+
+    /// The community's context, read from the database (see `community_cache`).
+    async fn read_community_context(
+        &self,
+        slug: &str,
+    ) -> Result<Option<(CommunitySite, String, Option<Charter>)>> {
+        let sql = format!(
+            "SELECT {SITE_COLS}, w.timezone, ch.version, ch.body_fr, ch.body_en, ch.published_by, \
+             ch.published_at FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
+             LEFT JOIN community_charters ch ON ch.workspace_id = s.workspace_id AND ch.version = \
+             (SELECT MAX(x.version) FROM community_charters x WHERE x.workspace_id = s.workspace_id) \
+             WHERE w.slug = $1"
+        );
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let charter = match row.try_get::<Option<i64>, _>("version")? {
+            Some(version) => Some(Charter {
+                version,
+                body_fr: row.try_get("body_fr")?,
+                body_en: row.try_get("body_en")?,
+                published_by: row.try_get("published_by")?,
+                published_at: row.try_get("published_at")?,
+            }),
+            None => None,
+        };
+        Ok(Some((site(&row)?, row.try_get("timezone")?, charter)))
     }
 
     /// A topic's category had a post at `at`.
@@ -624,31 +662,14 @@ impl CommunityStore for SqlStore {
         &self,
         slug: &str,
     ) -> Result<Option<(CommunitySite, String, Option<Charter>)>> {
-        let sql = format!(
-            "SELECT {SITE_COLS}, w.timezone, ch.version, ch.body_fr, ch.body_en, ch.published_by, \
-             ch.published_at FROM community_sites s JOIN workspaces w ON w.id = s.workspace_id \
-             LEFT JOIN community_charters ch ON ch.workspace_id = s.workspace_id AND ch.version = \
-             (SELECT MAX(x.version) FROM community_charters x WHERE x.workspace_id = s.workspace_id) \
-             WHERE w.slug = $1"
-        );
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let charter = match row.try_get::<Option<i64>, _>("version")? {
-            Some(version) => Some(Charter {
-                version,
-                body_fr: row.try_get("body_fr")?,
-                body_en: row.try_get("body_en")?,
-                published_by: row.try_get("published_by")?,
-                published_at: row.try_get("published_at")?,
-            }),
-            None => None,
-        };
-        Ok(Some((site(&row)?, row.try_get("timezone")?, charter)))
+        if let Some(kept) = self.community_cache.context(slug) {
+            return Ok(kept);
+        }
+        let generation = self.community_cache.generation();
+        let context = self.read_community_context(slug).await?;
+        self.community_cache
+            .keep_context(slug, context.clone(), generation);
+        Ok(context)
     }
 
     async fn community_hosts(&self) -> Result<Vec<(String, String)>> {
@@ -685,10 +706,15 @@ impl CommunityStore for SqlStore {
         .execute(&self.pool)
         .await
         .map_err(StoreError::on_unique("host"))?;
+        self.community_cache.forget();
         Ok(())
     }
 
     async fn community_categories(&self, workspace_id: i64) -> Result<Vec<CommunityCategory>> {
+        if let Some(kept) = self.community_cache.categories(workspace_id) {
+            return Ok(kept);
+        }
+        let generation = self.community_cache.generation();
         let rows = sqlx::query(
             "SELECT c.id, c.slug, c.name, c.description, c.colour, c.position, c.kind, \
              c.read_access, c.post_access, c.topic_count AS topics, c.last_posted_at \
@@ -697,7 +723,10 @@ impl CommunityStore for SqlStore {
         .bind(workspace_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(category).collect()
+        let categories = rows.iter().map(category).collect::<Result<Vec<_>>>()?;
+        self.community_cache
+            .keep_categories(workspace_id, categories.clone(), generation);
+        Ok(categories)
     }
 
     async fn create_community_category(
@@ -722,6 +751,7 @@ impl CommunityStore for SqlStore {
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::on_unique("slug"))?;
+        self.community_cache.forget();
         Ok(id)
     }
 
@@ -749,6 +779,7 @@ impl CommunityStore for SqlStore {
         .execute(&self.pool)
         .await
         .map_err(StoreError::on_unique("slug"))?;
+        self.community_cache.forget();
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound { what: "category" });
         }
@@ -881,6 +912,7 @@ impl CommunityStore for SqlStore {
             .await?;
         }
         tx.commit().await?;
+        self.community_cache.forget();
         Ok(topic_id)
     }
 
@@ -913,6 +945,7 @@ impl CommunityStore for SqlStore {
         }
         Self::category_posted(&mut tx, topic_id, last.now).await?;
         tx.commit().await?;
+        self.community_cache.forget();
         Ok(highest)
     }
 
@@ -943,6 +976,7 @@ impl CommunityStore for SqlStore {
         self.insert_post(&mut tx, topic_id, number, post).await?;
         Self::category_posted(&mut tx, topic_id, post.now).await?;
         tx.commit().await?;
+        self.community_cache.forget();
         Ok(number)
     }
 
@@ -1016,6 +1050,10 @@ impl CommunityStore for SqlStore {
         self.tags_of(topic_ids).await
     }
 
+    async fn community_topic_view(&self, q: &TopicViewQuery) -> Result<Option<TopicView>> {
+        self.topic_view(q).await
+    }
+
     async fn community_tagged_topics(
         &self,
         workspace_id: i64,
@@ -1056,7 +1094,9 @@ impl CommunityStore for SqlStore {
     }
 
     async fn delete_community_post(&self, workspace_id: i64, post_id: i64, now: i64) -> Result<()> {
-        self.soft_delete_post(workspace_id, post_id, now).await
+        self.soft_delete_post(workspace_id, post_id, now).await?;
+        self.community_cache.forget();
+        Ok(())
     }
 
     async fn unindexed_community_posts(&self, limit: i64) -> Result<Vec<UnindexedPost>> {
@@ -1322,6 +1362,7 @@ impl CommunityStore for SqlStore {
         let mut tx = self.begin_write().await?;
         delete_account_in(&mut tx, self.backend, account_id, remove_posts).await?;
         tx.commit().await?;
+        self.community_cache.forget();
         Ok(())
     }
 
@@ -1525,21 +1566,34 @@ impl CommunityStore for SqlStore {
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<(String, CommunityAccount)>> {
+    ) -> Result<Option<(String, CommunityAccount, i64)>> {
+        // The unread count comes with it: every page shows it beside the bell.
         let sql = format!(
-            "SELECT s.csrf_token, {ACCOUNT_COLS} FROM community_sessions s \
-             JOIN community_accounts a ON a.id = s.account_id \
+            "SELECT s.csrf_token, {ACCOUNT_COLS}, (SELECT COUNT(*) FROM community_notifications n \
+             WHERE n.account_id = a.id AND n.read_at IS NULL) AS unread \
+             FROM community_sessions s JOIN community_accounts a ON a.id = s.account_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2"
         );
+        if let Some(reads) = &self.sqlite_reads {
+            // Every signed-in page asks: in one step on SQLite (see `sqlite_reads`).
+            let token_hash = token_hash.to_owned();
+            return reads
+                .read(move |c| {
+                    Ok(
+                        crate::sqlite_reads::rows(c, &sql, &[&token_hash, &now], |r| {
+                            session_of(r)
+                        })?
+                        .pop(),
+                    )
+                })
+                .await;
+        }
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_hash)
             .bind(now)
             .fetch_optional(&self.pool)
             .await?;
-        match row {
-            Some(row) => Ok(Some((row.try_get("csrf_token")?, account(&row)?))),
-            None => Ok(None),
-        }
+        row.as_ref().map(session_of).transpose()
     }
 
     async fn delete_community_session(&self, token_hash: &str) -> Result<()> {
@@ -1646,6 +1700,7 @@ impl CommunityStore for SqlStore {
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::on_unique("charter version"))?;
+        self.community_cache.forget();
         Ok(version)
     }
 

@@ -839,6 +839,8 @@ impl MemberStore for SqlStore {
         let result = erase_in(&mut tx, sqlite, workspace_id, id, actor_id, now).await;
         let erasure = result?;
         tx.commit().await?;
+        // Their community posts and topics may have gone: the categories' counters moved.
+        self.community_cache.forget();
         drop(_writing);
         match self.backend {
             // Old page versions in the write-ahead log go too.

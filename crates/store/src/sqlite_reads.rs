@@ -1,0 +1,107 @@
+//! SQLite reads in one step: the busiest community pages' queries, run together on a
+//! connection of this store's own, on one blocking thread.
+//!
+//! Through sqlx, each query is handed to the thread of its connection and its rows are handed
+//! back one by one: on the benchmark's topic pages (several queries each), waking those threads
+//! was a fifth of the machine's time and sqlx's worker threads nearly half of it. Here a page's
+//! queries run one after the other on a connection taken from a small pool, inside one
+//! `spawn_blocking`, with prepared statements kept between pages. The SQL is the one the sqlx
+//! path runs, and the rows become the same structs (`cols::Cols`).
+//!
+//! Only reads: the connections are `query_only`, so a mistake here cannot write.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::types::ToSql;
+
+use crate::{Result, StoreError};
+
+/// Connections kept open between reads; more are opened when more pages are read at once, and
+/// closed after.
+const KEPT: usize = 8;
+
+#[derive(Clone)]
+pub(crate) struct SqliteReads {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+impl SqliteReads {
+    pub(crate) fn new(path: PathBuf) -> SqliteReads {
+        SqliteReads {
+            inner: Arc::new(Inner {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Runs `read` on a connection of the pool, on a blocking thread.
+    pub(crate) async fn read<T, F>(&self, read: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = inner.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let connection = match taken {
+                Some(connection) => connection,
+                None => open(&inner.path)
+                    .map_err(|e| StoreError::Sqlite(format!("opening a reader: {e}")))?,
+            };
+            let result = read(&connection);
+            let mut idle = inner.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < KEPT {
+                idle.push(connection);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Sqlite(format!("a read stopped: {e}")))?
+    }
+}
+
+fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path)?;
+    for pragma in crate::sql::SQLITE_SETTINGS {
+        connection.execute_batch(pragma)?;
+    }
+    // Mapped: when another connection writes, SQLite drops this connection's page cache, and the
+    // pages read again are where the kernel keeps them already (as for the batch writer).
+    connection.execute_batch("PRAGMA mmap_size = 268435456; PRAGMA query_only = ON;")?;
+    connection.set_prepared_statement_cache_capacity(32);
+    Ok(connection)
+}
+
+/// Runs `sql` (written with the `$1`, `$2`… parameters of the sqlx path) with `params`, and
+/// turns each row into a `T`.
+pub(crate) fn rows<T>(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let sqlite = |e: rusqlite::Error| StoreError::Sqlite(e.to_string());
+    let mut statement = connection.prepare_cached(sql).map_err(sqlite)?;
+    // By name: `$2` may come before `$1` in a statement.
+    for (i, value) in params.iter().enumerate() {
+        if let Some(index) = statement
+            .parameter_index(&format!("${}", i + 1))
+            .map_err(sqlite)?
+        {
+            statement.raw_bind_parameter(index, value).map_err(sqlite)?;
+        }
+    }
+    let mut found = statement.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = found.next().map_err(sqlite)? {
+        out.push(each(row)?);
+    }
+    Ok(out)
+}
