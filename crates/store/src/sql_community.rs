@@ -809,10 +809,21 @@ impl CommunityStore for SqlStore {
              AND t.status = 'visible' ORDER BY {order} LIMIT $2 OFFSET $3",
             topic_cols()
         );
+        let offset = offset.max(0);
+        if let Some(reads) = &self.sqlite_reads {
+            // Every list page asks (see `sqlite_reads`).
+            return reads
+                .read(move |c| {
+                    crate::sqlite_reads::rows(c, &sql, &[&workspace_id, &limit, &offset], |r| {
+                        topic(r)
+                    })
+                })
+                .await;
+        }
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(workspace_id)
             .bind(limit)
-            .bind(offset.max(0))
+            .bind(offset)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(topic).collect()

@@ -7,6 +7,8 @@
 
 use sqlx::Row;
 
+use crate::cols::Cols;
+
 use crate::community::*;
 use crate::sql::Backend;
 use crate::sql_community::{TOPIC_FROM, post, post_select, topic, topic_cols};
@@ -83,6 +85,51 @@ pub(crate) async fn forget_account_posts(
     let posts = "SELECT p.id FROM community_posts p WHERE p.author_account = $1 \
                  OR p.topic_id IN (SELECT t.id FROM community_topics t WHERE t.author_account = $1)";
     unindex(tx, backend, posts, account_id).await
+}
+
+/// The count and the page's post ids, from the rows of the search's statement (total, seen,
+/// post id).
+fn page_of(found: Vec<(i64, i64, Option<i64>)>, candidates: i64) -> (CommunityHits, Vec<i64>) {
+    let mut result = CommunityHits::default();
+    let mut ids = Vec::new();
+    for (total, seen, post_id) in found {
+        result.total = total;
+        result.capped = seen >= candidates;
+        ids.extend(post_id);
+    }
+    (result, ids)
+}
+
+/// The posts found. Post ids read from the store: numbers, written in the statement.
+fn posts_sql(ids: &[i64]) -> String {
+    format!(
+        "{} WHERE p.id IN ({})",
+        post_select(),
+        crate::sql_community::id_list(ids)
+    )
+}
+
+/// Their topics.
+fn topics_sql(posts: &[CommunityPost]) -> String {
+    let ids = crate::sql_community::id_list(&posts.iter().map(|p| p.topic_id).collect::<Vec<_>>());
+    format!("SELECT {} {TOPIC_FROM} WHERE t.id IN ({ids})", topic_cols())
+}
+
+/// The hits in the order found, each with its topic.
+fn hits(
+    mut result: CommunityHits,
+    ids: &[i64],
+    posts: &[CommunityPost],
+    topics: &[Topic],
+) -> CommunityHits {
+    for id in ids {
+        let post = posts.iter().find(|p| p.id == *id);
+        let topic = post.and_then(|p| topics.iter().find(|t| t.id == p.topic_id));
+        if let (Some(post), Some(topic)) = (post, topic) {
+            result.hits.push((topic.clone(), post.clone()));
+        }
+    }
+    result
 }
 
 /// A value bound to the search's statement.
@@ -205,6 +252,31 @@ impl SqlStore {
              (SELECT post_id FROM found ORDER BY post_id DESC LIMIT {limit} OFFSET {offset}) AS page \
              ON TRUE ORDER BY page.post_id DESC"
         );
+        if let Some(reads) = &self.sqlite_reads {
+            // The three statements in one step (see `sqlite_reads`).
+            return reads
+                .read(move |c| {
+                    use crate::sqlite_reads::{rows, rows_once};
+                    let params: Vec<&dyn rusqlite::types::ToSql> = binds
+                        .iter()
+                        .map(|b| match b {
+                            Bind::Int(v) => v as &dyn rusqlite::types::ToSql,
+                            Bind::Text(v) => v,
+                        })
+                        .collect();
+                    let found = rows(c, &sql, &params, |r| {
+                        Ok((r.col("total")?, r.col("seen")?, r.col("post_id")?))
+                    })?;
+                    let (result, ids) = page_of(found, candidates);
+                    if ids.is_empty() {
+                        return Ok(result);
+                    }
+                    let posts = rows_once(c, &posts_sql(&ids), &[], |r| post(r))?;
+                    let topics = rows_once(c, &topics_sql(&posts), &[], |r| topic(r))?;
+                    Ok(hits(result, &ids, &posts, &topics))
+                })
+                .await;
+        }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for b in binds {
             query = match b {
@@ -212,49 +284,29 @@ impl SqlStore {
                 Bind::Text(v) => query.bind(v),
             };
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        let mut result = CommunityHits::default();
-        let mut ids = Vec::new();
-        for row in &rows {
-            result.total = row.try_get("total")?;
-            result.capped = row.try_get::<i64, _>("seen")? >= candidates;
-            if let Some(id) = row.try_get::<Option<i64>, _>("post_id")? {
-                ids.push(id);
-            }
-        }
+        let found = query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.col("total")?, r.col("seen")?, r.col("post_id")?)))
+            .collect::<Result<Vec<_>>>()?;
+        let (result, ids) = page_of(found, candidates);
         if ids.is_empty() {
             return Ok(result);
         }
-        // Post ids read from the store: numbers, written in the statement.
-        let list = crate::sql_community::id_list(&ids);
-        let posts = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{} WHERE p.id IN ({list})",
-            post_select()
-        )))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(post)
-        .collect::<Result<Vec<_>>>()?;
-        let topic_ids =
-            crate::sql_community::id_list(&posts.iter().map(|p| p.topic_id).collect::<Vec<_>>());
-        let topics = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} {TOPIC_FROM} WHERE t.id IN ({topic_ids})",
-            topic_cols()
-        )))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(topic)
-        .collect::<Result<Vec<_>>>()?;
-        for id in ids {
-            let post = posts.iter().find(|p| p.id == id);
-            let topic = post.and_then(|p| topics.iter().find(|t| t.id == p.topic_id));
-            if let (Some(post), Some(topic)) = (post, topic) {
-                result.hits.push((topic.clone(), post.clone()));
-            }
-        }
-        Ok(result)
+        let posts = sqlx::query(sqlx::AssertSqlSafe(posts_sql(&ids)))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(post)
+            .collect::<Result<Vec<_>>>()?;
+        let topics = sqlx::query(sqlx::AssertSqlSafe(topics_sql(&posts)))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(topic)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(hits(result, &ids, &posts, &topics))
     }
 
     pub(crate) async fn unindexed_posts(&self, limit: i64) -> Result<Vec<UnindexedPost>> {

@@ -3,6 +3,8 @@
 
 use sqlx::Row;
 
+use crate::cols::Cols;
+
 use crate::community::*;
 use crate::sql_community::{TOPIC_FROM, topic, topic_cols};
 use crate::{Result, SqlStore, StoreError};
@@ -62,12 +64,23 @@ impl SqlStore {
         }
         // Topic ids the caller read from the store: numbers, written in the statement.
         let ids = crate::sql_community::id_list(topic_ids);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT topic_id, tag FROM community_topic_tags WHERE topic_id IN ({ids}) \
              ORDER BY topic_id, tag"
-        )))
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        if let Some(reads) = &self.sqlite_reads {
+            // Every list page asks (see `sqlite_reads`).
+            return reads
+                .read(move |c| {
+                    crate::sqlite_reads::rows_once(c, &sql, &[], |r| {
+                        Ok((r.col("topic_id")?, r.col("tag")?))
+                    })
+                })
+                .await;
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| Ok((row.try_get("topic_id")?, row.try_get("tag")?)))
             .collect()

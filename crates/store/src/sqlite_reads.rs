@@ -80,15 +80,38 @@ fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
 }
 
 /// Runs `sql` (written with the `$1`, `$2`… parameters of the sqlx path) with `params`, and
-/// turns each row into a `T`.
+/// turns each row into a `T`. The statement is kept prepared for the next read.
 pub(crate) fn rows<T>(
     connection: &rusqlite::Connection,
     sql: &str,
     params: &[&dyn ToSql],
+    each: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut statement = connection.prepare_cached(sql).map_err(sqlite)?;
+    run(&mut statement, params, each)
+}
+
+/// As [`rows`], for a statement made for this read only (ids written in it): not kept, so that
+/// it does not push out the statements every page uses.
+pub(crate) fn rows_once<T>(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    each: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut statement = connection.prepare(sql).map_err(sqlite)?;
+    run(&mut statement, params, each)
+}
+
+fn sqlite(e: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite(e.to_string())
+}
+
+fn run<T>(
+    statement: &mut rusqlite::Statement<'_>,
+    params: &[&dyn ToSql],
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
 ) -> Result<Vec<T>> {
-    let sqlite = |e: rusqlite::Error| StoreError::Sqlite(e.to_string());
-    let mut statement = connection.prepare_cached(sql).map_err(sqlite)?;
     // By name: `$2` may come before `$1` in a statement.
     for (i, value) in params.iter().enumerate() {
         if let Some(index) = statement
