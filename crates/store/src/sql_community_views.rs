@@ -1,17 +1,27 @@
 //! A topic page's reads together (`CommunityStore::community_topic_view`).
 //!
-//! On SQLite they run in one step on a connection of `sqlite_reads`; on PostgreSQL, one query
-//! after the other through the pool (the same SQL).
+//! Three statements (four with an accepted answer): the topic with its tags and the member's
+//! watching and vote, the page's posts, their reactions. On SQLite they run in one step on a
+//! connection of `sqlite_reads`; on PostgreSQL, one after the other through the pool.
 
 use crate::cols::Cols;
-use crate::community::{CommunityPost, PostReactions, TopicView, TopicViewQuery};
+use crate::community::{CommunityPost, PostReactions, Topic, TopicView, TopicViewQuery};
 use crate::sql_community::{TOPIC_FROM, post, post_select, topic, topic_cols};
 use crate::sqlite_reads::rows;
-use crate::{CommunityStore, Result, SqlStore};
+use crate::{Result, SqlStore};
 
+/// The topic, with its tags (one text, comma-separated: tags are addresses, without commas)
+/// and whether the member reading (`$3`, or -1) watches it and voted for it.
 fn topic_sql() -> String {
+    // string_agg: PostgreSQL's, and SQLite's since 3.44 (the bundled one is newer).
+    let tags = "(SELECT string_agg(g.tag, ',' ORDER BY g.tag) FROM community_topic_tags g \
+                WHERE g.topic_id = t.id)";
     format!(
-        "SELECT {} {TOPIC_FROM} WHERE t.workspace_id = $1 AND t.id = $2",
+        "SELECT {}, {tags} AS tags, \
+         (SELECT COUNT(*) FROM community_watches w WHERE w.account_id = $3 AND w.topic_id = t.id) \
+         AS watching, \
+         (SELECT COUNT(*) FROM community_votes v WHERE v.topic_id = t.id AND v.account_id = $3) \
+         AS voted {TOPIC_FROM} WHERE t.workspace_id = $1 AND t.id = $2",
         topic_cols()
     )
 }
@@ -23,18 +33,29 @@ fn posts_sql() -> String {
     )
 }
 
-/// The reactions on a topic's posts numbered `$3` to `$4`, and whether the reader (`$1` a
+/// The reactions on a topic's posts numbered `$4` to `$5`, and whether the reader (`$1` a
 /// member, `$2` a teammate) gave them.
 const REACTIONS_SQL: &str = "SELECT r.post_id, r.kind, COUNT(*) AS n, \
      SUM(CASE WHEN r.account_id = $1 OR r.user_id = $2 THEN 1 ELSE 0 END) AS mine \
      FROM community_posts p JOIN community_reactions r ON r.post_id = p.id \
      WHERE p.topic_id = $3 AND p.number BETWEEN $4 AND $5 GROUP BY r.post_id, r.kind";
 
-const TAGS_SQL: &str = "SELECT tag FROM community_topic_tags WHERE topic_id = $1 ORDER BY tag";
-const WATCHING_SQL: &str =
-    "SELECT COUNT(*) AS n FROM community_watches WHERE account_id = $1 AND topic_id = $2";
-const VOTED_SQL: &str =
-    "SELECT COUNT(*) AS n FROM community_votes WHERE topic_id = $1 AND account_id = $2";
+/// A topic row of `topic_sql`: the topic, its tags, and the member's watching and vote.
+fn topic_of(row: &impl Cols) -> Result<(Topic, Vec<String>, bool, bool)> {
+    let tags = row
+        .col::<Option<String>>("tags")?
+        .unwrap_or_default()
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok((
+        topic(row)?,
+        tags,
+        row.col::<i64>("watching")? > 0,
+        row.col::<i64>("voted")? > 0,
+    ))
+}
 
 fn reaction(row: &impl Cols) -> Result<PostReactions> {
     Ok(PostReactions {
@@ -47,91 +68,97 @@ fn reaction(row: &impl Cols) -> Result<PostReactions> {
 
 impl SqlStore {
     pub(crate) async fn topic_view(&self, q: &TopicViewQuery) -> Result<Option<TopicView>> {
-        match &self.sqlite_reads {
-            Some(reads) => {
-                let q = *q;
-                reads.read(move |c| read_view(c, &q)).await
-            }
-            None => self.pooled_view(q).await,
+        let topic_sql = topic_sql();
+        let member = q.member_id.unwrap_or(-1);
+        let reader = (q.account_id.unwrap_or(-1), q.user_id.unwrap_or(-1));
+        if let Some(reads) = &self.sqlite_reads {
+            let q = *q;
+            return reads
+                .read(move |c| {
+                    let Some(found) = rows(
+                        c,
+                        &topic_sql,
+                        &[&q.workspace_id, &q.topic_id, &member],
+                        |r| topic_of(r),
+                    )?
+                    .pop() else {
+                        return Ok(None);
+                    };
+                    let (_, _, (from, to)) = q.range(found.0.posts);
+                    let id = found.0.id;
+                    let posts = rows(c, &posts_sql(), &[&id, &from, &to], |r| post(r))?;
+                    let reactions = rows(
+                        c,
+                        REACTIONS_SQL,
+                        &[&reader.0, &reader.1, &id, &from, &to],
+                        |r| reaction(r),
+                    )?;
+                    let accepted = match found.0.accepted_number {
+                        Some(n) => rows(c, &posts_sql(), &[&id, &n, &n], |r| post(r))?.pop(),
+                        None => None,
+                    };
+                    Ok(Some(view(&q, found, posts, reactions, accepted)))
+                })
+                .await;
         }
-    }
-
-    async fn pooled_view(&self, q: &TopicViewQuery) -> Result<Option<TopicView>> {
-        let Some(topic) = self.community_topic(q.workspace_id, q.topic_id).await? else {
+        let ints = |sql: &str, values: &[i64]| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for v in values {
+                query = query.bind(*v);
+            }
+            query
+        };
+        let Some(row) = ints(&topic_sql, &[q.workspace_id, q.topic_id, member])
+            .fetch_optional(&self.pool)
+            .await?
+        else {
             return Ok(None);
         };
-        let (page, pages, (from, to)) = q.range(topic.posts);
-        let posts = self.community_posts(topic.id, from, to).await?;
-        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-        let reactions = self.reactions_of(&ids, q.account_id, q.user_id).await?;
-        let tags = self.tags_of(&[topic.id]).await?;
-        let accepted = match topic.accepted_number {
-            Some(n) => self.community_posts(topic.id, n, n).await?.pop(),
+        let found = topic_of(&row)?;
+        let (_, _, (from, to)) = q.range(found.0.posts);
+        let id = found.0.id;
+        let posts = ints(&posts_sql(), &[id, from, to])
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(post)
+            .collect::<Result<Vec<_>>>()?;
+        let reactions = ints(REACTIONS_SQL, &[reader.0, reader.1, id, from, to])
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(reaction)
+            .collect::<Result<Vec<_>>>()?;
+        let accepted = match found.0.accepted_number {
+            Some(n) => ints(&posts_sql(), &[id, n, n])
+                .fetch_optional(&self.pool)
+                .await?
+                .as_ref()
+                .map(post)
+                .transpose()?,
             None => None,
         };
-        let (watching, voted) = match q.member_id {
-            Some(account) => (
-                Some(self.watching_community_topic(account, topic.id).await?),
-                self.community_voted(topic.id, account).await?,
-            ),
-            None => (None, false),
-        };
-        Ok(Some(TopicView {
-            page,
-            pages,
-            posts,
-            reactions,
-            tags: tags.into_iter().map(|(_, tag)| tag).collect(),
-            accepted,
-            watching,
-            voted,
-            topic,
-        }))
+        Ok(Some(view(q, found, posts, reactions, accepted)))
     }
 }
 
-fn read_view(c: &rusqlite::Connection, q: &TopicViewQuery) -> Result<Option<TopicView>> {
-    let Some(topic) = rows(c, &topic_sql(), &[&q.workspace_id, &q.topic_id], |r| {
-        topic(r)
-    })?
-    .pop() else {
-        return Ok(None);
-    };
-    let (page, pages, (from, to)) = q.range(topic.posts);
-    let posts = rows(c, &posts_sql(), &[&topic.id, &from, &to], |r| post(r))?;
-    let reader = (q.account_id.unwrap_or(-1), q.user_id.unwrap_or(-1));
-    let reactions = rows(
-        c,
-        REACTIONS_SQL,
-        &[&reader.0, &reader.1, &topic.id, &from, &to],
-        |r| reaction(r),
-    )?;
-    let tags = rows(c, TAGS_SQL, &[&topic.id], |r| r.col("tag"))?;
-    let accepted: Option<CommunityPost> = match topic.accepted_number {
-        Some(n) => rows(c, &posts_sql(), &[&topic.id, &n, &n], |r| post(r))?.pop(),
-        None => None,
-    };
-    let count = |sql: &str, a: i64, b: i64| -> Result<bool> {
-        Ok(rows(c, sql, &[&a, &b], |r| r.col::<i64>("n"))?
-            .first()
-            .is_some_and(|n| *n > 0))
-    };
-    let (watching, voted) = match q.member_id {
-        Some(account) => (
-            Some(count(WATCHING_SQL, account, topic.id)?),
-            count(VOTED_SQL, topic.id, account)?,
-        ),
-        None => (None, false),
-    };
-    Ok(Some(TopicView {
+fn view(
+    q: &TopicViewQuery,
+    (topic, tags, watching, voted): (Topic, Vec<String>, bool, bool),
+    posts: Vec<CommunityPost>,
+    reactions: Vec<PostReactions>,
+    accepted: Option<CommunityPost>,
+) -> TopicView {
+    let (page, pages, _) = q.range(topic.posts);
+    TopicView {
         page,
         pages,
         posts,
         reactions,
         tags,
         accepted,
-        watching,
-        voted,
+        watching: q.member_id.map(|_| watching),
+        voted: q.member_id.is_some() && voted,
         topic,
-    }))
+    }
 }
