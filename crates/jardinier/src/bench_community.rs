@@ -16,6 +16,7 @@ use jardinier_store::{
 use jardinier_web::Application;
 
 use crate::bench::Lcg;
+use crate::bench_client::Client;
 
 const CATEGORIES: [&str; 5] = [
     "annonces",
@@ -267,7 +268,12 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
 }
 
 /// (kind, milliseconds) of a reader's requests, and its errors.
-type Timings = (Vec<(&'static str, f64)>, usize);
+/// A reader's latencies by kind, its errors, and when its last page was answered (`None` for a
+/// writer: its replies come at their own pace and do not count as pages).
+type Timings = (Vec<(&'static str, f64)>, usize, Option<Instant>);
+
+/// Signed-in readers who reply rather than read.
+const WRITERS: usize = 4;
 
 fn csrf_in(html: &str) -> Option<String> {
     let at = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
@@ -275,32 +281,23 @@ fn csrf_in(html: &str) -> Option<String> {
 }
 
 /// Signs `member` in (nothing to do for an anonymous reader).
-async fn sign_in(
-    client: &reqwest::Client,
-    community: &str,
-    member: Option<&str>,
-) -> anyhow::Result<()> {
+async fn sign_in(client: &mut Client, community: &str, member: Option<&str>) -> anyhow::Result<()> {
     if let Some(email) = member {
-        let page = client
-            .get(format!("{community}/signin"))
-            .send()
-            .await?
-            .text()
-            .await?;
-        let token = csrf_in(&page).unwrap_or_default();
-        let signed = client
-            .post(format!("{community}/signin"))
-            .form(&[
-                ("email", email),
-                ("password", "bench-password"),
-                ("_csrf", token.as_str()),
-            ])
-            .send()
+        let (_, page) = client.get(&format!("{community}/signin")).await?;
+        let token = csrf_in(&String::from_utf8_lossy(&page)).unwrap_or_default();
+        let (status, _) = client
+            .post_form(
+                &format!("{community}/signin"),
+                &[
+                    ("email", email),
+                    ("password", "bench-password"),
+                    ("_csrf", token.as_str()),
+                ],
+            )
             .await?;
         anyhow::ensure!(
-            signed.status().is_redirection(),
-            "{email} could not sign in: {}",
-            signed.status()
+            status.is_redirection(),
+            "{email} could not sign in: {status}"
         );
     }
     Ok(())
@@ -311,6 +308,9 @@ async fn sign_in(
 struct Schedule {
     /// Time between two requests of a reader (zero: back to back).
     pace: Duration,
+    /// When this reader's first request goes, in the first pace: the readers' requests are
+    /// spread evenly over it (bunched, they arrived as bursts many times the rate asked).
+    offset: Duration,
     /// How long it reads.
     seconds: u64,
     /// Every reader signs in before any reads: the measure starts with them all ready.
@@ -319,7 +319,7 @@ struct Schedule {
 
 /// One reader (signed in when `member` is given) reading for `seconds`; writers reply too.
 async fn reader(
-    base: String,
+    address: String,
     member: Option<String>,
     topics: Arc<Vec<(i64, String, i64)>>,
     seed: u64,
@@ -328,103 +328,99 @@ async fn reader(
 ) -> anyhow::Result<Timings> {
     let Schedule {
         pace,
+        offset,
         seconds,
         ready,
     } = schedule;
-    let community = format!("{base}/c/bench");
-    let prepared = async {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(1)
-            .build()?;
-        sign_in(&client, &community, member.as_deref()).await?;
-        anyhow::Ok(client)
-    }
-    .await;
+    let community = "/c/bench";
+    let mut client = Client::new(&address);
+    let prepared = sign_in(&mut client, community, member.as_deref()).await;
     // Ready or not, this reader goes past the barrier: the others must not wait for it forever.
     ready.wait().await;
-    let client = prepared?;
+    prepared?;
     let until = Instant::now() + Duration::from_secs(seconds);
     let mut rng = Lcg(seed);
     let mut latencies = Vec::new();
     let mut errors = 0;
     let mut written = 0u64;
-    // Readers start spread over one pace, then keep their rhythm (an open loop: a slow answer
-    // does not slow the arrivals down, as with real visitors).
-    let mut next = Instant::now() + pace.mul_f64((seed % 1_000) as f64 / 1_000.0);
+    // Readers start evenly spread over one pace, then keep their rhythm (an open loop: a slow
+    // answer does not slow the arrivals down, as with real visitors).
+    let mut next = Instant::now() + offset;
     while Instant::now() < until {
         if !pace.is_zero() && !writes {
             let now = Instant::now();
             if next > now {
                 tokio::time::sleep(next - now).await;
             }
+            // A request due after the measure's end is not asked (it would stretch the
+            // measured time by up to a pace).
+            if next >= until {
+                break;
+            }
             next += pace;
         }
         let (id, slug, posts) = &topics[rng.skewed(topics.len())];
-        let (kind, request) = if writes {
-            let page = client
-                .get(format!("{community}/t/{id}/{slug}"))
-                .send()
-                .await?
-                .text()
-                .await?;
-            let token = csrf_in(&page).unwrap_or_default();
+        // What to ask: the kind of page, its path, and the form posted (replies).
+        let (kind, path, form) = if writes {
+            let (_, page) = client.get(&format!("{community}/t/{id}/{slug}")).await?;
+            let token = csrf_in(&String::from_utf8_lossy(&page)).unwrap_or_default();
             written += 1;
             tokio::time::sleep(Duration::from_millis(200)).await;
+            let key = format!("{:064x}", u128::from(seed) << 32 | u128::from(written));
             (
                 "reply",
-                client.post(format!("{community}/t/{id}/reply")).form(&[
-                    ("body", "Une réponse du banc d'essai."),
-                    (
-                        "_key",
-                        &format!("{:064x}", u128::from(seed) << 32 | u128::from(written)),
-                    ),
-                    ("_csrf", token.as_str()),
+                format!("{community}/t/{id}/reply"),
+                Some([
+                    ("body", "Une réponse du banc d'essai.".to_owned()),
+                    ("_key", key),
+                    ("_csrf", token),
                 ]),
             )
         } else {
-            match rng.below(20) {
+            let (kind, path) = match rng.below(20) {
                 0..=15 => {
                     let pages = jardinier_community::page_count(*posts);
                     let page = 1 + rng.below(pages as usize);
-                    (
-                        "topic",
-                        client.get(format!("{community}/t/{id}/{slug}?page={page}")),
-                    )
+                    ("topic", format!("{community}/t/{id}/{slug}?page={page}"))
                 }
                 16 | 17 => (
                     "category",
-                    client.get(format!(
+                    format!(
                         "{community}/categories/{}",
                         CATEGORIES[rng.below(CATEGORIES.len())]
-                    )),
+                    ),
                 ),
+                // The words are ASCII: a space is all there is to encode.
                 18 => (
                     "search",
-                    // The words are ASCII: a space is all there is to encode.
-                    client.get(format!(
+                    format!(
                         "{community}/search?q={}",
                         SEARCHES[rng.below(SEARCHES.len())].replace(' ', "+")
-                    )),
+                    ),
                 ),
-                _ => ("home", client.get(format!("{community}/"))),
-            }
+                _ => ("home", format!("{community}/")),
+            };
+            (kind, path, None)
         };
         let started = Instant::now();
-        match request.send().await {
-            Ok(response) => {
-                let ok = response.status().is_success() || response.status().is_redirection();
-                let _ = response.bytes().await;
+        let answered = match &form {
+            Some(fields) => {
+                let fields = fields.each_ref().map(|(k, v)| (*k, v.as_str()));
+                client.post_form(&path, &fields).await
+            }
+            None => client.get(&path).await,
+        };
+        match answered {
+            Ok((status, _)) => {
                 latencies.push((kind, started.elapsed().as_secs_f64() * 1_000.0));
-                if !ok {
+                if !(status.is_success() || status.is_redirection()) {
                     errors += 1;
                 }
             }
             Err(_) => errors += 1,
         }
     }
-    Ok((latencies, errors))
+    Ok((latencies, errors, (!writes).then(Instant::now)))
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -448,7 +444,8 @@ pub async fn run(
     let loaded = load(&url, posts, topics.max(1)).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let address = listener.local_addr()?.to_string();
+    let base = format!("http://{address}");
     let state = crate::bench::web_state(loaded.store.clone(), &base);
     // The site as the server runs it, its anonymous pages kept as configured.
     let mut site_config = jardinier_site::SiteConfig::new(&base);
@@ -471,21 +468,23 @@ pub async fn run(
     let pace = if rate == 0 {
         Duration::ZERO
     } else {
-        Duration::from_secs_f64(readers as f64 / rate as f64)
+        // Shared by the readers that read (the writers reply at their own pace).
+        Duration::from_secs_f64(readers.saturating_sub(WRITERS).max(1) as f64 / rate as f64)
     };
     let mut tasks = Vec::new();
     for i in 0..readers {
         // Half the readers are signed-in members; four of them write.
         let member = (i % 2 == 1).then(|| loaded.members[i % loaded.members.len()].clone());
-        let writes = i % 2 == 1 && i < 8;
+        let writes = i % 2 == 1 && i < 2 * WRITERS;
         tasks.push(tokio::spawn(reader(
-            base.clone(),
+            address.clone(),
             member,
             topics.clone(),
             10_000 + i as u64,
             writes,
             Schedule {
                 pace,
+                offset: pace.mul_f64(i as f64 / readers as f64),
                 seconds,
                 ready: ready.clone(),
             },
@@ -495,12 +494,18 @@ pub async fn run(
     let started = Instant::now();
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut last = None;
     for task in tasks {
-        let (mut l, e) = task.await??;
+        let (mut l, e, finished) = task.await??;
         latencies.append(&mut l);
         errors += e;
+        last = last.max(finished);
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    // Pages are counted over the time they were asked and answered in.
+    let elapsed = last
+        .unwrap_or_else(Instant::now)
+        .duration_since(started)
+        .as_secs_f64();
     let of = |kind: &str| {
         let mut v: Vec<f64> = latencies
             .iter()

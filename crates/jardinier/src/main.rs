@@ -3,6 +3,7 @@
 
 mod analysis;
 mod bench;
+mod bench_client;
 mod bench_community;
 mod bench_inbox;
 mod bench_publish;

@@ -665,3 +665,41 @@ fn discourse_import_brings_a_forum_s_categories_topics_and_members() {
         assert!(posts.iter().all(|p| p.author.account_id.is_some()));
     });
 }
+
+#[test]
+fn bench_community_reads_replies_and_prints_its_figures() {
+    let dir = TempDir::new("cli");
+    let (code, out, err) = run(
+        jardinier(&dir).args([
+            "bench",
+            "community",
+            "--posts",
+            "6000",
+            "--topics",
+            "40",
+            "--readers",
+            "12",
+            "--seconds",
+            "2",
+            "--rate",
+            "100",
+        ]),
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let figures: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(figures["errors"], 0, "{out}");
+    assert_eq!(figures["topics"], 40);
+    assert!(figures["posts"].as_i64().unwrap() >= 6_000, "{out}");
+    // Signed-in readers and anonymous ones read every kind of page; four of them reply.
+    for kind in ["topic", "category", "home", "reply"] {
+        assert!(
+            figures["kinds"][kind]["requests"].as_i64().unwrap() > 0,
+            "no {kind} asked: {out}"
+        );
+    }
+    // 100 pages a second asked: the readers keep to it (an open loop never asks more).
+    let pages = figures["pages_per_s"].as_f64().unwrap();
+    assert!(pages > 0.0 && pages <= 105.0, "{pages} pages a second");
+    assert!(figures["topic_p99_ms"].as_f64().unwrap() > 0.0);
+}

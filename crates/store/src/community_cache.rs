@@ -4,8 +4,10 @@
 //! zone, the charter in force) and its categories. They change a few times a day, and reading
 //! them was two of the queries of every page. Both are kept here for [`FRESH`]:
 //!
-//! - this process's own writes drop them at once (every `SqlStore` method that writes a site, a
-//!   charter, a workspace's name or zone, a category or its counters calls [`CommunityCache::forget`]);
+//! - this process's own writes drop them at once: every `SqlStore` method that writes a site, a
+//!   charter, a workspace's name or zone or a category calls [`CommunityCache::forget`], and
+//!   those that move the categories' counters (posts, topics, their removal) call
+//!   [`CommunityCache::forget_counters`];
 //! - another process's writes (a second server over PostgreSQL, the `discourse-import` command)
 //!   show within [`FRESH`]. The categories' counters (topics, last post) may be that late there,
 //!   as Discourse's are for longer.
@@ -81,7 +83,16 @@ impl CommunityCache {
         }
     }
 
-    /// Something a community page shows was written: read everything again.
+    /// A post or a topic was written or removed: the categories' counters moved. The
+    /// contexts stay (every reply would otherwise send every page back to the database for
+    /// them).
+    pub(crate) fn forget_counters(&self) {
+        let mut kept = self.lock();
+        kept.categories.clear();
+        kept.generation += 1;
+    }
+
+    /// A site, a charter, a workspace or a category was written: read everything again.
     pub(crate) fn forget(&self) {
         let mut kept = self.lock();
         kept.contexts.clear();
@@ -124,6 +135,16 @@ mod tests {
         assert!(cache.categories(2).is_none());
         cache.forget();
         assert!(cache.categories(1).is_none());
+    }
+
+    #[test]
+    fn a_post_drops_the_categories_not_the_contexts() {
+        let cache = CommunityCache::default();
+        cache.keep_context("pollen", None, cache.generation());
+        cache.keep_categories(1, vec![category(7)], cache.generation());
+        cache.forget_counters();
+        assert!(cache.categories(1).is_none());
+        assert_eq!(cache.context("pollen"), Some(None));
     }
 
     #[test]

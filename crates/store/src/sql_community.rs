@@ -53,6 +53,21 @@ fn account(row: &impl Cols) -> Result<CommunityAccount> {
     })
 }
 
+/// A community's context row: its site, its workspace's time zone, its charter in force.
+fn context(row: &impl Cols) -> Result<(CommunitySite, String, Option<Charter>)> {
+    let charter = match row.col::<Option<i64>>("version")? {
+        Some(version) => Some(Charter {
+            version,
+            body_fr: row.col("body_fr")?,
+            body_en: row.col("body_en")?,
+            published_by: row.col("published_by")?,
+            published_at: row.col("published_at")?,
+        }),
+        None => None,
+    };
+    Ok((site(row)?, row.col("timezone")?, charter))
+}
+
 /// A session's row: its CSRF token, its account, the account's unread notifications.
 fn session_of(row: &impl Cols) -> Result<(String, CommunityAccount, i64)> {
     Ok((row.col("csrf_token")?, account(row)?, row.col("unread")?))
@@ -194,24 +209,38 @@ impl SqlStore {
              (SELECT MAX(x.version) FROM community_charters x WHERE x.workspace_id = s.workspace_id) \
              WHERE w.slug = $1"
         );
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        if let Some(reads) = &self.sqlite_reads {
+            let slug = slug.to_owned();
+            return reads
+                .read(move |c| {
+                    Ok(crate::sqlite_reads::rows(c, &sql, &[&slug], |r| context(r))?.pop())
+                })
+                .await;
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(slug)
             .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(context).transpose()
+    }
+
+    /// A community's categories, read from the database (see `community_cache`).
+    async fn read_community_categories(&self, workspace_id: i64) -> Result<Vec<CommunityCategory>> {
+        let sql = "SELECT c.id, c.slug, c.name, c.description, c.colour, c.position, c.kind, \
+             c.read_access, c.post_access, c.topic_count AS topics, c.last_posted_at \
+             FROM community_categories c WHERE c.workspace_id = $1 ORDER BY c.position, c.id";
+        if let Some(reads) = &self.sqlite_reads {
+            return reads
+                .read(move |c| crate::sqlite_reads::rows(c, sql, &[&workspace_id], |r| category(r)))
+                .await;
+        }
+        sqlx::query(sql)
+            .bind(workspace_id)
+            .fetch_all(&self.pool)
             .await?
-        else {
-            return Ok(None);
-        };
-        let charter = match row.try_get::<Option<i64>, _>("version")? {
-            Some(version) => Some(Charter {
-                version,
-                body_fr: row.try_get("body_fr")?,
-                body_en: row.try_get("body_en")?,
-                published_by: row.try_get("published_by")?,
-                published_at: row.try_get("published_at")?,
-            }),
-            None => None,
-        };
-        Ok(Some((site(&row)?, row.try_get("timezone")?, charter)))
+            .iter()
+            .map(category)
+            .collect()
     }
 
     /// A topic's category had a post at `at`.
@@ -715,15 +744,7 @@ impl CommunityStore for SqlStore {
             return Ok(kept);
         }
         let generation = self.community_cache.generation();
-        let rows = sqlx::query(
-            "SELECT c.id, c.slug, c.name, c.description, c.colour, c.position, c.kind, \
-             c.read_access, c.post_access, c.topic_count AS topics, c.last_posted_at \
-             FROM community_categories c WHERE c.workspace_id = $1 ORDER BY c.position, c.id",
-        )
-        .bind(workspace_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let categories = rows.iter().map(category).collect::<Result<Vec<_>>>()?;
+        let categories = self.read_community_categories(workspace_id).await?;
         self.community_cache
             .keep_categories(workspace_id, categories.clone(), generation);
         Ok(categories)
@@ -923,7 +944,7 @@ impl CommunityStore for SqlStore {
             .await?;
         }
         tx.commit().await?;
-        self.community_cache.forget();
+        self.community_cache.forget_counters();
         Ok(topic_id)
     }
 
@@ -956,7 +977,7 @@ impl CommunityStore for SqlStore {
         }
         Self::category_posted(&mut tx, topic_id, last.now).await?;
         tx.commit().await?;
-        self.community_cache.forget();
+        self.community_cache.forget_counters();
         Ok(highest)
     }
 
@@ -987,7 +1008,7 @@ impl CommunityStore for SqlStore {
         self.insert_post(&mut tx, topic_id, number, post).await?;
         Self::category_posted(&mut tx, topic_id, post.now).await?;
         tx.commit().await?;
-        self.community_cache.forget();
+        self.community_cache.forget_counters();
         Ok(number)
     }
 
@@ -1106,7 +1127,7 @@ impl CommunityStore for SqlStore {
 
     async fn delete_community_post(&self, workspace_id: i64, post_id: i64, now: i64) -> Result<()> {
         self.soft_delete_post(workspace_id, post_id, now).await?;
-        self.community_cache.forget();
+        self.community_cache.forget_counters();
         Ok(())
     }
 
@@ -1373,7 +1394,7 @@ impl CommunityStore for SqlStore {
         let mut tx = self.begin_write().await?;
         delete_account_in(&mut tx, self.backend, account_id, remove_posts).await?;
         tx.commit().await?;
-        self.community_cache.forget();
+        self.community_cache.forget_counters();
         Ok(())
     }
 

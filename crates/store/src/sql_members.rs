@@ -840,7 +840,7 @@ impl MemberStore for SqlStore {
         let erasure = result?;
         tx.commit().await?;
         // Their community posts and topics may have gone: the categories' counters moved.
-        self.community_cache.forget();
+        self.community_cache.forget_counters();
         drop(_writing);
         match self.backend {
             // Old page versions in the write-ahead log go too.
