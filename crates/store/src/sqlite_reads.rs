@@ -68,15 +68,9 @@ impl SqliteReads {
 }
 
 fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
-    let connection = rusqlite::Connection::open(path)?;
-    for pragma in crate::sql::SQLITE_SETTINGS {
-        connection.execute_batch(pragma)?;
-    }
-    // Mapped: when another connection writes, SQLite drops this connection's page cache, and the
-    // pages read again are where the kernel keeps them already (as for the batch writer).
-    connection.execute_batch("PRAGMA mmap_size = 268435456; PRAGMA query_only = ON;")?;
-    connection.set_prepared_statement_cache_capacity(32);
-    Ok(connection)
+    // Mapped, as the batch writer's: when another connection writes, SQLite drops this
+    // connection's page cache, and the pages read again are where the kernel keeps them already.
+    crate::sqlite_writer::open_with(path, "PRAGMA query_only = ON;")
 }
 
 /// Runs `sql` (written with the `$1`, `$2`… parameters of the sqlx path) with `params`, and

@@ -212,17 +212,25 @@ fn checkpoint(
     }
 }
 
+/// The writer's and checkpointer's connection: a larger page cache (the items table's indexes
+/// and the archive's recent segments).
 fn open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
+    open_with(path, "PRAGMA cache_size = -65536;")
+}
+
+/// A connection of this process's own outside sqlx (the writer's, the checkpointer's, the
+/// readers' of `sqlite_reads`), with `extra` settings run last.
+pub(crate) fn open_with(path: &PathBuf, extra: &str) -> rusqlite::Result<rusqlite::Connection> {
     let connection = rusqlite::Connection::open(path)?;
-    // The settings of every connection (`sql::SQLITE_SETTINGS`), with a larger page
-    // cache (the items table's indexes and the archive's recent segments) and the file mapped
-    // in memory: whenever another connection writes (an alert raised, a delivery marked), SQLite
+    // The settings of every connection (`sql::SQLITE_SETTINGS`), and the file mapped in
+    // memory: whenever another connection writes (an alert raised, a delivery marked), SQLite
     // drops this connection's whole cache, and the next transaction read every page it needed
     // again with a copy per page; mapped, those pages are where the kernel keeps them already.
     for pragma in crate::sql::SQLITE_SETTINGS {
         connection.execute_batch(pragma)?;
     }
-    connection.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")?;
+    connection.execute_batch("PRAGMA mmap_size = 268435456;")?;
+    connection.execute_batch(extra)?;
     connection.set_prepared_statement_cache_capacity(32);
     Ok(connection)
 }
