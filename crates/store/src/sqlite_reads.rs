@@ -17,8 +17,8 @@ use rusqlite::types::ToSql;
 
 use crate::{Result, StoreError};
 
-/// Connections kept open between reads; more are opened when more pages are read at once, and
-/// closed after.
+/// Connections, and reads at once: a read waits (without holding a thread) while this many
+/// run. Two cores gain nothing from more, and each would be a thread and an open connection.
 const KEPT: usize = 8;
 
 #[derive(Clone)]
@@ -29,6 +29,7 @@ pub(crate) struct SqliteReads {
 struct Inner {
     path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
+    turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl SqliteReads {
@@ -37,6 +38,7 @@ impl SqliteReads {
             inner: Arc::new(Inner {
                 path,
                 idle: Mutex::new(Vec::new()),
+                turns: Arc::new(tokio::sync::Semaphore::new(KEPT)),
             }),
         }
     }
@@ -48,7 +50,14 @@ impl SqliteReads {
         F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let turn = inner
+            .turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Sqlite(format!("waiting to read: {e}")))?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let taken = inner.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let connection = match taken {
                 Some(connection) => connection,
