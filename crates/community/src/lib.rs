@@ -8,6 +8,7 @@
 //! functions before they show or accept anything.
 
 pub mod archive;
+pub mod charter;
 pub mod editing;
 pub mod figures;
 pub mod images;

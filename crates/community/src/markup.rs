@@ -188,12 +188,30 @@ pub fn render_with_cards(
     rendered
 }
 
+/// Renders a charter: as a post, each rule (`charter::rules`) with its own address
+/// (`id="rule-3"`), which moderation's messages link to.
+pub fn render_charter(markdown: &str, href: impl Fn(&str) -> String) -> Rendered {
+    render_events(markdown, href, true)
+}
+
 fn render_plain(markdown: &str, href: impl Fn(&str) -> String) -> Rendered {
+    render_events(markdown, href, false)
+}
+
+fn render_events(markdown: &str, href: impl Fn(&str) -> String, rule_ids: bool) -> Rendered {
+    let mut rules = crate::charter::RuleTracker::default();
     let mut mentions: Vec<String> = Vec::new();
     let mut in_code = 0usize;
     let mut in_link = 0usize;
     let mut events: Vec<Event<'_>> = Vec::new();
     for event in Parser::new_ext(markdown, options()) {
+        if let Some(number) = rules.follow(&event).filter(|_| rule_ids) {
+            // Written here, after raw HTML was made text: the only ids a page gets.
+            events.push(Event::Html(CowStr::from(format!(
+                "<li id=\"rule-{number}\">"
+            ))));
+            continue;
+        }
         match event {
             Event::Start(Tag::CodeBlock(_)) => {
                 in_code += 1;
@@ -263,11 +281,14 @@ fn render_plain(markdown: &str, href: impl Fn(&str) -> String) -> Rendered {
     }
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    let html = ammonia::Builder::default()
+    let mut cleaner = ammonia::Builder::default();
+    cleaner
         .link_rel(Some("nofollow ugc noopener noreferrer"))
-        .add_allowed_classes("a", &["mention"])
-        .clean(&html)
-        .to_string();
+        .add_allowed_classes("a", &["mention"]);
+    if rule_ids {
+        cleaner.add_tag_attributes("li", &["id"]);
+    }
+    let html = cleaner.clean(&html).to_string();
     Rendered { html, mentions }
 }
 
@@ -349,6 +370,30 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_charter_s_rules_have_their_own_address_and_nothing_else_gets_one() {
+        let html = render_charter(
+            "Intro\n\n1. Soyez bienveillants.\n2. Pas de pub.\n   1. sous-point\n\n<li id=\"x\">piège</li>",
+            |p| p.to_owned(),
+        )
+        .html;
+        assert!(
+            html.contains("<li id=\"rule-1\">Soyez bienveillants.</li>"),
+            "{html}"
+        );
+        assert!(html.contains("<li id=\"rule-2\">"), "{html}");
+        assert!(!html.contains("rule-3"), "{html}");
+        // Raw HTML stays text.
+        assert!(!html.contains("<li id=\"x\""), "{html}");
+        assert!(html.contains("&lt;li id="), "{html}");
+        // A post is rendered without them.
+        assert!(
+            !render("1. Un\n2. Deux", |p| p.to_owned())
+                .html
+                .contains("id=")
+        );
+    }
 
     #[test]
     fn the_posts_a_reply_quotes_are_found_by_their_links() {

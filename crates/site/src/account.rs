@@ -508,7 +508,7 @@ fn charter_html(c: &SiteCtx) -> String {
                 jardinier_i18n::Lang::Fr => &ch.body_fr,
                 jardinier_i18n::Lang::En => &ch.body_en,
             };
-            jardinier_community::markup::render(body, |p| c.href(p)).html
+            jardinier_community::markup::render_charter(body, |p| c.href(p)).html
         }
         None => String::new(),
     }

@@ -40,6 +40,8 @@ struct CommunityTemplate {
     kinds: Vec<(&'static str, &'static str)>,
     accesses: Vec<(&'static str, &'static str)>,
     charter: Option<(i64, String, String, String)>,
+    /// The charter's numbered rules in the teammate's language, as moderation cites them.
+    rules: Vec<jardinier_community::charter::Rule>,
     newcomers: Vec<Newcomer>,
     silent: usize,
     can_manage: bool,
@@ -135,8 +137,18 @@ async fn page(
             ch.body_en,
         )
     });
+    let rules = charter
+        .as_ref()
+        .map(|(_, _, fr, en)| {
+            jardinier_community::charter::rules(match tr.lang {
+                jardinier_i18n::Lang::Fr => fr,
+                jardinier_i18n::Lang::En => en,
+            })
+        })
+        .unwrap_or_default();
     let invalid = !errors.is_empty();
     let template = CommunityTemplate {
+        rules,
         c: Chrome::workspace(w, "community"),
         ws_slug: w.workspace.slug.clone(),
         address,

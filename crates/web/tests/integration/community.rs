@@ -337,15 +337,35 @@ async fn a_new_charter_version_is_accepted_before_the_next_post(backend: Backend
     community(&app).await;
     let lea = new_client();
     member(&app, &lea, "Léa", "lea@example.org").await;
+    // Moderation cites rules by number: a charter without a numbered list is pointed out.
+    let (_, page) = app.text("/w/brand/community").await;
+    assert!(
+        page.contains("This charter has no numbered rules."),
+        "{page}"
+    );
     let response = app
         .post(
             "/w/brand/community/charter",
-            &[("body_fr", "Nouvelle charte."), ("body_en", "New charter.")],
+            &[
+                (
+                    "body_fr",
+                    "Nouvelle charte.\n\n1. Soyez courtois.\n2. **Pas de publicité**.",
+                ),
+                (
+                    "body_en",
+                    "New charter.\n\n1. Be kind.\n2. **No advertising**.",
+                ),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.text("/w/brand/community").await;
     assert!(page.contains("Version 2, published by Camille"));
+    assert!(
+        page.contains("2 numbered rules, as moderation will cite them")
+            && page.contains("<li value=\"2\">No advertising.</li>"),
+        "{page}"
+    );
     // A category is changed from the same page: its name, address and who may post.
     let questions = app
         .store
@@ -399,6 +419,11 @@ async fn a_new_charter_version_is_accepted_before_the_next_post(backend: Backend
         .await
         .unwrap();
     assert!(page.contains("data-testid=\"charter-changed\"") && page.contains("New charter."));
+    // Each rule has its own address, for the messages that cite it.
+    assert!(
+        page.contains("<li id=\"rule-2\"><strong>No advertising</strong>.</li>"),
+        "{page}"
+    );
     // Accepting an older version than the current one accepts nothing.
     site_post(&app, &lea, "/c/brand/charter", &[("version", "1")]).await;
     let response = site_post(&app, &lea, "/c/brand/new", &fields).await;
