@@ -6,8 +6,11 @@
 //!   spaced or repeated letters, invisible characters, HTML entities), each with its place in
 //!   the text so a moderator sees the words highlighted;
 //! - [`personal`]: personal data posted in public (e-mail addresses, phone numbers, IBANs);
-//! - [`links`]: the links of a text, and which go through a link shortener.
+//! - [`links`]: the links of a text, and which go through a link shortener;
+//! - [`watch`]: the workspace's watched words and what each does (block, hold, flag, censor,
+//!   replace, tag, silence the author).
 
 pub mod fold;
 pub mod links;
 pub mod personal;
+pub mod watch;
