@@ -106,8 +106,14 @@ impl AnonCache {
         }
     }
 
-    /// After a write to `path` in community `slug`: its topic's pages and every list go.
+    /// After a write to `path` in community `slug`: what the write changed for visitors goes
+    /// (see [`changes`]).
     pub fn written(&self, slug: &str, path: &str) {
+        let everything = match changes(path) {
+            Changes::Nothing => return,
+            Changes::Everything => true,
+            Changes::TopicAndLists => false,
+        };
         let topic = topic_of(path);
         let mut pages = self.pages.lock().expect("anonymous cache");
         pages.by_key.retain(|key, _| {
@@ -120,6 +126,9 @@ impl AnonCache {
             if s != slug {
                 return true;
             }
+            if everything {
+                return false;
+            }
             // Another topic's pages stay; lists, searches and this topic go.
             match (topic_of(page), topic) {
                 (Some(other), Some(this)) => other != this,
@@ -128,6 +137,34 @@ impl AnonCache {
             }
         });
         pages.recount();
+    }
+}
+
+/// What a write changes in the pages visitors read.
+#[derive(Debug, PartialEq, Eq)]
+enum Changes {
+    /// Only the writer's own state: signing in or out, their language, what they watch, an
+    /// image uploaded (shown once a post uses it), an unsubscription.
+    Nothing,
+    /// A member's name, avatar or posts everywhere: their account changed or was deleted.
+    Everything,
+    /// A topic (its pages), and the lists, feeds and searches that show topics.
+    TopicAndLists,
+}
+
+fn changes(path: &str) -> Changes {
+    let path = path.split('?').next().unwrap_or(path);
+    if matches!(
+        path,
+        "/signin" | "/signup" | "/signout" | "/lang" | "/images" | "/charter"
+    ) || path.starts_with("/unsubscribe/")
+        || path.ends_with("/watch")
+    {
+        Changes::Nothing
+    } else if path.starts_with("/account") {
+        Changes::Everything
+    } else {
+        Changes::TopicAndLists
     }
 }
 
@@ -167,6 +204,37 @@ mod tests {
                 .get(&AnonCache::key("autre", false, "fr", "/"), "t")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn signing_in_keeps_every_page_and_an_account_change_drops_them_all() {
+        let cache = AnonCache::new(Duration::from_secs(60));
+        let pages = ["/t/1/a", "/t/2/b", "/", "/search?q=x"];
+        for page in pages {
+            cache.put(
+                AnonCache::key("jardins", false, "fr", page),
+                "<p>x</p>",
+                "tok",
+            );
+        }
+        let kept = |page: &str| {
+            cache
+                .get(&AnonCache::key("jardins", false, "fr", page), "t")
+                .is_some()
+        };
+        for write in [
+            "/signin",
+            "/lang",
+            "/t/2/watch",
+            "/images",
+            "/unsubscribe/abc",
+        ] {
+            cache.written("jardins", write);
+            assert!(pages.iter().all(|p| kept(p)), "{write}");
+        }
+        // A new name or avatar shows beside every post of the member's.
+        cache.written("jardins", "/account");
+        assert!(pages.iter().all(|p| !kept(p)));
     }
 
     #[test]
