@@ -452,13 +452,6 @@ pub trait CommunityStore: Send + Sync {
         kind: &str,
         now: i64,
     ) -> Result<bool>;
-    /// The reactions on these posts, with whether this reader gave them.
-    async fn community_reactions(
-        &self,
-        post_ids: &[i64],
-        account_id: Option<i64>,
-        user_id: Option<i64>,
-    ) -> Result<Vec<PostReactions>>;
     /// Topics of the workspace (every category, every state but deleted) with an id above
     /// `after_id`, by id: the archive's export reads them page by page.
     async fn community_topics_after(
@@ -555,7 +548,6 @@ pub trait CommunityStore: Send + Sync {
     /// Gives or takes back a member's vote for an idea; returns whether they now vote for it.
     async fn toggle_community_vote(&self, topic_id: i64, account_id: i64, now: i64)
     -> Result<bool>;
-    async fn community_voted(&self, topic_id: i64, account_id: i64) -> Result<bool>;
     async fn set_community_idea_status(
         &self,
         workspace_id: i64,
@@ -579,7 +571,6 @@ pub trait CommunityStore: Send + Sync {
         topic_id: i64,
         watch: bool,
     ) -> Result<()>;
-    async fn watching_community_topic(&self, account_id: i64, topic_id: i64) -> Result<bool>;
     async fn watch_community_category(
         &self,
         account_id: i64,

@@ -367,17 +367,6 @@ impl CommunityStore for SqlStore {
         Ok(())
     }
 
-    async fn watching_community_topic(&self, account_id: i64, topic_id: i64) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM community_watches WHERE account_id = $1 AND topic_id = $2",
-        )
-        .bind(account_id)
-        .bind(topic_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
-    }
-
     async fn watch_community_category(
         &self,
         account_id: i64,
@@ -1033,15 +1022,6 @@ impl CommunityStore for SqlStore {
             .await
     }
 
-    async fn community_reactions(
-        &self,
-        post_ids: &[i64],
-        account_id: Option<i64>,
-        user_id: Option<i64>,
-    ) -> Result<Vec<PostReactions>> {
-        self.reactions_of(post_ids, account_id, user_id).await
-    }
-
     async fn community_topics_after(
         &self,
         workspace_id: i64,
@@ -1221,17 +1201,6 @@ impl CommunityStore for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(!removed)
-    }
-
-    async fn community_voted(&self, topic_id: i64, account_id: i64) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM community_votes WHERE topic_id = $1 AND account_id = $2",
-        )
-        .bind(topic_id)
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
     }
 
     async fn set_community_idea_status(

@@ -1,9 +1,8 @@
-//! Reactions on posts (issue 16, item 2): given and taken back, counted per post and kind; and
-//! the members a writer may @mention, for completion.
+//! Reactions on posts (issue 16, item 2): given and taken back (a topic page counts them:
+//! `sql_community_views.rs`); and the members a writer may @mention, for completion.
 
 use sqlx::Row;
 
-use crate::community::*;
 use crate::{Result, SqlStore, StoreError};
 
 /// `column = $n` for the reader (a member's account or a teammate's user), and its value.
@@ -83,37 +82,5 @@ impl SqlStore {
         }
         tx.commit().await?;
         Ok(!removed)
-    }
-
-    pub(crate) async fn reactions_of(
-        &self,
-        post_ids: &[i64],
-        account_id: Option<i64>,
-        user_id: Option<i64>,
-    ) -> Result<Vec<PostReactions>> {
-        if post_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Post ids the caller read from the store: numbers, written in the statement.
-        let ids = crate::sql_community::id_list(post_ids);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT post_id, kind, COUNT(*) AS n, \
-             SUM(CASE WHEN account_id = $1 OR user_id = $2 THEN 1 ELSE 0 END) AS mine \
-             FROM community_reactions WHERE post_id IN ({ids}) GROUP BY post_id, kind"
-        )))
-        .bind(account_id.unwrap_or(-1))
-        .bind(user_id.unwrap_or(-1))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PostReactions {
-                    post_id: row.try_get("post_id")?,
-                    kind: row.try_get("kind")?,
-                    count: row.try_get("n")?,
-                    mine: row.try_get::<i64, _>("mine")? > 0,
-                })
-            })
-            .collect()
     }
 }
