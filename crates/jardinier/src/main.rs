@@ -14,6 +14,7 @@ mod demo_community;
 mod demo_smtp;
 mod demo_stream;
 mod import;
+mod screen;
 mod server;
 mod users;
 
@@ -66,6 +67,11 @@ enum Command {
     /// ({"lang": "fr"|"en"|"unknown", "sentiment": "positive"|"neutral"|"negative", "score": -1..1});
     /// or, with --eval FILE, accuracy on labelled text; or, with --bench, texts per second.
     Analyze(analysis::AnalyzeArgs),
+    /// Moderation's screening of each line of standard input, one JSON object per line
+    /// ({"spam": 0..1, "toxic": 0..1, "verdict": "allow"|"hold"|"block", "reasons": [...]},
+    /// default thresholds); or, with --eval FILE, accuracy on labelled text; or, with --bench,
+    /// texts per second.
+    Screen(screen::ScreenArgs),
     /// Measure parts of the pipeline on generated data; prints one JSON line.
     Bench {
         #[command(subcommand)]
@@ -188,6 +194,7 @@ fn main() -> std::process::ExitCode {
             Command::Demo { bind, database } => demo::run(config, bind, database).await,
             Command::Migrate => server::migrate(&config).await,
             Command::Analyze(args) => analysis::run(args),
+            Command::Screen(args) => screen::run(args),
             Command::Import(args) => import::run(&config, args).await,
             Command::CommunityImport(args) => community_import::run(&config, args).await,
             Command::DiscourseImport(args) => community_import::run_discourse(&config, args).await,

@@ -703,3 +703,58 @@ fn bench_community_reads_replies_and_prints_its_figures() {
     assert!(pages > 0.0 && pages <= 105.0, "{pages} pages a second");
     assert!(figures["topic_p99_ms"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn screen_prints_scores_a_verdict_and_its_reasons_for_each_line() {
+    let dir = TempDir::new("cli");
+    let input = "Merci pour l'atelier de samedi, on a adoré !\n\
+                 t'es vraiment qu'un c0nn@rd\n\
+                 WINNER!! You have won a FREE cash prize, txt CLAIM to 80082 now\n\
+                 Écrivez-moi à jean.dupont@example.org pour le lot\n\
+                 Third time the damn app crashes, this is shit service\n";
+    let (code, out, err) = run(jardinier(&dir).arg("screen"), input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let verdicts: Vec<&str> = lines
+        .iter()
+        .map(|v| v["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["allow", "hold", "block", "hold", "allow"],
+        "{out}"
+    );
+    let insult = &lines[1]["reasons"][0];
+    assert_eq!(insult["code"], "insult");
+    assert_eq!(insult["words"][0]["text"], "c0nn@rd");
+    assert!(lines[2]["spam"].as_f64().unwrap() >= 0.5, "{out}");
+    assert!(lines[0]["spam"].as_f64().unwrap() < 0.5 && lines[0]["toxic"] == 0.0);
+    assert_eq!(lines[3]["reasons"][0]["code"], "email");
+    // Swearing at a product is not an insult: the complaint stays up.
+    assert!(lines[4]["toxic"].as_f64().unwrap() < 0.5);
+}
+
+#[test]
+fn screen_eval_measures_a_labelled_file_and_names_a_bad_line() {
+    let dir = TempDir::new("cli");
+    let file = dir.0.join("labelled.tsv");
+    std::fs::write(
+        &file,
+        "spam\tWINNER!! You have won a FREE cash prize, txt CLAIM to 80082 now\n\
+         ham\tSee you at the shop on Saturday\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(jardinier(&dir).arg("screen").arg("--eval").arg(&file), "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("accuracy 1.000") && out.contains("95 % interval"),
+        "{out}"
+    );
+    std::fs::write(&file, "spam\tok\nmaybe\tsomething\n").unwrap();
+    let (code, _, err) = run(jardinier(&dir).arg("screen").arg("--eval").arg(&file), "");
+    assert_ne!(code, 0);
+    assert!(err.contains("line 2") && err.contains("\"maybe\""), "{err}");
+}

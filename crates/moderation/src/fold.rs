@@ -30,27 +30,60 @@ pub struct Word {
 }
 
 impl Word {
-    /// The word with each run of one letter written once (`connnnard` → `conard`): compare
-    /// it with an entry squeezed the same way ([`squeeze`]).
+    /// The word with each run of one letter written once (`connnnard` → `conard`).
     pub fn squeezed(&self) -> String {
         squeeze(&self.folded)
     }
 
-    /// Whether this word is `entry` (folded and squeezed, see [`fold_entry`]), its masked
-    /// letters standing for any letter: `f*ck` is `fuck`, not `f*ck` alone. A masked word
-    /// needs two letters shown and its first one, so that `***` matches nothing.
-    pub fn matches(&self, entry: &str) -> bool {
-        let word = self.squeezed();
-        if !word.contains('*') {
-            return word == entry;
+    /// Whether a letter is repeated three times or more (`connnnard`, `nuuuul`): a stretched
+    /// word is compared squeezed, an ordinary one as written, so that `but` is not `butt`.
+    pub fn stretched(&self) -> bool {
+        stretched(&self.folded)
+    }
+
+    /// The form a lexicon looks the word up by: squeezed if stretched, else as folded.
+    pub fn key(&self) -> String {
+        if self.stretched() {
+            self.squeezed()
+        } else {
+            self.folded.clone()
         }
+    }
+
+    /// Whether this word is `entry` (one word folded by [`fold_entry`]): the same letters, or
+    /// the same once squeezed if the word is stretched; masked letters stand for any letter:
+    /// `f*ck` is `fuck`, not `f*ck` alone. A masked word needs two letters shown and its first
+    /// one, so that `***` matches nothing.
+    pub fn matches(&self, entry: &str) -> bool {
+        if !self.folded.contains('*') {
+            return self.folded == entry || (self.stretched() && self.squeezed() == squeeze(entry));
+        }
+        let word = self.squeezed();
         let shown = word.chars().filter(|c| *c != '*').count();
         if shown < 2 || word.starts_with('*') {
             return false;
         }
         // A mask stands for one letter or a run of them (`f**k`, `f*k`).
-        masked_match(word.as_bytes(), entry.as_bytes())
+        masked_match(word.as_bytes(), squeeze(entry).as_bytes())
     }
+}
+
+/// Whether one character of `folded` comes three times or more in a row.
+pub fn stretched(folded: &str) -> bool {
+    let mut last = None;
+    let mut run = 0;
+    for c in folded.chars() {
+        if Some(c) == last {
+            run += 1;
+            if run == 3 && c != '*' {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+        last = Some(c);
+    }
+    false
 }
 
 fn masked_match(pattern: &[u8], entry: &[u8]) -> bool {
@@ -78,12 +111,12 @@ pub fn squeeze(folded: &str) -> String {
     out
 }
 
-/// A lexicon's entry as [`Word::matches`] compares it: folded as a text's words are, then
-/// squeezed. Entries of several words are folded word by word, joined by spaces.
+/// A lexicon's entry as [`Word::matches`] compares it: folded as a text's words are. Entries
+/// of several words are folded word by word, joined by spaces.
 pub fn fold_entry(entry: &str) -> String {
     words(entry)
         .iter()
-        .map(Word::squeezed)
+        .map(|w| w.folded.clone())
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -421,5 +454,13 @@ mod tests {
         let entry = fold_entry("fuck");
         assert!(!words("f***").iter().any(|w| w.matches(&entry)));
         assert!(!words("*uck").iter().any(|w| w.matches(&entry)));
+    }
+
+    #[test]
+    fn only_a_stretched_word_is_compared_squeezed() {
+        assert!(!finds("but the app crashed", "butt"));
+        assert!(!finds("as usual", "ass"));
+        assert!(finds("you buttttt", "butt"));
+        assert!(finds("nuuuuul", "nul"));
     }
 }
