@@ -151,3 +151,54 @@ fn heated_complaints_are_not_held_as_insults() {
     );
     assert!(rate <= 0.05, "complaints held as toxic: {rate:.3} > 0.05");
 }
+
+/// french-badwords-list: French insults and the misspellings people use to slip past filters
+/// (`@brut!`, `1mb3c1l3`, `c0nn@rd`), from fr.wiktionary (MIT). Its plain words are in the
+/// French lexicon; its 2,161 disguised forms are not, and measure how well `fold` undoes
+/// disguises (measured 0.983; what it misses starts with a sign, `@bruti`, `!mbécile`, which
+/// `fold` reads as a mention or punctuation).
+#[test]
+fn french_insults_are_found_through_their_disguises() {
+    let path = data_dir().join("evasions-fr.txt");
+    let Ok(content) = std::fs::read_to_string(&path) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{}: run scripts/moderation-data",
+            path.display()
+        );
+        return;
+    };
+    let (mut plain, mut disguised) = ((0, 0), (0, 0));
+    let show = std::env::var_os("MODERATION_SHOW_ERRORS").is_some();
+    for entry in content.lines().filter(|l| !l.trim().is_empty()) {
+        let found = !jardinier_moderation::lexicon::hits(
+            &jardinier_moderation::fold::words(entry),
+            &[jardinier_moderation::lexicon::Lang::Fr],
+        )
+        .is_empty();
+        let tally = if entry
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+        {
+            &mut plain
+        } else {
+            &mut disguised
+        };
+        tally.0 += usize::from(found);
+        tally.1 += 1;
+        if show && !found {
+            println!("  [evasions-fr] not found: {entry}");
+        }
+    }
+    let report = |name: &str, (k, n): (usize, usize)| {
+        let (lo, hi) = jardinier_analysis::eval::wilson(k, n);
+        let share = k as f64 / n.max(1) as f64;
+        println!("  {name}: {k} of {n} found, {share:.3} (95 % interval {lo:.3}–{hi:.3})");
+        share
+    };
+    println!("evasions-fr.txt:");
+    let p = report("plain", plain);
+    let d = report("disguised", disguised);
+    assert!(p >= 0.99, "plain words of the lexicon not found: {p:.3}");
+    assert!(d >= 0.97, "disguised insults found: {d:.3} < 0.97");
+}
