@@ -574,6 +574,23 @@ try {
   await shot("community-figures-en");
   await page.goto(base + "/w/brulerie-du-canal/community");
   await shot("community-workbench-en");
+  // Moderation (issue 17): the posts screening held wait in the queue with why, the words in
+  // question marked; the moderator removes the spam from the phone.
+  await page.getByTestId("community-moderation-link").click();
+  await page.waitForURL("**/community/moderation");
+  const held = await page.getByTestId("moderation-item").count();
+  assert.ok(held >= 3, "the demo's held posts wait");
+  assert.match(await page.getByTestId("moderation-queue").innerText(), /A phone number posted in public/);
+  assert.match(await page.locator(".held-text mark").first().innerText(), /bit\.ly/);
+  await shot("moderation-en");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await fits("moderation");
+  await page.getByTestId("moderation-remove").first().click();
+  await page.waitForURL("**/community/moderation?done=moderation_removed");
+  assert.equal(await page.getByTestId("moderation-item").count(), held - 1, "one fewer waits");
+  assert.match(await page.locator(".flash").innerText(), /Removed/);
+  await page.setViewportSize({ width: 1440, height: 900 });
   // The static archive (item 11): downloaded from the Community section, unzipped, opened from
   // the disk without a server, and searched offline — on a desktop and on a phone.
   const zipped = await page.request.get(base + "/w/brulerie-du-canal/community/archive.zip");

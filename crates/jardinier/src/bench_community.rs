@@ -215,6 +215,7 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                     status: "visible",
                     idem_key: &key,
                     terms: Some(&first_terms),
+                    screened: None,
                     now: at,
                 },
             )
@@ -238,6 +239,7 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                 status: "visible",
                 idem_key: key,
                 terms: Some(terms),
+                screened: None,
                 now: at,
             })
             .collect();

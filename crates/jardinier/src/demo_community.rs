@@ -368,6 +368,7 @@ pub async fn seed(
                 status: "visible",
                 idem_key: &key,
                 terms: Some(&terms),
+                screened: None,
                 now: now - hours * 3600,
             };
             let (id, number) = match topic_id {
@@ -434,6 +435,95 @@ pub async fn seed(
             }
             _ => {}
         }
+    }
+    seed_moderation(store, workspace_id, &categories, &accounts, now).await
+}
+
+/// Posts waiting in the review queue, screened by the real screener (the reasons are what it
+/// says of them), and the workspace's watched words.
+async fn seed_moderation(
+    store: &dyn Store,
+    workspace_id: i64,
+    categories: &[(&str, i64)],
+    accounts: &[(&str, i64)],
+    now: i64,
+) -> anyhow::Result<()> {
+    for (words, action, argument) in [
+        ("concurrent", "hold", ""),
+        ("boycott", "flag", ""),
+        ("arnaque", "replace", "mauvaise affaire"),
+    ] {
+        store
+            .watch_word(workspace_id, words, action, argument, now - 30 * 86_400)
+            .await?;
+    }
+    let screener = jardinier_site::screening::screener()?;
+    let account = |handle: &str| {
+        accounts
+            .iter()
+            .find(|(h, _)| *h == handle)
+            .map(|(_, id)| *id)
+    };
+    let category = |slug: &str| {
+        categories
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map(|(_, id)| *id)
+            .expect("a demo category")
+    };
+    let held: [(&str, &str, &str, &str, i64); 3] = [
+        (
+            "marco-v",
+            "questions",
+            "Café offert !",
+            "Gagnez un iPhone GRATUIT !!! Offre limitée, cliquez vite sur bit.ly/cafe-gratuit pour réclamer votre cadeau",
+            5,
+        ),
+        (
+            "karim-b",
+            "questions",
+            "Je vends mon moulin",
+            "Je vends mon moulin Comandante presque neuf, appelez-moi au 06 12 34 56 78",
+            3,
+        ),
+        (
+            "jules-r",
+            "methodes-et-recettes",
+            "Votre recette de cold brew",
+            "Franchement t'es qu'un abruti, ta recette est imbuvable",
+            2,
+        ),
+    ];
+    for (i, (handle, slug, title, body, hours)) in held.iter().enumerate() {
+        let text = format!("{title}\n\n{body}");
+        let screening = screener.screen(&text, jardinier_moderation::screen::languages(&text), &[]);
+        let reasons = jardinier_site::screening::reasons_json(&text, &screening);
+        let html = markup::render(body, |p| format!("/c/brulerie-du-canal{p}")).html;
+        let key = format!("demo-held-{i}");
+        let terms = jardinier_community::search::post_terms(title, body);
+        let post = NewCommunityPost {
+            workspace_id,
+            author_account: account(handle),
+            author_user: None,
+            body_md: body,
+            body_html: &html,
+            status: if screening.verdict == jardinier_moderation::Verdict::Allow {
+                "visible"
+            } else {
+                "held"
+            },
+            idem_key: &key,
+            terms: Some(&terms),
+            screened: Some(jardinier_store::Screened {
+                spam: f64::from(screening.spam),
+                toxic: f64::from(screening.toxic),
+                reasons: &reasons,
+            }),
+            now: now - hours * 3600,
+        };
+        store
+            .create_community_topic(category(slug), title, &text::slug(title), &[], &post)
+            .await?;
     }
     Ok(())
 }

@@ -93,6 +93,7 @@ pub async fn new_ingestor(
 ) -> anyhow::Result<Arc<jardinier_listening::Ingestor>> {
     // A damaged sentiment model is an error now, not wrong scores later.
     jardinier_analysis::check_model()?;
+    jardinier_site::screening::check()?;
     let engine = Arc::new(jardinier_listening::alerts::AlertEngine::new(
         store.clone(),
         base_url,

@@ -51,6 +51,7 @@ pub async fn reply(store: &dyn Store, job: &ReplyJob, now: i64) -> Result<Delive
                 status: "visible",
                 idem_key: &key,
                 terms: Some(&terms),
+                screened: None,
                 now,
             },
         )

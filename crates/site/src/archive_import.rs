@@ -209,6 +209,7 @@ pub async fn import(
                 status: &post.status,
                 idem_key: key,
                 terms: Some(terms),
+                screened: None,
                 now: *at,
             }
         };

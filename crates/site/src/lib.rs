@@ -22,6 +22,7 @@ pub mod images;
 pub mod listen;
 pub mod notify;
 mod pages;
+pub mod screening;
 pub mod search;
 mod tags;
 mod topic_actions;

@@ -42,6 +42,15 @@ fn form_key(key: &str) -> Result<(), jardinier_domain::input::FieldError> {
     }
 }
 
+/// Screening's findings as the store writes them with a held (or flagged) post.
+fn queued(q: &(f64, f64, String)) -> jardinier_store::Screened<'_> {
+    jardinier_store::Screened {
+        spam: q.0,
+        toxic: q.1,
+        reasons: &q.2,
+    }
+}
+
 /// Who is writing, for the store.
 pub(crate) fn authors(c: &SiteCtx) -> (Option<i64>, Option<i64>) {
     match (&c.staff, &c.member) {
@@ -185,8 +194,20 @@ pub async fn new_topic(
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
     let preview = form.preview.is_some() && errors.is_empty();
-    let (Some(category), Some(title), Some(tags), Some(body), true, false) =
-        (category, title, tags, body, errors.is_empty(), preview)
+    let screened = match (&title, &body, errors.is_empty() && !preview) {
+        (Some(title), Some(body), true) => {
+            match crate::screening::screen_post(&state, &c, title, body.clone()).await? {
+                Ok(screened) => Some(screened),
+                Err(refused) => {
+                    errors.push(refused);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let (Some(category), Some(title), Some(tags), Some(screened), true, false) =
+        (category, title, tags, screened, errors.is_empty(), preview)
     else {
         let status = if preview {
             axum::http::StatusCode::OK
@@ -206,6 +227,7 @@ pub async fn new_topic(
         };
         return Ok((status, render(page)?).into_response());
     };
+    let body = screened.body;
     let (author_account, author_user) = authors(&c);
     let rendered = render_markdown(&state, &c, &body).await;
     let html = rendered.html;
@@ -224,9 +246,10 @@ pub async fn new_topic(
                 author_user,
                 body_md: &body,
                 body_html: &html,
-                status: jardinier_community::screen(c.viewer()).code(),
+                status: screened.status.code(),
                 idem_key: &form._key,
                 terms: Some(&terms),
+                screened: screened.queue.as_ref().map(queued),
                 now: unix_now(),
             },
         )
@@ -308,7 +331,19 @@ pub async fn reply(
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
     let preview = form.preview.is_some() && errors.is_empty();
-    let (Some(body), true, false) = (body, errors.is_empty(), preview) else {
+    let screened = match (&body, errors.is_empty() && !preview) {
+        (Some(body), true) => {
+            match crate::screening::screen_post(&state, &c, "", body.clone()).await? {
+                Ok(screened) => Some(screened),
+                Err(refused) => {
+                    errors.push(refused);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let (Some(screened), true, false) = (screened, errors.is_empty(), preview) else {
         let status = if preview {
             axum::http::StatusCode::OK
         } else {
@@ -324,6 +359,7 @@ pub async fn reply(
         };
         return Ok((status, render(page)?).into_response());
     };
+    let body = screened.body;
     let (author_account, author_user) = authors(&c);
     let rendered = render_markdown(&state, &c, &body).await;
     let html = rendered.html;
@@ -338,9 +374,10 @@ pub async fn reply(
                 author_user,
                 body_md: &body,
                 body_html: &html,
-                status: jardinier_community::screen(c.viewer()).code(),
+                status: screened.status.code(),
                 idem_key: &form._key,
                 terms: Some(&terms),
+                screened: screened.queue.as_ref().map(queued),
                 now: unix_now(),
             },
         )

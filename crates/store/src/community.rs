@@ -156,7 +156,7 @@ pub struct CommunityPost {
 }
 
 /// A post about to be written; the author is a member or a teammate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewCommunityPost<'a> {
     pub workspace_id: i64,
     pub author_account: Option<i64>,
@@ -170,6 +170,8 @@ pub struct NewCommunityPost<'a> {
     /// What the search finds it by (`jardinier_community::search::post_terms`); `None`: left
     /// for the server's indexing of waiting posts (`jardinier_site::search`).
     pub terms: Option<&'a [String]>,
+    /// What screening found, when it held the post: its review-queue item is written with it.
+    pub screened: Option<crate::Screened<'a>>,
     pub now: i64,
 }
 

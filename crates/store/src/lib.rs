@@ -23,6 +23,7 @@ mod error;
 mod inbox;
 mod listening;
 mod members;
+mod moderation;
 mod newsletters;
 mod oauth_keys;
 pub mod outbox;
@@ -50,6 +51,7 @@ mod sql_inbox_search;
 mod sql_item_filter;
 mod sql_listening;
 mod sql_members;
+mod sql_moderation;
 mod sql_newsletters;
 mod sql_oauth_keys;
 mod sql_post_edits;
@@ -75,6 +77,7 @@ pub use error::StoreError;
 pub use inbox::*;
 pub use listening::*;
 pub use members::*;
+pub use moderation::*;
 pub use newsletters::*;
 pub use oauth_keys::*;
 pub use post_edits::*;
@@ -99,6 +102,7 @@ pub trait Store:
     + CrisisStore
     + CommunityStore
     + CommunityImageStore
+    + ModerationStore
     + OAuthKeyStore
     + RegularStore
     + SubscriptionStore

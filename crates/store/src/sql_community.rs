@@ -298,6 +298,17 @@ impl SqlStore {
             )
             .await?;
         }
+        if let Some(screened) = &post.screened {
+            crate::sql_moderation::hold_post_in(
+                tx,
+                post.workspace_id,
+                post_id,
+                post.author_account,
+                screened,
+                post.now,
+            )
+            .await?;
+        }
         if let Some(account) = post.author_account {
             sqlx::query(
                 "UPDATE community_accounts SET first_posted_at = $2 \

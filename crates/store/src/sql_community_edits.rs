@@ -105,44 +105,57 @@ impl SqlStore {
     ) -> Result<()> {
         let _writing = self.writing().await;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT p.topic_id, p.number, t.category_id, t.status FROM community_posts p \
-             JOIN community_topics t ON t.id = p.topic_id \
-             WHERE p.id = $1 AND p.workspace_id = $2 AND p.status <> 'deleted'",
-        )
-        .bind(post_id)
-        .bind(workspace_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "post" })?;
-        let topic_id: i64 = row.try_get("topic_id")?;
-        let number: i64 = row.try_get("number")?;
-        sqlx::query("UPDATE community_posts SET status = 'deleted', edited_at = $2 WHERE id = $1")
-            .bind(post_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        unindex(&mut tx, self.backend, "SELECT $1", post_id).await?;
-        if number == 1 {
-            // The topic goes with its first post: out of its category's count and the search.
-            if row.try_get::<String, _>("status")? == "visible" {
-                sqlx::query(
-                    "UPDATE community_categories SET topic_count = topic_count - 1 WHERE id = $1",
-                )
-                .bind(row.try_get::<i64, _>("category_id")?)
-                .execute(&mut *tx)
-                .await?;
-            }
-            sqlx::query("UPDATE community_topics SET status = 'deleted' WHERE id = $1")
-                .bind(topic_id)
-                .execute(&mut *tx)
-                .await?;
-            let all = "SELECT o.id FROM community_posts o WHERE o.topic_id = $1";
-            unindex(&mut tx, self.backend, all, topic_id).await?;
-        }
+        delete_post_in(&mut tx, self.backend, workspace_id, post_id, now).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Deletes a post in `tx` (its place kept, its text out of the search); a first post takes its
+/// topic with it. Shared by a member's own deletion and a moderator's removal.
+pub(crate) async fn delete_post_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    workspace_id: i64,
+    post_id: i64,
+    now: i64,
+) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT p.topic_id, p.number, t.category_id, t.status FROM community_posts p \
+         JOIN community_topics t ON t.id = p.topic_id \
+         WHERE p.id = $1 AND p.workspace_id = $2 AND p.status <> 'deleted'",
+    )
+    .bind(post_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound { what: "post" })?;
+    let topic_id: i64 = row.try_get("topic_id")?;
+    let number: i64 = row.try_get("number")?;
+    sqlx::query("UPDATE community_posts SET status = 'deleted', edited_at = $2 WHERE id = $1")
+        .bind(post_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    unindex(tx, backend, "SELECT $1", post_id).await?;
+    if number == 1 {
+        // The topic goes with its first post: out of its category's count and the search.
+        if row.try_get::<String, _>("status")? == "visible" {
+            sqlx::query(
+                "UPDATE community_categories SET topic_count = topic_count - 1 WHERE id = $1",
+            )
+            .bind(row.try_get::<i64, _>("category_id")?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query("UPDATE community_topics SET status = 'deleted' WHERE id = $1")
+            .bind(topic_id)
+            .execute(&mut **tx)
+            .await?;
+        let all = "SELECT o.id FROM community_posts o WHERE o.topic_id = $1";
+        unindex(tx, backend, all, topic_id).await?;
+    }
+    Ok(())
 }
 
 /// The listening items made of a member's posts (source `community`, author `@handle`), when

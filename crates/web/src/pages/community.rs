@@ -419,6 +419,22 @@ pub fn routes() -> axum::Router<SharedState> {
             "/w/{slug}/community/archive.zip",
             get(super::community_export::static_archive),
         )
+        .route(
+            "/w/{slug}/community/moderation",
+            get(super::moderation::moderation_page),
+        )
+        .route(
+            "/w/{slug}/community/moderation/{item}",
+            post(super::moderation::decide),
+        )
+        .route(
+            "/w/{slug}/community/moderation/watched",
+            post(super::moderation::watch),
+        )
+        .route(
+            "/w/{slug}/community/moderation/watched/{id}/delete",
+            post(super::moderation::unwatch),
+        )
         .route("/w/{slug}/community/site", post(save_site))
         .route("/w/{slug}/community/categories", post(save_category))
         .route("/w/{slug}/community/charter", post(publish_charter))

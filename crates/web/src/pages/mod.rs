@@ -11,6 +11,7 @@ mod community_export;
 mod community_figures;
 pub(crate) mod dashboard;
 pub(crate) mod inbox;
+mod moderation;
 pub use inbox::label_name;
 pub use inbox_replies::{ReplyRefused, accept_reply};
 pub use inbox_sla::default_policy as default_sla_policy;

@@ -45,6 +45,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/w/ws/community/site", "OM"),
     ("POST", "/w/ws/community/categories", "OM"),
     ("POST", "/w/ws/community/charter", "OM"),
+    ("GET", "/w/ws/community/moderation", "OMD"),
+    ("POST", "/w/ws/community/moderation/watched", "OM"),
 ];
 
 fn letter(role: Role) -> char {
@@ -99,6 +101,9 @@ async fn every_role_opens_exactly_its_routes(backend: Backend) {
                         ],
                         "/w/ws/community/charter" => {
                             &[("body_fr", "Soyez aimables."), ("body_en", "Be kind.")]
+                        }
+                        "/w/ws/community/moderation/watched" => {
+                            &[("words", "concurrent"), ("action", "hold")]
                         }
                         _ => &[("name", "script")],
                     };

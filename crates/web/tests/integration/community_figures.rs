@@ -101,6 +101,7 @@ async fn the_team_sees_how_the_community_answers_its_questions(backend: Backend)
                 status: "visible",
                 idem_key: key,
                 terms: Some(&[]),
+                screened: None,
                 now: *at,
             };
             match topic {

@@ -243,6 +243,7 @@ async fn posts_written_before_the_index_are_found_once_indexed(backend: Backend)
         status: "visible",
         idem_key: "older-1",
         terms: None,
+        screened: None,
         now: 1_700_000_000,
     };
     app.store

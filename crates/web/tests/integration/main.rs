@@ -27,6 +27,7 @@ mod listening;
 mod listening_stream;
 mod members;
 mod members_regulars;
+mod moderation;
 mod newsletters;
 mod overview;
 mod pages;

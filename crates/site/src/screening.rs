@@ -1,0 +1,158 @@
+//! Moderation's screening at the moment a member posts (issue 17, item 2): the topic's title and
+//! the post are screened with the workspace's watched words; a refused post comes back to its
+//! author with the reason, a held one waits in the review queue, censored and replaced words
+//! are changed before the post is kept. The team's own posts are not screened.
+
+use std::sync::LazyLock;
+
+use jardinier_community::PostStatus;
+use jardinier_domain::input::FieldError;
+use jardinier_moderation::watch::{self, Action, Watched};
+use jardinier_moderation::{Screener, Screening, Verdict};
+
+use crate::SharedSite;
+use crate::context::SiteCtx;
+use crate::error::SiteError;
+
+static SCREENER: LazyLock<Result<Screener, String>> =
+    LazyLock::new(|| Screener::new().map_err(|e| e.to_string()));
+
+/// Checks at start-up that screening's model is intact (a damaged binary is named, never a
+/// silent "allow").
+pub fn check() -> anyhow::Result<()> {
+    SCREENER
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// What becomes of a post screening let through.
+pub(crate) struct Screened {
+    pub status: PostStatus,
+    /// The post as kept: watched words censored or replaced.
+    pub body: String,
+    /// For the review queue: spam, toxic, the reasons as JSON.
+    pub queue: Option<(f64, f64, String)>,
+}
+
+/// The message a refused author reads, by the reason that refused the post.
+fn refusal(screening: &Screening) -> &'static str {
+    let code = screening
+        .reasons
+        .iter()
+        .find(|r| r.verdict == Verdict::Block)
+        .map_or("", |r| r.code);
+    match code {
+        "spam" => "error.moderation_blocked_spam",
+        "insult" | "profanity" | "toxic" => "error.moderation_blocked_insult",
+        _ => "error.moderation_blocked_watched",
+    }
+}
+
+fn action(code: &str, argument: &str) -> Option<Action> {
+    Some(match code {
+        "block" => Action::Block,
+        "hold" => Action::Hold,
+        "flag" => Action::Flag,
+        "censor" => Action::Censor,
+        "replace" => Action::Replace(argument.to_owned()),
+        "tag" => Action::Tag(argument.to_owned()),
+        "silence" => Action::Silence,
+        _ => return None,
+    })
+}
+
+/// The screener built into Jardinier (the demo screens its own examples with it).
+pub fn screener() -> anyhow::Result<&'static Screener> {
+    SCREENER.as_ref().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The reasons as the queue keeps them: code, what it is about, the words as written.
+pub fn reasons_json(text: &str, screening: &Screening) -> String {
+    let reasons: Vec<serde_json::Value> = screening
+        .reasons
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "code": r.code,
+                "detail": r.detail,
+                "verdict": r.verdict.as_str(),
+                "words": r.spans.iter().filter_map(|s| text.get(s.clone())).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::Value::from(reasons).to_string()
+}
+
+/// Screens a member's post (`title` for a new topic's first post).
+pub(crate) async fn screen_post(
+    state: &SharedSite,
+    c: &SiteCtx,
+    title: &str,
+    body: String,
+) -> Result<Result<Screened, FieldError>, SiteError> {
+    if c.staff.is_some() {
+        return Ok(Ok(Screened {
+            status: PostStatus::Visible,
+            body,
+            queue: None,
+        }));
+    }
+    let screener = SCREENER
+        .as_ref()
+        .map_err(|e| SiteError::Internal(anyhow::anyhow!("{e}")))?;
+    let watched: Vec<Watched> = state
+        .store
+        .watched_words(c.site.workspace_id)
+        .await?
+        .into_iter()
+        .filter_map(|w| {
+            Some(Watched {
+                action: action(&w.action, &w.argument)?,
+                words: w.words,
+            })
+        })
+        .collect();
+    let text = if title.is_empty() {
+        body.clone()
+    } else {
+        format!("{title}\n\n{body}")
+    };
+    let screening = screener.screen(
+        &text,
+        jardinier_moderation::screen::languages(&text),
+        &watched,
+    );
+    if screening.verdict == Verdict::Block {
+        return Ok(Err(FieldError::new("body", refusal(&screening))));
+    }
+    let flagged = screening.reasons.iter().any(|r| {
+        r.code == "watched"
+            && watched
+                .iter()
+                .any(|w| w.words == r.detail && w.action == Action::Flag)
+    });
+    let status = if screening.verdict == Verdict::Hold {
+        PostStatus::Held
+    } else {
+        PostStatus::Visible
+    };
+    let queue = (status == PostStatus::Held || flagged).then(|| {
+        (
+            f64::from(screening.spam),
+            f64::from(screening.toxic),
+            reasons_json(&text, &screening),
+        )
+    });
+    // Censored and replaced words change the post itself (the title is the member's own).
+    let body = if watched.is_empty() {
+        body
+    } else {
+        watch::apply(&body, &watched).text
+    };
+    Ok(Ok(Screened {
+        status,
+        body,
+        queue,
+    }))
+}

@@ -1,0 +1,107 @@
+//! Moderation (issue 17): the review queue's items and the workspace's watched words. The rules
+//! (screening, what an action does to a text) are `jardinier_moderation`'s; this is what is kept.
+
+use async_trait::async_trait;
+
+use crate::Result;
+
+/// What screening found in a post it held, written with the post in one transaction (a crash
+/// never leaves a held post out of the queue).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Screened<'a> {
+    pub spam: f64,
+    pub toxic: f64,
+    /// Screening's reasons as JSON: `[{"code", "detail", "words": [..]}]`.
+    pub reasons: &'a str,
+}
+
+/// An item of the review queue, with what a moderator needs to decide on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModerationItem {
+    pub id: i64,
+    /// `post` (held by screening).
+    pub kind: String,
+    /// `pending`, `approved` or `removed`.
+    pub state: String,
+    pub spam: f64,
+    pub toxic: f64,
+    pub reasons: String,
+    pub created_at: i64,
+    /// Rises with every decision: a decision names the version it was made on.
+    pub version: i64,
+    pub post_id: Option<i64>,
+    pub topic_id: Option<i64>,
+    pub topic_slug: Option<String>,
+    pub topic_title: Option<String>,
+    pub number: Option<i64>,
+    pub body_md: Option<String>,
+    pub author_name: Option<String>,
+    pub author_handle: Option<String>,
+}
+
+/// A moderator's decision on an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Published as written.
+    Approve,
+    /// Deleted (its place in the topic kept, its text gone, as a member's own deletion).
+    Remove,
+}
+
+impl Decision {
+    pub fn state(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Remove => "removed",
+        }
+    }
+}
+
+/// What became of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    Done,
+    /// Someone decided first (the item's version moved on): nothing was changed.
+    AlreadyDecided,
+}
+
+/// A watched word or phrase of a workspace and its action (`jardinier_moderation::watch`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedWord {
+    pub id: i64,
+    pub words: String,
+    /// `block`, `hold`, `flag`, `censor`, `replace`, `tag` or `silence`.
+    pub action: String,
+    /// The replacement (`replace`) or the tag (`tag`); empty otherwise.
+    pub argument: String,
+    pub created_at: i64,
+}
+
+#[async_trait]
+pub trait ModerationStore {
+    /// The items waiting for a decision, oldest first, at most `limit`.
+    async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>>;
+    /// How many items wait.
+    async fn moderation_pending(&self, workspace_id: i64) -> Result<i64>;
+    /// Decides item `id` of the workspace if it is still at `version` and pending.
+    async fn decide_moderation_item(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        version: i64,
+        decision: Decision,
+        user_id: i64,
+        now: i64,
+    ) -> Result<Decided>;
+    async fn watched_words(&self, workspace_id: i64) -> Result<Vec<WatchedWord>>;
+    /// Adds a watched word, or changes the action of the same words.
+    async fn watch_word(
+        &self,
+        workspace_id: i64,
+        words: &str,
+        action: &str,
+        argument: &str,
+        now: i64,
+    ) -> Result<()>;
+    async fn unwatch_word(&self, workspace_id: i64, id: i64) -> Result<()>;
+}

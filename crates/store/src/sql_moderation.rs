@@ -1,0 +1,237 @@
+//! `ModerationStore` on SQLite and PostgreSQL.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::moderation::*;
+use crate::{Result, SqlStore, StoreError};
+
+/// Writes the queue item of a post screening held, in the post's transaction.
+pub(crate) async fn hold_post_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    workspace_id: i64,
+    post_id: i64,
+    account_id: Option<i64>,
+    screened: &Screened<'_>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO moderation_items (workspace_id, kind, post_id, account_id, state, spam, \
+         toxic, reasons, created_at) VALUES ($1, 'post', $2, $3, 'pending', $4, $5, $6, $7)",
+    )
+    .bind(workspace_id)
+    .bind(post_id)
+    .bind(account_id)
+    .bind(screened.spam)
+    .bind(screened.toxic)
+    .bind(screened.reasons)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn item(row: &AnyRow) -> Result<ModerationItem> {
+    Ok(ModerationItem {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        state: row.try_get("state")?,
+        spam: row.try_get("spam")?,
+        toxic: row.try_get("toxic")?,
+        reasons: row.try_get("reasons")?,
+        created_at: row.try_get("created_at")?,
+        version: row.try_get("version")?,
+        post_id: row.try_get("post_id")?,
+        topic_id: row.try_get("topic_id")?,
+        topic_slug: row.try_get("slug")?,
+        topic_title: row.try_get("title")?,
+        number: row.try_get("number")?,
+        body_md: row.try_get("body_md")?,
+        author_name: row.try_get("author_name")?,
+        author_handle: row.try_get("handle")?,
+    })
+}
+
+#[async_trait]
+impl ModerationStore for SqlStore {
+    async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.kind, m.state, m.spam, m.toxic, m.reasons, m.created_at, m.version, \
+             m.post_id, p.topic_id, t.slug, t.title, p.number, p.body_md, \
+             COALESCE(a.display_name, u.display_name) AS author_name, a.handle \
+             FROM moderation_items m \
+             LEFT JOIN community_posts p ON p.id = m.post_id \
+             LEFT JOIN community_topics t ON t.id = p.topic_id \
+             LEFT JOIN community_accounts a ON a.id = p.author_account \
+             LEFT JOIN users u ON u.id = p.author_user \
+             WHERE m.workspace_id = $1 AND m.state = 'pending' \
+             ORDER BY m.created_at, m.id LIMIT $2",
+        )
+        .bind(workspace_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(item).collect()
+    }
+
+    async fn moderation_pending(&self, workspace_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM moderation_items WHERE workspace_id = $1 AND state = 'pending'",
+        )
+        .bind(workspace_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn decide_moderation_item(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        version: i64,
+        decision: Decision,
+        user_id: i64,
+        now: i64,
+    ) -> Result<Decided> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let post_id: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE moderation_items SET state = $4, decided_at = $5, decided_by = $6, \
+             version = version + 1 \
+             WHERE workspace_id = $1 AND id = $2 AND version = $3 AND state = 'pending' \
+             RETURNING post_id",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .bind(version)
+        .bind(decision.state())
+        .bind(now)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(post_id) = post_id else {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM moderation_items WHERE workspace_id = $1 AND id = $2",
+            )
+            .bind(workspace_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return match exists {
+                Some(_) => Ok(Decided::AlreadyDecided),
+                None => Err(StoreError::NotFound { what: "item" }),
+            };
+        };
+        if let Some(post_id) = post_id {
+            match decision {
+                Decision::Approve => publish_held_post(&mut tx, post_id, now).await?,
+                Decision::Remove => {
+                    crate::sql_community_edits::delete_post_in(
+                        &mut tx,
+                        self.backend,
+                        workspace_id,
+                        post_id,
+                        now,
+                    )
+                    .await?
+                }
+            }
+        }
+        tx.commit().await?;
+        self.community_cache.forget_counters();
+        Ok(Decided::Done)
+    }
+
+    async fn watched_words(&self, workspace_id: i64) -> Result<Vec<WatchedWord>> {
+        let rows = sqlx::query(
+            "SELECT id, words, action, argument, created_at FROM moderation_watched \
+             WHERE workspace_id = $1 ORDER BY words",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WatchedWord {
+                    id: row.try_get("id")?,
+                    words: row.try_get("words")?,
+                    action: row.try_get("action")?,
+                    argument: row.try_get("argument")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn watch_word(
+        &self,
+        workspace_id: i64,
+        words: &str,
+        action: &str,
+        argument: &str,
+        now: i64,
+    ) -> Result<()> {
+        let _writing = self.writing().await;
+        sqlx::query(
+            "INSERT INTO moderation_watched (workspace_id, words, action, argument, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, words) \
+             DO UPDATE SET action = excluded.action, argument = excluded.argument",
+        )
+        .bind(workspace_id)
+        .bind(words)
+        .bind(action)
+        .bind(argument)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unwatch_word(&self, workspace_id: i64, id: i64) -> Result<()> {
+        let _writing = self.writing().await;
+        sqlx::query("DELETE FROM moderation_watched WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A held post made visible; a held first post makes its topic visible and counts it in its
+/// category.
+async fn publish_held_post(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    post_id: i64,
+    now: i64,
+) -> Result<()> {
+    let row = sqlx::query(
+        "UPDATE community_posts SET status = 'visible' WHERE id = $1 AND status = 'held' \
+         RETURNING topic_id, number",
+    )
+    .bind(post_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    let topic_id: i64 = row.try_get("topic_id")?;
+    if row.try_get::<i64, _>("number")? == 1 {
+        let category: Option<i64> = sqlx::query_scalar(
+            "UPDATE community_topics SET status = 'visible' WHERE id = $1 AND status = 'held' \
+             RETURNING category_id",
+        )
+        .bind(topic_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(category) = category {
+            sqlx::query(
+                "UPDATE community_categories SET topic_count = topic_count + 1, \
+                 last_posted_at = $2 WHERE id = $1",
+            )
+            .bind(category)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}

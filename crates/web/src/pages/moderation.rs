@@ -1,0 +1,360 @@
+//! The Community section's moderation page (issue 17): the review queue of posts screening held
+//! or a watched word flagged, each with why (the reasons, the words highlighted, the scores),
+//! approved or removed in one click (a decision names the item's version: two moderators never
+//! act twice on the same item); and the workspace's watched words.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::response::Response;
+use jardinier_domain::Permission;
+use jardinier_domain::input::{FieldError, ValidationErrors};
+use jardinier_store::{Decided, Decision, ModerationItem};
+use serde::Deserialize;
+
+use super::{Chrome, audit_in, format_time, redirect, render, render_invalid};
+use crate::context::InWorkspace;
+use crate::error::WebError;
+use crate::{SharedState, unix_now};
+
+/// How many waiting items a page shows.
+const SHOWN: i64 = 50;
+/// The actions a watched word can have here (tag and silence come with the queue's next parts).
+const ACTIONS: [&str; 5] = ["block", "hold", "flag", "censor", "replace"];
+
+/// A part of a post: plain, or words screening pointed at.
+pub struct Part {
+    pub text: String,
+    pub marked: bool,
+}
+
+pub struct Reason {
+    pub text: String,
+}
+
+pub struct Item {
+    pub id: i64,
+    pub version: i64,
+    pub title: String,
+    pub href: String,
+    pub author: String,
+    pub when: String,
+    pub parts: Vec<Part>,
+    pub reasons: Vec<Reason>,
+    pub scores: String,
+}
+
+pub struct Watched {
+    pub id: i64,
+    pub words: String,
+    pub action: String,
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct ModerationTemplate {
+    c: Chrome,
+    ws_slug: String,
+    items: Vec<Item>,
+    pending: i64,
+    watched: Vec<Watched>,
+    can_manage: bool,
+    actions: Vec<(&'static str, String)>,
+    errors: ValidationErrors,
+    form_words: String,
+    form_action: String,
+    form_argument: String,
+}
+
+/// The post with the words screening found marked: each word marked where it first appears
+/// after the previous one.
+fn parts(body: &str, words: &[String]) -> Vec<Part> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for word in words.iter().filter(|w| !w.is_empty()) {
+        if let Some(at) = body.find(word.as_str()) {
+            spans.push((at, at + word.len()));
+        }
+    }
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (start, end) in spans {
+        if start < at {
+            continue;
+        }
+        if start > at {
+            out.push(Part {
+                text: body[at..start].to_owned(),
+                marked: false,
+            });
+        }
+        out.push(Part {
+            text: body[start..end].to_owned(),
+            marked: true,
+        });
+        at = end;
+    }
+    if at < body.len() {
+        out.push(Part {
+            text: body[at..].to_owned(),
+            marked: false,
+        });
+    }
+    out
+}
+
+fn item_view(w: &InWorkspace, address: &str, item: ModerationItem) -> Item {
+    let tr = w.ctx.tr;
+    let reasons: Vec<serde_json::Value> = serde_json::from_str(&item.reasons).unwrap_or_default();
+    let mut words = Vec::new();
+    let mut shown = Vec::new();
+    for r in &reasons {
+        let code = r["code"].as_str().unwrap_or("");
+        let detail = r["detail"].as_str().unwrap_or("");
+        for word in r["words"].as_array().into_iter().flatten() {
+            if let Some(word) = word.as_str() {
+                words.push(word.to_owned());
+            }
+        }
+        let key = format!("moderation.reason.{code}");
+        let text = if tr.has(&key) {
+            tr.f(&key, &[("detail", detail)])
+        } else {
+            tr.f("moderation.reason.other", &[("detail", detail)])
+        };
+        if !shown.iter().any(|s: &Reason| s.text == text) {
+            shown.push(Reason { text });
+        }
+    }
+    let percent = |x: f64| tr.decimal(x * 100.0, 0, false);
+    Item {
+        id: item.id,
+        version: item.version,
+        title: item.topic_title.clone().unwrap_or_default(),
+        href: match (item.topic_id, &item.topic_slug, item.number) {
+            (Some(id), Some(slug), Some(n)) => format!("{address}/t/{id}/{slug}#post-{n}"),
+            _ => address.to_owned(),
+        },
+        author: match (&item.author_name, &item.author_handle) {
+            (Some(name), Some(handle)) => format!("{name} (@{handle})"),
+            (Some(name), None) => name.clone(),
+            _ => tr.t("site.former_member").to_owned(),
+        },
+        when: format_time(tr, item.created_at, &w.workspace.timezone),
+        parts: parts(item.body_md.as_deref().unwrap_or(""), &words),
+        reasons: shown,
+        scores: tr.f(
+            "moderation.scores",
+            &[
+                ("spam", &percent(item.spam)),
+                ("toxic", &percent(item.toxic)),
+            ],
+        ),
+    }
+}
+
+async fn page(
+    state: &SharedState,
+    w: &InWorkspace,
+    errors: ValidationErrors,
+    form: Option<&WatchForm>,
+) -> Result<Response, WebError> {
+    let id = w.workspace.id;
+    let address = match state.store.community_site(id).await? {
+        Some(site) if site.host.is_some() => format!("https://{}", site.host.unwrap_or_default()),
+        _ => format!("{}/c/{}", state.config.base_url, w.workspace.slug),
+    };
+    let items = state
+        .store
+        .moderation_queue(id, SHOWN)
+        .await?
+        .into_iter()
+        .map(|item| item_view(w, &address, item))
+        .collect();
+    let tr = w.ctx.tr;
+    let watched = state
+        .store
+        .watched_words(id)
+        .await?
+        .into_iter()
+        .map(|word| Watched {
+            id: word.id,
+            action: if word.argument.is_empty() {
+                tr.t(&format!("moderation.action.{}", word.action))
+                    .to_owned()
+            } else {
+                tr.f(
+                    &format!("moderation.action_with.{}", word.action),
+                    &[("argument", &word.argument)],
+                )
+            },
+            words: word.words,
+        })
+        .collect();
+    let template = ModerationTemplate {
+        c: Chrome::workspace(w, "community"),
+        ws_slug: w.workspace.slug.clone(),
+        items,
+        pending: state.store.moderation_pending(id).await?,
+        watched,
+        can_manage: w.can(Permission::ManageCommunity),
+        actions: ACTIONS
+            .iter()
+            .map(|a| (*a, tr.t(&format!("moderation.action.{a}")).to_owned()))
+            .collect(),
+        form_words: form.map(|f| f.words.clone()).unwrap_or_default(),
+        form_action: form.map_or_else(|| "hold".to_owned(), |f| f.action.clone()),
+        form_argument: form.map(|f| f.argument.clone()).unwrap_or_default(),
+        errors: errors.clone(),
+    };
+    if errors.is_empty() {
+        render(template)
+    } else {
+        render_invalid(template)
+    }
+}
+
+pub async fn moderation_page(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewCommunity)?;
+    page(&state, &w, ValidationErrors::default(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    version: i64,
+    decision: String,
+}
+
+pub async fn decide(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_, item)): Path<(String, i64)>,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewCommunity)?;
+    let decision = match form.decision.as_str() {
+        "approve" => Decision::Approve,
+        "remove" => Decision::Remove,
+        // A decision no page offers.
+        _ => return Err(WebError::NotFound),
+    };
+    let done = state
+        .store
+        .decide_moderation_item(
+            w.workspace.id,
+            item,
+            form.version,
+            decision,
+            w.user.id,
+            unix_now(),
+        )
+        .await?;
+    let flash = match done {
+        Decided::Done => {
+            audit_in(
+                &state,
+                &w,
+                &format!("moderation_{}", decision.state()),
+                &item.to_string(),
+            )
+            .await?;
+            format!("moderation_{}", decision.state())
+        }
+        Decided::AlreadyDecided => "moderation_already_decided".to_owned(),
+    };
+    Ok(redirect(&format!(
+        "/w/{}/community/moderation?done={flash}",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct WatchForm {
+    #[serde(default)]
+    words: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    argument: String,
+}
+
+pub async fn watch(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Form(form): Form<WatchForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageCommunity)?;
+    let mut errors = ValidationErrors::default();
+    let words = form.words.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() || words.chars().count() > 100 {
+        errors.push(FieldError::new("words", "error.moderation_watched_words"));
+    } else if jardinier_moderation::fold::fold_entry(&words).is_empty() {
+        errors.push(FieldError::new("words", "error.moderation_watched_letters"));
+    }
+    if !ACTIONS.contains(&form.action.as_str()) {
+        errors.push(FieldError::new("action", "error.moderation_watched_action"));
+    }
+    let argument = form.argument.trim();
+    if form.action == "replace" && (argument.is_empty() || argument.chars().count() > 100) {
+        errors.push(FieldError::new(
+            "argument",
+            "error.moderation_watched_replacement",
+        ));
+    }
+    if !errors.is_empty() {
+        return page(&state, &w, errors, Some(&form)).await;
+    }
+    let argument = if form.action == "replace" {
+        argument
+    } else {
+        ""
+    };
+    state
+        .store
+        .watch_word(w.workspace.id, &words, &form.action, argument, unix_now())
+        .await?;
+    audit_in(&state, &w, "moderation_word_watched", &words).await?;
+    Ok(redirect(&format!(
+        "/w/{}/community/moderation?done=moderation_word_watched#watched",
+        w.workspace.slug
+    )))
+}
+
+pub async fn unwatch(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ManageCommunity)?;
+    state.store.unwatch_word(w.workspace.id, id).await?;
+    audit_in(&state, &w, "moderation_word_unwatched", &id.to_string()).await?;
+    Ok(redirect(&format!(
+        "/w/{}/community/moderation?done=moderation_word_unwatched#watched",
+        w.workspace.slug
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_words_screening_found_are_marked_where_they_are() {
+        let found = parts(
+            "Appelez le 06 12 34 56 78, vite",
+            &["06 12 34 56 78".into()],
+        );
+        let shown: Vec<(&str, bool)> = found.iter().map(|p| (p.text.as_str(), p.marked)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("Appelez le ", false),
+                ("06 12 34 56 78", true),
+                (", vite", false)
+            ]
+        );
+        assert_eq!(parts("abc", &["zz".into()]).len(), 1);
+    }
+}

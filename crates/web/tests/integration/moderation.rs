@@ -1,0 +1,209 @@
+//! Moderation (issue 17) where members post: screening holds a post with a phone number or an
+//! insult aimed at someone, refuses one with a word the workspace blocks (the text kept), changes
+//! a word it replaces; the team sees why in the queue, words marked, and approves or removes;
+//! a decision made on an old version changes nothing.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::community::{community, key, member, site_post, start_with, ws_id};
+use crate::helpers::*;
+
+both_backends!(screening_holds_refuses_and_a_moderator_decides);
+
+async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    for (words, action, argument) in [("concurrent", "block", ""), ("nul", "replace", "décevant")]
+    {
+        let response = app
+            .post(
+                "/w/brand/community/moderation/watched",
+                &[("words", words), ("action", action), ("argument", argument)],
+            )
+            .await;
+        assert_eq!(
+            location(&response),
+            "/w/brand/community/moderation?done=moderation_word_watched#watched"
+        );
+    }
+    // A replacement needs its text, and says so next to the field.
+    let response = app
+        .post(
+            "/w/brand/community/moderation/watched",
+            &[("words", "nase"), ("action", "replace"), ("argument", " ")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("field-error"));
+
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let visitor = new_client();
+
+    // An ordinary post is published at once.
+    let (open, _) = start_with(
+        &app,
+        &lea,
+        "questions",
+        "Quel terreau ?",
+        "Pour des semis de tomates.",
+        1,
+    )
+    .await;
+    assert_eq!(app.get_with(&visitor, &open).await.status(), StatusCode::OK);
+
+    // A phone number in public: held, seen by its author with the notice, not by visitors.
+    let (held, _) = start_with(
+        &app,
+        &lea,
+        "questions",
+        "Échange de graines",
+        "Appelez-moi au 06 12 34 56 78 pour les graines.",
+        2,
+    )
+    .await;
+    assert_eq!(
+        app.get_with(&visitor, &held).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let mine = app.get_with(&lea, &held).await.text().await.unwrap();
+    assert!(mine.contains("06 12 34 56 78") && mine.contains("class=\"notice\""));
+
+    // An insult aimed at someone, disguised: held.
+    let response = site_post(
+        &app,
+        &lea,
+        &format!("/c/brand/t/{}/reply", open.split('/').nth(4).unwrap()),
+        &[("body", "t'es vraiment qu'un c0nn@rd"), ("_key", &key(3))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // A blocked word: refused with its reason, the text kept in the form, nothing stored.
+    let before = app
+        .store
+        .moderation_queue(ws_id(&app).await, 10)
+        .await
+        .unwrap()
+        .len();
+    let response = site_post(
+        &app,
+        &lea,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Ailleurs"),
+            (
+                "body",
+                "Allez plutôt chez le c0ncurrent, il est moins cher.",
+            ),
+            ("_key", &key(4)),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("moins cher") && page.contains("field-error"),
+        "{page}"
+    );
+    let after = app
+        .store
+        .moderation_queue(ws_id(&app).await, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (before, after.len()),
+        (2, 2),
+        "the refused post is not stored"
+    );
+
+    // A replaced word is changed in the published post.
+    let (replaced, _) = start_with(
+        &app,
+        &lea,
+        "questions",
+        "Mon avis",
+        "Ce terreau est nul.",
+        5,
+    )
+    .await;
+    let text = app
+        .get_with(&visitor, &replaced)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Ce terreau est décevant.") && !text.contains("est nul"));
+
+    // The queue: both held posts, oldest first, with why and the words marked.
+    let (status, queue) = app.text("/w/brand/community/moderation").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(queue.matches("data-testid=\"moderation-item\"").count(), 2);
+    assert!(queue.contains("<mark>06 12 34 56 78</mark>"), "{queue}");
+    assert!(queue.contains("<mark>c0nn@rd</mark>"));
+    let items = app
+        .store
+        .moderation_queue(ws_id(&app).await, 10)
+        .await
+        .unwrap();
+    assert!(items[0].post_id.is_some());
+    assert!(items[0].reasons.contains("\"phone\"") && items[1].reasons.contains("\"insult\""));
+
+    // Approve the phone post: published. The same decision on the old version changes nothing.
+    let (phone, insult) = (&items[0], &items[1]);
+    let decide = |id: i64, version: i64, decision: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post(
+                    &format!("/w/brand/community/moderation/{id}"),
+                    &[("version", &version.to_string()), ("decision", decision)],
+                )
+                .await;
+            location(&response)
+        }
+    };
+    assert_eq!(
+        decide(phone.id, phone.version, "approve").await,
+        "/w/brand/community/moderation?done=moderation_approved"
+    );
+    assert_eq!(app.get_with(&visitor, &held).await.status(), StatusCode::OK);
+    assert_eq!(
+        decide(phone.id, phone.version, "remove").await,
+        "/w/brand/community/moderation?done=moderation_already_decided"
+    );
+    assert_eq!(app.get_with(&visitor, &held).await.status(), StatusCode::OK);
+    let category = app
+        .get_with(&visitor, "/c/brand/categories/questions")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        category.contains("Échange de graines"),
+        "an approved topic is listed"
+    );
+
+    // Remove the insult: its text is gone for everyone.
+    assert_eq!(
+        decide(insult.id, insult.version, "remove").await,
+        "/w/brand/community/moderation?done=moderation_removed"
+    );
+    let topic = app.get_with(&lea, &open).await.text().await.unwrap();
+    assert!(!topic.contains("c0nn@rd"));
+    assert!(
+        app.store
+            .moderation_queue(ws_id(&app).await, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (_, audit) = app.text("/w/brand/settings/audit").await;
+    for action in ["Held post approved", "Held post removed", "Word watched"] {
+        assert!(audit.contains(action), "{action} in the audit log");
+    }
+}
