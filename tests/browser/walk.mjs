@@ -462,6 +462,18 @@ try {
   await visitor.waitForURL("**/t/*/bonjour-depuis-lyon");
   assert.match(await visitor.getByTestId("post").first().innerText(), /Nina/);
   await visitorShot("community-introduction-fr");
+  // Screening (issue 17): a post showing a phone number waits for a moderator, and its author
+  // is told why; nobody else sees it.
+  const introductionPage = visitor.url();
+  await visitor.goto(community + "/categories/questions");
+  await visitor.getByTestId("new-topic").click();
+  await visitor.getByLabel("Titre").fill("Achat groupé de grains");
+  await visitor.getByLabel("Message").fill("Qui est partant ? Appelez-moi au 06 12 34 56 78.");
+  await visitor.getByTestId("topic-submit").click();
+  await visitor.waitForURL("**/t/*/achat-groupe-de-grains?held=phone");
+  assert.match(await visitor.getByTestId("held-why").innerText(), /numéro de téléphone/);
+  await visitorShot("community-held-fr");
+  await visitor.goto(introductionPage);
   // A photo in a reply (item 3): the composer's link sends it and puts its line at the cursor;
   // the post shows it. Then an avatar (item 4), shown beside her posts.
   const introduction = visitor.url();

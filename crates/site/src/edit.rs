@@ -215,6 +215,27 @@ pub async fn save_edit(
         return Ok(Redirect::to(&here(&topic.slug)).into_response());
     }
     let title_now = new_title.as_deref().unwrap_or(&topic.title);
+    // An edit is screened as a new post is: what was let through once is not a way past it.
+    let screen_title = if number == 1 { title_now } else { "" };
+    let screened = match crate::screening::screen_post(&state, &c, screen_title, body).await? {
+        Ok(screened) => screened,
+        Err(refused) => {
+            let mut errors = ValidationErrors::default();
+            errors.push(refused);
+            let page = EditPage {
+                preview: None,
+                c: &c,
+                topic: &topic,
+                number,
+                title: (number == 1).then(|| form.title.clone().unwrap_or_default()),
+                tags: (number == 1).then(|| form.tags.clone().unwrap_or_default()),
+                body: form.body.clone(),
+                errors,
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+        }
+    };
+    let body = screened.body;
     let slug = text::slug(title_now);
     let html = render_markdown(&state, &c, &body).await.html;
     let terms = jardinier_community::search::post_terms(title_now, &body);
@@ -230,6 +251,14 @@ pub async fn save_edit(
             title: new_title.as_deref().map(|t| (t, slug.as_str())),
             editor_account,
             editor_user,
+            screened: screened.queue.as_ref().map(|(spam, toxic, reasons)| {
+                jardinier_store::Screened {
+                    spam: *spam,
+                    toxic: *toxic,
+                    reasons,
+                }
+            }),
+            hold: screened.status == jardinier_community::PostStatus::Held,
             now: unix_now(),
         })
         .await?;
@@ -242,7 +271,14 @@ pub async fn save_edit(
             }
         });
     }
-    Ok(Redirect::to(&here(&slug)).into_response())
+    let held = crate::screening::held_query(&screened.why);
+    let address = here(&slug);
+    Ok(Redirect::to(&if held.is_empty() {
+        address
+    } else {
+        address.replacen('#', &format!("&{held}#"), 1)
+    })
+    .into_response())
 }
 
 /// A version of a post as the revisions page shows it.

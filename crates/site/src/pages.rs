@@ -133,6 +133,8 @@ pub struct PageQuery {
     quote: Option<i64>,
     /// The part of it the reader selected.
     part: Option<String>,
+    /// Why the reader's post was just held (`site::screening`): reason codes, comma-separated.
+    held: Option<String>,
 }
 
 const TOPICS_PER_PAGE: i64 = 30;
@@ -249,6 +251,8 @@ struct TopicPage<'a> {
     /// The reply's text to start from (a quote).
     prefill: String,
     tags: Vec<String>,
+    /// Why the reader's post was just held, in their language.
+    held_why: Vec<String>,
 }
 
 pub async fn topic(
@@ -359,7 +363,9 @@ pub async fn topic(
         },
     )
     .err()
-    .map(|r| c.tr.t(&format!("{}.text", refusal_key(r))).to_owned());
+    .map(|r| c.tr.t(&format!("{}.text", refusal_key(r))).to_owned())
+    // A topic waiting for a moderator takes replies once it is published.
+    .or_else(|| (topic.status == "held").then(|| c.tr.t("site.held_no_reply").to_owned()));
     let canonical = format!(
         "{}/t/{}/{}{}",
         c.absolute,
@@ -394,7 +400,17 @@ pub async fn topic(
     };
     let voted = category.kind == CategoryKind::Ideas && view.voted;
     let watching = view.watching;
+    // Told to the member whose post was just held; a link with it shows nothing to others.
+    let held_why = match (&q.held, &c.member) {
+        (Some(codes), Some(_)) => codes
+            .split(',')
+            .filter(|code| crate::screening::TOLD.contains(code))
+            .map(|code| c.tr.t(&format!("site.held_why.{code}")).to_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
     render(TopicPage {
+        held_why,
         watching,
         can_accept: jardinier_community::may_accept_answer(category.kind, viewer, asker, 2),
         can_vote: jardinier_community::may_vote(category.kind, viewer),

@@ -33,6 +33,22 @@ pub(crate) struct Screened {
     pub body: String,
     /// For the review queue: spam, toxic, the reasons as JSON.
     pub queue: Option<(f64, f64, String)>,
+    /// Why a held post is held, for its author (`held=` of the page they land on).
+    pub why: Vec<&'static str>,
+}
+
+/// The reasons an author is told, in this order; others read as "the team checks it".
+pub const TOLD: [&str; 7] = [
+    "spam", "insult", "toxic", "email", "phone", "iban", "watched",
+];
+
+/// The `held=` value of the page a held post's author lands on.
+pub(crate) fn held_query(why: &[&str]) -> String {
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!("held={}", why.join(","))
+    }
 }
 
 /// The message a refused author reads, by the reason that refused the post.
@@ -96,6 +112,7 @@ pub(crate) async fn screen_post(
             status: PostStatus::Visible,
             body,
             queue: None,
+            why: Vec::new(),
         }));
     }
     let screener = SCREENER
@@ -150,9 +167,23 @@ pub(crate) async fn screen_post(
     } else {
         watch::apply(&body, &watched).text
     };
+    let why = if status == PostStatus::Held {
+        TOLD.iter()
+            .copied()
+            .filter(|code| {
+                screening.reasons.iter().any(|r| {
+                    r.verdict == Verdict::Hold
+                        && (r.code == *code || (*code == "insult" && r.code == "profanity"))
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Ok(Screened {
         status,
         body,
         queue,
+        why,
     }))
 }

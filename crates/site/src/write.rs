@@ -275,7 +275,13 @@ pub async fn new_topic(
             .await?;
     }
     crate::notify::after_post(&state, &c, topic_id, 1, &rendered.mentions, &[], "topic").await;
-    Ok(Redirect::to(&c.href(&format!("/t/{topic_id}/{slug}"))).into_response())
+    let held = crate::screening::held_query(&screened.why);
+    let query = if held.is_empty() {
+        String::new()
+    } else {
+        format!("?{held}")
+    };
+    Ok(Redirect::to(&c.href(&format!("/t/{topic_id}/{slug}{query}"))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -414,10 +420,19 @@ pub async fn reply(
     )
     .await;
     let page = jardinier_community::page_of(number);
-    let query = if page > 1 {
-        format!("?page={page}")
-    } else {
+    let mut parts = Vec::new();
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    let held = crate::screening::held_query(&screened.why);
+    if !held.is_empty() {
+        parts.push(held);
+    }
+    let query = parts.join("&");
+    let query = if query.is_empty() {
         String::new()
+    } else {
+        format!("?{query}")
     };
     Ok(Redirect::to(&c.href(&format!(
         "/t/{}/{}{query}#post-{number}",

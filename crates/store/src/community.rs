@@ -238,6 +238,11 @@ pub struct CommunityPostEdit<'a> {
     pub title: Option<(&'a str, &'a str)>,
     pub editor_account: Option<i64>,
     pub editor_user: Option<i64>,
+    /// What screening found in the new text, when it holds or flags it: the post goes (back)
+    /// to the review queue, in the edit's transaction.
+    pub screened: Option<crate::Screened<'a>>,
+    /// Screening holds the new text: the post is out of sight until a moderator decides.
+    pub hold: bool,
     pub now: i64,
 }
 

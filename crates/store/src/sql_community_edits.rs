@@ -50,6 +50,25 @@ impl SqlStore {
         .await?;
         unindex(&mut tx, self.backend, "SELECT $1", e.post_id).await?;
         index_post(&mut tx, self.backend, e.workspace_id, e.post_id, e.terms).await?;
+        if let Some(screened) = &e.screened {
+            let author: Option<i64> =
+                sqlx::query_scalar("SELECT author_account FROM community_posts WHERE id = $1")
+                    .bind(e.post_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            crate::sql_moderation::hold_post_in(
+                &mut tx,
+                e.workspace_id,
+                e.post_id,
+                author,
+                screened,
+                e.now,
+            )
+            .await?;
+        }
+        if e.hold {
+            crate::sql_moderation::hide_post_in(&mut tx, e.post_id).await?;
+        }
         if let Some((title, slug)) = e.title {
             sqlx::query("UPDATE community_topics SET title = $2, slug = $3 WHERE id = $1")
                 .bind(topic_id)

@@ -7,7 +7,9 @@ use sqlx::any::AnyRow;
 use crate::moderation::*;
 use crate::{Result, SqlStore, StoreError};
 
-/// Writes the queue item of a post screening held, in the post's transaction.
+/// Writes the queue item of a post screening held or flagged, in the post's transaction; a post
+/// edited into something screening holds again goes back to the queue (its item pending again,
+/// a new version).
 pub(crate) async fn hold_post_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     workspace_id: i64,
@@ -18,7 +20,10 @@ pub(crate) async fn hold_post_in(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO moderation_items (workspace_id, kind, post_id, account_id, state, spam, \
-         toxic, reasons, created_at) VALUES ($1, 'post', $2, $3, 'pending', $4, $5, $6, $7)",
+         toxic, reasons, created_at) VALUES ($1, 'post', $2, $3, 'pending', $4, $5, $6, $7) \
+         ON CONFLICT (post_id) DO UPDATE SET state = 'pending', spam = excluded.spam, \
+         toxic = excluded.toxic, reasons = excluded.reasons, created_at = excluded.created_at, \
+         decided_at = NULL, decided_by = NULL, version = moderation_items.version + 1",
     )
     .bind(workspace_id)
     .bind(post_id)
@@ -196,6 +201,40 @@ impl ModerationStore for SqlStore {
             .await?;
         Ok(())
     }
+}
+
+/// A visible post taken out of sight until a moderator decides (an edit screening holds); a
+/// first post takes its topic with it, out of its category's count.
+pub(crate) async fn hide_post_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    post_id: i64,
+) -> Result<()> {
+    let row = sqlx::query(
+        "UPDATE community_posts SET status = 'held' WHERE id = $1 AND status = 'visible' \
+         RETURNING topic_id, number",
+    )
+    .bind(post_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    if row.try_get::<i64, _>("number")? == 1 {
+        let category: Option<i64> = sqlx::query_scalar(
+            "UPDATE community_topics SET status = 'held' WHERE id = $1 AND status = 'visible' \
+             RETURNING category_id",
+        )
+        .bind(row.try_get::<i64, _>("topic_id")?)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(category) = category {
+            sqlx::query(
+                "UPDATE community_categories SET topic_count = topic_count - 1 WHERE id = $1",
+            )
+            .bind(category)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A held post made visible; a held first post makes its topic visible and counts it in its

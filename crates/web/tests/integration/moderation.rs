@@ -65,11 +65,16 @@ async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
         2,
     )
     .await;
-    assert_eq!(
-        app.get_with(&visitor, &held).await.status(),
-        StatusCode::NOT_FOUND
-    );
+    assert!(held.ends_with("?held=phone"), "{held}");
     let mine = app.get_with(&lea, &held).await.text().await.unwrap();
+    assert!(
+        mine.contains("data-testid=\"held-why\""),
+        "the author is told why"
+    );
+    let shown = app
+        .get_with(&visitor, &held.replace("?held=phone", ""))
+        .await;
+    assert_eq!(shown.status(), StatusCode::NOT_FOUND);
     assert!(mine.contains("06 12 34 56 78") && mine.contains("class=\"notice\""));
 
     // An insult aimed at someone, disguised: held.
@@ -206,4 +211,38 @@ async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
     for action in ["Held post approved", "Held post removed", "Word watched"] {
         assert!(audit.contains(action), "{action} in the audit log");
     }
+
+    // An edit is screened as a new post is: a published post edited to show an e-mail address
+    // goes out of sight and back into the queue; a blocked word is refused, the post unchanged.
+    let id = replaced.split('/').nth(4).unwrap();
+    let edit = format!("/c/brand/t/{id}/posts/1/edit");
+    let fields = |body: &'static str| [("title", "Mon avis"), ("tags", ""), ("body", body)];
+    let response = site_post(
+        &app,
+        &lea,
+        &edit,
+        &fields("Écrivez-moi : lea.jardin@example.org"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&response).contains("held=email"),
+        "{}",
+        location(&response)
+    );
+    assert_eq!(
+        app.get_with(&visitor, &replaced).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let items = app
+        .store
+        .moderation_queue(ws_id(&app).await, 10)
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(items[0].reasons.contains("\"email\""));
+    let response = site_post(&app, &lea, &edit, &fields("Le concurrent est mieux.")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mine = app.get_with(&lea, &replaced).await.text().await.unwrap();
+    assert!(mine.contains("lea.jardin@example.org") && !mine.contains("Le concurrent"));
 }
