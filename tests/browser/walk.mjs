@@ -526,7 +526,9 @@ try {
   await visitor.keyboard.press("Enter");
   const typed = await visitor.getByTestId("reply-body").inputValue();
   assert.match(typed, /^Merci @sophie-dlc $/, `the mention is completed: ${typed}`);
-  await visitor.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("jardinier-draft:")));
+  // The draft is saved a moment after typing stops: wait for the completed text, not the
+  // letters typed before it (under load the reload came first and the walk failed).
+  await visitor.waitForFunction(() => Object.entries(localStorage).some(([k, v]) => k.startsWith("jardinier-draft:") && v.includes("sophie-dlc")));
   await visitor.reload();
   assert.equal(await visitor.getByTestId("reply-body").inputValue(), typed, "the draft survives a reload");
   const selectedText = await visitor.evaluate(() => {

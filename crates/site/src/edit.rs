@@ -217,7 +217,16 @@ pub async fn save_edit(
     let title_now = new_title.as_deref().unwrap_or(&topic.title);
     // An edit is screened as a new post is: what was let through once is not a way past it.
     let screen_title = if number == 1 { title_now } else { "" };
-    let screened = match crate::screening::screen_post(&state, &c, screen_title, body).await? {
+    let screened = match crate::screening::screen_post(
+        &state,
+        &c,
+        screen_title,
+        body,
+        crate::screening::Writing::Edit,
+        "",
+    )
+    .await?
+    {
         Ok(screened) => screened,
         Err(refused) => {
             let mut errors = ValidationErrors::default();

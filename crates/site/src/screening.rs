@@ -38,9 +38,22 @@ pub(crate) struct Screened {
 }
 
 /// The reasons an author is told, in this order; others read as "the team checks it".
-pub const TOLD: [&str; 7] = [
-    "spam", "insult", "toxic", "email", "phone", "iban", "watched",
+pub const TOLD: [&str; 8] = [
+    "spam", "insult", "toxic", "email", "phone", "iban", "watched", "repeated",
 ];
+
+/// A member is new for this long after signing up (Discourse's trust level 0 is the model;
+/// levels come with the queue's next parts).
+const NEW_MEMBER_FOR: i64 = 24 * 3600;
+/// A new member's links and images in one post, at most (Discourse's defaults: 2 and 1).
+const NEW_MEMBER_LINKS: usize = 2;
+const NEW_MEMBER_IMAGES: usize = 1;
+/// A new member's posts in their first day.
+const NEW_MEMBER_DAY_POSTS: i64 = 10;
+/// Anyone's posts within a minute: more is a script, not a person.
+const BURST_POSTS: i64 = 10;
+/// Texts shorter than this may be repeated ("Merci !"); longer ones posted again are held.
+const REPEATED_FROM: usize = 20;
 
 /// The `held=` value of the page a held post's author lands on.
 pub(crate) fn held_query(why: &[&str]) -> String {
@@ -100,12 +113,21 @@ pub fn reasons_json(text: &str, screening: &Screening) -> String {
     serde_json::Value::from(reasons).to_string()
 }
 
+/// Whether a text is a new post or an edit of one: rate limits and repeats count new posts only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writing {
+    New,
+    Edit,
+}
+
 /// Screens a member's post (`title` for a new topic's first post).
 pub(crate) async fn screen_post(
     state: &SharedSite,
     c: &SiteCtx,
     title: &str,
     body: String,
+    writing: Writing,
+    idem_key: &str,
 ) -> Result<Result<Screened, FieldError>, SiteError> {
     if c.staff.is_some() {
         return Ok(Ok(Screened {
@@ -142,6 +164,66 @@ pub(crate) async fn screen_post(
     );
     if screening.verdict == Verdict::Block {
         return Ok(Err(FieldError::new("body", refusal(&screening))));
+    }
+    let mut screening = screening;
+    if let Some(member) = &c.member {
+        let now = crate::unix_now();
+        let recent = state
+            .store
+            .recent_posting(
+                c.site.workspace_id,
+                member.id,
+                &body,
+                idem_key,
+                now - 60,
+                now - 86_400,
+            )
+            .await?;
+        let new_member = now - member.created_at < NEW_MEMBER_FOR;
+        let new_post = writing == Writing::New;
+        if new_post && recent.burst >= BURST_POSTS {
+            return Ok(Err(FieldError::new("body", "error.moderation_too_fast")));
+        }
+        if new_post && new_member && recent.day >= NEW_MEMBER_DAY_POSTS {
+            return Ok(Err(FieldError::new(
+                "body",
+                "error.moderation_new_member_day",
+            )));
+        }
+        if new_member {
+            // Images are links too (`![](upload://…)`): counted apart.
+            let images = body.matches("![").count();
+            let links = jardinier_moderation::links::find(&body)
+                .len()
+                .saturating_sub(images);
+            if links > NEW_MEMBER_LINKS {
+                return Ok(Err(FieldError::new(
+                    "body",
+                    "error.moderation_new_member_links",
+                )));
+            }
+            if images > NEW_MEMBER_IMAGES {
+                return Ok(Err(FieldError::new(
+                    "body",
+                    "error.moderation_new_member_images",
+                )));
+            }
+        }
+        if new_post && recent.same_text > 0 && body.trim().chars().count() >= REPEATED_FROM {
+            screening.reasons.push(jardinier_moderation::Reason {
+                code: "repeated",
+                detail: String::new(),
+                score: None,
+                spans: Vec::new(),
+                verdict: Verdict::Hold,
+            });
+        }
+        screening.verdict = screening
+            .reasons
+            .iter()
+            .map(|r| r.verdict)
+            .max()
+            .unwrap_or(Verdict::Allow);
     }
     let flagged = screening.reasons.iter().any(|r| {
         r.code == "watched"

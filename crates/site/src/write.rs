@@ -196,7 +196,16 @@ pub async fn new_topic(
     let preview = form.preview.is_some() && errors.is_empty();
     let screened = match (&title, &body, errors.is_empty() && !preview) {
         (Some(title), Some(body), true) => {
-            match crate::screening::screen_post(&state, &c, title, body.clone()).await? {
+            match crate::screening::screen_post(
+                &state,
+                &c,
+                title,
+                body.clone(),
+                crate::screening::Writing::New,
+                &form._key,
+            )
+            .await?
+            {
                 Ok(screened) => Some(screened),
                 Err(refused) => {
                     errors.push(refused);
@@ -339,7 +348,16 @@ pub async fn reply(
     let preview = form.preview.is_some() && errors.is_empty();
     let screened = match (&body, errors.is_empty() && !preview) {
         (Some(body), true) => {
-            match crate::screening::screen_post(&state, &c, "", body.clone()).await? {
+            match crate::screening::screen_post(
+                &state,
+                &c,
+                "",
+                body.clone(),
+                crate::screening::Writing::New,
+                &form._key,
+            )
+            .await?
+            {
                 Ok(screened) => Some(screened),
                 Err(refused) => {
                     errors.push(refused);

@@ -77,8 +77,30 @@ pub struct WatchedWord {
     pub created_at: i64,
 }
 
+/// A member's recent posting, for new-member limits, rate limits and repeated posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecentPosting {
+    /// The member's posts since `since_burst`.
+    pub burst: i64,
+    /// The member's posts since `since_day`.
+    pub day: i64,
+    /// Posts with exactly this text since `since_day`, by anyone (deleted ones left out).
+    pub same_text: i64,
+}
+
 #[async_trait]
 pub trait ModerationStore {
+    /// How much `account_id` posted lately, and how often `body` was posted in the workspace
+    /// (the post of `idem_key`, the same form sent twice, left out).
+    async fn recent_posting(
+        &self,
+        workspace_id: i64,
+        account_id: i64,
+        body: &str,
+        idem_key: &str,
+        since_burst: i64,
+        since_day: i64,
+    ) -> Result<RecentPosting>;
     /// The items waiting for a decision, oldest first, at most `limit`.
     async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>>;
     /// How many items wait.

@@ -60,6 +60,42 @@ fn item(row: &AnyRow) -> Result<ModerationItem> {
 
 #[async_trait]
 impl ModerationStore for SqlStore {
+    async fn recent_posting(
+        &self,
+        workspace_id: i64,
+        account_id: i64,
+        body: &str,
+        idem_key: &str,
+        since_burst: i64,
+        since_day: i64,
+    ) -> Result<RecentPosting> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN created_at > $2 THEN 1 ELSE 0 END), 0) AS burst, \
+             COUNT(*) AS day FROM community_posts \
+             WHERE author_account = $1 AND created_at > $3",
+        )
+        .bind(account_id)
+        .bind(since_burst)
+        .bind(since_day)
+        .fetch_one(&self.pool)
+        .await?;
+        let same_text: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM community_posts WHERE workspace_id = $1 AND created_at > $2 \
+             AND body_md = $3 AND status <> 'deleted' AND idem_key <> $4",
+        )
+        .bind(workspace_id)
+        .bind(since_day)
+        .bind(body)
+        .bind(idem_key)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(RecentPosting {
+            burst: row.try_get("burst")?,
+            day: row.try_get("day")?,
+            same_text,
+        })
+    }
+
     async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>> {
         let rows = sqlx::query(
             "SELECT m.id, m.kind, m.state, m.spam, m.toxic, m.reasons, m.created_at, m.version, \

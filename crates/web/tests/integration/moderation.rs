@@ -245,4 +245,36 @@ async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let mine = app.get_with(&lea, &replaced).await.text().await.unwrap();
     assert!(mine.contains("lea.jardin@example.org") && !mine.contains("Le concurrent"));
+
+    // The same text from another account a moment later: held as a repeat. A new member's
+    // post with three links is refused with the limit, the text kept.
+    let sam = new_client();
+    member(&app, &sam, "Sam", "sam@example.org").await;
+    let (again, _) = start_with(
+        &app,
+        &sam,
+        "questions",
+        "Terreau encore",
+        "Pour des semis de tomates.",
+        6,
+    )
+    .await;
+    assert!(again.ends_with("?held=repeated"), "{again}");
+    let response = site_post(
+        &app,
+        &sam,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Mes liens"),
+            (
+                "body",
+                "https://a.example/x https://b.example/y https://c.example/z",
+            ),
+            ("_key", &key(7)),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("c.example/z"));
 }
