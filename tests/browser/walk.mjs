@@ -604,6 +604,17 @@ try {
   await page.waitForURL("**/community/moderation?done=moderation_removed");
   assert.equal(await page.getByTestId("moderation-item").count(), held - 1, "one fewer waits");
   assert.match(await page.locator(".flash").innerText(), /Removed/);
+  // The insult's author is muted for three days, citing the charter's first rule.
+  const insult = page.getByTestId("moderation-item").filter({ hasText: "abruti" });
+  await insult.getByTestId("moderation-sanction-open").click();
+  await insult.getByLabel("Sanction", { exact: true }).selectOption("mute");
+  await insult.getByLabel("For").selectOption("3");
+  await insult.getByLabel("Rule of the charter").selectOption("1");
+  await insult.getByLabel("Message to the member").fill("We criticise ideas, never people.");
+  await shot("moderation-sanction-en-mobile");
+  await insult.getByTestId("sanction-submit").click();
+  await page.waitForURL("**/community/moderation?done=moderation_sanctioned");
+  assert.match(await page.locator(".flash").innerText(), /Sanction given/);
   await page.setViewportSize({ width: 1440, height: 900 });
   // The static archive (item 11): downloaded from the Community section, unzipped, opened from
   // the disk without a server, and searched offline — on a desktop and on a phone.

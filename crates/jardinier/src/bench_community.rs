@@ -167,8 +167,10 @@ async fn load(url: &str, posts: usize, topics: usize) -> anyhow::Result<Loaded> 
                     password_hash: Some(&hash),
                     lang: Some(if i % 3 == 0 { "en" } else { "fr" }),
                     charter_version: None,
-                    verified_at: Some(now),
-                    now,
+                    // Members of a forum this size joined long ago: not new members, whose
+                    // links, images and posts per day are limited (moderation).
+                    verified_at: Some(now - 365 * 86_400),
+                    now: now - 365 * 86_400,
                 },
                 None,
             )
@@ -361,19 +363,31 @@ async fn reader(
             }
             next += pace;
         }
+        // A member's pace: the flood limit refuses more than ten posts a minute from one member
+        // (moderation), so a writer replies every six seconds, within the measured time.
+        if writes && written > 0 {
+            let due = Instant::now() + Duration::from_secs(6);
+            if due >= until {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(6)).await;
+        }
         let (id, slug, posts) = &topics[rng.skewed(topics.len())];
         // What to ask: the kind of page, its path, and the form posted (replies).
         let (kind, path, form) = if writes {
             let (_, page) = client.get(&format!("{community}/t/{id}/{slug}")).await?;
             let token = csrf_in(&String::from_utf8_lossy(&page)).unwrap_or_default();
             written += 1;
-            tokio::time::sleep(Duration::from_millis(200)).await;
             let key = format!("{:064x}", u128::from(seed) << 32 | u128::from(written));
             (
                 "reply",
                 format!("{community}/t/{id}/reply"),
                 Some([
-                    ("body", "Une réponse du banc d'essai.".to_owned()),
+                    // Each text its own: the same long text twice is held as a repeat.
+                    (
+                        "body",
+                        format!("Une réponse du banc d'essai, la {written}e de {seed}."),
+                    ),
                     ("_key", key),
                     ("_csrf", token),
                 ]),

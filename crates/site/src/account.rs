@@ -47,6 +47,20 @@ pub fn message(
     })
 }
 
+/// A page with a title and a text already written (a sanction's dates and reason).
+pub(crate) fn message_text(
+    c: &SiteCtx,
+    title: String,
+    text: String,
+) -> Result<Response, SiteError> {
+    render(Message {
+        c,
+        title,
+        text,
+        link: None,
+    })
+}
+
 /// `next` as a path inside this community, or its home: never another site.
 fn next_path(c: &SiteCtx, next: Option<&str>) -> String {
     match next {
@@ -75,6 +89,10 @@ async fn sign_in(
     account_id: i64,
     to: String,
 ) -> Result<Response, SiteError> {
+    // A suspended or banned member is told why and until when, and not signed in.
+    if let Some(page) = crate::screening::sanction_page(state, c, account_id, true).await? {
+        return Ok(page);
+    }
     let token = random_token();
     let now = unix_now();
     state

@@ -113,6 +113,61 @@ pub fn reasons_json(text: &str, screening: &Screening) -> String {
     serde_json::Value::from(reasons).to_string()
 }
 
+/// The page a member reads when a sanction keeps them from posting now (a mute, suspension or
+/// ban that has not ended: it ends by itself at its date), or `None`.
+pub(crate) async fn sanctioned(
+    state: &SharedSite,
+    c: &SiteCtx,
+) -> Result<Option<axum::response::Response>, SiteError> {
+    match &c.member {
+        Some(member) => sanction_page(state, c, member.id, false).await,
+        None => Ok(None),
+    }
+}
+
+/// The page an account under an active sanction reads instead: any that keeps it from posting,
+/// or, when `signing_in`, a suspension or ban only (a muted member still reads).
+pub(crate) async fn sanction_page(
+    state: &SharedSite,
+    c: &SiteCtx,
+    account_id: i64,
+    signing_in: bool,
+) -> Result<Option<axum::response::Response>, SiteError> {
+    use jardinier_store::SanctionKind;
+    let now = crate::unix_now();
+    let Some(sanction) = state
+        .store
+        .sanctions_of(c.site.workspace_id, account_id)
+        .await?
+        .into_iter()
+        .find(|s| {
+            s.active_at(now)
+                && (!signing_in || matches!(s.kind, SanctionKind::Suspend | SanctionKind::Ban))
+        })
+    else {
+        return Ok(None);
+    };
+    let until = match sanction.ends_at {
+        Some(end) => c.tr.f("site.sanction.until", &[("when", &c.time(&end))]),
+        None => c.tr.t("site.sanction.for_good").to_owned(),
+    };
+    let rule = sanction
+        .rule
+        .map(|n| c.tr.f("site.sanction.rule", &[("n", &n.to_string())]))
+        .unwrap_or_default();
+    let text = c.tr.f(
+        &format!("site.sanction.{}", sanction.kind.code()),
+        &[
+            ("until", &until),
+            ("rule", &rule),
+            ("reason", &sanction.reason),
+        ],
+    );
+    let mut page = crate::account::message_text(c, c.tr.t("site.sanction.title").to_owned(), text)?;
+    *page.status_mut() = axum::http::StatusCode::FORBIDDEN;
+    Ok(Some(page))
+}
+
 /// Whether a text is a new post or an edit of one: rate limits and repeats count new posts only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Writing {

@@ -173,6 +173,9 @@ pub async fn new_topic(
     c: SiteCtx,
     Form(form): Form<NewTopicForm>,
 ) -> Result<Response, SiteError> {
+    if let Some(page) = crate::screening::sanctioned(&state, &c).await? {
+        return Ok(page);
+    }
     let categories = postable(&state, &c).await?;
     let mut errors = ValidationErrors::default();
     let category = categories.iter().find(|cat| cat.slug == form.category);
@@ -341,6 +344,9 @@ pub async fn reply(
         },
     ) {
         return refused(&c, refusal);
+    }
+    if let Some(page) = crate::screening::sanctioned(&state, &c).await? {
+        return Ok(page);
     }
     let mut errors = ValidationErrors::default();
     let body = errors.check(text::body("body", &form.body));

@@ -30,6 +30,8 @@ pub struct ModerationItem {
     /// Rises with every decision: a decision names the version it was made on.
     pub version: i64,
     pub post_id: Option<i64>,
+    /// The member who wrote the post (none: a teammate's post, or an account deleted since).
+    pub account_id: Option<i64>,
     pub topic_id: Option<i64>,
     pub topic_slug: Option<String>,
     pub topic_title: Option<String>,
@@ -77,6 +79,82 @@ pub struct WatchedWord {
     pub created_at: i64,
 }
 
+/// What a sanction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SanctionKind {
+    /// A message citing the rule; nothing else changes.
+    Warn,
+    /// Reads, but posts nothing.
+    Mute,
+    /// Neither posts nor signs in.
+    Suspend,
+    /// Suspended for good.
+    Ban,
+}
+
+impl SanctionKind {
+    pub const ALL: [SanctionKind; 4] = [
+        SanctionKind::Warn,
+        SanctionKind::Mute,
+        SanctionKind::Suspend,
+        SanctionKind::Ban,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SanctionKind::Warn => "warn",
+            SanctionKind::Mute => "mute",
+            SanctionKind::Suspend => "suspend",
+            SanctionKind::Ban => "ban",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<SanctionKind> {
+        SanctionKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// A sanction given to a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sanction {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: SanctionKind,
+    /// The charter's rule it applies.
+    pub rule: Option<i64>,
+    /// The message the member reads.
+    pub reason: String,
+    pub starts_at: i64,
+    /// None: for good (a ban), or nothing to end (a warning).
+    pub ends_at: Option<i64>,
+    pub created_by: Option<i64>,
+    pub lifted_at: Option<i64>,
+}
+
+impl Sanction {
+    /// Whether it keeps the member from posting at `now`: a mute, suspension or ban that has
+    /// started, has not ended and was not lifted. A sanction ends by itself.
+    pub fn active_at(&self, now: i64) -> bool {
+        self.kind != SanctionKind::Warn
+            && self.lifted_at.is_none()
+            && self.starts_at <= now
+            && self.ends_at.is_none_or(|end| end > now)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSanction<'a> {
+    pub workspace_id: i64,
+    pub account_id: i64,
+    pub kind: SanctionKind,
+    pub rule: Option<i64>,
+    pub reason: &'a str,
+    pub item_id: Option<i64>,
+    pub starts_at: i64,
+    pub ends_at: Option<i64>,
+    pub created_by: i64,
+}
+
 /// A member's recent posting, for new-member limits, rate limits and repeated posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RecentPosting {
@@ -103,6 +181,8 @@ pub trait ModerationStore {
     ) -> Result<RecentPosting>;
     /// The items waiting for a decision, oldest first, at most `limit`.
     async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>>;
+    /// One item of the workspace, whatever its state.
+    async fn moderation_item(&self, workspace_id: i64, id: i64) -> Result<Option<ModerationItem>>;
     /// How many items wait.
     async fn moderation_pending(&self, workspace_id: i64) -> Result<i64>;
     /// Decides item `id` of the workspace if it is still at `version` and pending.
@@ -116,6 +196,13 @@ pub trait ModerationStore {
         now: i64,
     ) -> Result<Decided>;
     async fn watched_words(&self, workspace_id: i64) -> Result<Vec<WatchedWord>>;
+    /// Records a sanction on a member of the workspace (not found: no such member there).
+    async fn sanction_member(&self, sanction: &NewSanction<'_>) -> Result<i64>;
+    /// A member's sanctions, newest first.
+    async fn sanctions_of(&self, workspace_id: i64, account_id: i64) -> Result<Vec<Sanction>>;
+    /// Ends a sanction now.
+    async fn lift_sanction(&self, workspace_id: i64, id: i64, user_id: i64, now: i64)
+    -> Result<()>;
     /// Adds a watched word, or changes the action of the same words.
     async fn watch_word(
         &self,
@@ -126,4 +213,44 @@ pub trait ModerationStore {
         now: i64,
     ) -> Result<()>;
     async fn unwatch_word(&self, workspace_id: i64, id: i64) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sanction(kind: SanctionKind, ends_at: Option<i64>, lifted_at: Option<i64>) -> Sanction {
+        Sanction {
+            id: 1,
+            account_id: 2,
+            kind,
+            rule: Some(3),
+            reason: "Insultes".into(),
+            starts_at: 1_000,
+            ends_at,
+            created_by: Some(4),
+            lifted_at,
+        }
+    }
+
+    #[test]
+    fn a_sanction_is_active_from_its_start_until_it_ends_by_itself() {
+        let mute = sanction(SanctionKind::Mute, Some(2_000), None);
+        assert!(!mute.active_at(999), "not started");
+        assert!(mute.active_at(1_000) && mute.active_at(1_999));
+        assert!(!mute.active_at(2_000), "ended by itself");
+        let ban = sanction(SanctionKind::Ban, None, None);
+        assert!(ban.active_at(1_000_000_000), "a ban is for good");
+        assert!(
+            !sanction(SanctionKind::Ban, None, Some(1_500)).active_at(1_600),
+            "lifted"
+        );
+        assert!(
+            !sanction(SanctionKind::Warn, None, None).active_at(1_500),
+            "a warning keeps nobody out"
+        );
+        for kind in SanctionKind::ALL {
+            assert_eq!(SanctionKind::parse(kind.code()), Some(kind));
+        }
+    }
 }

@@ -37,6 +37,16 @@ pub(crate) async fn hold_post_in(
     Ok(())
 }
 
+// Built from constants only.
+const ITEM_SELECT: &str = "SELECT m.id, m.kind, m.state, m.spam, m.toxic, m.reasons, \
+     m.created_at, m.version, m.post_id, m.account_id, p.topic_id, t.slug, t.title, p.number, \
+     p.body_md, COALESCE(a.display_name, u.display_name) AS author_name, a.handle \
+     FROM moderation_items m \
+     LEFT JOIN community_posts p ON p.id = m.post_id \
+     LEFT JOIN community_topics t ON t.id = p.topic_id \
+     LEFT JOIN community_accounts a ON a.id = p.author_account \
+     LEFT JOIN users u ON u.id = p.author_user";
+
 fn item(row: &AnyRow) -> Result<ModerationItem> {
     Ok(ModerationItem {
         id: row.try_get("id")?,
@@ -48,6 +58,7 @@ fn item(row: &AnyRow) -> Result<ModerationItem> {
         created_at: row.try_get("created_at")?,
         version: row.try_get("version")?,
         post_id: row.try_get("post_id")?,
+        account_id: row.try_get("account_id")?,
         topic_id: row.try_get("topic_id")?,
         topic_slug: row.try_get("slug")?,
         topic_title: row.try_get("title")?,
@@ -97,23 +108,26 @@ impl ModerationStore for SqlStore {
     }
 
     async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.kind, m.state, m.spam, m.toxic, m.reasons, m.created_at, m.version, \
-             m.post_id, p.topic_id, t.slug, t.title, p.number, p.body_md, \
-             COALESCE(a.display_name, u.display_name) AS author_name, a.handle \
-             FROM moderation_items m \
-             LEFT JOIN community_posts p ON p.id = m.post_id \
-             LEFT JOIN community_topics t ON t.id = p.topic_id \
-             LEFT JOIN community_accounts a ON a.id = p.author_account \
-             LEFT JOIN users u ON u.id = p.author_user \
-             WHERE m.workspace_id = $1 AND m.state = 'pending' \
-             ORDER BY m.created_at, m.id LIMIT $2",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ITEM_SELECT} WHERE m.workspace_id = $1 AND m.state = 'pending' \
+             ORDER BY m.created_at, m.id LIMIT $2"
+        )))
         .bind(workspace_id)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(item).collect()
+    }
+
+    async fn moderation_item(&self, workspace_id: i64, id: i64) -> Result<Option<ModerationItem>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ITEM_SELECT} WHERE m.workspace_id = $1 AND m.id = $2"
+        )))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(item).transpose()
     }
 
     async fn moderation_pending(&self, workspace_id: i64) -> Result<i64> {
@@ -202,6 +216,77 @@ impl ModerationStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn sanction_member(&self, new: &NewSanction<'_>) -> Result<i64> {
+        let _writing = self.writing().await;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO moderation_sanctions (workspace_id, account_id, kind, rule, reason, \
+             item_id, starts_at, ends_at, created_by) \
+             SELECT $1, a.id, $3, $4, $5, $6, $7, $8, $9 FROM community_accounts a \
+             WHERE a.workspace_id = $1 AND a.id = $2 RETURNING id",
+        )
+        .bind(new.workspace_id)
+        .bind(new.account_id)
+        .bind(new.kind.code())
+        .bind(new.rule)
+        .bind(new.reason)
+        .bind(new.item_id)
+        .bind(new.starts_at)
+        .bind(new.ends_at)
+        .bind(new.created_by)
+        .fetch_optional(&self.pool)
+        .await?;
+        id.ok_or(StoreError::NotFound { what: "member" })
+    }
+
+    async fn sanctions_of(&self, workspace_id: i64, account_id: i64) -> Result<Vec<Sanction>> {
+        let rows = sqlx::query(
+            "SELECT id, account_id, kind, rule, reason, starts_at, ends_at, created_by, lifted_at \
+             FROM moderation_sanctions WHERE workspace_id = $1 AND account_id = $2 \
+             ORDER BY starts_at DESC, id DESC",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(Sanction {
+                    id: row.try_get("id")?,
+                    account_id: row.try_get("account_id")?,
+                    kind: SanctionKind::parse(&kind).unwrap_or(SanctionKind::Warn),
+                    rule: row.try_get("rule")?,
+                    reason: row.try_get("reason")?,
+                    starts_at: row.try_get("starts_at")?,
+                    ends_at: row.try_get("ends_at")?,
+                    created_by: row.try_get("created_by")?,
+                    lifted_at: row.try_get("lifted_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn lift_sanction(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        user_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        let _writing = self.writing().await;
+        sqlx::query(
+            "UPDATE moderation_sanctions SET lifted_at = $3, lifted_by = $4 \
+             WHERE workspace_id = $1 AND id = $2 AND lifted_at IS NULL",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn watch_word(

@@ -428,6 +428,10 @@ pub fn routes() -> axum::Router<SharedState> {
             post(super::moderation::decide),
         )
         .route(
+            "/w/{slug}/community/moderation/{item}/sanction",
+            post(super::moderation::sanction),
+        )
+        .route(
             "/w/{slug}/community/moderation/watched",
             post(super::moderation::watch),
         )

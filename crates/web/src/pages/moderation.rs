@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use jardinier_domain::Permission;
 use jardinier_domain::input::{FieldError, ValidationErrors};
-use jardinier_store::{Decided, Decision, ModerationItem};
+use jardinier_store::{Decided, Decision, ModerationItem, NewMail, NewSanction, SanctionKind};
 use serde::Deserialize;
 
 use super::{Chrome, audit_in, format_time, redirect, render, render_invalid};
@@ -20,6 +20,9 @@ use crate::{SharedState, unix_now};
 const SHOWN: i64 = 50;
 /// The actions a watched word can have here (tag and silence come with the queue's next parts).
 const ACTIONS: [&str; 5] = ["block", "hold", "flag", "censor", "replace"];
+
+/// How long a mute or suspension lasts, in days, as the form offers it.
+const DURATIONS: [i64; 5] = [1, 3, 7, 30, 365];
 
 /// A part of a post: plain, or words screening pointed at.
 pub struct Part {
@@ -33,6 +36,8 @@ pub struct Reason {
 
 pub struct Item {
     pub id: i64,
+    /// A member wrote it: a sanction may be given.
+    pub sanctionable: bool,
     pub version: i64,
     pub title: String,
     pub href: String,
@@ -59,6 +64,10 @@ struct ModerationTemplate {
     watched: Vec<Watched>,
     can_manage: bool,
     actions: Vec<(&'static str, String)>,
+    /// (code, label) of the sanctions, and the charter's rules (number, label).
+    sanctions: Vec<(&'static str, String)>,
+    durations: Vec<(i64, String)>,
+    rules: Vec<(u64, String)>,
     errors: ValidationErrors,
     form_words: String,
     form_action: String,
@@ -128,6 +137,7 @@ fn item_view(w: &InWorkspace, address: &str, item: ModerationItem) -> Item {
     let percent = |x: f64| tr.decimal(x * 100.0, 0, false);
     Item {
         id: item.id,
+        sanctionable: item.account_id.is_some(),
         version: item.version,
         title: item.topic_title.clone().unwrap_or_default(),
         href: match (item.topic_id, &item.topic_slug, item.number) {
@@ -190,7 +200,44 @@ async fn page(
             words: word.words,
         })
         .collect();
+    let rules = state
+        .store
+        .community_charter(id)
+        .await?
+        .map(|charter| {
+            let body = if tr.code() == "fr" {
+                charter.body_fr
+            } else {
+                charter.body_en
+            };
+            jardinier_community::charter::rules(&body)
+                .into_iter()
+                .map(|rule| {
+                    let mut text: String = rule.text.chars().take(70).collect();
+                    if text.len() < rule.text.len() {
+                        text.push('…');
+                    }
+                    (rule.number, format!("{}. {text}", rule.number))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let template = ModerationTemplate {
+        sanctions: SanctionKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.code(),
+                    tr.t(&format!("moderation.sanction.{}", k.code()))
+                        .to_owned(),
+                )
+            })
+            .collect(),
+        durations: DURATIONS
+            .iter()
+            .map(|d| (*d, tr.n("moderation.days", *d)))
+            .collect(),
+        rules,
         c: Chrome::workspace(w, "community"),
         ws_slug: w.workspace.slug.clone(),
         items,
@@ -266,6 +313,172 @@ pub async fn decide(
     };
     Ok(redirect(&format!(
         "/w/{}/community/moderation?done={flash}",
+        w.workspace.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct SanctionForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    days: Option<i64>,
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Sanctions the author of a queue item: recorded, in the audit log, and told to the member by
+/// e-mail in their language, citing the charter's rule.
+pub async fn sanction(
+    State(state): State<SharedState>,
+    w: InWorkspace,
+    Path((_, item_id)): Path<(String, i64)>,
+    Form(form): Form<SanctionForm>,
+) -> Result<Response, WebError> {
+    w.require(Permission::ViewCommunity)?;
+    let item = state
+        .store
+        .moderation_item(w.workspace.id, item_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut errors = ValidationErrors::default();
+    let kind = SanctionKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new(
+            "sanction_kind",
+            "error.moderation_sanction_kind",
+        ));
+    }
+    // A teammate's post (or a deleted account's) has no member behind it to sanction.
+    let Some(account_id) = item.account_id else {
+        errors.push(FieldError::new(
+            "sanction_kind",
+            "error.moderation_sanction_staff",
+        ));
+        return page(&state, &w, errors, None).await;
+    };
+    let days = match kind {
+        Some(SanctionKind::Mute | SanctionKind::Suspend) => match form.days {
+            Some(d) if DURATIONS.contains(&d) => Some(d),
+            _ => {
+                errors.push(FieldError::new(
+                    "sanction_days",
+                    "error.moderation_sanction_days",
+                ));
+                None
+            }
+        },
+        _ => None,
+    };
+    // A rule the charter has: its French and English versions are numbered alike.
+    let charter_rules: Vec<u64> = state
+        .store
+        .community_charter(w.workspace.id)
+        .await?
+        .map(|ch| {
+            jardinier_community::charter::rules(&ch.body_fr)
+                .into_iter()
+                .map(|r| r.number)
+                .collect()
+        })
+        .unwrap_or_default();
+    let rule = match form.rule.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(n) if charter_rules.contains(&n) => Some(n as i64),
+            _ => {
+                errors.push(FieldError::new(
+                    "sanction_rule",
+                    "error.moderation_sanction_rule",
+                ));
+                None
+            }
+        },
+    };
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        errors.push(FieldError::new(
+            "sanction_reason",
+            "error.moderation_sanction_reason",
+        ));
+    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        return page(&state, &w, errors, None).await;
+    };
+    let now = unix_now();
+    let ends_at = days.map(|d| now + d * 86_400);
+    state
+        .store
+        .sanction_member(&NewSanction {
+            workspace_id: w.workspace.id,
+            account_id,
+            kind,
+            rule,
+            reason,
+            item_id: Some(item.id),
+            starts_at: now,
+            ends_at,
+            created_by: w.user.id,
+        })
+        .await?;
+    if let Some(member) = state.store.community_account(account_id).await? {
+        let lang = member
+            .lang
+            .as_deref()
+            .and_then(jardinier_i18n::Lang::parse)
+            .unwrap_or_default();
+        let tr = jardinier_i18n::Tr::new(lang);
+        let until = match ends_at {
+            Some(end) => tr.f(
+                "site.sanction.until",
+                &[("when", &format_time(tr, end, &w.workspace.timezone))],
+            ),
+            None => tr.t("site.sanction.for_good").to_owned(),
+        };
+        let rule_text = rule
+            .map(|n| tr.f("site.sanction.rule", &[("n", &n.to_string())]))
+            .unwrap_or_default();
+        let body = tr.f(
+            "mail.sanction.body",
+            &[
+                ("name", &member.display_name),
+                (
+                    "what",
+                    &tr.f(
+                        &format!("site.sanction.{}", kind.code()),
+                        &[("until", &until), ("rule", &rule_text), ("reason", reason)],
+                    ),
+                ),
+                ("community", &w.workspace.name),
+            ],
+        );
+        let subject = tr.f("mail.sanction.subject", &[("community", &w.workspace.name)]);
+        state
+            .store
+            .enqueue_mail(&NewMail {
+                idempotency_key: &format!("sanction-{}-{}-{now}", w.workspace.id, account_id),
+                to: &member.email,
+                subject: &subject,
+                body_text: &body,
+                created_at: now,
+                list_unsubscribe: None,
+            })
+            .await?;
+    }
+    audit_in(
+        &state,
+        &w,
+        &format!("moderation_sanction_{}", kind.code()),
+        &format!(
+            "{account_id} {}",
+            rule.map(|r| format!("rule {r}")).unwrap_or_default()
+        ),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/w/{}/community/moderation?done=moderation_sanctioned",
         w.workspace.slug
     )))
 }

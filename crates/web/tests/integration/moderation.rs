@@ -9,7 +9,10 @@ use crate::both_backends;
 use crate::community::{community, key, member, site_post, start_with, ws_id};
 use crate::helpers::*;
 
-both_backends!(screening_holds_refuses_and_a_moderator_decides);
+both_backends!(
+    screening_holds_refuses_and_a_moderator_decides,
+    a_sanction_cites_its_rule_and_ends_by_itself
+);
 
 async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -277,4 +280,210 @@ async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains("c.example/z"));
+}
+
+async fn a_sanction_cites_its_rule_and_ends_by_itself(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    community(&app).await;
+    let response = app
+        .post(
+            "/w/brand/community/charter",
+            &[
+                ("body_fr", "1. Soyez bienveillants.\n2. Pas d'insultes."),
+                ("body_en", "1. Be kind.\n2. No insults."),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let lea = new_client();
+    member(&app, &lea, "Léa", "lea@example.org").await;
+    let (open, _) = start_with(&app, &lea, "questions", "Semis", "Quand semer ?", 1).await;
+    // Léa signed up after the numbered charter: she accepted it then.
+    let reply = format!("/c/brand/t/{}/reply", open.split('/').nth(4).unwrap());
+    let response = site_post(
+        &app,
+        &lea,
+        &reply,
+        &[("body", "t'es qu'un abruti"), ("_key", &key(2))],
+    )
+    .await;
+    assert!(
+        location(&response).contains("held=insult"),
+        "{}",
+        location(&response)
+    );
+    let item = app
+        .store
+        .moderation_queue(ws_id(&app).await, 10)
+        .await
+        .unwrap()[0]
+        .clone();
+
+    // A rule the charter does not have, or no message: refused, nothing given.
+    let sanction = format!("/w/brand/community/moderation/{}/sanction", item.id);
+    let response = app
+        .post(
+            &sanction,
+            &[
+                ("kind", "mute"),
+                ("days", "1"),
+                ("rule", "9"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .post(
+            &sanction,
+            &[
+                ("kind", "mute"),
+                ("days", "1"),
+                ("rule", "2"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let account = item.account_id.unwrap();
+    assert!(
+        app.store
+            .sanctions_of(ws_id(&app).await, account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Muted for a day, citing rule 2: told by e-mail; she reads but cannot post.
+    let response = app
+        .post(
+            &sanction,
+            &[
+                ("kind", "mute"),
+                ("days", "1"),
+                ("rule", "2"),
+                ("reason", "Les insultes n'ont pas leur place ici."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/community/moderation?done=moderation_sanctioned"
+    );
+    let mail = app.store.recent_mail(20).await.unwrap();
+    let told = mail
+        .iter()
+        .find(|m| m.to == "lea@example.org" && m.body_text.contains("n'ont pas leur place"))
+        .expect("Léa is told");
+    assert!(told.body_text.contains('2'), "{}", told.body_text);
+    let response = site_post(
+        &app,
+        &lea,
+        &reply,
+        &[("body", "Je voulais dire merci."), ("_key", &key(3))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("n&#39;ont pas leur place") || page.contains("n'ont pas leur place"),
+        "{page}"
+    );
+    assert_eq!(
+        app.get_with(&lea, &open).await.status(),
+        StatusCode::OK,
+        "a muted member reads"
+    );
+    let (_, audit) = app.text("/w/brand/settings/audit").await;
+    assert!(audit.contains("Member muted"));
+
+    // A suspension that ends in two seconds: no posting and no signing in, then both again,
+    // with nothing run when it ends.
+    let sam = new_client();
+    member(&app, &sam, "Sam", "sam@example.org").await;
+    let (_, sam_topic) =
+        start_with(&app, &sam, "questions", "Arrosage", "Combien d'eau ?", 4).await;
+    let sam_account = app
+        .store
+        .community_topic(ws_id(&app).await, sam_topic)
+        .await
+        .unwrap()
+        .unwrap()
+        .author
+        .account_id
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    app.store
+        .sanction_member(&jardinier_store::NewSanction {
+            workspace_id: ws_id(&app).await,
+            account_id: sam_account,
+            kind: jardinier_store::SanctionKind::Suspend,
+            rule: Some(1),
+            reason: "Une pause pour se calmer.",
+            item_id: None,
+            starts_at: now,
+            ends_at: Some(now + 2),
+            created_by: app
+                .store
+                .user_credentials("camille@brand.example")
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .id,
+        })
+        .await
+        .unwrap();
+    let fields = [
+        ("email", "sam@example.org"),
+        ("password", "une phrase de passe"),
+    ];
+    let response = site_post(&app, &new_client(), "/c/brand/signin", &fields).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "suspended: not signed in"
+    );
+    let response = site_post(
+        &app,
+        &sam,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Encore"),
+            ("body", "Une autre question."),
+            ("_key", &key(5)),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let response = site_post(
+        &app,
+        &sam,
+        "/c/brand/new",
+        &[
+            ("category", "questions"),
+            ("title", "Encore"),
+            ("body", "Une autre question."),
+            ("_key", &key(5)),
+        ],
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the suspension ended by itself"
+    );
+    let response = site_post(&app, &new_client(), "/c/brand/signin", &fields).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "and Sam signs in again"
+    );
 }
