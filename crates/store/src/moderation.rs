@@ -155,6 +155,17 @@ pub struct NewSanction<'a> {
     pub created_by: i64,
 }
 
+/// A recent post, for trying a watched word on the last weeks' content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentPost {
+    pub topic_id: i64,
+    pub topic_slug: String,
+    pub topic_title: String,
+    pub number: i64,
+    pub body_md: String,
+    pub created_at: i64,
+}
+
 /// A member's recent posting, for new-member limits, rate limits and repeated posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RecentPosting {
@@ -181,6 +192,14 @@ pub trait ModerationStore {
     ) -> Result<RecentPosting>;
     /// The items waiting for a decision, oldest first, at most `limit`.
     async fn moderation_queue(&self, workspace_id: i64, limit: i64) -> Result<Vec<ModerationItem>>;
+    /// The workspace's posts written since `since` (deleted ones left out), newest first, at
+    /// most `limit`.
+    async fn recent_posts(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<RecentPost>>;
     /// One item of the workspace, whatever its state.
     async fn moderation_item(&self, workspace_id: i64, id: i64) -> Result<Option<ModerationItem>>;
     /// How many items wait.

@@ -119,6 +119,37 @@ impl ModerationStore for SqlStore {
         rows.iter().map(item).collect()
     }
 
+    async fn recent_posts(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<RecentPost>> {
+        let rows = sqlx::query(
+            "SELECT p.topic_id, t.slug, t.title, p.number, p.body_md, p.created_at \
+             FROM community_posts p JOIN community_topics t ON t.id = p.topic_id \
+             WHERE p.workspace_id = $1 AND p.created_at > $2 AND p.status <> 'deleted' \
+             ORDER BY p.created_at DESC LIMIT $3",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RecentPost {
+                    topic_id: row.try_get("topic_id")?,
+                    topic_slug: row.try_get("slug")?,
+                    topic_title: row.try_get("title")?,
+                    number: row.try_get("number")?,
+                    body_md: row.try_get("body_md")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn moderation_item(&self, workspace_id: i64, id: i64) -> Result<Option<ModerationItem>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{ITEM_SELECT} WHERE m.workspace_id = $1 AND m.id = $2"

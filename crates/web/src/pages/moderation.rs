@@ -48,6 +48,23 @@ pub struct Item {
     pub scores: String,
 }
 
+/// A watched word tried on the last weeks' posts before it is switched on.
+pub struct Trial {
+    pub summary: String,
+    pub examples: Vec<Example>,
+}
+
+pub struct Example {
+    pub title: String,
+    pub href: String,
+    pub parts: Vec<Part>,
+}
+
+/// How far back, and how many posts, a trial reads.
+const TRIAL_DAYS: i64 = 30;
+const TRIAL_POSTS: i64 = 5_000;
+const TRIAL_EXAMPLES: usize = 5;
+
 pub struct Watched {
     pub id: i64,
     pub words: String,
@@ -72,6 +89,7 @@ struct ModerationTemplate {
     form_words: String,
     form_action: String,
     form_argument: String,
+    trial: Option<Trial>,
 }
 
 /// The post with the words screening found marked: each word marked where it first appears
@@ -168,11 +186,29 @@ async fn page(
     errors: ValidationErrors,
     form: Option<&WatchForm>,
 ) -> Result<Response, WebError> {
-    let id = w.workspace.id;
-    let address = match state.store.community_site(id).await? {
+    page_with(state, w, errors, form, None).await
+}
+
+fn site_address(
+    state: &SharedState,
+    w: &InWorkspace,
+    site: Option<jardinier_store::CommunitySite>,
+) -> String {
+    match site {
         Some(site) if site.host.is_some() => format!("https://{}", site.host.unwrap_or_default()),
         _ => format!("{}/c/{}", state.config.base_url, w.workspace.slug),
-    };
+    }
+}
+
+async fn page_with(
+    state: &SharedState,
+    w: &InWorkspace,
+    errors: ValidationErrors,
+    form: Option<&WatchForm>,
+    trial: Option<Trial>,
+) -> Result<Response, WebError> {
+    let id = w.workspace.id;
+    let address = site_address(state, w, state.store.community_site(id).await?);
     let items = state
         .store
         .moderation_queue(id, SHOWN)
@@ -251,6 +287,7 @@ async fn page(
         form_words: form.map(|f| f.words.clone()).unwrap_or_default(),
         form_action: form.map_or_else(|| "hold".to_owned(), |f| f.action.clone()),
         form_argument: form.map(|f| f.argument.clone()).unwrap_or_default(),
+        trial,
         errors: errors.clone(),
     };
     if errors.is_empty() {
@@ -491,6 +528,9 @@ pub struct WatchForm {
     action: String,
     #[serde(default)]
     argument: String,
+    /// Set by the "Try it" button: the word is tried on recent posts, not saved.
+    #[serde(default, rename = "try")]
+    trial: Option<String>,
 }
 
 pub async fn watch(
@@ -519,6 +559,10 @@ pub async fn watch(
     if !errors.is_empty() {
         return page(&state, &w, errors, Some(&form)).await;
     }
+    if form.trial.is_some() {
+        let trial = try_word(&state, &w, &words, &form.action, argument).await?;
+        return page_with(&state, &w, errors, Some(&form), Some(trial)).await;
+    }
     let argument = if form.action == "replace" {
         argument
     } else {
@@ -533,6 +577,69 @@ pub async fn watch(
         "/w/{}/community/moderation?done=moderation_word_watched#watched",
         w.workspace.slug
     )))
+}
+
+/// What a watched word would have caught in the last weeks' posts (issue 17: rules are tried on
+/// recent content before they are switched on).
+async fn try_word(
+    state: &SharedState,
+    w: &InWorkspace,
+    words: &str,
+    action: &str,
+    argument: &str,
+) -> Result<Trial, WebError> {
+    use jardinier_moderation::watch::{self, Action};
+    let tr = w.ctx.tr;
+    let watched = [watch::Watched {
+        words: words.to_owned(),
+        // Only what matches is shown: the action does not change it.
+        action: match action {
+            "replace" => Action::Replace(argument.to_owned()),
+            _ => Action::Flag,
+        },
+    }];
+    let since = unix_now() - TRIAL_DAYS * 86_400;
+    let posts = state
+        .store
+        .recent_posts(w.workspace.id, since, TRIAL_POSTS)
+        .await?;
+    let address = site_address(state, w, state.store.community_site(w.workspace.id).await?);
+    let mut matched = 0_i64;
+    let mut examples = Vec::new();
+    for post in &posts {
+        let outcome = watch::apply(&post.body_md, &watched);
+        if outcome.hits.is_empty() {
+            continue;
+        }
+        matched += 1;
+        if examples.len() < TRIAL_EXAMPLES {
+            let found: Vec<String> = outcome
+                .hits
+                .iter()
+                .filter_map(|h| post.body_md.get(h.span.clone()).map(str::to_owned))
+                .collect();
+            examples.push(Example {
+                title: post.topic_title.clone(),
+                href: format!(
+                    "{address}/t/{}/{}#post-{}",
+                    post.topic_id, post.topic_slug, post.number
+                ),
+                parts: parts(&post.body_md, &found),
+            });
+        }
+    }
+    Ok(Trial {
+        summary: tr.f(
+            "moderation.trial_summary",
+            &[
+                ("words", words),
+                ("matched", &tr.n("moderation.trial_posts", matched)),
+                ("scanned", &tr.number(posts.len() as i64)),
+                ("days", &tr.number(TRIAL_DAYS)),
+            ],
+        ),
+        examples,
+    })
 }
 
 pub async fn unwatch(

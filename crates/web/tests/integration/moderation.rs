@@ -280,6 +280,29 @@ async fn screening_holds_refuses_and_a_moderator_decides(backend: Backend) {
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains("c.example/z"));
+
+    // A watched word is tried on the last 30 days' posts before it is switched on: what it
+    // would catch, with the words marked; nothing is saved.
+    let response = app
+        .post(
+            "/w/brand/community/moderation/watched",
+            &[
+                ("words", "tomates"),
+                ("action", "hold"),
+                ("argument", ""),
+                ("try", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("data-testid=\"watch-trial\""), "{page}");
+    assert!(page.contains("<mark>tomates</mark>"), "{page}");
+    let watched = app.store.watched_words(ws_id(&app).await).await.unwrap();
+    assert!(
+        watched.iter().all(|w| w.words != "tomates"),
+        "a trial saves nothing"
+    );
 }
 
 async fn a_sanction_cites_its_rule_and_ends_by_itself(backend: Backend) {
