@@ -436,7 +436,7 @@ pub async fn seed(
             _ => {}
         }
     }
-    seed_moderation(store, workspace_id, &categories, &accounts, now).await
+    seed_moderation(store, workspace_id, staff_id, &categories, &accounts, now).await
 }
 
 /// Posts waiting in the review queue, screened by the real screener (the reasons are what it
@@ -444,6 +444,7 @@ pub async fn seed(
 async fn seed_moderation(
     store: &dyn Store,
     workspace_id: i64,
+    staff_id: i64,
     categories: &[(&str, i64)],
     accounts: &[(&str, i64)],
     now: i64,
@@ -523,6 +524,31 @@ async fn seed_moderation(
         };
         store
             .create_community_topic(category(slug), title, &text::slug(title), &[], &post)
+            .await?;
+    }
+    // Tom was muted yesterday for a hostile reply, citing rule 1, and appeals.
+    if let Some(tom) = account("tom-baker") {
+        let sanction = store
+            .sanction_member(&jardinier_store::NewSanction {
+                workspace_id,
+                account_id: tom,
+                kind: jardinier_store::SanctionKind::Mute,
+                rule: Some(1),
+                reason: "Ta réponse à Sophie s'en prenait à elle, pas à son idée.",
+                item_id: None,
+                starts_at: now - 20 * 3600,
+                ends_at: Some(now + 52 * 3600),
+                created_by: staff_id,
+            })
+            .await?;
+        store
+            .appeal_sanction(
+                workspace_id,
+                tom,
+                sanction,
+                "I was rude and I apologised to Sophie in private. Could the mute be lifted before the tasting on Saturday?",
+                now - 4 * 3600,
+            )
             .await?;
     }
     Ok(())

@@ -47,20 +47,6 @@ pub fn message(
     })
 }
 
-/// A page with a title and a text already written (a sanction's dates and reason).
-pub(crate) fn message_text(
-    c: &SiteCtx,
-    title: String,
-    text: String,
-) -> Result<Response, SiteError> {
-    render(Message {
-        c,
-        title,
-        text,
-        link: None,
-    })
-}
-
 /// `next` as a path inside this community, or its home: never another site.
 fn next_path(c: &SiteCtx, next: Option<&str>) -> String {
     match next {

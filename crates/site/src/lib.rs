@@ -207,6 +207,7 @@ pub fn router(state: SharedSite) -> Router {
         .route("/t/{id}/latest.json", get(topic_actions::latest))
         .route("/t/{id}/manage", post(topic_actions::manage))
         .route("/new", get(write::new_topic_form).post(write::new_topic))
+        .route("/appeal", post(screening::appeal))
         .route("/u/{handle}", get(pages::profile))
         .route("/mentions", get(pages::complete_handles))
         .route("/search", get(search::search))

@@ -163,9 +163,65 @@ pub(crate) async fn sanction_page(
             ("reason", &sanction.reason),
         ],
     );
-    let mut page = crate::account::message_text(c, c.tr.t("site.sanction.title").to_owned(), text)?;
+    // A signed-in member may appeal once; a suspended one answers the e-mail.
+    let signed_in = c.member.as_ref().is_some_and(|m| m.id == account_id);
+    let page = SanctionPage {
+        c,
+        text,
+        appeal: (signed_in && sanction.appealed_at.is_none()).then_some(sanction.id),
+        appealed: sanction.appealed_at.is_some(),
+    };
+    let mut page = crate::pages::render(page)?;
     *page.status_mut() = axum::http::StatusCode::FORBIDDEN;
     Ok(Some(page))
+}
+
+#[derive(askama::Template)]
+#[template(path = "sanction.html")]
+struct SanctionPage<'a> {
+    c: &'a SiteCtx,
+    text: String,
+    /// The sanction a signed-in member may still appeal.
+    appeal: Option<i64>,
+    appealed: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct AppealForm {
+    #[serde(default)]
+    sanction: i64,
+    #[serde(default)]
+    text: String,
+}
+
+/// A member appeals a sanction, once: the appeal goes to the queue for another moderator.
+pub async fn appeal(
+    axum::extract::State(state): axum::extract::State<SharedSite>,
+    c: SiteCtx,
+    axum::extract::Form(form): axum::extract::Form<AppealForm>,
+) -> Result<axum::response::Response, SiteError> {
+    let Some(member) = &c.member else {
+        return Err(SiteError::NotFound);
+    };
+    let text = form.text.trim();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return crate::account::message(&c, "site.appeal.empty", None);
+    }
+    let done = state
+        .store
+        .appeal_sanction(
+            c.site.workspace_id,
+            member.id,
+            form.sanction,
+            text,
+            crate::unix_now(),
+        )
+        .await?;
+    let key = match done {
+        jardinier_store::Appealed::Queued => "site.appeal.sent",
+        jardinier_store::Appealed::AlreadyAppealed => "site.appeal.once",
+    };
+    crate::account::message(&c, key, None)
 }
 
 /// Whether a text is a new post or an edit of one: rate limits and repeats count new posts only.

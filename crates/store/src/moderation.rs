@@ -39,6 +39,14 @@ pub struct ModerationItem {
     pub body_md: Option<String>,
     pub author_name: Option<String>,
     pub author_handle: Option<String>,
+    /// An appeal: the sanction appealed, and who gave it (another moderator decides).
+    pub sanction_id: Option<i64>,
+    pub sanction_by: Option<i64>,
+    /// The appealed sanction: its kind code, message, rule and end.
+    pub sanction_kind: Option<String>,
+    pub sanction_reason: Option<String>,
+    pub sanction_rule: Option<i64>,
+    pub sanction_ends: Option<i64>,
 }
 
 /// A moderator's decision on an item.
@@ -129,6 +137,8 @@ pub struct Sanction {
     pub ends_at: Option<i64>,
     pub created_by: Option<i64>,
     pub lifted_at: Option<i64>,
+    /// When the member appealed it (once only).
+    pub appealed_at: Option<i64>,
 }
 
 impl Sanction {
@@ -164,6 +174,15 @@ pub struct RecentPost {
     pub number: i64,
     pub body_md: String,
     pub created_at: i64,
+}
+
+/// What became of an appeal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appealed {
+    /// In the queue for another moderator.
+    Queued,
+    /// This sanction was appealed before: one appeal per decision.
+    AlreadyAppealed,
 }
 
 /// A member's recent posting, for new-member limits, rate limits and repeated posts.
@@ -219,6 +238,15 @@ pub trait ModerationStore {
     async fn sanction_member(&self, sanction: &NewSanction<'_>) -> Result<i64>;
     /// A member's sanctions, newest first.
     async fn sanctions_of(&self, workspace_id: i64, account_id: i64) -> Result<Vec<Sanction>>;
+    /// A member appeals one of their sanctions, with their words: a queue item, once.
+    async fn appeal_sanction(
+        &self,
+        workspace_id: i64,
+        account_id: i64,
+        sanction_id: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<Appealed>;
     /// Ends a sanction now.
     async fn lift_sanction(&self, workspace_id: i64, id: i64, user_id: i64, now: i64)
     -> Result<()>;
@@ -249,6 +277,7 @@ mod tests {
             ends_at,
             created_by: Some(4),
             lifted_at,
+            appealed_at: None,
         }
     }
 

@@ -40,11 +40,14 @@ pub(crate) async fn hold_post_in(
 // Built from constants only.
 const ITEM_SELECT: &str = "SELECT m.id, m.kind, m.state, m.spam, m.toxic, m.reasons, \
      m.created_at, m.version, m.post_id, m.account_id, p.topic_id, t.slug, t.title, p.number, \
-     p.body_md, COALESCE(a.display_name, u.display_name) AS author_name, a.handle \
+     p.body_md, COALESCE(a.display_name, u.display_name) AS author_name, a.handle, \
+     m.sanction_id, s.created_by AS sanction_by, s.kind AS sanction_kind, \
+     s.reason AS sanction_reason, s.rule AS sanction_rule, s.ends_at AS sanction_ends \
      FROM moderation_items m \
      LEFT JOIN community_posts p ON p.id = m.post_id \
      LEFT JOIN community_topics t ON t.id = p.topic_id \
-     LEFT JOIN community_accounts a ON a.id = p.author_account \
+     LEFT JOIN moderation_sanctions s ON s.id = m.sanction_id \
+     LEFT JOIN community_accounts a ON a.id = COALESCE(p.author_account, m.account_id) \
      LEFT JOIN users u ON u.id = p.author_user";
 
 fn item(row: &AnyRow) -> Result<ModerationItem> {
@@ -66,6 +69,12 @@ fn item(row: &AnyRow) -> Result<ModerationItem> {
         body_md: row.try_get("body_md")?,
         author_name: row.try_get("author_name")?,
         author_handle: row.try_get("handle")?,
+        sanction_id: row.try_get("sanction_id")?,
+        sanction_by: row.try_get("sanction_by")?,
+        sanction_kind: row.try_get("sanction_kind")?,
+        sanction_reason: row.try_get("sanction_reason")?,
+        sanction_rule: row.try_get("sanction_rule")?,
+        sanction_ends: row.try_get("sanction_ends")?,
     })
 }
 
@@ -208,6 +217,19 @@ impl ModerationStore for SqlStore {
                 None => Err(StoreError::NotFound { what: "item" }),
             };
         };
+        // An appeal granted lifts the sanction it names; refused, the sanction stays.
+        if decision == Decision::Approve {
+            sqlx::query(
+                "UPDATE moderation_sanctions SET lifted_at = $2, lifted_by = $3 \
+                 WHERE id = (SELECT sanction_id FROM moderation_items WHERE id = $1) \
+                 AND lifted_at IS NULL",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(post_id) = post_id {
             match decision {
                 Decision::Approve => publish_held_post(&mut tx, post_id, now).await?,
@@ -273,7 +295,8 @@ impl ModerationStore for SqlStore {
 
     async fn sanctions_of(&self, workspace_id: i64, account_id: i64) -> Result<Vec<Sanction>> {
         let rows = sqlx::query(
-            "SELECT id, account_id, kind, rule, reason, starts_at, ends_at, created_by, lifted_at \
+            "SELECT id, account_id, kind, rule, reason, starts_at, ends_at, created_by, lifted_at, \
+             appealed_at \
              FROM moderation_sanctions WHERE workspace_id = $1 AND account_id = $2 \
              ORDER BY starts_at DESC, id DESC",
         )
@@ -294,9 +317,62 @@ impl ModerationStore for SqlStore {
                     ends_at: row.try_get("ends_at")?,
                     created_by: row.try_get("created_by")?,
                     lifted_at: row.try_get("lifted_at")?,
+                    appealed_at: row.try_get("appealed_at")?,
                 })
             })
             .collect()
+    }
+
+    async fn appeal_sanction(
+        &self,
+        workspace_id: i64,
+        account_id: i64,
+        sanction_id: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<Appealed> {
+        let _writing = self.writing().await;
+        let mut tx = self.begin_write().await?;
+        let marked: Option<i64> = sqlx::query_scalar(
+            "UPDATE moderation_sanctions SET appealed_at = $4 \
+             WHERE workspace_id = $1 AND account_id = $2 AND id = $3 AND appealed_at IS NULL \
+             RETURNING id",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .bind(sanction_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if marked.is_none() {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM moderation_sanctions \
+                 WHERE workspace_id = $1 AND account_id = $2 AND id = $3",
+            )
+            .bind(workspace_id)
+            .bind(account_id)
+            .bind(sanction_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return match exists {
+                Some(_) => Ok(Appealed::AlreadyAppealed),
+                None => Err(StoreError::NotFound { what: "sanction" }),
+            };
+        }
+        let reasons = serde_json::json!([{"code": "appeal", "detail": text, "words": []}]);
+        sqlx::query(
+            "INSERT INTO moderation_items (workspace_id, kind, account_id, sanction_id, state, \
+             reasons, created_at) VALUES ($1, 'appeal', $2, $3, 'pending', $4, $5)",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .bind(sanction_id)
+        .bind(reasons.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Appealed::Queued)
     }
 
     async fn lift_sanction(

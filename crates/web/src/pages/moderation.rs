@@ -36,6 +36,8 @@ pub struct Reason {
 
 pub struct Item {
     pub id: i64,
+    /// An appeal of a sanction (its buttons lift or keep it).
+    pub appeal: bool,
     /// A member wrote it: a sanction may be given.
     pub sanctionable: bool,
     pub version: i64,
@@ -153,8 +155,57 @@ fn item_view(w: &InWorkspace, address: &str, item: ModerationItem) -> Item {
         }
     }
     let percent = |x: f64| tr.decimal(x * 100.0, 0, false);
+    if item.kind == "appeal" {
+        let name = item.author_name.clone().unwrap_or_default();
+        let until = match item.sanction_ends {
+            Some(end) => tr.f(
+                "site.sanction.until",
+                &[("when", &format_time(tr, end, &w.workspace.timezone))],
+            ),
+            None => tr.t("site.sanction.for_good").to_owned(),
+        };
+        let rule = item
+            .sanction_rule
+            .map(|n| tr.f("site.sanction.rule", &[("n", &n.to_string())]))
+            .unwrap_or_default();
+        let kind = item.sanction_kind.as_deref().unwrap_or("warn");
+        let appealed = tr.f(
+            "moderation.appeal_of",
+            &[
+                ("sanction", tr.t(&format!("moderation.sanction.{kind}"))),
+                ("until", &until),
+                ("rule", &rule),
+                ("reason", item.sanction_reason.as_deref().unwrap_or("")),
+            ],
+        );
+        let said = reasons
+            .first()
+            .and_then(|r| r["detail"].as_str())
+            .unwrap_or("")
+            .to_owned();
+        return Item {
+            id: item.id,
+            appeal: true,
+            sanctionable: false,
+            version: item.version,
+            title: tr.f("moderation.appeal_title", &[("name", &name)]),
+            href: String::new(),
+            author: match &item.author_handle {
+                Some(handle) => format!("{name} (@{handle})"),
+                None => name,
+            },
+            when: format_time(tr, item.created_at, &w.workspace.timezone),
+            parts: vec![Part {
+                text: said,
+                marked: false,
+            }],
+            reasons: vec![Reason { text: appealed }],
+            scores: String::new(),
+        };
+    }
     Item {
         id: item.id,
+        appeal: false,
         sanctionable: item.account_id.is_some(),
         version: item.version,
         title: item.topic_title.clone().unwrap_or_default(),
@@ -324,6 +375,16 @@ pub async fn decide(
         // A decision no page offers.
         _ => return Err(WebError::NotFound),
     };
+    // An appeal goes to another moderator than the one who gave the sanction.
+    if let Some(appeal) = state.store.moderation_item(w.workspace.id, item).await?
+        && appeal.kind == "appeal"
+        && appeal.sanction_by == Some(w.user.id)
+    {
+        return Ok(redirect(&format!(
+            "/w/{}/community/moderation?done=moderation_appeal_other",
+            w.workspace.slug
+        )));
+    }
     let done = state
         .store
         .decide_moderation_item(

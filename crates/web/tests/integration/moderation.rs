@@ -422,6 +422,84 @@ async fn a_sanction_cites_its_rule_and_ends_by_itself(backend: Backend) {
     let (_, audit) = app.text("/w/brand/settings/audit").await;
     assert!(audit.contains("Member muted"));
 
+    // Léa appeals, once; the moderator who muted her cannot decide the appeal, another can.
+    assert!(page.contains("data-testid=\"appeal-form\""), "{page}");
+    let sanction_id = app
+        .store
+        .sanctions_of(ws_id(&app).await, account)
+        .await
+        .unwrap()[0]
+        .id;
+    let appeal = [
+        ("sanction", sanction_id.to_string()),
+        ("text", "J'étais en colère, je m'excuse.".to_owned()),
+    ];
+    let appeal: Vec<(&str, &str)> = appeal.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = site_post(&app, &lea, "/c/brand/appeal", &appeal).await;
+    let sent = response.text().await.unwrap();
+    assert!(
+        sent.contains("Appeal sent") || sent.contains("Appel envoyé"),
+        "{sent}"
+    );
+    let response = site_post(&app, &lea, "/c/brand/appeal", &appeal).await;
+    let again = response.text().await.unwrap();
+    assert!(
+        again.contains("Already appealed") || again.contains("Appel déjà fait"),
+        "an appeal on an appeal is refused"
+    );
+    let queue = app
+        .store
+        .moderation_queue(ws_id(&app).await, 10)
+        .await
+        .unwrap();
+    let appeal_item = queue
+        .iter()
+        .find(|i| i.kind == "appeal")
+        .expect("the appeal waits")
+        .clone();
+    let (_, page) = app.text("/w/brand/community/moderation").await;
+    assert!(
+        page.contains("excuse") && page.contains("data-testid=\"appeal-grant\""),
+        "{page}"
+    );
+    let grant = format!("/w/brand/community/moderation/{}", appeal_item.id);
+    let version = appeal_item.version.to_string();
+    let response = app
+        .post(&grant, &[("version", &version), ("decision", "approve")])
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/community/moderation?done=moderation_appeal_other"
+    );
+    let ws = app.store.workspace_by_slug("brand").await.unwrap().unwrap();
+    app.member(&ws, "dom@brand.example", jardinier_domain::Role::Moderator)
+        .await;
+    let dom = new_client();
+    app.login_with(&dom, "dom@brand.example", PASSWORD).await;
+    let response = app
+        .post_with(
+            &dom,
+            &grant,
+            &[("version", &version), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/w/brand/community/moderation?done=moderation_approved"
+    );
+    let response = site_post(
+        &app,
+        &lea,
+        &reply,
+        &[("body", "Je voulais dire merci."), ("_key", &key(3))],
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the appeal lifted the mute"
+    );
+
     // A suspension that ends in two seconds: no posting and no signing in, then both again,
     // with nothing run when it ends.
     let sam = new_client();
