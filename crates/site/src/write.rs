@@ -42,6 +42,31 @@ fn form_key(key: &str) -> Result<(), jardinier_domain::input::FieldError> {
     }
 }
 
+/// Screens a new post whose form is otherwise valid: what passes, or the refusal added to
+/// `errors` (the form comes back with the text kept).
+async fn screen_new(
+    state: &SharedSite,
+    c: &SiteCtx,
+    title: &str,
+    body: &str,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> Result<Option<crate::screening::Screened>, SiteError> {
+    if !errors.is_empty() {
+        return Ok(None);
+    }
+    let writing = crate::screening::Writing::New;
+    Ok(
+        match crate::screening::screen_post(state, c, title, body.to_owned(), writing, key).await? {
+            Ok(screened) => Some(screened),
+            Err(refused) => {
+                errors.push(refused);
+                None
+            }
+        },
+    )
+}
+
 /// Screening's findings as the store writes them with a held (or flagged) post.
 fn queued(q: &(f64, f64, String)) -> jardinier_store::Screened<'_> {
     jardinier_store::Screened {
@@ -197,24 +222,9 @@ pub async fn new_topic(
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
     let preview = form.preview.is_some() && errors.is_empty();
-    let screened = match (&title, &body, errors.is_empty() && !preview) {
-        (Some(title), Some(body), true) => {
-            match crate::screening::screen_post(
-                &state,
-                &c,
-                title,
-                body.clone(),
-                crate::screening::Writing::New,
-                &form._key,
-            )
-            .await?
-            {
-                Ok(screened) => Some(screened),
-                Err(refused) => {
-                    errors.push(refused);
-                    None
-                }
-            }
+    let screened = match (&title, &body, preview) {
+        (Some(title), Some(body), false) => {
+            screen_new(&state, &c, title, body, &form._key, &mut errors).await?
         }
         _ => None,
     };
@@ -352,25 +362,8 @@ pub async fn reply(
     let body = errors.check(text::body("body", &form.body));
     errors.check(form_key(&form._key));
     let preview = form.preview.is_some() && errors.is_empty();
-    let screened = match (&body, errors.is_empty() && !preview) {
-        (Some(body), true) => {
-            match crate::screening::screen_post(
-                &state,
-                &c,
-                "",
-                body.clone(),
-                crate::screening::Writing::New,
-                &form._key,
-            )
-            .await?
-            {
-                Ok(screened) => Some(screened),
-                Err(refused) => {
-                    errors.push(refused);
-                    None
-                }
-            }
-        }
+    let screened = match (&body, preview) {
+        (Some(body), false) => screen_new(&state, &c, "", body, &form._key, &mut errors).await?,
         _ => None,
     };
     let (Some(screened), true, false) = (screened, errors.is_empty(), preview) else {
