@@ -26,6 +26,33 @@ pub enum Action {
 }
 
 impl Action {
+    /// The code a workspace's watched word is stored with (`moderation_watched.action`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Action::Block => "block",
+            Action::Hold => "hold",
+            Action::Flag => "flag",
+            Action::Censor => "censor",
+            Action::Replace(_) => "replace",
+            Action::Tag(_) => "tag",
+            Action::Silence => "silence",
+        }
+    }
+
+    /// The action of a stored code, with its argument (the replacement or the tag).
+    pub fn parse(code: &str, argument: &str) -> Option<Action> {
+        Some(match code {
+            "block" => Action::Block,
+            "hold" => Action::Hold,
+            "flag" => Action::Flag,
+            "censor" => Action::Censor,
+            "replace" => Action::Replace(argument.to_owned()),
+            "tag" => Action::Tag(argument.to_owned()),
+            "silence" => Action::Silence,
+            _ => return None,
+        })
+    }
+
     /// How strongly the action keeps the text from readers: the strongest one of a text's
     /// watched words decides its fate.
     fn weight(&self) -> u8 {
@@ -227,5 +254,21 @@ mod tests {
                 tags: vec![]
             }
         );
+    }
+
+    #[test]
+    fn each_action_reads_back_from_its_code() {
+        for action in [
+            Action::Block,
+            Action::Hold,
+            Action::Flag,
+            Action::Censor,
+            Action::Replace("x".into()),
+            Action::Tag("x".into()),
+            Action::Silence,
+        ] {
+            assert_eq!(Action::parse(action.code(), "x"), Some(action));
+        }
+        assert_eq!(Action::parse("mute", ""), None);
     }
 }

@@ -154,6 +154,29 @@ async fn current_tags(state: &SharedSite, topic_id: i64) -> Result<Vec<String>, 
         .collect())
 }
 
+/// The edit form again, with what the author wrote, its errors or its preview.
+fn edit_again(
+    c: &SiteCtx,
+    topic: &Topic,
+    number: i64,
+    form: &EditForm,
+    errors: ValidationErrors,
+    preview: Option<String>,
+    status: StatusCode,
+) -> Result<Response, SiteError> {
+    let page = EditPage {
+        preview,
+        c,
+        topic,
+        number,
+        title: (number == 1).then(|| form.title.clone().unwrap_or_default()),
+        tags: (number == 1).then(|| form.tags.clone().unwrap_or_default()),
+        body: form.body.clone(),
+        errors,
+    };
+    Ok((status, render(page)?).into_response())
+}
+
 pub async fn save_edit(
     State(state): State<SharedSite>,
     c: SiteCtx,
@@ -184,17 +207,8 @@ pub async fn save_edit(
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let page = EditPage {
-            preview: preview_of(&state, &c, preview, &form.body).await,
-            c: &c,
-            topic: &topic,
-            number,
-            title: (number == 1).then(|| form.title.clone().unwrap_or_default()),
-            tags: (number == 1).then(|| form.tags.clone().unwrap_or_default()),
-            body: form.body.clone(),
-            errors,
-        };
-        return Ok((status, render(page)?).into_response());
+        let preview = preview_of(&state, &c, preview, &form.body).await;
+        return edit_again(&c, &topic, number, &form, errors, preview, status);
     };
     let new_title = title.filter(|t| *t != topic.title);
     let here = |slug: &str| {
@@ -234,17 +248,8 @@ pub async fn save_edit(
         Err(refused) => {
             let mut errors = ValidationErrors::default();
             errors.push(refused);
-            let page = EditPage {
-                preview: None,
-                c: &c,
-                topic: &topic,
-                number,
-                title: (number == 1).then(|| form.title.clone().unwrap_or_default()),
-                tags: (number == 1).then(|| form.tags.clone().unwrap_or_default()),
-                body: form.body.clone(),
-                errors,
-            };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response());
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return edit_again(&c, &topic, number, &form, errors, None, status);
         }
     };
     let body = screened.body;

@@ -78,19 +78,6 @@ fn refusal(screening: &Screening) -> &'static str {
     }
 }
 
-fn action(code: &str, argument: &str) -> Option<Action> {
-    Some(match code {
-        "block" => Action::Block,
-        "hold" => Action::Hold,
-        "flag" => Action::Flag,
-        "censor" => Action::Censor,
-        "replace" => Action::Replace(argument.to_owned()),
-        "tag" => Action::Tag(argument.to_owned()),
-        "silence" => Action::Silence,
-        _ => return None,
-    })
-}
-
 /// The screener built into Jardinier (the demo screens its own examples with it).
 pub fn screener() -> anyhow::Result<&'static Screener> {
     SCREENER.as_ref().map_err(|e| anyhow::anyhow!("{e}"))
@@ -258,7 +245,7 @@ pub(crate) async fn screen_post(
         .into_iter()
         .filter_map(|w| {
             Some(Watched {
-                action: action(&w.action, &w.argument)?,
+                action: Action::parse(&w.action, &w.argument)?,
                 words: w.words,
             })
         })

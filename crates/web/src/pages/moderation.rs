@@ -18,7 +18,8 @@ use crate::{SharedState, unix_now};
 
 /// How many waiting items a page shows.
 const SHOWN: i64 = 50;
-/// The actions a watched word can have here (tag and silence come with the queue's next parts).
+/// The actions a watched word can have here (tag and silence come with the queue's next parts),
+/// by `moderation::watch::Action::code`.
 const ACTIONS: [&str; 5] = ["block", "hold", "flag", "censor", "replace"];
 
 /// How long a mute or suspension lasts, in days, as the form offers it.
